@@ -1,0 +1,61 @@
+//===- LLMAttrs.cpp - llm dialect attributes ------------------------------===//
+
+#include "llm/Dialect/LLM/IR/LLMAttrs.h"
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+
+using namespace mlir;
+using namespace mlir::llm;
+
+#define GET_ATTRDEF_CLASSES
+#include "llm/Dialect/LLM/IR/LLMAttrs.cpp.inc"
+
+void LLMDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "llm/Dialect/LLM/IR/LLMAttrs.cpp.inc"
+      >();
+}
+
+LogicalResult
+Llama3RopeScalingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                              APFloat factorValue, APFloat lowValue,
+                              APFloat highValue, int64_t originalMaxPosition) {
+  double factor = factorValue.convertToDouble();
+  double lowFreqFactor = lowValue.convertToDouble();
+  double highFreqFactor = highValue.convertToDouble();
+  if (!(factor > 0.0))
+    return emitError() << "rope scaling factor must be positive, got "
+                       << factor;
+  if (!(lowFreqFactor > 0.0) || !(highFreqFactor > lowFreqFactor))
+    return emitError() << "rope scaling needs 0 < low_freq_factor < "
+                          "high_freq_factor, got "
+                       << lowFreqFactor << " and " << highFreqFactor;
+  if (originalMaxPosition <= 0)
+    return emitError() << "rope scaling original_max_position must be "
+                          "positive, got "
+                       << originalMaxPosition;
+  return success();
+}
+
+double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
+  double original = static_cast<double>(getOriginalMaxPosition());
+  double factor = getFactor().convertToDouble();
+  double low = getLowFreqFactor().convertToDouble();
+  double high = getHighFreqFactor().convertToDouble();
+  double lowFreqWavelen = original / low;
+  double highFreqWavelen = original / high;
+  double wavelen = 2.0 * M_PI / invFreq;
+  if (wavelen < highFreqWavelen)
+    return invFreq;
+  if (wavelen > lowFreqWavelen)
+    return invFreq / factor;
+  double smooth = (original / wavelen - low) / (high - low);
+  return (1.0 - smooth) * invFreq / factor + smooth * invFreq;
+}

@@ -1,0 +1,183 @@
+//===- LLMOps.cpp - llm dialect operations and verifiers ------------------===//
+
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::llm;
+
+/// Two dimensions agree unless both are static and differ.
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimToString(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
+/// Checks that all of `values` share one element type.
+static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
+  Type expected = getElementTypeOrSelf(values.front().getType());
+  for (Value v : values.drop_front())
+    if (getElementTypeOrSelf(v.getType()) != expected)
+      return op->emitOpError("requires all tensors to have element type ")
+             << expected << ", but got " << v.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ParamOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  if (getName().empty())
+    return emitOpError("requires a non-empty parameter name");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  auto table = getTable().getType();
+  auto ids = getIds().getType();
+  auto result = getResult().getType();
+  if (failed(verifySameElementType(*this, {getTable(), getResult()})))
+    return failure();
+  if (!dimsCompatible(table.getDimSize(1), result.getDimSize(1)))
+    return emitOpError("result hidden size ")
+           << dimToString(result.getDimSize(1))
+           << " does not match the table's hidden size "
+           << dimToString(table.getDimSize(1));
+  if (!dimsCompatible(ids.getDimSize(0), result.getDimSize(0)))
+    return emitOpError("result has ")
+           << dimToString(result.getDimSize(0)) << " rows but there are "
+           << dimToString(ids.getDimSize(0)) << " token ids";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  auto input = getInput().getType();
+  auto weight = getWeight().getType();
+  if (failed(verifySameElementType(*this, {getInput(), getWeight()})))
+    return failure();
+  if (input.getRank() < 1)
+    return emitOpError("requires an input of rank >= 1");
+  int64_t hidden = input.getDimSize(input.getRank() - 1);
+  if (!dimsCompatible(hidden, weight.getDimSize(0)))
+    return emitOpError("weight size ")
+           << dimToString(weight.getDimSize(0))
+           << " does not match the normalized dimension "
+           << dimToString(hidden);
+  if (!(getEps().convertToDouble() > 0.0))
+    return emitOpError("requires a positive eps");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  auto input = getInput().getType();
+  auto weight = getWeight().getType();
+  auto result = getResult().getType();
+  if (failed(
+          verifySameElementType(*this, {getInput(), getWeight(), getResult()})))
+    return failure();
+  if (!dimsCompatible(input.getDimSize(1), weight.getDimSize(1)))
+    return emitOpError("input features ")
+           << dimToString(input.getDimSize(1))
+           << " do not match the weight's in_features "
+           << dimToString(weight.getDimSize(1))
+           << " (weight layout is [out_features, in_features])";
+  if (!dimsCompatible(result.getDimSize(1), weight.getDimSize(0)))
+    return emitOpError("result features ")
+           << dimToString(result.getDimSize(1))
+           << " do not match the weight's out_features "
+           << dimToString(weight.getDimSize(0));
+  if (!dimsCompatible(result.getDimSize(0), input.getDimSize(0)))
+    return emitOpError("result rows ")
+           << dimToString(result.getDimSize(0)) << " do not match input rows "
+           << dimToString(input.getDimSize(0));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::verify() {
+  int64_t headDim = getHeadDim();
+  if (headDim % 2 != 0)
+    return emitOpError("requires an even head_dim, got ") << headDim;
+  int64_t features = getInput().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(features) && features % headDim != 0)
+    return emitOpError("feature size ")
+           << features << " is not a multiple of head_dim " << headDim;
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError("requires a positive theta");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+double AttentionOp::getEffectiveScale() {
+  if (auto scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(static_cast<double>(getHeadDim()));
+}
+
+LogicalResult AttentionOp::verify() {
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
+  int64_t headDim = getHeadDim();
+  if (heads % kvHeads != 0)
+    return emitOpError("num_heads (")
+           << heads << ") must be a multiple of num_kv_heads (" << kvHeads
+           << ")";
+  if (failed(verifySameElementType(
+          *this, {getQuery(), getKey(), getKeyCache(), getOutput()})))
+    return failure();
+
+  auto query = getQuery().getType();
+  auto key = getKey().getType();
+  auto cache = getKeyCache().getType();
+  if (!dimsCompatible(query.getDimSize(1), heads * headDim))
+    return emitOpError("query features ")
+           << dimToString(query.getDimSize(1)) << " != num_heads * head_dim = "
+           << heads * headDim;
+  if (!dimsCompatible(key.getDimSize(1), kvHeads * headDim))
+    return emitOpError("key/value features ")
+           << dimToString(key.getDimSize(1))
+           << " != num_kv_heads * head_dim = " << kvHeads * headDim;
+  if (!dimsCompatible(query.getDimSize(0), key.getDimSize(0)))
+    return emitOpError("query rows ")
+           << dimToString(query.getDimSize(0)) << " != key/value rows "
+           << dimToString(key.getDimSize(0));
+  if (!dimsCompatible(cache.getDimSize(2), kvHeads) ||
+      !dimsCompatible(cache.getDimSize(3), headDim))
+    return emitOpError("KV cache must be [layers, context, ")
+           << kvHeads << ", " << headDim << "], got " << cache;
+  int64_t layers = cache.getDimSize(0);
+  if (!ShapedType::isDynamic(layers) && getLayer() >= layers)
+    return emitOpError("layer ")
+           << getLayer() << " is out of range for a KV cache of " << layers
+           << " layers";
+  if (auto scale = getScale(); scale && !(scale->convertToDouble() > 0.0))
+    return emitOpError("requires a positive scale");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "llm/Dialect/LLM/IR/LLMOps.cpp.inc"

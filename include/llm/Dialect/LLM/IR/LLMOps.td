@@ -1,0 +1,172 @@
+//===- LLMOps.td - llm dialect operations ------------------*- tablegen -*-===//
+
+#ifndef LLM_DIALECT_LLM_IR_LLMOPS_TD
+#define LLM_DIALECT_LLM_IR_LLMOPS_TD
+
+include "llm/Dialect/LLM/IR/LLMBase.td"
+include "llm/Dialect/LLM/IR/LLMAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/OpBase.td"
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def LLM_ParamOp : LLM_Op<"param", [Pure]> {
+  let summary = "A named model parameter bound at run time";
+  let description = [{
+    Refers to a weight tensor of the checkpoint by its Hugging Face name. The
+    compiled module never holds weight values: the runtime binds each
+    parameter by name when the model is loaded.
+
+    ```mlir
+    %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Graph ops
+//===----------------------------------------------------------------------===//
+
+def LLM_EmbeddingOp : LLM_Op<"embedding", [Pure]> {
+  let summary = "Token embedding lookup";
+  let description = [{
+    Gathers the rows of `table` ([vocab, hidden]) selected by `ids` ([seq]),
+    giving [seq, hidden].
+  }];
+  let arguments = (ins LLM_Float2DTensor:$table, LLM_TokenIds:$ids);
+  let results = (outs LLM_Float2DTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_RMSNormOp : LLM_Op<"rms_norm", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Root-mean-square layer normalization";
+  let description = [{
+    `result = input / sqrt(mean(input^2, -1) + eps) * weight`, normalizing
+    over the last dimension.
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_Float1DTensor:$weight,
+                       F64Attr:$eps);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `eps` `=` $eps attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
+  let summary = "Linear layer with Hugging Face weight layout";
+  let description = [{
+    `result[s, n] = sum_k input[s, k] * weight[n, k]`: the weight has the
+    `[out_features, in_features]` layout of `torch.nn.Linear`.
+  }];
+  let arguments = (ins LLM_Float2DTensor:$input, LLM_Float2DTensor:$weight);
+  let results = (outs LLM_Float2DTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_RopeOp : LLM_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding (rotate-half convention)";
+  let description = [{
+    Rotates each `head_dim`-wide head of `input` ([seq, heads * head_dim]) by
+    the angles `(position + s) * theta^(-2i / head_dim)`, pairing element `i`
+    with `i + head_dim / 2` as Hugging Face's `rotate_half` does. An optional
+    `scaling` attribute rescales the frequencies (Llama-3.1).
+  }];
+  let arguments = (ins LLM_Float2DTensor:$input, Index:$position,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       F64Attr:$theta,
+                       OptionalAttr<LLM_Llama3RopeScalingAttr>:$scaling);
+  let results = (outs LLM_Float2DTensor:$result);
+  let assemblyFormat = [{
+    $input `at` $position `head_dim` `=` $head_dim `theta` `=` $theta
+    (`scaling` $scaling^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_AttentionOp : LLM_Op<"attention", [Pure,
+    AllTypesMatch<["query", "output"]>,
+    AllTypesMatch<["key", "value"]>,
+    AllTypesMatch<["key_cache", "value_cache", "new_key_cache",
+                   "new_value_cache"]>]> {
+  let summary = "Grouped-query causal attention over a KV cache";
+  let description = [{
+    Writes `key` and `value` ([seq, kv_heads * head_dim]) into layer `layer`
+    of the caches ([layers, context, kv_heads, head_dim]) at rows
+    `position .. position + seq`, then attends every query row `s` to cache
+    rows `0 .. position + s` (causal). Query head `h` reads KV head
+    `h / (num_heads / num_kv_heads)`. Scores are scaled by `scale`
+    (`1 / sqrt(head_dim)` when absent). Returns the attention output
+    ([seq, num_heads * head_dim]) and the updated caches.
+  }];
+  let arguments = (ins LLM_Float2DTensor:$query, LLM_Float2DTensor:$key,
+                       LLM_Float2DTensor:$value,
+                       LLM_Float4DTensor:$key_cache,
+                       LLM_Float4DTensor:$value_cache, Index:$position,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       OptionalAttr<F64Attr>:$scale);
+  let results = (outs LLM_Float2DTensor:$output,
+                      LLM_Float4DTensor:$new_key_cache,
+                      LLM_Float4DTensor:$new_value_cache);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `cache` `(` $key_cache `,` $value_cache `)`
+    `at` $position `layer` $layer `heads` `=` $num_heads `kv_heads` `=`
+    $num_kv_heads `head_dim` `=` $head_dim attr-dict `:` type($query) `,`
+    type($key) `,` type($key_cache)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The softmax scale: the `scale` attribute, or 1/sqrt(head_dim).
+    double getEffectiveScale();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+def LLM_SiLUOp : LLM_Op<"silu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Sigmoid linear unit: x * sigmoid(x)";
+  let arguments = (ins LLM_FloatTensor:$input);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class LLM_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
+    : LLM_Op<mnemonic, !listconcat(traits,
+        [Pure, Commutative, SameOperandsAndResultType])> {
+  let arguments = (ins LLM_FloatTensor:$lhs, LLM_FloatTensor:$rhs);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+def LLM_AddOp : LLM_BinaryElementwiseOp<"add"> {
+  let summary = "Elementwise addition (residual connections)";
+  let description = "Folds `x + 0` to `x` when one side is a zero splat.";
+}
+
+def LLM_MulOp : LLM_BinaryElementwiseOp<"mul"> {
+  let summary = "Elementwise multiplication (SwiGLU gating)";
+  let description = "Folds `x * 1` to `x` when one side is a one splat.";
+}
+
+#endif // LLM_DIALECT_LLM_IR_LLMOPS_TD

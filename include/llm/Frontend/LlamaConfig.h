@@ -1,0 +1,68 @@
+//===- LlamaConfig.h - LLaMA model configuration ----------------*- C++ -*-===//
+//
+// The hyper-parameters of a LLaMA-family decoder, read from a Hugging Face
+// config.json or taken from a named preset.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_FRONTEND_LLAMACONFIG_H
+#define LLM_FRONTEND_LLAMACONFIG_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::llm {
+
+/// The `llama3` rope_scaling of Llama-3.1 configs.
+struct Llama3RopeScaling {
+  double factor = 8.0;
+  double lowFreqFactor = 1.0;
+  double highFreqFactor = 4.0;
+  int64_t originalMaxPosition = 8192;
+};
+
+struct LlamaConfig {
+  std::string name;
+  int64_t hiddenSize = 0;
+  int64_t intermediateSize = 0;
+  int64_t numHiddenLayers = 0;
+  int64_t numAttentionHeads = 0;
+  int64_t numKeyValueHeads = 0;
+  int64_t headDim = 0;
+  int64_t vocabSize = 0;
+  int64_t maxPositionEmbeddings = 0;
+  double rmsNormEps = 1e-5;
+  double ropeTheta = 10000.0;
+  std::optional<Llama3RopeScaling> ropeScaling;
+  bool tieWordEmbeddings = false;
+  int64_t bosTokenId = 1;
+  std::vector<int64_t> eosTokenIds = {2};
+
+  /// Parses the text of a Hugging Face config.json; `source` names it in
+  /// error messages.
+  static llvm::Expected<LlamaConfig> parseJSON(llvm::StringRef text,
+                                               llvm::StringRef source);
+  /// Reads a config.json file, or the config.json inside a checkpoint
+  /// directory.
+  static llvm::Expected<LlamaConfig> readFile(llvm::StringRef path);
+  /// Returns a named preset (see `presetNames()`).
+  static llvm::Expected<LlamaConfig> preset(llvm::StringRef name);
+  static std::vector<std::string> presetNames();
+
+  /// Checks internal consistency (positive sizes, divisible head counts...).
+  llvm::Error validate() const;
+
+  int64_t queryFeatures() const { return numAttentionHeads * headDim; }
+  int64_t keyValueFeatures() const { return numKeyValueHeads * headDim; }
+  /// Number of weight elements, counting a tied LM head once.
+  int64_t parameterCount() const;
+};
+
+} // namespace mlir::llm
+
+#endif // LLM_FRONTEND_LLAMACONFIG_H

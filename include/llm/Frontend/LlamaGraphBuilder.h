@@ -1,0 +1,34 @@
+//===- LlamaGraphBuilder.h - LLaMA graph in the llm dialect -----*- C++ -*-===//
+
+#ifndef LLM_FRONTEND_LLAMAGRAPHBUILDER_H
+#define LLM_FRONTEND_LLAMAGRAPHBUILDER_H
+
+#include "llm/Frontend/LlamaConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace mlir::llm {
+
+/// Hugging Face tensor names of one decoder layer's weights.
+struct LayerParamNames {
+  std::string inputNorm, qProj, kProj, vProj, oProj, postNorm, gateProj,
+      upProj, downProj;
+  static LayerParamNames forLayer(int64_t layer);
+};
+
+/// Builds a module holding `@prefill` (a dynamic number of tokens) and
+/// `@decode` (one token). Both take the token ids, the start position and the
+/// K/V caches ([layers, context, kv_heads, head_dim], context dynamic) and
+/// return the logits of every input position and the updated caches.
+/// Weights are `llm.param` ops named as in the checkpoint. The module carries
+/// the config as the `llm.config` dictionary attribute.
+OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context,
+                                       const LlamaConfig &config);
+
+/// Name of the module attribute holding the model configuration.
+inline constexpr llvm::StringLiteral kConfigAttrName = "llm.config";
+
+} // namespace mlir::llm
+
+#endif // LLM_FRONTEND_LLAMAGRAPHBUILDER_H

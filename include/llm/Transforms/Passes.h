@@ -1,0 +1,19 @@
+//===- Passes.h - llm dialect transformation passes -------------*- C++ -*-===//
+
+#ifndef LLM_TRANSFORMS_PASSES_H
+#define LLM_TRANSFORMS_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::llm {
+
+#define GEN_PASS_DECL
+#include "llm/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "llm/Transforms/Passes.h.inc"
+
+} // namespace mlir::llm
+
+#endif // LLM_TRANSFORMS_PASSES_H

@@ -1,0 +1,281 @@
+//===- LlamaConfig.cpp - Hugging Face config.json reader ------------------===//
+
+#include "llm/Frontend/LlamaConfig.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace mlir::llm;
+using json = nlohmann::json;
+
+namespace {
+
+/// Reads the fields of one config.json, recording the first error.
+class ConfigReader {
+public:
+  ConfigReader(const json &root, llvm::StringRef source)
+      : root(root), source(source.str()) {}
+
+  /// A required or defaulted integer field.
+  int64_t integer(const char *key, std::optional<int64_t> fallback) {
+    auto it = root.find(key);
+    if (it == root.end() || it->is_null()) {
+      if (!fallback)
+        fail(llvm::Twine("missing required field '") + key + "'");
+      return fallback.value_or(0);
+    }
+    if (!it->is_number_integer()) {
+      fail(llvm::Twine("field '") + key + "' must be an integer, got " +
+           it->dump());
+      return 0;
+    }
+    return it->get<int64_t>();
+  }
+
+  double number(const char *key, double fallback) {
+    auto it = root.find(key);
+    if (it == root.end() || it->is_null())
+      return fallback;
+    if (!it->is_number()) {
+      fail(llvm::Twine("field '") + key + "' must be a number, got " +
+           it->dump());
+      return fallback;
+    }
+    return it->get<double>();
+  }
+
+  bool boolean(const char *key, bool fallback) {
+    auto it = root.find(key);
+    if (it == root.end() || it->is_null())
+      return fallback;
+    if (!it->is_boolean()) {
+      fail(llvm::Twine("field '") + key + "' must be true or false, got " +
+           it->dump());
+      return fallback;
+    }
+    return it->get<bool>();
+  }
+
+  std::optional<std::string> string(const char *key) {
+    auto it = root.find(key);
+    if (it == root.end() || it->is_null())
+      return std::nullopt;
+    if (!it->is_string()) {
+      fail(llvm::Twine("field '") + key + "' must be a string, got " +
+           it->dump());
+      return std::nullopt;
+    }
+    return it->get<std::string>();
+  }
+
+  /// `eos_token_id` is an integer or (Llama-3) a list of integers.
+  std::vector<int64_t> tokenIds(const char *key, int64_t fallback) {
+    auto it = root.find(key);
+    if (it == root.end() || it->is_null())
+      return {fallback};
+    if (it->is_number_integer())
+      return {it->get<int64_t>()};
+    std::vector<int64_t> ids;
+    if (it->is_array()) {
+      for (const json &element : *it) {
+        if (!element.is_number_integer())
+          break;
+        ids.push_back(element.get<int64_t>());
+      }
+      if (ids.size() == it->size() && !ids.empty())
+        return ids;
+    }
+    fail(llvm::Twine("field '") + key +
+         "' must be an integer or a list of integers, got " + it->dump());
+    return {fallback};
+  }
+
+  std::optional<Llama3RopeScaling> ropeScaling() {
+    auto it = root.find("rope_scaling");
+    if (it == root.end() || it->is_null())
+      return std::nullopt;
+    if (!it->is_object()) {
+      fail("field 'rope_scaling' must be an object or null, got " +
+           it->dump());
+      return std::nullopt;
+    }
+    ConfigReader scaling(*it, source);
+    std::optional<std::string> type = scaling.string("rope_type");
+    if (!type)
+      type = scaling.string("type");
+    if (!scaling.error.empty()) {
+      error = scaling.error;
+      return std::nullopt;
+    }
+    if (!type) {
+      fail("field 'rope_scaling' has no 'rope_type'");
+      return std::nullopt;
+    }
+    if (*type == "default")
+      return std::nullopt;
+    if (*type != "llama3") {
+      fail("unsupported rope_scaling type '" + *type +
+           "' (supported: 'llama3', 'default')");
+      return std::nullopt;
+    }
+    Llama3RopeScaling result;
+    result.factor = scaling.number("factor", result.factor);
+    result.lowFreqFactor =
+        scaling.number("low_freq_factor", result.lowFreqFactor);
+    result.highFreqFactor =
+        scaling.number("high_freq_factor", result.highFreqFactor);
+    result.originalMaxPosition = scaling.integer(
+        "original_max_position_embeddings", result.originalMaxPosition);
+    if (!scaling.error.empty())
+      error = scaling.error;
+    return result;
+  }
+
+  void fail(const llvm::Twine &message) {
+    if (error.empty())
+      error = message.str();
+  }
+
+  llvm::Error takeError() {
+    if (error.empty())
+      return llvm::Error::success();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   source + ": " + error);
+  }
+
+private:
+  const json &root;
+  std::string source;
+  std::string error;
+};
+
+} // namespace
+
+llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
+                                                   llvm::StringRef source) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error &e) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   source + ": malformed JSON: " + e.what());
+  }
+  if (!root.is_object())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   source + ": expected a JSON object");
+
+  ConfigReader reader(root, source);
+  if (auto modelType = reader.string("model_type");
+      modelType && *modelType != "llama")
+    reader.fail("unsupported model_type '" + *modelType + "' (expected 'llama')");
+  if (auto act = reader.string("hidden_act"); act && *act != "silu")
+    reader.fail("unsupported hidden_act '" + *act + "' (expected 'silu')");
+  if (reader.boolean("attention_bias", false))
+    reader.fail("attention_bias = true is not supported");
+  if (reader.boolean("mlp_bias", false))
+    reader.fail("mlp_bias = true is not supported");
+
+  LlamaConfig config;
+  config.name = llvm::sys::path::filename(
+                    llvm::sys::path::parent_path(source))
+                    .str();
+  config.hiddenSize = reader.integer("hidden_size", std::nullopt);
+  config.intermediateSize = reader.integer("intermediate_size", std::nullopt);
+  config.numHiddenLayers = reader.integer("num_hidden_layers", std::nullopt);
+  config.numAttentionHeads =
+      reader.integer("num_attention_heads", std::nullopt);
+  config.numKeyValueHeads =
+      reader.integer("num_key_value_heads", config.numAttentionHeads);
+  int64_t defaultHeadDim = config.numAttentionHeads > 0
+                               ? config.hiddenSize / config.numAttentionHeads
+                               : 0;
+  config.headDim = reader.integer("head_dim", defaultHeadDim);
+  config.vocabSize = reader.integer("vocab_size", std::nullopt);
+  config.maxPositionEmbeddings =
+      reader.integer("max_position_embeddings", 2048);
+  config.rmsNormEps = reader.number("rms_norm_eps", 1e-6);
+  config.ropeTheta = reader.number("rope_theta", 10000.0);
+  config.ropeScaling = reader.ropeScaling();
+  config.tieWordEmbeddings = reader.boolean("tie_word_embeddings", false);
+  config.bosTokenId = reader.integer("bos_token_id", 1);
+  config.eosTokenIds = reader.tokenIds("eos_token_id", 2);
+  if (llvm::Error err = reader.takeError())
+    return std::move(err);
+  if (llvm::Error err = config.validate())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   source + ": " +
+                                       llvm::toString(std::move(err)));
+  return config;
+}
+
+llvm::Expected<LlamaConfig> LlamaConfig::readFile(llvm::StringRef path) {
+  llvm::SmallString<256> file(path);
+  if (llvm::sys::fs::is_directory(path))
+    llvm::sys::path::append(file, "config.json");
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(),
+                                   "cannot read '" + file + "': " +
+                                       buffer.getError().message());
+  return parseJSON((*buffer)->getBuffer(), file);
+}
+
+llvm::Error LlamaConfig::validate() const {
+  auto fail = [](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+  };
+  struct Positive {
+    const char *field;
+    int64_t value;
+  } positives[] = {{"hidden_size", hiddenSize},
+                   {"intermediate_size", intermediateSize},
+                   {"num_hidden_layers", numHiddenLayers},
+                   {"num_attention_heads", numAttentionHeads},
+                   {"num_key_value_heads", numKeyValueHeads},
+                   {"head_dim", headDim},
+                   {"vocab_size", vocabSize},
+                   {"max_position_embeddings", maxPositionEmbeddings}};
+  for (const Positive &p : positives)
+    if (p.value <= 0)
+      return fail(llvm::Twine("'") + p.field + "' must be positive, got " +
+                  llvm::Twine(p.value));
+  if (numAttentionHeads % numKeyValueHeads != 0)
+    return fail("num_attention_heads (" + llvm::Twine(numAttentionHeads) +
+                ") is not divisible by num_key_value_heads (" +
+                llvm::Twine(numKeyValueHeads) + ")");
+  if (headDim % 2 != 0)
+    return fail("head_dim (" + llvm::Twine(headDim) +
+                ") must be even for rotary embeddings");
+  if (!(rmsNormEps > 0.0))
+    return fail("rms_norm_eps must be positive");
+  if (!(ropeTheta > 0.0))
+    return fail("rope_theta must be positive");
+  if (ropeScaling) {
+    if (!(ropeScaling->factor > 0.0) || !(ropeScaling->lowFreqFactor > 0.0) ||
+        !(ropeScaling->highFreqFactor > ropeScaling->lowFreqFactor) ||
+        ropeScaling->originalMaxPosition <= 0)
+      return fail("rope_scaling 'llama3' needs factor > 0, 0 < "
+                  "low_freq_factor < high_freq_factor and a positive "
+                  "original_max_position_embeddings");
+  }
+  if (bosTokenId < 0 || bosTokenId >= vocabSize)
+    return fail("bos_token_id " + llvm::Twine(bosTokenId) +
+                " is outside the vocabulary of " + llvm::Twine(vocabSize));
+  for (int64_t eos : eosTokenIds)
+    if (eos < 0 || eos >= vocabSize)
+      return fail("eos_token_id " + llvm::Twine(eos) +
+                  " is outside the vocabulary of " + llvm::Twine(vocabSize));
+  return llvm::Error::success();
+}
+
+int64_t LlamaConfig::parameterCount() const {
+  int64_t d = hiddenSize, f = intermediateSize;
+  int64_t perLayer = 2 * d + d * queryFeatures() +
+                     2 * d * keyValueFeatures() + queryFeatures() * d +
+                     3 * d * f;
+  int64_t embeddings = vocabSize * d * (tieWordEmbeddings ? 1 : 2);
+  return numHiddenLayers * perLayer + embeddings + d;
+}

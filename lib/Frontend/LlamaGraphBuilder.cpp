@@ -1,0 +1,194 @@
+//===- LlamaGraphBuilder.cpp - LLaMA decoder graph in the llm dialect -----===//
+
+#include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace mlir::llm;
+
+LayerParamNames LayerParamNames::forLayer(int64_t layer) {
+  std::string prefix = "model.layers." + std::to_string(layer) + ".";
+  return {prefix + "input_layernorm.weight",
+          prefix + "self_attn.q_proj.weight",
+          prefix + "self_attn.k_proj.weight",
+          prefix + "self_attn.v_proj.weight",
+          prefix + "self_attn.o_proj.weight",
+          prefix + "post_attention_layernorm.weight",
+          prefix + "mlp.gate_proj.weight",
+          prefix + "mlp.up_proj.weight",
+          prefix + "mlp.down_proj.weight"};
+}
+
+namespace {
+
+/// Emits the decoder graph of one entry point (prefill or decode).
+class DecoderEmitter {
+public:
+  DecoderEmitter(OpBuilder &builder, const LlamaConfig &config)
+      : b(builder), config(config), loc(builder.getUnknownLoc()),
+        f32(builder.getF32Type()) {}
+
+  /// Emits `func.func @name` processing `seqLen` tokens (dynamic if
+  /// ShapedType::kDynamic).
+  func::FuncOp emit(StringRef name, int64_t seqLen);
+
+private:
+  Value param(StringRef name, ArrayRef<int64_t> shape) {
+    return ParamOp::create(b, loc, RankedTensorType::get(shape, f32),
+                           b.getStringAttr(name));
+  }
+  Value matmul(Value input, StringRef weightName, int64_t outFeatures,
+               int64_t inFeatures) {
+    Value weight = param(weightName, {outFeatures, inFeatures});
+    auto inputType = llvm::cast<RankedTensorType>(input.getType());
+    auto resultType =
+        RankedTensorType::get({inputType.getDimSize(0), outFeatures}, f32);
+    return MatmulOp::create(b, loc, resultType, input, weight);
+  }
+  Value rmsNorm(Value input, StringRef weightName) {
+    Value weight = param(weightName, {config.hiddenSize});
+    return RMSNormOp::create(b, loc, input, weight,
+                             b.getF64FloatAttr(config.rmsNormEps));
+  }
+  Value rope(Value input, Value position) {
+    Llama3RopeScalingAttr scaling;
+    if (const auto &s = config.ropeScaling)
+      scaling = Llama3RopeScalingAttr::get(b.getContext(), s->factor,
+                                           s->lowFreqFactor, s->highFreqFactor,
+                                           s->originalMaxPosition);
+    return RopeOp::create(b, loc, input, position,
+                          b.getI64IntegerAttr(config.headDim),
+                          b.getF64FloatAttr(config.ropeTheta), scaling);
+  }
+
+  OpBuilder &b;
+  const LlamaConfig &config;
+  Location loc;
+  Type f32;
+};
+
+func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
+  int64_t d = config.hiddenSize;
+  auto cacheType = RankedTensorType::get(
+      {config.numHiddenLayers, ShapedType::kDynamic, config.numKeyValueHeads,
+       config.headDim},
+      f32);
+  auto tokensType = RankedTensorType::get({seqLen}, b.getI32Type());
+  auto logitsType = RankedTensorType::get({seqLen, config.vocabSize}, f32);
+  auto funcType = b.getFunctionType(
+      {tokensType, b.getIndexType(), cacheType, cacheType},
+      {logitsType, cacheType, cacheType});
+  auto func = func::FuncOp::create(b, loc, name, funcType);
+  func.setArgAttr(0, "llm.name", b.getStringAttr("tokens"));
+  func.setArgAttr(1, "llm.name", b.getStringAttr("position"));
+  func.setArgAttr(2, "llm.name", b.getStringAttr("key_cache"));
+  func.setArgAttr(3, "llm.name", b.getStringAttr("value_cache"));
+
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value tokens = entry->getArgument(0), position = entry->getArgument(1);
+  Value keyCache = entry->getArgument(2), valueCache = entry->getArgument(3);
+
+  Value embedTable = param("model.embed_tokens.weight", {config.vocabSize, d});
+  Value hidden = EmbeddingOp::create(
+      b, loc, RankedTensorType::get({seqLen, d}, f32), embedTable, tokens);
+
+  for (int64_t layer = 0; layer < config.numHiddenLayers; ++layer) {
+    LayerParamNames names = LayerParamNames::forLayer(layer);
+    // Self-attention block.
+    Value normed = rmsNorm(hidden, names.inputNorm);
+    Value q = matmul(normed, names.qProj, config.queryFeatures(), d);
+    Value k = matmul(normed, names.kProj, config.keyValueFeatures(), d);
+    Value v = matmul(normed, names.vProj, config.keyValueFeatures(), d);
+    q = rope(q, position);
+    k = rope(k, position);
+    auto attention = AttentionOp::create(
+        b, loc, TypeRange{q.getType(), cacheType, cacheType}, q, k, v,
+        keyCache, valueCache, position, b.getI64IntegerAttr(layer),
+        b.getI64IntegerAttr(config.numAttentionHeads),
+        b.getI64IntegerAttr(config.numKeyValueHeads),
+        b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr());
+    keyCache = attention.getNewKeyCache();
+    valueCache = attention.getNewValueCache();
+    Value attnOut =
+        matmul(attention.getOutput(), names.oProj, d, config.queryFeatures());
+    hidden = AddOp::create(b, loc, hidden, attnOut);
+    // SwiGLU feed-forward block.
+    normed = rmsNorm(hidden, names.postNorm);
+    Value gate = matmul(normed, names.gateProj, config.intermediateSize, d);
+    Value up = matmul(normed, names.upProj, config.intermediateSize, d);
+    Value act = MulOp::create(b, loc, SiLUOp::create(b, loc, gate), up);
+    Value down = matmul(act, names.downProj, d, config.intermediateSize);
+    hidden = AddOp::create(b, loc, hidden, down);
+  }
+
+  hidden = rmsNorm(hidden, "model.norm.weight");
+  Value logits = matmul(hidden,
+                        config.tieWordEmbeddings ? "model.embed_tokens.weight"
+                                                 : "lm_head.weight",
+                        config.vocabSize, d);
+  func::ReturnOp::create(b, loc, ValueRange{logits, keyCache, valueCache});
+  return func;
+}
+
+DictionaryAttr configAttr(Builder &b, const LlamaConfig &c) {
+  SmallVector<NamedAttribute> fields = {
+      b.getNamedAttr("name", b.getStringAttr(c.name)),
+      b.getNamedAttr("hidden_size", b.getI64IntegerAttr(c.hiddenSize)),
+      b.getNamedAttr("intermediate_size",
+                     b.getI64IntegerAttr(c.intermediateSize)),
+      b.getNamedAttr("num_hidden_layers",
+                     b.getI64IntegerAttr(c.numHiddenLayers)),
+      b.getNamedAttr("num_attention_heads",
+                     b.getI64IntegerAttr(c.numAttentionHeads)),
+      b.getNamedAttr("num_key_value_heads",
+                     b.getI64IntegerAttr(c.numKeyValueHeads)),
+      b.getNamedAttr("head_dim", b.getI64IntegerAttr(c.headDim)),
+      b.getNamedAttr("vocab_size", b.getI64IntegerAttr(c.vocabSize)),
+      b.getNamedAttr("max_position_embeddings",
+                     b.getI64IntegerAttr(c.maxPositionEmbeddings)),
+      b.getNamedAttr("rms_norm_eps", b.getF64FloatAttr(c.rmsNormEps)),
+      b.getNamedAttr("rope_theta", b.getF64FloatAttr(c.ropeTheta)),
+      b.getNamedAttr("tie_word_embeddings",
+                     b.getBoolAttr(c.tieWordEmbeddings)),
+      b.getNamedAttr("bos_token_id", b.getI64IntegerAttr(c.bosTokenId)),
+      b.getNamedAttr("eos_token_ids", b.getI64ArrayAttr(c.eosTokenIds)),
+  };
+  // Only builtin attributes, so that tools without the llm dialect (the
+  // upstream LLVM IR translation) still parse lowered modules.
+  if (const auto &s = c.ropeScaling)
+    fields.push_back(b.getNamedAttr(
+        "rope_scaling",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("rope_type", b.getStringAttr("llama3")),
+             b.getNamedAttr("factor", b.getF64FloatAttr(s->factor)),
+             b.getNamedAttr("low_freq_factor",
+                            b.getF64FloatAttr(s->lowFreqFactor)),
+             b.getNamedAttr("high_freq_factor",
+                            b.getF64FloatAttr(s->highFreqFactor)),
+             b.getNamedAttr("original_max_position_embeddings",
+                            b.getI64IntegerAttr(s->originalMaxPosition))})));
+  return b.getDictionaryAttr(fields);
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::llm::buildLlamaModule(MLIRContext &context,
+                                                  const LlamaConfig &config) {
+  context.loadDialect<LLMDialect, func::FuncDialect>();
+  OpBuilder b(&context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
+  if (!config.name.empty())
+    module->setSymName(config.name);
+  module->getOperation()->setAttr(kConfigAttrName, configAttr(b, config));
+  b.setInsertionPointToEnd(module->getBody());
+  DecoderEmitter emitter(b, config);
+  emitter.emit("prefill", ShapedType::kDynamic);
+  emitter.emit("decode", 1);
+  return module;
+}

@@ -1,0 +1,11 @@
+//===- InitAll.cpp - register every llm dialect, pass and pipeline --------===//
+
+#include "llm/InitAll.h"
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
+#include "llm/Transforms/Passes.h"
+
+void mlir::llm::registerAllLLMDialects(DialectRegistry &registry) {
+  registry.insert<LLMDialect>();
+}
+
+void mlir::llm::registerAllLLMPasses() { registerLLMTransformsPasses(); }

@@ -1,0 +1,106 @@
+//===- GraphSummary.cpp - print a summary of an llm graph -----------------===//
+
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMGRAPHSUMMARYPASS
+#include "llm/Transforms/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+using namespace mlir::llm;
+
+namespace {
+
+/// Formats a count with a metric suffix: 68.98G, 4.10M...
+std::string humanCount(double value) {
+  const char *suffixes[] = {"", "K", "M", "G", "T"};
+  int i = 0;
+  while (value >= 1000.0 && i < 4) {
+    value /= 1000.0;
+    ++i;
+  }
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << llvm::format(i == 0 ? "%.0f" : "%.2f", value) << suffixes[i];
+  return out;
+}
+
+void summarizeFunction(func::FuncOp func, raw_ostream &os) {
+  llvm::MapVector<StringRef, int64_t> opCounts;
+  llvm::StringSet<> params;
+  int64_t elements = 0, bytes = 0, layers = 0;
+  func.walk([&](Operation *op) {
+    if (op->getDialect() && isa<LLMDialect>(op->getDialect()))
+      ++opCounts[op->getName().stripDialect()];
+    if (auto attention = dyn_cast<AttentionOp>(op))
+      layers = std::max<int64_t>(layers, attention.getLayer() + 1);
+    auto param = dyn_cast<ParamOp>(op);
+    if (!param || !params.insert(param.getName()).second)
+      return;
+    auto type = param.getResult().getType();
+    elements += type.getNumElements();
+    bytes += type.getNumElements() *
+             ((type.getElementTypeBitWidth() + 7) / 8);
+  });
+  os << "func @" << func.getSymName() << ": " << layers
+     << " decoder layers, " << params.size() << " parameters, "
+     << humanCount(static_cast<double>(elements)) << " weights ("
+     << humanCount(static_cast<double>(bytes)) << "B)\n";
+  os << "  inputs: ";
+  llvm::interleaveComma(func.getArgumentTypes(), os);
+  os << "\n  results: ";
+  llvm::interleaveComma(func.getResultTypes(), os);
+  os << "\n  ops:";
+  for (auto [name, count] : opCounts)
+    os << " " << name << "=" << count;
+  os << "\n";
+}
+
+struct LLMGraphSummaryPass
+    : llm::impl::LLMGraphSummaryPassBase<LLMGraphSummaryPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    std::string error;
+    auto output = openOutputFile(outputFile, &error);
+    if (!output) {
+      getOperation().emitError() << error;
+      return signalPassFailure();
+    }
+    raw_ostream &os = output->os();
+    ModuleOp module = getOperation();
+    if (auto config = module->getAttrOfType<DictionaryAttr>("llm.config")) {
+      os << "model";
+      if (auto name = module.getSymName())
+        os << " " << *name;
+      os << ":";
+      for (NamedAttribute field : config) {
+        if (field.getName() == "name")
+          continue;
+        os << " " << field.getName().strref() << "=";
+        if (auto flag = dyn_cast<BoolAttr>(field.getValue()))
+          os << (flag.getValue() ? "true" : "false");
+        else if (auto i = dyn_cast<IntegerAttr>(field.getValue()))
+          os << i.getValue();
+        else
+          field.getValue().print(os, /*elideType=*/true);
+      }
+      os << "\n";
+    }
+    for (auto func : module.getOps<func::FuncOp>())
+      summarizeFunction(func, os);
+    output->keep();
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Reference logits and greedy continuation of a LLaMA checkpoint.
+
+Runs the float64 numpy reference (Hugging Face ``LlamaForCausalLM``
+semantics) on a prompt of token ids::
+
+    /usr/bin/python3 python/reference_logits.py --model DIR --ids 1,2,3 \\
+        [--out logits.npy] [--greedy N]
+
+``--out`` saves the logits of every prompt position as a float32 ``.npy``
+array of shape ``[n_prompt, vocab]``.  ``--greedy N`` prints the ``N``
+greedily generated ids after the prompt, comma-separated, on one line.
+Without either option the five best next-token candidates are printed.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from llm_compiler.reference import LlamaModel
+
+
+def _parse_ids(text):
+    """Parse a comma-separated list of token ids."""
+    try:
+        ids = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    return ids
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="Hugging Face checkpoint directory")
+    parser.add_argument("--ids", required=True, type=_parse_ids, help="prompt token ids, e.g. 1,2,3")
+    parser.add_argument("--out", help="write prompt logits [n_prompt, vocab] (float32) to this .npy file")
+    parser.add_argument("--greedy", type=int, metavar="N", help="print N greedily generated ids")
+    return parser
+
+
+def main(argv=None):
+    args = _build_parser().parse_args(argv)
+    if args.greedy is not None and args.greedy < 0:
+        sys.exit(f"error: --greedy must be non-negative, got {args.greedy}")
+    try:
+        model = LlamaModel.from_pretrained(args.model)
+        cache = model.new_cache()
+        logits = model.forward(args.ids, cache=cache)
+        if args.out:
+            np.save(args.out, logits.astype(np.float32))
+        if args.greedy is not None:
+            generated = model.continue_greedy(logits[-1], cache, args.greedy)
+            print(",".join(str(token) for token in generated))
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    if args.out is None and args.greedy is None:
+        last = logits[-1]
+        for token in np.argsort(-last, kind="stable")[:5]:
+            print(f"{token}\t{last[token]:.6f}")
+
+
+if __name__ == "__main__":
+    main()

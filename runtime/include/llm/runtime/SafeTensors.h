@@ -1,0 +1,172 @@
+//===- SafeTensors.h - Memory-mapped safetensors checkpoints ---------------===//
+//
+// Read-only, zero-copy access to tensors stored in the safetensors format
+// (https://huggingface.co/docs/safetensors): an 8-byte little-endian header
+// length N, N bytes of JSON describing every tensor, then the raw data. Files
+// are mmapped; TensorView::data points into the mapping and stays valid for as
+// long as the owning SafeTensorsFile / Checkpoint is alive.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_RUNTIME_SAFETENSORS_H
+#define LLM_RUNTIME_SAFETENSORS_H
+
+#include "llm/runtime/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llm::runtime {
+
+/// Element types of the safetensors format.
+enum class DType {
+  BOOL,
+  U8,
+  I8,
+  U16,
+  I16,
+  F16,
+  BF16,
+  U32,
+  I32,
+  F32,
+  U64,
+  I64,
+  F64,
+  F8_E4M3,
+  F8_E5M2,
+};
+
+/// Size in bytes of one element.
+size_t dtypeSize(DType dtype);
+/// The safetensors spelling ("F32", "BF16", ...).
+const char *dtypeName(DType dtype);
+/// Parses the safetensors spelling; nullopt for unknown names.
+std::optional<DType> parseDType(std::string_view name);
+
+/// A tensor inside a mapped file. `data` is not necessarily aligned to the
+/// element size (safetensors only guarantees offsets relative to the data
+/// section); use memcpy or convertToF32 rather than casting when unsure.
+struct TensorView {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  const void *data = nullptr;
+  size_t nbytes = 0;
+
+  /// Product of the shape (1 for a scalar).
+  int64_t numel() const;
+  /// "F32[512, 64]" - for messages.
+  std::string describe() const;
+};
+
+/// One mmapped .safetensors file. Not copyable or movable; held by pointer.
+class SafeTensorsFile {
+public:
+  /// Maps and fully validates the file. Every structural problem (truncated
+  /// file, bad header length, invalid JSON, unknown dtype, bad shape, offsets
+  /// out of range or inconsistent with dtype*shape, overlapping tensors) is an
+  /// error naming the file and, where relevant, the tensor.
+  static Expected<std::unique_ptr<SafeTensorsFile>> open(const std::string &path);
+
+  ~SafeTensorsFile();
+  SafeTensorsFile(const SafeTensorsFile &) = delete;
+  SafeTensorsFile &operator=(const SafeTensorsFile &) = delete;
+
+  const std::string &path() const { return path_; }
+  /// nullptr if there is no tensor with that name.
+  const TensorView *find(std::string_view name) const;
+  /// All tensors, in the order of their data offsets.
+  const std::vector<TensorView> &tensors() const { return tensors_; }
+  /// Tensor names, sorted.
+  std::vector<std::string> names() const;
+  /// String entries of "__metadata__" (non-string values are skipped).
+  const std::map<std::string, std::string> &metadata() const { return metadata_; }
+  /// Size of the whole file in bytes.
+  size_t fileSize() const { return size_; }
+
+private:
+  SafeTensorsFile() = default;
+
+  std::string path_;
+  void *map_ = nullptr;
+  size_t size_ = 0;
+  std::vector<TensorView> tensors_;
+  std::map<std::string, size_t, std::less<>> index_;
+  std::map<std::string, std::string> metadata_;
+};
+
+/// A model checkpoint: one or more safetensors files seen as one namespace.
+class Checkpoint {
+public:
+  /// `path` is either a directory or a single .safetensors file. For a
+  /// directory, in order of preference:
+  ///  1. model.safetensors.index.json: every shard named in its "weight_map"
+  ///     is opened, and every mapped tensor must exist in its shard;
+  ///  2. model.safetensors;
+  ///  3. every *.safetensors file in the directory (tensor names must be
+  ///     unique across files).
+  static Expected<Checkpoint> open(const std::string &path);
+
+  Checkpoint() = default;
+  Checkpoint(Checkpoint &&) = default;
+  Checkpoint &operator=(Checkpoint &&) = default;
+
+  /// nullptr if the checkpoint has no tensor with that name.
+  const TensorView *find(std::string_view name) const;
+  /// Tensor names, sorted.
+  std::vector<std::string> names() const;
+  size_t size() const { return byName_.size(); }
+  /// The opened files, in the order they were opened.
+  const std::vector<std::unique_ptr<SafeTensorsFile>> &files() const { return files_; }
+
+private:
+  std::vector<std::unique_ptr<SafeTensorsFile>> files_;
+  std::map<std::string, const TensorView *, std::less<>> byName_;
+};
+
+/// IEEE binary16 -> binary32, exact for every input (subnormals, +-inf, NaN
+/// with payload preserved).
+inline float halfToFloat(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t magnitude = h & 0x7FFFu;
+  uint32_t bits;
+  if (magnitude >= 0x7C00u) {
+    // Inf / NaN: all-ones exponent, payload moved to the top mantissa bits.
+    bits = sign | 0x7F800000u | ((magnitude & 0x03FFu) << 13);
+  } else if (magnitude >= 0x0400u) {
+    // Normal: rebias exponent from 15 to 127.
+    bits = sign | ((magnitude << 13) + ((127u - 15u) << 23));
+  } else {
+    // Zero or subnormal: value is magnitude * 2^-24, exact in binary32.
+    float f = static_cast<float>(magnitude) * 5.9604644775390625e-08f;
+    std::memcpy(&bits, &f, sizeof(bits));
+    bits |= sign;
+  }
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
+/// bfloat16 -> binary32: the bf16 bits are the high half of the f32.
+inline float bfloat16ToFloat(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
+/// Converts the F32, F16 or BF16 tensor `t` to numel() floats at `out`.
+/// Other dtypes are an error naming the tensor and its dtype.
+Status convertToF32(const TensorView &t, float *out);
+
+} // namespace llm::runtime
+
+#endif // LLM_RUNTIME_SAFETENSORS_H

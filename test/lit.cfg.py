@@ -1,0 +1,38 @@
+# -*- Python -*-
+"""lit configuration of the llm project's tests."""
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "LLM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".json"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.llm_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Python helpers need Debian's interpreter, which has numpy.
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%llm_src", config.llm_src_root))
+
+# The real model shared with the team lives beside the checkout.
+shared_models = os.path.join(os.path.dirname(config.llm_src_root), "shared", "models")
+config.substitutions.append(("%shared_models", shared_models))
+if os.path.isdir(os.path.join(shared_models, "stories260K")):
+    config.available_features.add("stories260k")
+else:
+    lit_config.note(
+        "../shared/models/stories260K not found: tests that need it are unsupported"
+    )
+
+tool_dirs = [config.llm_tools_dir, config.llvm_tools_dir]
+tools = ["llm-opt", "llm-translate", "llm-run", "LLMRuntimeTests"]
+llvm_config.add_tool_substitutions(
+    [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs
+)

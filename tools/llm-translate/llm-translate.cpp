@@ -1,0 +1,121 @@
+//===- llm-translate.cpp - the mlir-translate of the llm project ----------===//
+//
+// Translations into the llm dialect (Hugging Face configs and presets) and out
+// of it (LLVM IR, accelerator exports), with mlir-translate's conventions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
+#include "llm/Frontend/LlamaConfig.h"
+#include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/InitAll.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllTranslations.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+
+static llvm::cl::opt<std::string>
+    presetName("llama-preset-name",
+               llvm::cl::desc("Preset imported by --import-llama-preset"),
+               llvm::cl::value_desc("name"), llvm::cl::Hidden);
+
+/// Builds the module of `config`, or reports `error` at the file's location.
+static OwningOpRef<Operation *>
+importConfig(llvm::Expected<llm::LlamaConfig> config, Location loc,
+             MLIRContext *context) {
+  if (!config) {
+    emitError(loc) << llvm::toString(config.takeError());
+    return nullptr;
+  }
+  return OwningOpRef<Operation *>(
+      llm::buildLlamaModule(*context, *config).release().getOperation());
+}
+
+static void registerLLMTranslations() {
+  static TranslateToMLIRRegistration importLlamaConfig(
+      "import-llama-config",
+      "import a Hugging Face LLaMA config.json (or checkpoint directory)",
+      [](llvm::SourceMgr &sourceMgr, MLIRContext *context) {
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        Location loc =
+            FileLineColLoc::get(context, buffer->getBufferIdentifier(), 0, 0);
+        return importConfig(
+            llm::LlamaConfig::parseJSON(buffer->getBuffer(),
+                                        buffer->getBufferIdentifier()),
+            loc, context);
+      },
+      [](DialectRegistry &registry) { llm::registerAllLLMDialects(registry); });
+
+  static TranslateToMLIRRegistration importLlamaPreset(
+      "import-llama-preset",
+      "import a named LLaMA preset (" +
+          llvm::join(llm::LlamaConfig::presetNames(), ", ") + ")",
+      [](llvm::SourceMgr &, MLIRContext *context) {
+        return importConfig(llm::LlamaConfig::preset(presetName),
+                            UnknownLoc::get(context), context);
+      },
+      [](DialectRegistry &registry) { llm::registerAllLLMDialects(registry); });
+}
+
+/// mlir-translate selects a translation with a bare flag and reads the
+/// positional input file. The import flags take their argument directly
+/// (`--import-llama-config DIR`, `--import-llama-preset NAME`), so rewrite
+/// them into that form: a checkpoint directory becomes its config.json, and a
+/// preset, which reads no file, gets an empty input.
+static std::vector<std::string> normalizeArguments(int argc, char **argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<std::string> out;
+  bool emptyInput = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    llvm::StringRef arg = args[i];
+    llvm::StringRef flag = arg.ltrim('-');
+    if (i == 0 || !arg.starts_with("-") ||
+        !(flag.starts_with("import-llama-config") ||
+          flag.starts_with("import-llama-preset"))) {
+      out.push_back(args[i]);
+      continue;
+    }
+    auto [name, value] = flag.split('=');
+    std::string operand;
+    if (flag.contains('='))
+      operand = value.str();
+    else if (i + 1 < args.size() && !llvm::StringRef(args[i + 1]).starts_with("-"))
+      operand = args[++i];
+    out.push_back("--" + name.str());
+    if (operand.empty())
+      continue;
+    if (name == "import-llama-preset") {
+      out.push_back("--llama-preset-name=" + operand);
+      emptyInput = true;
+      continue;
+    }
+    llvm::SmallString<256> path(operand);
+    if (llvm::sys::fs::is_directory(path))
+      llvm::sys::path::append(path, "config.json");
+    out.push_back(std::string(path));
+  }
+  if (emptyInput)
+    out.push_back("/dev/null");
+  return out;
+}
+
+int main(int argc, char **argv) {
+  registerAllTranslations();
+  registerLLMTranslations();
+  std::vector<std::string> args = normalizeArguments(argc, argv);
+  std::vector<char *> cargs;
+  for (std::string &arg : args)
+    cargs.push_back(arg.data());
+  cargs.push_back(nullptr);
+  return failed(mlirTranslateMain(static_cast<int>(args.size()), cargs.data(),
+                                  "llm translation driver"));
+}
