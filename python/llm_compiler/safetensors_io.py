@@ -252,7 +252,7 @@ def load_file(path, float32=True):
             array = bf16_bits_to_f32(array)
         elif float32 and dtype in FLOAT_DTYPES:
             array = array.astype(np.float32, copy=False)
-        tensors[name] = array.astype(array.dtype.newbyteorder("="), copy=False)
+        tensors[name] = array
     return tensors, metadata
 
 
@@ -285,7 +285,7 @@ def _encode_tensor(name, array, dtype):
         if array.size and (array.min() < info.min or array.max() > info.max):
             raise ValueError(f"tensor {name!r}: values do not fit in {dtype}")
         storage = array.astype(STORAGE_DTYPES[dtype])
-    return dtype, np.ascontiguousarray(storage)
+    return dtype, np.require(storage, requirements="C")
 
 
 def save_file(path, tensors, dtype=None, metadata=None):
@@ -332,7 +332,7 @@ def save_file(path, tensors, dtype=None, metadata=None):
         f.write(struct.pack("<Q", len(header_bytes)))
         f.write(header_bytes)
         for _, storage in encoded.values():
-            f.write(memoryview(storage).cast("B"))
+            f.write(storage.reshape(-1).view(np.uint8))
     return offset
 
 

@@ -80,12 +80,13 @@ public:
   /// out of range is an error and is not added.
   Expected<std::string> push(int32_t id);
   /// Returns whatever is still held back (an incomplete trailing character is
-  /// emitted as SentencePiece decodes it, i.e. as U+FFFD) and resets.
+  /// emitted as SentencePiece decodes it, i.e. as U+FFFD). The next push()
+  /// starts a new sequence; text() keeps accumulating until reset().
   std::string flush();
-  /// Forgets everything; the next id starts a new sequence.
+  /// Forgets everything, including text(); the next id starts a new sequence.
   void reset();
 
-  /// All text emitted so far (since the last reset/flush).
+  /// All text emitted so far (since construction or the last reset()).
   const std::string &text() const { return emittedAll_; }
 
 private:
