@@ -87,6 +87,9 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
   func.setArgAttr(1, "llm.name", b.getStringAttr("position"));
   func.setArgAttr(2, "llm.name", b.getStringAttr("key_cache"));
   func.setArgAttr(3, "llm.name", b.getStringAttr("value_cache"));
+  func.setResultAttr(0, "llm.name", b.getStringAttr("logits"));
+  func.setResultAttr(1, "llm.name", b.getStringAttr("key_cache"));
+  func.setResultAttr(2, "llm.name", b.getStringAttr("value_cache"));
 
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();

@@ -2,10 +2,16 @@
 
 #include "llm/InitAll.h"
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
+#include "llm/Conversion/Passes.h"
+#include "llm/Pipelines/Pipelines.h"
 #include "llm/Transforms/Passes.h"
 
 void mlir::llm::registerAllLLMDialects(DialectRegistry &registry) {
   registry.insert<LLMDialect>();
 }
 
-void mlir::llm::registerAllLLMPasses() { registerLLMTransformsPasses(); }
+void mlir::llm::registerAllLLMPasses() {
+  registerLLMTransformsPasses();
+  registerLLMConversionPasses();
+  registerCPUPipeline();
+}

@@ -18,4 +18,17 @@ def LLMGraphSummaryPass : Pass<"llm-graph-summary", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMDropReturnedArgumentsPass
+    : Pass<"llm-drop-returned-arguments", "mlir::ModuleOp"> {
+  let summary = "Drop entry-point results that return an argument's buffer";
+  let description = [{
+    After bufferization, the updated KV caches of `@prefill`/`@decode` are the
+    caller's own buffers, written in place and returned unchanged. This pass
+    removes such memref results from public functions (the runtime, which
+    owns the caches, is their only caller), so each entry point returns only
+    its logits. A cache result that is not its argument (the cache was copied
+    instead of updated in place) is an error.
+  }];
+}
+
 #endif // LLM_TRANSFORMS_PASSES_TD

@@ -109,7 +109,9 @@ public:
   /// `path` is either a directory or a single .safetensors file. For a
   /// directory, in order of preference:
   ///  1. model.safetensors.index.json: every shard named in its "weight_map"
-  ///     is opened, and every mapped tensor must exist in its shard;
+  ///     is opened, and every mapped tensor must exist in its shard (missing
+  ///     shard files are all listed in one error); only mapped tensors are
+  ///     visible;
   ///  2. model.safetensors;
   ///  3. every *.safetensors file in the directory (tensor names must be
   ///     unique across files).
@@ -135,21 +137,21 @@ private:
 /// IEEE binary16 -> binary32, exact for every input (subnormals, +-inf, NaN
 /// with payload preserved).
 inline float halfToFloat(uint16_t h) {
+  // Branch-free so that conversion loops vectorize: compute the normal,
+  // inf/NaN and subnormal encodings and select one.
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t magnitude = h & 0x7FFFu;
-  uint32_t bits;
-  if (magnitude >= 0x7C00u) {
-    // Inf / NaN: all-ones exponent, payload moved to the top mantissa bits.
-    bits = sign | 0x7F800000u | ((magnitude & 0x03FFu) << 13);
-  } else if (magnitude >= 0x0400u) {
-    // Normal: rebias exponent from 15 to 127.
-    bits = sign | ((magnitude << 13) + ((127u - 15u) << 23));
-  } else {
-    // Zero or subnormal: value is magnitude * 2^-24, exact in binary32.
-    float f = static_cast<float>(magnitude) * 5.9604644775390625e-08f;
-    std::memcpy(&bits, &f, sizeof(bits));
-    bits |= sign;
-  }
+  // Normal: rebias the exponent from 15 to 127.
+  const uint32_t normal = (magnitude << 13) + ((127u - 15u) << 23);
+  // Inf / NaN: all-ones exponent, payload moved to the top mantissa bits.
+  const uint32_t infNan = (magnitude << 13) | 0x7F800000u;
+  // Zero / subnormal: the value is magnitude * 2^-24, exact in binary32.
+  const float sub = static_cast<float>(static_cast<int32_t>(magnitude)) *
+                    5.9604644775390625e-08f;
+  uint32_t subBits;
+  std::memcpy(&subBits, &sub, sizeof(subBits));
+  uint32_t bits = magnitude >= 0x7C00u ? infNan : magnitude >= 0x0400u ? normal : subBits;
+  bits |= sign;
   float out;
   std::memcpy(&out, &bits, sizeof(out));
   return out;

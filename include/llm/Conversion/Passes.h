@@ -1,0 +1,33 @@
+//===- Passes.h - llm dialect conversion passes -----------------*- C++ -*-===//
+
+#ifndef LLM_CONVERSION_PASSES_H
+#define LLM_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace llm {
+
+#define GEN_PASS_DECL
+#include "llm/Conversion/Passes.h.inc"
+
+/// Adds the patterns lowering llm graph ops (all but llm.param) to linalg.
+void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns);
+
+/// Name of the module attribute listing the bound parameters.
+inline constexpr llvm::StringLiteral kParametersAttrName = "llm.parameters";
+
+#define GEN_PASS_REGISTRATION
+#include "llm/Conversion/Passes.h.inc"
+
+} // namespace llm
+} // namespace mlir
+
+#endif // LLM_CONVERSION_PASSES_H

@@ -1,0 +1,213 @@
+//===- Attention.cpp - llm.attention to linalg and tensor slices ----------===//
+
+#include "PopulatePatterns.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::llm;
+using namespace mlir::llm::detail;
+
+namespace {
+
+/// Grouped-query causal attention over the KV cache:
+///  1. K and V ([seq, kv_heads * head_dim]) are written into the caches at
+///     [layer, position .. position + seq] with tensor.insert_slice, which
+///     bufferizes in place into the runtime's cache buffers;
+///  2. the first `total = position + seq` rows of the layer are read back;
+///  3. queries are viewed as [seq, kv_heads, group, head_dim] so that query
+///     head h = kv * group + g meets KV head kv with plain projections;
+///  4. scores, a masked max, masked exponentials, their sum, and the
+///     normalized weighted sum of V, each one linalg.generic.
+struct AttentionLowering : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto queryType = op.getQuery().getType();
+    Type elementType = queryType.getElementType();
+    int64_t kvHeads = op.getNumKvHeads(), headDim = op.getHeadDim();
+    int64_t group = op.getNumHeads() / kvHeads;
+    int64_t seqStatic = queryType.getDimSize(0);
+    Value position = op.getPosition();
+    Value seq = tensor::DimOp::create(rewriter, loc, op.getQuery(), 0);
+    OpFoldResult seqSize = tensor::getMixedSize(rewriter, loc, op.getQuery(), 0);
+    Value total = arith::AddIOp::create(rewriter, loc, position, seq);
+    auto idx = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+
+    // 1. Append K and V to the caches.
+    auto rowsType =
+        RankedTensorType::get({seqStatic, kvHeads, headDim}, elementType);
+    SmallVector<ReassociationIndices> splitHeads = {{0}, {1, 2}};
+    auto append = [&](Value rows, Value cache) -> Value {
+      Value split = tensor::ExpandShapeOp::create(rewriter, loc, rowsType,
+                                                  rows, splitHeads);
+      SmallVector<OpFoldResult> offsets = {idx(op.getLayer()), position,
+                                           idx(0), idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(1), seqSize, idx(kvHeads),
+                                         idx(headDim)};
+      SmallVector<OpFoldResult> strides(4, idx(1));
+      return tensor::InsertSliceOp::create(rewriter, loc, split, cache,
+                                           offsets, sizes, strides);
+    };
+    Value newKeyCache = append(op.getKey(), op.getKeyCache());
+    Value newValueCache = append(op.getValue(), op.getValueCache());
+
+    // 2. Read the layer's first `total` rows back.
+    auto historyType = RankedTensorType::get(
+        {ShapedType::kDynamic, kvHeads, headDim}, elementType);
+    auto history = [&](Value cache) -> Value {
+      SmallVector<OpFoldResult> offsets = {idx(op.getLayer()), idx(0), idx(0),
+                                           idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(1), total, idx(kvHeads),
+                                         idx(headDim)};
+      SmallVector<OpFoldResult> strides(4, idx(1));
+      return tensor::ExtractSliceOp::create(rewriter, loc, historyType, cache,
+                                            offsets, sizes, strides);
+    };
+    Value keys = history(newKeyCache);
+    Value values = history(newValueCache);
+
+    // 3. Queries as [seq, kv_heads, group, head_dim].
+    auto groupedType = RankedTensorType::get(
+        {seqStatic, kvHeads, group, headDim}, elementType);
+    SmallVector<ReassociationIndices> splitQueryHeads = {{0}, {1, 2, 3}};
+    Value queries = tensor::ExpandShapeOp::create(
+        rewriter, loc, groupedType, op.getQuery(), splitQueryHeads);
+
+    // 4a. scores[kv, g, s, t] = sum_d q[s, kv, g, d] * k[t, kv, d].
+    auto scoresType = RankedTensorType::get(
+        {kvHeads, group, seqStatic, ShapedType::kDynamic}, elementType);
+    SmallVector<Value> scoreSizes;
+    if (ShapedType::isDynamic(seqStatic))
+      scoreSizes.push_back(seq);
+    scoreSizes.push_back(total);
+    Value scoresInit = fill(
+        rewriter, loc,
+        emptyTensor(rewriter, loc, scoresType.getShape(), elementType,
+                    scoreSizes),
+        0.0);
+    // Dims: (kv, g, s, t, d).
+    auto scores = linalg::GenericOp::create(
+        rewriter, loc, scoresType, ValueRange{queries, keys},
+        ValueRange{scoresInit},
+        ArrayRef<AffineMap>{projectionMap(ctx, 5, {2, 0, 1, 4}),
+                            projectionMap(ctx, 5, {3, 0, 4}),
+                            projectionMap(ctx, 5, {0, 1, 2, 3})},
+        iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value product = arith::MulFOp::create(b, nested, args[0], args[1]);
+          linalg::YieldOp::create(
+              b, nested,
+              arith::AddFOp::create(b, nested, args[2], product).getResult());
+        });
+
+    // Query row s (absolute position `position + s`) sees rows t <= it.
+    double scale = op.getEffectiveScale();
+    auto maskedScaled = [&](OpBuilder &b, Location nested, Value score,
+                            Value fallback) -> Value {
+      Value s = linalg::IndexOp::create(b, nested, 2);
+      Value t = linalg::IndexOp::create(b, nested, 3);
+      Value limit = arith::AddIOp::create(b, nested, position, s);
+      Value visible = arith::CmpIOp::create(b, nested,
+                                            arith::CmpIPredicate::ule, t,
+                                            limit);
+      Value scaled = arith::MulFOp::create(
+          b, nested, score,
+          arith::ConstantOp::create(b, nested,
+                                    b.getFloatAttr(elementType, scale)));
+      return arith::SelectOp::create(b, nested, visible, scaled, fallback);
+    };
+
+    // 4b. Row maxima over visible scores, for a stable softmax.
+    auto rowType =
+        RankedTensorType::get({kvHeads, group, seqStatic}, elementType);
+    SmallVector<Value> rowSizes;
+    if (ShapedType::isDynamic(seqStatic))
+      rowSizes.push_back(seq);
+    Value rowInit = emptyTensor(rewriter, loc, rowType.getShape(), elementType,
+                                rowSizes);
+    double lowest = -std::numeric_limits<double>::infinity();
+    AffineMap scoreMap = identityMap(ctx, 4);
+    AffineMap rowMap = projectionMap(ctx, 4, {0, 1, 2});
+    auto maxima = linalg::GenericOp::create(
+        rewriter, loc, rowType, ValueRange{scores.getResult(0)},
+        ValueRange{fill(rewriter, loc, rowInit, lowest)},
+        ArrayRef<AffineMap>{scoreMap, rowMap}, iterators(3, 1),
+        [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value negInf = arith::ConstantOp::create(
+              b, nested, b.getFloatAttr(elementType, lowest));
+          Value v = maskedScaled(b, nested, args[0], negInf);
+          linalg::YieldOp::create(
+              b, nested,
+              arith::MaximumFOp::create(b, nested, args[1], v).getResult());
+        });
+
+    // 4c. Unnormalized probabilities exp(score - max), zero where masked.
+    auto weights = linalg::GenericOp::create(
+        rewriter, loc, scoresType,
+        ValueRange{scores.getResult(0), maxima.getResult(0)},
+        ValueRange{emptyLike(rewriter, loc, scores.getResult(0))},
+        ArrayRef<AffineMap>{scoreMap, rowMap, scoreMap}, iterators(4),
+        [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value negInf = arith::ConstantOp::create(
+              b, nested, b.getFloatAttr(elementType, lowest));
+          Value v = maskedScaled(b, nested, args[0], negInf);
+          Value e = math::ExpOp::create(
+              b, nested, arith::SubFOp::create(b, nested, v, args[1]));
+          linalg::YieldOp::create(b, nested, e);
+        });
+
+    // 4d. Row sums.
+    auto sums = linalg::GenericOp::create(
+        rewriter, loc, rowType, ValueRange{weights.getResult(0)},
+        ValueRange{fill(rewriter, loc, rowInit, 0.0)},
+        ArrayRef<AffineMap>{scoreMap, rowMap}, iterators(3, 1),
+        [&](OpBuilder &b, Location nested, ValueRange args) {
+          linalg::YieldOp::create(
+              b, nested,
+              arith::AddFOp::create(b, nested, args[0], args[1]).getResult());
+        });
+
+    // 4e. out[s, kv, g, d] = sum_t w[kv, g, s, t] / sum[kv, g, s] * v[t, kv, d].
+    Value outInit = fill(
+        rewriter, loc,
+        emptyTensor(rewriter, loc, groupedType.getShape(), elementType,
+                    rowSizes),
+        0.0);
+    // Dims: (s, kv, g, d, t).
+    auto output = linalg::GenericOp::create(
+        rewriter, loc, groupedType,
+        ValueRange{weights.getResult(0), sums.getResult(0), values},
+        ValueRange{outInit},
+        ArrayRef<AffineMap>{projectionMap(ctx, 5, {1, 2, 0, 4}),
+                            projectionMap(ctx, 5, {1, 2, 0}),
+                            projectionMap(ctx, 5, {4, 1, 3}),
+                            projectionMap(ctx, 5, {0, 1, 2, 3})},
+        iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value p = arith::DivFOp::create(b, nested, args[0], args[1]);
+          Value product = arith::MulFOp::create(b, nested, p, args[2]);
+          linalg::YieldOp::create(
+              b, nested,
+              arith::AddFOp::create(b, nested, args[3], product).getResult());
+        });
+    Value collapsed = tensor::CollapseShapeOp::create(
+        rewriter, loc, queryType, output.getResult(0), splitQueryHeads);
+    rewriter.replaceOp(op, ValueRange{collapsed, newKeyCache, newValueCache});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::llm::detail::populateAttentionPatterns(RewritePatternSet &patterns) {
+  patterns.add<AttentionLowering>(patterns.getContext());
+}

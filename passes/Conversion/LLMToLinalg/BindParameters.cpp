@@ -1,0 +1,89 @@
+//===- BindParameters.cpp - named parameters to function arguments --------===//
+
+#include "llm/Conversion/Passes.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMBINDPARAMETERSPASS
+#include "llm/Conversion/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+using namespace mlir::llm;
+
+namespace {
+struct LLMBindParametersPass
+    : llm::impl::LLMBindParametersPassBase<LLMBindParametersPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+
+    // The module-wide table, in first-use order.
+    llvm::MapVector<StringRef, RankedTensorType> table;
+    WalkResult walk = module.walk([&](ParamOp param) {
+      auto type = llvm::cast<RankedTensorType>(param.getResult().getType());
+      auto [it, inserted] = table.insert({param.getName(), type});
+      if (!inserted && it->second != type) {
+        param.emitOpError("parameter '")
+            << param.getName() << "' is used with types " << it->second
+            << " and " << type;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    if (table.empty())
+      return;
+
+    // Every function that binds parameters gets the whole table, so all entry
+    // points share one calling convention.
+    for (auto func : module.getOps<func::FuncOp>()) {
+      bool usesParameters = false;
+      func.walk([&](ParamOp) { usesParameters = true; });
+      if (!usesParameters)
+        continue;
+      unsigned first = func.getNumArguments();
+      SmallVector<unsigned> indices(table.size(), first);
+      SmallVector<Type> types;
+      SmallVector<DictionaryAttr> attrs;
+      SmallVector<Location> locs(table.size(), func.getLoc());
+      for (auto &[name, type] : table) {
+        types.push_back(type);
+        attrs.push_back(b.getDictionaryAttr(
+            {b.getNamedAttr("llm.param", b.getStringAttr(name)),
+             b.getNamedAttr(bufferization::BufferizationDialect::
+                                kWritableAttrName,
+                            b.getBoolAttr(false))}));
+      }
+      if (failed(func.insertArguments(indices, types, attrs, locs)))
+        return signalPassFailure();
+      llvm::StringMap<unsigned> position;
+      for (auto [i, entry] : llvm::enumerate(table))
+        position[entry.first] = first + i;
+      func.walk([&](ParamOp param) {
+        param.replaceAllUsesWith(
+            func.getArgument(position.lookup(param.getName())));
+        param.erase();
+      });
+    }
+
+    SmallVector<Attribute> entries;
+    for (auto &[name, type] : table) {
+      std::string dtype;
+      llvm::raw_string_ostream os(dtype);
+      type.getElementType().print(os);
+      entries.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("name", b.getStringAttr(name)),
+           b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape())),
+           b.getNamedAttr("dtype", b.getStringAttr(dtype))}));
+    }
+    module->setAttr(kParametersAttrName, b.getArrayAttr(entries));
+  }
+};
+} // namespace

@@ -1,0 +1,44 @@
+//===- PopulatePatterns.h - llm to linalg patterns by category --*- C++ -*-===//
+//
+// Private to the LLMToLinalg conversion: each category of llm op is lowered
+// in its own file, and shares the helpers below.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_CONVERSION_LLMTOLINALG_POPULATEPATTERNS_H
+#define LLM_CONVERSION_LLMTOLINALG_POPULATEPATTERNS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::llm::detail {
+
+void populateElementwisePatterns(RewritePatternSet &patterns);
+void populateNormalizationPatterns(RewritePatternSet &patterns);
+void populateLinearPatterns(RewritePatternSet &patterns);
+void populateRopePatterns(RewritePatternSet &patterns);
+void populateAttentionPatterns(RewritePatternSet &patterns);
+
+/// An empty tensor with the shape of `like` (dynamic sizes taken from it).
+Value emptyLike(OpBuilder &b, Location loc, Value like);
+
+/// An empty tensor of `shape`, whose dynamic sizes are `dynamicSizes`.
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type elementType, ValueRange dynamicSizes);
+
+/// `init` filled with the float `value`.
+Value fill(OpBuilder &b, Location loc, Value init, double value);
+
+/// Iterator types: `numParallel` parallel loops then `numReduction`
+/// reductions.
+SmallVector<utils::IteratorType> iterators(unsigned numParallel,
+                                           unsigned numReduction = 0);
+
+/// The identity map over `rank` dims, and a projection onto `dims`.
+AffineMap identityMap(MLIRContext *ctx, unsigned rank);
+AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
+                        ArrayRef<unsigned> dims);
+
+} // namespace mlir::llm::detail
+
+#endif // LLM_CONVERSION_LLMTOLINALG_POPULATEPATTERNS_H

@@ -1,0 +1,548 @@
+// Every verifier diagnostic of the llm dialect, and the ODS constraints of
+// its ops and attributes.
+
+// RUN: llm-opt %s -split-input-file -verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// llm.param
+//===----------------------------------------------------------------------===//
+
+func.func @param_empty_name() -> tensor<4xf32> {
+  // expected-error @+1 {{requires a non-empty parameter name}}
+  %0 = llm.param "" : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// The name is a required attribute.
+func.func @param_no_name() -> tensor<4xf32> {
+  // expected-error @+1 {{requires attribute 'name'}}
+  %0 = "llm.param"() : () -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Parameters have a static shape known from the checkpoint.
+func.func @param_dynamic() -> tensor<?xf32> {
+  // expected-error @+1 {{result #0 must be statically shaped tensor of any type values, but got 'tensor<?xf32>'}}
+  %0 = llm.param "w" : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @param_unranked() -> tensor<*xf32> {
+  // expected-error @+1 {{invalid kind of type specified: expected builtin.tensor, but found 'tensor<*xf32>'}}
+  %0 = llm.param "w" : tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.embedding
+//===----------------------------------------------------------------------===//
+
+func.func @embedding_elem(%t: tensor<512x64xf32>, %ids: tensor<7xi32>) -> tensor<7x64xbf16> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<7x64xbf16>'}}
+  %0 = llm.embedding %t[%ids] : tensor<512x64xf32>, tensor<7xi32> -> tensor<7x64xbf16>
+  return %0 : tensor<7x64xbf16>
+}
+
+// -----
+
+func.func @embedding_hidden(%t: tensor<512x64xf32>, %ids: tensor<7xi32>) -> tensor<7x32xf32> {
+  // expected-error @+1 {{result hidden size 32 does not match the table's hidden size 64}}
+  %0 = llm.embedding %t[%ids] : tensor<512x64xf32>, tensor<7xi32> -> tensor<7x32xf32>
+  return %0 : tensor<7x32xf32>
+}
+
+// -----
+
+func.func @embedding_rows(%t: tensor<512x64xf32>, %ids: tensor<7xi32>) -> tensor<5x64xf32> {
+  // expected-error @+1 {{result has 5 rows but there are 7 token ids}}
+  %0 = llm.embedding %t[%ids] : tensor<512x64xf32>, tensor<7xi32> -> tensor<5x64xf32>
+  return %0 : tensor<5x64xf32>
+}
+
+// -----
+
+// Token ids are signless integers.
+func.func @embedding_float_ids(%t: tensor<512x64xf32>, %ids: tensor<7xf32>) -> tensor<7x64xf32> {
+  // expected-error @+1 {{operand #1 must be 1D tensor of signless integer values, but got 'tensor<7xf32>'}}
+  %0 = llm.embedding %t[%ids] : tensor<512x64xf32>, tensor<7xf32> -> tensor<7x64xf32>
+  return %0 : tensor<7x64xf32>
+}
+
+// -----
+
+func.func @embedding_2d_ids(%t: tensor<512x64xf32>, %ids: tensor<1x7xi32>) -> tensor<7x64xf32> {
+  // expected-error @+1 {{operand #1 must be 1D tensor of signless integer values, but got 'tensor<1x7xi32>'}}
+  %0 = llm.embedding %t[%ids] : tensor<512x64xf32>, tensor<1x7xi32> -> tensor<7x64xf32>
+  return %0 : tensor<7x64xf32>
+}
+
+// -----
+
+func.func @embedding_int_table(%t: tensor<512x64xi8>, %ids: tensor<7xi32>) -> tensor<7x64xi8> {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<512x64xi8>'}}
+  %0 = llm.embedding %t[%ids] : tensor<512x64xi8>, tensor<7xi32> -> tensor<7x64xi8>
+  return %0 : tensor<7x64xi8>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.rms_norm
+//===----------------------------------------------------------------------===//
+
+func.func @rms_norm_elem(%x: tensor<?x64xf32>, %w: tensor<64xbf16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<64xbf16>'}}
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xbf16>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// A 0-d input has no dimension to normalize.
+func.func @rms_norm_rank0(%x: tensor<f32>, %w: tensor<1xf32>) -> tensor<f32> {
+  // expected-error @+1 {{requires an input of rank >= 1}}
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<f32>, tensor<1xf32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @rms_norm_weight(%x: tensor<?x64xf32>, %w: tensor<32xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{weight size 32 does not match the normalized dimension 64}}
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x64xf32>, tensor<32xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_eps(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires a positive eps}}
+  %0 = llm.rms_norm %x, %w eps = 0.0 : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_2d(%x: tensor<?x64xf32>, %w: tensor<1x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{operand #1 must be 1D tensor of floating-point values, but got 'tensor<1x64xf32>'}}
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x64xf32>, tensor<1x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_result(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{failed to verify that all of {input, result} have same type}}
+  %0 = "llm.rms_norm"(%x, %w) <{eps = 1.0e-5 : f64}> : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf16>
+  return %0 : tensor<?x64xf16>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.matmul
+//===----------------------------------------------------------------------===//
+
+func.func @matmul_elem(%x: tensor<?x64xf32>, %w: tensor<32x64xf16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<32x64xf16>'}}
+  %0 = llm.matmul %x, %w : tensor<?x64xf32>, tensor<32x64xf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+// The weight is [out_features, in_features], not [in, out].
+func.func @matmul_in(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{input features 64 do not match the weight's in_features 32 (weight layout is [out_features, in_features])}}
+  %0 = llm.matmul %x, %w : tensor<?x64xf32>, tensor<64x32xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @matmul_out(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{result features 64 do not match the weight's out_features 32}}
+  %0 = llm.matmul %x, %w : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @matmul_rows(%x: tensor<7x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  // expected-error @+1 {{result rows 8 do not match input rows 7}}
+  %0 = llm.matmul %x, %w : tensor<7x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @matmul_3d(%x: tensor<2x7x64xf32>, %w: tensor<32x64xf32>) -> tensor<7x32xf32> {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<2x7x64xf32>'}}
+  %0 = llm.matmul %x, %w : tensor<2x7x64xf32>, tensor<32x64xf32> -> tensor<7x32xf32>
+  return %0 : tensor<7x32xf32>
+}
+
+// -----
+
+func.func @matmul_int(%x: tensor<7x64xi32>, %w: tensor<32x64xi32>) -> tensor<7x32xi32> {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<7x64xi32>'}}
+  %0 = llm.matmul %x, %w : tensor<7x64xi32>, tensor<32x64xi32> -> tensor<7x32xi32>
+  return %0 : tensor<7x32xi32>
+}
+
+// -----
+
+func.func @matmul_unranked(%x: tensor<*xf32>, %w: tensor<32x64xf32>) -> tensor<7x32xf32> {
+  // expected-error @+1 {{invalid kind of type specified: expected builtin.tensor, but found 'tensor<*xf32>'}}
+  %0 = llm.matmul %x, %w : tensor<*xf32>, tensor<32x64xf32> -> tensor<7x32xf32>
+  return %0 : tensor<7x32xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.rope
+//===----------------------------------------------------------------------===//
+
+func.func @rope_odd(%x: tensor<?x63xf32>, %p: index) -> tensor<?x63xf32> {
+  // expected-error @+1 {{requires an even head_dim, got 7}}
+  %0 = llm.rope %x at %p head_dim = 7 theta = 1.0e4 : tensor<?x63xf32>
+  return %0 : tensor<?x63xf32>
+}
+
+// -----
+
+func.func @rope_multiple(%x: tensor<?x60xf32>, %p: index) -> tensor<?x60xf32> {
+  // expected-error @+1 {{feature size 60 is not a multiple of head_dim 8}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 : tensor<?x60xf32>
+  return %0 : tensor<?x60xf32>
+}
+
+// -----
+
+func.func @rope_theta(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires a positive theta}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = -1.0 : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_head_dim_zero(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'head_dim' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = llm.rope %x at %p head_dim = 0 theta = 1.0e4 : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_head_dim_neg(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'head_dim' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = llm.rope %x at %p head_dim = -8 theta = 1.0e4 : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_1d(%x: tensor<64xf32>, %p: index) -> tensor<64xf32> {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<64xf32>'}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 : tensor<64xf32>
+  return %0 : tensor<64xf32>
+}
+
+// -----
+
+func.func @rope_result(%x: tensor<?x64xf32>, %p: index) -> tensor<7x64xf32> {
+  // expected-error @+1 {{failed to verify that all of {input, result} have same type}}
+  %0 = "llm.rope"(%x, %p) <{head_dim = 8 : i64, theta = 1.0e4 : f64}> : (tensor<?x64xf32>, index) -> tensor<7x64xf32>
+  return %0 : tensor<7x64xf32>
+}
+
+// -----
+
+func.func @rope_position(%x: tensor<?x64xf32>, %p: i64) -> tensor<?x64xf32> {
+  // expected-error @+1 {{operand #1 must be index, but got 'i64'}}
+  %0 = "llm.rope"(%x, %p) <{head_dim = 8 : i64, theta = 1.0e4 : f64}> : (tensor<?x64xf32>, i64) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_scaling_wrong_attr(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{Invalid attribute `scaling` in property conversion}}
+  %0 = "llm.rope"(%x, %p) <{head_dim = 8 : i64, theta = 1.0e4 : f64, scaling = 8.0 : f64}> : (tensor<?x64xf32>, index) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #llm.rope_llama3
+//===----------------------------------------------------------------------===//
+
+func.func @rope_llama3_factor(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{rope scaling factor must be positive, got 0.000000e+00}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 scaling <factor = 0.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192> : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_llama3_low_freq(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{rope scaling needs 0 < low_freq_factor < high_freq_factor, got 0.000000e+00 and 4.000000e+00}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 scaling <factor = 8.0, low_freq_factor = 0.0, high_freq_factor = 4.0, original_max_position = 8192> : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_llama3_high_freq(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{rope scaling needs 0 < low_freq_factor < high_freq_factor, got 4.000000e+00 and 4.000000e+00}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 scaling <factor = 8.0, low_freq_factor = 4.0, high_freq_factor = 4.0, original_max_position = 8192> : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_llama3_original_max_position(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{rope scaling original_max_position must be positive, got 0}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 scaling <factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 0> : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// The attribute verifier also runs on the fully qualified form.
+func.func @rope_llama3_generic(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{rope scaling factor must be positive, got -2.000000e+00}}
+  %0 = "llm.rope"(%x, %p) <{head_dim = 8 : i64, theta = 1.0e4 : f64, scaling = #llm.rope_llama3<factor = -2.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>}> : (tensor<?x64xf32>, index) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// The float parameters need float literals.
+func.func @rope_llama3_integer_factor(%x: tensor<?x64xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-note @+3 {{add a trailing dot to make the literal a float}}
+  // expected-error @+2 {{unexpected decimal integer literal for a floating point value}}
+  // expected-error @+1 {{failed to parse LLM_Llama3RopeScalingAttr parameter 'factor'}}
+  %0 = llm.rope %x at %p head_dim = 8 theta = 1.0e4 scaling <factor = 8, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192> : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.attention
+//===----------------------------------------------------------------------===//
+
+func.func @attention_heads_multiple(%q: tensor<?x48xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x48xf32> {
+  // expected-error @+1 {{num_heads (6) must be a multiple of num_kv_heads (4)}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 6 kv_heads = 4 head_dim = 8 : tensor<?x48xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x48xf32>
+}
+
+// -----
+
+func.func @attention_key_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xbf16>, %v: tensor<?x32xbf16>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<?x32xbf16>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xbf16>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf16>, %vc: tensor<5x?x4x8xf16>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<5x?x4x8xf16>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf16>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_query_features(%q: tensor<?x32xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x32xf32> {
+  // expected-error @+1 {{query features 32 != num_heads * head_dim = 64}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @attention_key_features(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{key/value features 64 != num_kv_heads * head_dim = 32}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_rows(%q: tensor<7x64xf32>, %k: tensor<6x32xf32>, %v: tensor<6x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<7x64xf32> {
+  // expected-error @+1 {{query rows 7 != key/value rows 6}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<7x64xf32>, tensor<6x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<7x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x8x4xf32>, %vc: tensor<5x?x8x4xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{KV cache must be [layers, context, 4, 8], got 'tensor<5x?x8x4xf32>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x8x4xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_head_dim(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x?x16xf32>, %vc: tensor<5x?x?x16xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{KV cache must be [layers, context, 4, 8], got 'tensor<5x?x?x16xf32>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x?x16xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_layer_out_of_range(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{layer 5 is out of range for a KV cache of 5 layers}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 5 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_zero_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires a positive scale}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0.0 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_nan_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires a positive scale}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0x7FF8000000000000 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_f32_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'scale' failed to satisfy constraint: 64-bit float attribute}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0.5 : f32} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_negative_layer(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'layer' failed to satisfy constraint: 64-bit signless integer attribute whose value is non-negative}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer -1 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+// Caught before the verifier computes num_heads % num_kv_heads.
+func.func @attention_zero_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'num_kv_heads' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 0 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_zero_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'num_heads' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 0 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_zero_head_dim(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{attribute 'head_dim' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 0 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_3d_cache(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<?x4x8xf32>, %vc: tensor<?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{operand #3 must be 4D tensor of floating-point values, but got 'tensor<?x4x8xf32>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x4x8xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_value_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<7x32xf32>, %kc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{failed to verify that all of {key, value} have same type}}
+  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %kc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<7x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_types(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x16x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{failed to verify that all of {key_cache, value_cache, new_key_cache, new_value_cache} have same type}}
+  %o, %nk, %nv = "llm.attention"(%q, %k, %k, %kc, %vc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x16x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x16x4x8xf32>)
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_output_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %p: index) -> tensor<7x64xf32> {
+  // expected-error @+1 {{failed to verify that all of {query, output} have same type}}
+  %o, %nk, %nv = "llm.attention"(%q, %k, %k, %kc, %kc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index) -> (tensor<7x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  return %o : tensor<7x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+func.func @silu_int(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
+  %0 = llm.silu %x : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @silu_unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<*xf32>'}}
+  %0 = "llm.silu"(%x) : (tensor<*xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+func.func @silu_result(%x: tensor<4xf32>) -> tensor<4xf16> {
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %0 = "llm.silu"(%x) : (tensor<4xf32>) -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+func.func @add_int(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
+  %0 = llm.add %x, %x : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @add_mixed(%x: tensor<4xf32>, %y: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %0 = "llm.add"(%x, %y) : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

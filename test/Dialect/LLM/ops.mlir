@@ -1,0 +1,273 @@
+// Round trip of every llm op through the custom and the generic assembly
+// forms, with static and dynamic shapes and several float element types.
+
+// RUN: llm-opt %s | llm-opt | FileCheck %s
+// RUN: llm-opt %s --mlir-print-op-generic | llm-opt | FileCheck %s
+// RUN: llm-opt %s --mlir-print-op-generic | FileCheck %s --check-prefix=GENERIC
+
+//===----------------------------------------------------------------------===//
+// llm.param
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @param(
+// CHECK: %[[W0:.*]] = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<172x64xf32>
+// CHECK: %[[W1:.*]] = llm.param "model.norm.weight" : tensor<64xbf16>
+// CHECK: %[[W2:.*]] = llm.param "lm_head.weight" : tensor<512x64xf16>
+// CHECK: %[[W3:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight" {llm.tag = 3 : i64} : tensor<64x64xf32>
+// CHECK: return %[[W0]], %[[W1]], %[[W2]], %[[W3]]
+// GENERIC-LABEL: sym_name = "param"
+// GENERIC: "llm.param"() <{name = "model.layers.0.mlp.up_proj.weight"}> : () -> tensor<172x64xf32>
+// GENERIC: "llm.param"() <{name = "model.norm.weight"}> : () -> tensor<64xbf16>
+// GENERIC: "llm.param"() <{name = "lm_head.weight"}> : () -> tensor<512x64xf16>
+// GENERIC: "llm.param"() <{name = "model.layers.0.self_attn.q_proj.weight"}> {llm.tag = 3 : i64} : () -> tensor<64x64xf32>
+func.func @param() -> (tensor<172x64xf32>, tensor<64xbf16>, tensor<512x64xf16>, tensor<64x64xf32>) {
+  %0 = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<172x64xf32>
+  %1 = llm.param "model.norm.weight" : tensor<64xbf16>
+  %2 = llm.param "lm_head.weight" : tensor<512x64xf16>
+  %3 = llm.param "model.layers.0.self_attn.q_proj.weight" {llm.tag = 3} : tensor<64x64xf32>
+  return %0, %1, %2, %3 : tensor<172x64xf32>, tensor<64xbf16>, tensor<512x64xf16>, tensor<64x64xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// llm.embedding
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @embedding_static(
+// CHECK-SAME: %[[TABLE:[^:]*]]: tensor<512x64xf32>, %[[IDS:[^:]*]]: tensor<7xi32>
+// CHECK: %[[E:.*]] = llm.embedding %[[TABLE]][%[[IDS]]] : tensor<512x64xf32>, tensor<7xi32> -> tensor<7x64xf32>
+// CHECK: return %[[E]]
+// GENERIC-LABEL: sym_name = "embedding_static"
+// GENERIC: "llm.embedding"(%{{.*}}, %{{.*}}) : (tensor<512x64xf32>, tensor<7xi32>) -> tensor<7x64xf32>
+func.func @embedding_static(%table: tensor<512x64xf32>, %ids: tensor<7xi32>) -> tensor<7x64xf32> {
+  %0 = llm.embedding %table[%ids] : tensor<512x64xf32>, tensor<7xi32> -> tensor<7x64xf32>
+  return %0 : tensor<7x64xf32>
+}
+
+// CHECK-LABEL: func.func @embedding_dynamic(
+// CHECK-SAME: %[[TABLE:[^:]*]]: tensor<?x?xbf16>, %[[IDS:[^:]*]]: tensor<?xi64>
+// CHECK: %[[E0:.*]] = llm.embedding %[[TABLE]][%[[IDS]]] : tensor<?x?xbf16>, tensor<?xi64> -> tensor<?x64xbf16>
+// CHECK: %[[E1:.*]] = llm.embedding %[[TABLE]][%[[IDS]]] : tensor<?x?xbf16>, tensor<?xi64> -> tensor<3x?xbf16>
+// CHECK: return %[[E0]], %[[E1]]
+func.func @embedding_dynamic(%table: tensor<?x?xbf16>, %ids: tensor<?xi64>) -> (tensor<?x64xbf16>, tensor<3x?xbf16>) {
+  %0 = llm.embedding %table[%ids] : tensor<?x?xbf16>, tensor<?xi64> -> tensor<?x64xbf16>
+  %1 = llm.embedding %table[%ids] : tensor<?x?xbf16>, tensor<?xi64> -> tensor<3x?xbf16>
+  return %0, %1 : tensor<?x64xbf16>, tensor<3x?xbf16>
+}
+
+//===----------------------------------------------------------------------===//
+// llm.rms_norm
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @rms_norm(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x64xf32>, %[[W:[^:]*]]: tensor<64xf32>, %[[V:[^:]*]]: tensor<64xf32>, %[[B:[^:]*]]: tensor<2x?x128xbf16>, %[[BW:[^:]*]]: tensor<?xbf16>
+// CHECK: %[[N0:.*]] = llm.rms_norm %[[X]], %[[W]] eps = 1.000000e-05 : tensor<?x64xf32>, tensor<64xf32>
+// CHECK: %[[N1:.*]] = llm.rms_norm %[[V]], %[[W]] eps = 9.9999999999999995E-7 : tensor<64xf32>, tensor<64xf32>
+// CHECK: %[[N2:.*]] = llm.rms_norm %[[B]], %[[BW]] eps = 9.9999999999999995E-7 : tensor<2x?x128xbf16>, tensor<?xbf16>
+// CHECK: return %[[N0]], %[[N1]], %[[N2]]
+// GENERIC-LABEL: sym_name = "rms_norm"
+// GENERIC: "llm.rms_norm"(%{{.*}}, %{{.*}}) <{eps = 1.000000e-05 : f64}> : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %v: tensor<64xf32>,
+                    %b: tensor<2x?x128xbf16>, %bw: tensor<?xbf16>)
+    -> (tensor<?x64xf32>, tensor<64xf32>, tensor<2x?x128xbf16>) {
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xf32>
+  %1 = llm.rms_norm %v, %w eps = 0.000001 : tensor<64xf32>, tensor<64xf32>
+  %2 = llm.rms_norm %b, %bw eps = 1.000000e-06 : tensor<2x?x128xbf16>, tensor<?xbf16>
+  return %0, %1, %2 : tensor<?x64xf32>, tensor<64xf32>, tensor<2x?x128xbf16>
+}
+
+//===----------------------------------------------------------------------===//
+// llm.matmul
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<7x64xf32>, %[[W:[^:]*]]: tensor<172x64xf32>, %[[D:[^:]*]]: tensor<?x64xf32>, %[[H:[^:]*]]: tensor<?x?xf16>, %[[HW:[^:]*]]: tensor<32x?xf16>
+// CHECK: %[[M0:.*]] = llm.matmul %[[X]], %[[W]] : tensor<7x64xf32>, tensor<172x64xf32> -> tensor<7x172xf32>
+// CHECK: %[[M1:.*]] = llm.matmul %[[D]], %[[W]] : tensor<?x64xf32>, tensor<172x64xf32> -> tensor<?x172xf32>
+// CHECK: %[[M2:.*]] = llm.matmul %[[H]], %[[HW]] : tensor<?x?xf16>, tensor<32x?xf16> -> tensor<?x32xf16>
+// CHECK: %[[M3:.*]] = llm.matmul %[[H]], %[[HW]] : tensor<?x?xf16>, tensor<32x?xf16> -> tensor<5x?xf16>
+// CHECK: return %[[M0]], %[[M1]], %[[M2]], %[[M3]]
+// GENERIC-LABEL: sym_name = "matmul"
+// GENERIC: "llm.matmul"(%{{.*}}, %{{.*}}) : (tensor<7x64xf32>, tensor<172x64xf32>) -> tensor<7x172xf32>
+func.func @matmul(%x: tensor<7x64xf32>, %w: tensor<172x64xf32>, %d: tensor<?x64xf32>,
+                  %h: tensor<?x?xf16>, %hw: tensor<32x?xf16>)
+    -> (tensor<7x172xf32>, tensor<?x172xf32>, tensor<?x32xf16>, tensor<5x?xf16>) {
+  %0 = llm.matmul %x, %w : tensor<7x64xf32>, tensor<172x64xf32> -> tensor<7x172xf32>
+  %1 = llm.matmul %d, %w : tensor<?x64xf32>, tensor<172x64xf32> -> tensor<?x172xf32>
+  %2 = llm.matmul %h, %hw : tensor<?x?xf16>, tensor<32x?xf16> -> tensor<?x32xf16>
+  %3 = llm.matmul %h, %hw : tensor<?x?xf16>, tensor<32x?xf16> -> tensor<5x?xf16>
+  return %0, %1, %2, %3 : tensor<7x172xf32>, tensor<?x172xf32>, tensor<?x32xf16>, tensor<5x?xf16>
+}
+
+//===----------------------------------------------------------------------===//
+// llm.rope
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @rope(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x64xf32>, %[[K:[^:]*]]: tensor<7x32xbf16>, %[[A:[^:]*]]: tensor<?x?xf16>, %[[POS:[^:]*]]: index
+// CHECK: %[[R0:.*]] = llm.rope %[[Q]] at %[[POS]] head_dim = 8 theta = 1.000000e+04 : tensor<?x64xf32>
+// CHECK-NOT: scaling
+// CHECK: %[[R1:.*]] = llm.rope %[[K]] at %[[POS]] head_dim = 8 theta = 5.000000e+05 : tensor<7x32xbf16>
+// CHECK-NOT: scaling
+// CHECK: %[[R2:.*]] = llm.rope %[[A]] at %[[POS]] head_dim = 2 theta = 1.000000e+04 : tensor<?x?xf16>
+// CHECK: return %[[R0]], %[[R1]], %[[R2]]
+// GENERIC-LABEL: sym_name = "rope"
+// GENERIC: "llm.rope"(%{{.*}}, %{{.*}}) <{head_dim = 8 : i64, theta = 1.000000e+04 : f64}> : (tensor<?x64xf32>, index) -> tensor<?x64xf32>
+func.func @rope(%q: tensor<?x64xf32>, %k: tensor<7x32xbf16>, %a: tensor<?x?xf16>, %pos: index)
+    -> (tensor<?x64xf32>, tensor<7x32xbf16>, tensor<?x?xf16>) {
+  %0 = llm.rope %q at %pos head_dim = 8 theta = 10000.0 : tensor<?x64xf32>
+  %1 = llm.rope %k at %pos head_dim = 8 theta = 5.0e5 : tensor<7x32xbf16>
+  %2 = llm.rope %a at %pos head_dim = 2 theta = 1.0e4 : tensor<?x?xf16>
+  return %0, %1, %2 : tensor<?x64xf32>, tensor<7x32xbf16>, tensor<?x?xf16>
+}
+
+// The printer elides the `#llm.rope_llama3` prefix of the scaling attribute.
+// CHECK-LABEL: func.func @rope_llama3(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x8192xf32>, %[[K:[^:]*]]: tensor<4x1024xbf16>, %[[POS:[^:]*]]: index
+// CHECK: %[[R0:.*]] = llm.rope %[[Q]] at %[[POS]] head_dim = 128 theta = 5.000000e+05 scaling <factor = 8.000000e+00, low_freq_factor = 1.000000e+00, high_freq_factor = 4.000000e+00, original_max_position = 8192> : tensor<?x8192xf32>
+// CHECK: %[[R1:.*]] = llm.rope %[[K]] at %[[POS]] head_dim = 64 theta = 5.000000e+05 scaling <factor = 3.200000e+01, low_freq_factor = 5.000000e-01, high_freq_factor = 2.500000e+00, original_max_position = 1> {llm.tag} : tensor<4x1024xbf16>
+// CHECK: return %[[R0]], %[[R1]]
+// GENERIC-LABEL: sym_name = "rope_llama3"
+// GENERIC: "llm.rope"(%{{.*}}, %{{.*}}) <{head_dim = 128 : i64, scaling = #llm.rope_llama3<factor = 8.000000e+00, low_freq_factor = 1.000000e+00, high_freq_factor = 4.000000e+00, original_max_position = 8192>, theta = 5.000000e+05 : f64}> : (tensor<?x8192xf32>, index) -> tensor<?x8192xf32>
+func.func @rope_llama3(%q: tensor<?x8192xf32>, %k: tensor<4x1024xbf16>, %pos: index)
+    -> (tensor<?x8192xf32>, tensor<4x1024xbf16>) {
+  %0 = llm.rope %q at %pos head_dim = 128 theta = 500000.0 scaling <factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192> : tensor<?x8192xf32>
+  // The fully qualified attribute form needs a non-empty attr-dict after it:
+  // directly before the `:` the attribute parser would take the op's type as
+  // the attribute's own trailing `: type`.
+  %1 = llm.rope %k at %pos head_dim = 64 theta = 5.0e5 scaling #llm.rope_llama3<factor = 32.0, low_freq_factor = 0.5, high_freq_factor = 2.5, original_max_position = 1> {llm.tag} : tensor<4x1024xbf16>
+  return %0, %1 : tensor<?x8192xf32>, tensor<4x1024xbf16>
+}
+
+// Written in the generic form, the fully qualified attribute parses anywhere.
+// CHECK-LABEL: func.func @rope_llama3_generic_input(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<3x64xf16>, %[[POS:[^:]*]]: index
+// CHECK: %[[R:.*]] = llm.rope %[[Q]] at %[[POS]] head_dim = 16 theta = 1.000000e+04 scaling <factor = 8.000000e+00, low_freq_factor = 1.000000e+00, high_freq_factor = 4.000000e+00, original_max_position = 8192> : tensor<3x64xf16>
+// CHECK: return %[[R]]
+func.func @rope_llama3_generic_input(%q: tensor<3x64xf16>, %pos: index) -> tensor<3x64xf16> {
+  %0 = "llm.rope"(%q, %pos) <{head_dim = 16 : i64, theta = 1.0e4 : f64, scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>}> : (tensor<3x64xf16>, index) -> tensor<3x64xf16>
+  return %0 : tensor<3x64xf16>
+}
+
+//===----------------------------------------------------------------------===//
+// llm.attention
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @attention(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x64xf32>, %[[K:[^:]*]]: tensor<?x32xf32>, %[[V:[^:]*]]: tensor<?x32xf32>, %[[KC:[^:]*]]: tensor<5x512x4x8xf32>, %[[VC:[^:]*]]: tensor<5x512x4x8xf32>, %[[POS:[^:]*]]: index
+// CHECK: %[[O0:.*]], %[[KC0:.*]], %[[VC0:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
+// CHECK-NOT: scale
+// CHECK: %[[O1:.*]], %[[KC1:.*]], %[[VC1:.*]] = llm.attention %[[O0]], %[[K]], %[[V]] cache(%[[KC0]], %[[VC0]]) at %[[POS]] layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
+// CHECK: return %[[O1]], %[[KC1]], %[[VC1]]
+// GENERIC-LABEL: sym_name = "attention"
+// GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>)
+func.func @attention(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>,
+                     %kc: tensor<5x512x4x8xf32>, %vc: tensor<5x512x4x8xf32>, %pos: index)
+    -> (tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>) {
+  %o0, %kc0, %vc0 = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
+  %o1, %kc1, %vc1 = llm.attention %o0, %k, %v cache(%kc0, %vc0) at %pos layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
+  return %o1, %kc1, %vc1 : tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>
+}
+
+// An explicit softmax scale is carried in the attribute dictionary.
+// CHECK-LABEL: func.func @attention_scale(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<7x64xbf16>, %[[K:[^:]*]]: tensor<7x64xbf16>, %[[V:[^:]*]]: tensor<7x64xbf16>, %[[KC:[^:]*]]: tensor<2x16x8x8xbf16>, %[[VC:[^:]*]]: tensor<2x16x8x8xbf16>, %[[POS:[^:]*]]: index
+// CHECK: %[[O:.*]], %[[NK:.*]], %[[NV:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 1 heads = 8 kv_heads = 8 head_dim = 8 {scale = 1.250000e-01 : f64} : tensor<7x64xbf16>, tensor<7x64xbf16>, tensor<2x16x8x8xbf16>
+// CHECK: return %[[O]], %[[NK]], %[[NV]]
+// GENERIC-LABEL: sym_name = "attention_scale"
+// GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, layer = 1 : i64, num_heads = 8 : i64, num_kv_heads = 8 : i64, scale = 1.250000e-01 : f64}>
+func.func @attention_scale(%q: tensor<7x64xbf16>, %k: tensor<7x64xbf16>, %v: tensor<7x64xbf16>,
+                           %kc: tensor<2x16x8x8xbf16>, %vc: tensor<2x16x8x8xbf16>, %pos: index)
+    -> (tensor<7x64xbf16>, tensor<2x16x8x8xbf16>, tensor<2x16x8x8xbf16>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 8 kv_heads = 8 head_dim = 8 {scale = 0.125 : f64} : tensor<7x64xbf16>, tensor<7x64xbf16>, tensor<2x16x8x8xbf16>
+  return %o, %nk, %nv : tensor<7x64xbf16>, tensor<2x16x8x8xbf16>, tensor<2x16x8x8xbf16>
+}
+
+// Fully dynamic shapes: every dimension check is deferred to run time.
+// CHECK-LABEL: func.func @attention_dynamic(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?xf16>, %[[K:[^:]*]]: tensor<?x?xf16>, %[[V:[^:]*]]: tensor<?x?xf16>, %[[KC:[^:]*]]: tensor<?x?x?x?xf16>, %[[VC:[^:]*]]: tensor<?x?x?x?xf16>, %[[POS:[^:]*]]: index
+// CHECK: %[[O:.*]], %[[NK:.*]], %[[NV:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 31 heads = 32 kv_heads = 8 head_dim = 128 : tensor<?x?xf16>, tensor<?x?xf16>, tensor<?x?x?x?xf16>
+// CHECK: return %[[O]], %[[NK]], %[[NV]]
+func.func @attention_dynamic(%q: tensor<?x?xf16>, %k: tensor<?x?xf16>, %v: tensor<?x?xf16>,
+                             %kc: tensor<?x?x?x?xf16>, %vc: tensor<?x?x?x?xf16>, %pos: index)
+    -> (tensor<?x?xf16>, tensor<?x?x?x?xf16>, tensor<?x?x?x?xf16>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 31 heads = 32 kv_heads = 8 head_dim = 128 : tensor<?x?xf16>, tensor<?x?xf16>, tensor<?x?x?x?xf16>
+  return %o, %nk, %nv : tensor<?x?xf16>, tensor<?x?x?x?xf16>, tensor<?x?x?x?xf16>
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @elementwise(
+// CHECK-SAME: %[[A:[^:]*]]: tensor<?x172xf32>, %[[B:[^:]*]]: tensor<?x172xf32>, %[[C:[^:]*]]: tensor<4x8xbf16>, %[[D:[^:]*]]: tensor<2x3x4xf16>
+// CHECK: %[[S0:.*]] = llm.silu %[[A]] : tensor<?x172xf32>
+// CHECK: %[[M0:.*]] = llm.mul %[[S0]], %[[B]] : tensor<?x172xf32>
+// CHECK: %[[A0:.*]] = llm.add %[[M0]], %[[A]] : tensor<?x172xf32>
+// CHECK: %[[S1:.*]] = llm.silu %[[C]] : tensor<4x8xbf16>
+// CHECK: %[[M1:.*]] = llm.mul %[[C]], %[[S1]] : tensor<4x8xbf16>
+// CHECK: %[[A1:.*]] = llm.add %[[S1]], %[[M1]] : tensor<4x8xbf16>
+// CHECK: %[[S2:.*]] = llm.silu %[[D]] : tensor<2x3x4xf16>
+// CHECK: %[[M2:.*]] = llm.mul %[[S2]], %[[D]] : tensor<2x3x4xf16>
+// CHECK: %[[A2:.*]] = llm.add %[[D]], %[[M2]] : tensor<2x3x4xf16>
+// CHECK: return %[[A0]], %[[A1]], %[[A2]]
+// GENERIC-LABEL: sym_name = "elementwise"
+// GENERIC: "llm.silu"(%{{.*}}) : (tensor<?x172xf32>) -> tensor<?x172xf32>
+// GENERIC: "llm.mul"(%{{.*}}, %{{.*}}) : (tensor<?x172xf32>, tensor<?x172xf32>) -> tensor<?x172xf32>
+// GENERIC: "llm.add"(%{{.*}}, %{{.*}}) : (tensor<?x172xf32>, tensor<?x172xf32>) -> tensor<?x172xf32>
+func.func @elementwise(%a: tensor<?x172xf32>, %b: tensor<?x172xf32>, %c: tensor<4x8xbf16>, %d: tensor<2x3x4xf16>)
+    -> (tensor<?x172xf32>, tensor<4x8xbf16>, tensor<2x3x4xf16>) {
+  %0 = llm.silu %a : tensor<?x172xf32>
+  %1 = llm.mul %0, %b : tensor<?x172xf32>
+  %2 = llm.add %1, %a : tensor<?x172xf32>
+  %3 = llm.silu %c : tensor<4x8xbf16>
+  %4 = llm.mul %c, %3 : tensor<4x8xbf16>
+  %5 = llm.add %3, %4 : tensor<4x8xbf16>
+  %6 = llm.silu %d : tensor<2x3x4xf16>
+  %7 = llm.mul %6, %d : tensor<2x3x4xf16>
+  %8 = llm.add %d, %7 : tensor<2x3x4xf16>
+  return %2, %5, %8 : tensor<?x172xf32>, tensor<4x8xbf16>, tensor<2x3x4xf16>
+}
+
+//===----------------------------------------------------------------------===//
+// A decoder layer as the importer emits it
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @decoder_layer(
+// CHECK-SAME: %[[TOK:[^:]*]]: tensor<?xi32>, %[[POS:[^:]*]]: index, %[[KC:[^:]*]]: tensor<5x?x4x8xf32>, %[[VC:[^:]*]]: tensor<5x?x4x8xf32>
+// CHECK: %[[EMB:.*]] = llm.param "model.embed_tokens.weight" : tensor<512x64xf32>
+// CHECK: %[[H:.*]] = llm.embedding %[[EMB]][%[[TOK]]] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
+// CHECK: %[[NW:.*]] = llm.param "model.layers.0.input_layernorm.weight" : tensor<64xf32>
+// CHECK: %[[N:.*]] = llm.rms_norm %[[H]], %[[NW]] eps = 1.000000e-05
+// CHECK: %[[QW:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight"
+// CHECK: %[[QP:.*]] = llm.matmul %[[N]], %[[QW]]
+// CHECK: %[[KW:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight"
+// CHECK: %[[KP:.*]] = llm.matmul %[[N]], %[[KW]]
+// CHECK: %[[VW:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight"
+// CHECK: %[[VP:.*]] = llm.matmul %[[N]], %[[VW]]
+// CHECK: %[[QR:.*]] = llm.rope %[[QP]] at %[[POS]]
+// CHECK: %[[KR:.*]] = llm.rope %[[KP]] at %[[POS]]
+// CHECK: %[[ATT:.*]], %[[NKC:.*]], %[[NVC:.*]] = llm.attention %[[QR]], %[[KR]], %[[VP]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 0
+// CHECK: %[[OW:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight"
+// CHECK: %[[OP:.*]] = llm.matmul %[[ATT]], %[[OW]]
+// CHECK: %[[RES:.*]] = llm.add %[[H]], %[[OP]] : tensor<?x64xf32>
+// CHECK: return %[[RES]], %[[NKC]], %[[NVC]]
+func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>)
+    -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>) {
+  %0 = llm.param "model.embed_tokens.weight" : tensor<512x64xf32>
+  %1 = llm.embedding %0[%tokens] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  %2 = llm.param "model.layers.0.input_layernorm.weight" : tensor<64xf32>
+  %3 = llm.rms_norm %1, %2 eps = 1.000000e-05 : tensor<?x64xf32>, tensor<64xf32>
+  %4 = llm.param "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xf32>
+  %5 = llm.matmul %3, %4 : tensor<?x64xf32>, tensor<64x64xf32> -> tensor<?x64xf32>
+  %6 = llm.param "model.layers.0.self_attn.k_proj.weight" : tensor<32x64xf32>
+  %7 = llm.matmul %3, %6 : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+  %8 = llm.param "model.layers.0.self_attn.v_proj.weight" : tensor<32x64xf32>
+  %9 = llm.matmul %3, %8 : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+  %10 = llm.rope %5 at %pos head_dim = 8 theta = 1.000000e+04 : tensor<?x64xf32>
+  %11 = llm.rope %7 at %pos head_dim = 8 theta = 1.000000e+04 : tensor<?x32xf32>
+  %o, %nk, %nv = llm.attention %10, %11, %9 cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %12 = llm.param "model.layers.0.self_attn.o_proj.weight" : tensor<64x64xf32>
+  %13 = llm.matmul %o, %12 : tensor<?x64xf32>, tensor<64x64xf32> -> tensor<?x64xf32>
+  %14 = llm.add %1, %13 : tensor<?x64xf32>
+  return %14, %nk, %nv : tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>
+}
