@@ -1,0 +1,62 @@
+//===- CompiledModel.h - JIT-compiled llm module ----------------*- C++ -*-===//
+//
+// Loads an llm module (at graph level, or already lowered to the LLVM
+// dialect), runs the CPU pipeline when needed, and JIT-compiles it for the
+// host CPU. Exposes what the runtime needs: the parameter table, the model's
+// shape and the packed entry points.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_EXECUTION_COMPILEDMODEL_H
+#define LLM_EXECUTION_COMPILEDMODEL_H
+
+#include "llm/runtime/ModelRunner.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace mlir::llm {
+
+struct CompileOptions {
+  /// LLVM optimization level of the JIT (0-3).
+  unsigned optLevel = 3;
+  /// Lower with OpenMP-parallel loops.
+  bool parallel = true;
+};
+
+class CompiledModel {
+public:
+  /// Parses `path` and compiles it.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  loadFile(llvm::StringRef path, const CompileOptions &options);
+  /// Compiles a module built in `context`.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  compile(std::unique_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
+          const CompileOptions &options);
+
+  const std::vector<::llm::runtime::ParamSpec> &params() const {
+    return params_;
+  }
+  const ::llm::runtime::ModelShape &shape() const { return shape_; }
+  ::llm::runtime::PackedFunction prefill() const { return prefill_; }
+  ::llm::runtime::PackedFunction decode() const { return decode_; }
+
+private:
+  std::unique_ptr<MLIRContext> context_;
+  std::unique_ptr<ExecutionEngine> engine_;
+  std::vector<::llm::runtime::ParamSpec> params_;
+  ::llm::runtime::ModelShape shape_;
+  ::llm::runtime::PackedFunction prefill_ = nullptr, decode_ = nullptr;
+};
+
+/// A context with every dialect and translation the tools need.
+std::unique_ptr<MLIRContext> createExecutionContext();
+
+} // namespace mlir::llm
+
+#endif // LLM_EXECUTION_COMPILEDMODEL_H

@@ -1,0 +1,174 @@
+//===- CompiledModel.cpp - JIT-compiled llm module ------------------------===//
+
+#include "llm/Execution/CompiledModel.h"
+#include "llm/Conversion/Passes.h"
+#include "llm/InitAll.h"
+#include "llm/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlir;
+using namespace mlir::llm;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::unique_ptr<MLIRContext> mlir::llm::createExecutionContext() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registerAllLLMDialects(registry);
+  auto context = std::make_unique<MLIRContext>(registry);
+  context->loadAllAvailableDialects();
+  return context;
+}
+
+/// Collects error diagnostics into a string while alive.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext *context)
+      : handler(context, [this](Diagnostic &diag) {
+          if (diag.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          llvm::raw_string_ostream os(messages);
+          os << "\n  " << diag.getLocation() << ": " << diag.str();
+          return success();
+        }) {}
+  std::string messages;
+
+private:
+  ScopedDiagnosticHandler handler;
+};
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
+  auto context = createExecutionContext();
+  DiagnosticCollector diagnostics(context.get());
+  llvm::SourceMgr sourceMgr;
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
+  if (!buffer)
+    return makeError("cannot read '" + path + "': " +
+                     buffer.getError().message());
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, context.get());
+  if (!module)
+    return makeError("cannot parse '" + path + "' as an MLIR module:" +
+                     diagnostics.messages);
+  return compile(std::move(context), std::move(module), options);
+}
+
+static llvm::Expected<int64_t> configInt(DictionaryAttr config,
+                                         llvm::StringRef key) {
+  auto value = config.getAs<IntegerAttr>(key);
+  if (!value)
+    return makeError("the module's llm.config lacks '" + key + "'");
+  return value.getInt();
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
+                       OwningOpRef<ModuleOp> moduleArg,
+                       const CompileOptions &options) {
+  // Locals are destroyed in reverse order: the module before its context.
+  std::unique_ptr<MLIRContext> context = std::move(contextArg);
+  OwningOpRef<ModuleOp> module = std::move(moduleArg);
+  DiagnosticCollector diagnostics(context.get());
+  auto config = (*module)->getAttrOfType<DictionaryAttr>("llm.config");
+  if (!config)
+    return makeError("the module has no llm.config attribute: it was not "
+                     "produced by llm-translate --import-llama-*");
+
+  // Lower unless the module is already entirely in the LLVM dialect.
+  bool lowered = true;
+  module->walk([&](Operation *op) {
+    if (op != module->getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+      lowered = false;
+  });
+  if (!lowered) {
+    PassManager pm(context.get());
+    CPUPipelineOptions pipelineOptions;
+    pipelineOptions.parallel = options.parallel;
+    buildCPUPipeline(pm, pipelineOptions);
+    if (failed(pm.run(*module)))
+      return makeError("lowering the module to LLVM failed:" +
+                       diagnostics.messages);
+  }
+
+  auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
+  // The parameter table and the model's shape.
+  auto table = (*module)->getAttrOfType<ArrayAttr>(kParametersAttrName);
+  if (!table)
+    return makeError("the module has no llm.parameters table");
+  for (Attribute entry : table) {
+    auto dict = llvm::dyn_cast<DictionaryAttr>(entry);
+    auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
+    auto shape = dict ? dict.getAs<ArrayAttr>("shape") : ArrayAttr();
+    auto dtype = dict ? dict.getAs<StringAttr>("dtype") : StringAttr();
+    if (!name || !shape || !dtype)
+      return makeError("malformed entry in llm.parameters");
+    ::llm::runtime::ParamSpec spec{name.str(), {}, dtype.str()};
+    for (Attribute dim : shape)
+      spec.shape.push_back(llvm::cast<IntegerAttr>(dim).getInt());
+    model->params_.push_back(std::move(spec));
+  }
+  ::llm::runtime::ModelShape &shape = model->shape_;
+  for (auto [field, key] :
+       {std::pair{&shape.vocabSize, "vocab_size"},
+        {&shape.numLayers, "num_hidden_layers"},
+        {&shape.numKvHeads, "num_key_value_heads"},
+        {&shape.headDim, "head_dim"},
+        {&shape.maxPositions, "max_position_embeddings"},
+        {&shape.bosTokenId, "bos_token_id"}}) {
+    auto value = configInt(config, key);
+    if (!value)
+      return value.takeError();
+    *field = *value;
+  }
+  if (auto eos = config.getAs<ArrayAttr>("eos_token_ids"))
+    for (Attribute id : eos)
+      shape.eosTokenIds.push_back(llvm::cast<IntegerAttr>(id).getInt());
+
+  // JIT for the host CPU.
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    return machineBuilder.takeError();
+  auto targetMachine = machineBuilder->createTargetMachine();
+  if (!targetMachine)
+    return targetMachine.takeError();
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(
+      options.optLevel, /*sizeLevel=*/0, targetMachine->get());
+  engineOptions.jitCodeGenOptLevel =
+      options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default;
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine)
+    return makeError("JIT compilation failed: " +
+                     llvm::toString(engine.takeError()) + diagnostics.messages);
+  model->engine_ = std::move(*engine);
+  for (auto [slot, name] : {std::pair{&model->prefill_, "prefill"},
+                            {&model->decode_, "decode"}}) {
+    auto fn = model->engine_->lookupPacked(name);
+    if (!fn)
+      return makeError(llvm::Twine("the module has no @") + name +
+                       " entry point: " + llvm::toString(fn.takeError()));
+    *slot = *fn;
+  }
+  model->context_ = std::move(context);
+  return std::move(model);
+}

@@ -1,0 +1,78 @@
+//===- ModelRunner.h - binds weights and KV cache, calls entry points -*- C++ -*-===//
+//
+// Drives a compiled LLaMA module through its C ABI without depending on MLIR:
+// the compiled `@prefill` and `@decode` entry points are packed functions
+// (`void(void **)`) taking, in order, the token ids (memref<?xi32>), the start
+// position (index), the K and V caches (memref<L x C x KVH x D x f32>), one
+// memref per parameter in the module's table, and a pointer to the returned
+// logits descriptor (memref<? x vocab x f32>, malloc'ed by the module).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_RUNTIME_MODELRUNNER_H
+#define LLM_RUNTIME_MODELRUNNER_H
+
+#include "llm/runtime/SafeTensors.h"
+#include "llm/runtime/Status.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llm::runtime {
+
+/// A parameter the compiled module expects.
+struct ParamSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string dtype; // MLIR element type name, e.g. "f32".
+};
+
+/// What the runtime needs to know of the model (from the module's config).
+struct ModelShape {
+  int64_t vocabSize = 0, numLayers = 0, numKvHeads = 0, headDim = 0,
+          maxPositions = 0, bosTokenId = 1;
+  std::vector<int64_t> eosTokenIds;
+};
+
+using PackedFunction = void (*)(void **);
+
+class ModelRunner {
+public:
+  /// Checks the checkpoint against `params` (every missing tensor, wrong
+  /// shape or unsupported dtype is reported by name in one error) and binds
+  /// them: F32 tensors are used in place from the mapped file, F16/BF16 are
+  /// converted to F32 once.
+  static Expected<std::unique_ptr<ModelRunner>>
+  create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
+         ModelShape shape, PackedFunction prefill, PackedFunction decode);
+
+  /// Allocates (zeroed) K/V caches for `contextSize` positions.
+  Status allocateCache(int64_t contextSize);
+  int64_t contextSize() const { return context_; }
+  const ModelShape &shape() const { return shape_; }
+
+  /// Runs `tokens` at positions [position, position + n) and returns the
+  /// logits of every position, row-major [n, vocab]. Uses `@decode` for a
+  /// single token and `@prefill` otherwise. Rejects ids outside the
+  /// vocabulary and positions past the context.
+  Expected<std::vector<float>> forward(const std::vector<int32_t> &tokens,
+                                       int64_t position);
+
+private:
+  ModelRunner() = default;
+
+  ModelShape shape_;
+  std::vector<ParamSpec> params_;
+  std::vector<const float *> paramData_;
+  std::vector<std::vector<float>> converted_;
+  PackedFunction prefill_ = nullptr, decode_ = nullptr;
+  int64_t context_ = 0;
+  std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};
+  std::unique_ptr<float, void (*)(void *)> valueCache_{nullptr, nullptr};
+};
+
+} // namespace llm::runtime
+
+#endif // LLM_RUNTIME_MODELRUNNER_H

@@ -1,0 +1,190 @@
+//===- ModelRunner.cpp - binds weights and KV cache, calls entry points ---===//
+
+#include "llm/runtime/ModelRunner.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+using namespace llm::runtime;
+
+namespace {
+
+std::string shapeToString(const std::vector<int64_t> &shape) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << (i ? ", " : "") << shape[i];
+  os << "]";
+  return os.str();
+}
+
+/// Storage for the scalars of a packed call: each memref argument expands to
+/// (allocated, aligned, offset, sizes..., strides...) and the packed function
+/// receives a pointer to each scalar.
+class PackedArgs {
+public:
+  explicit PackedArgs(size_t expectedScalars) { slots_.reserve(expectedScalars); }
+
+  void addMemRef(const void *data, const std::vector<int64_t> &shape) {
+    add(reinterpret_cast<int64_t>(data));
+    add(reinterpret_cast<int64_t>(data));
+    add(0);
+    for (int64_t size : shape)
+      add(size);
+    int64_t stride = 1;
+    std::vector<int64_t> strides(shape.size());
+    for (size_t i = shape.size(); i-- > 0;) {
+      strides[i] = stride;
+      stride *= shape[i];
+    }
+    for (int64_t s : strides)
+      add(s);
+  }
+  void add(int64_t value) { slots_.push_back(value); }
+
+  /// Pointers to every scalar, then `result`.
+  std::vector<void *> pointers(void *result) {
+    std::vector<void *> out;
+    for (int64_t &slot : slots_)
+      out.push_back(&slot);
+    out.push_back(result);
+    return out;
+  }
+
+private:
+  std::vector<int64_t> slots_;
+};
+
+/// The descriptor of the returned memref<? x vocab x f32>.
+struct LogitsDescriptor {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+};
+
+} // namespace
+
+Expected<std::unique_ptr<ModelRunner>>
+ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
+                    ModelShape shape, PackedFunction prefill,
+                    PackedFunction decode) {
+  std::unique_ptr<ModelRunner> runner(new ModelRunner());
+  runner->shape_ = std::move(shape);
+  runner->prefill_ = prefill;
+  runner->decode_ = decode;
+
+  std::ostringstream problems;
+  int count = 0;
+  for (const ParamSpec &spec : params) {
+    if (spec.dtype != "f32") {
+      problems << "\n  " << spec.name << ": the module expects element type "
+               << spec.dtype << ", which this runtime cannot bind";
+      ++count;
+      continue;
+    }
+    const TensorView *tensor = checkpoint.find(spec.name);
+    if (!tensor) {
+      problems << "\n  " << spec.name << ": missing (expected F32-compatible "
+               << shapeToString(spec.shape) << ")";
+      ++count;
+      continue;
+    }
+    if (tensor->shape != spec.shape) {
+      problems << "\n  " << spec.name << ": shape " << shapeToString(tensor->shape)
+               << " but the module expects " << shapeToString(spec.shape);
+      ++count;
+    }
+    if (tensor->dtype != DType::F32 && tensor->dtype != DType::F16 &&
+        tensor->dtype != DType::BF16) {
+      problems << "\n  " << spec.name << ": dtype " << dtypeName(tensor->dtype)
+               << " is not F32, F16 or BF16";
+      ++count;
+    }
+  }
+  if (count)
+    return Error("checkpoint does not match the compiled module (" +
+                 std::to_string(count) + " problem" + (count > 1 ? "s" : "") +
+                 "):" + problems.str());
+
+  for (const ParamSpec &spec : params) {
+    const TensorView *tensor = checkpoint.find(spec.name);
+    bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignof(float) == 0;
+    if (tensor->dtype == DType::F32 && aligned) {
+      runner->paramData_.push_back(static_cast<const float *>(tensor->data));
+      continue;
+    }
+    std::vector<float> values(tensor->numel());
+    if (Status s = convertToF32(*tensor, values.data()); !s.ok())
+      return Error(spec.name + ": " + s.message());
+    runner->converted_.push_back(std::move(values));
+    runner->paramData_.push_back(runner->converted_.back().data());
+  }
+  runner->params_ = std::move(params);
+  return std::move(runner);
+}
+
+Status ModelRunner::allocateCache(int64_t contextSize) {
+  if (contextSize <= 0)
+    return Error("context size must be positive, got " +
+                 std::to_string(contextSize));
+  size_t elements = static_cast<size_t>(shape_.numLayers) * contextSize *
+                    shape_.numKvHeads * shape_.headDim;
+  // calloc: zeroed pages are mapped lazily, so a large context costs memory
+  // only as it fills.
+  keyCache_ = {static_cast<float *>(std::calloc(elements, sizeof(float))),
+               std::free};
+  valueCache_ = {static_cast<float *>(std::calloc(elements, sizeof(float))),
+                 std::free};
+  if (!keyCache_ || !valueCache_)
+    return Error("cannot allocate a KV cache of " +
+                 std::to_string(2 * elements * sizeof(float) >> 20) +
+                 " MiB for " + std::to_string(contextSize) + " positions");
+  context_ = contextSize;
+  return Status();
+}
+
+Expected<std::vector<float>>
+ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
+  if (tokens.empty())
+    return Error("no tokens to process");
+  if (!context_)
+    return Error("the KV cache is not allocated");
+  if (position < 0 ||
+      position + static_cast<int64_t>(tokens.size()) > context_)
+    return Error("positions " + std::to_string(position) + ".." +
+                 std::to_string(position + tokens.size() - 1) +
+                 " exceed the context size " + std::to_string(context_));
+  for (int32_t id : tokens)
+    if (id < 0 || id >= shape_.vocabSize)
+      return Error("token id " + std::to_string(id) +
+                   " is outside the vocabulary (size " +
+                   std::to_string(shape_.vocabSize) + ")");
+
+  int64_t n = static_cast<int64_t>(tokens.size());
+  std::vector<int64_t> cacheShape = {shape_.numLayers, context_,
+                                     shape_.numKvHeads, shape_.headDim};
+  PackedArgs args(16 + 32 * params_.size());
+  args.addMemRef(tokens.data(), {n});
+  args.add(position);
+  args.addMemRef(keyCache_.get(), cacheShape);
+  args.addMemRef(valueCache_.get(), cacheShape);
+  for (size_t i = 0; i < params_.size(); ++i)
+    args.addMemRef(paramData_[i], params_[i].shape);
+  LogitsDescriptor result{};
+  std::vector<void *> pointers = args.pointers(&result);
+  (n == 1 ? decode_ : prefill_)(pointers.data());
+
+  if (!result.allocated || result.sizes[0] != n ||
+      result.sizes[1] != shape_.vocabSize)
+    return Error("the compiled module returned logits of an unexpected shape");
+  std::vector<float> logits(static_cast<size_t>(n * shape_.vocabSize));
+  for (int64_t row = 0; row < n; ++row)
+    std::memcpy(logits.data() + row * shape_.vocabSize,
+                result.aligned + result.offset + row * result.strides[0],
+                sizeof(float) * shape_.vocabSize);
+  std::free(result.allocated);
+  return logits;
+}

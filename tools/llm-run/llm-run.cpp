@@ -1,0 +1,331 @@
+//===- llm-run.cpp - CPU inference with a compiled llm module -------------===//
+//
+//   llm-run [compiled.mlir] -m MODEL_DIR -p "PROMPT" -n N [sampling flags]
+//
+// Compiles the module (or imports MODEL_DIR/config.json when no module is
+// given) for the host CPU, binds the checkpoint's weights by name, and
+// generates text: the prompt in one prefill, then one token at a time. Flag
+// names and defaults follow llama.cpp's CLI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Execution/CompiledModel.h"
+#include "llm/Frontend/LlamaConfig.h"
+#include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/runtime/ModelRunner.h"
+#include "llm/runtime/Npy.h"
+#include "llm/runtime/SafeTensors.h"
+#include "llm/runtime/Sampler.h"
+#include "llm/runtime/Tokenizer.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+// From the LLVM OpenMP runtime that the compiled code's parallel loops use.
+extern "C" void omp_set_num_threads(int);
+
+namespace cl = llvm::cl;
+namespace rt = llm::runtime;
+using Clock = std::chrono::steady_clock;
+
+static cl::OptionCategory category("llm-run options");
+static cl::opt<std::string> modulePath(cl::Positional,
+                                       cl::desc("[compiled.mlir]"),
+                                       cl::init(""), cl::cat(category));
+static cl::opt<std::string> modelDir("model", cl::desc("Hugging Face checkpoint directory"),
+                                     cl::value_desc("dir"), cl::cat(category));
+static cl::alias modelDirShort("m", cl::aliasopt(modelDir), cl::NotHidden);
+static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
+                                   cl::init(""), cl::cat(category));
+static cl::alias promptShort("p", cl::aliasopt(prompt), cl::NotHidden);
+static cl::opt<std::string> promptIds("prompt-ids",
+                                      cl::desc("Comma-separated prompt token ids (no tokenizer needed)"),
+                                      cl::init(""), cl::cat(category));
+static cl::opt<int> nPredict("n-predict", cl::desc("Tokens to generate (-1: until EOS or the context is full)"),
+                             cl::init(-1), cl::cat(category));
+static cl::alias nPredictShort("n", cl::aliasopt(nPredict), cl::NotHidden);
+static cl::opt<int> ctxSize("ctx-size", cl::desc("Context size (0: the model's max_position_embeddings)"),
+                            cl::init(0), cl::cat(category));
+static cl::alias ctxSizeShort("c", cl::aliasopt(ctxSize), cl::NotHidden);
+// LLVM itself registers an option named "threads"; ours is spelled
+// --num-threads internally and --threads is rewritten to it in main().
+static cl::opt<int> threads("num-threads", cl::desc("Threads (default: all cores); also --threads"),
+                            cl::init(0), cl::cat(category));
+static cl::alias threadsShort("t", cl::aliasopt(threads), cl::NotHidden);
+static cl::opt<float> temp("temp", cl::desc("Temperature (0: greedy)"),
+                           cl::init(0.8f), cl::cat(category));
+static cl::opt<int> topK("top-k", cl::desc("Top-k sampling (<= 0: off)"),
+                         cl::init(40), cl::cat(category));
+static cl::opt<float> topP("top-p", cl::desc("Top-p sampling (1: off)"),
+                           cl::init(0.95f), cl::cat(category));
+static cl::opt<float> minP("min-p", cl::desc("Min-p sampling (0: off)"),
+                           cl::init(0.05f), cl::cat(category));
+static cl::opt<float> repeatPenalty("repeat-penalty", cl::desc("Repetition penalty (1: off)"),
+                                    cl::init(1.0f), cl::cat(category));
+static cl::opt<int> repeatLastN("repeat-last-n", cl::desc("Tokens the penalty looks back at (-1: context)"),
+                                cl::init(64), cl::cat(category));
+static cl::opt<long long> seed("seed", cl::desc("RNG seed (-1: random)"),
+                               cl::init(-1), cl::cat(category));
+static cl::alias seedShort("s", cl::aliasopt(seed), cl::NotHidden);
+static cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object instead of streaming text"),
+                                cl::cat(category));
+static cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the prompt's logits [n_prompt, vocab] as float32 .npy"),
+                                      cl::value_desc("file.npy"), cl::init(""), cl::cat(category));
+static cl::opt<bool> noDisplayPrompt("no-display-prompt", cl::desc("Do not echo the prompt"),
+                                     cl::cat(category));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "llm-run: error: " << message << "\n";
+  return 1;
+}
+
+static double millis(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::string &arg : args) {
+    llvm::StringRef ref(arg);
+    if (ref == "--threads" || ref == "-threads")
+      arg = "--num-threads";
+    else if (ref.starts_with("--threads=") || ref.starts_with("-threads="))
+      arg = "--num-threads=" + ref.split('=').second.str();
+  }
+  std::vector<const char *> cargs;
+  for (const std::string &arg : args)
+    cargs.push_back(arg.c_str());
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(static_cast<int>(cargs.size()), cargs.data(),
+                              "llm CPU inference\n");
+
+  if (modelDir.empty())
+    return fail("no model: pass -m MODEL_DIR (a Hugging Face checkpoint directory)");
+  if (!llvm::sys::fs::is_directory(modelDir))
+    return fail("model directory '" + modelDir + "' does not exist");
+
+  rt::SamplerParams samplerParams;
+  samplerParams.temp = temp;
+  samplerParams.top_k = topK;
+  samplerParams.top_p = topP;
+  samplerParams.min_p = minP;
+  samplerParams.repeat_penalty = repeatPenalty;
+  samplerParams.repeat_last_n = repeatLastN;
+  if (seed < -1 || seed > 0xFFFFFFFFLL)
+    return fail("--seed must be -1 or in [0, 4294967295], got " +
+                llvm::Twine(seed));
+  samplerParams.seed = seed == -1 ? rt::kRandomSeed : static_cast<uint32_t>(seed);
+  if (rt::Status s = samplerParams.validate(); !s.ok())
+    return fail(s.message());
+  if (threads < 0)
+    return fail("--threads must be positive, got " + llvm::Twine(threads));
+  if (ctxSize < 0)
+    return fail("--ctx-size must be positive, got " + llvm::Twine(ctxSize));
+  if (nPredict < -1)
+    return fail("--n-predict must be -1 or >= 0, got " + llvm::Twine(nPredict));
+  if (threads > 0)
+    omp_set_num_threads(threads);
+
+  // The compiled module: given, or imported from the checkpoint's config.
+  auto startCompile = Clock::now();
+  mlir::llm::CompileOptions compileOptions;
+  llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
+      llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
+  if (!modulePath.empty()) {
+    model = mlir::llm::CompiledModel::loadFile(modulePath, compileOptions);
+  } else {
+    auto config = mlir::llm::LlamaConfig::readFile(modelDir);
+    if (!config)
+      return fail(llvm::toString(config.takeError()));
+    auto context = mlir::llm::createExecutionContext();
+    auto module = mlir::llm::buildLlamaModule(*context, *config);
+    model = mlir::llm::CompiledModel::compile(std::move(context),
+                                              std::move(module), compileOptions);
+  }
+  if (!model)
+    return fail(llvm::toString(model.takeError()));
+  double compileMs = millis(Clock::now() - startCompile);
+  const rt::ModelShape &shape = (*model)->shape();
+
+  // Weights, bound by name.
+  auto checkpoint = rt::Checkpoint::open(modelDir);
+  if (!checkpoint.ok())
+    return fail(checkpoint.message());
+  auto runner = rt::ModelRunner::create(*checkpoint, (*model)->params(), shape,
+                                        (*model)->prefill(), (*model)->decode());
+  if (!runner.ok())
+    return fail(runner.message());
+
+  // The prompt.
+  std::optional<rt::Tokenizer> tokenizer;
+  std::string tokenizerPath = modelDir + "/tokenizer.model";
+  if (llvm::sys::fs::exists(tokenizerPath)) {
+    auto loaded = rt::Tokenizer::load(tokenizerPath);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    tokenizer.emplace(std::move(*loaded));
+  }
+  std::vector<int32_t> tokens;
+  if (!promptIds.empty()) {
+    for (llvm::StringRef piece : llvm::split(promptIds, ',')) {
+      long long id;
+      if (piece.trim().getAsInteger(10, id) || id < 0 || id >= shape.vocabSize)
+        return fail("--prompt-ids: '" + piece + "' is not a token id in [0, " +
+                    llvm::Twine(shape.vocabSize) + ")");
+      tokens.push_back(static_cast<int32_t>(id));
+    }
+  } else {
+    if (!tokenizer)
+      return fail("no tokenizer: '" + tokenizerPath +
+                  "' does not exist (pass --prompt-ids to give token ids)");
+    auto encoded = tokenizer->encode(prompt, /*addBos=*/false);
+    if (!encoded.ok())
+      return fail(encoded.message());
+    tokens.push_back(static_cast<int32_t>(shape.bosTokenId));
+    tokens.insert(tokens.end(), encoded->begin(), encoded->end());
+  }
+  if (tokens.empty())
+    return fail("the prompt is empty");
+
+  int64_t context = ctxSize > 0 ? ctxSize : shape.maxPositions;
+  int64_t nPrompt = static_cast<int64_t>(tokens.size());
+  if (nPrompt > context)
+    return fail("the prompt has " + llvm::Twine(nPrompt) +
+                " tokens but the context holds " + llvm::Twine(context) +
+                " (raise -c/--ctx-size)");
+  if (nPredict >= 0 && nPrompt + nPredict > context)
+    return fail("the prompt (" + llvm::Twine(nPrompt) + " tokens) plus -n " +
+                llvm::Twine(nPredict) + " exceeds the context size " +
+                llvm::Twine(context) + " (raise -c/--ctx-size or lower -n)");
+  if (rt::Status s = (*runner)->allocateCache(context); !s.ok())
+    return fail(s.message());
+
+  auto sampler = rt::Sampler::create(samplerParams);
+  if (!sampler.ok())
+    return fail(sampler.message());
+  for (int32_t id : tokens)
+    sampler->accept(id);
+
+  std::optional<rt::StreamDecoder> stream;
+  if (tokenizer)
+    stream.emplace(*tokenizer);
+  if (!jsonOutput && !noDisplayPrompt) {
+    if (tokenizer && promptIds.empty())
+      llvm::outs() << prompt;
+    llvm::outs().flush();
+  }
+  if (stream)
+    for (int32_t id : tokens)
+      if (auto ignored = stream->push(id); !ignored.ok())
+        return fail(ignored.message());
+
+  // Prefill, then decode one token at a time.
+  auto start = Clock::now();
+  auto logits = (*runner)->forward(tokens, 0);
+  if (!logits.ok())
+    return fail(logits.message());
+  auto prefillEnd = Clock::now();
+  if (!logitsOut.empty())
+    if (rt::Status s = rt::writeNpyF32(logitsOut, logits->data(),
+                                       static_cast<size_t>(nPrompt),
+                                       static_cast<size_t>(shape.vocabSize));
+        !s.ok())
+      return fail(s.message());
+
+  std::vector<int32_t> generated;
+  std::string generatedText;
+  const float *last = logits->data() + (nPrompt - 1) * shape.vocabSize;
+  std::vector<float> step;
+  Clock::time_point firstToken;
+  bool contextFull = false;
+  int64_t limit = nPredict >= 0 ? nPredict : context - nPrompt;
+  while (static_cast<int64_t>(generated.size()) < limit) {
+    auto next = sampler->sampleAndAccept(last, static_cast<size_t>(shape.vocabSize));
+    if (!next.ok())
+      return fail(next.message());
+    if (generated.empty())
+      firstToken = Clock::now();
+    generated.push_back(*next);
+    if (llvm::is_contained(shape.eosTokenIds, *next))
+      break;
+    if (stream) {
+      auto piece = stream->push(*next);
+      if (!piece.ok())
+        return fail(piece.message());
+      generatedText += *piece;
+      if (!jsonOutput) {
+        llvm::outs() << *piece;
+        llvm::outs().flush();
+      }
+    }
+    if (static_cast<int64_t>(generated.size()) == limit)
+      break;
+    int64_t position = nPrompt + static_cast<int64_t>(generated.size()) - 1;
+    auto stepLogits = (*runner)->forward({*next}, position);
+    if (!stepLogits.ok())
+      return fail(stepLogits.message());
+    step = std::move(*stepLogits);
+    last = step.data();
+  }
+  if (nPredict < 0 && static_cast<int64_t>(generated.size()) == limit &&
+      !llvm::is_contained(shape.eosTokenIds, generated.back()))
+    contextFull = true;
+  auto end = Clock::now();
+  if (stream) {
+    std::string rest = stream->flush();
+    generatedText += rest;
+    if (!jsonOutput)
+      llvm::outs() << rest;
+  }
+
+  double prefillMs = millis(prefillEnd - start);
+  double ttftMs = generated.empty() ? prefillMs : millis(firstToken - start);
+  size_t decodeSteps = generated.empty() ? 0 : generated.size() - 1;
+  double decodeMs = generated.empty() ? 0.0 : millis(end - firstToken);
+  double promptTps = nPrompt / (prefillMs / 1000.0);
+  double genTps = decodeSteps && decodeMs > 0 ? decodeSteps / (decodeMs / 1000.0) : 0.0;
+
+  if (jsonOutput) {
+    llvm::json::Object timings{{"compile_ms", compileMs},
+                               {"prompt_tokens", nPrompt},
+                               {"prompt_ms", prefillMs},
+                               {"prompt_tokens_per_s", promptTps},
+                               {"generated_tokens", static_cast<int64_t>(generated.size())},
+                               {"generation_ms", decodeMs},
+                               {"generation_tokens_per_s", genTps},
+                               {"time_to_first_token_ms", ttftMs}};
+    llvm::json::Array promptArray, generatedArray;
+    for (int32_t id : tokens)
+      promptArray.push_back(id);
+    for (int32_t id : generated)
+      generatedArray.push_back(id);
+    llvm::json::Object result{{"prompt_ids", std::move(promptArray)},
+                              {"generated_ids", std::move(generatedArray)},
+                              {"text", generatedText},
+                              {"seed", static_cast<int64_t>(sampler->seed())},
+                              {"context_size", context},
+                              {"stopped_at_context_limit", contextFull},
+                              {"timings", std::move(timings)}};
+    llvm::outs() << llvm::json::Value(std::move(result)) << "\n";
+  } else {
+    llvm::outs() << "\n";
+    llvm::outs().flush();
+    if (contextFull)
+      llvm::errs() << "llm-run: stopped: the context of " << context
+                   << " tokens is full\n";
+    llvm::errs() << llvm::format(
+        "llm-run: compile %.1f ms | prompt %lld tokens, %.2f tokens/s | "
+        "generation %zu tokens, %.2f tokens/s | time to first token %.1f ms\n",
+        compileMs, static_cast<long long>(nPrompt), promptTps, generated.size(),
+        genTps, ttftMs);
+  }
+  return 0;
+}
