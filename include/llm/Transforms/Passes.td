@@ -31,4 +31,37 @@ def LLMDropReturnedArgumentsPass
   }];
 }
 
+def LLMCPUTileAndVectorizePass
+    : Pass<"llm-cpu-tile-and-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops for threads and vector registers, and vectorize";
+  let description = [{
+    For every linalg op on tensors: distributes its largest parallel loop over
+    threads with `scf.forall` (when the op has enough work), tiles the rest to
+    register-sized tiles with `scf.for` (the innermost parallel loop by
+    `rows` for contractions or `lanes` for elementwise ops, reductions by up to
+    `reduction-tile`, other loops and dynamic extents by 1; each the largest
+    divisor of the loop's extent not above that size, so that every tile is
+    full), and vectorizes each tile without masks. Reductions over contiguous memory (the matmuls' `k`)
+    become vector multiply-adds followed by one horizontal reduction per tile.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "Vector width of elementwise tiles">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Output elements computed together by a contraction tile">,
+    Option<"reductionTile", "reduction-tile", "int64_t", /*default=*/"256",
+           "Largest tile of a reduction loop">,
+    Option<"parallelChunks", "parallel-chunks", "int64_t", /*default=*/"32",
+           "Chunks the distributed loop is split into (0: no scf.forall)">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t",
+           /*default=*/"65536",
+           "Smallest static iteration count worth distributing">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 #endif // LLM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,160 @@
+//===- CPUTileAndVectorize.cpp - thread and register tiling, vectorization ===//
+
+#include "llm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMCPUTILEANDVECTORIZEPASS
+#include "llm/Transforms/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+
+namespace {
+
+/// Tile sizes of one linalg op: `threadTiles` for the scf.forall level (all
+/// zero when the op is not distributed) and `vectorTiles` for registers.
+struct TilePlan {
+  SmallVector<int64_t> threadTiles;
+  SmallVector<int64_t> vectorTiles;
+};
+
+/// The largest tile <= `target` that divides `extent`, so that every tile is
+/// full and vectorizes without masks; 1 for dynamic extents.
+int64_t largestDivisorUpTo(int64_t extent, int64_t target) {
+  if (ShapedType::isDynamic(extent))
+    return 1;
+  for (int64_t tile = std::min(extent, target); tile > 1; --tile)
+    if (extent % tile == 0)
+      return tile;
+  return 1;
+}
+
+struct LLMCPUTileAndVectorizePass
+    : llm::impl::LLMCPUTileAndVectorizePassBase<LLMCPUTileAndVectorizePass> {
+  using Base::Base;
+
+  TilePlan plan(linalg::LinalgOp op) const {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+    unsigned n = ranges.size();
+    bool hasReduction = llvm::is_contained(kinds, utils::IteratorType::reduction);
+    TilePlan p{SmallVector<int64_t>(n, 0), SmallVector<int64_t>(n, 1)};
+
+    int innermostParallel = -1;
+    for (unsigned i = 0; i < n; ++i)
+      if (kinds[i] == utils::IteratorType::parallel)
+        innermostParallel = i;
+    for (unsigned i = 0; i < n; ++i) {
+      int64_t target = 1;
+      if (kinds[i] == utils::IteratorType::reduction)
+        target = reductionTile;
+      else if (static_cast<int>(i) == innermostParallel)
+        target = hasReduction ? rows : lanes;
+      p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
+    }
+
+    // Distribute the parallel loop with the largest static extent.
+    if (parallelChunks <= 0)
+      return p;
+    int64_t work = 1;
+    for (int64_t extent : ranges)
+      if (!ShapedType::isDynamic(extent))
+        work *= extent;
+    int best = -1;
+    for (unsigned i = 0; i < n; ++i)
+      if (kinds[i] == utils::IteratorType::parallel &&
+          !ShapedType::isDynamic(ranges[i]) &&
+          (best < 0 || ranges[i] > ranges[best]))
+        best = i;
+    if (best < 0 || work < minParallelWork ||
+        ranges[best] < 2 * p.vectorTiles[best])
+      return p;
+    int64_t chunk = llvm::divideCeil(ranges[best], parallelChunks);
+    chunk = llvm::alignTo(chunk, p.vectorTiles[best]);
+    p.threadTiles[best] = chunk;
+    return p;
+  }
+
+  static SmallVector<OpFoldResult> asFoldResults(Builder &b,
+                                                 ArrayRef<int64_t> sizes) {
+    return llvm::map_to_vector(sizes, [&](int64_t s) -> OpFoldResult {
+      return b.getIndexAttr(s);
+    });
+  }
+
+  /// Tiles `op` with `sizes` (0 = untiled) using loops of `type`; returns
+  /// the tiled op, or `op` itself when nothing is tiled.
+  FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
+                                   ArrayRef<int64_t> sizes,
+                                   scf::SCFTilingOptions::LoopType type) {
+    if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+      return op;
+    scf::SCFTilingOptions options;
+    options.setLoopType(type);
+    options.setTileSizes(asFoldResults(rewriter, sizes));
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      TilePlan p = plan(op);
+      FailureOr<linalg::LinalgOp> distributed =
+          tile(rewriter, op, p.threadTiles,
+               scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(distributed)) {
+        op.emitError("failed to distribute over threads");
+        return signalPassFailure();
+      }
+      SmallVector<int64_t> registerTiles = p.vectorTiles;
+      FailureOr<linalg::LinalgOp> tiled =
+          tile(rewriter, *distributed, registerTiles,
+               scf::SCFTilingOptions::LoopType::ForOp);
+      if (failed(tiled)) {
+        distributed->emitError("failed to tile for registers");
+        return signalPassFailure();
+      }
+      // Vectorize the tile (static and full: no masks). Ops that gather
+      // (tensor.extract in the body: the embedding) stay scalar.
+      bool gathers = false;
+      tiled->getOperation()->walk([&](tensor::ExtractOp) { gathers = true; });
+      if (gathers)
+        continue;
+      rewriter.setInsertionPoint(*tiled);
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, *tiled);
+      if (failed(vectorized))
+        continue; // Left as a scalar tile; still correct.
+      rewriter.replaceOp(*tiled, vectorized->replacements);
+    }
+
+    // Fixed-length `vector.step` (the vectorized linalg.index of causal masks
+    // and rotary tables) becomes a constant [0, 1, ...].
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorStepLoweringPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
