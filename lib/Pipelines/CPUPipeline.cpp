@@ -34,7 +34,8 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
       tiling.parallelChunks = 0;
     pm.addNestedPass<func::FuncOp>(createLLMCPUTileAndVectorizePass(tiling));
     // Masked reductions of partial tiles -> inner reductions -> selects.
-    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
+        vector::VectorMultiReductionLowering::InnerReduction));
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

@@ -49,7 +49,7 @@ def LLMCPUTileAndVectorizePass
            "Vector width of elementwise tiles">,
     Option<"rows", "rows", "int64_t", /*default=*/"8",
            "Output elements computed together by a contraction tile">,
-    Option<"reductionTile", "reduction-tile", "int64_t", /*default=*/"256",
+    Option<"reductionTile", "reduction-tile", "int64_t", /*default=*/"64",
            "Largest tile of a reduction loop">,
     Option<"parallelChunks", "parallel-chunks", "int64_t", /*default=*/"32",
            "Chunks the distributed loop is split into (0: no scf.forall)">,
