@@ -15,6 +15,7 @@ Copies DIR/config.json to --out and writes --out/model.safetensors as MODE:
   reshape TENSOR   TENSOR with its dimensions reversed (and one added to the
                    first), other tensors unchanged
   int32 TENSOR     TENSOR stored as I32 (values cast), other tensors unchanged
+  nan TENSOR       TENSOR filled with NaN (a loadable file, but NaN logits)
 """
 
 import argparse
@@ -57,7 +58,7 @@ def main():
     elif args.mode == "bad-json":
         text = b'{"model.norm.weight": {"dtype": "F32", "shape": [4], '
         blob = struct.pack("<Q", len(text)) + text + b"\0" * 16
-    elif args.mode in ("drop", "reshape", "int32"):
+    elif args.mode in ("drop", "reshape", "int32", "nan"):
         if not args.tensor:
             parser.error(f"mode {args.mode} needs a TENSOR")
         tensors, _ = st.load_file(good, float32=False)
@@ -71,6 +72,8 @@ def main():
             shape = list(reversed(value.shape))
             shape[0] += 1
             tensors[args.tensor] = np.zeros(shape, dtype=value.dtype)
+        elif args.mode == "nan":
+            tensors[args.tensor] = np.full(tensors[args.tensor].shape, np.nan, dtype=np.float32)
         else:
             tensors[args.tensor] = np.asarray(tensors[args.tensor], dtype=np.float32).astype(np.int32)
             dtypes[args.tensor] = "I32"
