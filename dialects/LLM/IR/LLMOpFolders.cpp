@@ -7,12 +7,13 @@
 using namespace mlir;
 using namespace mlir::llm;
 
-/// Returns true if `attr` is a float splat equal to `value`.
+/// Returns true if `attr` is a float splat equal to `value` (0 or 1).
 static bool isFloatSplat(Attribute attr, double value) {
   auto splat = llvm::dyn_cast_if_present<SplatElementsAttr>(attr);
   if (!splat || !llvm::isa<FloatType>(splat.getElementType()))
     return false;
-  return splat.getSplatValue<APFloat>().convertToDouble() == value;
+  APFloat element = splat.getSplatValue<APFloat>();
+  return value == 0.0 ? element.isZero() : element.isExactlyValue(value);
 }
 
 /// Folds a commutative binary op whose one side is the identity splat.

@@ -542,7 +542,7 @@ func.func @add_int(%x: tensor<4xi32>) -> tensor<4xi32> {
 // -----
 
 func.func @add_mixed(%x: tensor<4xf32>, %y: tensor<4xf16>) -> tensor<4xf32> {
-  // expected-error @+1 {{requires the same type for all operands and results}}
+  // expected-error @+1 {{failed to verify that all of {lhs, rhs, result} have same type}}
   %0 = "llm.add"(%x, %y) : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }

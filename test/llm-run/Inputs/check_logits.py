@@ -45,8 +45,9 @@ def _run(cmd, what):
     """Run ``cmd``; return stdout, or exit with a clear message on failure."""
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
-        sys.stderr.write(f"FAIL: {what}: command exited with {proc.returncode}:\n"
-                         f"  {shlex.join(cmd)}\n{proc.stdout}{proc.stderr}")
+        # On stdout, so that FileCheck's input dump shows it as well.
+        print(f"FAIL: {what}: command exited with {proc.returncode}:\n"
+              f"  {shlex.join(cmd)}\n{proc.stdout}{proc.stderr}", flush=True)
         sys.exit(1)
     return proc.stdout
 

@@ -152,7 +152,7 @@ def LLM_SiLUOp : LLM_Op<"silu", [Pure, SameOperandsAndResultType]> {
 
 class LLM_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
     : LLM_Op<mnemonic, !listconcat(traits,
-        [Pure, Commutative, SameOperandsAndResultType])> {
+        [Pure, Commutative, AllTypesMatch<["lhs", "rhs", "result"]>])> {
   let arguments = (ins LLM_FloatTensor:$lhs, LLM_FloatTensor:$rhs);
   let results = (outs LLM_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
@@ -161,7 +161,10 @@ class LLM_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
 
 def LLM_AddOp : LLM_BinaryElementwiseOp<"add"> {
   let summary = "Elementwise addition (residual connections)";
-  let description = "Folds `x + 0` to `x` when one side is a zero splat.";
+  let description = [{
+    Folds `x + 0` to `x` when one side is a zero splat (of either sign: the
+    graph does not distinguish -0.0 from +0.0 results).
+  }];
 }
 
 def LLM_MulOp : LLM_BinaryElementwiseOp<"mul"> {

@@ -1,0 +1,389 @@
+// The lowering of every llm graph op to linalg on tensors (plus tensor
+// reshapes and slices, arith and math), one op per function. llm.param is
+// left alone: llm-bind-parameters turns it into a function argument.
+
+// RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s
+// RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s --check-prefix=NOLLM
+
+// Nothing of the llm dialect is left but the parameters.
+// NOLLM-NOT: llm.{{(embedding|rms_norm|matmul|rope|attention|silu|add|mul)}}
+
+//===----------------------------------------------------------------------===//
+// llm.matmul: y[s, n] = sum_k x[s, k] * w[n, k] over a zero-filled init.
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[$MM_X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$MM_W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[$MM_Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[S:.*]] = tensor.dim %[[X]], %[[C0]] : tensor<?x16xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[S]]) : tensor<?x32xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<?x32xf32>) -> tensor<?x32xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$MM_X]], #[[$MM_W]], #[[$MM_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x16xf32>, tensor<32x16xf32>)
+// CHECK-SAME: outs(%[[INIT]] : tensor<?x32xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK-NEXT: } -> tensor<?x32xf32>
+// CHECK: return %[[Y]] : tensor<?x32xf32>
+func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf32> {
+  %0 = llm.matmul %x, %w : tensor<?x16xf32>, tensor<32x16xf32> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.rms_norm: a reduction of the squares, then one elementwise generic
+// with x * rsqrt(sum / hidden + eps) * w.
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[$RN_ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$RN_ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[$RN_COL:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @rms_norm(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<16xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[EMPTY]] : tensor<?xf32>) -> tensor<?xf32>
+// CHECK: %[[SQ:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RN_ID]], #[[$RN_ROW]]]
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%[[X]] : tensor<?x16xf32>) outs(%[[INIT]] : tensor<?xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[SQUARE:.*]] = arith.mulf %[[IN]], %[[IN]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[SQUARE]], %[[ACC]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK: %[[OUT:.*]] = tensor.empty(%{{.*}}) : tensor<?x16xf32>
+// CHECK: %[[N:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RN_ID]], #[[$RN_ROW]], #[[$RN_COL]], #[[$RN_ID]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: ins(%[[X]], %[[SQ]], %[[W]] : tensor<?x16xf32>, tensor<?xf32>, tensor<16xf32>)
+// CHECK-SAME: outs(%[[OUT]] : tensor<?x16xf32>)
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[SS:.*]]: f32, %[[WI:.*]]: f32, %{{.*}}: f32):
+// 1/16 and eps = 1e-5 rounded to f32.
+// CHECK: %[[INV:.*]] = arith.constant 6.250000e-02 : f32
+// CHECK: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INV]] : f32
+// CHECK: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
+// CHECK: %[[VAR:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK: %[[R:.*]] = math.rsqrt %[[VAR]] : f32
+// CHECK: %[[XR:.*]] = arith.mulf %[[XI]], %[[R]] : f32
+// CHECK: %[[XRW:.*]] = arith.mulf %[[XR]], %[[WI]] : f32
+// CHECK: linalg.yield %[[XRW]] : f32
+// CHECK: return %[[N]] : tensor<?x16xf32>
+func.func @rms_norm(%x: tensor<?x16xf32>, %w: tensor<16xf32>) -> tensor<?x16xf32> {
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x16xf32>, tensor<16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.rope: f64 inverse frequencies theta^(-2j/head_dim) = [1, 1e-2] for
+// theta 1e4 and head_dim 4, f64 angles into cos/sin tables, and the two
+// halves of each head rotated in a [seq, heads, 2, head_dim/2] view.
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[$RP_FREQ:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[$RP_TAB:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$RP_X0:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, d3)>
+// CHECK-DAG: #[[$RP_X1:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 1, d3)>
+// CHECK-DAG: #[[$RP_CS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-DAG: #[[$RP_OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @rope(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>, %[[POS:[^:]*]]: index
+// CHECK: %[[FREQ:.*]] = arith.constant dense<[1.000000e+00, 1.000000e-02]> : tensor<2xf64>
+// CHECK: %[[TINIT:.*]] = tensor.empty(%{{.*}}) : tensor<?x2xf32>
+// CHECK: %[[TABLES:.*]]:2 = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RP_FREQ]], #[[$RP_TAB]], #[[$RP_TAB]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: ins(%[[FREQ]] : tensor<2xf64>) outs(%[[TINIT]], %[[TINIT]] : tensor<?x2xf32>, tensor<?x2xf32>)
+// CHECK-NEXT: ^bb0(%[[F:.*]]: f64, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[S:.*]] = linalg.index 0 : index
+// CHECK-NEXT: %[[ABS:.*]] = arith.addi %[[POS]], %[[S]] : index
+// CHECK-NEXT: %[[I:.*]] = arith.index_cast %[[ABS]] : index to i64
+// CHECK-NEXT: %[[FP:.*]] = arith.sitofp %[[I]] : i64 to f64
+// CHECK-NEXT: %[[ANGLE:.*]] = arith.mulf %[[FP]], %[[F]] : f64
+// CHECK-NEXT: %[[COS:.*]] = math.cos %[[ANGLE]] : f64
+// CHECK-NEXT: %[[COS32:.*]] = arith.truncf %[[COS]] : f64 to f32
+// CHECK-NEXT: %[[SIN:.*]] = math.sin %[[ANGLE]] : f64
+// CHECK-NEXT: %[[SIN32:.*]] = arith.truncf %[[SIN]] : f64 to f32
+// CHECK-NEXT: linalg.yield %[[COS32]], %[[SIN32]] : f32, f32
+// CHECK: %[[HALVES:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 2] : tensor<?x8xf32> into tensor<?x2x2x2xf32>
+// CHECK: %[[RINIT:.*]] = tensor.empty(%{{.*}}) : tensor<?x2x2x2xf32>
+// CHECK: %[[ROT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RP_X0]], #[[$RP_X1]], #[[$RP_CS]], #[[$RP_CS]], #[[$RP_OUT]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%[[HALVES]], %[[HALVES]], %[[TABLES]]#0, %[[TABLES]]#1 :
+// CHECK-SAME: outs(%[[RINIT]] : tensor<?x2x2x2xf32>)
+// CHECK-NEXT: ^bb0(%[[X0:.*]]: f32, %[[X1:.*]]: f32, %[[C:.*]]: f32, %[[SN:.*]]: f32, %{{.*}}: f32):
+// CHECK-DAG: %[[X1S:.*]] = arith.mulf %[[X1]], %[[SN]] : f32
+// CHECK-DAG: %[[X0C:.*]] = arith.mulf %[[X0]], %[[C]] : f32
+// CHECK-DAG: %[[FIRST:.*]] = arith.subf %[[X0C]], %[[X1S]] : f32
+// CHECK-DAG: %[[X0S:.*]] = arith.mulf %[[X0]], %[[SN]] : f32
+// CHECK-DAG: %[[X1C:.*]] = arith.mulf %[[X1]], %[[C]] : f32
+// CHECK-DAG: %[[SECOND:.*]] = arith.addf %[[X1C]], %[[X0S]] : f32
+// CHECK-DAG: %[[R:.*]] = linalg.index 2 : index
+// CHECK-DAG: %[[IS0:.*]] = arith.cmpi eq, %[[R]], %{{.*}} : index
+// CHECK: %[[SEL:.*]] = arith.select %[[IS0]], %[[FIRST]], %[[SECOND]] : f32
+// CHECK-NEXT: linalg.yield %[[SEL]] : f32
+// CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[ROT]] {{\[}}[0], [1, 2, 3]] : tensor<?x2x2x2xf32> into tensor<?x8xf32>
+// CHECK: return %[[OUT]] : tensor<?x8xf32>
+func.func @rope(%x: tensor<?x8xf32>, %pos: index) -> tensor<?x8xf32> {
+  %0 = llm.rope %x at %pos head_dim = 4 theta = 10000.0 : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// Llama-3.1 scaling changes the constant table only. With
+// original_max_position 1024 and low/high factors 1/4, wavelengths below 256
+// are kept (2*pi: 1.0) and the band 256..1024 is interpolated (628.3:
+// 0.01 -> 0.003086760967011274).
+
+// CHECK-LABEL: func.func @rope_llama3(
+// CHECK: arith.constant dense<[1.000000e+00, 0.003086760967011274]> : tensor<2xf64>
+// CHECK-NOT: arith.constant dense
+// CHECK: math.cos
+// CHECK: math.sin
+// CHECK: tensor.expand_shape
+// CHECK: tensor.collapse_shape
+func.func @rope_llama3(%x: tensor<?x8xf32>, %pos: index) -> tensor<?x8xf32> {
+  %0 = llm.rope %x at %pos head_dim = 4 theta = 10000.0 scaling <factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 1024> : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// All three bands of the scaling at once: head_dim 6 gives the unscaled
+// frequencies [1, 0.0464..., 0.00215...] (wavelengths 6.3, 135.4, 2916.4);
+// with original_max_position 512 the first is kept, the second interpolated
+// and the third divided by the factor 8.
+
+// CHECK-LABEL: func.func @rope_llama3_bands(
+// CHECK: arith.constant dense<[1.000000e+00, 0.046415888336127795, 0.0021544346900318843]> : tensor<3xf64>
+// CHECK: arith.constant dense<[1.000000e+00, 0.043468765563405003, 2.6930433625398553E-4]> : tensor<3xf64>
+func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12xf32>, tensor<?x12xf32>) {
+  %0 = llm.rope %x at %pos head_dim = 6 theta = 10000.0 : tensor<?x12xf32>
+  %1 = llm.rope %x at %pos head_dim = 6 theta = 10000.0 scaling <factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 512> : tensor<?x12xf32>
+  return %0, %1 : tensor<?x12xf32>, tensor<?x12xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.attention: K/V written into layer 1 of both caches at the position,
+// the layer's first position + seq rows read back, then scores, masked max,
+// masked exp, sum and the normalized weighted sum of V. 4 query heads share
+// 2 KV heads (group 2) of head_dim 4; the default scale is 1/sqrt(4).
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[$AT_Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d0, d1, d4)>
+// CHECK-DAG: #[[$AT_K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d4)>
+// CHECK-DAG: #[[$AT_SC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$AT_ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$AT_ROW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$AT_W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0, d4)>
+// CHECK-DAG: #[[$AT_SUM:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0)>
+// CHECK-DAG: #[[$AT_V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d4, d1, d3)>
+// CHECK-LABEL: func.func @attention(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x16xf32>, %[[K:[^:]*]]: tensor<?x8xf32>, %[[V:[^:]*]]: tensor<?x8xf32>,
+// CHECK-SAME: %[[KC:[^:]*]]: tensor<2x32x2x4xf32>, %[[VC:[^:]*]]: tensor<2x32x2x4xf32>, %[[POS:[^:]*]]: index
+// CHECK: %[[SEQ:.*]] = tensor.dim %[[Q]], %{{.*}} : tensor<?x16xf32>
+// CHECK: %[[TOTAL:.*]] = arith.addi %[[POS]], %[[SEQ]] : index
+// 1. Append K and V at [layer, position].
+// CHECK: %[[KROWS:.*]] = tensor.expand_shape %[[K]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 4] : tensor<?x8xf32> into tensor<?x2x4xf32>
+// CHECK: %[[NEWK:.*]] = tensor.insert_slice %[[KROWS]] into %[[KC]][1, %[[POS]], 0, 0] [1, %{{.*}}, 2, 4] [1, 1, 1, 1] : tensor<?x2x4xf32> into tensor<2x32x2x4xf32>
+// CHECK: %[[VROWS:.*]] = tensor.expand_shape %[[V]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 4] : tensor<?x8xf32> into tensor<?x2x4xf32>
+// CHECK: %[[NEWV:.*]] = tensor.insert_slice %[[VROWS]] into %[[VC]][1, %[[POS]], 0, 0] [1, %{{.*}}, 2, 4] [1, 1, 1, 1] : tensor<?x2x4xf32> into tensor<2x32x2x4xf32>
+// 2. The history of layer 1, rows 0 .. position + seq, of the updated caches.
+// CHECK: %[[KEYS:.*]] = tensor.extract_slice %[[NEWK]][1, 0, 0, 0] [1, %[[TOTAL]], 2, 4] [1, 1, 1, 1] : tensor<2x32x2x4xf32> to tensor<?x2x4xf32>
+// CHECK: %[[VALUES:.*]] = tensor.extract_slice %[[NEWV]][1, 0, 0, 0] [1, %[[TOTAL]], 2, 4] [1, 1, 1, 1] : tensor<2x32x2x4xf32> to tensor<?x2x4xf32>
+// 3. Queries grouped by KV head.
+// CHECK: %[[QG:.*]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 4] : tensor<?x16xf32> into tensor<?x2x2x4xf32>
+// 4a. Scores [kv, group, s, t].
+// CHECK: %[[SEMPTY:.*]] = tensor.empty(%[[SEQ]], %[[TOTAL]]) : tensor<2x2x?x?xf32>
+// CHECK: %[[SINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[SEMPTY]] : tensor<2x2x?x?xf32>)
+// CHECK: %[[SCORES:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$AT_Q]], #[[$AT_K]], #[[$AT_SC]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[QG]], %[[KEYS]] : tensor<?x2x2x4xf32>, tensor<?x2x4xf32>) outs(%[[SINIT]] : tensor<2x2x?x?xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// 4b. Masked, scaled row maxima from -inf.
+// CHECK: %[[REMPTY:.*]] = tensor.empty(%[[SEQ]]) : tensor<2x2x?xf32>
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[MINIT:.*]] = linalg.fill ins(%[[NEGINF]] : f32) outs(%[[REMPTY]] : tensor<2x2x?xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$AT_ID4]], #[[$AT_ROW]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[SCORES]] : tensor<2x2x?x?xf32>) outs(%[[MINIT]] : tensor<2x2x?xf32>)
+// CHECK-NEXT: ^bb0(%[[SC:.*]]: f32, %[[M:.*]]: f32):
+// CHECK: %[[S:.*]] = linalg.index 2 : index
+// CHECK: %[[T:.*]] = linalg.index 3 : index
+// CHECK: %[[LIMIT:.*]] = arith.addi %[[POS]], %[[S]] : index
+// CHECK: %[[VISIBLE:.*]] = arith.cmpi ule, %[[T]], %[[LIMIT]] : index
+// CHECK: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[SC]], %[[SCALE]] : f32
+// CHECK: %[[MASKED:.*]] = arith.select %[[VISIBLE]], %[[SCALED]], %{{.*}} : f32
+// CHECK: %[[NEWMAX:.*]] = arith.maximumf %[[M]], %[[MASKED]] : f32
+// CHECK: linalg.yield %[[NEWMAX]] : f32
+// 4c. exp(masked score - max).
+// CHECK: %[[EXP:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$AT_ID4]], #[[$AT_ROW]], #[[$AT_ID4]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%[[SCORES]], %[[MAX]] : tensor<2x2x?x?xf32>, tensor<2x2x?xf32>)
+// CHECK-NEXT: ^bb0(%[[SC2:.*]]: f32, %[[M2:.*]]: f32, %{{.*}}: f32):
+// CHECK: arith.cmpi ule
+// CHECK: %[[MASKED2:.*]] = arith.select
+// CHECK: %[[DIFF:.*]] = arith.subf %[[MASKED2]], %[[M2]] : f32
+// CHECK: %[[E:.*]] = math.exp %[[DIFF]] : f32
+// CHECK: linalg.yield %[[E]] : f32
+// 4d. Row sums from zero.
+// CHECK: %[[ZINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[REMPTY]] : tensor<2x2x?xf32>)
+// CHECK: %[[SUMS:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$AT_ID4]], #[[$AT_ROW]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[EXP]] : tensor<2x2x?x?xf32>) outs(%[[ZINIT]] : tensor<2x2x?xf32>)
+// CHECK: arith.addf
+// 4e. out[s, kv, g, d] = sum_t w / sum * v.
+// CHECK: %[[OEMPTY:.*]] = tensor.empty(%[[SEQ]]) : tensor<?x2x2x4xf32>
+// CHECK: %[[OINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[OEMPTY]] : tensor<?x2x2x4xf32>)
+// CHECK: %[[OUT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$AT_W]], #[[$AT_SUM]], #[[$AT_V]], #[[$AT_SC]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[EXP]], %[[SUMS]], %[[VALUES]] : tensor<2x2x?x?xf32>, tensor<2x2x?xf32>, tensor<?x2x4xf32>) outs(%[[OINIT]] : tensor<?x2x2x4xf32>)
+// CHECK-NEXT: ^bb0(%[[WI:.*]]: f32, %[[SI:.*]]: f32, %[[VI:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[P:.*]] = arith.divf %[[WI]], %[[SI]] : f32
+// CHECK-NEXT: %[[PV:.*]] = arith.mulf %[[P]], %[[VI]] : f32
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[PV]] : f32
+// CHECK-NEXT: linalg.yield %[[NEXT]] : f32
+// CHECK: %[[O:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1, 2, 3]] : tensor<?x2x2x4xf32> into tensor<?x16xf32>
+// CHECK: return %[[O]], %[[NEWK]], %[[NEWV]] : tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>
+func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
+                     %kc: tensor<2x32x2x4xf32>, %vc: tensor<2x32x2x4xf32>, %pos: index)
+    -> (tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 4 kv_heads = 2 head_dim = 4 : tensor<?x16xf32>, tensor<?x8xf32>, tensor<2x32x2x4xf32>
+  return %o, %nk, %nv : tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>
+}
+
+// -----
+
+// An explicit scale replaces 1/sqrt(head_dim) in both masked generics.
+
+// CHECK-LABEL: func.func @attention_scale(
+// CHECK: arith.constant 1.250000e-01 : f32
+// CHECK: arith.constant 1.250000e-01 : f32
+// CHECK-NOT: arith.constant 5.000000e-01 : f32
+func.func @attention_scale(%q: tensor<3x16xf32>, %k: tensor<3x8xf32>, %v: tensor<3x8xf32>,
+                           %kc: tensor<1x8x2x4xf32>, %vc: tensor<1x8x2x4xf32>, %pos: index)
+    -> (tensor<3x16xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 4 kv_heads = 2 head_dim = 4 {scale = 0.125 : f64} : tensor<3x16xf32>, tensor<3x8xf32>, tensor<1x8x2x4xf32>
+  return %o, %nk, %nv : tensor<3x16xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.embedding: a gather with tensor.extract inside a linalg.generic.
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[$EM_IDS:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[$EM_OUT:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @embedding(
+// CHECK-SAME: %[[TABLE:[^:]*]]: tensor<10x8xf32>, %[[IDS:[^:]*]]: tensor<?xi32>
+// CHECK: %[[N:.*]] = tensor.dim %[[IDS]], %{{.*}} : tensor<?xi32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x8xf32>
+// CHECK: %[[E:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$EM_IDS]], #[[$EM_OUT]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: ins(%[[IDS]] : tensor<?xi32>) outs(%[[INIT]] : tensor<?x8xf32>)
+// CHECK-NEXT: ^bb0(%[[ID:.*]]: i32, %{{.*}}: f32):
+// CHECK-NEXT: %[[ROW:.*]] = arith.index_cast %[[ID]] : i32 to index
+// CHECK-NEXT: %[[COL:.*]] = linalg.index 1 : index
+// CHECK-NEXT: %[[V:.*]] = tensor.extract %[[TABLE]][%[[ROW]], %[[COL]]] : tensor<10x8xf32>
+// CHECK-NEXT: linalg.yield %[[V]] : f32
+// CHECK: return %[[E]] : tensor<?x8xf32>
+func.func @embedding(%t: tensor<10x8xf32>, %ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %0 = llm.embedding %t[%ids] : tensor<10x8xf32>, tensor<?xi32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops: silu = x / (1 + exp(-x)), add, mul.
+//===----------------------------------------------------------------------===//
+
+// CHECK-DAG: #[[$EW_ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @silu(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty() : tensor<4x8xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$EW_ID]], #[[$EW_ID]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: ins(%[[X]] : tensor<4x8xf32>) outs(%[[INIT]] : tensor<4x8xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-DAG: %[[NEG:.*]] = arith.negf %[[IN]] : f32
+// CHECK: %[[EXP:.*]] = math.exp %[[NEG]] : f32
+// CHECK: %[[DEN:.*]] = arith.addf %[[ONE]], %[[EXP]] : f32
+// CHECK: %[[R:.*]] = arith.divf %[[IN]], %[[DEN]] : f32
+// CHECK: linalg.yield %[[R]] : f32
+// CHECK: return %[[Y]] : tensor<4x8xf32>
+func.func @silu(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = llm.silu %x : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[$EW_ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @add_mul(
+// CHECK-SAME: %[[A:[^:]*]]: tensor<2x?x8xbf16>, %[[B:[^:]*]]: tensor<2x?x8xbf16>
+// CHECK: %[[INIT0:.*]] = tensor.empty(%{{.*}}) : tensor<2x?x8xbf16>
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$EW_ID]], #[[$EW_ID]], #[[$EW_ID]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%[[A]], %[[B]] : tensor<2x?x8xbf16>, tensor<2x?x8xbf16>) outs(%[[INIT0]] : tensor<2x?x8xbf16>)
+// CHECK-NEXT: ^bb0(%[[A0:.*]]: bf16, %[[B0:.*]]: bf16, %{{.*}}: bf16):
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[A0]], %[[B0]] : bf16
+// CHECK-NEXT: linalg.yield %[[S]] : bf16
+// CHECK: %[[INIT1:.*]] = tensor.empty(%{{.*}}) : tensor<2x?x8xbf16>
+// CHECK: %[[PROD:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$EW_ID]], #[[$EW_ID]], #[[$EW_ID]]]
+// CHECK-SAME: ins(%[[SUM]], %[[B]] : tensor<2x?x8xbf16>, tensor<2x?x8xbf16>) outs(%[[INIT1]] : tensor<2x?x8xbf16>)
+// CHECK-NEXT: ^bb0(%[[A1:.*]]: bf16, %[[B1:.*]]: bf16, %{{.*}}: bf16):
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A1]], %[[B1]] : bf16
+// CHECK-NEXT: linalg.yield %[[P]] : bf16
+// CHECK: return %[[PROD]] : tensor<2x?x8xbf16>
+func.func @add_mul(%a: tensor<2x?x8xbf16>, %b: tensor<2x?x8xbf16>) -> tensor<2x?x8xbf16> {
+  %0 = llm.add %a, %b : tensor<2x?x8xbf16>
+  %1 = llm.mul %0, %b : tensor<2x?x8xbf16>
+  return %1 : tensor<2x?x8xbf16>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.param stays: the conversion leaves parameters named.
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @param(
+// CHECK: %[[W:.*]] = llm.param "model.norm.weight" : tensor<8xf32>
+// CHECK: %[[X:.*]] = llm.param "model.embed_tokens.weight" : tensor<4x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<4x8xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %{{.*}}, %[[W]] : tensor<4x8xf32>, tensor<4xf32>, tensor<8xf32>)
+// CHECK-NOT: llm.rms_norm
+func.func @param() -> tensor<4x8xf32> {
+  %w = llm.param "model.norm.weight" : tensor<8xf32>
+  %x = llm.param "model.embed_tokens.weight" : tensor<4x8xf32>
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<4x8xf32>, tensor<8xf32>
+  return %0 : tensor<4x8xf32>
+}
