@@ -1,0 +1,277 @@
+// llm-cpu-tile-and-vectorize: the largest parallel loop of an op with enough
+// work is distributed with scf.forall, the rest is tiled to full register
+// tiles with scf.for (rows = 8 for contractions, lanes = 16 for elementwise
+// ops, reduction tiles of up to 64, other loops by 1; always a divisor of the
+// extent) and vectorized without masks.
+
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{min-parallel-work=1000000}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s --check-prefix=NOMASK
+
+// Every tile is full: no masks anywhere.
+// NOMASK-NOT: vector.mask
+// NOMASK-NOT: vector.create_mask
+// NOMASK-NOT: vector.constant_mask
+
+#x_map = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w_map = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y_map = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// A decode-shaped matmul (as convert-llm-to-linalg writes llm.matmul):
+// y[1, 512] = x[1, 256] . w[512, 256]^T, 131072 iterations. The n loop (512)
+// is split into 32 chunks of 16 over threads; each thread computes 8 outputs
+// at a time, 64 elements of k at a time, as vector multiplies and one
+// multi_reduction over k per tile.
+
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<1x256xf32>, %[[W:[^:]*]]: tensor<512x256xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[C512:.*]] = arith.constant 512 : index
+// CHECK-DAG: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<1x16xf32>
+// The fill (512 iterations: not distributed) is written 16 lanes at a time.
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x512xf32>
+// CHECK: %[[INIT:.*]] = scf.for %{{.*}} = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C512]] step %[[C16]]
+// CHECK: vector.transfer_write %[[ZEROS]], %{{.*}} {in_bounds = [true, true]} : vector<1x16xf32>, tensor<1x16xf32>
+// The matmul: threads over n.
+// CHECK: %[[Y:.*]] = scf.forall (%[[N:.*]]) = (0) to (512) step (16) shared_outs(%[[OUT:.*]] = %[[INIT]]) -> (tensor<1x512xf32>) {
+// CHECK: %[[WCHUNK:.*]] = tensor.extract_slice %[[W]][%[[N]], 0] [16, 256] [1, 1] : tensor<512x256xf32> to tensor<16x256xf32>
+// CHECK: %[[YCHUNK:.*]] = tensor.extract_slice %[[OUT]][0, %[[N]]] [1, 16] [1, 1] : tensor<1x512xf32> to tensor<1x16xf32>
+// Register tiles: s by 1, n by 8, k by 64.
+// CHECK: %[[R:.*]] = scf.for %[[S:.*]] = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%{{.*}} = %[[YCHUNK]]) -> (tensor<1x16xf32>) {
+// CHECK: scf.for %[[NN:.*]] = %[[C0]] to %[[C16]] step %[[C8]] iter_args
+// CHECK: scf.for %[[K:.*]] = %[[C0]] to %[[C256]] step %[[C64]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x16xf32>) {
+// CHECK-DAG: %[[XT:.*]] = tensor.extract_slice %[[X]][%[[S]], %[[K]]] [1, 64] [1, 1] : tensor<1x256xf32> to tensor<1x64xf32>
+// CHECK-DAG: %[[WT:.*]] = tensor.extract_slice %[[WCHUNK]][%[[NN]], %[[K]]] [8, 64] [1, 1] : tensor<16x256xf32> to tensor<8x64xf32>
+// CHECK-DAG: %[[YT:.*]] = tensor.extract_slice %[[ACC]][%[[S]], %[[NN]]] [1, 8] [1, 1] : tensor<1x16xf32> to tensor<1x8xf32>
+// The hot loop is vector code only: the x row broadcast over the 8 outputs,
+// 8 rows of 64 weights, products, and one horizontal reduction over k.
+// CHECK-NOT: arith.mulf {{.*}} : f32
+// CHECK-DAG: %[[XV:.*]] = vector.transfer_read %[[XT]][%[[C0]], %[[C0]]], %{{.*}} {in_bounds = [true, true, true], permutation_map = #{{.*}}} : tensor<1x64xf32>, vector<1x8x64xf32>
+// CHECK-DAG: %[[WV:.*]] = vector.transfer_read %[[WT]][%[[C0]], %[[C0]]], %{{.*}} {in_bounds = [true, true, true], permutation_map = #{{.*}}} : tensor<8x64xf32>, vector<1x8x64xf32>
+// CHECK-DAG: %[[YV:.*]] = vector.transfer_read %[[YT]][%[[C0]], %[[C0]]], %{{.*}} {in_bounds = [true, true]} : tensor<1x8xf32>, vector<1x8xf32>
+// CHECK: %[[P:.*]] = arith.mulf %[[XV]], %[[WV]] : vector<1x8x64xf32>
+// CHECK: %[[SUM:.*]] = vector.multi_reduction <add>, %[[P]], %[[YV]] [2] : vector<1x8x64xf32> to vector<1x8xf32>
+// CHECK: %[[YW:.*]] = vector.transfer_write %[[SUM]], %[[YT]][%[[C0]], %[[C0]]] {in_bounds = [true, true]} : vector<1x8xf32>, tensor<1x8xf32>
+// CHECK-NOT: arith.mulf {{.*}} : f32
+// CHECK: tensor.insert_slice %[[YW]] into %[[ACC]][%[[S]], %[[NN]]] [1, 8] [1, 1] : tensor<1x8xf32> into tensor<1x16xf32>
+// CHECK: scf.forall.in_parallel {
+// CHECK-NEXT: tensor.parallel_insert_slice %[[R]] into %[[OUT]][0, %[[N]]] [1, 16] [1, 1] : tensor<1x16xf32> into tensor<1x512xf32>
+// CHECK: return %[[Y]] : tensor<1x512xf32>
+// CHECK-NOT: linalg.
+
+// Without distribution (parallel-chunks=0, or not enough work for
+// min-parallel-work) the same register tiles are built with scf.for only.
+// SERIAL-LABEL: func.func @matmul(
+// SERIAL-NOT: scf.forall
+// SERIAL-DAG: %[[C8:.*]] = arith.constant 8 : index
+// SERIAL-DAG: %[[C64:.*]] = arith.constant 64 : index
+// SERIAL-DAG: %[[C256:.*]] = arith.constant 256 : index
+// SERIAL-DAG: %[[C512:.*]] = arith.constant 512 : index
+// SERIAL: scf.for %{{.*}} to %[[C512]] step %[[C8]]
+// SERIAL-NOT: scf.forall
+// SERIAL: scf.for %{{.*}} to %[[C256]] step %[[C64]]
+// SERIAL-NOT: scf.forall
+// SERIAL: vector.transfer_read {{.*}} : tensor<8x64xf32>, vector<1x8x64xf32>
+// SERIAL: arith.mulf {{.*}} : vector<1x8x64xf32>
+// SERIAL: vector.multi_reduction <add>, {{.*}} [2] : vector<1x8x64xf32> to vector<1x8xf32>
+// SERIAL-NOT: scf.forall
+// SERIAL: return
+func.func @matmul(%x: tensor<1x256xf32>, %w: tensor<512x256xf32>) -> tensor<1x512xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x512xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x512xf32>) -> tensor<1x512xf32>
+  %2 = linalg.generic {indexing_maps = [#x_map, #w_map, #y_map], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<1x256xf32>, tensor<512x256xf32>) outs(%1 : tensor<1x512xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %3 = arith.mulf %in, %in_0 : f32
+    %4 = arith.addf %out, %3 : f32
+    linalg.yield %4 : f32
+  } -> tensor<1x512xf32>
+  return %2 : tensor<1x512xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// An elementwise op (silu) over 64x1024: distributed over the 1024 loop in
+// chunks of 32 (1024 / 32, a multiple of the 16 lanes), rows by 1, 16 lanes.
+
+// CHECK-LABEL: func.func @silu(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<64x1024xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[ONES:.*]] = arith.constant dense<1.000000e+00> : vector<1x16xf32>
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (1024) step (32) shared_outs
+// CHECK: tensor.extract_slice %[[X]][0, %[[J]]] [64, 32] [1, 1] : tensor<64x1024xf32> to tensor<64x32xf32>
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C64]] step %[[C1]]
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C32]] step %[[C16]]
+// CHECK: %[[V:.*]] = vector.transfer_read {{.*}} {in_bounds = [true, true]} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK: %[[NEG:.*]] = arith.negf %[[V]] : vector<1x16xf32>
+// CHECK: %[[EXP:.*]] = math.exp %[[NEG]] : vector<1x16xf32>
+// CHECK: %[[DEN:.*]] = arith.addf %[[EXP]], %[[ONES]] : vector<1x16xf32>
+// CHECK: %[[Y:.*]] = arith.divf %[[V]], %[[DEN]] : vector<1x16xf32>
+// CHECK: vector.transfer_write %[[Y]], {{.*}} {in_bounds = [true, true]} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice {{.*}} [64, 32] [1, 1] : tensor<64x32xf32> into tensor<64x1024xf32>
+// CHECK-NOT: linalg.
+
+// SERIAL-LABEL: func.func @silu(
+// SERIAL-NOT: scf.forall
+// SERIAL: math.exp {{.*}} : vector<1x16xf32>
+// SERIAL-NOT: scf.forall
+// SERIAL: return
+func.func @silu(%x: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
+  %0 = tensor.empty() : tensor<64x1024xf32>
+  %1 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<64x1024xf32>) outs(%0 : tensor<64x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %cst = arith.constant 1.000000e+00 : f32
+    %2 = arith.negf %in : f32
+    %3 = math.exp %2 : f32
+    %4 = arith.addf %cst, %3 : f32
+    %5 = arith.divf %in, %4 : f32
+    linalg.yield %5 : f32
+  } -> tensor<64x1024xf32>
+  return %1 : tensor<64x1024xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A small elementwise op (256 iterations) is not worth distributing.
+
+// CHECK-LABEL: func.func @small_add(
+// CHECK-NOT: scf.forall
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK: arith.addf %[[A]], %[[B]] : vector<1x16xf32>
+// CHECK-NOT: scf.forall
+// CHECK: return
+func.func @small_add(%a: tensor<4x64xf32>, %b: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %0 = tensor.empty() : tensor<4x64xf32>
+  %1 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : tensor<4x64xf32>, tensor<4x64xf32>) outs(%0 : tensor<4x64xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %2 = arith.addf %in, %in_0 : f32
+    linalg.yield %2 : f32
+  } -> tensor<4x64xf32>
+  return %1 : tensor<4x64xf32>
+}
+
+// -----
+
+#x_map = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w_map = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y_map = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Prime extents: n = 13 has no divisor in 2..8 and k = 67 none in 2..64, so
+// both are tiled by 1 (full 1x1x1 tiles, no masks). The fill's 13 fits the
+// 16 lanes and stays one full tile.
+
+// CHECK-LABEL: func.func @prime(
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C13:.*]] = arith.constant 13 : index
+// CHECK-DAG: %[[C67:.*]] = arith.constant 67 : index
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C13]] step %[[C13]]
+// CHECK: vector.transfer_write {{.*}} : vector<1x13xf32>, tensor<1x13xf32>
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C1]] step %[[C1]]
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C13]] step %[[C1]]
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C67]] step %[[C1]]
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1xf32>, vector<1x1x1xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1xf32>, vector<1x1x1xf32>
+// CHECK: vector.multi_reduction <add>, {{.*}} [2] : vector<1x1x1xf32> to vector<1x1xf32>
+// CHECK-NOT: scf.forall
+// CHECK: return
+func.func @prime(%x: tensor<1x67xf32>, %w: tensor<13x67xf32>) -> tensor<1x13xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x13xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x13xf32>) -> tensor<1x13xf32>
+  %2 = linalg.generic {indexing_maps = [#x_map, #w_map, #y_map], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<1x67xf32>, tensor<13x67xf32>) outs(%1 : tensor<1x13xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %3 = arith.mulf %in, %in_0 : f32
+    %4 = arith.addf %out, %3 : f32
+    linalg.yield %4 : f32
+  } -> tensor<1x13xf32>
+  return %2 : tensor<1x13xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// An elementwise op with a prime innermost extent above the 16 lanes (17):
+// tile 1 there, no partial vectors.
+
+// CHECK-LABEL: func.func @prime_elementwise(
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C17:.*]] = arith.constant 17 : index
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C17]] step %[[C1]]
+// CHECK: arith.mulf {{.*}} : vector<1x1xf32>
+// CHECK: return
+func.func @prime_elementwise(%a: tensor<3x17xf32>, %b: tensor<3x17xf32>) -> tensor<3x17xf32> {
+  %0 = tensor.empty() : tensor<3x17xf32>
+  %1 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : tensor<3x17xf32>, tensor<3x17xf32>) outs(%0 : tensor<3x17xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %2 = arith.mulf %in, %in_0 : f32
+    linalg.yield %2 : f32
+  } -> tensor<3x17xf32>
+  return %1 : tensor<3x17xf32>
+}
+
+// -----
+
+#ids_map = affine_map<(d0, d1) -> (d0)>
+#out_map = affine_map<(d0, d1) -> (d0, d1)>
+
+// A gather (the embedding) is tiled but left scalar; the dynamic row loop is
+// tiled by 1 and not distributed.
+
+// CHECK-LABEL: func.func @embedding(
+// CHECK-SAME: %[[TABLE:[^:]*]]: tensor<10x32xf32>, %[[IDS:[^:]*]]: tensor<?xi32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-NOT: scf.forall
+// CHECK: tensor.empty
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[IDS]], %[[C0]] : tensor<?xi32>
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[ROWS]] step %[[C1]]
+// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C32]] step %[[C16]]
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<1x16xf32>)
+// CHECK: tensor.extract %[[TABLE]]
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @embedding(%t: tensor<10x32xf32>, %ids: tensor<?xi32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %dim = tensor.dim %ids, %c0 : tensor<?xi32>
+  %0 = tensor.empty(%dim) : tensor<?x32xf32>
+  %1 = linalg.generic {indexing_maps = [#ids_map, #out_map], iterator_types = ["parallel", "parallel"]}
+      ins(%ids : tensor<?xi32>) outs(%0 : tensor<?x32xf32>) {
+  ^bb0(%in: i32, %out: f32):
+    %2 = arith.index_cast %in : i32 to index
+    %3 = linalg.index 1 : index
+    %extracted = tensor.extract %t[%2, %3] : tensor<10x32xf32>
+    linalg.yield %extracted : f32
+  } -> tensor<?x32xf32>
+  return %1 : tensor<?x32xf32>
+}
