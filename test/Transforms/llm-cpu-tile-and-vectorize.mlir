@@ -8,6 +8,10 @@
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{min-parallel-work=1000000}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s --check-prefix=NOMASK
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=NOFORALL
+
+// parallel-chunks=0: no thread distribution anywhere.
+// NOFORALL-NOT: scf.forall
 
 // Every tile is full: no masks anywhere.
 // NOMASK-NOT: vector.mask

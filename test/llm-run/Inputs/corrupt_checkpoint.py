@@ -16,6 +16,9 @@ Copies DIR/config.json to --out and writes --out/model.safetensors as MODE:
                    first), other tensors unchanged
   int32 TENSOR     TENSOR stored as I32 (values cast), other tensors unchanged
   nan TENSOR       TENSOR filled with NaN (a loadable file, but NaN logits)
+  misalign         not damaged: the same tensors, but the header padded so
+                   that the data section starts at an odd file offset
+                   (valid safetensors; F32 data is then not 4-byte aligned)
 """
 
 import argparse
@@ -55,6 +58,10 @@ def main():
         blob = b"this is not a safetensors file, just some text\n" * 4
     elif args.mode == "huge-header":
         blob = struct.pack("<Q", 1 << 40) + b'{"a":1}' + b"\0" * 64
+    elif args.mode == "misalign":
+        header = data[8:8 + header_len].rstrip(b" ")
+        header += b" " * ((-len(header)) % 8 + 1)
+        blob = struct.pack("<Q", len(header)) + header + data[8 + header_len:]
     elif args.mode == "bad-json":
         text = b'{"model.norm.weight": {"dtype": "F32", "shape": [4], '
         blob = struct.pack("<Q", len(text)) + text + b"\0" * 16

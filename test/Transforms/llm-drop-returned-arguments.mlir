@@ -1,0 +1,74 @@
+// llm-drop-returned-arguments: after bufferization the KV caches come back as
+// the caller's own buffers; those results are dropped, so that the entry
+// points return only their logits.
+
+// RUN: llm-opt %s --llm-drop-returned-arguments -split-input-file | FileCheck %s
+
+// Both caches are returned in place: only the logits remain. The argument
+// and remaining result attributes are kept.
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %[[TOK:[^:]*]]: memref<1xi32>,
+// CHECK-SAME: %[[KC:[^:]*]]: memref<2x8x2x4xf32> {llm.name = "key_cache"},
+// CHECK-SAME: %[[VC:[^:]*]]: memref<2x8x2x4xf32> {llm.name = "value_cache"})
+// CHECK-SAME: -> (memref<1x16xf32> {llm.name = "logits"}) {
+// CHECK: %[[LOGITS:.*]] = memref.alloc() : memref<1x16xf32>
+// CHECK: return %[[LOGITS]] : memref<1x16xf32>
+func.func @decode(%tok: memref<1xi32>,
+                  %kc: memref<2x8x2x4xf32> {llm.name = "key_cache"},
+                  %vc: memref<2x8x2x4xf32> {llm.name = "value_cache"})
+    -> (memref<1x16xf32> {llm.name = "logits"},
+        memref<2x8x2x4xf32> {llm.name = "key_cache"},
+        memref<2x8x2x4xf32> {llm.name = "value_cache"}) {
+  %logits = memref.alloc() : memref<1x16xf32>
+  return %logits, %kc, %vc : memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>
+}
+
+// -----
+
+// Returned arguments are dropped wherever they are in the result list and
+// whatever order they come back in; other results keep their order.
+// CHECK-LABEL: func.func @prefill(
+// CHECK-SAME: %[[TOK:[^:]*]]: memref<?xi32>, %[[KC:[^:]*]]: memref<2x?x2x4xf32>, %[[VC:[^:]*]]: memref<2x?x2x4xf32>)
+// CHECK-SAME: -> (memref<?x16xf32>, memref<4xf32>) {
+// CHECK-DAG: %[[A:.*]] = memref.alloc(%{{.*}}) : memref<?x16xf32>
+// CHECK-DAG: %[[B:.*]] = memref.alloc() : memref<4xf32>
+// CHECK: return %[[A]], %[[B]] : memref<?x16xf32>, memref<4xf32>
+func.func @prefill(%tok: memref<?xi32>, %kc: memref<2x?x2x4xf32>, %vc: memref<2x?x2x4xf32>)
+    -> (memref<2x?x2x4xf32>, memref<?x16xf32>, memref<2x?x2x4xf32>, memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %tok, %c0 : memref<?xi32>
+  %a = memref.alloc(%n) : memref<?x16xf32>
+  %b = memref.alloc() : memref<4xf32>
+  return %vc, %a, %kc, %b : memref<2x?x2x4xf32>, memref<?x16xf32>, memref<2x?x2x4xf32>, memref<4xf32>
+}
+
+// -----
+
+// A function that returns no argument is left unchanged, and so are
+// declarations.
+// CHECK-LABEL: func.func private @external(memref<4xf32>) -> memref<4xf32>
+func.func private @external(memref<4xf32>) -> memref<4xf32>
+
+// CHECK-LABEL: func.func @fresh(
+// CHECK-SAME: %{{[^:]*}}: memref<4xf32>) -> (memref<4xf32> {llm.name = "logits"}) {
+// CHECK: %[[R:.*]] = memref.alloc() : memref<4xf32>
+// CHECK: return %[[R]] : memref<4xf32>
+func.func @fresh(%m: memref<4xf32>) -> (memref<4xf32> {llm.name = "logits"}) {
+  %r = memref.alloc() : memref<4xf32>
+  return %r : memref<4xf32>
+}
+
+// -----
+
+// Functions of several blocks are skipped.
+// CHECK-LABEL: func.func @branches(
+// CHECK-SAME: %[[C:[^:]*]]: i1, %[[M:[^:]*]]: memref<4xf32>) -> memref<4xf32> {
+// CHECK: return %[[M]] : memref<4xf32>
+// CHECK: return %[[M]] : memref<4xf32>
+func.func @branches(%c: i1, %m: memref<4xf32>) -> memref<4xf32> {
+  cf.cond_br %c, ^a, ^b
+^a:
+  return %m : memref<4xf32>
+^b:
+  return %m : memref<4xf32>
+}
