@@ -22,6 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 
+# Relative paths in ccache keys, so a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR="$PWD"
 cmake -S . -B build -G Ninja \
   -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
   -DCMAKE_BUILD_TYPE=Release \
