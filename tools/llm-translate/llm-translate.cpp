@@ -55,10 +55,12 @@ static void registerLLMTranslations() {
       },
       [](DialectRegistry &registry) { llm::registerAllLLMDialects(registry); });
 
-  static TranslateToMLIRRegistration importLlamaPreset(
-      "import-llama-preset",
+  // The registry keeps a StringRef to the description: it must outlive it.
+  static const std::string presetDescription =
       "import a named LLaMA preset (" +
-          llvm::join(llm::LlamaConfig::presetNames(), ", ") + ")",
+      llvm::join(llm::LlamaConfig::presetNames(), ", ") + ")";
+  static TranslateToMLIRRegistration importLlamaPreset(
+      "import-llama-preset", presetDescription,
       [](llvm::SourceMgr &, MLIRContext *context) {
         return importConfig(llm::LlamaConfig::preset(presetName),
                             UnknownLoc::get(context), context);
