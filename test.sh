@@ -5,5 +5,5 @@ set -uo pipefail
 cd "$(dirname "$0")"
 status=0
 /usr/lib/llvm-22/bin/lit -sv build/test || status=1
-/usr/bin/python3 -m unittest discover -s python/tests -t python || status=1
+/usr/bin/python3 -m unittest discover -s python/tests || status=1
 exit $status
