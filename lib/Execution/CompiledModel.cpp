@@ -55,18 +55,21 @@ private:
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
   auto context = createExecutionContext();
-  DiagnosticCollector diagnostics(context.get());
-  llvm::SourceMgr sourceMgr;
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
-  if (!buffer)
-    return makeError("cannot read '" + path + "': " +
-                     buffer.getError().message());
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, context.get());
-  if (!module)
-    return makeError("cannot parse '" + path + "' as an MLIR module:" +
-                     diagnostics.messages);
+  OwningOpRef<ModuleOp> module;
+  {
+    // Detached before the context moves into compile(), which may free it.
+    DiagnosticCollector diagnostics(context.get());
+    llvm::SourceMgr sourceMgr;
+    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
+    if (!buffer)
+      return makeError("cannot read '" + path + "': " +
+                       buffer.getError().message());
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
+    if (!module)
+      return makeError("cannot parse '" + path + "' as an MLIR module:" +
+                       diagnostics.messages);
+  }
   return compile(std::move(context), std::move(module), options);
 }
 
