@@ -104,10 +104,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
                             projectionMap(ctx, 5, {3, 0, 4}),
                             projectionMap(ctx, 5, {0, 1, 2, 3})},
         iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value product = arith::MulFOp::create(b, nested, args[0], args[1]);
-          linalg::YieldOp::create(
-              b, nested,
-              arith::AddFOp::create(b, nested, args[2], product).getResult());
+          yieldMultiplyAccumulate(b, nested, args[0], args[1], args[2]);
         });
 
     // Query row s (absolute position `position + s`) sees rows t <= it.
@@ -194,10 +191,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
                             projectionMap(ctx, 5, {0, 1, 2, 3})},
         iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
           Value p = arith::DivFOp::create(b, nested, args[0], args[1]);
-          Value product = arith::MulFOp::create(b, nested, p, args[2]);
-          linalg::YieldOp::create(
-              b, nested,
-              arith::AddFOp::create(b, nested, args[3], product).getResult());
+          yieldMultiplyAccumulate(b, nested, p, args[2], args[3]);
         });
     Value collapsed = tensor::CollapseShapeOp::create(
         rewriter, loc, queryType, output.getResult(0), splitQueryHeads);

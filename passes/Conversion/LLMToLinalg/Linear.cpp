@@ -39,10 +39,7 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
                             projectionMap(ctx, 3, {1, 2}),
                             projectionMap(ctx, 3, {0, 1})},
         iterators(2, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value product = arith::MulFOp::create(b, nested, args[0], args[1]);
-          linalg::YieldOp::create(
-              b, nested,
-              arith::AddFOp::create(b, nested, args[2], product).getResult());
+          yieldMultiplyAccumulate(b, nested, args[0], args[1], args[2]);
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

@@ -29,6 +29,10 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// `init` filled with the float `value`.
 Value fill(OpBuilder &b, Location loc, Value init, double value);
 
+/// Terminates a contraction body with `yield acc + lhs * rhs`.
+void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                             Value acc);
+
 /// Iterator types: `numParallel` parallel loops then `numReduction`
 /// reductions.
 SmallVector<utils::IteratorType> iterators(unsigned numParallel,

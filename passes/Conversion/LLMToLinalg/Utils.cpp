@@ -47,3 +47,12 @@ AffineMap mlir::llm::detail::projectionMap(MLIRContext *ctx, unsigned rank,
     exprs.push_back(getAffineDimExpr(d, ctx));
   return AffineMap::get(rank, 0, exprs, ctx);
 }
+
+void mlir::llm::detail::yieldMultiplyAccumulate(OpBuilder &b, Location loc,
+                                                Value lhs, Value rhs,
+                                                Value acc) {
+  Value product = arith::MulFOp::create(b, loc, lhs, rhs);
+  linalg::YieldOp::create(b, loc,
+                          arith::AddFOp::create(b, loc, acc, product)
+                              .getResult());
+}
