@@ -9,6 +9,7 @@
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
 #include "llm/InitAll.h"
+#include "llm/Target/LPU/Export.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllTranslations.h"
@@ -113,6 +114,7 @@ static std::vector<std::string> normalizeArguments(int argc, char **argv) {
 int main(int argc, char **argv) {
   registerAllTranslations();
   registerLLMTranslations();
+  llm::lpu::registerLPUTranslations();
   std::vector<std::string> args = normalizeArguments(argc, argv);
   std::vector<char *> cargs;
   for (std::string &arg : args)

@@ -3,6 +3,7 @@
 #ifndef LLM_CONVERSION_PASSES_H
 #define LLM_CONVERSION_PASSES_H
 
+#include "llm/Dialect/LPU/IR/LPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

@@ -30,4 +30,47 @@ def LLMBindParametersPass : Pass<"llm-bind-parameters", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def LLMTileForLPUPass : Pass<"llm-tile-lpu", "mlir::ModuleOp"> {
+  let summary = "Tile, place and statically schedule the model on LPU chips";
+  let description = [{
+    Plans the `@decode` graph of an llm module for a statically scheduled
+    streaming accelerator described by a target description (`target`, the
+    built-in first-generation Groq chip when empty) and replaces the module's
+    functions with an `lpu.program`:
+
+    - every weight matrix is cut into stripes of the matrix units' width and
+      every KV cache into KV heads; the stripes are laid out in graph order
+      over `chips` chips (the fewest that hold the model when 0), as pipeline
+      stages of `tensor-parallel` chips that split every matrix of the stage
+      between them (the fastest of 1, 2, 4, ... up to a node when 0), and
+      each shard is spread over all SRAM slices of its chip;
+    - matrix multiplies run on the matrix units, normalization, RoPE,
+      SiLU and residual adds on the vector units, attention on both;
+    - a list scheduler gives every operation its start cycle on its units
+      and inserts the chip-to-chip transfers, with durations from the cost
+      model; one schedule for a decode step at `context` cached positions,
+      one for a prefill of `prompt-length` tokens.
+
+    A model that does not fit the chips is an error that says how many it
+    needs.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "LPU target description (JSON); the built-in groq-tsp-v1 when empty">,
+    Option<"chips", "chips", "int64_t", /*default=*/"0",
+           "Chips to use; 0 for the fewest that hold the model">,
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"16",
+           "Bits per weight of the linear layers: 16, 8 or 4">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
+           "Quantization group size of 4-bit weights">,
+    Option<"promptLength", "prompt-length", "int64_t", /*default=*/"128",
+           "Prompt length of the prefill schedule">,
+    Option<"context", "context", "int64_t", /*default=*/"0",
+           "Positions of the KV cache; 0 for max_position_embeddings">,
+    Option<"tensorParallel", "tensor-parallel", "int64_t", /*default=*/"0",
+           "Chips per pipeline stage; 0 to choose the fastest">,
+  ];
+  let dependentDialects = ["::mlir::llm::lpu::LPUDialect"];
+}
+
 #endif // LLM_CONVERSION_PASSES_TD

@@ -26,6 +26,44 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 /// Registers `llm-cpu-pipeline` with the global pipeline registry.
 void registerCPUPipeline();
 
+struct LPUPipelineOptions : public PassPipelineOptions<LPUPipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("LPU target description (JSON); built-in groq-tsp-v1 "
+                     "when empty"),
+      llvm::cl::init("")};
+  Option<int64_t> chips{*this, "chips",
+                        llvm::cl::desc("Chips; 0 for the fewest that hold "
+                                       "the model"),
+                        llvm::cl::init(0)};
+  Option<unsigned> weightBits{*this, "weight-bits",
+                              llvm::cl::desc("Bits per linear-layer weight: "
+                                             "16, 8 or 4"),
+                              llvm::cl::init(16)};
+  Option<int64_t> groupSize{*this, "group-size",
+                            llvm::cl::desc("Group size of 4-bit weights"),
+                            llvm::cl::init(128)};
+  Option<int64_t> promptLength{*this, "prompt-length",
+                               llvm::cl::desc("Prompt length of the prefill "
+                                              "schedule"),
+                               llvm::cl::init(128)};
+  Option<int64_t> context{*this, "context",
+                          llvm::cl::desc("KV cache positions; 0 for "
+                                         "max_position_embeddings"),
+                          llvm::cl::init(0)};
+  Option<int64_t> tensorParallel{
+      *this, "tensor-parallel",
+      llvm::cl::desc("Chips per pipeline stage; 0 to choose the fastest"),
+      llvm::cl::init(0)};
+};
+
+/// llm graph -> lpu.program: placement over chips and verified static
+/// schedules of a decode step and a prefill.
+void buildLPUPipeline(OpPassManager &pm, const LPUPipelineOptions &options);
+
+/// Registers `llm-lpu-pipeline` with the global pipeline registry.
+void registerLPUPipeline();
+
 } // namespace mlir::llm
 
 #endif // LLM_PIPELINES_PIPELINES_H

@@ -1,0 +1,116 @@
+//===- LPUOps.cpp - lpu dialect operation verifiers -----------------------===//
+//
+// Verifiers of single operations. The checks that span a whole schedule or
+// program (unit overlap, SRAM capacity, data arrival) are in
+// ScheduleVerifier.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Dialect/LPU/IR/LPUOps.h"
+
+using namespace mlir;
+using namespace mlir::llm::lpu;
+
+#define GET_OP_CLASSES
+#include "llm/Dialect/LPU/IR/LPUOps.cpp.inc"
+
+int64_t PlaceOp::getPayloadBytes() {
+  int64_t elements = 1;
+  for (int64_t size : getSizes())
+    elements *= size;
+  return (elements * getBits() + 7) / 8;
+}
+
+LogicalResult PlaceOp::verify() {
+  if (getOffsets().size() != getSizes().size())
+    return emitOpError("has ") << getOffsets().size() << " offsets but "
+                               << getSizes().size() << " sizes";
+  if (llvm::any_of(getOffsets(), [](int64_t v) { return v < 0; }))
+    return emitOpError("offsets must be non-negative");
+  if (llvm::any_of(getSizes(), [](int64_t v) { return v <= 0; }))
+    return emitOpError("sizes must be positive");
+  if (getBits() != 4 && getBits() != 8 && getBits() != 16)
+    return emitOpError("bits must be 4, 8 or 16, not ") << getBits();
+  if (getChip() < 0 || getFirstSlice() < 0 || getNumSlices() <= 0 ||
+      getBytesPerSlice() < 0)
+    return emitOpError("needs a non-negative chip and first slice, and at "
+                       "least one slice");
+  if (getReservedBytes() < getPayloadBytes())
+    return emitOpError("reserves ")
+           << getReservedBytes() << " bytes (" << getNumSlices() << " x "
+           << getBytesPerSlice() << ") for a shard of " << getPayloadBytes()
+           << " bytes";
+  return success();
+}
+
+/// Resolves `name` to an lpu.place of the enclosing program on `chip`.
+static FailureOr<PlaceOp> lookupPlacement(Operation *op,
+                                          FlatSymbolRefAttr name,
+                                          int64_t chip) {
+  auto program = op->getParentOfType<ProgramOp>();
+  auto place = program ? SymbolTable::lookupNearestSymbolFrom<PlaceOp>(
+                             program, name)
+                       : PlaceOp();
+  if (!place)
+    return op->emitOpError("refers to ")
+           << name << ", which is not an lpu.place of the program";
+  if (place.getChip() != chip)
+    return op->emitOpError("runs on chip ")
+           << chip << " but " << name << " is resident on chip "
+           << place.getChip();
+  return place;
+}
+
+LogicalResult MatmulOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  int64_t inner = 0;
+  int64_t tokens = getResult().getType().getDimSize(0);
+  for (Value input : getInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getRank() != 2 || getResult().getType().getRank() != 2)
+      return emitOpError("expects [tokens, features] activations");
+    if (type.getDimSize(0) != tokens)
+      return emitOpError("inputs and result disagree on the token count");
+    inner += type.getDimSize(1);
+  }
+  FailureOr<PlaceOp> place = lookupPlacement(*this, getWeightsAttr(), getChip());
+  if (failed(place))
+    return failure();
+  ArrayRef<int64_t> sizes = place->getSizes();
+  if (sizes.size() != 2)
+    return emitOpError("weights must be a 2-D shard");
+  if (sizes[1] != inner || sizes[0] != getResult().getType().getDimSize(1))
+    return emitOpError("multiplies [")
+           << tokens << ", " << inner << "] by a weight shard of ["
+           << sizes[0] << ", " << sizes[1] << "] giving "
+           << getResult().getType();
+  if (!getMxm() || getMxm()->empty())
+    return emitOpError("must occupy at least one matrix unit");
+  return success();
+}
+
+LogicalResult VectorOp::verify() {
+  static constexpr llvm::StringLiteral kinds[] = {
+      "embedding", "rms_norm", "rope", "silu", "silu_mul", "add", "mul"};
+  if (!llvm::is_contained(kinds, getKind()))
+    return emitOpError("unknown vector work '") << getKind() << "'";
+  if (getKind() == "embedding" ? !getInputs().empty() : getInputs().empty())
+    return emitOpError(getKind() == "embedding"
+                           ? "embedding takes no activation inputs"
+                           : "needs at least one input");
+  if (auto weights = getWeightsAttr())
+    if (failed(lookupPlacement(*this, weights, getChip())))
+      return failure();
+  if (!getVxm() || getVxm()->empty())
+    return emitOpError("must occupy at least one vector unit");
+  return success();
+}
+
+LogicalResult TransferOp::verify() {
+  if (getTo() == getChip())
+    return emitOpError("sends chip ") << getChip() << " data to itself";
+  if (!getLinks() || getLinks()->empty())
+    return emitOpError("must occupy at least one chip-to-chip link");
+  return success();
+}

@@ -1,0 +1,145 @@
+//===- ScheduleVerifier.cpp - whole-program checks of an LPU plan ---------===//
+//
+// A plan is only trustworthy if it is executable: no functional unit runs two
+// operations at once, no SRAM slice holds more than it can, and no operation
+// reads data before it has arrived on its chip.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Dialect/LPU/IR/LPUOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <map>
+#include <tuple>
+
+using namespace mlir;
+using namespace mlir::llm::lpu;
+
+LogicalResult ProgramOp::verifyRegions() {
+  if (getChips() <= 0 || getSlices() <= 0 || getSliceBytes() <= 0)
+    return emitOpError("needs positive chips, slices and slice_bytes");
+  // Bytes used in each (chip, slice).
+  llvm::DenseMap<std::pair<int64_t, int64_t>, int64_t> used;
+  for (auto place : getBody().front().getOps<PlaceOp>()) {
+    if (place.getChip() >= getChips())
+      return place.emitOpError("is on chip ")
+             << place.getChip() << " of a program of " << getChips()
+             << " chips";
+    int64_t end = place.getFirstSlice() + place.getNumSlices();
+    if (end > getSlices())
+      return place.emitOpError("uses slices up to ")
+             << end << " of a chip with " << getSlices() << " slices";
+    for (int64_t s = place.getFirstSlice(); s < end; ++s) {
+      int64_t &bytes = used[{place.getChip(), s}];
+      bytes += place.getBytesPerSlice();
+      if (bytes > getSliceBytes())
+        return place.emitOpError("overfills SRAM slice ")
+               << s << " of chip " << place.getChip() << ": " << bytes
+               << " bytes in a slice of " << getSliceBytes();
+    }
+  }
+  return success();
+}
+
+int64_t ScheduleOp::getMakespan() {
+  int64_t end = 0;
+  for (auto op : getBody().front().getOps<ScheduledOpInterface>())
+    end = std::max(end, op.getEnd());
+  return end;
+}
+
+namespace {
+enum class UnitClass { MXM, VXM, SXM, Link };
+
+struct UnitUse {
+  int64_t start, end;
+  Operation *op;
+};
+} // namespace
+
+static const char *unitClassName(UnitClass c) {
+  switch (c) {
+  case UnitClass::MXM:
+    return "mxm";
+  case UnitClass::VXM:
+    return "vxm";
+  case UnitClass::SXM:
+    return "sxm";
+  case UnitClass::Link:
+    return "link";
+  }
+  return "?";
+}
+
+LogicalResult ScheduleOp::verifyRegions() {
+  auto program = (*this)->getParentOfType<ProgramOp>();
+  if (getTokens() <= 0 || getContext() < getTokens())
+    return emitOpError("needs tokens > 0 and a context of at least tokens");
+  int64_t counts[] = {program.getMxmUnits(), program.getVxmUnits(),
+                      program.getSxmUnits(), program.getLinkUnits()};
+
+  // Every use of a unit, keyed by (chip, class, index).
+  std::map<std::tuple<int64_t, int, int64_t>, std::vector<UnitUse>> uses;
+  for (Operation &raw : getBody().front()) {
+    auto op = dyn_cast<ScheduledOpInterface>(&raw);
+    if (!op)
+      return raw.emitOpError("is not a scheduled operation");
+    int64_t chip = op.getChipIndex();
+    if (chip < 0 || chip >= program.getChips() || op.getResultChip() < 0 ||
+        op.getResultChip() >= program.getChips())
+      return op->emitOpError("uses a chip outside the program's ")
+             << program.getChips();
+    if (op.getStartCycle() < 0 || op.getDurationCycles() <= 0)
+      return op->emitOpError("needs a non-negative start and a positive "
+                             "duration");
+
+    // Data must be on this chip before the operation starts.
+    for (Value operand : op->getOperands()) {
+      auto producer = operand.getDefiningOp<ScheduledOpInterface>();
+      if (!producer || producer->getParentOp() != getOperation())
+        return op->emitOpError("reads a value not produced in its schedule");
+      if (producer.getResultChip() != chip)
+        return op->emitOpError("on chip ")
+               << chip << " reads a value that is on chip "
+               << producer.getResultChip();
+      if (producer.getEnd() > op.getStartCycle())
+        return op->emitOpError("starts at cycle ")
+               << op.getStartCycle() << " but its input is ready at cycle "
+               << producer.getEnd();
+    }
+
+    ArrayRef<int64_t> units[] = {op.getMxmUnits(), op.getVxmUnits(),
+                                 op.getSxmUnits(), op.getLinkUnits()};
+    for (int c = 0; c < 4; ++c) {
+      for (int64_t index : units[c]) {
+        if (index < 0 || index >= counts[c])
+          return op->emitOpError("uses ")
+                 << unitClassName(UnitClass(c)) << " " << index
+                 << " of a chip with " << counts[c];
+        uses[{chip, c, index}].push_back(
+            {op.getStartCycle(), op.getEnd(), op});
+      }
+    }
+  }
+
+  for (auto &[key, list] : uses) {
+    llvm::sort(list, [](const UnitUse &a, const UnitUse &b) {
+      return a.start < b.start;
+    });
+    for (size_t i = 1; i < list.size(); ++i) {
+      if (list[i].start < list[i - 1].end) {
+        auto [chip, c, index] = key;
+        InFlightDiagnostic diag =
+            list[i].op->emitOpError("overlaps another operation on ")
+            << unitClassName(UnitClass(c)) << " " << index << " of chip "
+            << chip << ": cycles [" << list[i].start << ", " << list[i].end
+            << ") and [" << list[i - 1].start << ", " << list[i - 1].end
+            << ")";
+        diag.attachNote(list[i - 1].op->getLoc()) << "the other operation";
+        return diag;
+      }
+    }
+  }
+  return success();
+}

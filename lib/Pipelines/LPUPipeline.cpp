@@ -1,0 +1,32 @@
+//===- LPUPipeline.cpp - llm to a verified LPU plan -----------------------===//
+
+#include "llm/Conversion/Passes.h"
+#include "llm/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::llm::buildLPUPipeline(OpPassManager &pm,
+                                 const LPUPipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  LLMTileForLPUPassOptions tiling;
+  tiling.target = options.target;
+  tiling.chips = options.chips;
+  tiling.weightBits = options.weightBits;
+  tiling.groupSize = options.groupSize;
+  tiling.promptLength = options.promptLength;
+  tiling.context = options.context;
+  tiling.tensorParallel = options.tensorParallel;
+  pm.addPass(createLLMTileForLPUPass(tiling));
+}
+
+void mlir::llm::registerLPUPipeline() {
+  PassPipelineRegistration<LPUPipelineOptions>(
+      "llm-lpu-pipeline",
+      "Plan an llm model on a Groq-style LPU: tile, place over chips and "
+      "statically schedule (verified) a decode step and a prefill",
+      buildLPUPipeline);
+}

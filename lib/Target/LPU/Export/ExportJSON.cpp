@@ -1,0 +1,152 @@
+//===- ExportJSON.cpp - an LPU plan as JSON for toolchains ----------------===//
+
+#include "llm/Target/LPU/Export.h"
+#include "llm/Target/LPU/PlanSummary.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace mlir::llm::lpu;
+
+
+static void writeSummary(llvm::json::OStream &j, const PlanSummary &s) {
+  j.attributeObject("summary", [&] {
+    j.attribute("target", s.target);
+    j.attribute("chips", s.chips);
+    j.attribute("fewest_chips", s.fewestChips);
+    j.attribute("tensor_parallel", s.tensorParallel);
+    j.attribute("weight_bits", s.weightBits);
+    j.attribute("clock_mhz", s.clockMHz);
+    j.attribute("weight_bytes", s.weightBytes);
+    j.attribute("kv_cache_bytes", s.kvCacheBytes);
+    j.attribute("sram_bytes", s.sramBytes);
+    j.attribute("sram_used_fraction",
+                s.sramBytes ? double(s.reservedBytes) / s.sramBytes : 0.0);
+    j.attribute("max_chip_sram_used_fraction",
+                s.chips ? double(s.maxChipReservedBytes) * s.chips /
+                              std::max<int64_t>(s.sramBytes, 1)
+                        : 0.0);
+    if (auto it = s.schedules.find("decode"); it != s.schedules.end()) {
+      const ScheduleSummary &d = it->second;
+      j.attribute("context", d.context);
+      j.attribute("decode_latency_us", d.latencyUs);
+      j.attribute("decode_tokens_per_s", d.latencyUs > 0 ? 1e6 / d.latencyUs : 0);
+    }
+    if (auto it = s.schedules.find("prefill"); it != s.schedules.end()) {
+      const ScheduleSummary &p = it->second;
+      j.attribute("prompt_length", p.tokens);
+      j.attribute("prefill_latency_us", p.latencyUs);
+      j.attribute("prefill_tokens_per_s",
+                  p.latencyUs > 0 ? p.tokens * 1e6 / p.latencyUs : 0);
+    }
+    j.attributeObject("utilization", [&] {
+      for (auto &[name, schedule] : s.schedules)
+        j.attributeObject(name, [&] {
+          for (auto &[unit, fraction] : schedule.utilization)
+            j.attribute(unit, fraction);
+          j.attribute("transfers", schedule.transfers);
+          j.attribute("transfer_bytes", schedule.transferBytes);
+        });
+    });
+  });
+}
+
+static void writeIntArray(llvm::json::OStream &j, StringRef key,
+                          ArrayRef<int64_t> values) {
+  j.attributeArray(key, [&] {
+    for (int64_t v : values)
+      j.value(v);
+  });
+}
+
+LogicalResult mlir::llm::lpu::exportPlanToJSON(Operation *op,
+                                               raw_ostream &os) {
+  FailureOr<ProgramOp> program = findPlan(op);
+  if (failed(program))
+    return failure();
+  PlanSummary summary = summarize(*program);
+  llvm::json::OStream j(os, 1);
+  j.object([&] {
+    writeSummary(j, summary);
+    j.attributeObject("chip", [&] {
+      j.attribute("slices", program->getSlices());
+      j.attribute("slice_bytes", program->getSliceBytes());
+      j.attribute("mxm", program->getMxmUnits());
+      j.attribute("vxm", program->getVxmUnits());
+      j.attribute("sxm", program->getSxmUnits());
+      j.attribute("links", program->getLinkUnits());
+    });
+    j.attributeArray("placements", [&] {
+      for (auto place : program->getBody().front().getOps<PlaceOp>())
+        j.object([&] {
+          j.attribute("id", place.getSymName());
+          j.attribute("tensor", place.getTensor());
+          writeIntArray(j, "offsets", place.getOffsets());
+          writeIntArray(j, "sizes", place.getSizes());
+          j.attribute("bits", place.getBits());
+          j.attribute("chip", place.getChip());
+          j.attribute("first_slice", place.getFirstSlice());
+          j.attribute("num_slices", place.getNumSlices());
+          j.attribute("bytes_per_slice", place.getBytesPerSlice());
+        });
+    });
+    j.attributeArray("schedules", [&] {
+      for (auto schedule : program->getBody().front().getOps<ScheduleOp>()) {
+        // Operations are numbered in order; inputs refer to those numbers.
+        llvm::DenseMap<Value, int64_t> ids;
+        j.object([&] {
+          j.attribute("name", schedule.getSymName());
+          j.attribute("tokens", schedule.getTokens());
+          j.attribute("context", schedule.getContext());
+          j.attribute("makespan_cycles", schedule.getMakespan());
+          j.attributeArray("operations", [&] {
+            for (auto sop :
+                 schedule.getBody().front().getOps<ScheduledOpInterface>()) {
+              Operation *raw = sop.getOperation();
+              int64_t id = ids.size();
+              ids[raw->getResult(0)] = id;
+              j.object([&] {
+                j.attribute("id", id);
+                j.attribute("op", raw->getName().stripDialect());
+                if (auto vector = dyn_cast<VectorOp>(raw))
+                  j.attribute("kind", vector.getKind());
+                if (auto weights =
+                        raw->getAttrOfType<FlatSymbolRefAttr>("weights"))
+                  j.attribute("weights", weights.getValue());
+                if (auto attention = dyn_cast<AttentionOp>(raw)) {
+                  j.attribute("cache", attention.getCache());
+                  j.attribute("first_kv_head", attention.getFirstKvHead());
+                  j.attribute("kv_heads", attention.getKvHeads());
+                }
+                j.attribute("chip", sop.getChipIndex());
+                if (auto transfer = dyn_cast<TransferOp>(raw))
+                  j.attribute("to", transfer.getTo());
+                j.attribute("start", sop.getStartCycle());
+                j.attribute("duration", sop.getDurationCycles());
+                j.attributeObject("units", [&] {
+                  if (!sop.getMxmUnits().empty())
+                    writeIntArray(j, "mxm", sop.getMxmUnits());
+                  if (!sop.getVxmUnits().empty())
+                    writeIntArray(j, "vxm", sop.getVxmUnits());
+                  if (!sop.getSxmUnits().empty())
+                    writeIntArray(j, "sxm", sop.getSxmUnits());
+                  if (!sop.getLinkUnits().empty())
+                    writeIntArray(j, "links", sop.getLinkUnits());
+                });
+                j.attributeArray("inputs", [&] {
+                  for (Value input : raw->getOperands())
+                    j.value(ids.lookup(input));
+                });
+                auto type = cast<RankedTensorType>(raw->getResult(0).getType());
+                writeIntArray(j, "shape", type.getShape());
+              });
+            }
+          });
+        });
+      }
+    });
+  });
+  os << "\n";
+  return success();
+}

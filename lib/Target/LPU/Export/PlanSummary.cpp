@@ -1,0 +1,87 @@
+//===- PlanSummary.cpp - the predicted figures of an LPU plan -------------===//
+
+#include "llm/Target/LPU/PlanSummary.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+using namespace mlir;
+using namespace mlir::llm::lpu;
+
+static IntegerAttr intAttr(Operation *op, StringRef name) {
+  return op->getAttrOfType<IntegerAttr>(name);
+}
+
+PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
+  PlanSummary s;
+  s.target = program.getTarget().str();
+  s.chips = program.getChips();
+  s.weightBits = program.getWeightBits();
+  s.clockMHz = program.getClockMhz().convertToDouble();
+  s.fewestChips = intAttr(program, "fewest_chips")
+                      ? intAttr(program, "fewest_chips").getInt()
+                      : s.chips;
+  s.tensorParallel = intAttr(program, "tensor_parallel")
+                         ? intAttr(program, "tensor_parallel").getInt()
+                         : 1;
+  s.sramBytes = s.chips * program.getChipBytes();
+
+  llvm::DenseMap<int64_t, int64_t> perChip;
+  for (auto place : program.getBody().front().getOps<PlaceOp>()) {
+    if (place.getTensor().ends_with(".kv_cache"))
+      s.kvCacheBytes += place.getPayloadBytes();
+    else
+      s.weightBytes += place.getPayloadBytes();
+    s.reservedBytes += place.getReservedBytes();
+    perChip[place.getChip()] += place.getReservedBytes();
+  }
+  for (auto &[chip, bytes] : perChip)
+    s.maxChipReservedBytes = std::max(s.maxChipReservedBytes, bytes);
+
+  int64_t unitsPerChip[] = {program.getMxmUnits(), program.getVxmUnits(),
+                            program.getSxmUnits(), program.getLinkUnits()};
+  const char *unitNames[] = {"mxm", "vxm", "sxm", "link"};
+  for (auto schedule : program.getBody().front().getOps<ScheduleOp>()) {
+    ScheduleSummary ss;
+    ss.name = schedule.getSymName().str();
+    ss.tokens = schedule.getTokens();
+    ss.context = schedule.getContext();
+    ss.makespanCycles = schedule.getMakespan();
+    ss.latencyUs = ss.makespanCycles / s.clockMHz;
+    double busy[4] = {0, 0, 0, 0};
+    for (auto op : schedule.getBody().front().getOps<ScheduledOpInterface>()) {
+      ++ss.operations;
+      double d = op.getDurationCycles();
+      busy[0] += d * op.getMxmUnits().size();
+      busy[1] += d * op.getVxmUnits().size();
+      busy[2] += d * op.getSxmUnits().size();
+      busy[3] += d * op.getLinkUnits().size();
+      if (auto transfer = dyn_cast<TransferOp>(op.getOperation())) {
+        ++ss.transfers;
+        auto type = transfer.getInput().getType();
+        ss.transferBytes += type.getNumElements() *
+                            ((type.getElementTypeBitWidth() + 7) / 8);
+      }
+    }
+    for (int c = 0; c < 4; ++c) {
+      double capacity = double(unitsPerChip[c]) * s.chips * ss.makespanCycles;
+      ss.utilization[unitNames[c]] = capacity > 0 ? busy[c] / capacity : 0;
+    }
+    s.schedules[ss.name] = std::move(ss);
+  }
+  return s;
+}
+
+FailureOr<ProgramOp> mlir::llm::lpu::findPlan(Operation *op) {
+  if (auto program = dyn_cast<ProgramOp>(op))
+    return program;
+  ProgramOp found;
+  op->walk([&](ProgramOp program) {
+    found = program;
+    return WalkResult::interrupt();
+  });
+  if (!found)
+    return op->emitError("no lpu.program to export: run --llm-lpu-pipeline "
+                         "(or --llm-tile-lpu) first");
+  return found;
+}
+

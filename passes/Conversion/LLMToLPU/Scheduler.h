@@ -1,0 +1,45 @@
+//===- Scheduler.h - static list scheduling of a model on LPU chips -*- C++ -*-===//
+//
+// Walks the llm graph of one forward pass in order and emits, into an
+// lpu.schedule, one scheduled operation per shard of work: each starts when
+// its inputs are on its chip and its units are free, and lasts what the cost
+// model says. Activations are tracked as pieces (column ranges) on chips;
+// when an operation needs a piece elsewhere, a transfer over a free link is
+// scheduled first.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_PASSES_CONVERSION_LLMTOLPU_SCHEDULER_H
+#define LLM_PASSES_CONVERSION_LLMTOLPU_SCHEDULER_H
+
+#include "Layout.h"
+
+#include "llm/Dialect/LPU/IR/LPUOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::llm::lpu {
+
+/// What the scheduler needs to know about the plan.
+struct PlanContext {
+  const TargetDescription &target;
+  const std::vector<ResidentTensor> &tensors;
+  const Layout &layout;
+  /// Index in `tensors` of each parameter name and of each layer's cache.
+  llvm::StringMap<unsigned> tensorIndex;
+  /// Symbol of each shard, parallel to layout.shards.
+  std::vector<std::vector<FlatSymbolRefAttr>> shardSymbols;
+  unsigned weightBits;
+  int64_t groupSize;
+};
+
+/// Name of the resident KV cache of layer `layer`.
+std::string kvCacheName(int64_t layer);
+
+/// Emits the schedule of `func` (the decode graph) for `tokens` positions
+/// against `context` cached ones into `schedule`.
+LogicalResult emitSchedule(const PlanContext &plan, func::FuncOp func,
+                           ScheduleOp schedule);
+
+} // namespace mlir::llm::lpu
+
+#endif // LLM_PASSES_CONVERSION_LLMTOLPU_SCHEDULER_H

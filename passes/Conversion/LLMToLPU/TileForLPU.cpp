@@ -1,0 +1,276 @@
+//===- TileForLPU.cpp - plan an llm model on LPU chips --------------------===//
+//
+// Collects the tensors the model keeps resident, lays them out over the
+// chips (the fewest that hold them unless told), tries each pipeline-stage
+// width, keeps the one whose decode step is fastest, and replaces the
+// module's functions with the resulting lpu.program.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Layout.h"
+#include "Scheduler.h"
+
+#include "llm/Conversion/Passes.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Dialect/LPU/IR/LPUOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMTILEFORLPUPASS
+#include "llm/Conversion/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+using namespace mlir::llm;
+using namespace mlir::llm::lpu;
+
+namespace {
+/// The resident tensors of `decode`, in the order the graph first uses them.
+struct ResidentSet {
+  std::vector<ResidentTensor> tensors;
+  llvm::StringMap<unsigned> index;
+
+  void add(ResidentTensor t) {
+    if (index.count(t.name))
+      return;
+    index[t.name] = tensors.size();
+    tensors.push_back(std::move(t));
+  }
+};
+
+StringRef paramName(Value v) {
+  if (auto param = v.getDefiningOp<ParamOp>())
+    return param.getName();
+  return {};
+}
+
+FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
+                                              const TargetDescription &target,
+                                              unsigned weightBits,
+                                              int64_t context) {
+  ResidentSet set;
+  auto shapeOf = [](Value v) {
+    return llvm::to_vector(cast<RankedTensorType>(v.getType()).getShape());
+  };
+  WalkResult walk = decode.walk([&](Operation *op) {
+    auto requireParam = [&](Value v) {
+      if (!paramName(v).empty())
+        return true;
+      op->emitOpError("llm-tile-lpu: expects its weight to be an llm.param");
+      return false;
+    };
+    if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
+      if (!requireParam(embedding.getTable()))
+        return WalkResult::interrupt();
+      // Split along the hidden dimension: every shard serves every token.
+      set.add({paramName(embedding.getTable()).str(),
+               shapeOf(embedding.getTable()), 1, target.mxmCols, 16});
+    } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
+      if (!requireParam(norm.getWeight()))
+        return WalkResult::interrupt();
+      auto shape = shapeOf(norm.getWeight());
+      set.add({paramName(norm.getWeight()).str(), shape, 0, shape[0], 16});
+    } else if (auto matmul = dyn_cast<llm::MatmulOp>(op)) {
+      if (!requireParam(matmul.getWeight()))
+        return WalkResult::interrupt();
+      std::string name = paramName(matmul.getWeight()).str();
+      // A table tied to the embedding is striped the other way here, so it
+      // is kept resident a second time.
+      if (set.index.count(name) &&
+          set.tensors[set.index[name]].stripeDim != 0)
+        name += "#lm_head";
+      set.add({name, shapeOf(matmul.getWeight()), 0, target.mxmCols,
+               weightBits});
+    } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
+      set.add({kvCacheName(attention.getLayer()),
+               {2, context, attention.getNumKvHeads(), attention.getHeadDim()},
+               2, 1, 16});
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  return set;
+}
+
+struct LLMTileForLPUPass
+    : llm::impl::LLMTileForLPUPassBase<LLMTileForLPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+  /// Builds an lpu.program for `layout` at the end of `block`, with its
+  /// placements and the decode schedule, and the prefill one if `prefill`.
+  FailureOr<ProgramOp> buildProgram(Block &block, func::FuncOp decode,
+                                    const TargetDescription &target,
+                                    const ResidentSet &set,
+                                    const Layout &layout, int64_t contextLen,
+                                    bool prefill);
+};
+} // namespace
+
+FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
+    Block &block, func::FuncOp decode, const TargetDescription &target,
+    const ResidentSet &set, const Layout &layout, int64_t contextLen,
+    bool prefill) {
+  OpBuilder b = OpBuilder::atBlockEnd(&block);
+  Location loc = decode.getLoc();
+  auto program = ProgramOp::create(
+      b, loc, target.name, layout.chips, weightBits,
+      llvm::APFloat(target.clockMHz),
+      target.memorySlices, target.sliceBytes, target.mxmCount, 1,
+      target.sxmCount, target.c2cLinks);
+  program.getBody().emplaceBlock();
+  b.setInsertionPointToEnd(&program.getBody().front());
+
+  PlanContext plan{target, set.tensors, layout, set.index, {}, weightBits,
+                   groupSize};
+  plan.shardSymbols.resize(set.tensors.size());
+  for (unsigned t = 0; t < set.tensors.size(); ++t) {
+    const ResidentTensor &tensor = set.tensors[t];
+    for (unsigned s = 0; s < layout.shards[t].size(); ++s) {
+      const Shard &shard = layout.shards[t][s];
+      llvm::SmallVector<int64_t> offsets(tensor.shape.size(), 0);
+      llvm::SmallVector<int64_t> sizes = tensor.shape;
+      offsets[tensor.stripeDim] = shard.begin;
+      sizes[tensor.stripeDim] = shard.end - shard.begin;
+      std::string symbol = llvm::formatv("t{0}_{1}", t, s).str();
+      int64_t perSlice =
+          reservedBytes(target, shard.bytes) / target.memorySlices;
+      PlaceOp::create(b, loc, symbol, tensor.name, offsets, sizes,
+                      tensor.bits, shard.chip, 0, target.memorySlices,
+                      perSlice);
+      plan.shardSymbols[t].push_back(FlatSymbolRefAttr::get(
+          b.getContext(), symbol));
+    }
+  }
+
+  auto addSchedule = [&](StringRef name, int64_t tokens,
+                         int64_t positions) -> LogicalResult {
+    auto schedule = ScheduleOp::create(b, loc, name, tokens, positions);
+    schedule.getBody().emplaceBlock();
+    return emitSchedule(plan, decode, schedule);
+  };
+  if (failed(addSchedule("decode", 1, contextLen)))
+    return failure();
+  if (prefill && failed(addSchedule("prefill", promptLength, promptLength)))
+    return failure();
+  return program;
+}
+
+void LLMTileForLPUPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto fail = [&](const Twine &message) {
+    mlir::emitError(module.getLoc()) << "llm-tile-lpu: " << message;
+    signalPassFailure();
+  };
+
+  auto targetOr = resolveTargetDescription(target);
+  if (!targetOr)
+    return fail(llvm::toString(targetOr.takeError()));
+  const TargetDescription &desc = *targetOr;
+  if (weightBits != 4 && weightBits != 8 && weightBits != 16)
+    return fail("weight-bits must be 16, 8 or 4, not " + Twine(weightBits));
+  if (groupSize <= 0)
+    return fail("group-size must be positive");
+  if (chips < 0 || tensorParallel < 0)
+    return fail("chips and tensor-parallel must not be negative");
+
+  auto decode = module.lookupSymbol<func::FuncOp>("decode");
+  if (!decode || decode.isExternal())
+    return fail("expects an imported llm module with a @decode function");
+
+  int64_t contextLen = context;
+  if (contextLen == 0) {
+    auto config = module->getAttrOfType<DictionaryAttr>("llm.config");
+    auto max = config ? config.getAs<IntegerAttr>("max_position_embeddings")
+                      : IntegerAttr();
+    if (!max)
+      return fail("the module has no llm.config max_position_embeddings: "
+                  "give context=N");
+    contextLen = max.getInt();
+  }
+  if (contextLen <= 0)
+    return fail("context must be positive");
+  if (promptLength <= 0 || promptLength > contextLen)
+    return fail("prompt-length must be between 1 and the context (" +
+                Twine(contextLen) + "), not " + Twine(promptLength));
+
+  FailureOr<ResidentSet> set =
+      collectResidentTensors(decode, desc, weightBits, contextLen);
+  if (failed(set))
+    return signalPassFailure();
+  for (const ResidentTensor &t : set->tensors) {
+    int64_t stripe = t.bytes(0, std::min(t.stripeWidth, t.shape[t.stripeDim]));
+    if (reservedBytes(desc, stripe) > desc.chipBytes())
+      return fail("one stripe of '" + t.name + "' (" + Twine(stripe) +
+                  " bytes) does not fit the SRAM of one chip");
+  }
+
+  int64_t need = fewestChips(set->tensors, desc);
+  int64_t use = chips ? chips : need;
+  if (use < need) {
+    double total = 0;
+    for (const ResidentTensor &t : set->tensors)
+      total += t.totalBytes();
+    return fail(llvm::formatv(
+        "the model does not fit {0} chip(s) of {1}: its weights ({2}-bit "
+        "linear layers) and KV cache ({3} positions) take {4:F2} GiB, and "
+        "one chip holds {5:F1} MiB; it needs at least {6} chips",
+        use, desc.name, weightBits, contextLen, total / (1ull << 30),
+        desc.chipBytes() / double(1 << 20), need));
+  }
+
+  // Try every stage width (chips per stage, within a node) that divides
+  // the chips; keep the fastest decode step.
+  llvm::SmallVector<int64_t> widths;
+  if (tensorParallel) {
+    if (use % tensorParallel != 0)
+      return fail("tensor-parallel=" + Twine(tensorParallel) +
+                  " does not divide the " + Twine(use) + " chips");
+    widths.push_back(tensorParallel);
+  } else {
+    for (int64_t g = 1; g <= desc.chipsPerNode && g <= use; g *= 2)
+      if (use % g == 0)
+        widths.push_back(g);
+  }
+  std::optional<Layout> best;
+  int64_t bestCycles = 0;
+  for (int64_t g : widths) {
+    std::optional<Layout> layout = layoutTensors(set->tensors, desc, use, g);
+    if (!layout)
+      continue;
+    OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
+    FailureOr<ProgramOp> program =
+        buildProgram(*scratch->getBody(), decode, desc, *set, *layout,
+                     contextLen, /*prefill=*/false);
+    if (failed(program))
+      return signalPassFailure();
+    int64_t cycles = (*program.value().getBody().front().getOps<ScheduleOp>()
+                           .begin())
+                         .getMakespan();
+    if (!best || cycles < bestCycles) {
+      best = std::move(layout);
+      bestCycles = cycles;
+    }
+  }
+  if (!best)
+    return fail("no layout of the model fits " + Twine(use) +
+                " chips with tensor-parallel=" + Twine(tensorParallel));
+
+  FailureOr<ProgramOp> program = buildProgram(
+      *module.getBody(), decode, desc, *set, *best, contextLen, true);
+  if (failed(program))
+    return signalPassFailure();
+  (*program)->setAttr("fewest_chips",
+                      IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                       need));
+  (*program)->setAttr("tensor_parallel",
+                      IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                       best->group));
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    func.erase();
+}
