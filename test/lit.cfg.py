@@ -32,7 +32,7 @@ else:
     )
 
 tool_dirs = [config.llm_tools_dir, config.llvm_tools_dir]
-tools = ["llm-opt", "llm-translate", "llm-run", "LLMRuntimeTests"]
+tools = ["llm-opt", "llm-translate", "llm-run", "LLMRuntimeTests", "LLMLPUTargetTests"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs
 )

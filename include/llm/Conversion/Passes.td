@@ -63,8 +63,9 @@ def LLMTileForLPUPass : Pass<"llm-tile-lpu", "mlir::ModuleOp"> {
            "Bits per weight of the linear layers: 16, 8 or 4">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
            "Quantization group size of 4-bit weights">,
-    Option<"promptLength", "prompt-length", "int64_t", /*default=*/"128",
-           "Prompt length of the prefill schedule">,
+    Option<"promptLength", "prompt-length", "int64_t", /*default=*/"0",
+           "Prompt length of the prefill schedule; 0 for 128 (or the "
+           "context, if shorter)">,
     Option<"context", "context", "int64_t", /*default=*/"0",
            "Positions of the KV cache; 0 for max_position_embeddings">,
     Option<"tensorParallel", "tensor-parallel", "int64_t", /*default=*/"0",

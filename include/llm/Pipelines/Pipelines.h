@@ -45,8 +45,9 @@ struct LPUPipelineOptions : public PassPipelineOptions<LPUPipelineOptions> {
                             llvm::cl::init(128)};
   Option<int64_t> promptLength{*this, "prompt-length",
                                llvm::cl::desc("Prompt length of the prefill "
-                                              "schedule"),
-                               llvm::cl::init(128)};
+                                              "schedule; 0 for 128 (or the "
+                                              "context, if shorter)"),
+                               llvm::cl::init(0)};
   Option<int64_t> context{*this, "context",
                           llvm::cl::desc("KV cache positions; 0 for "
                                          "max_position_embeddings"),

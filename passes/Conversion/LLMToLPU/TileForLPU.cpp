@@ -103,19 +103,20 @@ struct LLMTileForLPUPass
   void runOnOperation() override;
 
   /// Builds an lpu.program for `layout` at the end of `block`, with its
-  /// placements and the decode schedule, and the prefill one if `prefill`.
+  /// placements and the decode schedule, and a prefill schedule of `prompt`
+  /// tokens unless it is 0.
   FailureOr<ProgramOp> buildProgram(Block &block, func::FuncOp decode,
                                     const TargetDescription &target,
                                     const ResidentSet &set,
                                     const Layout &layout, int64_t contextLen,
-                                    bool prefill);
+                                    int64_t prompt);
 };
 } // namespace
 
 FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
     Block &block, func::FuncOp decode, const TargetDescription &target,
     const ResidentSet &set, const Layout &layout, int64_t contextLen,
-    bool prefill) {
+    int64_t prompt) {
   OpBuilder b = OpBuilder::atBlockEnd(&block);
   Location loc = decode.getLoc();
   auto program = ProgramOp::create(
@@ -156,7 +157,7 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
   };
   if (failed(addSchedule("decode", 1, contextLen)))
     return failure();
-  if (prefill && failed(addSchedule("prefill", promptLength, promptLength)))
+  if (prompt > 0 && failed(addSchedule("prefill", prompt, prompt)))
     return failure();
   return program;
 }
@@ -195,9 +196,12 @@ void LLMTileForLPUPass::runOnOperation() {
   }
   if (contextLen <= 0)
     return fail("context must be positive");
-  if (promptLength <= 0 || promptLength > contextLen)
+  int64_t prompt = promptLength;
+  if (prompt == 0)
+    prompt = std::min<int64_t>(128, contextLen);
+  if (prompt < 0 || prompt > contextLen)
     return fail("prompt-length must be between 1 and the context (" +
-                Twine(contextLen) + "), not " + Twine(promptLength));
+                Twine(contextLen) + "), not " + Twine(prompt));
 
   FailureOr<ResidentSet> set =
       collectResidentTensors(decode, desc, weightBits, contextLen);
@@ -246,7 +250,7 @@ void LLMTileForLPUPass::runOnOperation() {
     OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
     FailureOr<ProgramOp> program =
         buildProgram(*scratch->getBody(), decode, desc, *set, *layout,
-                     contextLen, /*prefill=*/false);
+                     contextLen, /*prompt=*/0);
     if (failed(program))
       return signalPassFailure();
     int64_t cycles = (*program.value().getBody().front().getOps<ScheduleOp>()
@@ -262,7 +266,7 @@ void LLMTileForLPUPass::runOnOperation() {
                 " chips with tensor-parallel=" + Twine(tensorParallel));
 
   FailureOr<ProgramOp> program = buildProgram(
-      *module.getBody(), decode, desc, *set, *best, contextLen, true);
+      *module.getBody(), decode, desc, *set, *best, contextLen, prompt);
   if (failed(program))
     return signalPassFailure();
   (*program)->setAttr("fewest_chips",

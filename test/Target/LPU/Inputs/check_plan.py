@@ -1,0 +1,84 @@
+"""Independent checks of an exported LPU plan (--lpu-to-json output).
+
+Re-derives from the raw placements and operations what the summary claims
+and what the verifier promises, without the compiler's code:
+  - no functional unit of a chip runs two operations at once;
+  - every input is produced before its consumer starts, on the consumer's
+    chip (a transfer's result is on its destination chip);
+  - no SRAM slice holds more than its capacity;
+  - the summary's latencies are the schedules' last cycle / clock, and the
+    tokens/s follow from them.
+Prints one line per check and exits non-zero on the first failure.
+"""
+
+import collections
+import json
+import sys
+
+
+def fail(message):
+    print("FAIL:", message)
+    sys.exit(1)
+
+
+def main(path):
+    plan = json.load(open(path))
+    summary, chip = plan["summary"], plan["chip"]
+    clock = summary["clock_mhz"]
+
+    used = collections.Counter()
+    for p in plan["placements"]:
+        for s in range(p["first_slice"], p["first_slice"] + p["num_slices"]):
+            used[(p["chip"], s)] += p["bytes_per_slice"]
+        elements = 1
+        for size in p["sizes"]:
+            elements *= size
+        if p["num_slices"] * p["bytes_per_slice"] < (elements * p["bits"] + 7) // 8:
+            fail(f"placement {p['id']} reserves too little")
+    worst = max(used.values())
+    if worst > chip["slice_bytes"]:
+        fail(f"a slice holds {worst} bytes")
+    print(f"sram ok: fullest slice {worst} of {chip['slice_bytes']} bytes")
+
+    for schedule in plan["schedules"]:
+        ops = schedule["operations"]
+        busy = collections.defaultdict(list)
+        end_of = {}
+        home = {}
+        last = 0
+        for op in ops:
+            start, end = op["start"], op["start"] + op["duration"]
+            for i in op["inputs"]:
+                if end_of[i] > start:
+                    fail(f"{schedule['name']} op {op['id']} starts at {start} "
+                         f"before input {i} ends at {end_of[i]}")
+                if home[i] != op["chip"]:
+                    fail(f"{schedule['name']} op {op['id']} on chip {op['chip']} "
+                         f"reads op {i}'s result on chip {home[i]}")
+            for unit, indices in op["units"].items():
+                for index in indices:
+                    busy[(op["chip"], unit, index)].append((start, end))
+            end_of[op["id"]] = end
+            home[op["id"]] = op.get("to", op["chip"])
+            last = max(last, end)
+        for key, spans in busy.items():
+            spans.sort()
+            for (s0, e0), (s1, e1) in zip(spans, spans[1:]):
+                if s1 < e0:
+                    fail(f"{schedule['name']}: unit {key} runs [{s0},{e0}) and [{s1},{e1})")
+        if last != schedule["makespan_cycles"]:
+            fail(f"{schedule['name']}: makespan {schedule['makespan_cycles']} != {last}")
+        latency = summary[f"{schedule['name']}_latency_us"]
+        if abs(latency - last / clock) > 1e-6 * max(1.0, latency):
+            fail(f"{schedule['name']}: latency {latency} != {last / clock}")
+        print(f"{schedule['name']} ok: {len(ops)} operations, {last} cycles, "
+              f"{len(busy)} units, no overlap, all inputs on time")
+
+    tps = summary["decode_tokens_per_s"]
+    if abs(tps - 1e6 / summary["decode_latency_us"]) > 1e-6 * tps:
+        fail("decode tokens/s is not 1 / latency")
+    print("summary ok")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,81 @@
+//===- TargetDescriptionTest.cpp - reading LPU target descriptions --------===//
+
+#include "llm/Target/LPU/TargetDescription.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace mlir::llm::lpu;
+
+namespace {
+/// The shipped description with `from` replaced by `to` once.
+std::string edited(const std::string &from, const std::string &to) {
+  std::string json = defaultTargetDescriptionJSON().str();
+  size_t at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos)
+    json.replace(at, from.size(), to);
+  return json;
+}
+
+std::string errorOf(const std::string &json) {
+  auto parsed = parseTargetDescription(json, "test.json");
+  if (parsed)
+    return "";
+  return llvm::toString(parsed.takeError());
+}
+
+TEST(TargetDescription, ShippedChipHasItsPublishedFigures) {
+  const TargetDescription &t = defaultTargetDescription();
+  EXPECT_EQ(t.name, "groq-tsp-v1");
+  EXPECT_EQ(t.clockMHz, 900);
+  EXPECT_EQ(t.chipBytes(), 220LL << 20); // 220 MiB in 88 slices
+  EXPECT_EQ(t.mxmCount, 4);
+  EXPECT_EQ(t.mxmRows * t.mxmCols, 102400);
+  // 4 MXMs x 102400 MACs x 2 ops x 0.9 GHz = 737 TOPS int8 (~750 published)
+  EXPECT_NEAR(4.0 * t.mxmInt8MacsPerCycle * 2 * t.clockMHz * 1e6, 737e12, 1e12);
+  EXPECT_NEAR(4.0 * t.mxmFp16MacsPerCycle * 2 * t.clockMHz * 1e6, 184e12, 1e12);
+  EXPECT_EQ(t.vxmAlus, 5120);
+  EXPECT_EQ(t.c2cLinks, 16);
+  EXPECT_EQ(t.chipsPerNode, 8);
+  EXPECT_EQ(t.chipsPerRack, 72);
+  EXPECT_TRUE(t.int8.native);
+  EXPECT_FALSE(t.int4.native);
+  EXPECT_EQ(t.int4.bits, 4u);
+  EXPECT_EQ(t.int4.mxmType, "int8");
+}
+
+TEST(TargetDescription, MissingFigureIsNamed) {
+  std::string json = edited("\"slice_bytes\"", "\"slice_size\"");
+  EXPECT_NE(errorOf(json).find("'memory.slice_bytes' is missing"),
+            std::string::npos)
+      << errorOf(json);
+}
+
+TEST(TargetDescription, NonPositiveFigureIsRejected) {
+  std::string json = edited("\"value\": 900", "\"value\": -900");
+  EXPECT_NE(errorOf(json).find("'clock_mhz' must be positive"),
+            std::string::npos)
+      << errorOf(json);
+}
+
+TEST(TargetDescription, MalformedJSONIsReported) {
+  EXPECT_NE(errorOf("{\"name\": ").find("malformed JSON"), std::string::npos);
+  EXPECT_NE(errorOf("[1, 2]").find("expected a JSON object"), std::string::npos);
+}
+
+TEST(TargetDescription, NonNativeTypeNeedsItsUnpackCost) {
+  std::string json = edited("\"unpack_ops_per_weight\": 2,", "");
+  EXPECT_NE(errorOf(json).find("element_types.int4.unpack_ops_per_weight"),
+            std::string::npos)
+      << errorOf(json);
+}
+
+TEST(TargetDescription, MissingFileIsReported) {
+  auto parsed = loadTargetDescription("/nonexistent/lpu.json");
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(llvm::toString(parsed.takeError()).find("/nonexistent/lpu.json"),
+            std::string::npos);
+}
+} // namespace
