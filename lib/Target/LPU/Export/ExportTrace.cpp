@@ -5,6 +5,8 @@
 
 #include "llvm/Support/JSON.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include <set>
 
 using namespace mlir;
@@ -40,6 +42,10 @@ LogicalResult mlir::llm::lpu::exportPlanToTrace(Operation *op,
   UnitTracks tracks{program->getMxmUnits(), program->getVxmUnits(),
                     program->getSxmUnits()};
   std::set<std::pair<int64_t, int64_t>> usedTracks;
+  // Events are named after the tensor they read, not the shard's symbol.
+  llvm::StringMap<std::string> tensorOf;
+  for (auto place : program->getBody().front().getOps<PlaceOp>())
+    tensorOf[place.getSymName()] = place.getTensor().str();
   std::set<int64_t> usedChips;
 
   llvm::json::OStream j(os);
@@ -75,7 +81,9 @@ LogicalResult mlir::llm::lpu::exportPlanToTrace(Operation *op,
         if (auto vector = dyn_cast<VectorOp>(sop.getOperation()))
           name = vector.getKind().str();
         if (auto weights = sop->getAttrOfType<FlatSymbolRefAttr>("weights"))
-          name += " " + weights.getValue().str();
+          name += " " + tensorOf.lookup(weights.getValue());
+        if (auto attention = dyn_cast<AttentionOp>(sop.getOperation()))
+          name += " " + tensorOf.lookup(attention.getCache());
         for (int64_t i : sop.getMxmUnits())
           event(sop, name, tracks.mxmTrack(i));
         for (int64_t i : sop.getVxmUnits())

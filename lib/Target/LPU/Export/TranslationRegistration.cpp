@@ -1,6 +1,7 @@
 //===- TranslationRegistration.cpp - --lpu-to-json, --lpu-to-trace --------===//
 
 #include "llm/Target/LPU/Export.h"
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LPU/IR/LPUDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,7 +18,9 @@ static llvm::cl::opt<std::string> traceSchedule(
 
 void mlir::llm::lpu::registerLPUTranslations() {
   auto dialects = [](DialectRegistry &registry) {
-    registry.insert<LPUDialect, func::FuncDialect>();
+    // llm modules parse too, so that exporting one that was not planned
+    // says so instead of failing to parse.
+    registry.insert<LPUDialect, LLMDialect, func::FuncDialect>();
   };
   static TranslateFromMLIRRegistration toJSON(
       "lpu-to-json",
