@@ -31,8 +31,9 @@ LogicalResult PlaceOp::verify() {
     return emitOpError("sizes must be positive");
   if (getBits() != 4 && getBits() != 8 && getBits() != 16)
     return emitOpError("bits must be 4, 8 or 16, not ") << getBits();
-  if (getChip() < 0 || getFirstSlice() < 0 || getNumSlices() <= 0 ||
-      getBytesPerSlice() < 0)
+  // I64Attr getters are unsigned: read the signed values.
+  if (getChipAttr().getInt() < 0 || getFirstSliceAttr().getInt() < 0 ||
+      getNumSlicesAttr().getInt() <= 0 || getBytesPerSliceAttr().getInt() < 0)
     return emitOpError("needs a non-negative chip and first slice, and at "
                        "least one slice");
   if (getReservedBytes() < getPayloadBytes())
@@ -64,11 +65,13 @@ static FailureOr<PlaceOp> lookupPlacement(Operation *op,
 LogicalResult MatmulOp::verify() {
   if (getInputs().empty())
     return emitOpError("needs at least one input");
+  if (getResult().getType().getRank() != 2)
+    return emitOpError("expects [tokens, features] activations");
   int64_t inner = 0;
   int64_t tokens = getResult().getType().getDimSize(0);
   for (Value input : getInputs()) {
     auto type = cast<RankedTensorType>(input.getType());
-    if (type.getRank() != 2 || getResult().getType().getRank() != 2)
+    if (type.getRank() != 2)
       return emitOpError("expects [tokens, features] activations");
     if (type.getDimSize(0) != tokens)
       return emitOpError("inputs and result disagree on the token count");
@@ -87,6 +90,29 @@ LogicalResult MatmulOp::verify() {
            << getResult().getType();
   if (!getMxm() || getMxm()->empty())
     return emitOpError("must occupy at least one matrix unit");
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (getInputs().size() < 3)
+    return emitOpError("needs the queries, keys and values as inputs");
+  if (getFirstKvHeadAttr().getInt() < 0 || getKvHeadsAttr().getInt() <= 0)
+    return emitOpError("needs a non-negative first KV head and at least one");
+  FailureOr<PlaceOp> cache = lookupPlacement(*this, getCacheAttr(), getChip());
+  if (failed(cache))
+    return failure();
+  ArrayRef<int64_t> offsets = cache->getOffsets(), sizes = cache->getSizes();
+  if (sizes.size() != 4 || sizes[0] != 2)
+    return emitOpError("cache must be a [2, context, kv_heads, head_dim] shard");
+  int64_t first = getFirstKvHeadAttr().getInt();
+  if (first < offsets[2] || first + getKvHeadsAttr().getInt() >
+                                offsets[2] + sizes[2])
+    return emitOpError("attends KV heads [")
+           << first << ", " << first + getKvHeadsAttr().getInt()
+           << ") but its cache shard holds [" << offsets[2] << ", "
+           << offsets[2] + sizes[2] << ")";
+  if (!getMxm() || getMxm()->empty() || !getVxm() || getVxm()->empty())
+    return emitOpError("must occupy matrix and vector units");
   return success();
 }
 

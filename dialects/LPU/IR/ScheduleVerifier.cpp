@@ -9,6 +9,9 @@
 #include "llm/Dialect/LPU/IR/LPUOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <limits>
 
 #include <map>
 #include <tuple>
@@ -17,8 +20,13 @@ using namespace mlir;
 using namespace mlir::llm::lpu;
 
 LogicalResult ProgramOp::verifyRegions() {
-  if (getChips() <= 0 || getSlices() <= 0 || getSliceBytes() <= 0)
-    return emitOpError("needs positive chips, slices and slice_bytes");
+  // I64Attr getters are unsigned: read the signed values.
+  for (IntegerAttr attr : {getChipsAttr(), getSlicesAttr(), getSliceBytesAttr(),
+                           getMxmUnitsAttr(), getVxmUnitsAttr(),
+                           getSxmUnitsAttr(), getLinkUnitsAttr()})
+    if (attr.getInt() <= 0)
+      return emitOpError("needs positive chips, slices, slice_bytes and unit "
+                         "counts");
   // Bytes used in each (chip, slice).
   llvm::DenseMap<std::pair<int64_t, int64_t>, int64_t> used;
   for (auto place : getBody().front().getOps<PlaceOp>()) {
@@ -74,7 +82,8 @@ static const char *unitClassName(UnitClass c) {
 
 LogicalResult ScheduleOp::verifyRegions() {
   auto program = (*this)->getParentOfType<ProgramOp>();
-  if (getTokens() <= 0 || getContext() < getTokens())
+  if (getTokensAttr().getInt() <= 0 ||
+      getContextAttr().getInt() < getTokensAttr().getInt())
     return emitOpError("needs tokens > 0 and a context of at least tokens");
   int64_t counts[] = {program.getMxmUnits(), program.getVxmUnits(),
                       program.getSxmUnits(), program.getLinkUnits()};
@@ -90,9 +99,11 @@ LogicalResult ScheduleOp::verifyRegions() {
         op.getResultChip() >= program.getChips())
       return op->emitOpError("uses a chip outside the program's ")
              << program.getChips();
-    if (op.getStartCycle() < 0 || op.getDurationCycles() <= 0)
+    if (op.getStartCycle() < 0 || op.getDurationCycles() <= 0 ||
+        op.getDurationCycles() > std::numeric_limits<int64_t>::max() -
+                                     op.getStartCycle())
       return op->emitOpError("needs a non-negative start and a positive "
-                             "duration");
+                             "duration that do not overflow");
 
     // Data must be on this chip before the operation starts.
     for (Value operand : op->getOperands()) {
@@ -112,7 +123,11 @@ LogicalResult ScheduleOp::verifyRegions() {
     ArrayRef<int64_t> units[] = {op.getMxmUnits(), op.getVxmUnits(),
                                  op.getSxmUnits(), op.getLinkUnits()};
     for (int c = 0; c < 4; ++c) {
+      llvm::SmallDenseSet<int64_t> listed;
       for (int64_t index : units[c]) {
+        if (!listed.insert(index).second)
+          return op->emitOpError("lists ")
+                 << unitClassName(UnitClass(c)) << " " << index << " twice";
         if (index < 0 || index >= counts[c])
           return op->emitOpError("uses ")
                  << unitClassName(UnitClass(c)) << " " << index

@@ -65,19 +65,19 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
 
 // -----
 
-// expected-error @+1 {{'lpu.program' op needs positive chips, slices and slice_bytes}}
+// expected-error @+1 {{'lpu.program' op needs positive chips, slices, slice_bytes and unit counts}}
 lpu.program target "t" chips 0 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
 }
 
 // -----
 
-// expected-error @+1 {{needs positive chips, slices and slice_bytes}}
+// expected-error @+1 {{needs positive chips, slices, slice_bytes and unit counts}}
 lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 0 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
 }
 
 // -----
 
-// expected-error @+1 {{needs positive chips, slices and slice_bytes}}
+// expected-error @+1 {{needs positive chips, slices, slice_bytes and unit counts}}
 lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 0 mxm 2 vxm 2 sxm 1 links 2 {
 }
 
@@ -529,5 +529,120 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
     %3 = lpu.transfer %1 to 0 chip 1 at 10 for 10 links [0] : tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op overlaps another operation on link 0 of chip 0: cycles [19, 29) and [10, 20)}}
     %4 = lpu.transfer %0 to 1 chip 0 at 19 for 10 links [1, 0] : tensor<1x4xf32>
+  }
+}
+
+// -----
+
+// A rank-0 result is rejected, not dereferenced.
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.place @w "w" [0, 0] [4, 4] bits 8 chip 0 slices 0 count 1 bytes_per_slice 16
+  lpu.schedule "s" tokens 1 context 1 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.matmul' op expects [tokens, features] activations}}
+    %1 = lpu.matmul %0 weights @w chip 0 at 1 for 1 mxm [0] : (tensor<1x4xf32>) -> tensor<f32>
+  }
+}
+
+// -----
+
+// Activations have static shapes.
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.schedule "s" tokens 1 context 1 {
+    // expected-error @+1 {{statically shaped tensor}}
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0] : () -> tensor<1x?xf32>
+  }
+}
+
+// -----
+
+// Negative integers are not read as huge unsigned ones.
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  // expected-error @+1 {{'lpu.place' op needs a non-negative chip and first slice, and at least one slice}}
+  lpu.place @w "w" [0, 0] [4, 4] bits 8 chip -1 slices 0 count 1 bytes_per_slice 16
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  // expected-error @+1 {{'lpu.place' op needs a non-negative chip and first slice, and at least one slice}}
+  lpu.place @w "w" [0, 0] [4, 4] bits 8 chip 0 slices -1 count 2 bytes_per_slice 16
+}
+
+// -----
+
+// expected-error @+1 {{'lpu.program' op needs positive chips, slices, slice_bytes and unit counts}}
+lpu.program target "t" chips -1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+}
+
+// -----
+
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  // expected-error @+1 {{'lpu.schedule' op needs tokens > 0 and a context of at least tokens}}
+  lpu.schedule "s" tokens 1 context -1 {
+  }
+}
+
+// -----
+
+// A unit listed twice in one operation.
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.schedule "s" tokens 1 context 1 {
+    // expected-error @+1 {{'lpu.vector' op lists vxm 0 twice}}
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0, 0] : () -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+// An end cycle that would overflow cannot hide an overlap.
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.schedule "s" tokens 1 context 1 {
+    // expected-error @+1 {{'lpu.vector' op needs a non-negative start and a positive duration that do not overflow}}
+    %0 = lpu.vector "embedding" chip 0 at 9223372036854775800 for 100 vxm [0] : () -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+// Attention reads a cache shard resident on its chip, for heads it holds.
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.schedule "s" tokens 1 context 1 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.attention' op refers to @nothing, which is not an lpu.place of the program}}
+    %1 = lpu.attention %0, %0, %0 cache @nothing heads 0 count 1 chip 0 at 1 for 1 mxm [0] vxm [0] : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.place @kv "model.layers.0.kv_cache" [0, 0, 2, 0] [2, 4, 2, 4] bits 16 chip 0 slices 0 count 1 bytes_per_slice 256
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.attention' op attends KV heads [1, 3) but its cache shard holds [2, 4)}}
+    %1 = lpu.attention %0, %0, %0 cache @kv heads 1 count 2 chip 0 at 1 for 1 mxm [0] vxm [0] : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.place @kv "model.layers.0.kv_cache" [0, 0, 0, 0] [2, 4, 2, 4] bits 16 chip 0 slices 0 count 1 bytes_per_slice 256
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.attention' op must occupy matrix and vector units}}
+    %1 = lpu.attention %0, %0, %0 cache @kv heads 0 count 2 chip 0 at 1 for 1 mxm [0] : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 1024 mxm 2 vxm 1 sxm 1 links 1 {
+  lpu.place @kv "model.layers.0.kv_cache" [0, 0, 0, 0] [2, 4, 2, 4] bits 16 chip 0 slices 0 count 1 bytes_per_slice 256
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 1 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.attention' op needs the queries, keys and values as inputs}}
+    %1 = lpu.attention %0 cache @kv heads 0 count 2 chip 0 at 1 for 1 mxm [0] vxm [0] : (tensor<1x4xf32>) -> tensor<1x4xf32>
   }
 }

@@ -4,7 +4,9 @@
 // (lpu.vector of each arity, embedding included, lpu.matmul with one and two
 // inputs, lpu.attention, lpu.transfer both ways) with consistent timing: no
 // unit runs two operations at once and every value is on its chip before it
-// is read.
+// is read. The edge cases the verifier must accept are there too: a value
+// read the cycle it arrives, a unit reused the cycle it is freed, two places
+// sharing a slice and one filling a slice exactly.
 
 // RUN: llm-opt %s | llm-opt | FileCheck %s
 // RUN: llm-opt %s --mlir-print-op-generic | llm-opt | FileCheck %s
@@ -46,7 +48,7 @@
 // CHECK-NEXT: %{{.*}} = lpu.vector "silu"(%[[ADD]]) chip 0 at 155 for 3 vxm [1] : (tensor<1x8xf16>) -> tensor<1x8xf16>
 // CHECK-NEXT: %{{.*}} = lpu.vector "mul"(%[[ADD]], %[[ADD]]) chip 0 at 155 for 3 vxm [0] : (tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
 // CHECK-NEXT: }
-// GENERIC: "lpu.schedule"() <{context = 16 : i64, sym_name = "decode", tokens = 1 : i64}> ({
+// GENERIC: "lpu.schedule"() <{context = 16 : i64, name = "decode", tokens = 1 : i64}> ({
 // GENERIC-NEXT: "lpu.vector"() <{chip = 0 : i64, duration = 10 : i64, kind = "embedding", start = 0 : i64, vxm = array<i64: 0>, weights = @embed}> : () -> tensor<1x8xf16>
 // GENERIC-NEXT: "lpu.transfer"(%{{.*}}) <{chip = 0 : i64, duration = 20 : i64, links = array<i64: 0, 1>, start = 10 : i64, to = 1 : i64}> : (tensor<1x8xf16>) -> tensor<1x8xf16>
 // GENERIC: "lpu.matmul"(%{{.*}}) <{chip = 1 : i64, duration = 40 : i64, mxm = array<i64: 0, 1>, start = 35 : i64, weights = @up}> : (tensor<1x8xf16>) -> tensor<1x32xf16>

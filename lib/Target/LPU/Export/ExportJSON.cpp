@@ -96,7 +96,7 @@ LogicalResult mlir::llm::lpu::exportPlanToJSON(Operation *op,
         // Operations are numbered in order; inputs refer to those numbers.
         llvm::DenseMap<Value, int64_t> ids;
         j.object([&] {
-          j.attribute("name", schedule.getSymName());
+          j.attribute("name", schedule.getName());
           j.attribute("tokens", schedule.getTokens());
           j.attribute("context", schedule.getContext());
           j.attribute("makespan_cycles", schedule.getMakespan());

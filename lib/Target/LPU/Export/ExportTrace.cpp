@@ -32,7 +32,7 @@ LogicalResult mlir::llm::lpu::exportPlanToTrace(Operation *op,
     return failure();
   ScheduleOp schedule;
   for (auto s : program->getBody().front().getOps<ScheduleOp>())
-    if (s.getSymName() == scheduleName)
+    if (s.getName() == scheduleName)
       schedule = s;
   if (!schedule)
     return program->emitError("the plan has no schedule '")

@@ -42,7 +42,7 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
   const char *unitNames[] = {"mxm", "vxm", "sxm", "link"};
   for (auto schedule : program.getBody().front().getOps<ScheduleOp>()) {
     ScheduleSummary ss;
-    ss.name = schedule.getSymName().str();
+    ss.name = schedule.getName().str();
     ss.tokens = schedule.getTokens();
     ss.context = schedule.getContext();
     ss.makespanCycles = schedule.getMakespan();

@@ -49,7 +49,7 @@ def LPU_ProgramOp : LPU_Op<"program", [IsolatedFromAbove, SymbolTable,
     lpu.program target "groq-tsp-v1" chips 2 weight_bits 8 clock_mhz 900.0
         slices 88 slice_bytes 2621440 mxm 4 vxm 1 sxm 2 links 16 {
       lpu.place @w0 "model.layers.0.mlp.up_proj.weight" [0, 0] [640, 288]
-          bits 8 chip 0 slices 0 to 88 bytes_per_slice 2096
+          bits 8 chip 0 slices 0 count 88 bytes_per_slice 2096
       lpu.schedule "decode" tokens 1 context 256 { ... }
     }
     ```
@@ -112,10 +112,10 @@ def LPU_ScheduleOp : LPU_Op<"schedule", [NoTerminator, SingleBlock,
     the KV cache, in dataflow order. Its latency is the last cycle any of its
     operations ends.
   }];
-  let arguments = (ins StrAttr:$sym_name, I64Attr:$tokens, I64Attr:$context);
+  let arguments = (ins StrAttr:$name, I64Attr:$tokens, I64Attr:$context);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $sym_name `tokens` $tokens `context` $context attr-dict-with-keyword $body
+    $name `tokens` $tokens `context` $context attr-dict-with-keyword $body
   }];
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
@@ -138,7 +138,7 @@ class LPU_ScheduledOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
-def LPU_ActivationTensor : RankedTensorOf<[AnyFloat]>;
+def LPU_ActivationTensor : StaticShapeTensorOf<[AnyFloat]>;
 
 def LPU_MatmulOp : LPU_ScheduledOp<"matmul"> {
   let summary = "Activations times a resident weight shard on the matrix units";
@@ -169,6 +169,7 @@ def LPU_AttentionOp : LPU_ScheduledOp<"attention"> {
   let results = (outs LPU_ActivationTensor:$result);
   let assemblyFormat = "$inputs `cache` $cache `heads` $first_kv_head `count` $kv_heads " #
       timingFormat # "attr-dict `:` functional-type($inputs, $result)";
+  let hasVerifier = 1;
 }
 
 def LPU_VectorOp : LPU_ScheduledOp<"vector"> {
