@@ -28,11 +28,13 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 
   // Threads (scf.forall) and registers (scf.for + vector ops).
-  if (options.vectorize) {
-    LLMCPUTileAndVectorizePassOptions tiling;
-    if (!options.parallel)
-      tiling.parallelChunks = 0;
+  LLMCPUTileAndVectorizePassOptions tiling;
+  if (!options.parallel)
+    tiling.parallelChunks = 0;
+  tiling.vectorize = options.vectorize;
+  if (options.parallel || options.vectorize)
     pm.addNestedPass<func::FuncOp>(createLLMCPUTileAndVectorizePass(tiling));
+  if (options.vectorize) {
     // Masked reductions of partial tiles -> inner reductions -> selects.
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
         vector::VectorMultiReductionLowering::InnerReduction));

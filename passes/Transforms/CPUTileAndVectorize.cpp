@@ -126,6 +126,8 @@ struct LLMCPUTileAndVectorizePass
         op.emitError("failed to distribute over threads");
         return signalPassFailure();
       }
+      if (!vectorize)
+        continue;
       SmallVector<int64_t> registerTiles = p.vectorTiles;
       FailureOr<linalg::LinalgOp> tiled =
           tile(rewriter, *distributed, registerTiles,

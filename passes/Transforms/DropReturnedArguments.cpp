@@ -18,14 +18,20 @@ struct LLMDropReturnedArgumentsPass
     : llm::impl::LLMDropReturnedArgumentsPassBase<
           LLMDropReturnedArgumentsPass> {
   void runOnOperation() override {
-    for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (func.isExternal() || !func.getBody().hasOneBlock())
+    ModuleOp module = getOperation();
+    for (auto func : module.getOps<func::FuncOp>()) {
+      // Only entry points: public, defined, and not called from the module
+      // (a caller would still expect the results).
+      if (!func.isPublic() || func.isExternal() ||
+          !func.getBody().hasOneBlock() ||
+          !SymbolTable::symbolKnownUseEmpty(func, module))
         continue;
       auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
       llvm::BitVector drop(func.getNumResults());
       for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
         auto arg = dyn_cast<BlockArgument>(operand);
-        if (!arg || arg.getOwner() != &func.getBody().front())
+        if (!arg || arg.getOwner() != &func.getBody().front() ||
+            !isa<BaseMemRefType>(arg.getType()))
           continue;
         drop.set(i);
       }

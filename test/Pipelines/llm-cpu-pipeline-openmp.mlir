@@ -13,6 +13,14 @@
 // RUN: FileCheck %s --check-prefix=SERIAL < %t.serial.mlir
 // RUN: FileCheck %s --check-prefix=ONLY-LLVM < %t.serial.mlir
 // RUN: llm-translate --mlir-to-llvmir %t.serial.mlir | FileCheck %s --check-prefix=SERIAL-LLVMIR
+// Threads without vectorization: still a worksharing loop, of scalar code.
+// RUN: llm-opt %s --llm-cpu-pipeline=vectorize=false | FileCheck %s --check-prefix=THREADS-ONLY
+
+// THREADS-ONLY-LABEL: llvm.func @decode(
+// THREADS-ONLY: omp.parallel {
+// THREADS-ONLY-NEXT: omp.wsloop {
+// THREADS-ONLY-NOT: vector<
+// THREADS-ONLY: omp.yield
 
 // CHECK: module @lm_head attributes {llm.config = {hidden_size = 256 : i64, vocab_size = 512 : i64},
 // CHECK-SAME: llm.parameters = [{dtype = "f32", name = "model.embed_tokens.weight", shape = [512, 256]}, {dtype = "f32", name = "model.norm.weight", shape = [256]}, {dtype = "f32", name = "lm_head.weight", shape = [512, 256]}]}

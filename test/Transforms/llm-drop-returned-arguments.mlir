@@ -72,3 +72,38 @@ func.func @branches(%c: i1, %m: memref<4xf32>) -> memref<4xf32> {
 ^b:
   return %m : memref<4xf32>
 }
+
+// -----
+
+// Private functions, functions the module calls, and returned non-memref
+// arguments are left alone: only entry points called by the runtime lose
+// their returned buffers.
+// CHECK-LABEL: func.func private @helper(
+// CHECK-SAME: %[[M:[^:]*]]: memref<4xf32>) -> memref<4xf32> {
+// CHECK: return %[[M]] : memref<4xf32>
+func.func private @helper(%m: memref<4xf32>) -> memref<4xf32> {
+  return %m : memref<4xf32>
+}
+
+// CHECK-LABEL: func.func @called(
+// CHECK-SAME: %[[M:[^:]*]]: memref<4xf32>) -> memref<4xf32> {
+// CHECK: return %[[M]] : memref<4xf32>
+func.func @called(%m: memref<4xf32>) -> memref<4xf32> {
+  return %m : memref<4xf32>
+}
+
+// CHECK-LABEL: func.func @caller(
+// CHECK: call @called
+// CHECK: call @helper
+func.func @caller(%m: memref<4xf32>) {
+  %0 = func.call @called(%m) : (memref<4xf32>) -> memref<4xf32>
+  %1 = func.call @helper(%0) : (memref<4xf32>) -> memref<4xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @scalar(
+// CHECK-SAME: %[[I:[^:]*]]: index) -> index {
+// CHECK: return %[[I]] : index
+func.func @scalar(%i: index) -> index {
+  return %i : index
+}

@@ -109,8 +109,12 @@ int main(int argc, char **argv) {
 
   if (modelDir.empty())
     return fail("no model: pass -m MODEL_DIR (a Hugging Face checkpoint directory)");
-  if (!llvm::sys::fs::is_directory(modelDir))
+  if (!llvm::sys::fs::exists(modelDir))
     return fail("model directory '" + modelDir + "' does not exist");
+  if (!llvm::sys::fs::is_directory(modelDir))
+    return fail("'" + modelDir +
+                "' is a file, not a model directory: pass the Hugging Face "
+                "checkpoint directory that holds config.json");
 
   rt::SamplerParams samplerParams;
   samplerParams.temp = temp;
@@ -126,9 +130,12 @@ int main(int argc, char **argv) {
   if (rt::Status s = samplerParams.validate(); !s.ok())
     return fail(s.message());
   if (threads < 0)
-    return fail("--threads must be positive, got " + llvm::Twine(threads));
+    return fail("--threads must be >= 0 (0: all cores), got " +
+                llvm::Twine(threads));
   if (ctxSize < 0)
-    return fail("--ctx-size must be positive, got " + llvm::Twine(ctxSize));
+    return fail("--ctx-size must be >= 0 (0: the model's "
+                "max_position_embeddings), got " +
+                llvm::Twine(ctxSize));
   if (nPredict < -1)
     return fail("--n-predict must be -1 or >= 0, got " + llvm::Twine(nPredict));
   if (threads > 0)
@@ -174,6 +181,8 @@ int main(int argc, char **argv) {
     tokenizer.emplace(std::move(*loaded));
   }
   std::vector<int32_t> tokens;
+  if (promptIds.getNumOccurrences() && llvm::StringRef(promptIds).trim().empty())
+    return fail("--prompt-ids is empty: give comma-separated token ids");
   if (!promptIds.empty()) {
     for (llvm::StringRef piece : llvm::split(promptIds, ',')) {
       long long id;

@@ -24,10 +24,11 @@ def LLMDropReturnedArgumentsPass
   let description = [{
     After bufferization, the updated KV caches of `@prefill`/`@decode` are the
     caller's own buffers, written in place and returned unchanged. This pass
-    removes such memref results from public functions (the runtime, which
-    owns the caches, is their only caller), so each entry point returns only
-    its logits. A cache result that is not its argument (the cache was copied
-    instead of updated in place) is an error.
+    removes such memref results from public functions that nothing in the
+    module calls (the runtime, which owns the caches, is their only caller),
+    so each entry point returns only its logits; functions with callers and
+    non-memref results are left alone. A cache result that is not its
+    argument (the cache was copied instead of updated in place) is an error.
   }];
 }
 
@@ -56,6 +57,9 @@ def LLMCPUTileAndVectorizePass
     Option<"minParallelWork", "min-parallel-work", "int64_t",
            /*default=*/"65536",
            "Smallest static iteration count worth distributing">,
+    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
+           "Tile for registers and vectorize (false: only distribute over "
+           "threads)">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
