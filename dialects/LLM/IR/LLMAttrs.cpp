@@ -59,3 +59,19 @@ double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
   double smooth = (original / wavelen - low) / (high - low);
   return (1.0 - smooth) * invFreq / factor + smooth * invFreq;
 }
+
+LogicalResult
+Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                     StringRef source, StringRef part, int64_t groupSize,
+                     bool symmetric) {
+  if (source.empty())
+    return emitError() << "an INT4 pack needs the name of its source tensor";
+  if (part != "qweight" && part != "scales" && part != "zeros")
+    return emitError() << "INT4 pack part must be qweight, scales or zeros, "
+                          "not '"
+                       << part << "'";
+  if (groupSize < 2 || groupSize % 2 != 0)
+    return emitError() << "INT4 group_size must be even and at least 2, not "
+                       << groupSize;
+  return success();
+}

@@ -36,6 +36,66 @@ static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");
+  auto derived = getDerivedAttr();
+  if (!derived)
+    return success();
+  auto type = cast<RankedTensorType>(getResult().getType());
+  int64_t g = derived.getGroupSize();
+  if (derived.getPart() == "qweight") {
+    if (type.getRank() != 3 || !type.getElementType().isInteger(8) ||
+        type.getDimSize(2) != g / 2)
+      return emitOpError("the qweight of an INT4 pack with group_size ")
+             << g << " must be tensor<out x groups x " << g / 2
+             << " x i8>, not " << type;
+  } else if (type.getRank() != 2 || !type.getElementType().isF32()) {
+    return emitOpError("the ")
+           << derived.getPart() << " of an INT4 pack must be a 2-D f32 "
+           << "tensor [out, groups], not " << type;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulInt4Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulInt4Op::verify() {
+  auto input = getInput().getType();
+  auto qweight = getQweight().getType();
+  auto scales = getScales().getType();
+  auto zeros = getZeros().getType();
+  auto result = getResult().getType();
+  if (failed(verifySameElementType(*this, {getInput(), getScales(),
+                                           getZeros(), getResult()})))
+    return failure();
+  int64_t g = getGroupSize();
+  if (g % 2 != 0)
+    return emitOpError("group_size must be even, not ") << g;
+  if (qweight.getDimSize(2) != g / 2)
+    return emitOpError("qweight holds ")
+           << qweight.getDimSize(2) << " bytes per group but group_size " << g
+           << " needs " << g / 2;
+  int64_t out = qweight.getDimSize(0), groups = qweight.getDimSize(1);
+  if (scales.getShape() != ArrayRef<int64_t>{out, groups} ||
+      zeros.getShape() != ArrayRef<int64_t>{out, groups})
+    return emitOpError("scales and zeros must be [")
+           << out << ", " << groups << "] like qweight's groups, not "
+           << scales << " and " << zeros;
+  int64_t in = input.getDimSize(1);
+  if (!ShapedType::isDynamic(in) && (in + g - 1) / g != groups)
+    return emitOpError("input features ")
+           << in << " make " << (in + g - 1) / g << " groups of " << g
+           << " but qweight has " << groups;
+  if (ShapedType::isDynamic(in))
+    return emitOpError("needs a static number of input features");
+  if (!dimsCompatible(result.getDimSize(1), out))
+    return emitOpError("result features ")
+           << dimToString(result.getDimSize(1))
+           << " do not match the weight's out_features " << out;
+  if (!dimsCompatible(result.getDimSize(0), input.getDimSize(0)))
+    return emitOpError("result rows ")
+           << dimToString(result.getDimSize(0)) << " do not match input rows "
+           << dimToString(input.getDimSize(0));
   return success();
 }
 

@@ -18,6 +18,30 @@ def LLMGraphSummaryPass : Pass<"llm-graph-summary", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
+  let summary = "Group-wise INT4 weights for the linear layers";
+  let description = [{
+    Rewrites every `llm.matmul` whose weight is a parameter into
+    `llm.matmul_int4` over three derived parameters (`qweight`, `scales`,
+    `zeros`, see `#llm.int4`), each recording the checkpoint tensor it comes
+    from and how: the runtime quantizes the float weights when it loads them
+    (round to nearest, per group of `group-size` inputs; the last group of a
+    row is shorter when the size does not divide the inputs) and caches the
+    packs. The LM head stays in float unless `lm-head` is set; matmuls whose
+    weight name contains one of `exclude` are kept too.
+  }];
+  let options = [
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
+           "Inputs per quantization group (even)">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Zero point fixed at 8 instead of fitted per group">,
+    Option<"lmHead", "lm-head", "bool", /*default=*/"false",
+           "Quantize the LM head too">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Keep in float the weights whose name contains one of these">,
+  ];
+}
+
 def LLMDropReturnedArgumentsPass
     : Pass<"llm-drop-returned-arguments", "mlir::ModuleOp"> {
   let summary = "Drop entry-point results that return an argument's buffer";

@@ -54,4 +54,38 @@ def LLM_Llama3RopeScalingAttr : LLM_Attr<"Llama3RopeScaling", "rope_llama3"> {
   }];
 }
 
+def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
+  let summary = "How a packed INT4 parameter derives from a checkpoint tensor";
+  let description = [{
+    Marks a parameter as one part of the group-wise INT4 quantization of the
+    float checkpoint tensor `source` (`[out, in]`), which the runtime computes
+    when it loads the model (and caches). Groups of `group_size` consecutive
+    inputs of a row share a scale and a zero point; the last group of a row
+    is shorter when `group_size` does not divide `in`. With `symmetric`, the
+    zero point is 8 and the scale maps the group's largest magnitude to 7.
+
+    `part` is one of
+    - `qweight`: `[out, groups, group_size / 2]` bytes; byte `b` of group `g`
+      holds input `g * group_size + b` in its low nibble and input
+      `g * group_size + group_size / 2 + b` in its high nibble (padding
+      nibbles past `in` are zero points);
+    - `scales`: `[out, groups]` f32;
+    - `zeros`: `[out, groups]` f32, the zero points (integers 0..15).
+
+    A weight is then `(nibble - zero) * scale`.
+
+    ```mlir
+    #llm.int4<"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 128, symmetric = false>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"">:$source,
+                        StringRefParameter<"">:$part,
+                        "int64_t":$groupSize, "bool":$symmetric);
+  let assemblyFormat = [{
+    `<` $source `,` $part `,` `group_size` `=` $groupSize `,`
+    `symmetric` `=` $symmetric `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
 #endif // LLM_DIALECT_LLM_IR_LLMATTRS_TD

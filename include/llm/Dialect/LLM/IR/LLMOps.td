@@ -25,9 +25,14 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<LLM_Int4PackAttr>:$derived);
   let results = (outs AnyStaticShapeTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`from` $derived^)? attr-dict `:` type($result)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$type, "::mlir::StringAttr":$name), [{
+      build($_builder, $_state, type, name, Int4PackAttr());
+    }]>,
+  ];
   let hasVerifier = 1;
 }
 
@@ -75,6 +80,34 @@ def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
   let results = (outs LLM_Float2DTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
+  let summary = "Linear layer with group-wise INT4 weights";
+  let description = [{
+    `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[n, k / g]) *
+    scales[n, k / g]`, where `g` is `group_size` and `q[n, k]` is the nibble
+    of `qweight` ([out, groups, g / 2] bytes) that holds input `k`: group
+    `k / g`, byte `k % (g / 2)`, the low nibble for the first half of the
+    group and the high nibble for the second (see `#llm.int4`). `scales` and
+    `zeros` are `[out, groups]`; `groups` is `ceil(in / g)`.
+
+    ```mlir
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
+        : tensor<1x64xf32>, tensor<172x2x16xi8>, tensor<172x2xf32>, tensor<172x2xf32> -> tensor<1x172xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Float2DTensor:$input,
+                       3DTensorOf<[I8]>:$qweight,
+                       LLM_Float2DTensor:$scales, LLM_Float2DTensor:$zeros,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
+  let results = (outs LLM_Float2DTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $qweight `,` $scales `,` $zeros `group_size` `=` $group_size
+    attr-dict `:` type($input) `,` type($qweight) `,` type($scales) `,`
+    type($zeros) `->` type($result)
   }];
   let hasVerifier = 1;
 }

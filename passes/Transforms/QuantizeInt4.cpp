@@ -1,0 +1,91 @@
+//===- QuantizeInt4.cpp - group-wise INT4 linear layers -------------------===//
+//
+// Rewrites float linear layers to llm.matmul_int4 over derived parameters.
+// The IR never holds weights: the derived parameters say how the runtime
+// computes them from the checkpoint tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Transforms/Passes.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMQUANTIZEINT4PASS
+#include "llm/Transforms/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+using namespace mlir::llm;
+
+namespace {
+struct LLMQuantizeInt4Pass
+    : llm::impl::LLMQuantizeInt4PassBase<LLMQuantizeInt4Pass> {
+  using Base::Base;
+
+  /// Whether the weight `name` of a matmul should be quantized.
+  bool selected(StringRef name, bool isLMHead) const {
+    if (isLMHead && !lmHead)
+      return false;
+    for (const std::string &pattern : exclude)
+      if (name.contains(pattern))
+        return false;
+    return true;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (groupSize < 2 || groupSize % 2 != 0) {
+      mlir::emitError(module.getLoc())
+          << "llm-quantize-int4: group-size must be even and at least 2, not "
+          << groupSize;
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    for (MatmulOp matmul : matmuls) {
+      auto param = matmul.getWeight().getDefiningOp<ParamOp>();
+      if (!param || param.getDerivedAttr())
+        continue;
+      // The LM head is the matmul that produces a function's first result
+      // (the logits).
+      bool isLMHead = llvm::any_of(matmul->getUsers(), [](Operation *user) {
+        return isa<func::ReturnOp>(user);
+      });
+      if (!selected(param.getName(), isLMHead))
+        continue;
+
+      auto weight = cast<RankedTensorType>(param.getType());
+      int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
+      int64_t groups = (in + groupSize - 1) / groupSize;
+      OpBuilder b(param);
+      auto derived = [&](StringRef part, RankedTensorType type) {
+        std::string name = (param.getName() + ".int4." + part).str();
+        return ParamOp::create(b, param.getLoc(), type, name,
+                               Int4PackAttr::get(ctx, param.getName(), part,
+                                                 groupSize, symmetric))
+            .getResult();
+      };
+      Value qweight = derived(
+          "qweight", RankedTensorType::get({out, groups, groupSize / 2},
+                                           IntegerType::get(ctx, 8)));
+      auto groupType =
+          RankedTensorType::get({out, groups}, Float32Type::get(ctx));
+      Value scales = derived("scales", groupType);
+      Value zeros = derived("zeros", groupType);
+
+      b.setInsertionPoint(matmul);
+      auto quantized = MatmulInt4Op::create(
+          b, matmul.getLoc(), matmul.getType(), matmul.getInput(), qweight,
+          scales, zeros, groupSize);
+      matmul.replaceAllUsesWith(quantized.getResult());
+      matmul.erase();
+      if (param->use_empty())
+        param.erase();
+    }
+  }
+};
+} // namespace
