@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from llm_compiler.int4 import fake_quantize, is_linear_weight
 from llm_compiler.reference import LlamaModel
 
 
@@ -37,7 +38,21 @@ def _build_parser():
     parser.add_argument("--ids", required=True, type=_parse_ids, help="prompt token ids, e.g. 1,2,3")
     parser.add_argument("--out", help="write prompt logits [n_prompt, vocab] (float32) to this .npy file")
     parser.add_argument("--greedy", type=int, metavar="N", help="print N greedily generated ids")
+    parser.add_argument("--int4-group", type=int, metavar="G",
+                        help="round the linear layers' weights to group-wise INT4 (group size G) first")
+    parser.add_argument("--int4-symmetric", action="store_true", help="symmetric INT4 (zero point 8)")
+    parser.add_argument("--int4-lm-head", action="store_true", help="quantize the LM head too")
     return parser
+
+
+def quantize_model(model, group_size, symmetric, lm_head):
+    """Replace the model's linear weights by their INT4 round trip."""
+    for name in list(model.weights):
+        if is_linear_weight(name):
+            model.weights[name] = fake_quantize(model.weights[name], group_size,
+                                                symmetric).astype(np.float64)
+    if lm_head:
+        model.lm_head = fake_quantize(model.lm_head, group_size, symmetric).astype(np.float64)
 
 
 def main(argv=None):
@@ -46,6 +61,8 @@ def main(argv=None):
         sys.exit(f"error: --greedy must be non-negative, got {args.greedy}")
     try:
         model = LlamaModel.from_pretrained(args.model)
+        if args.int4_group:
+            quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head)
         cache = model.new_cache()
         logits = model.forward(args.ids, cache=cache)
         if args.out:

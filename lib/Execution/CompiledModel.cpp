@@ -122,9 +122,27 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     auto dtype = dict ? dict.getAs<StringAttr>("dtype") : StringAttr();
     if (!name || !shape || !dtype)
       return makeError("malformed entry in llm.parameters");
-    ::llm::runtime::ParamSpec spec{name.str(), {}, dtype.str()};
-    for (Attribute dim : shape)
-      spec.shape.push_back(llvm::cast<IntegerAttr>(dim).getInt());
+    ::llm::runtime::ParamSpec spec{name.str(), {}, dtype.str(), std::nullopt};
+    for (Attribute dim : shape) {
+      auto size = llvm::dyn_cast<IntegerAttr>(dim);
+      if (!size)
+        return makeError("malformed shape of '" + name.str() +
+                         "' in llm.parameters");
+      spec.shape.push_back(size.getInt());
+    }
+    if (auto derived = dict.getAs<DictionaryAttr>("derived")) {
+      auto scheme = derived.getAs<StringAttr>("scheme");
+      auto source = derived.getAs<StringAttr>("source");
+      auto part = derived.getAs<StringAttr>("part");
+      auto group = derived.getAs<IntegerAttr>("group_size");
+      auto symmetric = derived.getAs<BoolAttr>("symmetric");
+      if (!scheme || !source || !part || !group || !symmetric)
+        return makeError("malformed derivation of '" + name.str() +
+                         "' in llm.parameters");
+      spec.derived = ::llm::runtime::Derivation{
+          scheme.str(), source.str(), part.str(), group.getInt(),
+          symmetric.getValue()};
+    }
     model->params_.push_back(std::move(spec));
   }
   ::llm::runtime::ModelShape &shape = model->shape_;

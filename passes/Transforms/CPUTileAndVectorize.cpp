@@ -48,13 +48,19 @@ struct LLMCPUTileAndVectorizePass
     bool hasReduction = llvm::is_contained(kinds, utils::IteratorType::reduction);
     TilePlan p{SmallVector<int64_t>(n, 0), SmallVector<int64_t>(n, 1)};
 
-    int innermostParallel = -1;
-    for (unsigned i = 0; i < n; ++i)
+    // Registers hold `rows` x `reductionTile` (or `lanes` without a
+    // reduction) of the innermost parallel and reduction loops; other loops
+    // step one at a time.
+    int innermostParallel = -1, innermostReduction = -1;
+    for (unsigned i = 0; i < n; ++i) {
       if (kinds[i] == utils::IteratorType::parallel)
         innermostParallel = i;
+      else
+        innermostReduction = i;
+    }
     for (unsigned i = 0; i < n; ++i) {
       int64_t target = 1;
-      if (kinds[i] == utils::IteratorType::reduction)
+      if (static_cast<int>(i) == innermostReduction)
         target = reductionTile;
       else if (static_cast<int>(i) == innermostParallel)
         target = hasReduction ? rows : lanes;

@@ -1,6 +1,12 @@
 //===- ModelRunner.cpp - binds weights and KV cache, calls entry points ---===//
 
 #include "llm/runtime/ModelRunner.h"
+#include "llm/runtime/Int4Pack.h"
+
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <set>
 
 #include <cstdlib>
 #include <cstring>
@@ -67,10 +73,75 @@ struct LogitsDescriptor {
 
 } // namespace
 
+ModelRunner::~ModelRunner() = default;
+
+namespace {
+/// Checks one parameter against the checkpoint; appends problems.
+void checkParam(const Checkpoint &checkpoint, const ParamSpec &spec,
+                std::ostringstream &problems, int &count) {
+  auto problem = [&](const std::string &text) {
+    problems << "\n  " << spec.name << ": " << text;
+    ++count;
+  };
+  auto floatDType = [](DType d) {
+    return d == DType::F32 || d == DType::F16 || d == DType::BF16;
+  };
+  if (spec.derived) {
+    const Derivation &d = *spec.derived;
+    std::string expected = d.part == "qweight" ? "i8" : "f32";
+    if (d.scheme != "int4" ||
+        (d.part != "qweight" && d.part != "scales" && d.part != "zeros") ||
+        d.groupSize < 2 || d.groupSize % 2 || spec.dtype != expected ||
+        spec.shape.size() != (d.part == "qweight" ? 3u : 2u))
+      return problem("the module derives it in a way this runtime does not "
+                     "know (" + d.scheme + " " + d.part + ")");
+    const TensorView *source = checkpoint.find(d.source);
+    if (!source)
+      return problem("its source tensor " + d.source + " is missing");
+    int64_t groups = spec.shape[1];
+    if (source->shape.size() != 2 || source->shape[0] != spec.shape[0] ||
+        (source->shape[1] + d.groupSize - 1) / d.groupSize != groups)
+      return problem("its source " + d.source + " has shape " +
+                     shapeToString(source->shape) + ", which does not give [" +
+                     std::to_string(spec.shape[0]) + ", " +
+                     std::to_string(groups) + " groups of " +
+                     std::to_string(d.groupSize) + "]");
+    if (!floatDType(source->dtype))
+      problem("its source " + d.source + " has dtype " +
+              dtypeName(source->dtype) + ", not F32, F16 or BF16");
+    return;
+  }
+  if (spec.dtype != "f32")
+    return problem("the module expects element type " + spec.dtype +
+                   ", which this runtime cannot bind");
+  const TensorView *tensor = checkpoint.find(spec.name);
+  if (!tensor)
+    return problem("missing (expected F32-compatible " +
+                   shapeToString(spec.shape) + ")");
+  if (tensor->shape != spec.shape)
+    problem("shape " + shapeToString(tensor->shape) +
+            " but the module expects " + shapeToString(spec.shape));
+  if (!floatDType(tensor->dtype))
+    problem(std::string("dtype ") + dtypeName(tensor->dtype) +
+            " is not F32, F16 or BF16");
+}
+
+/// A file name for the pack of `source` under `options`.
+std::string packFileName(const Derivation &d) {
+  std::string name;
+  for (char c : d.source)
+    name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'
+                ? c
+                : '_';
+  return name + ".g" + std::to_string(d.groupSize) +
+         (d.symmetric ? ".sym" : ".asym") + ".int4";
+}
+} // namespace
+
 Expected<std::unique_ptr<ModelRunner>>
 ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
                     ModelShape shape, PackedFunction prefill,
-                    PackedFunction decode) {
+                    PackedFunction decode, const LoadOptions &options) {
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
   runner->shape_ = std::move(shape);
   runner->prefill_ = prefill;
@@ -78,42 +149,94 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
 
   std::ostringstream problems;
   int count = 0;
-  for (const ParamSpec &spec : params) {
-    if (spec.dtype != "f32") {
-      problems << "\n  " << spec.name << ": the module expects element type "
-               << spec.dtype << ", which this runtime cannot bind";
-      ++count;
-      continue;
-    }
-    const TensorView *tensor = checkpoint.find(spec.name);
-    if (!tensor) {
-      problems << "\n  " << spec.name << ": missing (expected F32-compatible "
-               << shapeToString(spec.shape) << ")";
-      ++count;
-      continue;
-    }
-    if (tensor->shape != spec.shape) {
-      problems << "\n  " << spec.name << ": shape " << shapeToString(tensor->shape)
-               << " but the module expects " << shapeToString(spec.shape);
-      ++count;
-    }
-    if (tensor->dtype != DType::F32 && tensor->dtype != DType::F16 &&
-        tensor->dtype != DType::BF16) {
-      problems << "\n  " << spec.name << ": dtype " << dtypeName(tensor->dtype)
-               << " is not F32, F16 or BF16";
-      ++count;
-    }
-  }
+  for (const ParamSpec &spec : params)
+    checkParam(checkpoint, spec, problems, count);
   if (count)
     return Error("checkpoint does not match the compiled module (" +
                  std::to_string(count) + " problem" + (count > 1 ? "s" : "") +
                  "):" + problems.str());
 
+  // INT4 packs, one per source tensor, shared by its three parts.
+  std::map<std::string, Int4Pack *> packBySource;
+  size_t derivedSources = 0, done = 0;
+  {
+    std::set<std::string> seen;
+    for (const ParamSpec &spec : params)
+      if (spec.derived &&
+          seen.insert(spec.derived->source + "/" + packFileName(*spec.derived))
+              .second)
+        ++derivedSources;
+  }
+  int64_t cached = 0;
   for (const ParamSpec &spec : params) {
+    if (!spec.derived)
+      continue;
+    const Derivation &d = *spec.derived;
+    std::string key = d.source + "/" + packFileName(d);
+    if (packBySource.count(key))
+      continue;
+    const TensorView *source = checkpoint.find(d.source);
+    int64_t out = source->shape[0], in = source->shape[1];
+    uint64_t print = fingerprint(*source);
+    std::string path = options.cacheDirectory.empty()
+                           ? std::string()
+                           : options.cacheDirectory + "/" + packFileName(d);
+    std::optional<Int4Pack> pack;
+    if (!path.empty() && !options.refreshCache)
+      pack = loadCachedPack(path, print, out, in, d.groupSize, d.symmetric);
+    if (pack) {
+      ++cached;
+    } else {
+      std::vector<float> values(source->numel());
+      if (Status s = convertToF32(*source, values.data()); !s.ok())
+        return Error(d.source + ": " + s.message());
+      auto report = [&](int64_t rows) {
+        if (!options.progress || !options.progressBar)
+          return;
+        double fraction = (done + double(rows) / out) / derivedSources;
+        int width = 30, filled = static_cast<int>(fraction * width);
+        std::fprintf(stderr, "\rquantizing to INT4 [%-*s] %3d%% %zu/%zu %s",
+                     width, std::string(filled, '#').c_str(),
+                     static_cast<int>(fraction * 100), done + 1,
+                     derivedSources, d.source.c_str());
+        std::fflush(stderr);
+      };
+      pack = quantizeInt4(values.data(), out, in, d.groupSize, d.symmetric,
+                          report);
+      if (!path.empty())
+        if (Status s = saveCachedPack(path, print, *pack); !s.ok() &&
+                                                            options.progress)
+          std::fprintf(stderr, "\nwarning: %s\n", s.message().c_str());
+    }
+    ++done;
+    runner->packs_.push_back(std::make_unique<Int4Pack>(std::move(*pack)));
+    packBySource[key] = runner->packs_.back().get();
+  }
+  if (options.progress && done > cached && options.progressBar)
+    std::fprintf(stderr, "\n");
+  if (options.progress && done)
+    std::fprintf(stderr, "INT4: %zu tensor(s) quantized, %lld read from %s\n",
+                 done - static_cast<size_t>(cached),
+                 static_cast<long long>(cached),
+                 options.cacheDirectory.empty() ? "a cache (none in use)"
+                                                : options.cacheDirectory.c_str());
+
+  for (const ParamSpec &spec : params) {
+    if (spec.derived) {
+      const Int4Pack *pack = packBySource.at(spec.derived->source + "/" +
+                                             packFileName(*spec.derived));
+      if (spec.derived->part == "qweight")
+        runner->paramData_.push_back(pack->qweight.data());
+      else if (spec.derived->part == "scales")
+        runner->paramData_.push_back(pack->scales.data());
+      else
+        runner->paramData_.push_back(pack->zeros.data());
+      continue;
+    }
     const TensorView *tensor = checkpoint.find(spec.name);
     bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignof(float) == 0;
     if (tensor->dtype == DType::F32 && aligned) {
-      runner->paramData_.push_back(static_cast<const float *>(tensor->data));
+      runner->paramData_.push_back(tensor->data);
       continue;
     }
     std::vector<float> values(tensor->numel());

@@ -12,6 +12,8 @@
 #include "llm/Execution/CompiledModel.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/runtime/Int4Pack.h"
+#include <unistd.h>
 #include "llm/runtime/ModelRunner.h"
 #include "llm/runtime/Npy.h"
 #include "llm/runtime/SafeTensors.h"
@@ -80,6 +82,15 @@ static cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the prompt's
                                       cl::value_desc("file.npy"), cl::init(""), cl::cat(category));
 static cl::opt<bool> noDisplayPrompt("no-display-prompt", cl::desc("Do not echo the prompt"),
                                      cl::cat(category));
+static cl::opt<bool> quantizeOnly("quantize-only",
+                                  cl::desc("Prepare and cache the module's INT4 packs, then exit"),
+                                  cl::cat(category));
+static cl::opt<std::string> cacheDir("cache-dir",
+                                     cl::desc("Where INT4 packs are cached (default: MODEL_DIR/.llm-cache "
+                                              "if writable, else ~/.cache/llm-compiler)"),
+                                     cl::value_desc("dir"), cl::init(""), cl::cat(category));
+static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached INT4 packs"),
+                             cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "llm-run: error: " << message << "\n";
@@ -166,10 +177,41 @@ int main(int argc, char **argv) {
   auto checkpoint = rt::Checkpoint::open(modelDir);
   if (!checkpoint.ok())
     return fail(checkpoint.message());
+  rt::LoadOptions loadOptions;
+  loadOptions.progress = !jsonOutput || quantizeOnly;
+  loadOptions.progressBar = ::isatty(STDERR_FILENO);
+  bool derives = llvm::any_of((*model)->params(),
+                              [](const rt::ParamSpec &p) { return p.derived.has_value(); });
+  if (derives && !noCache) {
+    if (!cacheDir.empty()) {
+      if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir))
+        return fail("cannot create the cache directory '" + cacheDir + "': " + ec.message());
+      loadOptions.cacheDirectory = cacheDir;
+    } else {
+      auto dir = rt::packCacheDirectory(modelDir);
+      if (!dir.ok())
+        return fail(dir.message());
+      loadOptions.cacheDirectory = *dir;
+    }
+  }
+  auto startLoad = Clock::now();
   auto runner = rt::ModelRunner::create(*checkpoint, (*model)->params(), shape,
-                                        (*model)->prefill(), (*model)->decode());
+                                        (*model)->prefill(), (*model)->decode(),
+                                        loadOptions);
   if (!runner.ok())
     return fail(runner.message());
+  if (quantizeOnly) {
+    if (!derives)
+      return fail("--quantize-only: the module has no INT4 parameters (run "
+                  "--llm-quantize-int4 before --llm-cpu-pipeline)");
+    llvm::outs() << "INT4 packs ready in " << millis(Clock::now() - startLoad)
+                 << " ms"
+                 << (loadOptions.cacheDirectory.empty()
+                         ? std::string(" (not cached)")
+                         : " (cached in " + loadOptions.cacheDirectory + ")")
+                 << "\n";
+    return 0;
+  }
 
   // The prompt.
   std::optional<rt::Tokenizer> tokenizer;

@@ -24,8 +24,10 @@ def LLMBindParametersPass : Pass<"llm-bind-parameters", "mlir::ModuleOp"> {
     Gives every function that uses `llm.param` one trailing argument per
     parameter, in the order of the module-wide table it records as the
     `llm.parameters` attribute (an array of `{name, shape, dtype}`
-    dictionaries). The runtime binds the checkpoint's tensors by name in that
-    order; the arguments are marked read-only for bufferization.
+    dictionaries, plus `derived = {scheme, source, part, group_size,
+    symmetric}` for parameters the runtime computes from a checkpoint tensor,
+    such as INT4 packs). The runtime binds the checkpoint's tensors by name in
+    that order; the arguments are marked read-only for bufferization.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }

@@ -25,8 +25,11 @@ struct LLMBindParametersPass
 
     // The module-wide table, in first-use order.
     llvm::MapVector<StringRef, RankedTensorType> table;
+    llvm::StringMap<Int4PackAttr> derivations;
     WalkResult walk = module.walk([&](ParamOp param) {
       auto type = llvm::cast<RankedTensorType>(param.getResult().getType());
+      if (auto derived = param.getDerivedAttr())
+        derivations[param.getName()] = derived;
       auto [it, inserted] = table.insert({param.getName(), type});
       if (!inserted && it->second != type) {
         param.emitOpError("parameter '")
@@ -78,10 +81,24 @@ struct LLMBindParametersPass
       std::string dtype;
       llvm::raw_string_ostream os(dtype);
       type.getElementType().print(os);
-      entries.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("name", b.getStringAttr(name)),
-           b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape())),
-           b.getNamedAttr("dtype", b.getStringAttr(dtype))}));
+      SmallVector<NamedAttribute> fields = {
+          b.getNamedAttr("name", b.getStringAttr(name)),
+          b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape())),
+          b.getNamedAttr("dtype", b.getStringAttr(dtype))};
+      // How a derived parameter is computed from the checkpoint, as builtin
+      // attributes so that the lowered module needs no llm dialect.
+      if (Int4PackAttr derived = derivations.lookup(name))
+        fields.push_back(b.getNamedAttr(
+            "derived",
+            b.getDictionaryAttr(
+                {b.getNamedAttr("scheme", b.getStringAttr("int4")),
+                 b.getNamedAttr("source", b.getStringAttr(derived.getSource())),
+                 b.getNamedAttr("part", b.getStringAttr(derived.getPart())),
+                 b.getNamedAttr("group_size",
+                                b.getI64IntegerAttr(derived.getGroupSize())),
+                 b.getNamedAttr("symmetric",
+                                b.getBoolAttr(derived.getSymmetric()))})));
+      entries.push_back(b.getDictionaryAttr(fields));
     }
     module->setAttr(kParametersAttrName, b.getArrayAttr(entries));
   }

@@ -20,6 +20,7 @@ void mlir::llm::populateLLMToLinalgConversionPatterns(
   detail::populateElementwisePatterns(patterns);
   detail::populateNormalizationPatterns(patterns);
   detail::populateLinearPatterns(patterns);
+  detail::populateQuantizedLinearPatterns(patterns);
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
 }

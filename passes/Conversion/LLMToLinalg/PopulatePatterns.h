@@ -16,6 +16,7 @@ namespace mlir::llm::detail {
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateLinearPatterns(RewritePatternSet &patterns);
+void populateQuantizedLinearPatterns(RewritePatternSet &patterns);
 void populateRopePatterns(RewritePatternSet &patterns);
 void populateAttentionPatterns(RewritePatternSet &patterns);
 

@@ -17,17 +17,42 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace llm::runtime {
+
+/// How a derived parameter is computed from a checkpoint tensor.
+struct Derivation {
+  std::string scheme; ///< "int4"
+  std::string source; ///< The checkpoint tensor, [out, in].
+  std::string part;   ///< "qweight", "scales" or "zeros".
+  int64_t groupSize = 0;
+  bool symmetric = false;
+};
 
 /// A parameter the compiled module expects.
 struct ParamSpec {
   std::string name;
   std::vector<int64_t> shape;
   std::string dtype; // MLIR element type name, e.g. "f32".
+  std::optional<Derivation> derived;
 };
+
+/// How the runner prepares derived parameters.
+struct LoadOptions {
+  /// Where INT4 packs are cached; empty: no cache.
+  std::string cacheDirectory;
+  /// Report quantization on stderr: a summary line, and with `progressBar`
+  /// (for a terminal) a bar that updates in place.
+  bool progress = false;
+  bool progressBar = false;
+  /// Quantize again even when a cached pack is valid.
+  bool refreshCache = false;
+};
+
+struct Int4Pack;
 
 /// What the runtime needs to know of the model (from the module's config).
 struct ModelShape {
@@ -44,9 +69,14 @@ public:
   /// shape or unsupported dtype is reported by name in one error) and binds
   /// them: F32 tensors are used in place from the mapped file, F16/BF16 are
   /// converted to F32 once.
+  /// Derived parameters (INT4 packs) are computed from their source tensors,
+  /// or read from the cache when it holds a pack of the same tensor.
   static Expected<std::unique_ptr<ModelRunner>>
   create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
-         ModelShape shape, PackedFunction prefill, PackedFunction decode);
+         ModelShape shape, PackedFunction prefill, PackedFunction decode,
+         const LoadOptions &options = {});
+
+  ~ModelRunner();
 
   /// Allocates (zeroed) K/V caches for `contextSize` positions.
   Status allocateCache(int64_t contextSize);
@@ -65,8 +95,9 @@ private:
 
   ModelShape shape_;
   std::vector<ParamSpec> params_;
-  std::vector<const float *> paramData_;
+  std::vector<const void *> paramData_;
   std::vector<std::vector<float>> converted_;
+  std::vector<std::unique_ptr<Int4Pack>> packs_;
   PackedFunction prefill_ = nullptr, decode_ = nullptr;
   int64_t context_ = 0;
   std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};

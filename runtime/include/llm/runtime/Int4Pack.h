@@ -1,0 +1,72 @@
+//===- Int4Pack.h - group-wise INT4 packs of float weights ------*- C++ -*-===//
+//
+// Round-to-nearest group-wise INT4 quantization of a [out, in] weight matrix
+// into the layout `llm.matmul_int4` reads (see `#llm.int4` in the llm
+// dialect), and a cache of packs on disk so that the next load is instant.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_RUNTIME_INT4PACK_H
+#define LLM_RUNTIME_INT4PACK_H
+
+#include "llm/runtime/SafeTensors.h"
+#include "llm/runtime/Status.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llm::runtime {
+
+struct Int4Pack {
+  int64_t out = 0, in = 0, groupSize = 0, groups = 0;
+  bool symmetric = false;
+  /// [out, groups, groupSize / 2]: byte b of group g holds input
+  /// g * groupSize + b (low nibble) and g * groupSize + groupSize / 2 + b
+  /// (high nibble); nibbles past `in` hold the zero point.
+  std::vector<uint8_t> qweight;
+  std::vector<float> scales; ///< [out, groups]
+  std::vector<float> zeros;  ///< [out, groups], integers 0..15
+
+  /// The nibble of weight (n, k).
+  uint8_t nibble(int64_t n, int64_t k) const;
+  /// The dequantized weight (n, k): (nibble - zero) * scale.
+  float dequantize(int64_t n, int64_t k) const;
+};
+
+/// Quantizes the row-major [out, in] matrix `w`, group by group:
+/// asymmetric: scale = max(max - min, 1e-5) / 15, zero = clamp(round(-min /
+/// scale), 0, 15); symmetric: scale = max(max |w|, 1e-5) / 7, zero = 8; then
+/// q = clamp(round(w / scale) + zero, 0, 15) (round half to even, float32
+/// arithmetic). The last group of a row is shorter when `groupSize` does not
+/// divide `in`. `progress(rowsDone)` is called now and then.
+Int4Pack quantizeInt4(const float *w, int64_t out, int64_t in,
+                      int64_t groupSize, bool symmetric,
+                      const std::function<void(int64_t)> &progress = {});
+
+/// A fingerprint of a tensor's name, dtype, shape and (a sample of) its
+/// bytes, to tell whether a cached pack still belongs to it.
+uint64_t fingerprint(const TensorView &tensor);
+
+/// Reads the pack cached at `path` if it exists, is complete and was made
+/// from a tensor with fingerprint `print` with the same layout; std::nullopt
+/// otherwise (the caller quantizes again and rewrites it).
+std::optional<Int4Pack> loadCachedPack(const std::string &path, uint64_t print,
+                                       int64_t out, int64_t in,
+                                       int64_t groupSize, bool symmetric);
+
+/// Writes `pack` to `path` (atomically: a temporary file then a rename).
+Status saveCachedPack(const std::string &path, uint64_t print,
+                      const Int4Pack &pack);
+
+/// Where packs of the checkpoint in `modelDir` are cached: `.llm-cache`
+/// inside it when that directory is writable, else
+/// `$XDG_CACHE_HOME/llm-compiler/<hash of the directory>` (or under
+/// `~/.cache`). Created if needed.
+Expected<std::string> packCacheDirectory(const std::string &modelDir);
+
+} // namespace llm::runtime
+
+#endif // LLM_RUNTIME_INT4PACK_H

@@ -1,0 +1,214 @@
+//===- Int4Pack.cpp - group-wise INT4 packs of float weights --------------===//
+
+#include "llm/runtime/Int4Pack.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace llm::runtime;
+namespace fs = std::filesystem;
+
+uint8_t Int4Pack::nibble(int64_t n, int64_t k) const {
+  int64_t g = k / groupSize, offset = k % groupSize, half = groupSize / 2;
+  uint8_t byte = qweight[(n * groups + g) * half + offset % half];
+  return offset < half ? (byte & 15) : (byte >> 4);
+}
+
+float Int4Pack::dequantize(int64_t n, int64_t k) const {
+  int64_t g = k / groupSize;
+  return (static_cast<float>(nibble(n, k)) - zeros[n * groups + g]) *
+         scales[n * groups + g];
+}
+
+Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
+                                    int64_t groupSize, bool symmetric,
+                                    const std::function<void(int64_t)> &progress) {
+  Int4Pack p;
+  p.out = out;
+  p.in = in;
+  p.groupSize = groupSize;
+  p.groups = (in + groupSize - 1) / groupSize;
+  p.symmetric = symmetric;
+  int64_t half = groupSize / 2;
+  p.qweight.assign(out * p.groups * half, 0);
+  p.scales.assign(out * p.groups, 0.0f);
+  p.zeros.assign(out * p.groups, 0.0f);
+  for (int64_t n = 0; n < out; ++n) {
+    const float *row = w + n * in;
+    for (int64_t g = 0; g < p.groups; ++g) {
+      int64_t begin = g * groupSize, end = std::min(in, begin + groupSize);
+      float scale, zero;
+      if (symmetric) {
+        float maxAbs = 0.0f;
+        for (int64_t k = begin; k < end; ++k)
+          maxAbs = std::max(maxAbs, std::fabs(row[k]));
+        scale = std::max(maxAbs, 1e-5f) / 7.0f;
+        zero = 8.0f;
+      } else {
+        float lo = row[begin], hi = row[begin];
+        for (int64_t k = begin; k < end; ++k) {
+          lo = std::min(lo, row[k]);
+          hi = std::max(hi, row[k]);
+        }
+        scale = std::max(hi - lo, 1e-5f) / 15.0f;
+        zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 15.0f);
+      }
+      p.scales[n * p.groups + g] = scale;
+      p.zeros[n * p.groups + g] = zero;
+      uint8_t *bytes = &p.qweight[(n * p.groups + g) * half];
+      for (int64_t i = 0; i < groupSize; ++i) {
+        int64_t k = begin + i;
+        float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
+                                       0.0f, 15.0f)
+                          : zero; // padding past the row: weight 0
+        uint8_t nib = static_cast<uint8_t>(q);
+        bytes[i % half] |= i < half ? nib : static_cast<uint8_t>(nib << 4);
+      }
+    }
+    if (progress && ((n + 1) % 256 == 0 || n + 1 == out))
+      progress(n + 1);
+  }
+  return p;
+}
+
+uint64_t llm::runtime::fingerprint(const TensorView &tensor) {
+  uint64_t h = 1469598103934665603ull; // FNV-1a
+  auto mix = [&](const void *data, size_t n) {
+    const auto *bytes = static_cast<const uint8_t *>(data);
+    for (size_t i = 0; i < n; ++i) {
+      h ^= bytes[i];
+      h *= 1099511628211ull;
+    }
+  };
+  mix(tensor.name.data(), tensor.name.size());
+  mix(dtypeName(tensor.dtype), std::strlen(dtypeName(tensor.dtype)));
+  for (int64_t d : tensor.shape)
+    mix(&d, sizeof d);
+  // 257 evenly spaced windows of 64 bytes, the first and the last included.
+  const size_t window = 64, samples = 257;
+  const auto *data = static_cast<const uint8_t *>(tensor.data);
+  if (tensor.nbytes <= window * samples) {
+    mix(data, tensor.nbytes);
+  } else {
+    for (size_t i = 0; i < samples; ++i) {
+      size_t at = (tensor.nbytes - window) * i / (samples - 1);
+      mix(data + at, window);
+    }
+  }
+  return h;
+}
+
+namespace {
+constexpr char kMagic[8] = {'L', 'L', 'M', 'I', 'N', 'T', '4', '\1'};
+
+struct CacheHeader {
+  char magic[8];
+  uint64_t print;
+  int64_t out, in, groupSize;
+  int64_t symmetric;
+};
+} // namespace
+
+std::optional<Int4Pack>
+llm::runtime::loadCachedPack(const std::string &path, uint64_t print,
+                             int64_t out, int64_t in, int64_t groupSize,
+                             bool symmetric) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return std::nullopt;
+  CacheHeader header;
+  if (!file.read(reinterpret_cast<char *>(&header), sizeof header) ||
+      std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 ||
+      header.print != print || header.out != out || header.in != in ||
+      header.groupSize != groupSize || header.symmetric != symmetric)
+    return std::nullopt;
+  Int4Pack p;
+  p.out = out;
+  p.in = in;
+  p.groupSize = groupSize;
+  p.groups = (in + groupSize - 1) / groupSize;
+  p.symmetric = symmetric;
+  p.qweight.resize(out * p.groups * (groupSize / 2));
+  p.scales.resize(out * p.groups);
+  p.zeros.resize(out * p.groups);
+  if (!file.read(reinterpret_cast<char *>(p.qweight.data()), p.qweight.size()) ||
+      !file.read(reinterpret_cast<char *>(p.scales.data()),
+                 p.scales.size() * sizeof(float)) ||
+      !file.read(reinterpret_cast<char *>(p.zeros.data()),
+                 p.zeros.size() * sizeof(float)))
+    return std::nullopt;
+  char extra;
+  if (file.read(&extra, 1))
+    return std::nullopt; // longer than a pack: not ours
+  return p;
+}
+
+Status llm::runtime::saveCachedPack(const std::string &path, uint64_t print,
+                                    const Int4Pack &pack) {
+  std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    CacheHeader header;
+    std::memcpy(header.magic, kMagic, sizeof kMagic);
+    header.print = print;
+    header.out = pack.out;
+    header.in = pack.in;
+    header.groupSize = pack.groupSize;
+    header.symmetric = pack.symmetric;
+    file.write(reinterpret_cast<const char *>(&header), sizeof header);
+    file.write(reinterpret_cast<const char *>(pack.qweight.data()),
+               pack.qweight.size());
+    file.write(reinterpret_cast<const char *>(pack.scales.data()),
+               pack.scales.size() * sizeof(float));
+    file.write(reinterpret_cast<const char *>(pack.zeros.data()),
+               pack.zeros.size() * sizeof(float));
+    if (!file.flush())
+      return Error("cannot write the INT4 cache file '" + temporary + "'");
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    return Error("cannot write the INT4 cache file '" + path + "'");
+  }
+  return Status::success();
+}
+
+Expected<std::string>
+llm::runtime::packCacheDirectory(const std::string &modelDir) {
+  std::error_code ec;
+  fs::path inside = fs::path(modelDir) / ".llm-cache";
+  fs::create_directories(inside, ec);
+  if (!ec && ::access(inside.c_str(), W_OK) == 0)
+    return inside.string();
+
+  fs::path base;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    base = xdg;
+  else if (const char *home = std::getenv("HOME"); home && *home)
+    base = fs::path(home) / ".cache";
+  else
+    return Error("cannot cache INT4 packs: '" + modelDir +
+                 "' is not writable and neither XDG_CACHE_HOME nor HOME is "
+                 "set");
+  fs::path absolute = fs::absolute(modelDir, ec);
+  uint64_t h = 1469598103934665603ull;
+  for (char c : absolute.string()) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  fs::path dir = base / "llm-compiler" / hex;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return Error("cannot create the INT4 cache directory '" + dir.string() +
+                 "': " + ec.message());
+  return dir.string();
+}
