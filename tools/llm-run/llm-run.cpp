@@ -22,6 +22,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
@@ -204,8 +205,8 @@ int main(int argc, char **argv) {
     if (!derives)
       return fail("--quantize-only: the module has no INT4 parameters (run "
                   "--llm-quantize-int4 before --llm-cpu-pipeline)");
-    llvm::outs() << "INT4 packs ready in " << millis(Clock::now() - startLoad)
-                 << " ms"
+    llvm::outs() << "INT4 packs ready in "
+                 << llvm::format("%.1f", millis(Clock::now() - startLoad)) << " ms"
                  << (loadOptions.cacheDirectory.empty()
                          ? std::string(" (not cached)")
                          : " (cached in " + loadOptions.cacheDirectory + ")")

@@ -5,7 +5,7 @@ Used by the lit tests of test/llm-run::
 
     check_logits.py --llm-run PATH --src REPO_ROOT --model DIR --work DIR \
         --ids 1,5,9 [--greedy N] [--module compiled.mlir] [--tol 1e-4] \
-        [--llm-run-args "-t 1"] [--ref-model OTHER_DIR]
+        [--llm-run-args "-t 1"] [--ref-model OTHER_DIR] [--ref-args "--int4-group 32"]
 
 Checks, each against python/reference_logits.py (never against llm-run alone):
 
@@ -105,6 +105,7 @@ class Checker:
                "--ids", ",".join(map(str, ids)), "--out", out]
         if greedy is not None:
             cmd += ["--greedy", str(greedy)]
+        cmd += shlex.split(self.args.ref_args)
         stdout = _run(cmd, f"{self.label} reference_logits.py")
         return _ids(stdout.strip()) if greedy is not None else None
 
@@ -220,6 +221,8 @@ def main():
     parser.add_argument("--tol", type=float, default=1e-4,
                         help="bound on max|ours - ref| relative to max|ref|")
     parser.add_argument("--llm-run-args", default="", help="extra llm-run arguments")
+    parser.add_argument("--ref-args", default="",
+                        help="extra reference_logits.py arguments (e.g. \"--int4-group 32\")")
     parser.add_argument("--ref-model",
                         help="checkpoint for the reference (default: --model); only for "
                              "self-tests showing that a different model fails the checks")

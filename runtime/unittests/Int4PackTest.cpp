@@ -1,0 +1,142 @@
+//===- Int4PackTest.cpp - INT4 quantization, layout and cache -------------===//
+
+#include "llm/runtime/Int4Pack.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <unistd.h>
+
+using namespace llm::runtime;
+
+namespace {
+
+TEST(Int4Pack, AsymmetricRampIsExact) {
+  // 0, 1, ..., 15: min 0, max 15 -> scale 1, zero 0, q = w.
+  std::vector<float> w(16);
+  for (int k = 0; k < 16; ++k)
+    w[k] = static_cast<float>(k);
+  Int4Pack p = quantizeInt4(w.data(), 1, 16, 16, /*symmetric=*/false);
+  EXPECT_EQ(p.groups, 1);
+  EXPECT_FLOAT_EQ(p.scales[0], 1.0f);
+  EXPECT_FLOAT_EQ(p.zeros[0], 0.0f);
+  for (int k = 0; k < 16; ++k) {
+    EXPECT_EQ(p.nibble(0, k), k);
+    EXPECT_FLOAT_EQ(p.dequantize(0, k), w[k]);
+  }
+  // Byte b holds inputs b (low nibble) and b + 8 (high nibble).
+  ASSERT_EQ(p.qweight.size(), 8u);
+  for (int b = 0; b < 8; ++b)
+    EXPECT_EQ(p.qweight[b], b | ((b + 8) << 4));
+}
+
+TEST(Int4Pack, AsymmetricZeroPointAndRounding) {
+  // min -1.5, max 6: scale 0.5, zero round(3) = 3; 0.25 / 0.5 = 0.5 rounds
+  // to even (0), 0.75 / 0.5 = 1.5 rounds to 2.
+  std::vector<float> w = {-1.5f, 6.0f, 0.25f, 0.75f};
+  Int4Pack p = quantizeInt4(w.data(), 1, 4, 4, false);
+  EXPECT_FLOAT_EQ(p.scales[0], 0.5f);
+  EXPECT_FLOAT_EQ(p.zeros[0], 3.0f);
+  EXPECT_EQ(p.nibble(0, 0), 0);
+  EXPECT_EQ(p.nibble(0, 1), 15);
+  EXPECT_EQ(p.nibble(0, 2), 3);
+  EXPECT_EQ(p.nibble(0, 3), 5);
+  EXPECT_FLOAT_EQ(p.dequantize(0, 2), 0.0f);
+  EXPECT_FLOAT_EQ(p.dequantize(0, 3), 1.0f);
+}
+
+TEST(Int4Pack, SymmetricUsesZeroPointEight) {
+  std::vector<float> w = {-7.0f, 3.5f, 7.0f, 0.0f};
+  Int4Pack p = quantizeInt4(w.data(), 1, 4, 4, true);
+  EXPECT_FLOAT_EQ(p.scales[0], 1.0f);
+  EXPECT_FLOAT_EQ(p.zeros[0], 8.0f);
+  EXPECT_EQ(p.nibble(0, 0), 1);
+  EXPECT_EQ(p.nibble(0, 1), 12); // 3.5 rounds to even 4
+  EXPECT_EQ(p.nibble(0, 2), 15);
+  EXPECT_EQ(p.nibble(0, 3), 8);
+}
+
+TEST(Int4Pack, ShortLastGroupUsesOnlyItsInputs) {
+  // in = 6, group 4: the second group holds inputs 4 and 5 only; its
+  // padding nibbles are the zero point.
+  std::vector<float> w = {0, 0, 0, 0, 10.0f, 40.0f};
+  Int4Pack p = quantizeInt4(w.data(), 1, 6, 4, false);
+  EXPECT_EQ(p.groups, 2);
+  EXPECT_FLOAT_EQ(p.scales[1], 2.0f); // (40 - 10) / 15
+  EXPECT_FLOAT_EQ(p.zeros[1], 0.0f);  // round(-10 / 2) = -5 -> clamped to 0
+  EXPECT_EQ(p.nibble(0, 4), 5);
+  EXPECT_EQ(p.nibble(0, 5), 15); // 40 / 2 = 20, clamped
+  // Group 1's bytes: inputs 4,5 in the low nibbles, padding (zero 0) high.
+  EXPECT_EQ(p.qweight[2], 5);
+  EXPECT_EQ(p.qweight[3], 15);
+}
+
+// In a group whose range contains 0, the zero point fits in [0, 15] and
+// every weight is within half a step. (A group of one sign has its zero
+// point clamped, as in AWQ's round-to-nearest, and may clip.)
+TEST(Int4Pack, ErrorIsBoundedByHalfAStep) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  int64_t out = 5, in = 100, g = 32;
+  std::vector<float> w(out * in);
+  for (float &v : w)
+    v = normal(rng);
+  Int4Pack p = quantizeInt4(w.data(), out, in, g, false);
+  int checked = 0;
+  for (int64_t n = 0; n < out; ++n)
+    for (int64_t k = 0; k < in; ++k) {
+      int64_t begin = k / g * g, end = std::min(in, begin + g);
+      float lo = *std::min_element(&w[n * in + begin], &w[n * in + end]);
+      float hi = *std::max_element(&w[n * in + begin], &w[n * in + end]);
+      if (!(lo <= 0 && hi >= 0))
+        continue;
+      ++checked;
+      EXPECT_LE(std::fabs(p.dequantize(n, k) - w[n * in + k]),
+                0.5f * p.scales[n * p.groups + k / g] * 1.0001f);
+    }
+  EXPECT_GT(checked, 400);
+}
+
+TEST(Int4Pack, CacheRoundTripsAndRejectsStalePacks) {
+  std::vector<float> w(3 * 40);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = std::sin(0.1f * i);
+  Int4Pack p = quantizeInt4(w.data(), 3, 40, 16, false);
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("int4-cache-test-" + std::to_string(::getpid())))
+                         .string();
+  ASSERT_TRUE(saveCachedPack(path, 42, p).ok());
+  std::optional<Int4Pack> back = loadCachedPack(path, 42, 3, 40, 16, false);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->qweight, p.qweight);
+  EXPECT_EQ(back->scales, p.scales);
+  EXPECT_EQ(back->zeros, p.zeros);
+  // Another tensor, another layout or scheme: not used.
+  EXPECT_FALSE(loadCachedPack(path, 43, 3, 40, 16, false));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 32, false));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, true));
+  // A truncated file is not used either.
+  std::filesystem::resize_file(path, 40);
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, false));
+  std::filesystem::remove(path);
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, false));
+}
+
+TEST(Int4Pack, FingerprintSeesContentNameAndShape) {
+  std::vector<float> a(1000, 1.0f), b(1000, 1.0f);
+  b[999] = 2.0f; // the last window is sampled
+  TensorView va{"w", DType::F32, {10, 100}, a.data(), a.size() * 4};
+  TensorView vb{"w", DType::F32, {10, 100}, b.data(), b.size() * 4};
+  TensorView vn{"v", DType::F32, {10, 100}, a.data(), a.size() * 4};
+  TensorView vs{"w", DType::F32, {100, 10}, a.data(), a.size() * 4};
+  EXPECT_EQ(fingerprint(va), fingerprint(va));
+  EXPECT_NE(fingerprint(va), fingerprint(vb));
+  EXPECT_NE(fingerprint(va), fingerprint(vn));
+  EXPECT_NE(fingerprint(va), fingerprint(vs));
+}
+
+} // namespace
