@@ -35,12 +35,20 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   if (options.parallel || options.vectorize)
     pm.addNestedPass<func::FuncOp>(createLLMCPUTileAndVectorizePass(tiling));
   if (options.vectorize) {
+    // Reductions over unit dimensions (outer-product kernels) fold to
+    // elementwise adds before the rest are lowered.
+    pm.addPass(createCanonicalizerPass());
     // Masked reductions of partial tiles -> inner reductions -> selects.
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
         vector::VectorMultiReductionLowering::InnerReduction));
     pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+    // Accumulator tiles that a reduction loop reads and writes back become
+    // loop-carried vectors (registers) instead of memory round trips.
+    pm.addPass(createLoopInvariantCodeMotionPass());
+    pm.addPass(createLoopInvariantSubsetHoistingPass());
+    pm.addPass(createCanonicalizerPass());
   }
 
   // Tensors -> buffers; the KV caches are updated in place.
@@ -52,6 +60,9 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLLMDropReturnedArgumentsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // CSE makes the subviews of a slice written in place identical, and the
+  // canonicalizer then drops the copies of a buffer onto itself.
+  pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
 
   // Loops and LLVM: scf.forall becomes an OpenMP worksharing loop.

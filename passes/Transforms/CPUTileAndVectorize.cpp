@@ -58,12 +58,18 @@ struct LLMCPUTileAndVectorizePass
       else
         innermostReduction = i;
     }
+    // A reduction outside the innermost parallel loop (an outer-product
+    // form, such as the INT4 kernel's rows-innermost layout) steps one at a
+    // time, its vector register accumulating `4 * lanes` outputs without
+    // horizontal sums.
+    bool outerReduction =
+        innermostReduction >= 0 && innermostParallel > innermostReduction;
     for (unsigned i = 0; i < n; ++i) {
       int64_t target = 1;
       if (static_cast<int>(i) == innermostReduction)
-        target = reductionTile;
+        target = outerReduction ? 1 : reductionTile;
       else if (static_cast<int>(i) == innermostParallel)
-        target = hasReduction ? rows : lanes;
+        target = outerReduction ? 4 * lanes : hasReduction ? rows : lanes;
       p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
     }
 
@@ -83,9 +89,14 @@ struct LLMCPUTileAndVectorizePass
     if (best < 0 || work < minParallelWork ||
         ranges[best] < 2 * p.vectorTiles[best])
       return p;
-    int64_t chunk = llvm::divideCeil(ranges[best], parallelChunks);
-    chunk = llvm::alignTo(chunk, p.vectorTiles[best]);
-    p.threadTiles[best] = chunk;
+    // Chunks of whole vector tiles that divide the loop evenly (a partial
+    // last chunk would have dynamic sizes and stay scalar): the largest
+    // number of tiles per chunk that gives at least `parallelChunks` chunks.
+    int64_t tile = p.vectorTiles[best];
+    int64_t tiles = ranges[best] / tile;
+    int64_t perChunk = largestDivisorUpTo(
+        tiles, std::max<int64_t>(1, tiles / parallelChunks));
+    p.threadTiles[best] = perChunk * tile;
     return p;
   }
 

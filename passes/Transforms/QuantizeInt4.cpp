@@ -40,7 +40,7 @@ struct LLMQuantizeInt4Pass
     if (groupSize < 2 || groupSize % 2 != 0) {
       mlir::emitError(module.getLoc())
           << "llm-quantize-int4: group-size must be even and at least 2, not "
-          << groupSize;
+          << static_cast<int64_t>(groupSize);
       return signalPassFailure();
     }
     MLIRContext *ctx = &getContext();
@@ -50,8 +50,8 @@ struct LLMQuantizeInt4Pass
       auto param = matmul.getWeight().getDefiningOp<ParamOp>();
       if (!param || param.getDerivedAttr())
         continue;
-      // The LM head is the matmul that produces a function's first result
-      // (the logits).
+      // The LM head is the matmul whose result a function returns (the
+      // logits).
       bool isLMHead = llvm::any_of(matmul->getUsers(), [](Operation *user) {
         return isa<func::ReturnOp>(user);
       });
@@ -59,6 +59,11 @@ struct LLMQuantizeInt4Pass
         continue;
 
       auto weight = cast<RankedTensorType>(param.getType());
+      // Scales and zero points are f32: only f32 layers (what the importer
+      // emits) are rewritten.
+      if (!weight.getElementType().isF32() ||
+          !matmul.getType().getElementType().isF32())
+        continue;
       int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
       int64_t groups = (in + groupSize - 1) / groupSize;
       OpBuilder b(param);
@@ -70,10 +75,10 @@ struct LLMQuantizeInt4Pass
             .getResult();
       };
       Value qweight = derived(
-          "qweight", RankedTensorType::get({out, groups, groupSize / 2},
+          "qweight", RankedTensorType::get({groups, groupSize / 2, out},
                                            IntegerType::get(ctx, 8)));
       auto groupType =
-          RankedTensorType::get({out, groups}, Float32Type::get(ctx));
+          RankedTensorType::get({groups, out}, Float32Type::get(ctx));
       Value scales = derived("scales", groupType);
       Value zeros = derived("zeros", groupType);
 

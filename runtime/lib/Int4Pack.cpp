@@ -16,14 +16,14 @@ namespace fs = std::filesystem;
 
 uint8_t Int4Pack::nibble(int64_t n, int64_t k) const {
   int64_t g = k / groupSize, offset = k % groupSize, half = groupSize / 2;
-  uint8_t byte = qweight[(n * groups + g) * half + offset % half];
+  uint8_t byte = qweight[(g * half + offset % half) * out + n];
   return offset < half ? (byte & 15) : (byte >> 4);
 }
 
 float Int4Pack::dequantize(int64_t n, int64_t k) const {
   int64_t g = k / groupSize;
-  return (static_cast<float>(nibble(n, k)) - zeros[n * groups + g]) *
-         scales[n * groups + g];
+  return (static_cast<float>(nibble(n, k)) - zeros[g * out + n]) *
+         scales[g * out + n];
 }
 
 Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
@@ -59,16 +59,16 @@ Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
         scale = std::max(hi - lo, 1e-5f) / 15.0f;
         zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 15.0f);
       }
-      p.scales[n * p.groups + g] = scale;
-      p.zeros[n * p.groups + g] = zero;
-      uint8_t *bytes = &p.qweight[(n * p.groups + g) * half];
+      p.scales[g * out + n] = scale;
+      p.zeros[g * out + n] = zero;
       for (int64_t i = 0; i < groupSize; ++i) {
         int64_t k = begin + i;
         float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
                                        0.0f, 15.0f)
                           : zero; // padding past the row: weight 0
         uint8_t nib = static_cast<uint8_t>(q);
-        bytes[i % half] |= i < half ? nib : static_cast<uint8_t>(nib << 4);
+        p.qweight[(g * half + i % half) * out + n] |=
+            i < half ? nib : static_cast<uint8_t>(nib << 4);
       }
     }
     if (progress && ((n + 1) % 256 == 0 || n + 1 == out))

@@ -98,12 +98,13 @@ void checkParam(const Checkpoint &checkpoint, const ParamSpec &spec,
     const TensorView *source = checkpoint.find(d.source);
     if (!source)
       return problem("its source tensor " + d.source + " is missing");
-    int64_t groups = spec.shape[1];
-    if (source->shape.size() != 2 || source->shape[0] != spec.shape[0] ||
+    // qweight [groups, g / 2, out]; scales and zeros [groups, out].
+    int64_t groups = spec.shape[0], out = spec.shape.back();
+    if (source->shape.size() != 2 || source->shape[0] != out ||
         (source->shape[1] + d.groupSize - 1) / d.groupSize != groups)
       return problem("its source " + d.source + " has shape " +
                      shapeToString(source->shape) + ", which does not give [" +
-                     std::to_string(spec.shape[0]) + ", " +
+                     std::to_string(out) + ", " +
                      std::to_string(groups) + " groups of " +
                      std::to_string(d.groupSize) + "]");
     if (!floatDType(source->dtype))

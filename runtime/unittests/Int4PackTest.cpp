@@ -70,7 +70,8 @@ TEST(Int4Pack, ShortLastGroupUsesOnlyItsInputs) {
   EXPECT_FLOAT_EQ(p.zeros[1], 0.0f);  // round(-10 / 2) = -5 -> clamped to 0
   EXPECT_EQ(p.nibble(0, 4), 5);
   EXPECT_EQ(p.nibble(0, 5), 15); // 40 / 2 = 20, clamped
-  // Group 1's bytes: inputs 4,5 in the low nibbles, padding (zero 0) high.
+  // Group 1's bytes ([groups, 2, out=1]): inputs 4,5 in the low nibbles,
+  // padding (zero 0) in the high ones.
   EXPECT_EQ(p.qweight[2], 5);
   EXPECT_EQ(p.qweight[3], 15);
 }
@@ -96,7 +97,7 @@ TEST(Int4Pack, ErrorIsBoundedByHalfAStep) {
         continue;
       ++checked;
       EXPECT_LE(std::fabs(p.dequantize(n, k) - w[n * in + k]),
-                0.5f * p.scales[n * p.groups + k / g] * 1.0001f);
+                0.5f * p.scales[k / g * out + n] * 1.0001f);
     }
   EXPECT_GT(checked, 400);
 }

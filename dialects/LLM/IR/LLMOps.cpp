@@ -42,15 +42,15 @@ LogicalResult ParamOp::verify() {
   auto type = cast<RankedTensorType>(getResult().getType());
   int64_t g = derived.getGroupSize();
   if (derived.getPart() == "qweight") {
-    if (type.getRank() != 3 || !type.getElementType().isInteger(8) ||
-        type.getDimSize(2) != g / 2)
+    if (type.getRank() != 3 || !type.getElementType().isSignlessInteger(8) ||
+        type.getDimSize(1) != g / 2)
       return emitOpError("the qweight of an INT4 pack with group_size ")
-             << g << " must be tensor<out x groups x " << g / 2
-             << " x i8>, not " << type;
+             << g << " must be tensor<groups x " << g / 2
+             << " x out x i8>, not " << type;
   } else if (type.getRank() != 2 || !type.getElementType().isF32()) {
     return emitOpError("the ")
            << derived.getPart() << " of an INT4 pack must be a 2-D f32 "
-           << "tensor [out, groups], not " << type;
+           << "tensor [groups, out], not " << type;
   }
   return success();
 }
@@ -69,17 +69,20 @@ LogicalResult MatmulInt4Op::verify() {
                                            getZeros(), getResult()})))
     return failure();
   int64_t g = getGroupSize();
+  if (!qweight.hasStaticShape() || !scales.hasStaticShape() ||
+      !zeros.hasStaticShape())
+    return emitOpError("needs static qweight, scales and zeros shapes");
   if (g % 2 != 0)
     return emitOpError("group_size must be even, not ") << g;
-  if (qweight.getDimSize(2) != g / 2)
+  if (qweight.getDimSize(1) != g / 2)
     return emitOpError("qweight holds ")
-           << qweight.getDimSize(2) << " bytes per group but group_size " << g
+           << qweight.getDimSize(1) << " bytes per group but group_size " << g
            << " needs " << g / 2;
-  int64_t out = qweight.getDimSize(0), groups = qweight.getDimSize(1);
-  if (scales.getShape() != ArrayRef<int64_t>{out, groups} ||
-      zeros.getShape() != ArrayRef<int64_t>{out, groups})
+  int64_t groups = qweight.getDimSize(0), out = qweight.getDimSize(2);
+  if (scales.getShape() != ArrayRef<int64_t>{groups, out} ||
+      zeros.getShape() != ArrayRef<int64_t>{groups, out})
     return emitOpError("scales and zeros must be [")
-           << out << ", " << groups << "] like qweight's groups, not "
+           << groups << ", " << out << "] like qweight's groups, not "
            << scales << " and " << zeros;
   int64_t in = input.getDimSize(1);
   if (!ShapedType::isDynamic(in) && (in + g - 1) / g != groups)

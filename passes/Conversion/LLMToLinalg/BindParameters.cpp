@@ -28,8 +28,14 @@ struct LLMBindParametersPass
     llvm::StringMap<Int4PackAttr> derivations;
     WalkResult walk = module.walk([&](ParamOp param) {
       auto type = llvm::cast<RankedTensorType>(param.getResult().getType());
-      if (auto derived = param.getDerivedAttr())
-        derivations[param.getName()] = derived;
+      auto [known, first] =
+          derivations.try_emplace(param.getName(), param.getDerivedAttr());
+      if (!first && known->second != param.getDerivedAttr()) {
+        param.emitOpError("parameter '")
+            << param.getName()
+            << "' is derived in two different ways (or derived and plain)";
+        return WalkResult::interrupt();
+      }
       auto [it, inserted] = table.insert({param.getName(), type});
       if (!inserted && it->second != type) {
         param.emitOpError("parameter '")

@@ -3,9 +3,9 @@
 // y[s, n] = sum_k x[s, k] * (q[n, k] - z[n, k / g]) * scale[n, k / g] is
 // computed group by group without ever forming float weights:
 //
-//   dot[s, G, n] = sum_{j, b} x[s, G, j, b] * nibble_j(qweight[n, G, b])
+//   dot[s, G, n] = sum_{j, b} x[s, G, j, b] * nibble_j(qweight[G, b, n])
 //   xsum[s, G]   = sum_{j, b} x[s, G, j, b]
-//   y[s, n]      = sum_G scale[n, G] * (dot[s, G, n] - z[n, G] * xsum[s, G])
+//   y[s, n]      = sum_G scale[G, n] * (dot[s, G, n] - z[G, n] * xsum[s, G])
 //
 // where x is viewed as [s, groups, 2, g / 2] (the two nibbles of a byte hold
 // the two halves of a group), padded with zeros when g does not divide the
@@ -37,7 +37,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     auto qType = op.getQweight().getType();
     Type f32 = inputType.getElementType();
     int64_t g = op.getGroupSize(), half = g / 2;
-    int64_t out = qType.getDimSize(0), groups = qType.getDimSize(1);
+    int64_t groups = qType.getDimSize(0), out = qType.getDimSize(2);
     int64_t in = inputType.getDimSize(1), padded = groups * g;
     int64_t rows = inputType.getDimSize(0);
 
@@ -70,20 +70,26 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                rewriter.getIndexAttr(2),
                                rewriter.getIndexAttr(half)});
 
-    // dot[s, G, n] over (s, G, n, j, b).
+    // dot[s, G, n] over (s, G, j, b, n): rows innermost, so the kernel
+    // multiplies a broadcast input by a vector of contiguous rows and needs
+    // no horizontal sums.
     Value dotInit = fill(
         rewriter, loc,
         emptyTensor(rewriter, loc, {rows, groups, out}, f32, rowSizes), 0.0);
     auto dot = linalg::GenericOp::create(
         rewriter, loc, dotInit.getType(), ValueRange{x, op.getQweight()},
         ValueRange{dotInit},
-        ArrayRef<AffineMap>{projectionMap(ctx, 5, {0, 1, 3, 4}),
-                            projectionMap(ctx, 5, {2, 1, 4}),
-                            projectionMap(ctx, 5, {0, 1, 2})},
-        iterators(3, 2), [&](OpBuilder &b, Location nested, ValueRange args) {
+        ArrayRef<AffineMap>{projectionMap(ctx, 5, {0, 1, 2, 3}),
+                            projectionMap(ctx, 5, {1, 3, 4}),
+                            projectionMap(ctx, 5, {0, 1, 4})},
+        ArrayRef<utils::IteratorType>{
+            utils::IteratorType::parallel, utils::IteratorType::parallel,
+            utils::IteratorType::reduction, utils::IteratorType::reduction,
+            utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location nested, ValueRange args) {
           // nibble = (byte >> (4 * j)) & 15, j = 0 for the low half.
           Type i8 = b.getI8Type();
-          Value j = linalg::IndexOp::create(b, nested, 3);
+          Value j = linalg::IndexOp::create(b, nested, 2);
           Value j8 = arith::IndexCastOp::create(b, nested, i8, j);
           Value four = arith::ConstantOp::create(b, nested, i8,
                                                  b.getIntegerAttr(i8, 4));
@@ -108,23 +114,31 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
           linalg::YieldOp::create(b, nested, sum);
         });
 
-    // y[s, n] over (s, n, G).
+    // y[s, n] over (s, G, n).
     auto resultType = op.getResult().getType();
+    SmallVector<Value> resultSizes;
+    if (resultType.isDynamicDim(0))
+      resultSizes.push_back(
+          tensor::DimOp::create(rewriter, loc, op.getInput(), 0));
+    if (resultType.isDynamicDim(1))
+      resultSizes.push_back(arith::ConstantIndexOp::create(rewriter, loc, out));
     Value init = fill(rewriter, loc,
                       emptyTensor(rewriter, loc, resultType.getShape(), f32,
-                                  rowSizes),
+                                  resultSizes),
                       0.0);
     auto result = linalg::GenericOp::create(
         rewriter, loc, resultType,
         ValueRange{dot.getResult(0), op.getScales(), op.getZeros(),
                    xsum.getResult(0)},
         ValueRange{init},
-        ArrayRef<AffineMap>{projectionMap(ctx, 3, {0, 2, 1}),
+        ArrayRef<AffineMap>{identityMap(ctx, 3), projectionMap(ctx, 3, {1, 2}),
                             projectionMap(ctx, 3, {1, 2}),
-                            projectionMap(ctx, 3, {1, 2}),
-                            projectionMap(ctx, 3, {0, 2}),
-                            projectionMap(ctx, 3, {0, 1})},
-        iterators(2, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
+                            projectionMap(ctx, 3, {0, 1}),
+                            projectionMap(ctx, 3, {0, 2})},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                      utils::IteratorType::reduction,
+                                      utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location nested, ValueRange args) {
           Value offset = arith::MulFOp::create(b, nested, args[2], args[3]);
           Value centered = arith::SubFOp::create(b, nested, args[0], offset);
           yieldMultiplyAccumulate(b, nested, centered, args[1], args[4]);

@@ -1,26 +1,19 @@
-// llm-bind-parameters needs one type per parameter name: the runtime binds
-// one checkpoint tensor per name.
-
+// llm-bind-parameters rejects a parameter name bound in two ways: every use
+// of a name must be the same tensor, derived the same way (or not at all).
 // RUN: llm-opt %s --llm-bind-parameters -split-input-file -verify-diagnostics
 
-// Two element types for one name, across functions.
-func.func @a() -> tensor<8xf32> {
-  %w = llm.param "model.norm.weight" : tensor<8xf32>
-  return %w : tensor<8xf32>
-}
-
-func.func @b() -> tensor<8xbf16> {
-  // expected-error @+1 {{'llm.param' op parameter 'model.norm.weight' is used with types 'tensor<8xf32>' and 'tensor<8xbf16>'}}
-  %w = llm.param "model.norm.weight" : tensor<8xbf16>
-  return %w : tensor<8xbf16>
+func.func @conflict() -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %a = llm.param "s" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x4xf32>
+  // expected-error @+1 {{'llm.param' op parameter 's' is derived in two different ways (or derived and plain)}}
+  %b = llm.param "s" from <"v", "zeros", group_size = 32, symmetric = true> : tensor<2x4xf32>
+  return %a, %b : tensor<2x4xf32>, tensor<2x4xf32>
 }
 
 // -----
 
-// Two shapes for one name, in one function.
-func.func @shapes() -> (tensor<4x8xf32>, tensor<8x4xf32>) {
-  %0 = llm.param "lm_head.weight" : tensor<4x8xf32>
-  // expected-error @+1 {{parameter 'lm_head.weight' is used with types 'tensor<4x8xf32>' and 'tensor<8x4xf32>'}}
-  %1 = llm.param "lm_head.weight" : tensor<8x4xf32>
-  return %0, %1 : tensor<4x8xf32>, tensor<8x4xf32>
+func.func @derived_and_plain() -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %a = llm.param "s" : tensor<2x4xf32>
+  // expected-error @+1 {{'llm.param' op parameter 's' is derived in two different ways (or derived and plain)}}
+  %b = llm.param "s" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x4xf32>
+  return %a, %b : tensor<2x4xf32>, tensor<2x4xf32>
 }

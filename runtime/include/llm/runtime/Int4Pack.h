@@ -23,12 +23,12 @@ namespace llm::runtime {
 struct Int4Pack {
   int64_t out = 0, in = 0, groupSize = 0, groups = 0;
   bool symmetric = false;
-  /// [out, groups, groupSize / 2]: byte b of group g holds input
-  /// g * groupSize + b (low nibble) and g * groupSize + groupSize / 2 + b
-  /// (high nibble); nibbles past `in` hold the zero point.
+  /// [groups, groupSize / 2, out]: byte [g, b, n] holds input
+  /// g * groupSize + b of row n (low nibble) and g * groupSize +
+  /// groupSize / 2 + b (high nibble); nibbles past `in` hold the zero point.
   std::vector<uint8_t> qweight;
-  std::vector<float> scales; ///< [out, groups]
-  std::vector<float> zeros;  ///< [out, groups], integers 0..15
+  std::vector<float> scales; ///< [groups, out]
+  std::vector<float> zeros;  ///< [groups, out], integers 0..15
 
   /// The nibble of weight (n, k).
   uint8_t nibble(int64_t n, int64_t k) const;

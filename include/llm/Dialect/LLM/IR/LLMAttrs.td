@@ -65,12 +65,13 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
     zero point is 8 and the scale maps the group's largest magnitude to 7.
 
     `part` is one of
-    - `qweight`: `[out, groups, group_size / 2]` bytes; byte `b` of group `g`
-      holds input `g * group_size + b` in its low nibble and input
-      `g * group_size + group_size / 2 + b` in its high nibble (padding
-      nibbles past `in` are zero points);
-    - `scales`: `[out, groups]` f32;
-    - `zeros`: `[out, groups]` f32, the zero points (integers 0..15).
+    - `qweight`: `[groups, group_size / 2, out]` bytes; byte `[g, b, n]`
+      holds input `g * group_size + b` of row `n` in its low nibble and
+      input `g * group_size + group_size / 2 + b` in its high nibble
+      (padding nibbles past `in` are zero points). Rows are innermost so
+      that the CPU kernel multiplies a broadcast input by contiguous rows;
+    - `scales`: `[groups, out]` f32;
+    - `zeros`: `[groups, out]` f32, the zero points (integers 0..15).
 
     A weight is then `(nibble - zero) * scale`.
 

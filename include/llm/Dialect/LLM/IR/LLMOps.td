@@ -87,16 +87,16 @@ def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
 def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
   let summary = "Linear layer with group-wise INT4 weights";
   let description = [{
-    `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[n, k / g]) *
-    scales[n, k / g]`, where `g` is `group_size` and `q[n, k]` is the nibble
-    of `qweight` ([out, groups, g / 2] bytes) that holds input `k`: group
+    `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[k / g, n]) *
+    scales[k / g, n]`, where `g` is `group_size` and `q[n, k]` is the nibble
+    of `qweight` ([groups, g / 2, out] bytes) that holds input `k`: group
     `k / g`, byte `k % (g / 2)`, the low nibble for the first half of the
     group and the high nibble for the second (see `#llm.int4`). `scales` and
-    `zeros` are `[out, groups]`; `groups` is `ceil(in / g)`.
+    `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`.
 
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
-        : tensor<1x64xf32>, tensor<172x2x16xi8>, tensor<172x2xf32>, tensor<172x2xf32> -> tensor<1x172xf32>
+        : tensor<1x64xf32>, tensor<2x16x172xi8>, tensor<2x172xf32>, tensor<2x172xf32> -> tensor<1x172xf32>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$input,

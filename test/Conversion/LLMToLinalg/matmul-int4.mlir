@@ -1,0 +1,153 @@
+// The lowering of llm.matmul_int4 to linalg on tensors. The weights are never
+// formed in float: with x viewed as [s, groups, 2, g / 2] (zero padded when g
+// does not divide the inputs; the two nibbles of a byte hold the two halves
+// of a group),
+//   dot[s, G, n] = sum_{j, b} x[s, G, j, b] * ((q[G, b, n] >> 4 j) & 15)
+//   xsum[s, G]   = sum_{j, b} x[s, G, j, b]
+//   y[s, n]      = sum_G scale[G, n] * (dot[s, G, n] - zero[G, n] * xsum[s, G])
+// with qweight [groups, g / 2, out] and scales and zeros [groups, out]: the
+// rows n are the innermost loop of dot, over contiguous bytes.
+
+// RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s
+// RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s --check-prefix=NOLLM
+
+// NOLLM-NOT: llm.
+
+// dot over (s, G, j, b, n): x[s, G, j, b], q[G, b, n] -> dot[s, G, n].
+// CHECK-DAG: #[[$DOT_X:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$DOT_Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
+// CHECK-DAG: #[[$DOT_Y:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>
+// xsum over (s, G, j, b).
+// CHECK-DAG: #[[$SUM_X:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$SUM_Y:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// y over (s, G, n): dot[s, G, n], scale[G, n], zero[G, n], xsum[s, G] -> y[s, n].
+// CHECK-DAG: #[[$Y_DOT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$Y_GN:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[$Y_SG:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[$Y_Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// 40 inputs in groups of 16: 3 groups, the input padded with 8 zeros to 48
+// and viewed as [?, 3, 2, 8]. The rows are dynamic.
+// CHECK-LABEL: func.func @matmul_int4_pad(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x40xf32>, %[[Q:[^:]*]]: tensor<3x8x24xi8>, %[[S:[^:]*]]: tensor<3x24xf32>, %[[Z:[^:]*]]: tensor<3x24xf32>
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %[[C0]] : tensor<?x40xf32>
+// CHECK: %[[PADV:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0] high[0, 8] {
+// CHECK: tensor.yield %[[PADV]] : f32
+// CHECK: } : tensor<?x40xf32> to tensor<?x48xf32>
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [%[[ROWS]], 3, 2, 8] : tensor<?x48xf32> into tensor<?x3x2x8xf32>
+// CHECK: %[[DOT_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x3x24xf32>
+// CHECK: %[[DOT_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DOT_E]] : tensor<?x3x24xf32>) -> tensor<?x3x24xf32>
+// CHECK: %[[DOT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$DOT_X]], #[[$DOT_Q]], #[[$DOT_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XG]], %[[Q]] : tensor<?x3x2x8xf32>, tensor<3x8x24xi8>) outs(%[[DOT_I]] : tensor<?x3x24xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[BYTE:.*]]: i8, %[[ACC:.*]]: f32):
+// The nibble of half j of the group: (byte >> 4 j) & 15, as an unsigned value.
+// CHECK-NEXT: %[[J:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[J8:.*]] = arith.index_cast %[[J]] : index to i8
+// CHECK-NEXT: %[[FOUR:.*]] = arith.constant 4 : i8
+// CHECK-NEXT: %[[SHIFT:.*]] = arith.muli %[[J8]], %[[FOUR]] : i8
+// CHECK-NEXT: %[[SH:.*]] = arith.shrui %[[BYTE]], %[[SHIFT]] : i8
+// CHECK-NEXT: %[[MASK:.*]] = arith.constant 15 : i8
+// CHECK-NEXT: %[[NIB:.*]] = arith.andi %[[SH]], %[[MASK]] : i8
+// CHECK-NEXT: %[[W:.*]] = arith.uitofp %[[NIB]] : i8 to f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XV]], %[[W]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK-NEXT: } -> tensor<?x3x24xf32>
+// CHECK: %[[XS_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x3xf32>
+// CHECK: %[[XS_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[XS_E]] : tensor<?x3xf32>) -> tensor<?x3xf32>
+// CHECK: %[[XS:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$SUM_X]], #[[$SUM_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME: ins(%[[XG]] : tensor<?x3x2x8xf32>) outs(%[[XS_I]] : tensor<?x3xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[XV]], %[[ACC]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK-NEXT: } -> tensor<?x3xf32>
+// CHECK: %[[Y_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x24xf32>
+// CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[Y_E]] : tensor<?x24xf32>) -> tensor<?x24xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$Y_DOT]], #[[$Y_GN]], #[[$Y_GN]], #[[$Y_SG]], #[[$Y_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[DOT]], %[[S]], %[[Z]], %[[XS]] : tensor<?x3x24xf32>, tensor<3x24xf32>, tensor<3x24xf32>, tensor<?x3xf32>) outs(%[[Y_I]] : tensor<?x24xf32>)
+// CHECK-NEXT: ^bb0(%[[D:.*]]: f32, %[[SC:.*]]: f32, %[[ZP:.*]]: f32, %[[XSUM:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[OFF:.*]] = arith.mulf %[[ZP]], %[[XSUM]] : f32
+// CHECK-NEXT: %[[CEN:.*]] = arith.subf %[[D]], %[[OFF]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[CEN]], %[[SC]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK-NEXT: } -> tensor<?x24xf32>
+// CHECK: return %[[Y]] : tensor<?x24xf32>
+func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x8x24xi8>, %s: tensor<3x24xf32>, %z: tensor<3x24xf32>) -> tensor<?x24xf32> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 16 : tensor<?x40xf32>, tensor<3x8x24xi8>, tensor<3x24xf32>, tensor<3x24xf32> -> tensor<?x24xf32>
+  return %0 : tensor<?x24xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[$DOT_X:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$DOT_Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
+// CHECK-DAG: #[[$DOT_Y:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>
+// CHECK-DAG: #[[$SUM_X:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$SUM_Y:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+// CHECK-DAG: #[[$Y_DOT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$Y_GN:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[$Y_SG:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[$Y_Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// 64 inputs in groups of 32: no padding, the input is only viewed as
+// [3, 2, 2, 16]. Static rows need no tensor.dim.
+// CHECK-LABEL: func.func @matmul_int4_nopad(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<3x64xf32>, %[[Q:[^:]*]]: tensor<2x16x8xi8>, %[[S:[^:]*]]: tensor<2x8xf32>, %[[Z:[^:]*]]: tensor<2x8xf32>
+// CHECK-NOT: tensor.pad
+// CHECK-NOT: tensor.dim
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2, 3]] output_shape [3, 2, 2, 16] : tensor<3x64xf32> into tensor<3x2x2x16xf32>
+// CHECK: %[[DOT_E:.*]] = tensor.empty() : tensor<3x2x8xf32>
+// CHECK: %[[DOT_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DOT_E]] : tensor<3x2x8xf32>)
+// CHECK: %[[DOT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$DOT_X]], #[[$DOT_Q]], #[[$DOT_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XG]], %[[Q]] : tensor<3x2x2x16xf32>, tensor<2x16x8xi8>) outs(%[[DOT_I]] : tensor<3x2x8xf32>)
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: } -> tensor<3x2x8xf32>
+// CHECK: %[[XS_E:.*]] = tensor.empty() : tensor<3x2xf32>
+// CHECK: %[[XS:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$SUM_X]], #[[$SUM_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME: ins(%[[XG]] : tensor<3x2x2x16xf32>)
+// CHECK: } -> tensor<3x2xf32>
+// CHECK: %[[Y_E:.*]] = tensor.empty() : tensor<3x8xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$Y_DOT]], #[[$Y_GN]], #[[$Y_GN]], #[[$Y_SG]], #[[$Y_Y]]]
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[DOT]], %[[S]], %[[Z]], %[[XS]] : tensor<3x2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<3x2xf32>)
+// CHECK: } -> tensor<3x8xf32>
+// CHECK: return %[[Y]] : tensor<3x8xf32>
+func.func @matmul_int4_nopad(%x: tensor<3x64xf32>, %q: tensor<2x16x8xi8>, %s: tensor<2x8xf32>, %z: tensor<2x8xf32>) -> tensor<3x8xf32> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<3x64xf32>, tensor<2x16x8xi8>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<3x8xf32>
+  return %0 : tensor<3x8xf32>
+}
+
+// -----
+
+// f16: the nibbles convert to the input's float type; one group of 100
+// inputs padded to 128 when the group is larger than the input.
+// CHECK-LABEL: func.func @matmul_int4_f16(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<1x100xf16>
+// CHECK: %[[PADV:.*]] = arith.constant 0.000000e+00 : f16
+// CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0] high[0, 28]
+// CHECK: } : tensor<1x100xf16> to tensor<1x128xf16>
+// CHECK: tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [1, 1, 2, 64] : tensor<1x128xf16> into tensor<1x1x2x64xf16>
+// CHECK: arith.uitofp %{{.*}} : i8 to f16
+// CHECK: } -> tensor<1x1x4xf16>
+// CHECK: } -> tensor<1x1xf16>
+// CHECK: } -> tensor<1x4xf16>
+func.func @matmul_int4_f16(%x: tensor<1x100xf16>, %q: tensor<1x64x4xi8>, %s: tensor<1x4xf16>, %z: tensor<1x4xf16>) -> tensor<1x4xf16> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x100xf16>, tensor<1x64x4xi8>, tensor<1x4xf16>, tensor<1x4xf16> -> tensor<1x4xf16>
+  return %0 : tensor<1x4xf16>
+}
