@@ -119,7 +119,9 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     SmallVector<Value> resultSizes;
     if (resultType.isDynamicDim(0))
       resultSizes.push_back(
-          tensor::DimOp::create(rewriter, loc, op.getInput(), 0));
+          rowSizes.empty() ? arith::ConstantIndexOp::create(rewriter, loc, rows)
+                                 .getResult()
+                           : rowSizes.front());
     if (resultType.isDynamicDim(1))
       resultSizes.push_back(arith::ConstantIndexOp::create(rewriter, loc, out));
     Value init = fill(rewriter, loc,
