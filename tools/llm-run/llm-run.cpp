@@ -83,6 +83,8 @@ static cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the prompt's
                                       cl::value_desc("file.npy"), cl::init(""), cl::cat(category));
 static cl::opt<bool> noDisplayPrompt("no-display-prompt", cl::desc("Do not echo the prompt"),
                                      cl::cat(category));
+static cl::opt<bool> ignoreEos("ignore-eos", cl::desc("Keep generating after an end-of-sequence token"),
+                               cl::cat(category));
 static cl::opt<bool> quantizeOnly("quantize-only",
                                   cl::desc("Prepare and cache the module's INT4 packs, then exit"),
                                   cl::cat(category));
@@ -306,7 +308,7 @@ int main(int argc, char **argv) {
     if (generated.empty())
       firstToken = Clock::now();
     generated.push_back(*next);
-    if (llvm::is_contained(shape.eosTokenIds, *next))
+    if (!ignoreEos && llvm::is_contained(shape.eosTokenIds, *next))
       break;
     if (stream) {
       auto piece = stream->push(*next);
@@ -328,7 +330,7 @@ int main(int argc, char **argv) {
     last = step.data();
   }
   if (nPredict < 0 && static_cast<int64_t>(generated.size()) == limit &&
-      !llvm::is_contained(shape.eosTokenIds, generated.back()))
+      (ignoreEos || !llvm::is_contained(shape.eosTokenIds, generated.back())))
     contextFull = true;
   auto end = Clock::now();
   if (stream) {

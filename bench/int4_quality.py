@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Quality of INT4 weights against F32, measured through llm-run.
+
+For each prompt, the F32 module generates its greedy 64-token continuation;
+then the F32 and the INT4 modules are teacher-forced over prompt +
+continuation (llm-run --logits-out) and compared at the 64 positions that
+predict the continuation:
+
+  top-1     fraction of positions where INT4's best token is F32's
+  KL        mean KL(P_f32 || P_int4) of the next-token distributions
+  PPL       perplexity of the F32 continuation under each model
+
+The same metrics are computed for an independent numpy implementation of
+round-to-nearest INT4 (python/llm_compiler/int4.py, float64 reference
+forward pass) as a cross-check of our own round-to-nearest.
+
+Usage: bench/int4_quality.py [--model DIR] [--group-size 32] [--build build]
+       [--variant rtn] [--variant awq:SCALES.safetensors ...]
+Default model: ../shared/models/stories260K, group size 32.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from llm_compiler.int4 import fake_quantize, is_linear_weight  # noqa: E402
+from llm_compiler.reference import LlamaModel  # noqa: E402
+
+PROMPTS = [
+    "Once upon a time",
+    "The little dog",
+    "One day, Lily went to the park",
+    "Tom had a big red ball",
+    "The sun was shining and",
+]
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return proc.stdout
+
+
+def compile_module(bin_dir, model, out, quantize=None):
+    ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
+    passes = ([f"--llm-quantize-int4={quantize}"] if quantize else []) + ["--llm-cpu-pipeline"]
+    run([os.path.join(bin_dir, "llm-opt"), *passes, "-o", out], input=ir)
+
+
+def log_softmax(logits):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def metrics(ref_logits, logits, targets):
+    """top-1 agreement, mean KL(ref || q), perplexities of targets."""
+    lp, lq = log_softmax(ref_logits.astype(np.float64)), log_softmax(logits.astype(np.float64))
+    top1 = float(np.mean(ref_logits.argmax(-1) == logits.argmax(-1)))
+    kl = float(np.mean(np.sum(np.exp(lp) * (lp - lq), axis=-1)))
+    rows = np.arange(len(targets))
+    ppl_ref = float(np.exp(-np.mean(lp[rows, targets])))
+    ppl = float(np.exp(-np.mean(lq[rows, targets])))
+    return top1, kl, ppl_ref, ppl
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=os.path.join(os.path.dirname(ROOT), "shared",
+                                                         "models", "stories260K"))
+    parser.add_argument("--group-size", type=int, default=32)
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--prompt-ids", action="append",
+                        help="use these token ids as a prompt (repeatable) instead of text")
+    args = parser.parse_args()
+    if not os.path.isdir(args.model):
+        sys.exit(f"model directory {args.model} not found")
+    bin_dir = os.path.join(ROOT, args.build, "bin")
+    llm_run = os.path.join(bin_dir, "llm-run")
+    work = tempfile.mkdtemp(prefix="int4-quality-")
+
+    f32 = os.path.join(work, "f32.mlir")
+    int4 = os.path.join(work, "int4.mlir")
+    compile_module(bin_dir, args.model, f32)
+    compile_module(bin_dir, args.model, int4, f"group-size={args.group_size}")
+    reference = LlamaModel.from_pretrained(args.model)
+    reference_q = LlamaModel.from_pretrained(args.model)
+    for name in list(reference_q.weights):
+        if is_linear_weight(name):
+            reference_q.weights[name] = fake_quantize(
+                reference_q.weights[name], args.group_size).astype(np.float64)
+
+    prompts = ([["--prompt-ids", p] for p in args.prompt_ids] if args.prompt_ids
+               else [["-p", p] for p in PROMPTS])
+    rows = {"ours": [], "numpy": []}
+    for i, prompt in enumerate(prompts):
+        gen = json.loads(run([llm_run, f32, "-m", args.model, *prompt, "-n", str(args.tokens),
+                              "--temp", "0", "--json", "--ignore-eos"]))
+        ids = gen["prompt_ids"] + gen["generated_ids"]
+        n_prompt = len(gen["prompt_ids"])
+        seq = ",".join(map(str, ids[:-1]))
+        logits = {}
+        for name, module in (("f32", f32), ("int4", int4)):
+            out = os.path.join(work, f"{name}-{i}.npy")
+            run([llm_run, module, "-m", args.model, "--prompt-ids", seq, "-n", "0",
+                 "--logits-out", out, "--json", "--cache-dir", os.path.join(work, "cache")])
+            logits[name] = np.load(out)[n_prompt - 1:]
+        targets = np.array(ids[n_prompt:])
+        rows["ours"].append(metrics(logits["f32"], logits["int4"], targets))
+        ref = reference.forward(ids[:-1])[n_prompt - 1:]
+        ref_q = reference_q.forward(ids[:-1])[n_prompt - 1:]
+        rows["numpy"].append(metrics(ref, ref_q, targets))
+
+    positions = len(prompts) * args.tokens
+    print(f"model {os.path.basename(os.path.normpath(args.model))}, INT4 round to nearest, "
+          f"asymmetric, group size {args.group_size}, LM head and embeddings in float; "
+          f"{len(prompts)} prompts x {args.tokens} teacher-forced positions = {positions}\n")
+    print("| implementation | top-1 agreement | mean KL | PPL F32 | PPL INT4 |")
+    print("|---|---|---|---|---|")
+    for name, label in (("ours", "ours (llm-run, compiled INT4 kernel)"),
+                        ("numpy", "independent numpy RTN (float64 forward)")):
+        m = np.array(rows[name])
+        print(f"| {label} | {m[:, 0].mean():.4f} | {m[:, 1].mean():.4f} | "
+              f"{m[:, 2].mean():.3f} | {m[:, 3].mean():.3f} |")
+
+
+if __name__ == "__main__":
+    main()
