@@ -71,7 +71,7 @@ struct LLMQuantizeInt4Pass
         std::string name = (param.getName() + ".int4." + part).str();
         return ParamOp::create(b, param.getLoc(), type, name,
                                Int4PackAttr::get(ctx, param.getName(), part,
-                                                 groupSize, symmetric))
+                                                 groupSize, symmetric, "rtn"))
             .getResult();
       };
       Value qweight = derived(

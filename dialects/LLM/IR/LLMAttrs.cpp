@@ -63,7 +63,10 @@ double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
 LogicalResult
 Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      StringRef source, StringRef part, int64_t groupSize,
-                     bool symmetric) {
+                     bool symmetric, StringRef format) {
+  if (format != "rtn" && format != "awq_gemm")
+    return emitError() << "INT4 pack format must be rtn or awq_gemm, not '"
+                       << format << "'";
   if (source.empty())
     return emitError() << "an INT4 pack needs the name of its source tensor";
   if (part != "qweight" && part != "scales" && part != "zeros")

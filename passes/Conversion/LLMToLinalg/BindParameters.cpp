@@ -103,7 +103,8 @@ struct LLMBindParametersPass
                  b.getNamedAttr("group_size",
                                 b.getI64IntegerAttr(derived.getGroupSize())),
                  b.getNamedAttr("symmetric",
-                                b.getBoolAttr(derived.getSymmetric()))})));
+                                b.getBoolAttr(derived.getSymmetric())),
+                 b.getNamedAttr("format", b.getStringAttr(derived.getFormat()))})));
       entries.push_back(b.getDictionaryAttr(fields));
     }
     module->setAttr(kParametersAttrName, b.getArrayAttr(entries));

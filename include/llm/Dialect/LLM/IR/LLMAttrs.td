@@ -75,16 +75,23 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
 
     A weight is then `(nibble - zero) * scale`.
 
+    `format` says what `source` is: `rtn` (the default) a float
+    `[out, in]` tensor that the runtime rounds to nearest; `awq_gemm` the
+    prefix of a pre-quantized AutoAWQ "GEMM" layer (`source.qweight`,
+    `source.qzeros`, `source.scales`) that the runtime only repacks.
+
     ```mlir
     #llm.int4<"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 128, symmetric = false>
+    #llm.int4<"model.layers.0.mlp.up_proj", "scales", group_size = 128, symmetric = false, format = "awq_gemm">
     ```
   }];
   let parameters = (ins StringRefParameter<"">:$source,
                         StringRefParameter<"">:$part,
-                        "int64_t":$groupSize, "bool":$symmetric);
+                        "int64_t":$groupSize, "bool":$symmetric,
+                        StringRefParameter<"", "\"rtn\"">:$format);
   let assemblyFormat = [{
     `<` $source `,` $part `,` `group_size` `=` $groupSize `,`
-    `symmetric` `=` $symmetric `>`
+    `symmetric` `=` $symmetric (`,` `format` `=` $format^)? `>`
   }];
   let genVerifyDecl = 1;
 }
