@@ -141,7 +141,9 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
                          "' in llm.parameters");
       spec.derived = ::llm::runtime::Derivation{
           scheme.str(), source.str(), part.str(), group.getInt(),
-          symmetric.getValue()};
+          symmetric.getValue(), "rtn"};
+      if (auto format = derived.getAs<StringAttr>("format"))
+        spec.derived->format = format.str();
     }
     model->params_.push_back(std::move(spec));
   }

@@ -134,6 +134,43 @@ public:
     return result;
   }
 
+  std::optional<AwqQuantization> quantization() {
+    auto it = root.find("quantization_config");
+    if (it == root.end() || it->is_null())
+      return std::nullopt;
+    if (!it->is_object()) {
+      fail("field 'quantization_config' must be an object or null, got " +
+           it->dump());
+      return std::nullopt;
+    }
+    ConfigReader q(*it, source);
+    std::optional<std::string> method = q.string("quant_method");
+    std::string version = q.string("version").value_or("gemm");
+    int64_t bits = q.integer("bits", 4);
+    int64_t group = q.integer("group_size", 128);
+    bool zeroPoint = q.boolean("zero_point", true);
+    if (!q.error.empty()) {
+      error = "quantization_config: " + q.error;
+      return std::nullopt;
+    }
+    std::string lower = llvm::StringRef(version).lower();
+    if (!method || *method != "awq")
+      fail("unsupported quantization_config.quant_method '" +
+           method.value_or("") + "' (supported: 'awq')");
+    else if (bits != 4)
+      fail("unsupported AWQ bits " + llvm::Twine(bits) + " (supported: 4)");
+    else if (lower != "gemm")
+      fail("unsupported AWQ version '" + version + "' (supported: 'gemm')");
+    else if (!zeroPoint)
+      fail("unsupported AWQ checkpoint without zero points");
+    else if (group < 2 || group % 2 != 0)
+      fail("AWQ group_size must be even and at least 2, got " +
+           llvm::Twine(group));
+    if (!error.empty())
+      return std::nullopt;
+    return AwqQuantization{group};
+  }
+
   void fail(const llvm::Twine &message) {
     if (error.empty())
       error = message.str();
@@ -199,6 +236,7 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
   config.rmsNormEps = reader.number("rms_norm_eps", 1e-6);
   config.ropeTheta = reader.number("rope_theta", 10000.0);
   config.ropeScaling = reader.ropeScaling();
+  config.awq = reader.quantization();
   config.tieWordEmbeddings = reader.boolean("tie_word_embeddings", false);
   config.bosTokenId = reader.integer("bos_token_id", 1);
   config.eosTokenIds = reader.tokenIds("eos_token_id", 2);

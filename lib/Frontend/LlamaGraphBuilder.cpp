@@ -43,11 +43,34 @@ private:
   }
   Value matmul(Value input, StringRef weightName, int64_t outFeatures,
                int64_t inFeatures) {
-    Value weight = param(weightName, {outFeatures, inFeatures});
     auto inputType = llvm::cast<RankedTensorType>(input.getType());
     auto resultType =
         RankedTensorType::get({inputType.getDimSize(0), outFeatures}, f32);
+    if (config.awq && weightName.ends_with("_proj.weight"))
+      return awqMatmul(input, resultType, weightName.drop_back(7),
+                       outFeatures, inFeatures);
+    Value weight = param(weightName, {outFeatures, inFeatures});
     return MatmulOp::create(b, loc, resultType, input, weight);
+  }
+  /// A linear layer of a pre-quantized AWQ checkpoint: its packs are
+  /// repacked by the runtime from `<layer>.qweight/.qzeros/.scales`.
+  Value awqMatmul(Value input, RankedTensorType resultType, StringRef layer,
+                  int64_t outFeatures, int64_t inFeatures) {
+    int64_t g = config.awq->groupSize;
+    int64_t groups = (inFeatures + g - 1) / g;
+    auto part = [&](StringRef name, ArrayRef<int64_t> shape, Type type) {
+      auto pack = Int4PackAttr::get(b.getContext(), layer, name, g,
+                                    /*symmetric=*/false, "awq_gemm");
+      return ParamOp::create(b, loc, RankedTensorType::get(shape, type),
+                             (layer + ".int4." + name).str(), pack)
+          .getResult();
+    };
+    Value qweight =
+        part("qweight", {groups, g / 2, outFeatures}, b.getIntegerType(8));
+    Value scales = part("scales", {groups, outFeatures}, f32);
+    Value zeros = part("zeros", {groups, outFeatures}, f32);
+    return MatmulInt4Op::create(b, loc, resultType, input, qweight, scales,
+                                zeros, g);
   }
   Value rmsNorm(Value input, StringRef weightName) {
     Value weight = param(weightName, {config.hiddenSize});
@@ -162,6 +185,15 @@ DictionaryAttr configAttr(Builder &b, const LlamaConfig &c) {
       b.getNamedAttr("bos_token_id", b.getI64IntegerAttr(c.bosTokenId)),
       b.getNamedAttr("eos_token_ids", b.getI64ArrayAttr(c.eosTokenIds)),
   };
+  if (c.awq)
+    fields.push_back(b.getNamedAttr(
+        "quantization",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("quant_method", b.getStringAttr("awq")),
+             b.getNamedAttr("version", b.getStringAttr("gemm")),
+             b.getNamedAttr("bits", b.getI64IntegerAttr(4)),
+             b.getNamedAttr("group_size",
+                            b.getI64IntegerAttr(c.awq->groupSize))})));
   // Only builtin attributes, so that tools without the llm dialect (the
   // upstream LLVM IR translation) still parse lowered modules.
   if (const auto &s = c.ropeScaling)

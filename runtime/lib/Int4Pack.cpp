@@ -212,3 +212,66 @@ llm::runtime::packCacheDirectory(const std::string &modelDir) {
                  "': " + ec.message());
   return dir.string();
 }
+
+Expected<Int4Pack> llm::runtime::repackAwqGemm(const TensorView &qweight,
+                                               const TensorView &qzeros,
+                                               const TensorView &scales,
+                                               int64_t groupSize) {
+  auto shapeError = [](const TensorView &t, const std::string &expected) {
+    return Error("AWQ tensor " + t.name + " is " + t.describe() +
+                 ", expected " + expected);
+  };
+  if (qweight.dtype != DType::I32 || qweight.shape.size() != 2)
+    return shapeError(qweight, "I32[in, out / 8]");
+  int64_t in = qweight.shape[0], out = qweight.shape[1] * 8;
+  if (groupSize < 2 || groupSize % 2 || in % groupSize)
+    return Error("AWQ layer " + qweight.name + ": group size " +
+                 std::to_string(groupSize) + " does not divide its " +
+                 std::to_string(in) + " inputs");
+  int64_t groups = in / groupSize;
+  if (qzeros.dtype != DType::I32 ||
+      qzeros.shape != std::vector<int64_t>{groups, out / 8})
+    return shapeError(qzeros, "I32[" + std::to_string(groups) + ", " +
+                                  std::to_string(out / 8) + "]");
+  if ((scales.dtype != DType::F16 && scales.dtype != DType::BF16 &&
+       scales.dtype != DType::F32) ||
+      scales.shape != std::vector<int64_t>{groups, out})
+    return shapeError(scales, "F16[" + std::to_string(groups) + ", " +
+                                  std::to_string(out) + "]");
+  std::vector<float> scaleValues(groups * out);
+  if (Status s = convertToF32(scales, scaleValues.data()); !s.ok())
+    return Error(scales.name + ": " + s.message());
+
+  // Which nibble of a word holds column 8c + j.
+  static constexpr int kNibbleOfColumn[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+  auto nibbleAt = [](const int32_t *words, int64_t row, int64_t wordsPerRow,
+                     int64_t column) {
+    uint32_t word = static_cast<uint32_t>(words[row * wordsPerRow + column / 8]);
+    return static_cast<uint8_t>((word >> (4 * kNibbleOfColumn[column % 8])) & 15);
+  };
+  const auto *qw = static_cast<const int32_t *>(qweight.data);
+  const auto *qz = static_cast<const int32_t *>(qzeros.data);
+
+  Int4Pack p;
+  p.out = out;
+  p.in = in;
+  p.groupSize = groupSize;
+  p.groups = groups;
+  p.symmetric = false;
+  int64_t half = groupSize / 2;
+  p.qweight.assign(groups * half * out, 0);
+  p.scales = std::move(scaleValues);
+  p.zeros.resize(groups * out);
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t n = 0; n < out; ++n)
+      p.zeros[g * out + n] = nibbleAt(qz, g, out / 8, n);
+  for (int64_t k = 0; k < in; ++k) {
+    int64_t g = k / groupSize, i = k % groupSize;
+    for (int64_t n = 0; n < out; ++n) {
+      uint8_t nib = nibbleAt(qw, k, out / 8, n);
+      p.qweight[(g * half + i % half) * out + n] |=
+          i < half ? nib : static_cast<uint8_t>(nib << 4);
+    }
+  }
+  return p;
+}

@@ -89,17 +89,35 @@ void checkParam(const Checkpoint &checkpoint, const ParamSpec &spec,
   if (spec.derived) {
     const Derivation &d = *spec.derived;
     std::string expected = d.part == "qweight" ? "i8" : "f32";
-    if (d.scheme != "int4" ||
+    if (d.scheme != "int4" || (d.format != "rtn" && d.format != "awq_gemm") ||
         (d.part != "qweight" && d.part != "scales" && d.part != "zeros") ||
         d.groupSize < 2 || d.groupSize % 2 || spec.dtype != expected ||
         spec.shape.size() != (d.part == "qweight" ? 3u : 2u))
       return problem("the module derives it in a way this runtime does not "
                      "know (" + d.scheme + " " + d.part + ")");
+    // qweight [groups, g / 2, out]; scales and zeros [groups, out].
+    int64_t groups = spec.shape[0], out = spec.shape.back();
+    if (d.format == "awq_gemm") {
+      // The AWQ layer's three tensors (checked once, with its qweight);
+      // their shapes are checked in full when they are repacked.
+      if (d.part != "qweight")
+        return;
+      const TensorView *qweight = checkpoint.find(d.source + ".qweight");
+      for (const char *suffix : {".qweight", ".qzeros", ".scales"})
+        if (!checkpoint.find(d.source + suffix))
+          problem("its AWQ tensor " + d.source + suffix + " is missing");
+      if (qweight && qweight->shape.size() == 2 &&
+          (qweight->shape[0] != groups * d.groupSize ||
+           qweight->shape[1] * 8 != out))
+        problem("its AWQ qweight " + d.source + ".qweight has shape " +
+                shapeToString(qweight->shape) + ", expected [" +
+                std::to_string(groups * d.groupSize) + ", " +
+                std::to_string(out / 8) + "]");
+      return;
+    }
     const TensorView *source = checkpoint.find(d.source);
     if (!source)
       return problem("its source tensor " + d.source + " is missing");
-    // qweight [groups, g / 2, out]; scales and zeros [groups, out].
-    int64_t groups = spec.shape[0], out = spec.shape.back();
     if (source->shape.size() != 2 || source->shape[0] != out ||
         (source->shape[1] + d.groupSize - 1) / d.groupSize != groups)
       return problem("its source " + d.source + " has shape " +
@@ -168,7 +186,7 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
               .second)
         ++derivedSources;
   }
-  int64_t cached = 0;
+  int64_t cached = 0, repacked = 0;
   for (const ParamSpec &spec : params) {
     if (!spec.derived)
       continue;
@@ -176,6 +194,18 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
     std::string key = d.source + "/" + packFileName(d);
     if (packBySource.count(key))
       continue;
+    if (d.format == "awq_gemm") {
+      auto pack = repackAwqGemm(*checkpoint.find(d.source + ".qweight"),
+                                *checkpoint.find(d.source + ".qzeros"),
+                                *checkpoint.find(d.source + ".scales"),
+                                d.groupSize);
+      if (!pack.ok())
+        return Error(pack.message());
+      ++repacked;
+      runner->packs_.push_back(std::make_unique<Int4Pack>(std::move(*pack)));
+      packBySource[key] = runner->packs_.back().get();
+      continue;
+    }
     const TensorView *source = checkpoint.find(d.source);
     int64_t out = source->shape[0], in = source->shape[1];
     uint64_t print = fingerprint(*source);
@@ -215,6 +245,9 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
   }
   if (options.progress && done > cached && options.progressBar)
     std::fprintf(stderr, "\n");
+  if (options.progress && repacked)
+    std::fprintf(stderr, "INT4: %lld AWQ layer(s) repacked\n",
+                 static_cast<long long>(repacked));
   if (options.progress && done)
     std::fprintf(stderr, "INT4: %zu tensor(s) quantized, %lld read from %s\n",
                  done - static_cast<size_t>(cached),

@@ -141,3 +141,55 @@ TEST(Int4Pack, FingerprintSeesContentNameAndShape) {
 }
 
 } // namespace
+
+namespace {
+// An AWQ GEMM layer with out = 8 (one word per row), in = 4, groups of 2:
+// code(k, n) = (k * 8 + n) % 16, zero(g, n) = g + n, scale(g, n) = 0.5 + g.
+TEST(Int4Pack, AwqGemmRepackIsExact) {
+  static const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+  auto pack = [&](auto code) {
+    uint32_t word = 0;
+    for (int i = 0; i < 8; ++i)
+      word |= static_cast<uint32_t>(code(order[i])) << (4 * i);
+    return static_cast<int32_t>(word);
+  };
+  std::vector<int32_t> qweight(4), qzeros(2);
+  for (int k = 0; k < 4; ++k)
+    qweight[k] = pack([&](int n) { return (k * 8 + n) % 16; });
+  for (int g = 0; g < 2; ++g)
+    qzeros[g] = pack([&](int n) { return g + n; });
+  std::vector<float> scales(2 * 8);
+  for (int g = 0; g < 2; ++g)
+    for (int n = 0; n < 8; ++n)
+      scales[g * 8 + n] = 0.5f + g;
+  TensorView qw{"l.qweight", DType::I32, {4, 1}, qweight.data(), 16};
+  TensorView qz{"l.qzeros", DType::I32, {2, 1}, qzeros.data(), 8};
+  TensorView sc{"l.scales", DType::F32, {2, 8}, scales.data(), 64};
+  auto repacked = repackAwqGemm(qw, qz, sc, 2);
+  ASSERT_TRUE(repacked.ok()) << repacked.message();
+  for (int k = 0; k < 4; ++k)
+    for (int n = 0; n < 8; ++n) {
+      int g = k / 2;
+      EXPECT_EQ(repacked->nibble(n, k), (k * 8 + n) % 16);
+      EXPECT_EQ(repacked->dequantize(n, k),
+                (static_cast<float>((k * 8 + n) % 16) - (g + n)) * (0.5f + g));
+    }
+}
+
+TEST(Int4Pack, AwqGemmShapesAreChecked) {
+  std::vector<int32_t> words(8, 0);
+  std::vector<float> scales(16, 1.0f);
+  TensorView qw{"l.qweight", DType::I32, {4, 1}, words.data(), 16};
+  TensorView qz{"l.qzeros", DType::I32, {3, 1}, words.data(), 12};
+  TensorView sc{"l.scales", DType::F32, {2, 8}, scales.data(), 64};
+  auto bad = repackAwqGemm(qw, qz, sc, 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("l.qzeros"), std::string::npos) << bad.message();
+  TensorView qwf{"l.qweight", DType::F32, {4, 1}, words.data(), 16};
+  EXPECT_FALSE(repackAwqGemm(qwf, qz, sc, 2).ok());
+  TensorView qz2{"l.qzeros", DType::I32, {2, 1}, words.data(), 8};
+  auto ragged = repackAwqGemm(qw, qz2, sc, 3);
+  ASSERT_FALSE(ragged.ok());
+  EXPECT_NE(ragged.message().find("does not divide"), std::string::npos);
+}
+} // namespace

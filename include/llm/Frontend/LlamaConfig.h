@@ -26,6 +26,13 @@ struct Llama3RopeScaling {
   int64_t originalMaxPosition = 8192;
 };
 
+/// The `quantization_config` of a pre-quantized AutoAWQ checkpoint ("GEMM"
+/// version, 4 bits, with zero points): its linear layers are stored as
+/// `<layer>.qweight`, `<layer>.qzeros` and `<layer>.scales`.
+struct AwqQuantization {
+  int64_t groupSize = 128;
+};
+
 struct LlamaConfig {
   std::string name;
   int64_t hiddenSize = 0;
@@ -39,6 +46,7 @@ struct LlamaConfig {
   double rmsNormEps = 1e-5;
   double ropeTheta = 10000.0;
   std::optional<Llama3RopeScaling> ropeScaling;
+  std::optional<AwqQuantization> awq;
   bool tieWordEmbeddings = false;
   int64_t bosTokenId = 1;
   std::vector<int64_t> eosTokenIds = {2};

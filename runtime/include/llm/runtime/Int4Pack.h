@@ -46,6 +46,15 @@ Int4Pack quantizeInt4(const float *w, int64_t out, int64_t in,
                       int64_t groupSize, bool symmetric,
                       const std::function<void(int64_t)> &progress = {});
 
+/// Repacks an AutoAWQ "GEMM" layer into our layout, exactly: `qweight` and
+/// `qzeros` are I32 `[in, out / 8]` and `[groups, out / 8]` with eight
+/// nibbles per word in AWQ's order (nibble i holds column 8c + [0, 2, 4, 6,
+/// 1, 3, 5, 7][i]); `scales` is `[groups, out]` (F16, BF16 or F32). Errors
+/// name the tensor whose shape or dtype is wrong.
+Expected<Int4Pack> repackAwqGemm(const TensorView &qweight,
+                                 const TensorView &qzeros,
+                                 const TensorView &scales, int64_t groupSize);
+
 /// A fingerprint of a tensor's name, dtype, shape and (a sample of) its
 /// bytes, to tell whether a cached pack still belongs to it.
 uint64_t fingerprint(const TensorView &tensor);

@@ -30,6 +30,9 @@ struct Derivation {
   std::string part;   ///< "qweight", "scales" or "zeros".
   int64_t groupSize = 0;
   bool symmetric = false;
+  /// "rtn": `source` is a float tensor to quantize; "awq_gemm": `source` is
+  /// the prefix of an AutoAWQ layer (.qweight, .qzeros, .scales) to repack.
+  std::string format = "rtn";
 };
 
 /// A parameter the compiled module expects.
