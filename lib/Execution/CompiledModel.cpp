@@ -160,6 +160,16 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
       return value.takeError();
     *field = *value;
   }
+  if (auto exposed = (*module)->getAttrOfType<ArrayAttr>("llm.activations")) {
+    for (Attribute entry : exposed) {
+      auto dict = llvm::dyn_cast<DictionaryAttr>(entry);
+      auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
+      auto features = dict ? dict.getAs<IntegerAttr>("features") : IntegerAttr();
+      if (!name || !features)
+        return makeError("malformed entry in llm.activations");
+      shape.activations.emplace_back(name.str(), features.getInt());
+    }
+  }
   if (auto eos = config.getAs<ArrayAttr>("eos_token_ids"))
     for (Attribute id : eos)
       shape.eosTokenIds.push_back(llvm::cast<IntegerAttr>(id).getInt());

@@ -330,9 +330,35 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
   args.addMemRef(valueCache_.get(), cacheShape);
   for (size_t i = 0; i < params_.size(); ++i)
     args.addMemRef(paramData_[i], params_[i].shape);
-  LogitsDescriptor result{};
-  std::vector<void *> pointers = args.pointers(&result);
+  // Results: the logits, then (prefill of a calibration module) the
+  // activations, each a 2-D memref descriptor.
+  size_t extra = n == 1 ? 0 : shape_.activations.size();
+  std::vector<LogitsDescriptor> results(1 + extra);
+  std::vector<void *> pointers = args.pointers(results.data());
   (n == 1 ? decode_ : prefill_)(pointers.data());
+  const LogitsDescriptor &result = results.front();
+
+  activations_.clear();
+  for (size_t i = 0; i < extra; ++i) {
+    const LogitsDescriptor &d = results[1 + i];
+    int64_t width = shape_.activations[i].second;
+    if (!d.allocated || d.sizes[0] != n || d.sizes[1] != width)
+      return Error("the compiled module returned activation '" +
+                   shape_.activations[i].first + "' of an unexpected shape");
+    std::vector<float> values(static_cast<size_t>(n * width));
+    for (int64_t row = 0; row < n; ++row)
+      std::memcpy(values.data() + row * width,
+                  d.aligned + d.offset + row * d.strides[0],
+                  sizeof(float) * width);
+    activations_.push_back(std::move(values));
+  }
+  // Several results may share a buffer: free each once.
+  std::set<void *> owned;
+  for (size_t i = 1; i < results.size(); ++i)
+    if (results[i].allocated != result.allocated)
+      owned.insert(results[i].allocated);
+  for (void *buffer : owned)
+    std::free(buffer);
 
   if (!result.allocated || result.sizes[0] != n ||
       result.sizes[1] != shape_.vocabSize)

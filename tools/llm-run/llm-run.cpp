@@ -83,6 +83,11 @@ static cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the prompt's
                                       cl::value_desc("file.npy"), cl::init(""), cl::cat(category));
 static cl::opt<bool> noDisplayPrompt("no-display-prompt", cl::desc("Do not echo the prompt"),
                                      cl::cat(category));
+static cl::opt<std::string> activationsOut(
+    "activations-out",
+    cl::desc("Write the prompt's linear-layer inputs (modules built with "
+             "--llm-expose-activations) as DIR/<weight>.npy"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(category));
 static cl::opt<bool> ignoreEos("ignore-eos", cl::desc("Keep generating after an end-of-sequence token"),
                                cl::cat(category));
 static cl::opt<bool> quantizeOnly("quantize-only",
@@ -293,6 +298,26 @@ int main(int argc, char **argv) {
                                        static_cast<size_t>(shape.vocabSize));
         !s.ok())
       return fail(s.message());
+  if (!activationsOut.empty()) {
+    if (shape.activations.empty())
+      return fail("--activations-out: the module exposes no activations "
+                  "(run --llm-expose-activations before --llm-cpu-pipeline)");
+    if (nPrompt < 2)
+      return fail("--activations-out needs a prompt of at least 2 tokens "
+                  "(activations come from the prefill)");
+    if (std::error_code ec = llvm::sys::fs::create_directories(activationsOut))
+      return fail("cannot create '" + activationsOut + "': " + ec.message());
+    const auto &values = (*runner)->lastActivations();
+    for (size_t i = 0; i < values.size(); ++i) {
+      const auto &[name, width] = shape.activations[i];
+      if (rt::Status s = rt::writeNpyF32(activationsOut + "/" + name + ".npy",
+                                         values[i].data(),
+                                         static_cast<size_t>(nPrompt),
+                                         static_cast<size_t>(width));
+          !s.ok())
+        return fail(s.message());
+    }
+  }
 
   std::vector<int32_t> generated;
   std::string generatedText;

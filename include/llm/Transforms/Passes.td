@@ -42,6 +42,19 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMExposeActivationsPass
+    : Pass<"llm-expose-activations", "mlir::ModuleOp"> {
+  let summary = "Return the inputs of the linear layers from @prefill";
+  let description = [{
+    For calibration (activation-aware quantization): `@prefill` also
+    returns the input of every `llm.matmul` whose weight is a parameter, in
+    graph order, and the module records them as `llm.activations` (an array
+    of `{name, features}`, `name` being the weight's). `llm-run
+    --activations-out DIR` writes them as `.npy` files. `@decode` is left
+    as it is.
+  }];
+}
+
 def LLMDropReturnedArgumentsPass
     : Pass<"llm-drop-returned-arguments", "mlir::ModuleOp"> {
   let summary = "Drop entry-point results that return an argument's buffer";

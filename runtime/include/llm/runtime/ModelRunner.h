@@ -62,6 +62,9 @@ struct ModelShape {
   int64_t vocabSize = 0, numLayers = 0, numKvHeads = 0, headDim = 0,
           maxPositions = 0, bosTokenId = 1;
   std::vector<int64_t> eosTokenIds;
+  /// Inputs of the linear layers that `@prefill` also returns (modules
+  /// built with llm-expose-activations): the weight's name and the width.
+  std::vector<std::pair<std::string, int64_t>> activations;
 };
 
 using PackedFunction = void (*)(void **);
@@ -93,6 +96,13 @@ public:
   Expected<std::vector<float>> forward(const std::vector<int32_t> &tokens,
                                        int64_t position);
 
+  /// After a prefill of a module that exposes activations: each linear
+  /// layer's input, row-major [tokens, features], in `shape().activations`
+  /// order.
+  const std::vector<std::vector<float>> &lastActivations() const {
+    return activations_;
+  }
+
 private:
   ModelRunner() = default;
 
@@ -101,6 +111,7 @@ private:
   std::vector<const void *> paramData_;
   std::vector<std::vector<float>> converted_;
   std::vector<std::unique_ptr<Int4Pack>> packs_;
+  std::vector<std::vector<float>> activations_;
   PackedFunction prefill_ = nullptr, decode_ = nullptr;
   int64_t context_ = 0;
   std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};

@@ -1,0 +1,62 @@
+//===- ExposeActivations.cpp - linear-layer inputs as @prefill results ----===//
+
+#include "llm/Transforms/Passes.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMEXPOSEACTIVATIONSPASS
+#include "llm/Transforms/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+using namespace mlir::llm;
+
+namespace {
+struct LLMExposeActivationsPass
+    : llm::impl::LLMExposeActivationsPassBase<LLMExposeActivationsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
+    if (!prefill || prefill.isExternal()) {
+      mlir::emitError(module.getLoc())
+          << "llm-expose-activations: the module has no @prefill function";
+      return signalPassFailure();
+    }
+    Builder b(&getContext());
+    SmallVector<Value> values;
+    SmallVector<Attribute> table;
+    prefill.walk([&](MatmulOp matmul) {
+      auto param = matmul.getWeight().getDefiningOp<ParamOp>();
+      if (!param)
+        return;
+      values.push_back(matmul.getInput());
+      table.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("name", param.getNameAttr()),
+           b.getNamedAttr("features", b.getI64IntegerAttr(
+                                          matmul.getInput().getType().getDimSize(1)))}));
+    });
+    if (values.empty())
+      return;
+    auto ret = cast<func::ReturnOp>(prefill.getBody().front().getTerminator());
+    unsigned first = ret.getNumOperands();
+    SmallVector<DictionaryAttr> resultAttrs;
+    for (unsigned i = 0; i < first; ++i)
+      resultAttrs.push_back(prefill.getResultAttrDict(i));
+    ret->insertOperands(first, values);
+    SmallVector<Type> results(prefill.getResultTypes());
+    for (auto [value, entry] : llvm::zip(values, table)) {
+      results.push_back(value.getType());
+      StringRef name = cast<DictionaryAttr>(entry).getAs<StringAttr>("name");
+      resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+          "llm.name", b.getStringAttr("activation:" + name))));
+    }
+    prefill.setFunctionType(
+        b.getFunctionType(prefill.getArgumentTypes(), results));
+    prefill.setAllResultAttrs(resultAttrs);
+    module->setAttr("llm.activations", b.getArrayAttr(table));
+  }
+};
+} // namespace
