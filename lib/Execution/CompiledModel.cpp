@@ -144,6 +144,8 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
           symmetric.getValue(), "rtn"};
       if (auto format = derived.getAs<StringAttr>("format"))
         spec.derived->format = format.str();
+      if (auto scale = derived.getAs<StringAttr>("input_scale"))
+        spec.derived->inputScale = scale.str();
     }
     model->params_.push_back(std::move(spec));
   }

@@ -60,7 +60,7 @@ private:
     int64_t groups = (inFeatures + g - 1) / g;
     auto part = [&](StringRef name, ArrayRef<int64_t> shape, Type type) {
       auto pack = Int4PackAttr::get(b.getContext(), layer, name, g,
-                                    /*symmetric=*/false, "awq_gemm");
+                                    /*symmetric=*/false, "awq_gemm", "");
       return ParamOp::create(b, loc, RankedTensorType::get(shape, type),
                              (layer + ".int4." + name).str(), pack)
           .getResult();
@@ -70,7 +70,7 @@ private:
     Value scales = part("scales", {groups, outFeatures}, f32);
     Value zeros = part("zeros", {groups, outFeatures}, f32);
     return MatmulInt4Op::create(b, loc, resultType, input, qweight, scales,
-                                zeros, g);
+                                zeros, /*input_scale=*/Value(), g);
   }
   Value rmsNorm(Value input, StringRef weightName) {
     Value weight = param(weightName, {config.hiddenSize});

@@ -67,11 +67,21 @@ struct LLMQuantizeInt4Pass
       int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
       int64_t groups = (in + groupSize - 1) / groupSize;
       OpBuilder b(param);
+      std::string scaleName =
+          activationAware ? (param.getName() + ".awq_scale").str() : "";
+      StringRef inputScale = scaleName;
+      Value scale;
+      if (activationAware)
+        scale = ParamOp::create(b, param.getLoc(),
+                                RankedTensorType::get({in}, weight.getElementType()),
+                                b.getStringAttr(scaleName))
+                    .getResult();
       auto derived = [&](StringRef part, RankedTensorType type) {
-        std::string name = (param.getName() + ".int4." + part).str();
+        std::string name = (param.getName() + (activationAware ? ".awq4." : ".int4.") + part).str();
         return ParamOp::create(b, param.getLoc(), type, name,
                                Int4PackAttr::get(ctx, param.getName(), part,
-                                                 groupSize, symmetric, "rtn"))
+                                                 groupSize, symmetric, "rtn",
+                                                 inputScale))
             .getResult();
       };
       Value qweight = derived(
@@ -85,7 +95,7 @@ struct LLMQuantizeInt4Pass
       b.setInsertionPoint(matmul);
       auto quantized = MatmulInt4Op::create(
           b, matmul.getLoc(), matmul.getType(), matmul.getInput(), qweight,
-          scales, zeros, groupSize);
+          scales, zeros, scale, groupSize);
       matmul.replaceAllUsesWith(quantized.getResult());
       matmul.erase();
       if (param->use_empty())

@@ -77,7 +77,18 @@ ModelRunner::~ModelRunner() = default;
 
 namespace {
 /// Checks one parameter against the checkpoint; appends problems.
-void checkParam(const Checkpoint &checkpoint, const ParamSpec &spec,
+/// The checkpoint's tensors, then the extra ones.
+struct TensorLookup {
+  const Checkpoint &checkpoint;
+  const Checkpoint *extra;
+  const TensorView *find(const std::string &name) const {
+    if (const TensorView *t = checkpoint.find(name))
+      return t;
+    return extra ? extra->find(name) : nullptr;
+  }
+};
+
+void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
                 std::ostringstream &problems, int &count) {
   auto problem = [&](const std::string &text) {
     problems << "\n  " << spec.name << ": " << text;
@@ -118,6 +129,21 @@ void checkParam(const Checkpoint &checkpoint, const ParamSpec &spec,
     const TensorView *source = checkpoint.find(d.source);
     if (!source)
       return problem("its source tensor " + d.source + " is missing");
+    if (!d.inputScale.empty()) {
+      const TensorView *scale = checkpoint.find(d.inputScale);
+      if (!scale)
+        return problem("its input scale " + d.inputScale +
+                       " is missing (pass the scales of python/awq_search.py "
+                       "with --extra-weights)");
+      if (scale->shape.size() != 1 || source->shape.size() != 2 ||
+          scale->shape[0] != source->shape[1])
+        return problem("its input scale " + d.inputScale + " has shape " +
+                       shapeToString(scale->shape) + ", expected [" +
+                       std::to_string(source->shape.size() == 2
+                                          ? source->shape[1]
+                                          : 0) +
+                       "]");
+    }
     if (source->shape.size() != 2 || source->shape[0] != out ||
         (source->shape[1] + d.groupSize - 1) / d.groupSize != groups)
       return problem("its source " + d.source + " has shape " +
@@ -153,7 +179,8 @@ std::string packFileName(const Derivation &d) {
                 ? c
                 : '_';
   return name + ".g" + std::to_string(d.groupSize) +
-         (d.symmetric ? ".sym" : ".asym") + ".int4";
+         (d.symmetric ? ".sym" : ".asym") +
+         (d.inputScale.empty() ? "" : ".awq") + ".int4";
 }
 } // namespace
 
@@ -166,10 +193,11 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
   runner->prefill_ = prefill;
   runner->decode_ = decode;
 
+  TensorLookup lookup{checkpoint, options.extra};
   std::ostringstream problems;
   int count = 0;
   for (const ParamSpec &spec : params)
-    checkParam(checkpoint, spec, problems, count);
+    checkParam(lookup, spec, problems, count);
   if (count)
     return Error("checkpoint does not match the compiled module (" +
                  std::to_string(count) + " problem" + (count > 1 ? "s" : "") +
@@ -195,9 +223,9 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
     if (packBySource.count(key))
       continue;
     if (d.format == "awq_gemm") {
-      auto pack = repackAwqGemm(*checkpoint.find(d.source + ".qweight"),
-                                *checkpoint.find(d.source + ".qzeros"),
-                                *checkpoint.find(d.source + ".scales"),
+      auto pack = repackAwqGemm(*lookup.find(d.source + ".qweight"),
+                                *lookup.find(d.source + ".qzeros"),
+                                *lookup.find(d.source + ".scales"),
                                 d.groupSize);
       if (!pack.ok())
         return Error(pack.message());
@@ -206,9 +234,13 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
       packBySource[key] = runner->packs_.back().get();
       continue;
     }
-    const TensorView *source = checkpoint.find(d.source);
+    const TensorView *source = lookup.find(d.source);
+    const TensorView *scale =
+        d.inputScale.empty() ? nullptr : lookup.find(d.inputScale);
     int64_t out = source->shape[0], in = source->shape[1];
     uint64_t print = fingerprint(*source);
+    if (scale)
+      print = print * 1099511628211ull ^ fingerprint(*scale);
     std::string path = options.cacheDirectory.empty()
                            ? std::string()
                            : options.cacheDirectory + "/" + packFileName(d);
@@ -221,6 +253,15 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
       std::vector<float> values(source->numel());
       if (Status s = convertToF32(*source, values.data()); !s.ok())
         return Error(d.source + ": " + s.message());
+      if (scale) {
+        // Activation-aware: quantize W * s, column by column.
+        std::vector<float> s(in);
+        if (Status st = convertToF32(*scale, s.data()); !st.ok())
+          return Error(d.inputScale + ": " + st.message());
+        for (int64_t n = 0; n < out; ++n)
+          for (int64_t k = 0; k < in; ++k)
+            values[n * in + k] *= s[k];
+      }
       auto report = [&](int64_t rows) {
         if (!options.progress || !options.progressBar)
           return;
@@ -267,7 +308,7 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
         runner->paramData_.push_back(pack->zeros.data());
       continue;
     }
-    const TensorView *tensor = checkpoint.find(spec.name);
+    const TensorView *tensor = lookup.find(spec.name);
     bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignof(float) == 0;
     if (tensor->dtype == DType::F32 && aligned) {
       runner->paramData_.push_back(tensor->data);

@@ -88,6 +88,11 @@ static cl::opt<std::string> activationsOut(
     cl::desc("Write the prompt's linear-layer inputs (modules built with "
              "--llm-expose-activations) as DIR/<weight>.npy"),
     cl::value_desc("dir"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> extraWeights(
+    "extra-weights",
+    cl::desc("More tensors (a .safetensors file or directory), e.g. the "
+             "activation-aware scales of python/awq_search.py"),
+    cl::value_desc("path"), cl::init(""), cl::cat(category));
 static cl::opt<bool> ignoreEos("ignore-eos", cl::desc("Keep generating after an end-of-sequence token"),
                                cl::cat(category));
 static cl::opt<bool> quantizeOnly("quantize-only",
@@ -186,6 +191,14 @@ int main(int argc, char **argv) {
   if (!checkpoint.ok())
     return fail(checkpoint.message());
   rt::LoadOptions loadOptions;
+  std::optional<rt::Checkpoint> extra;
+  if (!extraWeights.empty()) {
+    auto opened = rt::Checkpoint::open(extraWeights);
+    if (!opened.ok())
+      return fail(opened.message());
+    extra.emplace(std::move(*opened));
+    loadOptions.extra = &*extra;
+  }
   loadOptions.progress = !jsonOutput || quantizeOnly;
   loadOptions.progressBar = ::isatty(STDERR_FILENO);
   bool derives = llvm::any_of((*model)->params(),

@@ -63,7 +63,10 @@ double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
 LogicalResult
 Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      StringRef source, StringRef part, int64_t groupSize,
-                     bool symmetric, StringRef format) {
+                     bool symmetric, StringRef format, StringRef inputScale) {
+  if (!inputScale.empty() && format != "rtn")
+    return emitError() << "an INT4 pack with an input_scale must be "
+                          "quantized by the runtime (format rtn)";
   if (format != "rtn" && format != "awq_gemm")
     return emitError() << "INT4 pack format must be rtn or awq_gemm, not '"
                        << format << "'";

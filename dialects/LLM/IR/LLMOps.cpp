@@ -91,6 +91,13 @@ LogicalResult MatmulInt4Op::verify() {
            << " but qweight has " << groups;
   if (ShapedType::isDynamic(in))
     return emitOpError("needs a static number of input features");
+  if (Value scale = getInputScale()) {
+    auto type = cast<RankedTensorType>(scale.getType());
+    if (type.getDimSize(0) != in || type.getElementType() != input.getElementType())
+      return emitOpError("input_scale must be a ")
+             << in << "-element vector of the input's element type, not "
+             << type;
+  }
   if (!dimsCompatible(result.getDimSize(1), out))
     return emitOpError("result features ")
            << dimToString(result.getDimSize(1))

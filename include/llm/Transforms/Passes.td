@@ -28,7 +28,10 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
     (round to nearest, per group of `group-size` inputs; the last group of a
     row is shorter when the size does not divide the inputs) and caches the
     packs. The LM head stays in float unless `lm-head` is set; matmuls whose
-    weight name contains one of `exclude` are kept too.
+    weight name contains one of `exclude` are kept too. With
+    `activation-aware`, every rewritten layer also binds a per-input-channel
+    scale `s` (`<weight>.awq_scale`): the runtime quantizes `W * s` and the
+    layer divides its input by `s` (AWQ).
   }];
   let options = [
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
@@ -37,6 +40,10 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
            "Zero point fixed at 8 instead of fitted per group">,
     Option<"lmHead", "lm-head", "bool", /*default=*/"false",
            "Quantize the LM head too">,
+    Option<"activationAware", "activation-aware", "bool", /*default=*/"false",
+           "Scale each layer's input channels before quantizing, by the "
+           "vector `<weight>.awq_scale` the runtime binds (made by "
+           "python/awq_search.py from calibration activations)">,
     ListOption<"exclude", "exclude", "std::string",
                "Keep in float the weights whose name contains one of these">,
   ];

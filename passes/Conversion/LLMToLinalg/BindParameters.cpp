@@ -104,7 +104,9 @@ struct LLMBindParametersPass
                                 b.getI64IntegerAttr(derived.getGroupSize())),
                  b.getNamedAttr("symmetric",
                                 b.getBoolAttr(derived.getSymmetric())),
-                 b.getNamedAttr("format", b.getStringAttr(derived.getFormat()))})));
+                 b.getNamedAttr("format", b.getStringAttr(derived.getFormat())),
+                 b.getNamedAttr("input_scale",
+                                b.getStringAttr(derived.getInputScale()))})));
       entries.push_back(b.getDictionaryAttr(fields));
     }
     module->setAttr(kParametersAttrName, b.getArrayAttr(entries));

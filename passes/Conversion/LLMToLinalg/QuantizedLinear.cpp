@@ -45,8 +45,23 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     if (ShapedType::isDynamic(rows))
       rowSizes.push_back(tensor::DimOp::create(rewriter, loc, op.getInput(), 0));
 
-    // x: [s, in] -> [s, groups * g] (zero padding) -> [s, groups, 2, g / 2].
+    // x: [s, in] (/ input_scale) -> [s, groups * g] (zero padding) ->
+    // [s, groups, 2, g / 2].
     Value x = op.getInput();
+    if (Value scale = op.getInputScale()) {
+      Value scaledInit = emptyLike(rewriter, loc, x);
+      x = linalg::GenericOp::create(
+              rewriter, loc, x.getType(), ValueRange{x, scale},
+              ValueRange{scaledInit},
+              ArrayRef<AffineMap>{identityMap(ctx, 2),
+                                  projectionMap(ctx, 2, {1}),
+                                  identityMap(ctx, 2)},
+              iterators(2), [&](OpBuilder &b, Location nested, ValueRange args) {
+                Value q = arith::DivFOp::create(b, nested, args[0], args[1]);
+                linalg::YieldOp::create(b, nested, q);
+              })
+              .getResult(0);
+    }
     if (padded != in) {
       Value zero = arith::ConstantOp::create(rewriter, loc, f32,
                                              rewriter.getFloatAttr(f32, 0.0));

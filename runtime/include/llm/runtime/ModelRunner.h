@@ -33,6 +33,9 @@ struct Derivation {
   /// "rtn": `source` is a float tensor to quantize; "awq_gemm": `source` is
   /// the prefix of an AutoAWQ layer (.qweight, .qzeros, .scales) to repack.
   std::string format = "rtn";
+  /// A per-input-channel scale vector `s` (a tensor name): quantize
+  /// `W * s` (activation-aware); empty: none.
+  std::string inputScale;
 };
 
 /// A parameter the compiled module expects.
@@ -53,6 +56,9 @@ struct LoadOptions {
   bool progressBar = false;
   /// Quantize again even when a cached pack is valid.
   bool refreshCache = false;
+  /// More tensors (e.g. activation-aware scales), looked up after the
+  /// checkpoint's own.
+  const Checkpoint *extra = nullptr;
 };
 
 struct Int4Pack;

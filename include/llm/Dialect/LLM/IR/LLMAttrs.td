@@ -75,6 +75,11 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
 
     A weight is then `(nibble - zero) * scale`.
 
+    With `input_scale`, the name of a per-input-channel scale vector `s`
+    (activation-aware quantization), the runtime quantizes `W * s` (each
+    input column scaled) instead of `W`, and the layer divides its input by
+    `s`.
+
     `format` says what `source` is: `rtn` (the default) a float
     `[out, in]` tensor that the runtime rounds to nearest; `awq_gemm` the
     prefix of a pre-quantized AutoAWQ "GEMM" layer (`source.qweight`,
@@ -88,10 +93,12 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
   let parameters = (ins StringRefParameter<"">:$source,
                         StringRefParameter<"">:$part,
                         "int64_t":$groupSize, "bool":$symmetric,
-                        StringRefParameter<"", "\"rtn\"">:$format);
+                        StringRefParameter<"", "\"rtn\"">:$format,
+                        StringRefParameter<"", "\"\"">:$inputScale);
   let assemblyFormat = [{
     `<` $source `,` $part `,` `group_size` `=` $groupSize `,`
-    `symmetric` `=` $symmetric (`,` `format` `=` $format^)? `>`
+    `symmetric` `=` $symmetric (`,` `format` `=` $format^)?
+    (`,` `input_scale` `=` $inputScale^)? `>`
   }];
   let genVerifyDecl = 1;
 }

@@ -92,7 +92,9 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
     of `qweight` ([groups, g / 2, out] bytes) that holds input `k`: group
     `k / g`, byte `k % (g / 2)`, the low nibble for the first half of the
     group and the high nibble for the second (see `#llm.int4`). `scales` and
-    `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`.
+    `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`. With
+    `input_scale` (`[in]`, activation-aware quantization) the input is
+    divided by it, channel by channel, first.
 
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
@@ -102,10 +104,13 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
   let arguments = (ins LLM_Float2DTensor:$input,
                        3DTensorOf<[I8]>:$qweight,
                        LLM_Float2DTensor:$scales, LLM_Float2DTensor:$zeros,
+                       Optional<LLM_Float1DTensor>:$input_scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
   let results = (outs LLM_Float2DTensor:$result);
   let assemblyFormat = [{
-    $input `,` $qweight `,` $scales `,` $zeros `group_size` `=` $group_size
+    $input `,` $qweight `,` $scales `,` $zeros
+    (`input_scale` $input_scale^ `:` type($input_scale))?
+    `group_size` `=` $group_size
     attr-dict `:` type($input) `,` type($qweight) `,` type($scales) `,`
     type($zeros) `->` type($result)
   }];
