@@ -34,6 +34,14 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 from llm_compiler.int4 import fake_quantize, is_linear_weight  # noqa: E402
 from llm_compiler.reference import LlamaModel  # noqa: E402
 
+# Calibration text for the activation-aware search (distinct from PROMPTS).
+CALIBRATION = [
+    "Lily and Ben went to the zoo. They saw a big lion and a funny monkey.",
+    "The cat sat on the mat. It was a sunny day and the birds were singing.",
+    "Sam found a shiny rock in the garden. He showed it to his mom and she smiled.",
+    "Once there was a brave little bird who wanted to fly over the tall mountain.",
+]
+
 PROMPTS = [
     "Once upon a time",
     "The little dog",
@@ -50,9 +58,10 @@ def run(cmd, **kw):
     return proc.stdout
 
 
-def compile_module(bin_dir, model, out, quantize=None):
+def compile_module(bin_dir, model, out, quantize=None, expose=False):
     ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
-    passes = ([f"--llm-quantize-int4={quantize}"] if quantize else []) + ["--llm-cpu-pipeline"]
+    passes = (([f"--llm-quantize-int4={quantize}"] if quantize else []) +
+              (["--llm-expose-activations"] if expose else []) + ["--llm-cpu-pipeline"])
     run([os.path.join(bin_dir, "llm-opt"), *passes, "-o", out], input=ir)
 
 
@@ -90,8 +99,31 @@ def main():
 
     f32 = os.path.join(work, "f32.mlir")
     int4 = os.path.join(work, "int4.mlir")
+    awq = os.path.join(work, "awq.mlir")
+    calibration = os.path.join(work, "calibration.mlir")
     compile_module(bin_dir, args.model, f32)
     compile_module(bin_dir, args.model, int4, f"group-size={args.group_size}")
+    compile_module(bin_dir, args.model, awq,
+                   f"group-size={args.group_size} activation-aware=true")
+
+    # Activation-aware scales: calibration activations from our CPU path,
+    # then the per-layer search.
+    compile_module(bin_dir, args.model, calibration, expose=True)
+    act_dirs = []
+    for i, text in enumerate(CALIBRATION):
+        # Each calibration text, continued by the F32 model (sampled, seeded)
+        # to a longer sample, then run through the calibration module.
+        sample = json.loads(run([llm_run, f32, "-m", args.model, "-p", text, "-n", "192",
+                                 "--temp", "0.8", "-s", str(i + 1), "--json"]))
+        ids = ",".join(map(str, sample["prompt_ids"] + sample["generated_ids"]))
+        act = os.path.join(work, f"calibration-{i}")
+        run([llm_run, calibration, "-m", args.model, "--prompt-ids", ids, "-n", "0",
+             "--json", "--activations-out", act])
+        act_dirs.append(act)
+    scales = os.path.join(work, "awq_scales.safetensors")
+    run([sys.executable, os.path.join(ROOT, "python", "awq_search.py"), "--model", args.model,
+         *sum((["--activations", d] for d in act_dirs), []),
+         "--group-size", str(args.group_size), "--out", scales])
     reference = LlamaModel.from_pretrained(args.model)
     reference_q = LlamaModel.from_pretrained(args.model)
     for name in list(reference_q.weights):
@@ -101,7 +133,7 @@ def main():
 
     prompts = ([["--prompt-ids", p] for p in args.prompt_ids] if args.prompt_ids
                else [["-p", p] for p in PROMPTS])
-    rows = {"ours": [], "numpy": []}
+    rows = {"ours": [], "awq": [], "numpy": []}
     for i, prompt in enumerate(prompts):
         gen = json.loads(run([llm_run, f32, "-m", args.model, *prompt, "-n", str(args.tokens),
                               "--temp", "0", "--json", "--ignore-eos"]))
@@ -109,13 +141,16 @@ def main():
         n_prompt = len(gen["prompt_ids"])
         seq = ",".join(map(str, ids[:-1]))
         logits = {}
-        for name, module in (("f32", f32), ("int4", int4)):
+        for name, module, extra in (("f32", f32, []), ("int4", int4, []),
+                                    ("awq", awq, ["--extra-weights", scales])):
             out = os.path.join(work, f"{name}-{i}.npy")
             run([llm_run, module, "-m", args.model, "--prompt-ids", seq, "-n", "0",
-                 "--logits-out", out, "--json", "--cache-dir", os.path.join(work, "cache")])
+                 "--logits-out", out, "--json", "--cache-dir", os.path.join(work, "cache"),
+                 *extra])
             logits[name] = np.load(out)[n_prompt - 1:]
         targets = np.array(ids[n_prompt:])
         rows["ours"].append(metrics(logits["f32"], logits["int4"], targets))
+        rows["awq"].append(metrics(logits["f32"], logits["awq"], targets))
         ref = reference.forward(ids[:-1])[n_prompt - 1:]
         ref_q = reference_q.forward(ids[:-1])[n_prompt - 1:]
         rows["numpy"].append(metrics(ref, ref_q, targets))
@@ -126,8 +161,10 @@ def main():
           f"{len(prompts)} prompts x {args.tokens} teacher-forced positions = {positions}\n")
     print("| implementation | top-1 agreement | mean KL | PPL F32 | PPL INT4 |")
     print("|---|---|---|---|---|")
-    for name, label in (("ours", "ours (llm-run, compiled INT4 kernel)"),
-                        ("numpy", "independent numpy RTN (float64 forward)")):
+    for name, label in (("ours", "round to nearest (llm-run, compiled INT4 kernel)"),
+                        ("awq", "activation-aware (llm-run, scales searched on "
+                                f"{len(CALIBRATION)} calibration samples)"),
+                        ("numpy", "round to nearest, independent numpy (float64 forward)")):
         m = np.array(rows[name])
         print(f"| {label} | {m[:, 0].mean():.4f} | {m[:, 1].mean():.4f} | "
               f"{m[:, 2].mean():.3f} | {m[:, 3].mean():.3f} |")
