@@ -20,6 +20,7 @@ import numpy as np
 
 from llm_compiler.int4 import fake_quantize, is_linear_weight
 from llm_compiler.reference import LlamaModel
+from llm_compiler.safetensors_io import load_file
 
 
 def _parse_ids(text):
@@ -42,15 +43,26 @@ def _build_parser():
                         help="round the linear layers' weights to group-wise INT4 (group size G) first")
     parser.add_argument("--int4-symmetric", action="store_true", help="symmetric INT4 (zero point 8)")
     parser.add_argument("--int4-lm-head", action="store_true", help="quantize the LM head too")
+    parser.add_argument("--int4-scales", metavar="FILE",
+                        help="activation-aware: <weight>.awq_scale vectors s; the weights become "
+                             "Q(W * s) / s")
     return parser
 
 
-def quantize_model(model, group_size, symmetric, lm_head):
-    """Replace the model's linear weights by their INT4 round trip."""
+def quantize_model(model, group_size, symmetric, lm_head, scales=None):
+    """Replace the model's linear weights by their INT4 round trip (of
+    ``W * s`` divided back by ``s`` where ``scales`` has ``s``)."""
+    scales = scales or {}
     for name in list(model.weights):
         if is_linear_weight(name):
-            model.weights[name] = fake_quantize(model.weights[name], group_size,
-                                                symmetric).astype(np.float64)
+            s = scales.get(name + ".awq_scale")
+            w = model.weights[name].astype(np.float32)
+            if s is None:
+                model.weights[name] = fake_quantize(w, group_size, symmetric).astype(np.float64)
+            else:
+                s = np.asarray(s, dtype=np.float32)
+                model.weights[name] = (fake_quantize(w * s[None, :], group_size, symmetric)
+                                       .astype(np.float64) / s[None, :].astype(np.float64))
     if lm_head:
         model.lm_head = fake_quantize(model.lm_head, group_size, symmetric).astype(np.float64)
 
@@ -62,7 +74,8 @@ def main(argv=None):
     try:
         model = LlamaModel.from_pretrained(args.model)
         if args.int4_group:
-            quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head)
+            scales = load_file(args.int4_scales)[0] if args.int4_scales else {}
+            quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head, scales)
         cache = model.new_cache()
         logits = model.forward(args.ids, cache=cache)
         if args.out:
