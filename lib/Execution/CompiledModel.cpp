@@ -130,7 +130,24 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
                          "' in llm.parameters");
       spec.shape.push_back(size.getInt());
     }
-    if (auto derived = dict.getAs<DictionaryAttr>("derived")) {
+    auto derivedDict = dict.getAs<DictionaryAttr>("derived");
+    if (derivedDict && derivedDict.getAs<StringAttr>("scheme") &&
+        derivedDict.getAs<StringAttr>("scheme").getValue() == "concat") {
+      auto sources = derivedDict.getAs<ArrayAttr>("sources");
+      if (!sources)
+        return makeError("malformed concatenation of '" + name.str() +
+                         "' in llm.parameters");
+      ::llm::runtime::Derivation d;
+      d.scheme = "concat";
+      for (Attribute source : sources) {
+        auto text = llvm::dyn_cast<StringAttr>(source);
+        if (!text)
+          return makeError("malformed concatenation of '" + name.str() +
+                           "' in llm.parameters");
+        d.sources.push_back(text.str());
+      }
+      spec.derived = std::move(d);
+    } else if (auto derived = derivedDict) {
       auto scheme = derived.getAs<StringAttr>("scheme");
       auto source = derived.getAs<StringAttr>("source");
       auto part = derived.getAs<StringAttr>("part");
@@ -146,6 +163,10 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
         spec.derived->format = format.str();
       if (auto scale = derived.getAs<StringAttr>("input_scale"))
         spec.derived->inputScale = scale.str();
+      if (auto stacked = derived.getAs<ArrayAttr>("stacked_sources"))
+        for (Attribute source : stacked)
+          if (auto text = llvm::dyn_cast<StringAttr>(source))
+            spec.derived->sources.push_back(text.str());
     }
     model->params_.push_back(std::move(spec));
   }

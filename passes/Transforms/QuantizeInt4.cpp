@@ -76,12 +76,18 @@ struct LLMQuantizeInt4Pass
                                 RankedTensorType::get({in}, weight.getElementType()),
                                 b.getStringAttr(scaleName))
                     .getResult();
+      // A stacked weight (llm-fuse-projections) is quantized as a whole;
+      // the packs say what it is made of.
+      ArrayRef<StringAttr> stackedSources;
+      if (ConcatAttr stacked = param.getStackedAttr())
+        stackedSources = stacked.getSources();
       auto derived = [&](StringRef part, RankedTensorType type) {
         std::string name = (param.getName() + (activationAware ? ".awq4." : ".int4.") + part).str();
         return ParamOp::create(b, param.getLoc(), type, name,
                                Int4PackAttr::get(ctx, param.getName(), part,
                                                  groupSize, symmetric, "rtn",
-                                                 inputScale))
+                                                 inputScale, stackedSources),
+                               ConcatAttr())
             .getResult();
       };
       Value qweight = derived(

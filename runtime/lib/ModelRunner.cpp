@@ -81,7 +81,13 @@ namespace {
 struct TensorLookup {
   const Checkpoint &checkpoint;
   const Checkpoint *extra;
+  const std::map<std::string, TensorView> *virtualViews = nullptr;
   const TensorView *find(const std::string &name) const {
+    if (virtualViews) {
+      auto it = virtualViews->find(name);
+      if (it != virtualViews->end())
+        return &it->second;
+    }
     if (const TensorView *t = checkpoint.find(name))
       return t;
     return extra ? extra->find(name) : nullptr;
@@ -97,6 +103,14 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
   auto floatDType = [](DType d) {
     return d == DType::F32 || d == DType::F16 || d == DType::BF16;
   };
+  if (spec.derived && spec.derived->scheme == "concat") {
+    // Built (and its sources checked) before the other parameters.
+    const TensorView *built = checkpoint.find(spec.name);
+    if (built && built->shape != spec.shape)
+      problem("its sources stack to " + shapeToString(built->shape) +
+              " but the module expects " + shapeToString(spec.shape));
+    return;
+  }
   if (spec.derived) {
     const Derivation &d = *spec.derived;
     std::string expected = d.part == "qweight" ? "i8" : "f32";
@@ -193,9 +207,58 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
   runner->prefill_ = prefill;
   runner->decode_ = decode;
 
-  TensorLookup lookup{checkpoint, options.extra};
+  TensorLookup lookup{checkpoint, options.extra, &runner->virtualViews_};
   std::ostringstream problems;
   int count = 0;
+
+  // Concatenated parameters, and the stacked sources of INT4 packs: stack
+  // their parts (rows) once.
+  for (const ParamSpec &spec : params) {
+    if (!spec.derived || spec.derived->sources.empty())
+      continue;
+    std::string stackedName =
+        spec.derived->scheme == "concat" ? spec.name : spec.derived->source;
+    if (runner->virtualViews_.count(stackedName))
+      continue;
+    std::vector<const TensorView *> parts;
+    int64_t rows = 0, in = -1;
+    bool ok = true;
+    for (const std::string &source : spec.derived->sources) {
+      const TensorView *t = lookup.find(source);
+      if (!t || t->shape.size() != 2 ||
+          (in >= 0 && t->shape[1] != in) ||
+          (t->dtype != DType::F32 && t->dtype != DType::F16 &&
+           t->dtype != DType::BF16)) {
+        problems << "\n  " << spec.name << ": its part " << source
+                 << (t ? " is " + t->describe() +
+                             ", not a float matrix with the other parts' columns"
+                       : std::string(" is missing"));
+        ++count;
+        ok = false;
+        continue;
+      }
+      in = t->shape[1];
+      rows += t->shape[0];
+      parts.push_back(t);
+    }
+    if (!ok)
+      continue;
+    std::vector<float> &data = runner->virtualData_[stackedName];
+    data.resize(static_cast<size_t>(rows * in));
+    float *at = data.data();
+    for (const TensorView *t : parts) {
+      if (Status s = convertToF32(*t, at); !s.ok())
+        return Error(t->name + ": " + s.message());
+      at += t->numel();
+    }
+    TensorView view;
+    view.name = stackedName;
+    view.dtype = DType::F32;
+    view.shape = {rows, in};
+    view.data = data.data();
+    view.nbytes = data.size() * sizeof(float);
+    runner->virtualViews_[stackedName] = std::move(view);
+  }
   for (const ParamSpec &spec : params)
     checkParam(lookup, spec, problems, count);
   if (count)
@@ -209,14 +272,14 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
   {
     std::set<std::string> seen;
     for (const ParamSpec &spec : params)
-      if (spec.derived &&
+      if (spec.derived && spec.derived->scheme == "int4" &&
           seen.insert(spec.derived->source + "/" + packFileName(*spec.derived))
               .second)
         ++derivedSources;
   }
   int64_t cached = 0, repacked = 0;
   for (const ParamSpec &spec : params) {
-    if (!spec.derived)
+    if (!spec.derived || spec.derived->scheme != "int4")
       continue;
     const Derivation &d = *spec.derived;
     std::string key = d.source + "/" + packFileName(d);
@@ -297,6 +360,10 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
                                                 : options.cacheDirectory.c_str());
 
   for (const ParamSpec &spec : params) {
+    if (spec.derived && spec.derived->scheme == "concat") {
+      runner->paramData_.push_back(lookup.find(spec.name)->data);
+      continue;
+    }
     if (spec.derived) {
       const Int4Pack *pack = packBySource.at(spec.derived->source + "/" +
                                              packFileName(*spec.derived));

@@ -63,7 +63,8 @@ double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
 LogicalResult
 Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      StringRef source, StringRef part, int64_t groupSize,
-                     bool symmetric, StringRef format, StringRef inputScale) {
+                     bool symmetric, StringRef format, StringRef inputScale,
+                     ArrayRef<StringAttr> stackedSources) {
   if (!inputScale.empty() && format != "rtn")
     return emitError() << "an INT4 pack with an input_scale must be "
                           "quantized by the runtime (format rtn)";
@@ -79,5 +80,18 @@ Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (groupSize < 2 || groupSize % 2 != 0)
     return emitError() << "INT4 group_size must be even and at least 2, not "
                        << groupSize;
+  return success();
+}
+
+LogicalResult
+ConcatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                   ArrayRef<StringAttr> sources) {
+  if (sources.size() < 2)
+    return emitError() << "a concatenated parameter needs at least two "
+                          "sources";
+  for (StringAttr source : sources)
+    if (!source || source.getValue().empty())
+      return emitError() << "a concatenated parameter's sources must be "
+                            "non-empty names";
   return success();
 }

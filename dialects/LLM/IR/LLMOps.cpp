@@ -36,10 +36,19 @@ static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");
+  auto type = cast<RankedTensorType>(getResult().getType());
+  if (getStackedAttr() && getDerivedAttr())
+    return emitOpError("is either stacked or derived, not both");
+  if (getStackedAttr()) {
+    if (type.getRank() != 2 || !type.getElementType().isF32())
+      return emitOpError("a concatenated parameter must be a 2-D f32 "
+                         "tensor, not ")
+             << type;
+    return success();
+  }
   auto derived = getDerivedAttr();
   if (!derived)
     return success();
-  auto type = cast<RankedTensorType>(getResult().getType());
   int64_t g = derived.getGroupSize();
   if (derived.getPart() == "qweight") {
     if (type.getRank() != 3 || !type.getElementType().isSignlessInteger(8) ||

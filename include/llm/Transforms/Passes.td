@@ -49,6 +49,21 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMFuseProjectionsPass : Pass<"llm-fuse-projections", "mlir::ModuleOp"> {
+  let summary = "One matmul for the linear layers that share an input";
+  let description = [{
+    Replaces the `llm.matmul` ops that read the same activation with
+    parameter weights of the same input size (a layer's q, k and v
+    projections; its gate and up projections) by one matmul over a stacked
+    parameter (`stacking #llm.concat<[...]>`, built by the runtime from the
+    checkpoint's tensors) followed by `tensor.extract_slice` of each
+    original result. Every output is computed exactly as before; the model
+    runs fewer, larger kernels. Run it before `llm-quantize-int4` to
+    quantize the stacked weights.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def LLMExposeActivationsPass
     : Pass<"llm-expose-activations", "mlir::ModuleOp"> {
   let summary = "Return the inputs of the linear layers from @prefill";

@@ -25,12 +25,14 @@ struct LLMBindParametersPass
 
     // The module-wide table, in first-use order.
     llvm::MapVector<StringRef, RankedTensorType> table;
-    llvm::StringMap<Int4PackAttr> derivations;
+    llvm::StringMap<Attribute> derivations;
     WalkResult walk = module.walk([&](ParamOp param) {
       auto type = llvm::cast<RankedTensorType>(param.getResult().getType());
-      auto [known, first] =
-          derivations.try_emplace(param.getName(), param.getDerivedAttr());
-      if (!first && known->second != param.getDerivedAttr()) {
+      Attribute how = param.getDerivedAttr();
+      if (!how)
+        how = param.getStackedAttr();
+      auto [known, first] = derivations.try_emplace(param.getName(), how);
+      if (!first && known->second != how) {
         param.emitOpError("parameter '")
             << param.getName()
             << "' is derived in two different ways (or derived and plain)";
@@ -93,7 +95,17 @@ struct LLMBindParametersPass
           b.getNamedAttr("dtype", b.getStringAttr(dtype))};
       // How a derived parameter is computed from the checkpoint, as builtin
       // attributes so that the lowered module needs no llm dialect.
-      if (Int4PackAttr derived = derivations.lookup(name))
+      Attribute how = derivations.lookup(name);
+      if (auto concat = dyn_cast_or_null<ConcatAttr>(how)) {
+        SmallVector<Attribute> sources(concat.getSources().begin(),
+                                       concat.getSources().end());
+        fields.push_back(b.getNamedAttr(
+            "derived",
+            b.getDictionaryAttr(
+                {b.getNamedAttr("scheme", b.getStringAttr("concat")),
+                 b.getNamedAttr("sources", b.getArrayAttr(sources))})));
+      }
+      if (auto derived = dyn_cast_or_null<Int4PackAttr>(how))
         fields.push_back(b.getNamedAttr(
             "derived",
             b.getDictionaryAttr(
@@ -106,7 +118,11 @@ struct LLMBindParametersPass
                                 b.getBoolAttr(derived.getSymmetric())),
                  b.getNamedAttr("format", b.getStringAttr(derived.getFormat())),
                  b.getNamedAttr("input_scale",
-                                b.getStringAttr(derived.getInputScale()))})));
+                                b.getStringAttr(derived.getInputScale())),
+                 b.getNamedAttr("stacked_sources",
+                                b.getArrayAttr(SmallVector<Attribute>(
+                                    derived.getStackedSources().begin(),
+                                    derived.getStackedSources().end())))})));
       entries.push_back(b.getDictionaryAttr(fields));
     }
     module->setAttr(kParametersAttrName, b.getArrayAttr(entries));

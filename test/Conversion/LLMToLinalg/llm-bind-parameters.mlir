@@ -113,11 +113,11 @@ func.func @plain(%x: tensor<2xf32>) -> tensor<2xf32> {
 // gives one entry. (A qweight of [16, 16, 16] bytes is valid with group size
 // 32 whether the bytes of a group are its second or its last dimension.)
 // CHECK: module attributes {llm.parameters = [
-// CHECK-SAME: {derived = {format = "rtn", group_size = 32 : i64, input_scale = "", part = "qweight", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", symmetric = false}, dtype = "i8", name = "model.layers.0.mlp.up_proj.weight.int4.qweight", shape = [16, 16, 16]},
-// CHECK-SAME: {derived = {format = "rtn", group_size = 32 : i64, input_scale = "", part = "scales", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", symmetric = false}, dtype = "f32", name = "model.layers.0.mlp.up_proj.weight.int4.scales", shape = [2, 16]},
-// CHECK-SAME: {derived = {format = "rtn", group_size = 32 : i64, input_scale = "", part = "zeros", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", symmetric = false}, dtype = "f32", name = "model.layers.0.mlp.up_proj.weight.int4.zeros", shape = [2, 16]},
+// CHECK-SAME: {derived = {format = "rtn", group_size = 32 : i64, input_scale = "", part = "qweight", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "i8", name = "model.layers.0.mlp.up_proj.weight.int4.qweight", shape = [16, 16, 16]},
+// CHECK-SAME: {derived = {format = "rtn", group_size = 32 : i64, input_scale = "", part = "scales", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "f32", name = "model.layers.0.mlp.up_proj.weight.int4.scales", shape = [2, 16]},
+// CHECK-SAME: {derived = {format = "rtn", group_size = 32 : i64, input_scale = "", part = "zeros", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "f32", name = "model.layers.0.mlp.up_proj.weight.int4.zeros", shape = [2, 16]},
 // CHECK-SAME: {dtype = "f32", name = "model.norm.weight", shape = [8]},
-// CHECK-SAME: {derived = {format = "rtn", group_size = 64 : i64, input_scale = "", part = "scales", scheme = "int4", source = "lm_head.weight", symmetric = true}, dtype = "f32", name = "lm_head.weight.int4.scales", shape = [1, 99]}]}
+// CHECK-SAME: {derived = {format = "rtn", group_size = 64 : i64, input_scale = "", part = "scales", scheme = "int4", source = "lm_head.weight", stacked_sources = [], symmetric = true}, dtype = "f32", name = "lm_head.weight.int4.scales", shape = [1, 99]}]}
 // CHECK-LABEL: func.func @int4(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<16x16x16xi8> {bufferization.writable = false, llm.param = "model.layers.0.mlp.up_proj.weight.int4.qweight"},
 // CHECK-SAME: %[[S:[^:]*]]: tensor<2x16xf32> {bufferization.writable = false, llm.param = "model.layers.0.mlp.up_proj.weight.int4.scales"},

@@ -16,6 +16,7 @@
 #include "llm/runtime/Status.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ struct Derivation {
   /// A per-input-channel scale vector `s` (a tensor name): quantize
   /// `W * s` (activation-aware); empty: none.
   std::string inputScale;
+  /// "concat": the tensors stacked along rows to make the parameter.
+  std::vector<std::string> sources;
 };
 
 /// A parameter the compiled module expects.
@@ -118,6 +121,10 @@ private:
   std::vector<std::vector<float>> converted_;
   std::vector<std::unique_ptr<Int4Pack>> packs_;
   std::vector<std::vector<float>> activations_;
+  /// Parameters built from several checkpoint tensors (concatenations),
+  /// visible to the lookups of the INT4 packs derived from them.
+  std::map<std::string, std::vector<float>> virtualData_;
+  std::map<std::string, TensorView> virtualViews_;
   PackedFunction prefill_ = nullptr, decode_ = nullptr;
   int64_t context_ = 0;
   std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};

@@ -80,6 +80,9 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
     input column scaled) instead of `W`, and the layer divides its input by
     `s`.
 
+    With `stacking`, `source` is itself the concatenation of those tensors
+    along rows (a fused projection, see `#llm.concat`).
+
     `format` says what `source` is: `rtn` (the default) a float
     `[out, in]` tensor that the runtime rounds to nearest; `awq_gemm` the
     prefix of a pre-quantized AutoAWQ "GEMM" layer (`source.qweight`,
@@ -94,12 +97,30 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
                         StringRefParameter<"">:$part,
                         "int64_t":$groupSize, "bool":$symmetric,
                         StringRefParameter<"", "\"rtn\"">:$format,
-                        StringRefParameter<"", "\"\"">:$inputScale);
+                        StringRefParameter<"", "\"\"">:$inputScale,
+                        OptionalArrayRefParameter<"::mlir::StringAttr">:$stackedSources);
   let assemblyFormat = [{
     `<` $source `,` $part `,` `group_size` `=` $groupSize `,`
     `symmetric` `=` $symmetric (`,` `format` `=` $format^)?
-    (`,` `input_scale` `=` $inputScale^)? `>`
+    (`,` `input_scale` `=` $inputScale^)?
+    (`,` `stacking` `=` `[` $stackedSources^ `]`)? `>`
   }];
+  let genVerifyDecl = 1;
+}
+
+def LLM_ConcatAttr : LLM_Attr<"Concat", "concat"> {
+  let summary = "A parameter made of checkpoint tensors stacked along rows";
+  let description = [{
+    The runtime builds the parameter by concatenating the `sources`
+    (`[rows_i, in]` each, same `in`) along their first dimension, e.g. the
+    q, k and v projections of a layer fused into one matmul.
+
+    ```mlir
+    #llm.concat<["model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight"]>
+    ```
+  }];
+  let parameters = (ins ArrayRefParameter<"::mlir::StringAttr">:$sources);
+  let assemblyFormat = "`<` `[` $sources `]` `>`";
   let genVerifyDecl = 1;
 }
 

@@ -25,12 +25,15 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<LLM_Int4PackAttr>:$derived);
+  let arguments = (ins StrAttr:$name, OptionalAttr<LLM_Int4PackAttr>:$derived,
+                       OptionalAttr<LLM_ConcatAttr>:$stacked);
   let results = (outs AnyStaticShapeTensor:$result);
-  let assemblyFormat = "$name (`from` $derived^)? attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $name (`from` $derived^)? (`stacking` $stacked^)? attr-dict `:` type($result)
+  }];
   let builders = [
     OpBuilder<(ins "::mlir::Type":$type, "::mlir::StringAttr":$name), [{
-      build($_builder, $_state, type, name, Int4PackAttr());
+      build($_builder, $_state, type, name, Int4PackAttr(), ConcatAttr());
     }]>,
   ];
   let hasVerifier = 1;
