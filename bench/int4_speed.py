@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""INT4 against F32 generation speed on the stories110M-shaped checkpoint.
+
+Compiles the same random stories110M-shaped checkpoint (dim 768, 12 layers,
+FFN 2048, vocab 32000, untied, F32) as several modules and runs llm-run
+with 1 and 2 threads, 32 prompt tokens and 64 greedy tokens each:
+
+  f32              the plain float module
+  f32 fused        llm-fuse-projections
+  int4             llm-fuse-projections + llm-quantize-int4 (group 128;
+                   LM head and embeddings in float)
+  int4 + head      the same with the LM head in INT4 too
+
+and prints prompt and generation tokens/s with the ratio to F32 measured in
+the same run (INT4 packs are prepared once, ahead of the timed runs).
+
+Usage: bench/int4_speed.py [--build build] [--repeats 3]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+PROMPT = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 2 for k in range(31)])
+VARIANTS = [
+    ("f32", []),
+    ("f32 fused", ["--llm-fuse-projections"]),
+    ("int4", ["--llm-fuse-projections", "--llm-quantize-int4"]),
+    ("int4 + head", ["--llm-fuse-projections", "--llm-quantize-int4=lm-head=true"]),
+]
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return proc.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    bin_dir = os.path.join(ROOT, args.build, "bin")
+    model = os.path.join(OUT, "stories110M")
+    if not os.path.isfile(os.path.join(model, "config.json")):
+        os.makedirs(OUT, exist_ok=True)
+        run([sys.executable, os.path.join(ROOT, "python", "make_checkpoint.py"), "--out", model,
+             "--preset", "stories110M", "--no-tie", "--seed", "1"])
+    cache = os.path.join(OUT, "int4-cache")
+    modules = {}
+    for name, passes in VARIANTS:
+        path = os.path.join(OUT, name.replace(" ", "_").replace("+", "head") + ".mlir")
+        ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
+        run([os.path.join(bin_dir, "llm-opt"), *passes, "--llm-cpu-pipeline", "-o", path], input=ir)
+        if "int4" in name:
+            run([os.path.join(bin_dir, "llm-run"), path, "-m", model, "--quantize-only",
+                 "--cache-dir", cache])
+        modules[name] = path
+
+    print("stories110M-shaped (random F32 weights); 32 prompt tokens, 64 greedy tokens; "
+          f"best of {args.repeats} runs\n")
+    print("| module | threads | prompt tok/s | gen tok/s | gen vs f32 | prompt vs f32 |")
+    print("|---|---|---|---|---|---|")
+    for threads in (1, 2):
+        base = None
+        for name, _ in VARIANTS:
+            best = None
+            for _ in range(args.repeats):
+                out = run([os.path.join(bin_dir, "llm-run"), modules[name], "-m", model,
+                           "--prompt-ids", PROMPT, "-n", "64", "--temp", "0", "--json",
+                           "-t", str(threads), "--cache-dir", cache])
+                t = json.loads(out)["timings"]
+                if best is None or t["generation_tokens_per_s"] > best["generation_tokens_per_s"]:
+                    best = t
+            if base is None:
+                base = best
+            print(f"| {name} | {threads} | {best['prompt_tokens_per_s']:.1f} | "
+                  f"{best['generation_tokens_per_s']:.1f} | "
+                  f"{best['generation_tokens_per_s'] / base['generation_tokens_per_s']:.2f}x | "
+                  f"{best['prompt_tokens_per_s'] / base['prompt_tokens_per_s']:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
