@@ -14,6 +14,20 @@
 using namespace llm::runtime;
 namespace fs = std::filesystem;
 
+Int4Pack Int4Pack::zeroed(int64_t out, int64_t in, int64_t groupSize,
+                          bool symmetric) {
+  Int4Pack p;
+  p.out = out;
+  p.in = in;
+  p.groupSize = groupSize;
+  p.groups = (in + groupSize - 1) / groupSize;
+  p.symmetric = symmetric;
+  p.qweight.assign(p.groups * (groupSize / 2) * out, 0);
+  p.scales.assign(p.groups * out, 0.0f);
+  p.zeros.assign(p.groups * out, 0.0f);
+  return p;
+}
+
 uint8_t Int4Pack::nibble(int64_t n, int64_t k) const {
   int64_t g = k / groupSize, offset = k % groupSize, half = groupSize / 2;
   uint8_t byte = qweight[(g * half + offset % half) * out + n];
@@ -29,16 +43,8 @@ float Int4Pack::dequantize(int64_t n, int64_t k) const {
 Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
                                     int64_t groupSize, bool symmetric,
                                     const std::function<void(int64_t)> &progress) {
-  Int4Pack p;
-  p.out = out;
-  p.in = in;
-  p.groupSize = groupSize;
-  p.groups = (in + groupSize - 1) / groupSize;
-  p.symmetric = symmetric;
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, symmetric);
   int64_t half = groupSize / 2;
-  p.qweight.assign(out * p.groups * half, 0);
-  p.scales.assign(out * p.groups, 0.0f);
-  p.zeros.assign(out * p.groups, 0.0f);
   for (int64_t n = 0; n < out; ++n) {
     const float *row = w + n * in;
     for (int64_t g = 0; g < p.groups; ++g) {
@@ -128,15 +134,7 @@ llm::runtime::loadCachedPack(const std::string &path, uint64_t print,
       header.print != print || header.out != out || header.in != in ||
       header.groupSize != groupSize || header.symmetric != symmetric)
     return std::nullopt;
-  Int4Pack p;
-  p.out = out;
-  p.in = in;
-  p.groupSize = groupSize;
-  p.groups = (in + groupSize - 1) / groupSize;
-  p.symmetric = symmetric;
-  p.qweight.resize(out * p.groups * (groupSize / 2));
-  p.scales.resize(out * p.groups);
-  p.zeros.resize(out * p.groups);
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, symmetric);
   if (!file.read(reinterpret_cast<char *>(p.qweight.data()), p.qweight.size()) ||
       !file.read(reinterpret_cast<char *>(p.scales.data()),
                  p.scales.size() * sizeof(float)) ||
@@ -252,16 +250,9 @@ Expected<Int4Pack> llm::runtime::repackAwqGemm(const TensorView &qweight,
   const auto *qw = static_cast<const int32_t *>(qweight.data);
   const auto *qz = static_cast<const int32_t *>(qzeros.data);
 
-  Int4Pack p;
-  p.out = out;
-  p.in = in;
-  p.groupSize = groupSize;
-  p.groups = groups;
-  p.symmetric = false;
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, /*symmetric=*/false);
   int64_t half = groupSize / 2;
-  p.qweight.assign(groups * half * out, 0);
   p.scales = std::move(scaleValues);
-  p.zeros.resize(groups * out);
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t n = 0; n < out; ++n)
       p.zeros[g * out + n] = nibbleAt(qz, g, out / 8, n);

@@ -30,6 +30,10 @@ struct Int4Pack {
   std::vector<float> scales; ///< [groups, out]
   std::vector<float> zeros;  ///< [groups, out], integers 0..15
 
+  /// A pack of this layout with zeroed storage.
+  static Int4Pack zeroed(int64_t out, int64_t in, int64_t groupSize,
+                         bool symmetric);
+
   /// The nibble of weight (n, k).
   uint8_t nibble(int64_t n, int64_t k) const;
   /// The dequantized weight (n, k): (nibble - zero) * scale.
