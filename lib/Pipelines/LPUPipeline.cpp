@@ -2,6 +2,7 @@
 
 #include "llm/Conversion/Passes.h"
 #include "llm/Pipelines/Pipelines.h"
+#include "llm/Transforms/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -12,6 +13,14 @@ void mlir::llm::buildLPUPipeline(OpPassManager &pm,
                                  const LPUPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // 4-bit weights go through the project's quantization pass (the LM head
+  // included): the tiler then places the INT4 layers at 4 bits.
+  if (options.weightBits == 4) {
+    LLMQuantizeInt4PassOptions quantize;
+    quantize.groupSize = options.groupSize;
+    quantize.lmHead = true;
+    pm.addPass(createLLMQuantizeInt4Pass(quantize));
+  }
   LLMTileForLPUPassOptions tiling;
   tiling.target = options.target;
   tiling.chips = options.chips;

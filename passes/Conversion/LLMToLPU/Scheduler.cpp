@@ -262,20 +262,41 @@ LogicalResult Scheduler::emit(Operation *op) {
     return success();
   }
 
-  if (auto matmul = dyn_cast<llm::MatmulOp>(op)) {
-    Activation *x = activation(matmul.getInput());
+  if (isa<llm::MatmulOp, llm::MatmulInt4Op>(op)) {
+    Value input = op->getOperand(0);
+    Activation *x = activation(input);
     if (!x)
-      return missing(matmul.getInput());
+      return missing(input);
+    // The resident tensor: the weight parameter (a table tied to the
+    // embedding is resident a second time, striped by rows), or the source
+    // of an INT4 layer's packs.
+    std::string name;
+    int64_t groupSize = plan.groupSize;
+    if (auto int4 = dyn_cast<llm::MatmulInt4Op>(op)) {
+      name = int4.getQweight()
+                 .getDefiningOp<ParamOp>()
+                 .getDerivedAttr()
+                 .getSource()
+                 .str();
+      groupSize = int4.getGroupSize();
+    } else {
+      name = paramName(op->getOperand(1)).str();
+      auto it = plan.tensorIndex.find(name);
+      if (it != plan.tensorIndex.end() &&
+          plan.tensors[it->second].stripeDim != 0)
+        name += "#lm_head";
+    }
     unsigned index;
-    const auto &shards = shardsOf(paramName(matmul.getWeight()), index);
+    const auto &shards = shardsOf(name, index);
+    unsigned bits = plan.tensors[index].bits;
     Activation out;
-    out.width = matmul.getType().getDimSize(1);
+    out.width = cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1);
     for (unsigned s = 0; s < shards.size(); ++s) {
       const Shard &shard = shards[s];
       llvm::SmallVector<Piece> inputs = gather(*x, shard.chip);
       MatmulCost cost =
-          matmulCost(target, tokens, x->width, shard.end - shard.begin,
-                     plan.weightBits, target.memorySlices, plan.groupSize);
+          matmulCost(target, tokens, x->width, shard.end - shard.begin, bits,
+                     target.memorySlices, groupSize);
       ChipUnits &u = units(shard.chip);
       bool vector = cost.usesVectorUnits();
       int64_t start =
@@ -292,7 +313,7 @@ LogicalResult Scheduler::emit(Operation *op) {
       out.pieces.push_back({mm.getResult(), shard.chip, shard.begin,
                             shard.end, start + cost.cycles});
     }
-    activations[matmul.getResult()] = std::move(out);
+    activations[op->getResult(0)] = std::move(out);
     return success();
   }
 

@@ -84,6 +84,19 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
         name += "#lm_head";
       set.add({name, shapeOf(matmul.getWeight()), 0, target.mxmCols,
                weightBits});
+    } else if (auto matmul = dyn_cast<MatmulInt4Op>(op)) {
+      // A layer llm-quantize-int4 (or an AWQ import) made 4-bit: resident
+      // as its source tensor's [out, in] at 4 bits, whatever weight-bits.
+      auto qweight = matmul.getQweight().getDefiningOp<ParamOp>();
+      if (!qweight || !qweight.getDerivedAttr()) {
+        op->emitOpError("llm-tile-lpu: expects its packs to be derived "
+                        "llm.param");
+        return WalkResult::interrupt();
+      }
+      int64_t out = matmul.getType().getDimSize(1);
+      int64_t in = matmul.getInput().getType().getDimSize(1);
+      set.add({qweight.getDerivedAttr().getSource().str(), {out, in}, 0,
+               target.mxmCols, 4});
     } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
       set.add({kvCacheName(attention.getLayer()),
                {2, context, attention.getNumKvHeads(), attention.getHeadDim()},
