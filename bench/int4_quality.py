@@ -106,14 +106,25 @@ def main():
     compile_module(bin_dir, args.model, awq,
                    f"group-size={args.group_size} activation-aware=true")
 
+    reference = LlamaModel.from_pretrained(args.model)
+    vocab = reference.config.vocab_size
+
     # Activation-aware scales: calibration activations from our CPU path,
     # then the per-layer search.
     compile_module(bin_dir, args.model, calibration, expose=True)
     act_dirs = []
+    has_tokenizer = os.path.isfile(os.path.join(args.model, "tokenizer.model"))
+    rng = np.random.default_rng(7)
     for i, text in enumerate(CALIBRATION):
-        # Each calibration text, continued by the F32 model (sampled, seeded)
-        # to a longer sample, then run through the calibration module.
-        sample = json.loads(run([llm_run, f32, "-m", args.model, "-p", text, "-n", "192",
+        # Each calibration text (random ids for a model without a tokenizer),
+        # continued by the F32 model (sampled, seeded) to a longer sample,
+        # then run through the calibration module.
+        if has_tokenizer:
+            start = ["-p", text]
+        else:
+            start = ["--prompt-ids", ",".join(map(str, [1] + list(
+                rng.integers(3, vocab, 12))))]
+        sample = json.loads(run([llm_run, f32, "-m", args.model, *start, "-n", "192",
                                  "--temp", "0.8", "-s", str(i + 1), "--json"]))
         ids = ",".join(map(str, sample["prompt_ids"] + sample["generated_ids"]))
         act = os.path.join(work, f"calibration-{i}")
@@ -124,15 +135,19 @@ def main():
     run([sys.executable, os.path.join(ROOT, "python", "awq_search.py"), "--model", args.model,
          *sum((["--activations", d] for d in act_dirs), []),
          "--group-size", str(args.group_size), "--out", scales])
-    reference = LlamaModel.from_pretrained(args.model)
     reference_q = LlamaModel.from_pretrained(args.model)
     for name in list(reference_q.weights):
         if is_linear_weight(name):
             reference_q.weights[name] = fake_quantize(
                 reference_q.weights[name], args.group_size).astype(np.float64)
 
-    prompts = ([["--prompt-ids", p] for p in args.prompt_ids] if args.prompt_ids
-               else [["-p", p] for p in PROMPTS])
+    if args.prompt_ids:
+        prompts = [["--prompt-ids", p] for p in args.prompt_ids]
+    elif os.path.isfile(os.path.join(args.model, "tokenizer.model")):
+        prompts = [["-p", p] for p in PROMPTS]
+    else:
+        prompts = [["--prompt-ids", ",".join(map(str, [1] + list(rng.integers(3, vocab, 8))))]
+                   for _ in range(5)]
     rows = {"ours": [], "awq": [], "numpy": []}
     for i, prompt in enumerate(prompts):
         gen = json.loads(run([llm_run, f32, "-m", args.model, *prompt, "-n", str(args.tokens),
