@@ -24,7 +24,7 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLLMBindParametersPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createLLMFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
 
   // Threads (scf.forall) and registers (scf.for + vector ops).

@@ -91,6 +91,20 @@ def LLMDropReturnedArgumentsPass
   }];
 }
 
+def LLMFuseElementwisePass : Pass<"llm-fuse-elementwise"> {
+  let summary = "Elementwise fusion that never recomputes per reduction step";
+  let description = [{
+    Upstream linalg elementwise fusion (with its reshape propagation and
+    folding patterns), except that a producer is never fused into a
+    consumer with reduction loops: fusing an RMS norm into the matmul that
+    reads it would recompute the normalization once per weight element. A
+    producer is fused only into its single user, as upstream.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def LLMCPUTileAndVectorizePass
     : Pass<"llm-cpu-tile-and-vectorize", "mlir::func::FuncOp"> {
   let summary = "Tile linalg ops for threads and vector registers, and vectorize";
