@@ -24,6 +24,8 @@ import time
 
 CONFIGS = [
     ("8-bit, published 576 chips", "weight-bits=8 chips=576"),
+    ("8-bit fused, published 576 chips", "fuse weight-bits=8 chips=576"),
+    ("INT4 fused, published 576 chips", "fuse weight-bits=4 chips=576"),
     ("8-bit, fewest chips", "weight-bits=8"),
     ("INT4, fewest chips", "weight-bits=4"),
     ("INT4, published 576 chips", "weight-bits=4 chips=576"),
@@ -103,7 +105,11 @@ def main():
     for label, options in CONFIGS:
         plan = os.path.join(tmp, "plan.mlir")
         out = os.path.join(tmp, label.replace(" ", "_").replace(",", "") + ".json")
-        t_plan, m_plan = run([opt, f"--llm-lpu-pipeline={options}"], ir, plan)
+        passes = []
+        if options.startswith("fuse "):
+            passes.append("--llm-fuse-projections")
+            options = options[len("fuse "):]
+        t_plan, m_plan = run([opt, *passes, f"--llm-lpu-pipeline={options}"], ir, plan)
         t_json, m_json = run([translate, "--lpu-to-json"], plan, out)
         s = json.load(open(out))["summary"]
         paths[label] = out

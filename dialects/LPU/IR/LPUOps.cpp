@@ -118,7 +118,8 @@ LogicalResult AttentionOp::verify() {
 
 LogicalResult VectorOp::verify() {
   static constexpr llvm::StringLiteral kinds[] = {
-      "embedding", "rms_norm", "rope", "silu", "silu_mul", "add", "mul"};
+      "embedding", "rms_norm", "rope", "silu", "silu_mul", "add", "mul",
+      "select"};
   if (!llvm::is_contained(kinds, getKind()))
     return emitOpError("unknown vector work '") << getKind() << "'";
   if (getKind() == "embedding" ? !getInputs().empty() : getInputs().empty())

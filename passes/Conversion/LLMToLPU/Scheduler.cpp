@@ -4,6 +4,7 @@
 
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 #include "llm/Target/LPU/CostModel.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -386,7 +387,39 @@ LogicalResult Scheduler::emit(Operation *op) {
     return success();
   }
 
-  if (isa<ParamOp, func::ReturnOp>(op))
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    // Columns [begin, end) of a fused projection's output: the pieces
+    // inside are reused, the ones across a boundary narrowed on the VXM.
+    Activation *x = activation(slice.getSource());
+    auto offsets = slice.getStaticOffsets();
+    auto strides = slice.getStaticStrides();
+    if (!x || slice.getSourceType().getRank() != 2 || offsets[0] != 0 ||
+        ShapedType::isDynamic(offsets[1]) ||
+        llvm::any_of(strides, [](int64_t s) { return s != 1; }))
+      return op->emitOpError("llm-tile-lpu: only column slices of an "
+                             "activation map to the LPU");
+    int64_t begin = offsets[1];
+    int64_t end = begin + slice.getType().getDimSize(1);
+    Activation out;
+    out.width = end - begin;
+    for (const Piece &piece : x->pieces) {
+      int64_t lo = std::max(begin, piece.begin), hi = std::min(end, piece.end);
+      if (lo >= hi)
+        continue;
+      if (lo == piece.begin && hi == piece.end) {
+        out.pieces.push_back({piece.value, piece.chip, lo - begin, hi - begin,
+                              piece.ready});
+        continue;
+      }
+      Piece narrowed = vectorWork("select", {piece}, piece.chip, hi - lo, 1, 0,
+                                  false, nullptr, lo - begin, hi - begin);
+      out.pieces.push_back(narrowed);
+    }
+    activations[slice.getResult()] = std::move(out);
+    return success();
+  }
+
+  if (isa<ParamOp, func::ReturnOp, tensor::DimOp>(op))
     return success();
   return op->emitOpError("llm-tile-lpu: no LPU mapping for this operation");
 }

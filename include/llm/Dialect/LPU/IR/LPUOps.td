@@ -176,7 +176,9 @@ def LPU_VectorOp : LPU_ScheduledOp<"vector"> {
   let summary = "Elementwise, normalization or rotary work on the vector units";
   let description = [{
     `kind` names the work: `embedding` (gather of the token's row from a
-    resident table shard), `rms_norm`, `rope`, `silu`, `silu_mul`, `add` or `mul`.
+    resident table shard), `rms_norm`, `rope`, `silu`, `silu_mul`, `add`,
+    `mul`, or `select` (a column range of its input, e.g. one projection's
+    share of a fused matmul's output).
     `weights`, when present, is the resident shard it reads.
   }];
   let arguments = !con((ins Variadic<LPU_ActivationTensor>:$inputs,
