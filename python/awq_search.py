@@ -47,6 +47,17 @@ def search_scale(weight, inputs, group_size, grid, symmetric=False):
     return best[0], best[1], rtn_error, best[2]
 
 
+def stacked_sources(name):
+    """The checkpoint tensors of a weight stacked by llm-fuse-projections,
+    whose name joins the parts' names: ``p.q_proj+k_proj+v_proj.weight`` is
+    ``p.q_proj.weight``, ``p.k_proj.weight``, ``p.v_proj.weight``."""
+    if "+" not in name or not name.endswith(".weight"):
+        return [name]
+    prefix, _, last = name[:-len(".weight")].rpartition(".")
+    base = prefix + "." if prefix else ""
+    return [base + part + ".weight" for part in last.split("+")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
@@ -64,10 +75,13 @@ def main():
         sys.exit(f"error: no linear-layer activations in {args.activations[0]}")
     scales, gains = {}, []
     for name in names:
-        if name not in weights:
-            sys.exit(f"error: {name} has activations but is not in {args.model}")
+        sources = stacked_sources(name)
+        missing = [s for s in sources if s not in weights]
+        if missing:
+            sys.exit(f"error: {name} has activations but {missing[0]} is not in {args.model}")
+        weight = np.concatenate([weights[s] for s in sources], axis=0)
         x = np.concatenate([np.load(os.path.join(d, name + ".npy")) for d in args.activations])
-        s, error, rtn_error, alpha = search_scale(weights[name], x, args.group_size,
+        s, error, rtn_error, alpha = search_scale(weight, x, args.group_size,
                                                   args.grid, args.symmetric)
         scales[name + ".awq_scale"] = s
         gains.append(rtn_error / max(error, 1e-30))

@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from awq_search import stacked_sources
 from llm_compiler.int4 import fake_quantize, is_linear_weight
 from llm_compiler.reference import LlamaModel
 from llm_compiler.safetensors_io import load_file
@@ -52,10 +53,15 @@ def _build_parser():
 def quantize_model(model, group_size, symmetric, lm_head, scales=None):
     """Replace the model's linear weights by their INT4 round trip (of
     ``W * s`` divided back by ``s`` where ``scales`` has ``s``)."""
-    scales = scales or {}
+    # A stacked weight's scale (llm-fuse-projections) is shared by its parts;
+    # rows quantize independently, so each part uses it on its own.
+    per_weight = {}
+    for key, value in (scales or {}).items():
+        for source in stacked_sources(key[:-len(".awq_scale")]):
+            per_weight[source] = value
     for name in list(model.weights):
         if is_linear_weight(name):
-            s = scales.get(name + ".awq_scale")
+            s = per_weight.get(name)
             w = model.weights[name].astype(np.float32)
             if s is None:
                 model.weights[name] = fake_quantize(w, group_size, symmetric).astype(np.float64)
