@@ -60,7 +60,7 @@ struct LLMCPUTileAndVectorizePass
     }
     // A reduction outside the innermost parallel loop (an outer-product
     // form, such as the INT4 kernel's rows-innermost layout) steps one at a
-    // time, its vector register accumulating `4 * lanes` outputs without
+    // time, its vector registers accumulating `8 * lanes` outputs without
     // horizontal sums.
     bool outerReduction =
         innermostReduction >= 0 && innermostParallel > innermostReduction;
@@ -69,7 +69,7 @@ struct LLMCPUTileAndVectorizePass
       if (static_cast<int>(i) == innermostReduction)
         target = outerReduction ? 1 : reductionTile;
       else if (static_cast<int>(i) == innermostParallel)
-        target = outerReduction ? 4 * lanes : hasReduction ? rows : lanes;
+        target = outerReduction ? 8 * lanes : hasReduction ? rows : lanes;
       p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
     }
 
