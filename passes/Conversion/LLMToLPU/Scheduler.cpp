@@ -214,7 +214,7 @@ private:
 };
 } // namespace
 
-static StringRef paramName(Value v) {
+StringRef mlir::llm::lpu::paramName(Value v) {
   if (auto param = v.getDefiningOp<ParamOp>())
     return param.getName();
   return {};

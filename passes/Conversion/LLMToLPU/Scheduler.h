@@ -32,6 +32,9 @@ struct PlanContext {
   int64_t groupSize;
 };
 
+/// The name of the llm.param `v` is, or an empty string.
+StringRef paramName(Value v);
+
 /// Name of the resident KV cache of layer `layer`.
 std::string kvCacheName(int64_t layer);
 

@@ -41,12 +41,6 @@ struct ResidentSet {
   }
 };
 
-StringRef paramName(Value v) {
-  if (auto param = v.getDefiningOp<ParamOp>())
-    return param.getName();
-  return {};
-}
-
 FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
                                               const TargetDescription &target,
                                               unsigned weightBits,
