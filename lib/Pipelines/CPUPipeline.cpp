@@ -91,6 +91,8 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.fpContract)
+    pm.addPass(createLLMAllowFPContractionPass());
 }
 
 void mlir::llm::registerCPUPipeline() {

@@ -19,11 +19,18 @@ using namespace mlir;
 
 namespace {
 
+/// The largest loop kept whole in registers to reuse unpacked weights.
+constexpr int64_t maxRegisterBlock = 8;
+/// Vector registers an outer-product kernel accumulates in (of AVX-512's 32).
+constexpr int64_t accumulatorRegisters = 16;
+
 /// Tile sizes of one linalg op: `threadTiles` for the scf.forall level (all
 /// zero when the op is not distributed) and `vectorTiles` for registers.
 struct TilePlan {
   SmallVector<int64_t> threadTiles;
   SmallVector<int64_t> vectorTiles;
+  /// Order of the register-tile loops (empty: the op's own order).
+  SmallVector<int64_t> vectorLoopOrder;
 };
 
 /// The largest tile <= `target` that divides `extent`, so that every tile is
@@ -64,12 +71,51 @@ struct LLMCPUTileAndVectorizePass
     // horizontal sums.
     bool outerReduction =
         innermostReduction >= 0 && innermostParallel > innermostReduction;
+    // In that form, a small static parallel loop that some input does not
+    // depend on (the row block of a quantized matmul, which the weights do
+    // not depend on) is kept whole in registers: every loaded and unpacked
+    // weight vector then serves all of its iterations.
+    int64_t reuse = 1;
+    if (outerReduction) {
+      for (unsigned i = 0; i < n; ++i) {
+        if (kinds[i] != utils::IteratorType::parallel ||
+            static_cast<int>(i) == innermostParallel ||
+            ShapedType::isDynamic(ranges[i]) || ranges[i] > maxRegisterBlock)
+          continue;
+        bool someInputIgnoresIt =
+            llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+              return !op.getMatchingIndexingMap(input).isFunctionOfDim(i);
+            });
+        if (someInputIgnoresIt) {
+          p.vectorTiles[i] = ranges[i];
+          reuse *= ranges[i];
+        }
+      }
+    }
+    // The register-tile loops of an outer-product op run its parallel
+    // loops outside its reductions, so that a tile's accumulators stay in
+    // registers for the whole reduction.
+    if (outerReduction) {
+      for (auto kind : {utils::IteratorType::parallel,
+                        utils::IteratorType::reduction})
+        for (unsigned i = 0; i < n; ++i)
+          if (kinds[i] == kind)
+            p.vectorLoopOrder.push_back(i);
+    }
     for (unsigned i = 0; i < n; ++i) {
       int64_t target = 1;
       if (static_cast<int>(i) == innermostReduction)
         target = outerReduction ? 1 : reductionTile;
       else if (static_cast<int>(i) == innermostParallel)
-        target = outerReduction ? 8 * lanes : hasReduction ? rows : lanes;
+        // Outer-product accumulators: `accumulatorRegisters` vectors shared
+        // by the outputs and the register block.
+        target = outerReduction
+                     ? std::max<int64_t>(1, accumulatorRegisters /
+                                                (reuse * op.getNumDpsInits())) *
+                           lanes
+                     : hasReduction ? rows : lanes;
+      else
+        continue;
       p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
     }
 
@@ -111,12 +157,15 @@ struct LLMCPUTileAndVectorizePass
   /// the tiled op, or `op` itself when nothing is tiled.
   FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
                                    ArrayRef<int64_t> sizes,
-                                   scf::SCFTilingOptions::LoopType type) {
+                                   scf::SCFTilingOptions::LoopType type,
+                                   ArrayRef<int64_t> order = {}) {
     if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
       return op;
     scf::SCFTilingOptions options;
     options.setLoopType(type);
     options.setTileSizes(asFoldResults(rewriter, sizes));
+    if (!order.empty())
+      options.setInterchange(order);
     rewriter.setInsertionPoint(op);
     FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
         rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -148,7 +197,7 @@ struct LLMCPUTileAndVectorizePass
       SmallVector<int64_t> registerTiles = p.vectorTiles;
       FailureOr<linalg::LinalgOp> tiled =
           tile(rewriter, *distributed, registerTiles,
-               scf::SCFTilingOptions::LoopType::ForOp);
+               scf::SCFTilingOptions::LoopType::ForOp, p.vectorLoopOrder);
       if (failed(tiled)) {
         distributed->emitError("failed to tile for registers");
         return signalPassFailure();

@@ -15,6 +15,13 @@
 // RUN: llm-translate --mlir-to-llvmir %t.serial.mlir | FileCheck %s --check-prefix=SERIAL-LLVMIR
 // Threads without vectorization: still a worksharing loop, of scalar code.
 // RUN: llm-opt %s --llm-cpu-pipeline=vectorize=false | FileCheck %s --check-prefix=THREADS-ONLY
+// Without FMA contraction no float operation carries `contract`.
+// RUN: llm-opt %s --llm-cpu-pipeline=fp-contract=false | FileCheck %s --check-prefix=NO-CONTRACT
+
+// NO-CONTRACT-LABEL: llvm.func @decode(
+// NO-CONTRACT: llvm.fmul %{{[^ ]*}}, %{{[^ ]*}} : vector<64xf32>
+// NO-CONTRACT: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<reassoc>}>
+// NO-CONTRACT-NOT: contract
 
 // THREADS-ONLY-LABEL: llvm.func @decode(
 // THREADS-ONLY: omp.parallel {
@@ -37,9 +44,9 @@
 // The thread's tiles: 8 rows of 64 weights at a time, multiplied as vectors
 // and summed horizontally.
 // CHECK: llvm.load %{{.*}} : !llvm.ptr -> vector<64xf32>
-// CHECK: llvm.fmul %{{.*}}, %{{.*}} : vector<64xf32>
-// CHECK: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<reassoc>}> : (f32, vector<64xf32>) -> f32
-// CHECK-COUNT-7: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<reassoc>}> : (f32, vector<64xf32>) -> f32
+// CHECK: llvm.fmul %{{.*}}, %{{.*}} {fastmathFlags = #llvm.fastmath<contract>} : vector<64xf32>
+// CHECK: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<contract, reassoc>}> : (f32, vector<64xf32>) -> f32
+// CHECK-COUNT-7: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<contract, reassoc>}> : (f32, vector<64xf32>) -> f32
 // CHECK: omp.yield
 // CHECK: omp.terminator
 // CHECK: llvm.return %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
@@ -62,15 +69,15 @@
 // blocks are laid out after the scheduling calls, hence DAG).
 // LLVMIR-DAG: call void @__kmpc_for_static_init_8u(
 // LLVMIR-DAG: call void @__kmpc_for_static_fini(
-// LLVMIR-DAG: fmul <64 x float>
-// LLVMIR-DAG: call reassoc float @llvm.vector.reduce.fadd.v64f32(
+// LLVMIR-DAG: fmul contract <64 x float>
+// LLVMIR-DAG: call reassoc contract float @llvm.vector.reduce.fadd.v64f32(
 // LLVMIR: declare {{.*}} @__kmpc_fork_call(
 
 // SERIAL-NOT: omp.
 // SERIAL-LABEL: llvm.func @decode(
 // SERIAL-NOT: omp.
-// SERIAL: llvm.fmul %{{.*}}, %{{.*}} : vector<64xf32>
-// SERIAL: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<reassoc>}> : (f32, vector<64xf32>) -> f32
+// SERIAL: llvm.fmul %{{.*}}, %{{.*}} {fastmathFlags = #llvm.fastmath<contract>} : vector<64xf32>
+// SERIAL: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<contract, reassoc>}> : (f32, vector<64xf32>) -> f32
 // SERIAL-NOT: omp.
 // SERIAL: llvm.return
 // SERIAL-NOT: omp.

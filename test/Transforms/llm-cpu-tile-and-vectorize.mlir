@@ -9,6 +9,7 @@
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{min-parallel-work=1000000}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s --check-prefix=NOMASK
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=NOFORALL
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=BLOCK
 
 // parallel-chunks=0: no thread distribution anywhere.
 // NOFORALL-NOT: scf.forall
@@ -278,4 +279,49 @@ func.func @embedding(%t: tensor<10x32xf32>, %ids: tensor<?xi32>) -> tensor<?x32x
     linalg.yield %extracted : f32
   } -> tensor<?x32xf32>
   return %1 : tensor<?x32xf32>
+}
+
+// -----
+
+#x_map = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+#q_map = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d4, d5)>
+#dot_map = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
+
+// The INT4 block dot (row blocks, r, G, j, b, n) is an outer-product form: its
+// reduction b lies outside the innermost parallel loop n. The weights do not
+// depend on r (4) or j (2), so both stay whole in registers and share each
+// loaded weight vector; the 16 accumulator vectors leave 16 / (4 * 2) = 2
+// vectors of n (32 outputs). The register-tile loops run the parallel loops
+// outside the reduction, so the accumulators stay in registers for all of b.
+
+// BLOCK-LABEL: func.func @block_dot(
+// BLOCK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// BLOCK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// BLOCK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// BLOCK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// BLOCK-DAG: %[[C512:.*]] = arith.constant 512 : index
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C3]] step %[[C1]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C512]] step %[[C32]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C8]] step %[[C1]]
+// BLOCK: vector.transfer_read {{.*}} : tensor<1x1x32xi8>, vector<1x4x1x2x1x32xi8>
+// BLOCK: arith.uitofp %{{.*}} : vector<1x4x1x2x1x32xi8> to vector<1x4x1x2x1x32xf32>
+// BLOCK: vector.transfer_write {{.*}} : vector<1x4x1x2x32xf32>, tensor<1x4x1x2x32xf32>
+func.func @block_dot(%x: tensor<?x4x3x2x8xf32>, %q: tensor<3x8x512xi8>, %init: tensor<?x4x3x2x512xf32>) -> tensor<?x4x3x2x512xf32> {
+  %0 = linalg.generic {indexing_maps = [#x_map, #q_map, #dot_map], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}
+      ins(%x, %q : tensor<?x4x3x2x8xf32>, tensor<3x8x512xi8>) outs(%init : tensor<?x4x3x2x512xf32>) {
+  ^bb0(%in: f32, %byte: i8, %out: f32):
+    %j = linalg.index 3 : index
+    %j8 = arith.index_cast %j : index to i8
+    %c4 = arith.constant 4 : i8
+    %shift = arith.muli %j8, %c4 : i8
+    %shifted = arith.shrui %byte, %shift : i8
+    %c15 = arith.constant 15 : i8
+    %nibble = arith.andi %shifted, %c15 : i8
+    %w = arith.uitofp %nibble : i8 to f32
+    %p = arith.mulf %in, %w : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x3x2x512xf32>
+  return %0 : tensor<?x4x3x2x512xf32>
 }

@@ -15,6 +15,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> vectorize{*this, "vectorize",
                          llvm::cl::desc("Tile and vectorize linalg ops"),
                          llvm::cl::init(true)};
+  Option<bool> fpContract{
+      *this, "fp-contract",
+      llvm::cl::desc("Let LLVM fuse multiplies and adds into FMAs"),
+      llvm::cl::init(true)};
 };
 
 /// llm graph -> linalg -> tiled, vectorized, parallel loops -> bufferized ->

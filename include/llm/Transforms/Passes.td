@@ -91,6 +91,20 @@ def LLMDropReturnedArgumentsPass
   }];
 }
 
+def LLMAllowFPContractionPass : Pass<"llm-allow-fp-contraction"> {
+  let summary = "Allow floating-point multiply-add contraction (FMA)";
+  let description = [{
+    Adds the `contract` fast-math flag to every LLVM dialect operation that
+    carries fast-math flags, as `-ffp-contract=fast` does for C: LLVM may then
+    fuse a multiply and the add that consumes it into one fused multiply-add,
+    rounding once instead of twice. The vectorized kernels multiply and
+    accumulate with separate `arith.mulf`/`arith.addf` (and reductions), so
+    without this flag the CPU executes them as two instructions. No other
+    fast-math assumption (NaNs, infinities, reassociation) is made.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def LLMFuseElementwisePass : Pass<"llm-fuse-elementwise"> {
   let summary = "Elementwise fusion that never recomputes per reduction step";
   let description = [{

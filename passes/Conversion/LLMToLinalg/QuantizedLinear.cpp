@@ -1,16 +1,21 @@
 //===- QuantizedLinear.cpp - llm.matmul_int4 to linalg --------------------===//
 //
 // y[s, n] = sum_k x[s, k] * (q[n, k] - z[n, k / g]) * scale[n, k / g] is
-// computed group by group without ever forming float weights:
+// computed group by group without ever forming float weights. With x viewed
+// as [s, groups, 2, g / 2] (the low and high nibbles of a byte hold the two
+// halves of a group; zero padding when g does not divide the inputs):
 //
-//   dot[s, G, n] = sum_{j, b} x[s, G, j, b] * nibble_j(qweight[G, b, n])
-//   xsum[s, G]   = sum_{j, b} x[s, G, j, b]
-//   y[s, n]      = sum_G scale[G, n] * (dot[s, G, n] - z[G, n] * xsum[s, G])
+//   dot[s, G, j, n] = sum_b x[s, G, j, b] * nibble_j(qweight[G, b, n])
+//   xsum[s, G, j]   = sum_b x[s, G, j, b]
+//   y[s, n]         = sum_{G, j} scale[G, n] * (dot[s, G, j, n]
+//                                               - z[G, n] * xsum[s, G, j])
 //
-// where x is viewed as [s, groups, 2, g / 2] (the two nibbles of a byte hold
-// the two halves of a group), padded with zeros when g does not divide the
-// inputs. The inner loop is unpack, convert and multiply-accumulate; scales
-// and zero points are applied once per group.
+// The dot's loops (s, G, j, b, n) keep the outputs n innermost: the kernel
+// multiplies a broadcast input by a vector of contiguous outputs and needs no
+// horizontal sums. Neither j nor the rows index the weights, so the CPU
+// tiling keeps them in registers and every loaded weight byte serves both of
+// its nibbles; for prompts, rows are grouped in blocks of kRowBlock so that
+// each unpacked weight vector also serves several rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +31,148 @@ using namespace mlir::llm::detail;
 
 namespace {
 
+/// Prompt rows that share each unpacked weight vector.
+constexpr int64_t kRowBlock = 4;
+
+/// The sizes of `t` as fold results (constants for static dimensions).
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value t) {
+  return tensor::getMixedSizes(b, loc, t);
+}
+
+/// Rows [offset, offset + count) of a [s, ...] tensor.
+Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
+                OpFoldResult count) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, t);
+  offsets[0] = offset;
+  sizes[0] = count;
+  return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
+}
+
+/// Writes `part` into rows [offset, ...) of `into`.
+Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
+                 OpFoldResult offset) {
+  auto type = cast<RankedTensorType>(part.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  offsets[0] = offset;
+  return tensor::InsertSliceOp::create(b, loc, part, into, offsets,
+                                       sizesOf(b, loc, part), strides);
+}
+
+/// [m, rest...] -> [m / kRowBlock, kRowBlock, rest...] (m a multiple).
+Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> shape{ShapedType::kDynamic, kRowBlock};
+  SmallVector<OpFoldResult> sizes{blocks, b.getIndexAttr(kRowBlock)};
+  SmallVector<ReassociationIndices> groups{{0, 1}};
+  for (int64_t d = 1; d < type.getRank(); ++d) {
+    shape.push_back(type.getDimSize(d));
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+    groups.push_back({d + 1});
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), t, groups,
+      sizes);
+}
+
+/// [blocks, kRowBlock, rest...] -> [blocks * kRowBlock, rest...].
+Value collapseRows(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<ReassociationIndices> groups{{0, 1}};
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    groups.push_back({d});
+  return tensor::CollapseShapeOp::create(b, loc, t, groups);
+}
+
+/// dot[r..., G, j, n] for x [r..., G, 2, g / 2] with `rowDims` leading row
+/// dimensions (1: rows; 2: row blocks of kRowBlock).
+Value buildDots(OpBuilder &b, Location loc, Value x, Value qweight,
+                unsigned rowDims) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
+  SmallVector<int64_t> shape(xType.getShape().drop_back());
+  shape.push_back(out);
+  SmallVector<Value> dynamicSizes;
+  for (unsigned d = 0; d < rowDims; ++d)
+    if (xType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  Value init =
+      fill(b, loc,
+           emptyTensor(b, loc, shape, xType.getElementType(), dynamicSizes),
+           0.0);
+
+  // Loops (r..., G, j, b, n).
+  unsigned group = rowDims, nibble = rowDims + 1, byte = rowDims + 2,
+           output = rowDims + 3, loops = rowDims + 4;
+  SmallVector<unsigned> xDims, outDims;
+  for (unsigned d = 0; d < rowDims; ++d) {
+    xDims.push_back(d);
+    outDims.push_back(d);
+  }
+  xDims.append({group, nibble, byte});
+  outDims.append({group, nibble, output});
+  SmallVector<utils::IteratorType> kinds(loops, utils::IteratorType::parallel);
+  kinds[byte] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{x, qweight}, ValueRange{init},
+             ArrayRef<AffineMap>{projectionMap(ctx, loops, xDims),
+                                 projectionMap(ctx, loops, {group, byte, output}),
+                                 projectionMap(ctx, loops, outDims)},
+             kinds,
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               // nibble_j = (byte >> 4 j) & 15.
+               Type i8 = nb.getI8Type();
+               Value j = arith::IndexCastOp::create(
+                   nb, nested, i8, linalg::IndexOp::create(nb, nested, nibble));
+               Value shift = arith::MulIOp::create(
+                   nb, nested, j,
+                   arith::ConstantOp::create(nb, nested, i8,
+                                             nb.getIntegerAttr(i8, 4)));
+               Value shifted =
+                   arith::ShRUIOp::create(nb, nested, args[1], shift);
+               Value value = arith::AndIOp::create(
+                   nb, nested, shifted,
+                   arith::ConstantOp::create(nb, nested, i8,
+                                             nb.getIntegerAttr(i8, 15)));
+               Value w = arith::UIToFPOp::create(nb, nested,
+                                                 args[0].getType(), value);
+               yieldMultiplyAccumulate(nb, nested, args[0], w, args[2]);
+             })
+      .getResult(0);
+}
+
+/// y rows from their dots [r, G, 2, n] and input sums [r, G, 2], written
+/// into `init` ([r, n], zeros).
+Value buildOutputs(OpBuilder &b, Location loc, Value dots, Value xsum,
+                   Value scales, Value zeros, Value init) {
+  MLIRContext *ctx = b.getContext();
+  // Loops (s, G, j, n).
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{dots, scales, zeros, xsum},
+             ValueRange{init},
+             ArrayRef<AffineMap>{identityMap(ctx, 4),
+                                 projectionMap(ctx, 4, {1, 3}),
+                                 projectionMap(ctx, 4, {1, 3}),
+                                 projectionMap(ctx, 4, {0, 1, 2}),
+                                 projectionMap(ctx, 4, {0, 3})},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction,
+                                           utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               Value offset =
+                   arith::MulFOp::create(nb, nested, args[2], args[3]);
+               Value centered =
+                   arith::SubFOp::create(nb, nested, args[0], offset);
+               yieldMultiplyAccumulate(nb, nested, centered, args[1], args[4]);
+             })
+      .getResult(0);
+}
+
 struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -37,7 +184,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     auto qType = op.getQweight().getType();
     Type f32 = inputType.getElementType();
     int64_t g = op.getGroupSize(), half = g / 2;
-    int64_t groups = qType.getDimSize(0), out = qType.getDimSize(2);
+    int64_t groups = qType.getDimSize(0);
     int64_t in = inputType.getDimSize(1), padded = groups * g;
     int64_t rows = inputType.getDimSize(0);
 
@@ -85,51 +232,23 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                rewriter.getIndexAttr(2),
                                rewriter.getIndexAttr(half)});
 
-    // dot[s, G, n] over (s, G, j, b, n): rows innermost, so the kernel
-    // multiplies a broadcast input by a vector of contiguous rows and needs
-    // no horizontal sums.
-    Value dotInit = fill(
-        rewriter, loc,
-        emptyTensor(rewriter, loc, {rows, groups, out}, f32, rowSizes), 0.0);
-    auto dot = linalg::GenericOp::create(
-        rewriter, loc, dotInit.getType(), ValueRange{x, op.getQweight()},
-        ValueRange{dotInit},
-        ArrayRef<AffineMap>{projectionMap(ctx, 5, {0, 1, 2, 3}),
-                            projectionMap(ctx, 5, {1, 3, 4}),
-                            projectionMap(ctx, 5, {0, 1, 4})},
-        ArrayRef<utils::IteratorType>{
-            utils::IteratorType::parallel, utils::IteratorType::parallel,
-            utils::IteratorType::reduction, utils::IteratorType::reduction,
-            utils::IteratorType::parallel},
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          // nibble = (byte >> (4 * j)) & 15, j = 0 for the low half.
-          Type i8 = b.getI8Type();
-          Value j = linalg::IndexOp::create(b, nested, 2);
-          Value j8 = arith::IndexCastOp::create(b, nested, i8, j);
-          Value four = arith::ConstantOp::create(b, nested, i8,
-                                                 b.getIntegerAttr(i8, 4));
-          Value shift = arith::MulIOp::create(b, nested, j8, four);
-          Value shifted = arith::ShRUIOp::create(b, nested, args[1], shift);
-          Value mask = arith::ConstantOp::create(b, nested, i8,
-                                                 b.getIntegerAttr(i8, 15));
-          Value nibble = arith::AndIOp::create(b, nested, shifted, mask);
-          Value w = arith::UIToFPOp::create(b, nested, f32, nibble);
-          yieldMultiplyAccumulate(b, nested, args[0], w, args[2]);
-        });
+    // xsum[s, G, j] over (s, G, j, b).
+    Value sumInit =
+        fill(rewriter, loc,
+             emptyTensor(rewriter, loc, {rows, groups, 2}, f32, rowSizes), 0.0);
+    Value xsum =
+        linalg::GenericOp::create(
+            rewriter, loc, sumInit.getType(), ValueRange{x},
+            ValueRange{sumInit},
+            ArrayRef<AffineMap>{identityMap(ctx, 4),
+                                projectionMap(ctx, 4, {0, 1, 2})},
+            iterators(3, 1),
+            [&](OpBuilder &b, Location nested, ValueRange args) {
+              Value sum = arith::AddFOp::create(b, nested, args[0], args[1]);
+              linalg::YieldOp::create(b, nested, sum);
+            })
+            .getResult(0);
 
-    // xsum[s, G] over (s, G, j, b).
-    Value sumInit = fill(
-        rewriter, loc, emptyTensor(rewriter, loc, {rows, groups}, f32, rowSizes),
-        0.0);
-    auto xsum = linalg::GenericOp::create(
-        rewriter, loc, sumInit.getType(), ValueRange{x}, ValueRange{sumInit},
-        ArrayRef<AffineMap>{identityMap(ctx, 4), projectionMap(ctx, 4, {0, 1})},
-        iterators(2, 2), [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value sum = arith::AddFOp::create(b, nested, args[0], args[1]);
-          linalg::YieldOp::create(b, nested, sum);
-        });
-
-    // y[s, n] over (s, G, n).
     auto resultType = op.getResult().getType();
     SmallVector<Value> resultSizes;
     if (resultType.isDynamicDim(0))
@@ -138,29 +257,56 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                  .getResult()
                            : rowSizes.front());
     if (resultType.isDynamicDim(1))
-      resultSizes.push_back(arith::ConstantIndexOp::create(rewriter, loc, out));
+      resultSizes.push_back(arith::ConstantIndexOp::create(
+          rewriter, loc, resultType.getDimSize(1)));
     Value init = fill(rewriter, loc,
                       emptyTensor(rewriter, loc, resultType.getShape(), f32,
                                   resultSizes),
                       0.0);
-    auto result = linalg::GenericOp::create(
-        rewriter, loc, resultType,
-        ValueRange{dot.getResult(0), op.getScales(), op.getZeros(),
-                   xsum.getResult(0)},
-        ValueRange{init},
-        ArrayRef<AffineMap>{identityMap(ctx, 3), projectionMap(ctx, 3, {1, 2}),
-                            projectionMap(ctx, 3, {1, 2}),
-                            projectionMap(ctx, 3, {0, 1}),
-                            projectionMap(ctx, 3, {0, 2})},
-        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                      utils::IteratorType::reduction,
-                                      utils::IteratorType::parallel},
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value offset = arith::MulFOp::create(b, nested, args[2], args[3]);
-          Value centered = arith::SubFOp::create(b, nested, args[0], offset);
-          yieldMultiplyAccumulate(b, nested, centered, args[1], args[4]);
-        });
-    rewriter.replaceOp(op, result.getResults());
+    Value scales = op.getScales(), zeros = op.getZeros();
+
+    // A known handful of rows (decode): one pass over the weights per row.
+    if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
+      Value dots = buildDots(rewriter, loc, x, op.getQweight(), 1);
+      rewriter.replaceOp(
+          op, buildOutputs(rewriter, loc, dots, xsum, scales, zeros, init));
+      return success();
+    }
+
+    // Otherwise rows [0, blocked) in blocks of kRowBlock and the remaining
+    // rows [blocked, s) one by one, each part writing its rows of y.
+    Value rowCount = tensor::DimOp::create(rewriter, loc, x, 0);
+    Value block = arith::ConstantIndexOp::create(rewriter, loc, kRowBlock);
+    Value blocks = arith::DivUIOp::create(rewriter, loc, rowCount, block);
+    Value blocked = arith::MulIOp::create(rewriter, loc, blocks, block);
+    Value rest = arith::SubIOp::create(rewriter, loc, rowCount, blocked);
+    OpFoldResult zero = rewriter.getIndexAttr(0);
+
+    Value blockDots = collapseRows(
+        rewriter, loc,
+        buildDots(rewriter, loc,
+                  expandRows(rewriter, loc,
+                             sliceRows(rewriter, loc, x, zero, blocked),
+                             blocks),
+                  op.getQweight(), 2));
+    Value result = insertRows(
+        rewriter, loc,
+        buildOutputs(rewriter, loc, blockDots,
+                     sliceRows(rewriter, loc, xsum, zero, blocked), scales,
+                     zeros, sliceRows(rewriter, loc, init, zero, blocked)),
+        init, zero);
+    Value restDots =
+        buildDots(rewriter, loc, sliceRows(rewriter, loc, x, blocked, rest),
+                  op.getQweight(), 1);
+    result = insertRows(
+        rewriter, loc,
+        buildOutputs(rewriter, loc, restDots,
+                     sliceRows(rewriter, loc, xsum, blocked, rest), scales,
+                     zeros, sliceRows(rewriter, loc, result, blocked, rest)),
+        result, blocked);
+    if (result.getType() != resultType)
+      result = tensor::CastOp::create(rewriter, loc, resultType, result);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -2,29 +2,33 @@
 // formed in float: with x viewed as [s, groups, 2, g / 2] (zero padded when g
 // does not divide the inputs; the two nibbles of a byte hold the two halves
 // of a group),
-//   dot[s, G, n] = sum_{j, b} x[s, G, j, b] * ((q[G, b, n] >> 4 j) & 15)
-//   xsum[s, G]   = sum_{j, b} x[s, G, j, b]
-//   y[s, n]      = sum_G scale[G, n] * (dot[s, G, n] - zero[G, n] * xsum[s, G])
+//   dot[s, G, j, n] = sum_b x[s, G, j, b] * ((q[G, b, n] >> 4 j) & 15)
+//   xsum[s, G, j]   = sum_b x[s, G, j, b]
+//   y[s, n]         = sum_{G, j} scale[G, n] * (dot[s, G, j, n]
+//                                               - zero[G, n] * xsum[s, G, j])
 // with qweight [groups, g / 2, out] and scales and zeros [groups, out]: the
-// rows n are the innermost loop of dot, over contiguous bytes.
+// outputs n are the innermost loop of dot, over contiguous bytes. Dynamic
+// rows are split into blocks of 4 rows ([s / 4, 4, ...], rows that share each
+// unpacked weight) and the remaining rows, each part writing its rows of y.
 
 // RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s
 // RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s --check-prefix=NOLLM
 
 // NOLLM-NOT: llm.
 
-// dot over (s, G, j, b, n): x[s, G, j, b], q[G, b, n] -> dot[s, G, n].
-// CHECK-DAG: #[[$DOT_X:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$DOT_Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
-// CHECK-DAG: #[[$DOT_Y:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>
-// xsum over (s, G, j, b).
-// CHECK-DAG: #[[$SUM_X:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$SUM_Y:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
-// y over (s, G, n): dot[s, G, n], scale[G, n], zero[G, n], xsum[s, G] -> y[s, n].
-// CHECK-DAG: #[[$Y_DOT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// CHECK-DAG: #[[$Y_GN:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG: #[[$Y_SG:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[$Y_Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// xsum over (s, G, j, b); y over (s, G, j, n).
+// CHECK-DAG: #[[$ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$SGJ:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$GN:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[$SN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// Block dot over (blocks, r, G, j, b, n).
+// CHECK-DAG: #[[$BX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[$BQ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d4, d5)>
+// CHECK-DAG: #[[$BD:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
+// Row dot over (s, G, j, b, n).
+// CHECK-DAG: #[[$RX:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$RQ:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
+// CHECK-DAG: #[[$RD:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 
 // 40 inputs in groups of 16: 3 groups, the input padded with 8 zeros to 48
 // and viewed as [?, 3, 2, 8]. The rows are dynamic.
@@ -37,15 +41,34 @@
 // CHECK: tensor.yield %[[PADV]] : f32
 // CHECK: } : tensor<?x40xf32> to tensor<?x48xf32>
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [%[[ROWS]], 3, 2, 8] : tensor<?x48xf32> into tensor<?x3x2x8xf32>
-// CHECK: %[[DOT_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x3x24xf32>
-// CHECK: %[[DOT_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DOT_E]] : tensor<?x3x24xf32>) -> tensor<?x3x24xf32>
-// CHECK: %[[DOT:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$DOT_X]], #[[$DOT_Q]], #[[$DOT_Y]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XG]], %[[Q]] : tensor<?x3x2x8xf32>, tensor<3x8x24xi8>) outs(%[[DOT_I]] : tensor<?x3x24xf32>)
+// CHECK: %[[XS_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x3x2xf32>
+// CHECK: %[[XS_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[XS_E]] : tensor<?x3x2xf32>) -> tensor<?x3x2xf32>
+// CHECK: %[[XS:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$ID4]], #[[$SGJ]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[XG]] : tensor<?x3x2x8xf32>) outs(%[[XS_I]] : tensor<?x3x2xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[XV]], %[[ACC]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK-NEXT: } -> tensor<?x3x2xf32>
+// CHECK: %[[Y_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x24xf32>
+// CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[Y_E]] : tensor<?x24xf32>) -> tensor<?x24xf32>
+// Rows [0, 4 * (s / 4)) in blocks of 4, the rest [4 * (s / 4), s).
+// CHECK: %[[N:.*]] = tensor.dim %[[XG]], %{{.*}} : tensor<?x3x2x8xf32>
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %[[N]], %[[C4]] : index
+// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C4]] : index
+// CHECK: %[[REST:.*]] = arith.subi %[[N]], %[[BLOCKED]] : index
+// CHECK: %[[XB:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 0] [%[[BLOCKED]], 3, 2, 8] [1, 1, 1, 1]
+// CHECK: %[[XBE:.*]] = tensor.expand_shape %[[XB]] {{\[}}[0, 1], [2], [3], [4]] output_shape [%[[BLOCKS]], 4, 3, 2, 8] : tensor<?x3x2x8xf32> into tensor<?x4x3x2x8xf32>
+// CHECK: %[[BD_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x4x3x2x24xf32>)
+// CHECK: %[[BDOT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BQ]], #[[$BD]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XBE]], %[[Q]] : tensor<?x4x3x2x8xf32>, tensor<3x8x24xi8>) outs(%[[BD_I]] : tensor<?x4x3x2x24xf32>)
 // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[BYTE:.*]]: i8, %[[ACC:.*]]: f32):
 // The nibble of half j of the group: (byte >> 4 j) & 15, as an unsigned value.
-// CHECK-NEXT: %[[J:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[J:.*]] = linalg.index 3 : index
 // CHECK-NEXT: %[[J8:.*]] = arith.index_cast %[[J]] : index to i8
 // CHECK-NEXT: %[[FOUR:.*]] = arith.constant 4 : i8
 // CHECK-NEXT: %[[SHIFT:.*]] = arith.muli %[[J8]], %[[FOUR]] : i8
@@ -56,23 +79,14 @@
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XV]], %[[W]] : f32
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x3x24xf32>
-// CHECK: %[[XS_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x3xf32>
-// CHECK: %[[XS_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[XS_E]] : tensor<?x3xf32>) -> tensor<?x3xf32>
-// CHECK: %[[XS:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$SUM_X]], #[[$SUM_Y]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction"]
-// CHECK-SAME: ins(%[[XG]] : tensor<?x3x2x8xf32>) outs(%[[XS_I]] : tensor<?x3xf32>)
-// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[XV]], %[[ACC]] : f32
-// CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x3xf32>
-// CHECK: %[[Y_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x24xf32>
-// CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[Y_E]] : tensor<?x24xf32>) -> tensor<?x24xf32>
-// CHECK: %[[Y:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$Y_DOT]], #[[$Y_GN]], #[[$Y_GN]], #[[$Y_SG]], #[[$Y_Y]]]
-// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[DOT]], %[[S]], %[[Z]], %[[XS]] : tensor<?x3x24xf32>, tensor<3x24xf32>, tensor<3x24xf32>, tensor<?x3xf32>) outs(%[[Y_I]] : tensor<?x24xf32>)
+// CHECK-NEXT: } -> tensor<?x4x3x2x24xf32>
+// CHECK: %[[BDC:.*]] = tensor.collapse_shape %[[BDOT]] {{\[}}[0, 1], [2], [3], [4]] : tensor<?x4x3x2x24xf32> into tensor<?x3x2x24xf32>
+// CHECK: %[[YB_I:.*]] = tensor.extract_slice %[[Y_I]][0, 0] [%[[BLOCKED]], 24] [1, 1]
+// CHECK: %[[XSB:.*]] = tensor.extract_slice %[[XS]][0, 0, 0] [%[[BLOCKED]], 3, 2] [1, 1, 1]
+// CHECK: %[[YB:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$ID4]], #[[$GN]], #[[$GN]], #[[$SGJ]], #[[$SN]]]
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[BDC]], %[[S]], %[[Z]], %[[XSB]] : tensor<?x3x2x24xf32>, tensor<3x24xf32>, tensor<3x24xf32>, tensor<?x3x2xf32>) outs(%[[YB_I]] : tensor<?x24xf32>)
 // CHECK-NEXT: ^bb0(%[[D:.*]]: f32, %[[SC:.*]]: f32, %[[ZP:.*]]: f32, %[[XSUM:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[OFF:.*]] = arith.mulf %[[ZP]], %[[XSUM]] : f32
 // CHECK-NEXT: %[[CEN:.*]] = arith.subf %[[D]], %[[OFF]] : f32
@@ -80,6 +94,21 @@
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK-NEXT: } -> tensor<?x24xf32>
+// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[YB]] into %[[Y_I]][0, 0]
+// The remaining rows, one at a time.
+// CHECK: %[[XR:.*]] = tensor.extract_slice %[[XG]][%[[BLOCKED]], 0, 0, 0] [%[[REST]], 3, 2, 8] [1, 1, 1, 1]
+// CHECK: %[[RD_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x2x24xf32>)
+// CHECK: %[[RDOT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RQ]], #[[$RD]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XR]], %[[Q]] : tensor<?x3x2x8xf32>, tensor<3x8x24xi8>) outs(%[[RD_I]] : tensor<?x3x2x24xf32>)
+// CHECK: linalg.index 2 : index
+// CHECK: } -> tensor<?x3x2x24xf32>
+// CHECK: %[[YR_I:.*]] = tensor.extract_slice %[[Y1]][%[[BLOCKED]], 0] [%[[REST]], 24] [1, 1]
+// CHECK: %[[XSR:.*]] = tensor.extract_slice %[[XS]][%[[BLOCKED]], 0, 0] [%[[REST]], 3, 2] [1, 1, 1]
+// CHECK: %[[YR:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[RDOT]], %[[S]], %[[Z]], %[[XSR]] : tensor<?x3x2x24xf32>, tensor<3x24xf32>, tensor<3x24xf32>, tensor<?x3x2xf32>) outs(%[[YR_I]] : tensor<?x24xf32>)
+// CHECK: %[[Y:.*]] = tensor.insert_slice %[[YR]] into %[[Y1]][%[[BLOCKED]], 0]
 // CHECK: return %[[Y]] : tensor<?x24xf32>
 func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x8x24xi8>, %s: tensor<3x24xf32>, %z: tensor<3x24xf32>) -> tensor<?x24xf32> {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 16 : tensor<?x40xf32>, tensor<3x8x24xi8>, tensor<3x24xf32>, tensor<3x24xf32> -> tensor<?x24xf32>
@@ -88,45 +117,32 @@ func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x8x24xi8>, %s: tens
 
 // -----
 
-// CHECK-DAG: #[[$DOT_X:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$DOT_Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
-// CHECK-DAG: #[[$DOT_Y:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4)>
-// CHECK-DAG: #[[$SUM_X:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$SUM_Y:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
-// CHECK-DAG: #[[$Y_DOT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// CHECK-DAG: #[[$Y_GN:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
-// CHECK-DAG: #[[$Y_SG:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[$Y_Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-
 // 64 inputs in groups of 32: no padding, the input is only viewed as
-// [3, 2, 2, 16]. Static rows need no tensor.dim.
+// [3, 2, 2, 16]. Three static rows (fewer than a block) are one row dot, with
+// no tensor.dim and no split.
 // CHECK-LABEL: func.func @matmul_int4_nopad(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<3x64xf32>, %[[Q:[^:]*]]: tensor<2x16x8xi8>, %[[S:[^:]*]]: tensor<2x8xf32>, %[[Z:[^:]*]]: tensor<2x8xf32>
 // CHECK-NOT: tensor.pad
 // CHECK-NOT: tensor.dim
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2, 3]] output_shape [3, 2, 2, 16] : tensor<3x64xf32> into tensor<3x2x2x16xf32>
-// CHECK: %[[DOT_E:.*]] = tensor.empty() : tensor<3x2x8xf32>
-// CHECK: %[[DOT_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DOT_E]] : tensor<3x2x8xf32>)
+// CHECK: %[[XS:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[XG]] : tensor<3x2x2x16xf32>)
+// CHECK: } -> tensor<3x2x2xf32>
+// CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x8xf32>)
+// CHECK: %[[DOT_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x2x2x8xf32>)
 // CHECK: %[[DOT:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$DOT_X]], #[[$DOT_Q]], #[[$DOT_Y]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XG]], %[[Q]] : tensor<3x2x2x16xf32>, tensor<2x16x8xi8>) outs(%[[DOT_I]] : tensor<3x2x8xf32>)
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XG]], %[[Q]] : tensor<3x2x2x16xf32>, tensor<2x16x8xi8>) outs(%[[DOT_I]] : tensor<3x2x2x8xf32>)
 // CHECK: arith.shrui
 // CHECK: arith.andi
 // CHECK: arith.uitofp %{{.*}} : i8 to f32
-// CHECK: } -> tensor<3x2x8xf32>
-// CHECK: %[[XS_E:.*]] = tensor.empty() : tensor<3x2xf32>
-// CHECK: %[[XS:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$SUM_X]], #[[$SUM_Y]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction"]
-// CHECK-SAME: ins(%[[XG]] : tensor<3x2x2x16xf32>)
-// CHECK: } -> tensor<3x2xf32>
-// CHECK: %[[Y_E:.*]] = tensor.empty() : tensor<3x8xf32>
+// CHECK: } -> tensor<3x2x2x8xf32>
+// CHECK-NOT: tensor.extract_slice
 // CHECK: %[[Y:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$Y_DOT]], #[[$Y_GN]], #[[$Y_GN]], #[[$Y_SG]], #[[$Y_Y]]]
-// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[DOT]], %[[S]], %[[Z]], %[[XS]] : tensor<3x2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<3x2xf32>)
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[DOT]], %[[S]], %[[Z]], %[[XS]] : tensor<3x2x2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<3x2x2xf32>) outs(%[[Y_I]] : tensor<3x8xf32>)
 // CHECK: } -> tensor<3x8xf32>
+// CHECK-NOT: tensor.insert_slice
 // CHECK: return %[[Y]] : tensor<3x8xf32>
 func.func @matmul_int4_nopad(%x: tensor<3x64xf32>, %q: tensor<2x16x8xi8>, %s: tensor<2x8xf32>, %z: tensor<2x8xf32>) -> tensor<3x8xf32> {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<3x64xf32>, tensor<2x16x8xi8>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<3x8xf32>
@@ -143,9 +159,9 @@ func.func @matmul_int4_nopad(%x: tensor<3x64xf32>, %q: tensor<2x16x8xi8>, %s: te
 // CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0] high[0, 28]
 // CHECK: } : tensor<1x100xf16> to tensor<1x128xf16>
 // CHECK: tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [1, 1, 2, 64] : tensor<1x128xf16> into tensor<1x1x2x64xf16>
+// CHECK: } -> tensor<1x1x2xf16>
 // CHECK: arith.uitofp %{{.*}} : i8 to f16
-// CHECK: } -> tensor<1x1x4xf16>
-// CHECK: } -> tensor<1x1xf16>
+// CHECK: } -> tensor<1x1x2x4xf16>
 // CHECK: } -> tensor<1x4xf16>
 func.func @matmul_int4_f16(%x: tensor<1x100xf16>, %q: tensor<1x64x4xi8>, %s: tensor<1x4xf16>, %z: tensor<1x4xf16>) -> tensor<1x4xf16> {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x100xf16>, tensor<1x64x4xi8>, tensor<1x4xf16>, tensor<1x4xf16> -> tensor<1x4xf16>
