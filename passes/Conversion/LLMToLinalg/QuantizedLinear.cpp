@@ -1,21 +1,28 @@
 //===- QuantizedLinear.cpp - llm.matmul_int4 to linalg --------------------===//
 //
 // y[s, n] = sum_k x[s, k] * (q[n, k] - z[n, k / g]) * scale[n, k / g] is
-// computed group by group without ever forming float weights. With x viewed
-// as [s, groups, 2, g / 2] (the low and high nibbles of a byte hold the two
-// halves of a group; zero padding when g does not divide the inputs):
+// computed without ever forming float weights in memory. x is viewed as
+// [s, groups, 2, g / 2] (the low and high nibbles of a byte hold the two
+// halves of a group; zero padding when g does not divide the inputs).
+//
+// Decode (a known row or few): scales and zero points once per group,
 //
 //   dot[s, G, j, n] = sum_b x[s, G, j, b] * nibble_j(qweight[G, b, n])
 //   xsum[s, G, j]   = sum_b x[s, G, j, b]
 //   y[s, n]         = sum_{G, j} scale[G, n] * (dot[s, G, j, n]
 //                                               - z[G, n] * xsum[s, G, j])
 //
-// The dot's loops (s, G, j, b, n) keep the outputs n innermost: the kernel
-// multiplies a broadcast input by a vector of contiguous outputs and needs no
-// horizontal sums. Neither j nor the rows index the weights, so the CPU
-// tiling keeps them in registers and every loaded weight byte serves both of
-// its nibbles; for prompts, rows are grouped in blocks of kRowBlock so that
-// each unpacked weight vector also serves several rows.
+// Prompts (dynamic rows): blocks of kRowBlock rows share each weight vector,
+// dequantized in the loop, and accumulate y directly,
+//
+//   y[s, n] = sum_{G, j, b} x[s, G, j, b] * (nibble_j(qweight[G, b, n])
+//                                            - z[G, n]) * scale[G, n]
+//
+// Both keep the outputs n innermost: the kernel multiplies a broadcast input
+// by a vector of contiguous outputs and needs no horizontal sums. The weights
+// index neither j nor the rows, so the CPU tiling keeps those loops whole in
+// registers and every loaded weight byte serves both nibbles and all rows
+// of a block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,6 +94,22 @@ Value collapseRows(OpBuilder &b, Location loc, Value t) {
   return tensor::CollapseShapeOp::create(b, loc, t, groups);
 }
 
+/// nibble_j(byte) = (byte >> 4 j) & 15 as a float of `type`, j being the
+/// generic's loop `nibbleLoop`.
+Value unpackNibble(OpBuilder &b, Location loc, Value byte, unsigned nibbleLoop,
+                   Type type) {
+  Type i8 = b.getI8Type();
+  Value j = arith::IndexCastOp::create(
+      b, loc, i8, linalg::IndexOp::create(b, loc, nibbleLoop));
+  Value shift = arith::MulIOp::create(
+      b, loc, j, arith::ConstantOp::create(b, loc, i8, b.getIntegerAttr(i8, 4)));
+  Value shifted = arith::ShRUIOp::create(b, loc, byte, shift);
+  Value value = arith::AndIOp::create(
+      b, loc, shifted,
+      arith::ConstantOp::create(b, loc, i8, b.getIntegerAttr(i8, 15)));
+  return arith::UIToFPOp::create(b, loc, type, value);
+}
+
 /// dot[r..., G, j, n] for x [r..., G, 2, g / 2] with `rowDims` leading row
 /// dimensions (1: rows; 2: row blocks of kRowBlock).
 Value buildDots(OpBuilder &b, Location loc, Value x, Value qweight,
@@ -124,22 +147,8 @@ Value buildDots(OpBuilder &b, Location loc, Value x, Value qweight,
                                  projectionMap(ctx, loops, outDims)},
              kinds,
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               // nibble_j = (byte >> 4 j) & 15.
-               Type i8 = nb.getI8Type();
-               Value j = arith::IndexCastOp::create(
-                   nb, nested, i8, linalg::IndexOp::create(nb, nested, nibble));
-               Value shift = arith::MulIOp::create(
-                   nb, nested, j,
-                   arith::ConstantOp::create(nb, nested, i8,
-                                             nb.getIntegerAttr(i8, 4)));
-               Value shifted =
-                   arith::ShRUIOp::create(nb, nested, args[1], shift);
-               Value value = arith::AndIOp::create(
-                   nb, nested, shifted,
-                   arith::ConstantOp::create(nb, nested, i8,
-                                             nb.getIntegerAttr(i8, 15)));
-               Value w = arith::UIToFPOp::create(nb, nested,
-                                                 args[0].getType(), value);
+               Value w = unpackNibble(nb, nested, args[1], nibble,
+                                      args[0].getType());
                yieldMultiplyAccumulate(nb, nested, args[0], w, args[2]);
              })
       .getResult(0);
@@ -169,6 +178,59 @@ Value buildOutputs(OpBuilder &b, Location loc, Value dots, Value xsum,
                Value centered =
                    arith::SubFOp::create(nb, nested, args[0], offset);
                yieldMultiplyAccumulate(nb, nested, centered, args[1], args[4]);
+             })
+      .getResult(0);
+}
+
+/// y rows [r..., n] = sum_{G, j, b} x[r..., G, j, b] * w(G, j, b, n) with the
+/// weight dequantized in the loop, w = (nibble_j(q[G, b, n]) - z[G, n]) *
+/// scale[G, n], for x [r..., G, 2, g / 2] with `rowDims` leading row
+/// dimensions. Used for prompts: the rows of a block share each dequantized
+/// weight vector, and no per-group intermediate is written to memory.
+Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
+                               Value qweight, Value scales, Value zeros,
+                               unsigned rowDims) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
+  SmallVector<int64_t> shape(xType.getShape().take_front(rowDims));
+  shape.push_back(out);
+  SmallVector<Value> dynamicSizes;
+  for (unsigned d = 0; d < rowDims; ++d)
+    if (xType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  Value init =
+      fill(b, loc,
+           emptyTensor(b, loc, shape, xType.getElementType(), dynamicSizes),
+           0.0);
+
+  // Loops (r..., G, j, b, n): rows and outputs parallel, the rest reduced.
+  unsigned group = rowDims, nibble = rowDims + 1, byte = rowDims + 2,
+           output = rowDims + 3, loops = rowDims + 4;
+  SmallVector<unsigned> xDims, outDims;
+  for (unsigned d = 0; d < rowDims; ++d) {
+    xDims.push_back(d);
+    outDims.push_back(d);
+  }
+  xDims.append({group, nibble, byte});
+  outDims.push_back(output);
+  SmallVector<utils::IteratorType> kinds(loops, utils::IteratorType::parallel);
+  kinds[group] = kinds[nibble] = kinds[byte] = utils::IteratorType::reduction;
+  AffineMap perGroup = projectionMap(ctx, loops, {group, output});
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{x, qweight, scales, zeros},
+             ValueRange{init},
+             ArrayRef<AffineMap>{projectionMap(ctx, loops, xDims),
+                                 projectionMap(ctx, loops, {group, byte, output}),
+                                 perGroup, perGroup,
+                                 projectionMap(ctx, loops, outDims)},
+             kinds,
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               Value q = unpackNibble(nb, nested, args[1], nibble,
+                                      args[0].getType());
+               Value centered = arith::SubFOp::create(nb, nested, q, args[3]);
+               Value w = arith::MulFOp::create(nb, nested, centered, args[2]);
+               yieldMultiplyAccumulate(nb, nested, args[0], w, args[4]);
              })
       .getResult(0);
 }
@@ -232,23 +294,6 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                rewriter.getIndexAttr(2),
                                rewriter.getIndexAttr(half)});
 
-    // xsum[s, G, j] over (s, G, j, b).
-    Value sumInit =
-        fill(rewriter, loc,
-             emptyTensor(rewriter, loc, {rows, groups, 2}, f32, rowSizes), 0.0);
-    Value xsum =
-        linalg::GenericOp::create(
-            rewriter, loc, sumInit.getType(), ValueRange{x},
-            ValueRange{sumInit},
-            ArrayRef<AffineMap>{identityMap(ctx, 4),
-                                projectionMap(ctx, 4, {0, 1, 2})},
-            iterators(3, 1),
-            [&](OpBuilder &b, Location nested, ValueRange args) {
-              Value sum = arith::AddFOp::create(b, nested, args[0], args[1]);
-              linalg::YieldOp::create(b, nested, sum);
-            })
-            .getResult(0);
-
     auto resultType = op.getResult().getType();
     SmallVector<Value> resultSizes;
     if (resultType.isDynamicDim(0))
@@ -265,16 +310,34 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                       0.0);
     Value scales = op.getScales(), zeros = op.getZeros();
 
-    // A known handful of rows (decode): one pass over the weights per row.
+    // A known handful of rows (decode): one pass over the weights per row,
+    // with scales and zero points applied once per group.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
+      // xsum[s, G, j] over (s, G, j, b).
+      Value sumInit =
+          fill(rewriter, loc,
+               emptyTensor(rewriter, loc, {rows, groups, 2}, f32, rowSizes), 0.0);
+      Value xsum =
+          linalg::GenericOp::create(
+              rewriter, loc, sumInit.getType(), ValueRange{x},
+              ValueRange{sumInit},
+              ArrayRef<AffineMap>{identityMap(ctx, 4),
+                                  projectionMap(ctx, 4, {0, 1, 2})},
+              iterators(3, 1),
+              [&](OpBuilder &b, Location nested, ValueRange args) {
+                Value sum = arith::AddFOp::create(b, nested, args[0], args[1]);
+                linalg::YieldOp::create(b, nested, sum);
+              })
+              .getResult(0);
       Value dots = buildDots(rewriter, loc, x, op.getQweight(), 1);
       rewriter.replaceOp(
           op, buildOutputs(rewriter, loc, dots, xsum, scales, zeros, init));
       return success();
     }
 
-    // Otherwise rows [0, blocked) in blocks of kRowBlock and the remaining
-    // rows [blocked, s) one by one, each part writing its rows of y.
+    // Otherwise (prompts) rows [0, blocked) in blocks of kRowBlock and the
+    // remaining rows [blocked, s) one by one, dequantizing in the loop (no
+    // per-group intermediate), each part writing its rows of y.
     Value rowCount = tensor::DimOp::create(rewriter, loc, x, 0);
     Value block = arith::ConstantIndexOp::create(rewriter, loc, kRowBlock);
     Value blocks = arith::DivUIOp::create(rewriter, loc, rowCount, block);
@@ -282,28 +345,18 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     Value rest = arith::SubIOp::create(rewriter, loc, rowCount, blocked);
     OpFoldResult zero = rewriter.getIndexAttr(0);
 
-    Value blockDots = collapseRows(
+    Value blockRows = collapseRows(
         rewriter, loc,
-        buildDots(rewriter, loc,
-                  expandRows(rewriter, loc,
-                             sliceRows(rewriter, loc, x, zero, blocked),
-                             blocks),
-                  op.getQweight(), 2));
-    Value result = insertRows(
-        rewriter, loc,
-        buildOutputs(rewriter, loc, blockDots,
-                     sliceRows(rewriter, loc, xsum, zero, blocked), scales,
-                     zeros, sliceRows(rewriter, loc, init, zero, blocked)),
-        init, zero);
-    Value restDots =
-        buildDots(rewriter, loc, sliceRows(rewriter, loc, x, blocked, rest),
-                  op.getQweight(), 1);
-    result = insertRows(
-        rewriter, loc,
-        buildOutputs(rewriter, loc, restDots,
-                     sliceRows(rewriter, loc, xsum, blocked, rest), scales,
-                     zeros, sliceRows(rewriter, loc, result, blocked, rest)),
-        result, blocked);
+        buildDequantizedProducts(
+            rewriter, loc,
+            expandRows(rewriter, loc,
+                       sliceRows(rewriter, loc, x, zero, blocked), blocks),
+            op.getQweight(), scales, zeros, 2));
+    Value result = insertRows(rewriter, loc, blockRows, init, zero);
+    Value restRows = buildDequantizedProducts(
+        rewriter, loc, sliceRows(rewriter, loc, x, blocked, rest),
+        op.getQweight(), scales, zeros, 1);
+    result = insertRows(rewriter, loc, restRows, result, blocked);
     if (result.getType() != resultType)
       result = tensor::CastOp::create(rewriter, loc, resultType, result);
     rewriter.replaceOp(op, result);

@@ -1,34 +1,34 @@
 // The lowering of llm.matmul_int4 to linalg on tensors. The weights are never
-// formed in float: with x viewed as [s, groups, 2, g / 2] (zero padded when g
-// does not divide the inputs; the two nibbles of a byte hold the two halves
-// of a group),
+// formed in float in memory. x is viewed as [s, groups, 2, g / 2] (zero
+// padded when g does not divide the inputs; the two nibbles of a byte hold
+// the two halves of a group); qweight is [groups, g / 2, out], scales and
+// zeros [groups, out]. With a few static rows (decode):
 //   dot[s, G, j, n] = sum_b x[s, G, j, b] * ((q[G, b, n] >> 4 j) & 15)
 //   xsum[s, G, j]   = sum_b x[s, G, j, b]
 //   y[s, n]         = sum_{G, j} scale[G, n] * (dot[s, G, j, n]
 //                                               - zero[G, n] * xsum[s, G, j])
-// with qweight [groups, g / 2, out] and scales and zeros [groups, out]: the
-// outputs n are the innermost loop of dot, over contiguous bytes. Dynamic
-// rows are split into blocks of 4 rows ([s / 4, 4, ...], rows that share each
-// unpacked weight) and the remaining rows, each part writing its rows of y.
+// With dynamic rows (prompts), blocks of 4 rows ([s / 4, 4, ...], rows that
+// share each dequantized weight) and then the remaining rows accumulate
+//   y[s, n] = sum_{G, j, b} x[s, G, j, b] * (((q[G, b, n] >> 4 j) & 15)
+//                                            - zero[G, n]) * scale[G, n]
+// each part writing its rows of y. The outputs n are the innermost loop, over
+// contiguous bytes.
 
 // RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s
 // RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s --check-prefix=NOLLM
 
 // NOLLM-NOT: llm.
 
-// xsum over (s, G, j, b); y over (s, G, j, n).
-// CHECK-DAG: #[[$ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$SGJ:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-// CHECK-DAG: #[[$GN:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
-// CHECK-DAG: #[[$SN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
-// Block dot over (blocks, r, G, j, b, n).
+// Blocks over (blocks, r, G, j, b, n).
 // CHECK-DAG: #[[$BX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[$BQ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d4, d5)>
-// CHECK-DAG: #[[$BD:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
-// Row dot over (s, G, j, b, n).
+// CHECK-DAG: #[[$BGN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d5)>
+// CHECK-DAG: #[[$BY:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5)>
+// Remaining rows over (s, G, j, b, n).
 // CHECK-DAG: #[[$RX:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[$RQ:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3, d4)>
-// CHECK-DAG: #[[$RD:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[$RGN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4)>
+// CHECK-DAG: #[[$RY:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4)>
 
 // 40 inputs in groups of 16: 3 groups, the input padded with 8 zeros to 48
 // and viewed as [?, 3, 2, 8]. The rows are dynamic.
@@ -41,16 +41,6 @@
 // CHECK: tensor.yield %[[PADV]] : f32
 // CHECK: } : tensor<?x40xf32> to tensor<?x48xf32>
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [%[[ROWS]], 3, 2, 8] : tensor<?x48xf32> into tensor<?x3x2x8xf32>
-// CHECK: %[[XS_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x3x2xf32>
-// CHECK: %[[XS_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[XS_E]] : tensor<?x3x2xf32>) -> tensor<?x3x2xf32>
-// CHECK: %[[XS:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$ID4]], #[[$SGJ]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%[[XG]] : tensor<?x3x2x8xf32>) outs(%[[XS_I]] : tensor<?x3x2xf32>)
-// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[XV]], %[[ACC]] : f32
-// CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x3x2xf32>
 // CHECK: %[[Y_E:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x24xf32>
 // CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[Y_E]] : tensor<?x24xf32>) -> tensor<?x24xf32>
 // Rows [0, 4 * (s / 4)) in blocks of 4, the rest [4 * (s / 4), s).
@@ -61,13 +51,14 @@
 // CHECK: %[[REST:.*]] = arith.subi %[[N]], %[[BLOCKED]] : index
 // CHECK: %[[XB:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 0] [%[[BLOCKED]], 3, 2, 8] [1, 1, 1, 1]
 // CHECK: %[[XBE:.*]] = tensor.expand_shape %[[XB]] {{\[}}[0, 1], [2], [3], [4]] output_shape [%[[BLOCKS]], 4, 3, 2, 8] : tensor<?x3x2x8xf32> into tensor<?x4x3x2x8xf32>
-// CHECK: %[[BD_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x4x3x2x24xf32>)
-// CHECK: %[[BDOT:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BQ]], #[[$BD]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XBE]], %[[Q]] : tensor<?x4x3x2x8xf32>, tensor<3x8x24xi8>) outs(%[[BD_I]] : tensor<?x4x3x2x24xf32>)
-// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[BYTE:.*]]: i8, %[[ACC:.*]]: f32):
-// The nibble of half j of the group: (byte >> 4 j) & 15, as an unsigned value.
+// CHECK: %[[B_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x4x24xf32>)
+// CHECK: %[[BY:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BQ]], #[[$BGN]], #[[$BGN]], #[[$BY]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XBE]], %[[Q]], %[[S]], %[[Z]] : tensor<?x4x3x2x8xf32>, tensor<3x8x24xi8>, tensor<3x24xf32>, tensor<3x24xf32>) outs(%[[B_I]] : tensor<?x4x24xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[BYTE:.*]]: i8, %[[SC:.*]]: f32, %[[ZP:.*]]: f32, %[[ACC:.*]]: f32):
+// The nibble of half j of the group: (byte >> 4 j) & 15, as an unsigned
+// value, dequantized as (nibble - zero) * scale.
 // CHECK-NEXT: %[[J:.*]] = linalg.index 3 : index
 // CHECK-NEXT: %[[J8:.*]] = arith.index_cast %[[J]] : index to i8
 // CHECK-NEXT: %[[FOUR:.*]] = arith.constant 4 : i8
@@ -75,40 +66,25 @@
 // CHECK-NEXT: %[[SH:.*]] = arith.shrui %[[BYTE]], %[[SHIFT]] : i8
 // CHECK-NEXT: %[[MASK:.*]] = arith.constant 15 : i8
 // CHECK-NEXT: %[[NIB:.*]] = arith.andi %[[SH]], %[[MASK]] : i8
-// CHECK-NEXT: %[[W:.*]] = arith.uitofp %[[NIB]] : i8 to f32
+// CHECK-NEXT: %[[QF:.*]] = arith.uitofp %[[NIB]] : i8 to f32
+// CHECK-NEXT: %[[CEN:.*]] = arith.subf %[[QF]], %[[ZP]] : f32
+// CHECK-NEXT: %[[W:.*]] = arith.mulf %[[CEN]], %[[SC]] : f32
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XV]], %[[W]] : f32
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x4x3x2x24xf32>
-// CHECK: %[[BDC:.*]] = tensor.collapse_shape %[[BDOT]] {{\[}}[0, 1], [2], [3], [4]] : tensor<?x4x3x2x24xf32> into tensor<?x3x2x24xf32>
-// CHECK: %[[YB_I:.*]] = tensor.extract_slice %[[Y_I]][0, 0] [%[[BLOCKED]], 24] [1, 1]
-// CHECK: %[[XSB:.*]] = tensor.extract_slice %[[XS]][0, 0, 0] [%[[BLOCKED]], 3, 2] [1, 1, 1]
-// CHECK: %[[YB:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$ID4]], #[[$GN]], #[[$GN]], #[[$SGJ]], #[[$SN]]]
-// CHECK-SAME: iterator_types = ["parallel", "reduction", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[BDC]], %[[S]], %[[Z]], %[[XSB]] : tensor<?x3x2x24xf32>, tensor<3x24xf32>, tensor<3x24xf32>, tensor<?x3x2xf32>) outs(%[[YB_I]] : tensor<?x24xf32>)
-// CHECK-NEXT: ^bb0(%[[D:.*]]: f32, %[[SC:.*]]: f32, %[[ZP:.*]]: f32, %[[XSUM:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[OFF:.*]] = arith.mulf %[[ZP]], %[[XSUM]] : f32
-// CHECK-NEXT: %[[CEN:.*]] = arith.subf %[[D]], %[[OFF]] : f32
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[CEN]], %[[SC]] : f32
-// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
-// CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x24xf32>
-// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[YB]] into %[[Y_I]][0, 0]
+// CHECK-NEXT: } -> tensor<?x4x24xf32>
+// CHECK: %[[BYC:.*]] = tensor.collapse_shape %[[BY]] {{\[}}[0, 1], [2]] : tensor<?x4x24xf32> into tensor<?x24xf32>
+// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[BYC]] into %[[Y_I]][0, 0]
 // The remaining rows, one at a time.
 // CHECK: %[[XR:.*]] = tensor.extract_slice %[[XG]][%[[BLOCKED]], 0, 0, 0] [%[[REST]], 3, 2, 8] [1, 1, 1, 1]
-// CHECK: %[[RD_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x2x24xf32>)
-// CHECK: %[[RDOT:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RQ]], #[[$RD]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XR]], %[[Q]] : tensor<?x3x2x8xf32>, tensor<3x8x24xi8>) outs(%[[RD_I]] : tensor<?x3x2x24xf32>)
+// CHECK: %[[R_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x24xf32>)
+// CHECK: %[[RY:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RQ]], #[[$RGN]], #[[$RGN]], #[[$RY]]]
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XR]], %[[Q]], %[[S]], %[[Z]] : tensor<?x3x2x8xf32>, tensor<3x8x24xi8>, tensor<3x24xf32>, tensor<3x24xf32>) outs(%[[R_I]] : tensor<?x24xf32>)
 // CHECK: linalg.index 2 : index
-// CHECK: } -> tensor<?x3x2x24xf32>
-// CHECK: %[[YR_I:.*]] = tensor.extract_slice %[[Y1]][%[[BLOCKED]], 0] [%[[REST]], 24] [1, 1]
-// CHECK: %[[XSR:.*]] = tensor.extract_slice %[[XS]][%[[BLOCKED]], 0, 0] [%[[REST]], 3, 2] [1, 1, 1]
-// CHECK: %[[YR:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[RDOT]], %[[S]], %[[Z]], %[[XSR]] : tensor<?x3x2x24xf32>, tensor<3x24xf32>, tensor<3x24xf32>, tensor<?x3x2xf32>) outs(%[[YR_I]] : tensor<?x24xf32>)
-// CHECK: %[[Y:.*]] = tensor.insert_slice %[[YR]] into %[[Y1]][%[[BLOCKED]], 0]
+// CHECK: } -> tensor<?x24xf32>
+// CHECK: %[[Y:.*]] = tensor.insert_slice %[[RY]] into %[[Y1]][%[[BLOCKED]], 0]
 // CHECK: return %[[Y]] : tensor<?x24xf32>
 func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x8x24xi8>, %s: tensor<3x24xf32>, %z: tensor<3x24xf32>) -> tensor<?x24xf32> {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 16 : tensor<?x40xf32>, tensor<3x8x24xi8>, tensor<3x24xf32>, tensor<3x24xf32> -> tensor<?x24xf32>
@@ -125,10 +101,10 @@ func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x8x24xi8>, %s: tens
 // CHECK-NOT: tensor.pad
 // CHECK-NOT: tensor.dim
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2, 3]] output_shape [3, 2, 2, 16] : tensor<3x64xf32> into tensor<3x2x2x16xf32>
+// CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x8xf32>)
 // CHECK: %[[XS:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[XG]] : tensor<3x2x2x16xf32>)
 // CHECK: } -> tensor<3x2x2xf32>
-// CHECK: %[[Y_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x8xf32>)
 // CHECK: %[[DOT_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<3x2x2x8xf32>)
 // CHECK: %[[DOT:.*]] = linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
