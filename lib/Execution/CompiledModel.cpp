@@ -73,6 +73,17 @@ CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
   return compile(std::move(context), std::move(module), options);
 }
 
+/// The strings of `list` appended to `out`; false if one is not a string.
+static bool appendNames(ArrayAttr list, std::vector<std::string> &out) {
+  for (Attribute item : list) {
+    auto text = llvm::dyn_cast<StringAttr>(item);
+    if (!text)
+      return false;
+    out.push_back(text.str());
+  }
+  return true;
+}
+
 static llvm::Expected<int64_t> configInt(DictionaryAttr config,
                                          llvm::StringRef key) {
   auto value = config.getAs<IntegerAttr>(key);
@@ -139,13 +150,26 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
                          "' in llm.parameters");
       ::llm::runtime::Derivation d;
       d.scheme = "concat";
-      for (Attribute source : sources) {
-        auto text = llvm::dyn_cast<StringAttr>(source);
-        if (!text)
-          return makeError("malformed concatenation of '" + name.str() +
-                           "' in llm.parameters");
-        d.sources.push_back(text.str());
-      }
+      if (!appendNames(sources, d.sources))
+        return makeError("malformed concatenation of '" + name.str() +
+                         "' in llm.parameters");
+      spec.derived = std::move(d);
+    } else if (derivedDict && derivedDict.getAs<StringAttr>("scheme") &&
+               derivedDict.getAs<StringAttr>("scheme").getValue() ==
+                   "scale_columns") {
+      auto source = derivedDict.getAs<StringAttr>("source");
+      auto by = derivedDict.getAs<StringAttr>("by");
+      auto sources = derivedDict.getAs<ArrayAttr>("sources");
+      if (!source || !by || !sources)
+        return makeError("malformed column scaling of '" + name.str() +
+                         "' in llm.parameters");
+      ::llm::runtime::Derivation d;
+      d.scheme = "scale_columns";
+      d.source = source.str();
+      d.columnScale = by.str();
+      if (!appendNames(sources, d.sources))
+        return makeError("malformed column scaling of '" + name.str() +
+                         "' in llm.parameters");
       spec.derived = std::move(d);
     } else if (auto derived = derivedDict) {
       auto scheme = derived.getAs<StringAttr>("scheme");
@@ -163,10 +187,12 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
         spec.derived->format = format.str();
       if (auto scale = derived.getAs<StringAttr>("input_scale"))
         spec.derived->inputScale = scale.str();
+      if (auto scale = derived.getAs<StringAttr>("column_scale"))
+        spec.derived->columnScale = scale.str();
       if (auto stacked = derived.getAs<ArrayAttr>("stacked_sources"))
-        for (Attribute source : stacked)
-          if (auto text = llvm::dyn_cast<StringAttr>(source))
-            spec.derived->sources.push_back(text.str());
+        if (!appendNames(stacked, spec.derived->sources))
+          return makeError("malformed stacked sources of '" + name.str() +
+                           "' in llm.parameters");
     }
     model->params_.push_back(std::move(spec));
   }

@@ -60,11 +60,11 @@ private:
     int64_t groups = (inFeatures + g - 1) / g;
     auto part = [&](StringRef name, ArrayRef<int64_t> shape, Type type) {
       auto pack = Int4PackAttr::get(b.getContext(), layer, name, g,
-                                    /*symmetric=*/false, "awq_gemm", "",
+                                    /*symmetric=*/false, "awq_gemm", "", "",
                                     ArrayRef<StringAttr>());
       return ParamOp::create(b, loc, RankedTensorType::get(shape, type),
                              (layer + ".int4." + name).str(), pack,
-                             ConcatAttr())
+                             ConcatAttr(), StringAttr())
           .getResult();
     };
     Value qweight =

@@ -21,6 +21,7 @@ namespace {
 ParamOp plainWeight(MatmulOp matmul) {
   auto param = matmul.getWeight().getDefiningOp<ParamOp>();
   if (!param || param.getDerivedAttr() || param.getStackedAttr() ||
+      param.getColumnScaleAttr() || matmul.getRmsNormEpsAttr() ||
       !param.getType().getElementType().isF32())
     return {};
   return param;
@@ -81,7 +82,7 @@ struct LLMFuseProjectionsPass
         Value stacked =
             ParamOp::create(b, loc, RankedTensorType::get({rows, in}, f32),
                             stackedName(names), Int4PackAttr(),
-                            ConcatAttr::get(ctx, sourceNames))
+                            ConcatAttr::get(ctx, sourceNames), StringAttr())
                 .getResult();
         auto inputType = cast<RankedTensorType>(input.getType());
         auto fusedType =
@@ -90,7 +91,7 @@ struct LLMFuseProjectionsPass
             MatmulOp::create(b, loc, fusedType, input, stacked).getResult();
         OpFoldResult tokens =
             inputType.isDynamicDim(0)
-                ? OpFoldResult(tensor::DimOp::create(b, loc, input, 0).getResult())
+                ? OpFoldResult(tensor::DimOp::create(b, loc, fused, 0).getResult())
                 : OpFoldResult(b.getIndexAttr(inputType.getDimSize(0)));
         // All slices first (the builder inserts before the first matmul),
         // then the originals go.

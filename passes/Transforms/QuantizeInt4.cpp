@@ -66,6 +66,16 @@ struct LLMQuantizeInt4Pass
         continue;
       int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
       int64_t groups = (in + groupSize - 1) / groupSize;
+      // A weight with an RMS norm folded in (llm-fuse-rms-norm) reads the
+      // unnormalized input, whose statistics activation-aware scales would
+      // not match.
+      StringRef columnScale = param.getColumnScale().value_or("");
+      if (activationAware && !columnScale.empty()) {
+        param.emitError("activation-aware quantization needs the layer's "
+                        "normalized input; run llm-fuse-rms-norm after "
+                        "llm-quantize-int4, or without activation-aware");
+        return signalPassFailure();
+      }
       OpBuilder b(param);
       std::string scaleName =
           activationAware ? (param.getName() + ".awq_scale").str() : "";
@@ -84,10 +94,11 @@ struct LLMQuantizeInt4Pass
       auto derived = [&](StringRef part, RankedTensorType type) {
         std::string name = (param.getName() + (activationAware ? ".awq4." : ".int4.") + part).str();
         return ParamOp::create(b, param.getLoc(), type, name,
-                               Int4PackAttr::get(ctx, param.getName(), part,
+                               Int4PackAttr::get(ctx, param.getBaseName(), part,
                                                  groupSize, symmetric, "rtn",
-                                                 inputScale, stackedSources),
-                               ConcatAttr())
+                                                 inputScale, columnScale,
+                                                 stackedSources),
+                               ConcatAttr(), StringAttr())
             .getResult();
       };
       Value qweight = derived(
@@ -101,7 +112,7 @@ struct LLMQuantizeInt4Pass
       b.setInsertionPoint(matmul);
       auto quantized = MatmulInt4Op::create(
           b, matmul.getLoc(), matmul.getType(), matmul.getInput(), qweight,
-          scales, zeros, scale, groupSize);
+          scales, zeros, scale, groupSize, matmul.getRmsNormEpsAttr());
       matmul.replaceAllUsesWith(quantized.getResult());
       matmul.erase();
       if (param->use_empty())

@@ -103,7 +103,8 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
   auto floatDType = [](DType d) {
     return d == DType::F32 || d == DType::F16 || d == DType::BF16;
   };
-  if (spec.derived && spec.derived->scheme == "concat") {
+  if (spec.derived && (spec.derived->scheme == "concat" ||
+                       spec.derived->scheme == "scale_columns")) {
     // Built (and its sources checked) before the other parameters.
     const TensorView *built = checkpoint.find(spec.name);
     if (built && built->shape != spec.shape)
@@ -143,16 +144,23 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
     const TensorView *source = checkpoint.find(d.source);
     if (!source)
       return problem("its source tensor " + d.source + " is missing");
-    if (!d.inputScale.empty()) {
-      const TensorView *scale = checkpoint.find(d.inputScale);
+    for (auto [scaleName, what, hint] :
+         {std::tuple<const std::string &, const char *, const char *>{
+              d.inputScale, "input scale",
+              " (pass the scales of python/awq_search.py with "
+              "--extra-weights)"},
+          {d.columnScale, "column scale", ""}}) {
+      if (scaleName.empty())
+        continue;
+      const TensorView *scale = checkpoint.find(scaleName);
       if (!scale)
-        return problem("its input scale " + d.inputScale +
-                       " is missing (pass the scales of python/awq_search.py "
-                       "with --extra-weights)");
+        return problem(std::string("its ") + what + " " + scaleName +
+                       " is missing" + hint);
       if (scale->shape.size() != 1 || source->shape.size() != 2 ||
           scale->shape[0] != source->shape[1])
-        return problem("its input scale " + d.inputScale + " has shape " +
-                       shapeToString(scale->shape) + ", expected [" +
+        return problem(std::string("its ") + what + " " + scaleName +
+                       " has shape " + shapeToString(scale->shape) +
+                       ", expected [" +
                        std::to_string(source->shape.size() == 2
                                           ? source->shape[1]
                                           : 0) +
@@ -185,6 +193,18 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
             " is not F32, F16 or BF16");
 }
 
+/// Multiplies column k of the row-major [rows, in] `values` by scale[k].
+Status scaleColumns(const TensorView &scale, int64_t in,
+                    std::vector<float> &values) {
+  std::vector<float> s(in);
+  if (Status st = convertToF32(scale, s.data()); !st.ok())
+    return st;
+  for (size_t row = 0; row < values.size(); row += in)
+    for (int64_t k = 0; k < in; ++k)
+      values[row + k] *= s[k];
+  return Status();
+}
+
 /// A file name for the pack of `source` under `options`.
 std::string packFileName(const Derivation &d) {
   std::string name;
@@ -194,7 +214,8 @@ std::string packFileName(const Derivation &d) {
                 : '_';
   return name + ".g" + std::to_string(d.groupSize) +
          (d.symmetric ? ".sym" : ".asym") +
-         (d.inputScale.empty() ? "" : ".awq") + ".int4";
+         (d.inputScale.empty() ? "" : ".awq") +
+         (d.columnScale.empty() ? "" : ".norm-folded") + ".int4";
 }
 } // namespace
 
@@ -259,6 +280,50 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
     view.nbytes = data.size() * sizeof(float);
     runner->virtualViews_[stackedName] = std::move(view);
   }
+  // Weights with a norm folded in: their (possibly stacked) base tensor
+  // with each column scaled.
+  for (const ParamSpec &spec : params) {
+    if (!spec.derived || spec.derived->scheme != "scale_columns" ||
+        runner->virtualViews_.count(spec.name))
+      continue;
+    const Derivation &d = *spec.derived;
+    const TensorView *base = lookup.find(d.source);
+    const TensorView *scale = lookup.find(d.columnScale);
+    auto isFloat = [](const TensorView *t) {
+      return t->dtype == DType::F32 || t->dtype == DType::F16 ||
+             t->dtype == DType::BF16;
+    };
+    std::string problem;
+    if (!base)
+      problem = "its base tensor " + d.source + " is missing";
+    else if (!scale)
+      problem = "its column scale " + d.columnScale + " is missing";
+    else if (base->shape.size() != 2 || !isFloat(base))
+      problem = "its base tensor is " + base->describe() +
+                ", not a float matrix";
+    else if (scale->shape.size() != 1 || scale->shape[0] != base->shape[1] ||
+             !isFloat(scale))
+      problem = "its column scale is " + scale->describe() +
+                ", not a float vector of " + std::to_string(base->shape[1]);
+    if (!problem.empty()) {
+      problems << "\n  " << spec.name << ": " << problem;
+      ++count;
+      continue;
+    }
+    std::vector<float> &data = runner->virtualData_[spec.name];
+    data.resize(base->numel());
+    if (Status s = convertToF32(*base, data.data()); !s.ok())
+      return Error(d.source + ": " + s.message());
+    if (Status s = scaleColumns(*scale, base->shape[1], data); !s.ok())
+      return Error(d.columnScale + ": " + s.message());
+    TensorView view;
+    view.name = spec.name;
+    view.dtype = DType::F32;
+    view.shape = base->shape;
+    view.data = data.data();
+    view.nbytes = data.size() * sizeof(float);
+    runner->virtualViews_[spec.name] = std::move(view);
+  }
   for (const ParamSpec &spec : params)
     checkParam(lookup, spec, problems, count);
   if (count)
@@ -298,11 +363,15 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
       continue;
     }
     const TensorView *source = lookup.find(d.source);
-    const TensorView *scale =
-        d.inputScale.empty() ? nullptr : lookup.find(d.inputScale);
+    // Column scales the runtime multiplies W by before quantizing: the
+    // activation-aware scale and the folded norm weight.
+    std::vector<std::pair<std::string, const TensorView *>> columnScales;
+    for (const std::string &name : {d.inputScale, d.columnScale})
+      if (!name.empty())
+        columnScales.emplace_back(name, lookup.find(name));
     int64_t out = source->shape[0], in = source->shape[1];
     uint64_t print = fingerprint(*source);
-    if (scale)
+    for (auto &[name, scale] : columnScales)
       print = print * 1099511628211ull ^ fingerprint(*scale);
     std::string path = options.cacheDirectory.empty()
                            ? std::string()
@@ -316,15 +385,9 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
       std::vector<float> values(source->numel());
       if (Status s = convertToF32(*source, values.data()); !s.ok())
         return Error(d.source + ": " + s.message());
-      if (scale) {
-        // Activation-aware: quantize W * s, column by column.
-        std::vector<float> s(in);
-        if (Status st = convertToF32(*scale, s.data()); !st.ok())
-          return Error(d.inputScale + ": " + st.message());
-        for (int64_t n = 0; n < out; ++n)
-          for (int64_t k = 0; k < in; ++k)
-            values[n * in + k] *= s[k];
-      }
+      for (auto &[name, scale] : columnScales)
+        if (Status st = scaleColumns(*scale, in, values); !st.ok())
+          return Error(name + ": " + st.message());
       auto report = [&](int64_t rows) {
         if (!options.progress || !options.progressBar)
           return;
@@ -360,7 +423,8 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
                                                 : options.cacheDirectory.c_str());
 
   for (const ParamSpec &spec : params) {
-    if (spec.derived && spec.derived->scheme == "concat") {
+    if (spec.derived && (spec.derived->scheme == "concat" ||
+                         spec.derived->scheme == "scale_columns")) {
       runner->paramData_.push_back(lookup.find(spec.name)->data);
       continue;
     }

@@ -7,7 +7,7 @@
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>
 // CHECK: %[[W:.*]] = llm.param "l.q_proj+k_proj+v_proj.weight" stacking <["l.q_proj.weight", "l.k_proj.weight", "l.v_proj.weight"]> : tensor<16x8xf32>
 // CHECK: %[[Y:.*]] = llm.matmul %[[X]], %[[W]] : tensor<?x8xf32>, tensor<16x8xf32> -> tensor<?x16xf32>
-// CHECK: %[[N:.*]] = tensor.dim %[[X]], %c0
+// CHECK: %[[N:.*]] = tensor.dim %[[Y]], %c0
 // CHECK: %[[Q:.*]] = tensor.extract_slice %[[Y]][0, 0] [%[[N]], 8] [1, 1] : tensor<?x16xf32> to tensor<?x8xf32>
 // CHECK: %[[K:.*]] = tensor.extract_slice %[[Y]][0, 8] [%[[N]], 4] [1, 1] : tensor<?x16xf32> to tensor<?x4xf32>
 // CHECK: %[[V:.*]] = tensor.extract_slice %[[Y]][0, 12] [%[[N]], 4] [1, 1] : tensor<?x16xf32> to tensor<?x4xf32>

@@ -13,6 +13,64 @@
 using namespace mlir;
 using namespace mlir::llm;
 
+/// The optional trailing fields of #llm.int4, each `, keyword = value`, in
+/// any order: format, input_scale, column_scale (strings) and stacking (a
+/// list of strings). Fields with their default value are not printed.
+static ParseResult parseInt4Options(AsmParser &parser, std::string &format,
+                                    std::string &inputScale,
+                                    std::string &columnScale,
+                                    SmallVector<StringAttr> &stacking) {
+  format = "rtn";
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef keyword;
+    SMLoc at = parser.getCurrentLocation();
+    if (parser.parseKeyword(&keyword) || parser.parseEqual())
+      return failure();
+    std::string text;
+    if (keyword == "format" || keyword == "input_scale" ||
+        keyword == "column_scale") {
+      if (parser.parseString(&text))
+        return failure();
+      (keyword == "format"        ? format
+       : keyword == "input_scale" ? inputScale
+                                  : columnScale) = text;
+    } else if (keyword == "stacking") {
+      SmallVector<StringAttr> names;
+      if (parser.parseCommaSeparatedList(
+              AsmParser::Delimiter::Square, [&]() -> ParseResult {
+                std::string name;
+                if (parser.parseString(&name))
+                  return failure();
+                names.push_back(parser.getBuilder().getStringAttr(name));
+                return success();
+              }))
+        return failure();
+      stacking = std::move(names);
+    } else {
+      return parser.emitError(at, "unknown #llm.int4 field '")
+             << keyword
+             << "' (expected format, input_scale, column_scale or stacking)";
+    }
+  }
+  return success();
+}
+
+static void printInt4Options(AsmPrinter &printer, StringRef format,
+                             StringRef inputScale, StringRef columnScale,
+                             ArrayRef<StringAttr> stacking) {
+  if (format != "rtn")
+    printer << ", format = \"" << format << "\"";
+  if (!inputScale.empty())
+    printer << ", input_scale = \"" << inputScale << "\"";
+  if (!columnScale.empty())
+    printer << ", column_scale = \"" << columnScale << "\"";
+  if (!stacking.empty()) {
+    printer << ", stacking = [";
+    llvm::interleaveComma(stacking, printer);
+    printer << "]";
+  }
+}
+
 #define GET_ATTRDEF_CLASSES
 #include "llm/Dialect/LLM/IR/LLMAttrs.cpp.inc"
 
@@ -64,10 +122,11 @@ LogicalResult
 Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      StringRef source, StringRef part, int64_t groupSize,
                      bool symmetric, StringRef format, StringRef inputScale,
+                     StringRef columnScale,
                      ArrayRef<StringAttr> stackedSources) {
-  if (!inputScale.empty() && format != "rtn")
-    return emitError() << "an INT4 pack with an input_scale must be "
-                          "quantized by the runtime (format rtn)";
+  if ((!inputScale.empty() || !columnScale.empty()) && format != "rtn")
+    return emitError() << "an INT4 pack with an input_scale or column_scale "
+                          "must be quantized by the runtime (format rtn)";
   if (format != "rtn" && format != "awq_gemm")
     return emitError() << "INT4 pack format must be rtn or awq_gemm, not '"
                        << format << "'";

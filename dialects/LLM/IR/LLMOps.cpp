@@ -33,16 +33,33 @@ static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
 // ParamOp
 //===----------------------------------------------------------------------===//
 
+StringRef ParamOp::getBaseName() {
+  StringRef name = getName();
+  if (std::optional<StringRef> scale = getColumnScale())
+    if (name.ends_with(*scale) &&
+        name.drop_back(scale->size()).ends_with("*"))
+      return name.drop_back(scale->size() + 1);
+  return name;
+}
+
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");
   auto type = cast<RankedTensorType>(getResult().getType());
   if (getStackedAttr() && getDerivedAttr())
     return emitOpError("is either stacked or derived, not both");
-  if (getStackedAttr()) {
+  if (getColumnScaleAttr() && getDerivedAttr())
+    return emitOpError("an INT4 pack records its column scale in its "
+                       "#llm.int4 attribute, not with scaling_columns_by");
+  if (getColumnScaleAttr() &&
+      (getColumnScale()->empty() || getBaseName() == getName()))
+    return emitOpError("a column-scaled parameter is named "
+                       "'<tensor>*<column scale>', not '")
+           << getName() << "'";
+  if (getStackedAttr() || getColumnScaleAttr()) {
     if (type.getRank() != 2 || !type.getElementType().isF32())
-      return emitOpError("a concatenated parameter must be a 2-D f32 "
-                         "tensor, not ")
+      return emitOpError("a concatenated or column-scaled parameter must be "
+                         "a 2-D f32 tensor, not ")
              << type;
     return success();
   }

@@ -64,6 +64,22 @@ def LLMFuseProjectionsPass : Pass<"llm-fuse-projections", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def LLMFuseRMSNormPass : Pass<"llm-fuse-rms-norm", "mlir::ModuleOp"> {
+  let summary = "Fold RMS norms into the matmuls that read them";
+  let description = [{
+    `matmul(rms_norm(x, g), W)` equals `rsqrt(mean(x^2) + eps) *
+    matmul(x, W * g)` (each column of `W` scaled by `g`). For every
+    `llm.rms_norm` whose weight is a parameter and whose users are all
+    `llm.matmul` ops reading it with float parameter weights (plain or
+    stacked by `llm-fuse-projections`), each matmul becomes one over `x` with
+    `rms_norm_eps` over the parameter `"<W>*<g>"` (`scaling_columns_by`,
+    built by the runtime from the checkpoint), and the norm is removed: the
+    normalized activation is never formed, and the norm's weight costs
+    nothing at run time. Run it after `llm-fuse-projections` and before
+    `llm-quantize-int4`, which then quantizes `W * g`.
+  }];
+}
+
 def LLMExposeActivationsPass
     : Pass<"llm-expose-activations", "mlir::ModuleOp"> {
   let summary = "Return the inputs of the linear layers from @prefill";

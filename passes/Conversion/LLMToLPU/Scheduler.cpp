@@ -290,6 +290,20 @@ LogicalResult Scheduler::emit(Operation *op) {
     unsigned index;
     const auto &shards = shardsOf(name, index);
     unsigned bits = plan.tensors[index].bits;
+    // A norm folded into the layer (rms_norm_eps): the inverse RMS of the
+    // input rows is a reduction on the vector units of the layer's first
+    // chip, where the unfused norm ran, before the matmuls (the norm's
+    // weight is in the matmuls' weights).
+    Activation normalized;
+    if (op->hasAttr("rms_norm_eps")) {
+      int64_t chip = shards.front().chip;
+      llvm::SmallVector<Piece> inputs = gather(*x, chip);
+      normalized.width = x->width;
+      normalized.pieces.push_back(vectorWork("rms_norm", inputs, chip,
+                                             x->width, vector_ops::kRMSNorm,
+                                             1, true));
+      x = &normalized;
+    }
     Activation out;
     out.width = cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1);
     for (unsigned s = 0; s < shards.size(); ++s) {

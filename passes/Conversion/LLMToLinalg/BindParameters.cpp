@@ -31,6 +31,19 @@ struct LLMBindParametersPass
       Attribute how = param.getDerivedAttr();
       if (!how)
         how = param.getStackedAttr();
+      if (StringAttr by = param.getColumnScaleAttr()) {
+        // A weight with a norm folded in: its base tensor (a checkpoint
+        // tensor, or its stacked parts) with columns scaled by `by`.
+        SmallVector<Attribute> parts;
+        if (ConcatAttr stacked = param.getStackedAttr())
+          parts.assign(stacked.getSources().begin(),
+                       stacked.getSources().end());
+        how = b.getDictionaryAttr(
+            {b.getNamedAttr("scheme", b.getStringAttr("scale_columns")),
+             b.getNamedAttr("source", b.getStringAttr(param.getBaseName())),
+             b.getNamedAttr("by", by),
+             b.getNamedAttr("sources", b.getArrayAttr(parts))});
+      }
       auto [known, first] = derivations.try_emplace(param.getName(), how);
       if (!first && known->second != how) {
         param.emitOpError("parameter '")
@@ -96,6 +109,8 @@ struct LLMBindParametersPass
       // How a derived parameter is computed from the checkpoint, as builtin
       // attributes so that the lowered module needs no llm dialect.
       Attribute how = derivations.lookup(name);
+      if (auto record = dyn_cast_or_null<DictionaryAttr>(how))
+        fields.push_back(b.getNamedAttr("derived", record));
       if (auto concat = dyn_cast_or_null<ConcatAttr>(how)) {
         SmallVector<Attribute> sources(concat.getSources().begin(),
                                        concat.getSources().end());
@@ -119,6 +134,8 @@ struct LLMBindParametersPass
                  b.getNamedAttr("format", b.getStringAttr(derived.getFormat())),
                  b.getNamedAttr("input_scale",
                                 b.getStringAttr(derived.getInputScale())),
+                 b.getNamedAttr("column_scale",
+                                b.getStringAttr(derived.getColumnScale())),
                  b.getNamedAttr("stacked_sources",
                                 b.getArrayAttr(SmallVector<Attribute>(
                                     derived.getStackedSources().begin(),

@@ -41,7 +41,11 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
         iterators(2, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
           yieldMultiplyAccumulate(b, nested, args[0], args[1], args[2]);
         });
-    rewriter.replaceOp(op, generic.getResults());
+    Value result = generic.getResult(0);
+    if (std::optional<APFloat> eps = op.getRmsNormEps())
+      result = scaleRowsByInverseRMS(rewriter, loc, op.getInput(), result,
+                                     eps->convertToDouble());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

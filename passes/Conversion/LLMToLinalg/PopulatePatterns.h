@@ -31,6 +31,12 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 Value fill(OpBuilder &b, Location loc, Value init, double value);
 
 /// Terminates a contraction body with `yield acc + lhs * rhs`.
+/// `y` ([s, n]) with each row s multiplied by rsqrt(mean_k(x[s, k]^2) + eps)
+/// for `x` [s, k]: the RMS normalization of a linear layer's input applied
+/// to its output (`rms_norm_eps` of llm.matmul and llm.matmul_int4).
+Value scaleRowsByInverseRMS(OpBuilder &b, Location loc, Value x, Value y,
+                            double eps);
+
 void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
                              Value acc);
 

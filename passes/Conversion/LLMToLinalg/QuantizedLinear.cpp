@@ -94,6 +94,36 @@ Value collapseRows(OpBuilder &b, Location loc, Value t) {
   return tensor::CollapseShapeOp::create(b, loc, t, groups);
 }
 
+/// The loops (r..., G, j, b, n) of a kernel over x [r..., G, 2, g / 2] with
+/// `rowDims` leading row dimensions.
+struct KernelLoops {
+  explicit KernelLoops(unsigned rowDims)
+      : rowDims(rowDims), group(rowDims), nibble(rowDims + 1),
+        byte(rowDims + 2), output(rowDims + 3), count(rowDims + 4) {}
+  /// The row loops followed by `more`.
+  SmallVector<unsigned> rowsThen(ArrayRef<unsigned> more) const {
+    SmallVector<unsigned> dims = llvm::to_vector(llvm::seq(0u, rowDims));
+    dims.append(more.begin(), more.end());
+    return dims;
+  }
+  unsigned rowDims, group, nibble, byte, output, count;
+};
+
+/// Zeros of shape [rows of x..., trailing...].
+Value zerosWithRows(OpBuilder &b, Location loc, Value x, unsigned rowDims,
+                    ArrayRef<int64_t> trailing) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(xType.getShape().take_front(rowDims));
+  shape.append(trailing.begin(), trailing.end());
+  SmallVector<Value> dynamicSizes;
+  for (unsigned d = 0; d < rowDims; ++d)
+    if (xType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  return fill(b, loc,
+              emptyTensor(b, loc, shape, xType.getElementType(), dynamicSizes),
+              0.0);
+}
+
 /// nibble_j(byte) = (byte >> 4 j) & 15 as a float of `type`, j being the
 /// generic's loop `nibbleLoop`.
 Value unpackNibble(OpBuilder &b, Location loc, Value byte, unsigned nibbleLoop,
@@ -115,39 +145,24 @@ Value unpackNibble(OpBuilder &b, Location loc, Value byte, unsigned nibbleLoop,
 Value buildDots(OpBuilder &b, Location loc, Value x, Value qweight,
                 unsigned rowDims) {
   MLIRContext *ctx = b.getContext();
-  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t groups = cast<RankedTensorType>(qweight.getType()).getDimSize(0);
   int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
-  SmallVector<int64_t> shape(xType.getShape().drop_back());
-  shape.push_back(out);
-  SmallVector<Value> dynamicSizes;
-  for (unsigned d = 0; d < rowDims; ++d)
-    if (xType.isDynamicDim(d))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
-  Value init =
-      fill(b, loc,
-           emptyTensor(b, loc, shape, xType.getElementType(), dynamicSizes),
-           0.0);
-
-  // Loops (r..., G, j, b, n).
-  unsigned group = rowDims, nibble = rowDims + 1, byte = rowDims + 2,
-           output = rowDims + 3, loops = rowDims + 4;
-  SmallVector<unsigned> xDims, outDims;
-  for (unsigned d = 0; d < rowDims; ++d) {
-    xDims.push_back(d);
-    outDims.push_back(d);
-  }
-  xDims.append({group, nibble, byte});
-  outDims.append({group, nibble, output});
-  SmallVector<utils::IteratorType> kinds(loops, utils::IteratorType::parallel);
-  kinds[byte] = utils::IteratorType::reduction;
+  Value init = zerosWithRows(b, loc, x, rowDims, {groups, 2, out});
+  KernelLoops l(rowDims);
+  SmallVector<utils::IteratorType> kinds(l.count,
+                                         utils::IteratorType::parallel);
+  kinds[l.byte] = utils::IteratorType::reduction;
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{x, qweight}, ValueRange{init},
-             ArrayRef<AffineMap>{projectionMap(ctx, loops, xDims),
-                                 projectionMap(ctx, loops, {group, byte, output}),
-                                 projectionMap(ctx, loops, outDims)},
+             ArrayRef<AffineMap>{
+                 projectionMap(ctx, l.count,
+                               l.rowsThen({l.group, l.nibble, l.byte})),
+                 projectionMap(ctx, l.count, {l.group, l.byte, l.output}),
+                 projectionMap(ctx, l.count,
+                               l.rowsThen({l.group, l.nibble, l.output}))},
              kinds,
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value w = unpackNibble(nb, nested, args[1], nibble,
+               Value w = unpackNibble(nb, nested, args[1], l.nibble,
                                       args[0].getType());
                yieldMultiplyAccumulate(nb, nested, args[0], w, args[2]);
              })
@@ -191,42 +206,26 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                unsigned rowDims) {
   MLIRContext *ctx = b.getContext();
-  auto xType = cast<RankedTensorType>(x.getType());
   int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
-  SmallVector<int64_t> shape(xType.getShape().take_front(rowDims));
-  shape.push_back(out);
-  SmallVector<Value> dynamicSizes;
-  for (unsigned d = 0; d < rowDims; ++d)
-    if (xType.isDynamicDim(d))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
-  Value init =
-      fill(b, loc,
-           emptyTensor(b, loc, shape, xType.getElementType(), dynamicSizes),
-           0.0);
-
-  // Loops (r..., G, j, b, n): rows and outputs parallel, the rest reduced.
-  unsigned group = rowDims, nibble = rowDims + 1, byte = rowDims + 2,
-           output = rowDims + 3, loops = rowDims + 4;
-  SmallVector<unsigned> xDims, outDims;
-  for (unsigned d = 0; d < rowDims; ++d) {
-    xDims.push_back(d);
-    outDims.push_back(d);
-  }
-  xDims.append({group, nibble, byte});
-  outDims.push_back(output);
-  SmallVector<utils::IteratorType> kinds(loops, utils::IteratorType::parallel);
-  kinds[group] = kinds[nibble] = kinds[byte] = utils::IteratorType::reduction;
-  AffineMap perGroup = projectionMap(ctx, loops, {group, output});
+  Value init = zerosWithRows(b, loc, x, rowDims, {out});
+  KernelLoops l(rowDims);
+  SmallVector<utils::IteratorType> kinds(l.count,
+                                         utils::IteratorType::parallel);
+  kinds[l.group] = kinds[l.nibble] = kinds[l.byte] =
+      utils::IteratorType::reduction;
+  AffineMap perGroup = projectionMap(ctx, l.count, {l.group, l.output});
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{x, qweight, scales, zeros},
              ValueRange{init},
-             ArrayRef<AffineMap>{projectionMap(ctx, loops, xDims),
-                                 projectionMap(ctx, loops, {group, byte, output}),
-                                 perGroup, perGroup,
-                                 projectionMap(ctx, loops, outDims)},
+             ArrayRef<AffineMap>{
+                 projectionMap(ctx, l.count,
+                               l.rowsThen({l.group, l.nibble, l.byte})),
+                 projectionMap(ctx, l.count, {l.group, l.byte, l.output}),
+                 perGroup, perGroup,
+                 projectionMap(ctx, l.count, l.rowsThen({l.output}))},
              kinds,
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value q = unpackNibble(nb, nested, args[1], nibble,
+               Value q = unpackNibble(nb, nested, args[1], l.nibble,
                                       args[0].getType());
                Value centered = arith::SubFOp::create(nb, nested, q, args[3]);
                Value w = arith::MulFOp::create(nb, nested, centered, args[2]);
@@ -237,6 +236,16 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
 
 struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
   using OpRewritePattern::OpRewritePattern;
+
+  /// `y` scaled by the inverse RMS of the op's input rows with
+  /// `rms_norm_eps`, else `y`.
+  static Value normalizeRows(OpBuilder &b, MatmulInt4Op op, Value y) {
+    std::optional<APFloat> eps = op.getRmsNormEps();
+    if (!eps)
+      return y;
+    return scaleRowsByInverseRMS(b, op.getLoc(), op.getInput(), y,
+                                 eps->convertToDouble());
+  }
 
   LogicalResult matchAndRewrite(MatmulInt4Op op,
                                 PatternRewriter &rewriter) const override {
@@ -331,7 +340,8 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
               .getResult(0);
       Value dots = buildDots(rewriter, loc, x, op.getQweight(), 1);
       rewriter.replaceOp(
-          op, buildOutputs(rewriter, loc, dots, xsum, scales, zeros, init));
+          op, normalizeRows(rewriter, op, buildOutputs(rewriter, loc, dots, xsum,
+                                                       scales, zeros, init)));
       return success();
     }
 
@@ -359,7 +369,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     result = insertRows(rewriter, loc, restRows, result, blocked);
     if (result.getType() != resultType)
       result = tensor::CastOp::create(rewriter, loc, resultType, result);
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, normalizeRows(rewriter, op, result));
     return success();
   }
 };

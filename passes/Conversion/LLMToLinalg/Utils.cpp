@@ -3,6 +3,7 @@
 #include "PopulatePatterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -55,4 +56,52 @@ void mlir::llm::detail::yieldMultiplyAccumulate(OpBuilder &b, Location loc,
   linalg::YieldOp::create(b, loc,
                           arith::AddFOp::create(b, loc, acc, product)
                               .getResult());
+}
+
+Value mlir::llm::detail::scaleRowsByInverseRMS(OpBuilder &b, Location loc,
+                                               Value x, Value y, double eps) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type elementType = xType.getElementType();
+  SmallVector<Value> rows;
+  if (xType.isDynamicDim(0))
+    rows.push_back(tensor::DimOp::create(b, loc, x, 0));
+  Value sumInit =
+      fill(b, loc, emptyTensor(b, loc, {xType.getDimSize(0)}, elementType, rows),
+           0.0);
+  Value sumSquares =
+      linalg::GenericOp::create(
+          b, loc, sumInit.getType(), ValueRange{x}, ValueRange{sumInit},
+          ArrayRef<AffineMap>{identityMap(ctx, 2), projectionMap(ctx, 2, {0})},
+          iterators(1, 1),
+          [&](OpBuilder &nb, Location nested, ValueRange args) {
+            Value square = arith::MulFOp::create(nb, nested, args[0], args[0]);
+            linalg::YieldOp::create(
+                nb, nested,
+                arith::AddFOp::create(nb, nested, square, args[1]).getResult());
+          })
+          .getResult(0);
+  double invIn = 1.0 / static_cast<double>(xType.getDimSize(1));
+  return linalg::GenericOp::create(
+             b, loc, y.getType(), ValueRange{y, sumSquares},
+             ValueRange{emptyLike(b, loc, y)},
+             ArrayRef<AffineMap>{identityMap(ctx, 2),
+                                 projectionMap(ctx, 2, {0}),
+                                 identityMap(ctx, 2)},
+             iterators(2), [&](OpBuilder &nb, Location nested, ValueRange args) {
+               auto constant = [&](double v) {
+                 return arith::ConstantOp::create(
+                     nb, nested, nb.getFloatAttr(elementType, v));
+               };
+               Value mean =
+                   arith::MulFOp::create(nb, nested, args[1], constant(invIn));
+               Value scale = math::RsqrtOp::create(
+                   nb, nested,
+                   arith::AddFOp::create(nb, nested, mean, constant(eps)));
+               linalg::YieldOp::create(
+                   nb, nested,
+                   arith::MulFOp::create(nb, nested, args[0], scale)
+                       .getResult());
+             })
+      .getResult(0);
 }

@@ -819,3 +819,44 @@ func.func @unsigned_qweight() -> tensor<2x16x4xui8> {
   %q = llm.param "w.q" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x4xui8>
   return %q : tensor<2x16x4xui8>
 }
+
+// -----
+
+// A column-scaled parameter is named "<tensor>*<column scale>".
+func.func @column_scale_name() -> tensor<4x2xf32> {
+  // expected-error @+1 {{a column-scaled parameter is named '<tensor>*<column scale>', not 'w'}}
+  %0 = llm.param "w" scaling_columns_by "n.weight" : tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @column_scale_rank() -> tensor<4xf32> {
+  // expected-error @+1 {{a concatenated or column-scaled parameter must be a 2-D f32 tensor, not 'tensor<4xf32>'}}
+  %0 = llm.param "w*n.weight" scaling_columns_by "n.weight" : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @column_scale_int4() -> tensor<4x2xf32> {
+  // expected-error @+1 {{an INT4 pack records its column scale in its #llm.int4 attribute, not with scaling_columns_by}}
+  %0 = llm.param "w*n.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> scaling_columns_by "n" : tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @int4_unknown_field() -> tensor<4x2xf32> {
+  // expected-error @+1 {{unknown #llm.int4 field 'scale' (expected format, input_scale, column_scale or stacking)}}
+  %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false, scale = "s"> : tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @int4_column_scale_awq() -> tensor<4x2xf32> {
+  // expected-error @+1 {{an INT4 pack with an input_scale or column_scale must be quantized by the runtime (format rtn)}}
+  %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false, format = "awq_gemm", column_scale = "n"> : tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}

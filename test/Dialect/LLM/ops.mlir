@@ -276,6 +276,28 @@ func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x?x4x
 // INT4: llm.param from #llm.int4 and llm.matmul_int4
 //===----------------------------------------------------------------------===//
 
+// The optional fields of #llm.int4 in any order, each printed only when set
+// (stacking without a format parses back), and a norm folded into weights:
+// a column-scaled parameter (stacked or not) and matmuls with rms_norm_eps.
+// CHECK-LABEL: func.func @folded_norm(
+// CHECK: llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 4, symmetric = false, column_scale = "l.n.weight", stacking = ["l.a.weight", "l.b.weight"]> : tensor<2x2x6xi8>
+// CHECK: llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 4, symmetric = true, input_scale = "l.c.weight.awq_scale"> : tensor<2x6xf32>
+// CHECK: %[[W:.*]] = llm.param "l.a+b.weight*l.n.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.n.weight" : tensor<6x8xf32>
+// CHECK: %[[V:.*]] = llm.param "l.c.weight*l.n.weight" scaling_columns_by "l.n.weight" : tensor<6x8xf32>
+// CHECK: llm.matmul %{{.*}}, %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
+// CHECK: llm.matmul_int4 {{.*}} group_size = 4 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>
+// GENERIC-LABEL: sym_name = "folded_norm"
+// GENERIC: "llm.param"() <{column_scale = "l.n.weight", name = "l.a+b.weight*l.n.weight", stacked = #llm.concat<["l.a.weight", "l.b.weight"]>}> : () -> tensor<6x8xf32>
+func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<2x6xf32>) {
+  %q = llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 4, symmetric = false, stacking = ["l.a.weight", "l.b.weight"], column_scale = "l.n.weight"> : tensor<2x2x6xi8>
+  %s = llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 4, symmetric = true, input_scale = "l.c.weight.awq_scale", format = "rtn"> : tensor<2x6xf32>
+  %w = llm.param "l.a+b.weight*l.n.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.n.weight" : tensor<6x8xf32>
+  %v = llm.param "l.c.weight*l.n.weight" scaling_columns_by "l.n.weight" : tensor<6x8xf32>
+  %y = llm.matmul %x, %w {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
+  %z = llm.matmul_int4 %x, %q, %s, %s group_size = 4 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<2x2x6xi8>, tensor<2x6xf32>, tensor<2x6xf32> -> tensor<?x6xf32>
+  return %y, %v, %z, %s : tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<2x6xf32>
+}
+
 // The three derived parameters of one quantized weight. The printer elides the
 // `#llm.int4` prefix after `from`; the short form parses back. Like the rope
 // scaling, the fully qualified form needs a non-empty attr-dict after it,

@@ -26,7 +26,8 @@ namespace llm::runtime {
 
 /// How a derived parameter is computed from a checkpoint tensor.
 struct Derivation {
-  std::string scheme; ///< "int4"
+  /// "int4", "concat" or "scale_columns".
+  std::string scheme;
   std::string source; ///< The checkpoint tensor, [out, in].
   std::string part;   ///< "qweight", "scales" or "zeros".
   int64_t groupSize = 0;
@@ -37,7 +38,12 @@ struct Derivation {
   /// A per-input-channel scale vector `s` (a tensor name): quantize
   /// `W * s` (activation-aware); empty: none.
   std::string inputScale;
-  /// "concat": the tensors stacked along rows to make the parameter.
+  /// A 1-D tensor `g` (a tensor name) that multiplies the columns of
+  /// `source` ("scale_columns", and "int4" packs quantizing `W * g`: an RMS
+  /// norm's weight folded into the layer); empty: none.
+  std::string columnScale;
+  /// "concat": the tensors stacked along rows to make the parameter;
+  /// "scale_columns" and "int4": the parts that `source` stacks, if any.
   std::vector<std::string> sources;
 };
 

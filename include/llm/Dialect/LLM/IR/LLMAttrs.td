@@ -80,6 +80,12 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
     input column scaled) instead of `W`, and the layer divides its input by
     `s`.
 
+    With `column_scale`, the name of a 1-D tensor `g` (the weight of an RMS
+    norm folded into this layer by `llm-fuse-rms-norm`), the runtime
+    quantizes `W * g` (each input column scaled); the layer's input is not
+    divided by it (the layer normalizes its input itself, see
+    `rms_norm_eps`).
+
     With `stacking`, `source` is itself the concatenation of those tensors
     along rows (a fused projection, see `#llm.concat`).
 
@@ -98,12 +104,13 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
                         "int64_t":$groupSize, "bool":$symmetric,
                         StringRefParameter<"", "\"rtn\"">:$format,
                         StringRefParameter<"", "\"\"">:$inputScale,
+                        StringRefParameter<"", "\"\"">:$columnScale,
                         OptionalArrayRefParameter<"::mlir::StringAttr">:$stackedSources);
   let assemblyFormat = [{
     `<` $source `,` $part `,` `group_size` `=` $groupSize `,`
-    `symmetric` `=` $symmetric (`,` `format` `=` $format^)?
-    (`,` `input_scale` `=` $inputScale^)?
-    (`,` `stacking` `=` `[` $stackedSources^ `]`)? `>`
+    `symmetric` `=` $symmetric ``
+    custom<Int4Options>($format, $inputScale, $columnScale, $stackedSources)
+    `>`
   }];
   let genVerifyDecl = 1;
 }

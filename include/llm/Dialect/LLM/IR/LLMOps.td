@@ -24,18 +24,32 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     ```mlir
     %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xf32>
     ```
+
+    With `scaling_columns_by`, the parameter is the weight (named, or
+    `stacking` its parts) with each input column `k` multiplied by element
+    `k` of the named 1-D tensor: the weight of an RMS norm folded into the
+    matmul that reads it (`llm-fuse-rms-norm`).
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<LLM_Int4PackAttr>:$derived,
-                       OptionalAttr<LLM_ConcatAttr>:$stacked);
+                       OptionalAttr<LLM_ConcatAttr>:$stacked,
+                       OptionalAttr<StrAttr>:$column_scale);
   let results = (outs AnyStaticShapeTensor:$result);
   let assemblyFormat = [{
-    $name (`from` $derived^)? (`stacking` $stacked^)? attr-dict `:` type($result)
+    $name (`from` $derived^)? (`stacking` $stacked^)?
+    (`scaling_columns_by` $column_scale^)? attr-dict `:` type($result)
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Type":$type, "::mlir::StringAttr":$name), [{
-      build($_builder, $_state, type, name, Int4PackAttr(), ConcatAttr());
+      build($_builder, $_state, type, name, Int4PackAttr(), ConcatAttr(),
+            StringAttr());
     }]>,
   ];
+  let extraClassDeclaration = [{
+    /// The name of the tensor whose columns `scaling_columns_by` scales: the
+    /// parameter's name without its `*<column_scale>` suffix (the name
+    /// itself without `scaling_columns_by`).
+    ::llvm::StringRef getBaseName();
+  }];
   let hasVerifier = 1;
 }
 
@@ -78,9 +92,22 @@ def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
   let description = [{
     `result[s, n] = sum_k input[s, k] * weight[n, k]`: the weight has the
     `[out_features, in_features]` layout of `torch.nn.Linear`.
+
+    With `rms_norm_eps`, the layer reads its input RMS-normalized (without a
+    norm weight, which `llm-fuse-rms-norm` folds into `weight`):
+    `result[s, n] = rsqrt(mean_k(input[s, k]^2) + eps) *
+    sum_k input[s, k] * weight[n, k]`, so the normalized input is never
+    formed.
   }];
-  let arguments = (ins LLM_Float2DTensor:$input, LLM_Float2DTensor:$weight);
+  let arguments = (ins LLM_Float2DTensor:$input, LLM_Float2DTensor:$weight,
+                       OptionalAttr<F64Attr>:$rms_norm_eps);
   let results = (outs LLM_Float2DTensor:$result);
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$weight), [{
+      build($_builder, $_state, result, input, weight, ::mlir::FloatAttr());
+    }]>,
+  ];
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
   }];
@@ -97,7 +124,8 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
     group and the high nibble for the second (see `#llm.int4`). `scales` and
     `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`. With
     `input_scale` (`[in]`, activation-aware quantization) the input is
-    divided by it, channel by channel, first.
+    divided by it, channel by channel, first. With `rms_norm_eps` the input
+    is RMS-normalized on the fly, as for `llm.matmul`.
 
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
@@ -108,8 +136,19 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
                        3DTensorOf<[I8]>:$qweight,
                        LLM_Float2DTensor:$scales, LLM_Float2DTensor:$zeros,
                        Optional<LLM_Float1DTensor>:$input_scale,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
+                       OptionalAttr<F64Attr>:$rms_norm_eps);
   let results = (outs LLM_Float2DTensor:$result);
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$qweight, "::mlir::Value":$scales,
+                   "::mlir::Value":$zeros, "::mlir::Value":$input_scale,
+                   "int64_t":$group_size), [{
+      build($_builder, $_state, result, input, qweight, scales, zeros,
+            input_scale, $_builder.getI64IntegerAttr(group_size),
+            ::mlir::FloatAttr());
+    }]>,
+  ];
   let assemblyFormat = [{
     $input `,` $qweight `,` $scales `,` $zeros
     (`input_scale` $input_scale^ `:` type($input_scale))?
