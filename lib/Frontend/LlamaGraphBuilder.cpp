@@ -140,7 +140,8 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
         keyCache, valueCache, position, b.getI64IntegerAttr(layer),
         b.getI64IntegerAttr(config.numAttentionHeads),
         b.getI64IntegerAttr(config.numKeyValueHeads),
-        b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr());
+        b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr(),
+        /*rope_theta=*/FloatAttr(), /*rope_scaling=*/Llama3RopeScalingAttr());
     keyCache = attention.getNewKeyCache();
     valueCache = attention.getNewValueCache();
     Value attnOut =

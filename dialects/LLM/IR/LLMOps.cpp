@@ -238,6 +238,15 @@ double AttentionOp::getEffectiveScale() {
 LogicalResult AttentionOp::verify() {
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
   int64_t headDim = getHeadDim();
+  if (getRopeScalingAttr() && !getRopeThetaAttr())
+    return emitOpError("rope_scaling needs rope_theta");
+  if (auto theta = getRopeTheta()) {
+    if (!(theta->convertToDouble() > 0.0))
+      return emitOpError("requires a positive rope_theta");
+    if (headDim % 2 != 0)
+      return emitOpError("rotary embeddings need an even head_dim, got ")
+             << headDim;
+  }
   if (heads % kvHeads != 0)
     return emitOpError("num_heads (")
            << heads << ") must be a multiple of num_kv_heads (" << kvHeads

@@ -80,6 +80,20 @@ def LLMFuseRMSNormPass : Pass<"llm-fuse-rms-norm", "mlir::ModuleOp"> {
   }];
 }
 
+def LLMFuseAttentionPass : Pass<"llm-fuse-attention", "mlir::ModuleOp"> {
+  let summary = "The attention block as one op: rotary embeddings folded in";
+  let description = [{
+    An `llm.attention` whose query and key are each the result of an
+    `llm.rope` (used only there) at the attention's position and head size,
+    with the same theta and scaling, reads the unrotated query and key
+    instead and carries `rope_theta` (and `rope_scaling`): rotation, cache
+    update, scores, softmax and the weighted sum of values are one op. The
+    CPU lowering rotates first, exactly as before (outputs unchanged); the
+    LPU schedule rotates each KV-head shard's query and key on the chip that
+    holds the shard's cache.
+  }];
+}
+
 def LLMExposeActivationsPass
     : Pass<"llm-expose-activations", "mlir::ModuleOp"> {
   let summary = "Return the inputs of the linear layers from @prefill";

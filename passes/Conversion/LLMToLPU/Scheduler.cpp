@@ -347,10 +347,21 @@ LogicalResult Scheduler::emit(Operation *op) {
     out.width = q->width;
     for (unsigned s = 0; s < shards.size(); ++s) {
       const Shard &shard = shards[s];
-      llvm::SmallVector<Piece> inputs = gather(*q, shard.chip);
-      llvm::append_range(inputs, gather(*k, shard.chip));
-      llvm::append_range(inputs, gather(*v, shard.chip));
       int64_t heads = shard.end - shard.begin;
+      llvm::SmallVector<Piece> queries = gather(*q, shard.chip);
+      llvm::SmallVector<Piece> keys = gather(*k, shard.chip);
+      if (attention.getRopeThetaAttr()) {
+        // The attention block rotates its shard's query and key heads on
+        // the chip that holds the shard's cache.
+        queries = {vectorWork("rope", queries, shard.chip,
+                              heads * group * headDim, vector_ops::kRope, 0,
+                              true)};
+        keys = {vectorWork("rope", keys, shard.chip, heads * headDim,
+                           vector_ops::kRope, 0, true)};
+      }
+      llvm::SmallVector<Piece> inputs = std::move(queries);
+      llvm::append_range(inputs, keys);
+      llvm::append_range(inputs, gather(*v, shard.chip));
       int64_t cycles = attentionCycles(target, tokens, group, heads, headDim,
                                        context, target.memorySlices);
       ChipUnits &u = units(shard.chip);

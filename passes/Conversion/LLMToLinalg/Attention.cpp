@@ -29,16 +29,29 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    // The attention block with its rotary embeddings (rope_theta): the
+    // query and key are rotated first, by the llm.rope lowering.
+    Value query = op.getQuery(), key = op.getKey();
+    if (FloatAttr theta = op.getRopeThetaAttr()) {
+      auto rotate = [&](Value x) {
+        return RopeOp::create(rewriter, op.getLoc(), x, op.getPosition(),
+                              op.getHeadDimAttr(), theta,
+                              op.getRopeScalingAttr())
+            .getResult();
+      };
+      query = rotate(query);
+      key = rotate(key);
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
-    auto queryType = op.getQuery().getType();
+    auto queryType = cast<RankedTensorType>(query.getType());
     Type elementType = queryType.getElementType();
     int64_t kvHeads = op.getNumKvHeads(), headDim = op.getHeadDim();
     int64_t group = op.getNumHeads() / kvHeads;
     int64_t seqStatic = queryType.getDimSize(0);
     Value position = op.getPosition();
-    Value seq = tensor::DimOp::create(rewriter, loc, op.getQuery(), 0);
-    OpFoldResult seqSize = tensor::getMixedSize(rewriter, loc, op.getQuery(), 0);
+    Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
+    OpFoldResult seqSize = tensor::getMixedSize(rewriter, loc, query, 0);
     Value total = arith::AddIOp::create(rewriter, loc, position, seq);
     auto idx = [&](int64_t v) -> OpFoldResult {
       return rewriter.getIndexAttr(v);
@@ -59,7 +72,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
       return tensor::InsertSliceOp::create(rewriter, loc, split, cache,
                                            offsets, sizes, strides);
     };
-    Value newKeyCache = append(op.getKey(), op.getKeyCache());
+    Value newKeyCache = append(key, op.getKeyCache());
     Value newValueCache = append(op.getValue(), op.getValueCache());
 
     // 2. Read the layer's first `total` rows back.
@@ -82,7 +95,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
         {seqStatic, kvHeads, group, headDim}, elementType);
     SmallVector<ReassociationIndices> splitQueryHeads = {{0}, {1, 2, 3}};
     Value queries = tensor::ExpandShapeOp::create(
-        rewriter, loc, groupedType, op.getQuery(), splitQueryHeads);
+        rewriter, loc, groupedType, query, splitQueryHeads);
 
     // 4a. scores[kv, g, s, t] = sum_d q[s, kv, g, d] * k[t, kv, d].
     auto scoresType = RankedTensorType::get(

@@ -860,3 +860,19 @@ func.func @int4_column_scale_awq() -> tensor<4x2xf32> {
   %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false, format = "awq_gemm", column_scale = "n"> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
+
+// -----
+
+func.func @attention_rope_scaling_alone(%q: tensor<1x8xf32>, %kc: tensor<1x4x1x8xf32>, %pos: index) -> tensor<1x8xf32> {
+  // expected-error @+1 {{rope_scaling needs rope_theta}}
+  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer 0 heads = 1 kv_heads = 1 head_dim = 8 {rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>} : tensor<1x8xf32>, tensor<1x8xf32>, tensor<1x4x1x8xf32>
+  return %o : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @attention_rope_odd(%q: tensor<1x7xf32>, %kc: tensor<1x4x1x7xf32>, %pos: index) -> tensor<1x7xf32> {
+  // expected-error @+1 {{rotary embeddings need an even head_dim, got 7}}
+  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer 0 heads = 1 kv_heads = 1 head_dim = 7 {rope_theta = 1.0e+04 : f64} : tensor<1x7xf32>, tensor<1x7xf32>, tensor<1x4x1x7xf32>
+  return %o : tensor<1x7xf32>
+}

@@ -182,6 +182,17 @@ func.func @attention_scale(%q: tensor<7x64xbf16>, %k: tensor<7x64xbf16>, %v: ten
   return %o, %nk, %nv : tensor<7x64xbf16>, tensor<2x16x8x8xbf16>, tensor<2x16x8x8xbf16>
 }
 
+// The attention block with its rotary embeddings (rope_theta, rope_scaling).
+// CHECK-LABEL: func.func @attention_rope(
+// CHECK: llm.attention {{.*}} head_dim = 8 {rope_scaling = #llm.rope_llama3<factor = 8.000000e+00, low_freq_factor = 1.000000e+00, high_freq_factor = 4.000000e+00, original_max_position = 8192>, rope_theta = 5.000000e+05 : f64}
+// GENERIC-LABEL: sym_name = "attention_rope"
+// GENERIC: "llm.attention"({{.*}}) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 8 : i64, rope_scaling = #llm.rope_llama3<{{.*}}>, rope_theta = 5.000000e+05 : f64}>
+func.func @attention_rope(%q: tensor<7x64xf32>, %k: tensor<7x64xf32>, %v: tensor<7x64xf32>,
+                          %kc: tensor<1x16x8x8xf32>, %vc: tensor<1x16x8x8xf32>, %pos: index) -> tensor<7x64xf32> {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 8 head_dim = 8 {rope_theta = 5.0e+05 : f64, rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>} : tensor<7x64xf32>, tensor<7x64xf32>, tensor<1x16x8x8xf32>
+  return %o : tensor<7x64xf32>
+}
+
 // Fully dynamic shapes: every dimension check is deferred to run time.
 // CHECK-LABEL: func.func @attention_dynamic(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?xf16>, %[[K:[^:]*]]: tensor<?x?xf16>, %[[V:[^:]*]]: tensor<?x?xf16>, %[[KC:[^:]*]]: tensor<?x?x?x?xf16>, %[[VC:[^:]*]]: tensor<?x?x?x?xf16>, %[[POS:[^:]*]]: index

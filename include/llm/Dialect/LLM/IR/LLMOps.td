@@ -193,6 +193,11 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
     `h / (num_heads / num_kv_heads)`. Scores are scaled by `scale`
     (`1 / sqrt(head_dim)` when absent). Returns the attention output
     ([seq, num_heads * head_dim]) and the updated caches.
+
+    With `rope_theta` (and optionally `rope_scaling`), the whole attention
+    block is one op: `query` and `key` are first rotated at positions
+    `position .. position + seq` exactly as `llm.rope` with that theta and
+    scaling does (the cache holds rotated keys), see `llm-fuse-attention`.
   }];
   let arguments = (ins LLM_Float2DTensor:$query, LLM_Float2DTensor:$key,
                        LLM_Float2DTensor:$value,
@@ -202,7 +207,9 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
-                       OptionalAttr<F64Attr>:$scale);
+                       OptionalAttr<F64Attr>:$scale,
+                       OptionalAttr<F64Attr>:$rope_theta,
+                       OptionalAttr<LLM_Llama3RopeScalingAttr>:$rope_scaling);
   let results = (outs LLM_Float2DTensor:$output,
                       LLM_Float4DTensor:$new_key_cache,
                       LLM_Float4DTensor:$new_value_cache);
