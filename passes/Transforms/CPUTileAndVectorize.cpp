@@ -21,8 +21,19 @@ namespace {
 
 /// The largest loop kept whole in registers to reuse unpacked weights.
 constexpr int64_t maxRegisterBlock = 8;
-/// Vector registers an outer-product kernel accumulates in (of AVX-512's 32).
-constexpr int64_t accumulatorRegisters = 16;
+/// Vector registers an outer-product tile may hold (of AVX-512's 32; the
+/// rest are temporaries).
+constexpr int64_t tileRegisters = 24;
+
+/// The inputs of `op` that depend on loop `parallel` but not on loop
+/// `reduction`.
+int64_t invariantInputs(linalg::LinalgOp op, unsigned parallel,
+                        unsigned reduction) {
+  return llvm::count_if(op.getDpsInputOperands(), [&](OpOperand *input) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    return map.isFunctionOfDim(parallel) && !map.isFunctionOfDim(reduction);
+  });
+}
 
 /// Tile sizes of one linalg op: `threadTiles` for the scf.forall level (all
 /// zero when the op is not distributed) and `vectorTiles` for registers.
@@ -107,11 +118,17 @@ struct LLMCPUTileAndVectorizePass
       if (static_cast<int>(i) == innermostReduction)
         target = outerReduction ? 1 : reductionTile;
       else if (static_cast<int>(i) == innermostParallel)
-        // Outer-product accumulators: `accumulatorRegisters` vectors shared
-        // by the outputs and the register block.
+        // Outer-product tiles live in `tileRegisters` vector registers:
+        // per vector of outputs, an accumulator for each output and row of
+        // the register block, and the inputs that vary with the outputs but
+        // not along the inner reduction (a quantized layer's scales and
+        // zero points), which stay in registers for the whole reduction.
         target = outerReduction
-                     ? std::max<int64_t>(1, accumulatorRegisters /
-                                                (reuse * op.getNumDpsInits())) *
+                     ? std::max<int64_t>(
+                           1, tileRegisters /
+                                  (reuse * op.getNumDpsInits() +
+                                   invariantInputs(op, innermostParallel,
+                                                   innermostReduction))) *
                            lanes
                      : hasReduction ? rows : lanes;
       else

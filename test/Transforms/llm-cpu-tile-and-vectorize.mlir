@@ -290,9 +290,11 @@ func.func @embedding(%t: tensor<10x32xf32>, %ids: tensor<?xi32>) -> tensor<?x32x
 // The INT4 block dot (row blocks, r, G, j, b, n) is an outer-product form: its
 // reduction b lies outside the innermost parallel loop n. The weights do not
 // depend on r (4) or j (2), so both stay whole in registers and share each
-// loaded weight vector; the 16 accumulator vectors leave 16 / (4 * 2) = 2
-// vectors of n (32 outputs). The register-tile loops run the parallel loops
-// outside the reduction, so the accumulators stay in registers for all of b.
+// loaded weight vector; of the 24 tile registers, each vector of outputs
+// needs 4 * 2 accumulators, so a tile has 3 vectors, the largest divisor of
+// 512 outputs within that being 32 (2 vectors). The register-tile loops run
+// the parallel loops outside the reduction, so the accumulators stay in
+// registers for all of b.
 
 // BLOCK-LABEL: func.func @block_dot(
 // BLOCK-DAG: %[[C1:.*]] = arith.constant 1 : index

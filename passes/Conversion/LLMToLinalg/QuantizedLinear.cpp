@@ -1,28 +1,21 @@
 //===- QuantizedLinear.cpp - llm.matmul_int4 to linalg --------------------===//
 //
 // y[s, n] = sum_k x[s, k] * (q[n, k] - z[n, k / g]) * scale[n, k / g] is
-// computed without ever forming float weights in memory. x is viewed as
+// computed without ever forming float weights in memory: with x viewed as
 // [s, groups, 2, g / 2] (the low and high nibbles of a byte hold the two
-// halves of a group; zero padding when g does not divide the inputs).
-//
-// Decode (a known row or few): scales and zero points once per group,
-//
-//   dot[s, G, j, n] = sum_b x[s, G, j, b] * nibble_j(qweight[G, b, n])
-//   xsum[s, G, j]   = sum_b x[s, G, j, b]
-//   y[s, n]         = sum_{G, j} scale[G, n] * (dot[s, G, j, n]
-//                                               - z[G, n] * xsum[s, G, j])
-//
-// Prompts (dynamic rows): blocks of kRowBlock rows share each weight vector,
-// dequantized in the loop, and accumulate y directly,
+// halves of a group; zero padding when g does not divide the inputs),
 //
 //   y[s, n] = sum_{G, j, b} x[s, G, j, b] * (nibble_j(qweight[G, b, n])
-//                                            - z[G, n]) * scale[G, n]
+//                                            * scale[G, n] - z[G, n] * scale[G, n])
 //
-// Both keep the outputs n innermost: the kernel multiplies a broadcast input
-// by a vector of contiguous outputs and needs no horizontal sums. The weights
-// index neither j nor the rows, so the CPU tiling keeps those loops whole in
-// registers and every loaded weight byte serves both nibbles and all rows
-// of a block.
+// over loops (s, G, j, b, n), the weight dequantized inside the vectorized
+// inner loop (convert, then one fused multiply-add with the group's scale
+// and scaled zero point, hoisted). The outputs n are innermost: the kernel
+// multiplies a broadcast input by a vector of contiguous outputs and needs
+// no horizontal sums. Prompts (dynamic rows) run in blocks of kRowBlock rows
+// ([s / kRowBlock, kRowBlock, ...]): the weights do not index the block, so
+// the CPU tiling keeps it whole in registers and every dequantized weight
+// vector serves all of its rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -140,68 +133,12 @@ Value unpackNibble(OpBuilder &b, Location loc, Value byte, unsigned nibbleLoop,
   return arith::UIToFPOp::create(b, loc, type, value);
 }
 
-/// dot[r..., G, j, n] for x [r..., G, 2, g / 2] with `rowDims` leading row
-/// dimensions (1: rows; 2: row blocks of kRowBlock).
-Value buildDots(OpBuilder &b, Location loc, Value x, Value qweight,
-                unsigned rowDims) {
-  MLIRContext *ctx = b.getContext();
-  int64_t groups = cast<RankedTensorType>(qweight.getType()).getDimSize(0);
-  int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
-  Value init = zerosWithRows(b, loc, x, rowDims, {groups, 2, out});
-  KernelLoops l(rowDims);
-  SmallVector<utils::IteratorType> kinds(l.count,
-                                         utils::IteratorType::parallel);
-  kinds[l.byte] = utils::IteratorType::reduction;
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{x, qweight}, ValueRange{init},
-             ArrayRef<AffineMap>{
-                 projectionMap(ctx, l.count,
-                               l.rowsThen({l.group, l.nibble, l.byte})),
-                 projectionMap(ctx, l.count, {l.group, l.byte, l.output}),
-                 projectionMap(ctx, l.count,
-                               l.rowsThen({l.group, l.nibble, l.output}))},
-             kinds,
-             [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value w = unpackNibble(nb, nested, args[1], l.nibble,
-                                      args[0].getType());
-               yieldMultiplyAccumulate(nb, nested, args[0], w, args[2]);
-             })
-      .getResult(0);
-}
-
-/// y rows from their dots [r, G, 2, n] and input sums [r, G, 2], written
-/// into `init` ([r, n], zeros).
-Value buildOutputs(OpBuilder &b, Location loc, Value dots, Value xsum,
-                   Value scales, Value zeros, Value init) {
-  MLIRContext *ctx = b.getContext();
-  // Loops (s, G, j, n).
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{dots, scales, zeros, xsum},
-             ValueRange{init},
-             ArrayRef<AffineMap>{identityMap(ctx, 4),
-                                 projectionMap(ctx, 4, {1, 3}),
-                                 projectionMap(ctx, 4, {1, 3}),
-                                 projectionMap(ctx, 4, {0, 1, 2}),
-                                 projectionMap(ctx, 4, {0, 3})},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction,
-                                           utils::IteratorType::reduction,
-                                           utils::IteratorType::parallel},
-             [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value offset =
-                   arith::MulFOp::create(nb, nested, args[2], args[3]);
-               Value centered =
-                   arith::SubFOp::create(nb, nested, args[0], offset);
-               yieldMultiplyAccumulate(nb, nested, centered, args[1], args[4]);
-             })
-      .getResult(0);
-}
-
 /// y rows [r..., n] = sum_{G, j, b} x[r..., G, j, b] * w(G, j, b, n) with the
 /// weight dequantized in the loop, w = (nibble_j(q[G, b, n]) - z[G, n]) *
 /// scale[G, n], for x [r..., G, 2, g / 2] with `rowDims` leading row
-/// dimensions. Used for prompts: the rows of a block share each dequantized
-/// weight vector, and no per-group intermediate is written to memory.
+/// dimensions (1: rows; 2: blocks of kRowBlock rows, which share each
+/// dequantized weight vector). No per-group intermediate is written to
+/// memory.
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                unsigned rowDims) {
@@ -227,8 +164,12 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
              [&](OpBuilder &nb, Location nested, ValueRange args) {
                Value q = unpackNibble(nb, nested, args[1], l.nibble,
                                       args[0].getType());
-               Value centered = arith::SubFOp::create(nb, nested, q, args[3]);
-               Value w = arith::MulFOp::create(nb, nested, centered, args[2]);
+               // q * scale - zero * scale: the second product depends only
+               // on the group and output (hoisted out of the inner loops),
+               // and the difference contracts to one fused multiply-add.
+               Value qs = arith::MulFOp::create(nb, nested, q, args[2]);
+               Value zs = arith::MulFOp::create(nb, nested, args[3], args[2]);
+               Value w = arith::SubFOp::create(nb, nested, qs, zs);
                yieldMultiplyAccumulate(nb, nested, args[0], w, args[4]);
              })
       .getResult(0);
@@ -303,51 +244,21 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                rewriter.getIndexAttr(2),
                                rewriter.getIndexAttr(half)});
 
-    auto resultType = op.getResult().getType();
-    SmallVector<Value> resultSizes;
-    if (resultType.isDynamicDim(0))
-      resultSizes.push_back(
-          rowSizes.empty() ? arith::ConstantIndexOp::create(rewriter, loc, rows)
-                                 .getResult()
-                           : rowSizes.front());
-    if (resultType.isDynamicDim(1))
-      resultSizes.push_back(arith::ConstantIndexOp::create(
-          rewriter, loc, resultType.getDimSize(1)));
-    Value init = fill(rewriter, loc,
-                      emptyTensor(rewriter, loc, resultType.getShape(), f32,
-                                  resultSizes),
-                      0.0);
     Value scales = op.getScales(), zeros = op.getZeros();
 
-    // A known handful of rows (decode): one pass over the weights per row,
-    // with scales and zero points applied once per group.
+    // A known handful of rows (decode): one pass over the weights per row.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
-      // xsum[s, G, j] over (s, G, j, b).
-      Value sumInit =
-          fill(rewriter, loc,
-               emptyTensor(rewriter, loc, {rows, groups, 2}, f32, rowSizes), 0.0);
-      Value xsum =
-          linalg::GenericOp::create(
-              rewriter, loc, sumInit.getType(), ValueRange{x},
-              ValueRange{sumInit},
-              ArrayRef<AffineMap>{identityMap(ctx, 4),
-                                  projectionMap(ctx, 4, {0, 1, 2})},
-              iterators(3, 1),
-              [&](OpBuilder &b, Location nested, ValueRange args) {
-                Value sum = arith::AddFOp::create(b, nested, args[0], args[1]);
-                linalg::YieldOp::create(b, nested, sum);
-              })
-              .getResult(0);
-      Value dots = buildDots(rewriter, loc, x, op.getQweight(), 1);
       rewriter.replaceOp(
-          op, normalizeRows(rewriter, op, buildOutputs(rewriter, loc, dots, xsum,
-                                                       scales, zeros, init)));
+          op, normalizeRows(rewriter, op,
+                            buildDequantizedProducts(rewriter, loc, x,
+                                                     op.getQweight(), scales,
+                                                     zeros, 1)));
       return success();
     }
 
-    // Otherwise (prompts) rows [0, blocked) in blocks of kRowBlock and the
-    // remaining rows [blocked, s) one by one, dequantizing in the loop (no
-    // per-group intermediate), each part writing its rows of y.
+    // Otherwise (prompts) rows [0, blocked) in blocks of kRowBlock, which
+    // share each dequantized weight vector, and the remaining rows
+    // [blocked, s) one by one, each part writing its rows of y.
     Value rowCount = tensor::DimOp::create(rewriter, loc, x, 0);
     Value block = arith::ConstantIndexOp::create(rewriter, loc, kRowBlock);
     Value blocks = arith::DivUIOp::create(rewriter, loc, rowCount, block);
@@ -362,6 +273,11 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
             expandRows(rewriter, loc,
                        sliceRows(rewriter, loc, x, zero, blocked), blocks),
             op.getQweight(), scales, zeros, 2));
+    auto resultType = op.getResult().getType();
+    Value init = emptyTensor(rewriter, loc, resultType.getShape(), f32,
+                             resultType.isDynamicDim(0)
+                                 ? ValueRange{rowCount}
+                                 : ValueRange{});
     Value result = insertRows(rewriter, loc, blockRows, init, zero);
     Value restRows = buildDequantizedProducts(
         rewriter, loc, sliceRows(rewriter, loc, x, blocked, rest),
