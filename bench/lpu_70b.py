@@ -2,7 +2,7 @@
 """LLaMA-2-70B on the first-generation Groq LPU, as the compiler plans it.
 
 For each configuration, runs the whole pipeline as a user would
-(llm-translate --import-llama-preset | llm-opt --llm-lpu-pipeline |
+(llm-translate --import-llama-preset | llm-opt [fusions] --llm-lpu-pipeline |
 llm-translate --lpu-to-json), measures each step's wall time and peak
 memory, and prints the plan's predicted figures. It then walks the decode
 schedule's critical path back from its last operation and says where the
@@ -26,6 +26,8 @@ CONFIGS = [
     ("8-bit, published 576 chips", "weight-bits=8 chips=576"),
     ("8-bit fused, published 576 chips", "fuse weight-bits=8 chips=576"),
     ("INT4 fused, published 576 chips", "fuse weight-bits=4 chips=576"),
+    ("8-bit all fusions, published 576 chips", "fuse-all weight-bits=8 chips=576"),
+    ("INT4 all fusions, published 576 chips", "fuse-all weight-bits=4 chips=576"),
     ("8-bit, fewest chips", "weight-bits=8"),
     ("INT4, fewest chips", "weight-bits=4"),
     ("INT4, published 576 chips", "weight-bits=4 chips=576"),
@@ -106,9 +108,14 @@ def main():
         plan = os.path.join(tmp, "plan.mlir")
         out = os.path.join(tmp, label.replace(" ", "_").replace(",", "") + ".json")
         passes = []
+        # "fuse": q/k/v and gate/up projections; "fuse-all": also the RMS
+        # norms into their matmuls and the rotary embeddings into attention.
         if options.startswith("fuse "):
             passes.append("--llm-fuse-projections")
             options = options[len("fuse "):]
+        elif options.startswith("fuse-all "):
+            passes += ["--llm-fuse-projections", "--llm-fuse-rms-norm", "--llm-fuse-attention"]
+            options = options[len("fuse-all "):]
         t_plan, m_plan = run([opt, *passes, f"--llm-lpu-pipeline={options}"], ir, plan)
         t_json, m_json = run([translate, "--lpu-to-json"], plan, out)
         s = json.load(open(out))["summary"]
