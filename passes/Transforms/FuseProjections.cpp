@@ -20,9 +20,8 @@ namespace {
 /// A plain f32 checkpoint weight of `matmul`, or null.
 ParamOp plainWeight(MatmulOp matmul) {
   auto param = matmul.getWeight().getDefiningOp<ParamOp>();
-  if (!param || param.getDerivedAttr() || param.getStackedAttr() ||
-      param.getColumnScaleAttr() || matmul.getRmsNormEpsAttr() ||
-      !param.getType().getElementType().isF32())
+  if (!param || !param.isPlainFloat() || param.getStackedAttr() ||
+      matmul.getRmsNormEpsAttr())
     return {};
   return param;
 }

@@ -19,10 +19,7 @@ namespace {
 /// into, or null.
 ParamOp foldableWeight(MatmulOp matmul) {
   auto param = matmul.getWeight().getDefiningOp<ParamOp>();
-  if (!param || param.getDerivedAttr() || param.getColumnScaleAttr() ||
-      !param.getType().getElementType().isF32())
-    return {};
-  return param;
+  return param && param.isPlainFloat() ? param : ParamOp();
 }
 
 /// The matmuls that read `norm` as their input, when they are all of its

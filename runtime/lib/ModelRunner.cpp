@@ -264,21 +264,12 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
     }
     if (!ok)
       continue;
-    std::vector<float> &data = runner->virtualData_[stackedName];
-    data.resize(static_cast<size_t>(rows * in));
-    float *at = data.data();
+    float *at = runner->addVirtualTensor(stackedName, {rows, in});
     for (const TensorView *t : parts) {
       if (Status s = convertToF32(*t, at); !s.ok())
         return Error(t->name + ": " + s.message());
       at += t->numel();
     }
-    TensorView view;
-    view.name = stackedName;
-    view.dtype = DType::F32;
-    view.shape = {rows, in};
-    view.data = data.data();
-    view.nbytes = data.size() * sizeof(float);
-    runner->virtualViews_[stackedName] = std::move(view);
   }
   // Weights with a norm folded in: their (possibly stacked) base tensor
   // with each column scaled.
@@ -310,19 +301,12 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
       ++count;
       continue;
     }
+    runner->addVirtualTensor(spec.name, base->shape);
     std::vector<float> &data = runner->virtualData_[spec.name];
-    data.resize(base->numel());
     if (Status s = convertToF32(*base, data.data()); !s.ok())
       return Error(d.source + ": " + s.message());
     if (Status s = scaleColumns(*scale, base->shape[1], data); !s.ok())
       return Error(d.columnScale + ": " + s.message());
-    TensorView view;
-    view.name = spec.name;
-    view.dtype = DType::F32;
-    view.shape = base->shape;
-    view.data = data.data();
-    view.nbytes = data.size() * sizeof(float);
-    runner->virtualViews_[spec.name] = std::move(view);
   }
   for (const ParamSpec &spec : params)
     checkParam(lookup, spec, problems, count);
@@ -453,6 +437,23 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
   }
   runner->params_ = std::move(params);
   return std::move(runner);
+}
+
+float *ModelRunner::addVirtualTensor(const std::string &name,
+                                     std::vector<int64_t> shape) {
+  size_t elements = 1;
+  for (int64_t dim : shape)
+    elements *= static_cast<size_t>(dim);
+  std::vector<float> &data = virtualData_[name];
+  data.assign(elements, 0.0f);
+  TensorView view;
+  view.name = name;
+  view.dtype = DType::F32;
+  view.shape = std::move(shape);
+  view.data = data.data();
+  view.nbytes = elements * sizeof(float);
+  virtualViews_[name] = std::move(view);
+  return data.data();
 }
 
 Status ModelRunner::allocateCache(int64_t contextSize) {

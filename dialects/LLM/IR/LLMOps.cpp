@@ -42,6 +42,11 @@ StringRef ParamOp::getBaseName() {
   return name;
 }
 
+bool ParamOp::isPlainFloat() {
+  return !getDerivedAttr() && !getColumnScaleAttr() &&
+         getType().getElementType().isF32();
+}
+
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");

@@ -157,6 +157,17 @@ private:
             start + duration};
   }
 
+  /// The RMS norm of `x` (gathered) on `chip`'s vector units, with the
+  /// norm's resident weights, if any.
+  Activation rmsNorm(Activation &x, int64_t chip,
+                     FlatSymbolRefAttr weights = nullptr) {
+    Activation out;
+    out.width = x.width;
+    out.pieces.push_back(vectorWork("rms_norm", gather(x, chip), chip, x.width,
+                                    vector_ops::kRMSNorm, 1, true, weights));
+    return out;
+  }
+
   /// Elementwise work over `operands`: piece by piece where all operands
   /// are split the same way (and `pieceable`), else on the chip holding most
   /// of the first operand.
@@ -252,14 +263,8 @@ LogicalResult Scheduler::emit(Operation *op) {
     unsigned index;
     const auto &shards = shardsOf(paramName(norm.getWeight()), index);
     // A norm weight is one stripe: the norm runs where it lives.
-    const Shard &shard = shards.front();
-    llvm::SmallVector<Piece> inputs = gather(*x, shard.chip);
-    Activation out;
-    out.width = x->width;
-    out.pieces.push_back(vectorWork("rms_norm", inputs, shard.chip, x->width,
-                                    vector_ops::kRMSNorm, 1, true,
-                                    plan.shardSymbols[index][0]));
-    activations[norm.getResult()] = std::move(out);
+    activations[norm.getResult()] =
+        rmsNorm(*x, shards.front().chip, plan.shardSymbols[index][0]);
     return success();
   }
 
@@ -296,12 +301,7 @@ LogicalResult Scheduler::emit(Operation *op) {
     // weight is in the matmuls' weights).
     Activation normalized;
     if (op->hasAttr("rms_norm_eps")) {
-      int64_t chip = shards.front().chip;
-      llvm::SmallVector<Piece> inputs = gather(*x, chip);
-      normalized.width = x->width;
-      normalized.pieces.push_back(vectorWork("rms_norm", inputs, chip,
-                                             x->width, vector_ops::kRMSNorm,
-                                             1, true));
+      normalized = rmsNorm(*x, shards.front().chip);
       x = &normalized;
     }
     Activation out;

@@ -34,18 +34,13 @@ namespace {
 /// Prompt rows that share each unpacked weight vector.
 constexpr int64_t kRowBlock = 4;
 
-/// The sizes of `t` as fold results (constants for static dimensions).
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value t) {
-  return tensor::getMixedSizes(b, loc, t);
-}
-
 /// Rows [offset, offset + count) of a [s, ...] tensor.
 Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
                 OpFoldResult count) {
   auto type = cast<RankedTensorType>(t.getType());
   SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
   SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, t);
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, t);
   offsets[0] = offset;
   sizes[0] = count;
   return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
@@ -59,7 +54,7 @@ Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
   SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
   offsets[0] = offset;
   return tensor::InsertSliceOp::create(b, loc, part, into, offsets,
-                                       sizesOf(b, loc, part), strides);
+                                       tensor::getMixedSizes(b, loc, part), strides);
 }
 
 /// [m, rest...] -> [m / kRowBlock, kRowBlock, rest...] (m a multiple).

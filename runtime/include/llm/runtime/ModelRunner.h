@@ -127,8 +127,12 @@ private:
   std::vector<std::vector<float>> converted_;
   std::vector<std::unique_ptr<Int4Pack>> packs_;
   std::vector<std::vector<float>> activations_;
-  /// Parameters built from several checkpoint tensors (concatenations),
-  /// visible to the lookups of the INT4 packs derived from them.
+  /// A derived f32 tensor `name` of `shape` (zeros, to be filled), found
+  /// by name like the checkpoint's tensors from then on.
+  float *addVirtualTensor(const std::string &name,
+                          std::vector<int64_t> shape);
+  /// Parameters built from checkpoint tensors (concatenations, column
+  /// scaling), visible to the lookups of the INT4 packs derived from them.
   std::map<std::string, std::vector<float>> virtualData_;
   std::map<std::string, TensorView> virtualViews_;
   PackedFunction prefill_ = nullptr, decode_ = nullptr;

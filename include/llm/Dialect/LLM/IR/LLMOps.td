@@ -49,6 +49,10 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     /// parameter's name without its `*<column_scale>` suffix (the name
     /// itself without `scaling_columns_by`).
     ::llvm::StringRef getBaseName();
+    /// Whether the parameter holds the checkpoint's f32 values as they are
+    /// (a tensor, or its stacked parts): not an INT4 pack nor column-scaled,
+    /// so that a fusion may stack or scale it.
+    bool isPlainFloat();
   }];
   let hasVerifier = 1;
 }
