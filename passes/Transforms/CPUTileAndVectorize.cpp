@@ -21,6 +21,9 @@ namespace {
 
 /// The largest loop kept whole in registers to reuse unpacked weights.
 constexpr int64_t maxRegisterBlock = 8;
+/// Iterations a dynamic loop is assumed to have when weighing whether an op
+/// is worth distributing over threads.
+constexpr int64_t assumedDynamicExtent = 256;
 /// Vector registers an outer-product tile may hold (of AVX-512's 32; the
 /// rest are temporaries).
 constexpr int64_t tileRegisters = 24;
@@ -123,12 +126,15 @@ struct LLMCPUTileAndVectorizePass
         // the register block, and the inputs that vary with the outputs but
         // not along the inner reduction (a quantized layer's scales and
         // zero points), which stay in registers for the whole reduction.
+        // A power-of-two count of vectors: wider odd shapes leave LLVM
+        // building broadcasts element by element.
         target = outerReduction
-                     ? std::max<int64_t>(
-                           1, tileRegisters /
-                                  (reuse * op.getNumDpsInits() +
-                                   invariantInputs(op, innermostParallel,
-                                                   innermostReduction))) *
+                     ? static_cast<int64_t>(llvm::bit_floor(
+                           static_cast<uint64_t>(std::max<int64_t>(
+                               1, tileRegisters /
+                                      (reuse * op.getNumDpsInits() +
+                                       invariantInputs(op, innermostParallel,
+                                                       innermostReduction)))))) *
                            lanes
                      : hasReduction ? rows : lanes;
       else
@@ -139,10 +145,12 @@ struct LLMCPUTileAndVectorizePass
     // Distribute the parallel loop with the largest static extent.
     if (parallelChunks <= 0)
       return p;
+    // A dynamic extent is a sequence or context length: counted as
+    // `assumedDynamicExtent` iterations, so that attention over the cache
+    // is spread over heads in decode too.
     int64_t work = 1;
     for (int64_t extent : ranges)
-      if (!ShapedType::isDynamic(extent))
-        work *= extent;
+      work *= ShapedType::isDynamic(extent) ? assumedDynamicExtent : extent;
     int best = -1;
     for (unsigned i = 0; i < n; ++i)
       if (kinds[i] == utils::IteratorType::parallel &&

@@ -188,21 +188,27 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
         });
 
     // 4e. out[s, kv, g, d] = sum_t w[kv, g, s, t] / sum[kv, g, s] * v[t, kv, d].
+    // Dims: (s, kv, g, t, d), the positions t a reduction outside the head
+    // dimension d: each step scales one contiguous row of V by a broadcast
+    // weight into vector accumulators (no horizontal sums, no gathers).
     Value outInit = fill(
         rewriter, loc,
         emptyTensor(rewriter, loc, groupedType.getShape(), elementType,
                     rowSizes),
         0.0);
-    // Dims: (s, kv, g, d, t).
     auto output = linalg::GenericOp::create(
         rewriter, loc, groupedType,
         ValueRange{weights.getResult(0), sums.getResult(0), values},
         ValueRange{outInit},
-        ArrayRef<AffineMap>{projectionMap(ctx, 5, {1, 2, 0, 4}),
+        ArrayRef<AffineMap>{projectionMap(ctx, 5, {1, 2, 0, 3}),
                             projectionMap(ctx, 5, {1, 2, 0}),
-                            projectionMap(ctx, 5, {4, 1, 3}),
-                            projectionMap(ctx, 5, {0, 1, 2, 3})},
-        iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
+                            projectionMap(ctx, 5, {3, 1, 4}),
+                            projectionMap(ctx, 5, {0, 1, 2, 4})},
+        ArrayRef<utils::IteratorType>{
+            utils::IteratorType::parallel, utils::IteratorType::parallel,
+            utils::IteratorType::parallel, utils::IteratorType::reduction,
+            utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location nested, ValueRange args) {
           Value p = arith::DivFOp::create(b, nested, args[0], args[1]);
           yieldMultiplyAccumulate(b, nested, p, args[2], args[3]);
         });

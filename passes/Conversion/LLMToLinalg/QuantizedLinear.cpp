@@ -5,12 +5,14 @@
 // [s, groups, 2, g / 2] (the low and high nibbles of a byte hold the two
 // halves of a group; zero padding when g does not divide the inputs),
 //
-//   y[s, n] = sum_{G, j, b} x[s, G, j, b] * (nibble_j(qweight[G, b, n])
-//                                            * scale[G, n] - z[G, n] * scale[G, n])
+//   y[s, n] = sum_{G, b} x[s, G, 0, b] * w(lo(qweight[G, b, n]), G, n)
+//                      + x[s, G, 1, b] * w(hi(qweight[G, b, n]), G, n),
+//   w(q, G, n) = q * scale[G, n] - z[G, n] * scale[G, n]
 //
-// over loops (s, G, j, b, n), the weight dequantized inside the vectorized
-// inner loop (convert, then one fused multiply-add with the group's scale
-// and scaled zero point, hoisted). The outputs n are innermost: the kernel
+// over loops (s, G, b, n): each packed byte is loaded once and both of its
+// nibbles are dequantized inside the vectorized inner loop (a mask or a
+// shift, a convert, then one fused multiply-subtract with the group's scale
+// and hoisted scaled zero point). The outputs n are innermost: the kernel
 // multiplies a broadcast input by a vector of contiguous outputs and needs
 // no horizontal sums. Prompts (dynamic rows) run in blocks of kRowBlock rows
 // ([s / kRowBlock, kRowBlock, ...]): the weights do not index the block, so
@@ -82,19 +84,19 @@ Value collapseRows(OpBuilder &b, Location loc, Value t) {
   return tensor::CollapseShapeOp::create(b, loc, t, groups);
 }
 
-/// The loops (r..., G, j, b, n) of a kernel over x [r..., G, 2, g / 2] with
+/// The loops (r..., G, b, n) of a kernel over x [r..., G, 2, g / 2] with
 /// `rowDims` leading row dimensions.
 struct KernelLoops {
   explicit KernelLoops(unsigned rowDims)
-      : rowDims(rowDims), group(rowDims), nibble(rowDims + 1),
-        byte(rowDims + 2), output(rowDims + 3), count(rowDims + 4) {}
+      : rowDims(rowDims), group(rowDims), byte(rowDims + 1),
+        output(rowDims + 2), count(rowDims + 3) {}
   /// The row loops followed by `more`.
   SmallVector<unsigned> rowsThen(ArrayRef<unsigned> more) const {
     SmallVector<unsigned> dims = llvm::to_vector(llvm::seq(0u, rowDims));
     dims.append(more.begin(), more.end());
     return dims;
   }
-  unsigned rowDims, group, nibble, byte, output, count;
+  unsigned rowDims, group, byte, output, count;
 };
 
 /// Zeros of shape [rows of x..., trailing...].
@@ -112,28 +114,50 @@ Value zerosWithRows(OpBuilder &b, Location loc, Value x, unsigned rowDims,
               0.0);
 }
 
-/// nibble_j(byte) = (byte >> 4 j) & 15 as a float of `type`, j being the
-/// generic's loop `nibbleLoop`.
-Value unpackNibble(OpBuilder &b, Location loc, Value byte, unsigned nibbleLoop,
+/// Half `j` of every group of x [r..., G, 2, g / 2]: the inputs that the
+/// nibbles `j` of the packed bytes multiply, as [r..., G, g / 2] (a strided
+/// view, no copy).
+Value groupHalf(OpBuilder &b, Location loc, Value x, int64_t j) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  offsets[rank - 2] = b.getIndexAttr(j);
+  sizes[rank - 2] = b.getIndexAttr(1);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + rank - 2);
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x, offsets,
+      sizes, strides);
+}
+
+/// The nibble of `byte` selected by `keepHigh` (byte >> 4, else byte & 15),
+/// as a float of `type`.
+Value unpackNibble(OpBuilder &b, Location loc, Value byte, bool keepHigh,
                    Type type) {
   Type i8 = b.getI8Type();
-  Value j = arith::IndexCastOp::create(
-      b, loc, i8, linalg::IndexOp::create(b, loc, nibbleLoop));
-  Value shift = arith::MulIOp::create(
-      b, loc, j, arith::ConstantOp::create(b, loc, i8, b.getIntegerAttr(i8, 4)));
-  Value shifted = arith::ShRUIOp::create(b, loc, byte, shift);
-  Value value = arith::AndIOp::create(
-      b, loc, shifted,
-      arith::ConstantOp::create(b, loc, i8, b.getIntegerAttr(i8, 15)));
+  Value value =
+      keepHigh ? arith::ShRUIOp::create(
+                     b, loc, byte,
+                     arith::ConstantOp::create(b, loc, i8,
+                                               b.getIntegerAttr(i8, 4)))
+                     .getResult()
+               : arith::AndIOp::create(
+                     b, loc, byte,
+                     arith::ConstantOp::create(b, loc, i8,
+                                               b.getIntegerAttr(i8, 15)))
+                     .getResult();
   return arith::UIToFPOp::create(b, loc, type, value);
 }
 
-/// y rows [r..., n] = sum_{G, j, b} x[r..., G, j, b] * w(G, j, b, n) with the
-/// weight dequantized in the loop, w = (nibble_j(q[G, b, n]) - z[G, n]) *
-/// scale[G, n], for x [r..., G, 2, g / 2] with `rowDims` leading row
-/// dimensions (1: rows; 2: blocks of kRowBlock rows, which share each
-/// dequantized weight vector). No per-group intermediate is written to
-/// memory.
+/// y rows [r..., n] = sum_{G, b} (x[r..., G, 0, b] * w_lo(G, b, n) +
+/// x[r..., G, 1, b] * w_hi(G, b, n)) with both nibbles of each packed byte
+/// dequantized in the loop, w = nibble * scale[G, n] - z[G, n] * scale[G, n],
+/// for x [r..., G, 2, g / 2] with `rowDims` leading row dimensions (1:
+/// rows; 2: blocks of kRowBlock rows, which share each dequantized weight
+/// vector). Each byte is loaded and unpacked once; no per-group
+/// intermediate is written to memory.
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                unsigned rowDims) {
@@ -143,29 +167,142 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
   KernelLoops l(rowDims);
   SmallVector<utils::IteratorType> kinds(l.count,
                                          utils::IteratorType::parallel);
-  kinds[l.group] = kinds[l.nibble] = kinds[l.byte] =
-      utils::IteratorType::reduction;
+  kinds[l.group] = kinds[l.byte] = utils::IteratorType::reduction;
+  AffineMap half = projectionMap(ctx, l.count, l.rowsThen({l.group, l.byte}));
   AffineMap perGroup = projectionMap(ctx, l.count, {l.group, l.output});
   return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{x, qweight, scales, zeros},
+             b, loc, init.getType(),
+             ValueRange{groupHalf(b, loc, x, 0), groupHalf(b, loc, x, 1),
+                        qweight, scales, zeros},
              ValueRange{init},
              ArrayRef<AffineMap>{
-                 projectionMap(ctx, l.count,
-                               l.rowsThen({l.group, l.nibble, l.byte})),
+                 half, half,
                  projectionMap(ctx, l.count, {l.group, l.byte, l.output}),
                  perGroup, perGroup,
                  projectionMap(ctx, l.count, l.rowsThen({l.output}))},
              kinds,
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value q = unpackNibble(nb, nested, args[1], l.nibble,
-                                      args[0].getType());
-               // q * scale - zero * scale: the second product depends only
-               // on the group and output (hoisted out of the inner loops),
-               // and the difference contracts to one fused multiply-add.
-               Value qs = arith::MulFOp::create(nb, nested, q, args[2]);
-               Value zs = arith::MulFOp::create(nb, nested, args[3], args[2]);
-               Value w = arith::SubFOp::create(nb, nested, qs, zs);
-               yieldMultiplyAccumulate(nb, nested, args[0], w, args[4]);
+               Type f32 = args[0].getType();
+               Value scale = args[3];
+               // nibble * scale - zero * scale: the second product depends
+               // only on the group and output (hoisted out of the inner
+               // loops), and the difference contracts to one fused
+               // multiply-subtract.
+               Value zeroScaled =
+                   arith::MulFOp::create(nb, nested, args[4], scale);
+               SmallVector<Value, 2> products;
+               for (bool high : {false, true}) {
+                 Value q = unpackNibble(nb, nested, args[2], high, f32);
+                 Value w = arith::SubFOp::create(
+                     nb, nested, arith::MulFOp::create(nb, nested, q, scale),
+                     zeroScaled);
+                 products.push_back(
+                     arith::MulFOp::create(nb, nested, args[high ? 1 : 0], w));
+               }
+               // The pair is summed before it meets the accumulator, so that
+               // the body stays one reduction (acc + ...) for vectorization.
+               Value pair = arith::AddFOp::create(nb, nested, products[0],
+                                                  products[1]);
+               linalg::YieldOp::create(
+                   nb, nested,
+                   arith::AddFOp::create(nb, nested, args[5], pair).getResult());
+             })
+      .getResult(0);
+}
+
+/// For a few static rows (decode), where nothing shares an unpacked
+/// weight: y rows [r, n] from per-group dot products of the raw nibbles,
+///
+///   lo[r, G, n] = sum_b x[r, G, 0, b] * nibble_lo(q[G, b, n])
+///   hi[r, G, n] = sum_b x[r, G, 1, b] * nibble_hi(q[G, b, n])
+///   y[r, n] = sum_G scale[G, n] * (lo + hi)[r, G, n]
+///                   - zero[G, n] * scale[G, n] * sum_b x[r, G, :, b]
+///
+/// The inner loop (over b, the outputs n in vector lanes) is only unpack,
+/// convert and multiply-add into two accumulators: the scale and zero
+/// point are applied once per group and output rather than per weight.
+/// The per-group sums are `groups` times the output's size, small next to
+/// the packed weights read.
+Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
+                            Value scales, Value zeros) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type f32 = xType.getElementType();
+  int64_t rows = xType.getDimSize(0), groups = xType.getDimSize(1);
+  int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
+  Value xLo = groupHalf(b, loc, x, 0), xHi = groupHalf(b, loc, x, 1);
+
+  // Loops (r, G, b, n): the group is parallel here.
+  auto sumsInit = [&] {
+    return fill(b, loc, emptyTensor(b, loc, {rows, groups, out}, f32, {}),
+                0.0);
+  };
+  Value loInit = sumsInit(), hiInit = sumsInit();
+  auto dots = linalg::GenericOp::create(
+      b, loc, TypeRange{loInit.getType(), hiInit.getType()},
+      ValueRange{xLo, xHi, qweight}, ValueRange{loInit, hiInit},
+      ArrayRef<AffineMap>{projectionMap(ctx, 4, {0, 1, 2}),
+                          projectionMap(ctx, 4, {0, 1, 2}),
+                          projectionMap(ctx, 4, {1, 2, 3}),
+                          projectionMap(ctx, 4, {0, 1, 3}),
+                          projectionMap(ctx, 4, {0, 1, 3})},
+      ArrayRef<utils::IteratorType>{
+          utils::IteratorType::parallel, utils::IteratorType::parallel,
+          utils::IteratorType::reduction, utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location nested, ValueRange args) {
+        SmallVector<Value, 2> sums;
+        for (bool high : {false, true}) {
+          Value q = unpackNibble(nb, nested, args[2], high, f32);
+          Value product = arith::MulFOp::create(nb, nested, args[high], q);
+          sums.push_back(
+              arith::AddFOp::create(nb, nested, args[3 + high], product));
+        }
+        linalg::YieldOp::create(nb, nested, sums);
+      });
+
+  // Input sums per group: xs[r, G] = sum_b x[r, G, 0, b] + x[r, G, 1, b].
+  Value xsInit = fill(b, loc, emptyTensor(b, loc, {rows, groups}, f32, {}), 0.0);
+  Value inputSums =
+      linalg::GenericOp::create(
+          b, loc, xsInit.getType(), ValueRange{xLo, xHi}, ValueRange{xsInit},
+          ArrayRef<AffineMap>{identityMap(ctx, 3), identityMap(ctx, 3),
+                              projectionMap(ctx, 3, {0, 1})},
+          iterators(2, 1),
+          [&](OpBuilder &nb, Location nested, ValueRange args) {
+            Value pair = arith::AddFOp::create(nb, nested, args[0], args[1]);
+            linalg::YieldOp::create(
+                nb, nested,
+                arith::AddFOp::create(nb, nested, args[2], pair).getResult());
+          })
+          .getResult(0);
+
+  // Loops (r, G, n), the group a reduction outside the outputs.
+  Value init = fill(b, loc, emptyTensor(b, loc, {rows, out}, f32, {}), 0.0);
+  AffineMap perRowGroupOutput = identityMap(ctx, 3);
+  AffineMap perGroupOutput = projectionMap(ctx, 3, {1, 2});
+  return linalg::GenericOp::create(
+             b, loc, init.getType(),
+             ValueRange{dots.getResult(0), dots.getResult(1), inputSums,
+                        scales, zeros},
+             ValueRange{init},
+             ArrayRef<AffineMap>{perRowGroupOutput, perRowGroupOutput,
+                                 projectionMap(ctx, 3, {0, 1}),
+                                 perGroupOutput, perGroupOutput,
+                                 projectionMap(ctx, 3, {0, 2})},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               Value scale = args[3];
+               Value dot = arith::AddFOp::create(nb, nested, args[0], args[1]);
+               Value zeroScaled =
+                   arith::MulFOp::create(nb, nested, args[4], scale);
+               Value term = arith::SubFOp::create(
+                   nb, nested, arith::MulFOp::create(nb, nested, scale, dot),
+                   arith::MulFOp::create(nb, nested, zeroScaled, args[2]));
+               linalg::YieldOp::create(
+                   nb, nested,
+                   arith::AddFOp::create(nb, nested, args[5], term).getResult());
              })
       .getResult(0);
 }
@@ -245,9 +382,9 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
       rewriter.replaceOp(
           op, normalizeRows(rewriter, op,
-                            buildDequantizedProducts(rewriter, loc, x,
-                                                     op.getQweight(), scales,
-                                                     zeros, 1)));
+                            buildGroupDotProducts(rewriter, loc, x,
+                                                  op.getQweight(), scales,
+                                                  zeros)));
       return success();
     }
 

@@ -189,9 +189,10 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK-DAG: #[[$AT_SC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[$AT_ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[$AT_ROW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-// CHECK-DAG: #[[$AT_W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0, d4)>
+// CHECK-DAG: #[[$AT_W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0, d3)>
 // CHECK-DAG: #[[$AT_SUM:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0)>
-// CHECK-DAG: #[[$AT_V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d4, d1, d3)>
+// CHECK-DAG: #[[$AT_V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d1, d4)>
+// CHECK-DAG: #[[$AT_O:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<?x16xf32>, %[[K:[^:]*]]: tensor<?x8xf32>, %[[V:[^:]*]]: tensor<?x8xf32>,
 // CHECK-SAME: %[[KC:[^:]*]]: tensor<2x32x2x4xf32>, %[[VC:[^:]*]]: tensor<2x32x2x4xf32>, %[[POS:[^:]*]]: index
@@ -252,12 +253,13 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[EXP]] : tensor<2x2x?x?xf32>) outs(%[[ZINIT]] : tensor<2x2x?xf32>)
 // CHECK: arith.addf
-// 4e. out[s, kv, g, d] = sum_t w / sum * v.
+// 4e. out[s, kv, g, d] = sum_t w / sum * v over (s, kv, g, t, d): the
+// positions t a reduction outside the head dimension d.
 // CHECK: %[[OEMPTY:.*]] = tensor.empty(%[[SEQ]]) : tensor<?x2x2x4xf32>
 // CHECK: %[[OINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[OEMPTY]] : tensor<?x2x2x4xf32>)
 // CHECK: %[[OUT:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$AT_W]], #[[$AT_SUM]], #[[$AT_V]], #[[$AT_SC]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: indexing_maps = [#[[$AT_W]], #[[$AT_SUM]], #[[$AT_V]], #[[$AT_O]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
 // CHECK-SAME: ins(%[[EXP]], %[[SUMS]], %[[VALUES]] : tensor<2x2x?x?xf32>, tensor<2x2x?xf32>, tensor<?x2x4xf32>) outs(%[[OINIT]] : tensor<?x2x2x4xf32>)
 // CHECK-NEXT: ^bb0(%[[WI:.*]]: f32, %[[SI:.*]]: f32, %[[VI:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[P:.*]] = arith.divf %[[WI]], %[[SI]] : f32
