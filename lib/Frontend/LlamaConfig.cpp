@@ -163,8 +163,8 @@ public:
       fail("unsupported AWQ version '" + version + "' (supported: 'gemm')");
     else if (!zeroPoint)
       fail("unsupported AWQ checkpoint without zero points");
-    else if (group < 2 || group % 2 != 0)
-      fail("AWQ group_size must be even and at least 2, got " +
+    else if (group < 8 || group % 8 != 0)
+      fail("AWQ group_size must be a positive multiple of 8, got " +
            llvm::Twine(group));
     if (!error.empty())
       return std::nullopt;

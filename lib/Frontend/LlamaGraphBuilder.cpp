@@ -1,6 +1,7 @@
 //===- LlamaGraphBuilder.cpp - LLaMA decoder graph in the llm dialect -----===//
 
 #include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -58,19 +59,20 @@ private:
                   int64_t outFeatures, int64_t inFeatures) {
     int64_t g = config.awq->groupSize;
     int64_t groups = (inFeatures + g - 1) / g;
-    auto part = [&](StringRef name, ArrayRef<int64_t> shape, Type type) {
+    auto part = [&](StringRef name, RankedTensorType type) {
       auto pack = Int4PackAttr::get(b.getContext(), layer, name, g,
                                     /*symmetric=*/false, "awq_gemm", "", "",
                                     ArrayRef<StringAttr>());
-      return ParamOp::create(b, loc, RankedTensorType::get(shape, type),
+      return ParamOp::create(b, loc, type,
                              (layer + ".int4." + name).str(), pack,
                              ConcatAttr(), StringAttr())
           .getResult();
     };
-    Value qweight =
-        part("qweight", {groups, g / 2, outFeatures}, b.getIntegerType(8));
-    Value scales = part("scales", {groups, outFeatures}, f32);
-    Value zeros = part("zeros", {groups, outFeatures}, f32);
+    Value qweight = part(
+        "qweight", int4QweightType(b.getContext(), outFeatures, groups, g));
+    auto groupType = RankedTensorType::get({groups, outFeatures}, f32);
+    Value scales = part("scales", groupType);
+    Value zeros = part("zeros", groupType);
     return MatmulInt4Op::create(b, loc, resultType, input, qweight, scales,
                                 zeros, /*input_scale=*/Value(), g);
   }

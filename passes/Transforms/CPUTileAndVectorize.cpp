@@ -85,25 +85,29 @@ struct LLMCPUTileAndVectorizePass
     // horizontal sums.
     bool outerReduction =
         innermostReduction >= 0 && innermostParallel > innermostReduction;
-    // In that form, a small static parallel loop that some input does not
-    // depend on (the row block of a quantized matmul, which the weights do
-    // not depend on) is kept whole in registers: every loaded and unpacked
-    // weight vector then serves all of its iterations.
+    // In that form, a small static parallel loop that the largest input
+    // (the weights) does not depend on (the row block of a quantized matmul)
+    // is kept whole in registers: every loaded and unpacked weight vector
+    // then serves all of its iterations.
     int64_t reuse = 1;
     if (outerReduction) {
-      for (unsigned i = 0; i < n; ++i) {
+      OpOperand *weights = nullptr;
+      int64_t most = -1;
+      for (OpOperand *input : op.getDpsInputOperands()) {
+        auto type = dyn_cast<RankedTensorType>(input->get().getType());
+        if (type && type.hasStaticShape() && type.getNumElements() > most) {
+          most = type.getNumElements();
+          weights = input;
+        }
+      }
+      for (unsigned i = 0; weights && i < n; ++i) {
         if (kinds[i] != utils::IteratorType::parallel ||
             static_cast<int>(i) == innermostParallel ||
-            ShapedType::isDynamic(ranges[i]) || ranges[i] > maxRegisterBlock)
+            ShapedType::isDynamic(ranges[i]) || ranges[i] > maxRegisterBlock ||
+            op.getMatchingIndexingMap(weights).isFunctionOfDim(i))
           continue;
-        bool someInputIgnoresIt =
-            llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
-              return !op.getMatchingIndexingMap(input).isFunctionOfDim(i);
-            });
-        if (someInputIgnoresIt) {
-          p.vectorTiles[i] = ranges[i];
-          reuse *= ranges[i];
-        }
+        p.vectorTiles[i] = ranges[i];
+        reuse *= ranges[i];
       }
     }
     // The register-tile loops of an outer-product op run its parallel
@@ -142,7 +146,7 @@ struct LLMCPUTileAndVectorizePass
       p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
     }
 
-    // Distribute the parallel loop with the largest static extent.
+    // Distribute a parallel loop over threads.
     if (parallelChunks <= 0)
       return p;
     // A dynamic extent is a sequence or context length: counted as
@@ -151,14 +155,17 @@ struct LLMCPUTileAndVectorizePass
     int64_t work = 1;
     for (int64_t extent : ranges)
       work *= ShapedType::isDynamic(extent) ? assumedDynamicExtent : extent;
+    // Among the static parallel loops that hold at least two register
+    // tiles, the one with the most tiles (then the longest).
     int best = -1;
+    auto tilesOf = [&](unsigned i) { return ranges[i] / p.vectorTiles[i]; };
     for (unsigned i = 0; i < n; ++i)
       if (kinds[i] == utils::IteratorType::parallel &&
-          !ShapedType::isDynamic(ranges[i]) &&
-          (best < 0 || ranges[i] > ranges[best]))
+          !ShapedType::isDynamic(ranges[i]) && tilesOf(i) >= 2 &&
+          (best < 0 || tilesOf(i) > tilesOf(best) ||
+           (tilesOf(i) == tilesOf(best) && ranges[i] > ranges[best])))
         best = i;
-    if (best < 0 || work < minParallelWork ||
-        ranges[best] < 2 * p.vectorTiles[best])
+    if (best < 0 || work < minParallelWork)
       return p;
     // Chunks of whole vector tiles that divide the loop evenly (a partial
     // last chunk would have dynamic sizes and stay scalar): the largest

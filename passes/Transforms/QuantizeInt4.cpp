@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "llm/Transforms/Passes.h"
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,9 +38,11 @@ struct LLMQuantizeInt4Pass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (groupSize < 2 || groupSize % 2 != 0) {
+    if (groupSize < kInt4NibblesPerWord ||
+        groupSize % kInt4NibblesPerWord != 0) {
       mlir::emitError(module.getLoc())
-          << "llm-quantize-int4: group-size must be even and at least 2, not "
+          << "llm-quantize-int4: group-size must be a positive multiple of 8, "
+             "not "
           << static_cast<int64_t>(groupSize);
       return signalPassFailure();
     }
@@ -101,9 +104,8 @@ struct LLMQuantizeInt4Pass
                                ConcatAttr(), StringAttr())
             .getResult();
       };
-      Value qweight = derived(
-          "qweight", RankedTensorType::get({groups, groupSize / 2, out},
-                                           IntegerType::get(ctx, 8)));
+      Value qweight =
+          derived("qweight", int4QweightType(ctx, out, groups, groupSize));
       auto groupType =
           RankedTensorType::get({groups, out}, Float32Type::get(ctx));
       Value scales = derived("scales", groupType);

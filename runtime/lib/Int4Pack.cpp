@@ -14,13 +14,19 @@
 using namespace llm::runtime;
 namespace fs = std::filesystem;
 
+bool llm::runtime::validInt4Layout(int64_t out, int64_t groupSize,
+                                   int64_t tile) {
+  return groupSize >= 8 && groupSize % 8 == 0 && tile >= 1 && out % tile == 0;
+}
+
 Int4Pack Int4Pack::zeroed(int64_t out, int64_t in, int64_t groupSize,
-                          bool symmetric) {
+                          int64_t tile, bool symmetric) {
   Int4Pack p;
   p.out = out;
   p.in = in;
   p.groupSize = groupSize;
   p.groups = (in + groupSize - 1) / groupSize;
+  p.tile = tile;
   p.symmetric = symmetric;
   p.qweight.assign(p.groups * (groupSize / 2) * out, 0);
   p.scales.assign(p.groups * out, 0.0f);
@@ -28,10 +34,25 @@ Int4Pack Int4Pack::zeroed(int64_t out, int64_t in, int64_t groupSize,
   return p;
 }
 
+std::pair<int64_t, int> Int4Pack::locate(int64_t n, int64_t k) const {
+  int64_t words = groupSize / 8; // words per row and group
+  int64_t g = k / groupSize, offset = k % groupSize;
+  int64_t s = offset / words, b = offset % words;
+  int64_t nt = n / tile, t = n % tile;
+  return {((nt * groups + g) * words + b) * tile + t, static_cast<int>(4 * s)};
+}
+
 uint8_t Int4Pack::nibble(int64_t n, int64_t k) const {
-  int64_t g = k / groupSize, offset = k % groupSize, half = groupSize / 2;
-  uint8_t byte = qweight[(g * half + offset % half) * out + n];
-  return offset < half ? (byte & 15) : (byte >> 4);
+  auto [word, shift] = locate(n, k);
+  // Little-endian words: nibble s lives in byte s / 2 of the word.
+  uint8_t byte = qweight[word * 4 + shift / 8];
+  return (byte >> (shift % 8)) & 15;
+}
+
+void Int4Pack::setNibble(int64_t n, int64_t k, uint8_t value) {
+  auto [word, shift] = locate(n, k);
+  qweight[word * 4 + shift / 8] |= static_cast<uint8_t>((value & 15)
+                                                        << (shift % 8));
 }
 
 float Int4Pack::dequantize(int64_t n, int64_t k) const {
@@ -41,10 +62,10 @@ float Int4Pack::dequantize(int64_t n, int64_t k) const {
 }
 
 Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
-                                    int64_t groupSize, bool symmetric,
+                                    int64_t groupSize, int64_t tile,
+                                    bool symmetric,
                                     const std::function<void(int64_t)> &progress) {
-  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, symmetric);
-  int64_t half = groupSize / 2;
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, symmetric);
   for (int64_t n = 0; n < out; ++n) {
     const float *row = w + n * in;
     for (int64_t g = 0; g < p.groups; ++g) {
@@ -72,9 +93,7 @@ Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
         float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
                                        0.0f, 15.0f)
                           : zero; // padding past the row: weight 0
-        uint8_t nib = static_cast<uint8_t>(q);
-        p.qweight[(g * half + i % half) * out + n] |=
-            i < half ? nib : static_cast<uint8_t>(nib << 4);
+        p.setNibble(n, k, static_cast<uint8_t>(q));
       }
     }
     if (progress && ((n + 1) % 256 == 0 || n + 1 == out))
@@ -111,12 +130,12 @@ uint64_t llm::runtime::fingerprint(const TensorView &tensor) {
 }
 
 namespace {
-constexpr char kMagic[8] = {'L', 'L', 'M', 'I', 'N', 'T', '4', '\1'};
+constexpr char kMagic[8] = {'L', 'L', 'M', 'I', 'N', 'T', '4', '\2'};
 
 struct CacheHeader {
   char magic[8];
   uint64_t print;
-  int64_t out, in, groupSize;
+  int64_t out, in, groupSize, tile;
   int64_t symmetric;
 };
 } // namespace
@@ -124,7 +143,7 @@ struct CacheHeader {
 std::optional<Int4Pack>
 llm::runtime::loadCachedPack(const std::string &path, uint64_t print,
                              int64_t out, int64_t in, int64_t groupSize,
-                             bool symmetric) {
+                             int64_t tile, bool symmetric) {
   std::ifstream file(path, std::ios::binary);
   if (!file)
     return std::nullopt;
@@ -132,9 +151,10 @@ llm::runtime::loadCachedPack(const std::string &path, uint64_t print,
   if (!file.read(reinterpret_cast<char *>(&header), sizeof header) ||
       std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 ||
       header.print != print || header.out != out || header.in != in ||
-      header.groupSize != groupSize || header.symmetric != symmetric)
+      header.groupSize != groupSize || header.tile != tile ||
+      header.symmetric != symmetric)
     return std::nullopt;
-  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, symmetric);
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, symmetric);
   if (!file.read(reinterpret_cast<char *>(p.qweight.data()), p.qweight.size()) ||
       !file.read(reinterpret_cast<char *>(p.scales.data()),
                  p.scales.size() * sizeof(float)) ||
@@ -158,6 +178,7 @@ Status llm::runtime::saveCachedPack(const std::string &path, uint64_t print,
     header.out = pack.out;
     header.in = pack.in;
     header.groupSize = pack.groupSize;
+    header.tile = pack.tile;
     header.symmetric = pack.symmetric;
     file.write(reinterpret_cast<const char *>(&header), sizeof header);
     file.write(reinterpret_cast<const char *>(pack.qweight.data()),
@@ -214,7 +235,8 @@ llm::runtime::packCacheDirectory(const std::string &modelDir) {
 Expected<Int4Pack> llm::runtime::repackAwqGemm(const TensorView &qweight,
                                                const TensorView &qzeros,
                                                const TensorView &scales,
-                                               int64_t groupSize) {
+                                               int64_t groupSize,
+                                               int64_t tile) {
   auto shapeError = [](const TensorView &t, const std::string &expected) {
     return Error("AWQ tensor " + t.name + " is " + t.describe() +
                  ", expected " + expected);
@@ -222,10 +244,15 @@ Expected<Int4Pack> llm::runtime::repackAwqGemm(const TensorView &qweight,
   if (qweight.dtype != DType::I32 || qweight.shape.size() != 2)
     return shapeError(qweight, "I32[in, out / 8]");
   int64_t in = qweight.shape[0], out = qweight.shape[1] * 8;
-  if (groupSize < 2 || groupSize % 2 || in % groupSize)
+  if (groupSize < 8 || groupSize % 8 || in % groupSize)
     return Error("AWQ layer " + qweight.name + ": group size " +
-                 std::to_string(groupSize) + " does not divide its " +
+                 std::to_string(groupSize) +
+                 " is not a multiple of 8 that divides its " +
                  std::to_string(in) + " inputs");
+  if (tile < 1 || out % tile)
+    return Error("AWQ layer " + qweight.name + ": a tile of " +
+                 std::to_string(tile) + " rows does not divide its " +
+                 std::to_string(out) + " outputs");
   int64_t groups = in / groupSize;
   if (qzeros.dtype != DType::I32 ||
       qzeros.shape != std::vector<int64_t>{groups, out / 8})
@@ -250,19 +277,13 @@ Expected<Int4Pack> llm::runtime::repackAwqGemm(const TensorView &qweight,
   const auto *qw = static_cast<const int32_t *>(qweight.data);
   const auto *qz = static_cast<const int32_t *>(qzeros.data);
 
-  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, /*symmetric=*/false);
-  int64_t half = groupSize / 2;
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, /*symmetric=*/false);
   p.scales = std::move(scaleValues);
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t n = 0; n < out; ++n)
       p.zeros[g * out + n] = nibbleAt(qz, g, out / 8, n);
-  for (int64_t k = 0; k < in; ++k) {
-    int64_t g = k / groupSize, i = k % groupSize;
-    for (int64_t n = 0; n < out; ++n) {
-      uint8_t nib = nibbleAt(qw, k, out / 8, n);
-      p.qweight[(g * half + i % half) * out + n] |=
-          i < half ? nib : static_cast<uint8_t>(nib << 4);
-    }
-  }
+  for (int64_t k = 0; k < in; ++k)
+    for (int64_t n = 0; n < out; ++n)
+      p.setNibble(n, k, nibbleAt(qw, k, out / 8, n));
   return p;
 }

@@ -114,15 +114,24 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
   }
   if (spec.derived) {
     const Derivation &d = *spec.derived;
-    std::string expected = d.part == "qweight" ? "i8" : "f32";
+    bool isQweight = d.part == "qweight";
+    std::string expected = isQweight ? "i32" : "f32";
     if (d.scheme != "int4" || (d.format != "rtn" && d.format != "awq_gemm") ||
-        (d.part != "qweight" && d.part != "scales" && d.part != "zeros") ||
-        d.groupSize < 2 || d.groupSize % 2 || spec.dtype != expected ||
-        spec.shape.size() != (d.part == "qweight" ? 3u : 2u))
+        (!isQweight && d.part != "scales" && d.part != "zeros") ||
+        spec.dtype != expected || spec.shape.size() != (isQweight ? 4u : 2u))
       return problem("the module derives it in a way this runtime does not "
                      "know (" + d.scheme + " " + d.part + ")");
-    // qweight [groups, g / 2, out]; scales and zeros [groups, out].
-    int64_t groups = spec.shape[0], out = spec.shape.back();
+    // qweight [out / tile, groups, g / 8, tile]; scales and zeros [groups,
+    // out].
+    int64_t groups = isQweight ? spec.shape[1] : spec.shape[0];
+    int64_t out = isQweight ? spec.shape[0] * spec.shape[3] : spec.shape[1];
+    if (!validInt4Layout(out, d.groupSize, isQweight ? spec.shape[3] : 1) ||
+        (isQweight && spec.shape[2] * 8 != d.groupSize))
+      return problem("an INT4 " + d.part + " of shape " +
+                     shapeToString(spec.shape) + " with group size " +
+                     std::to_string(d.groupSize) +
+                     " is not a layout this runtime packs (group sizes are "
+                     "multiples of 8)");
     if (d.format == "awq_gemm") {
       // The AWQ layer's three tensors (checked once, with its qweight);
       // their shapes are checked in full when they are repacked.
@@ -326,6 +335,14 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
               .second)
         ++derivedSources;
   }
+  // The module's qweight shape [out / tile, groups, g / 8, tile] says which
+  // tile of rows its kernels stream.
+  std::map<std::string, int64_t> tileBySource;
+  for (const ParamSpec &spec : params)
+    if (spec.derived && spec.derived->scheme == "int4" &&
+        spec.derived->part == "qweight")
+      tileBySource[spec.derived->source + "/" + packFileName(*spec.derived)] =
+          spec.shape[3];
   int64_t cached = 0, repacked = 0;
   for (const ParamSpec &spec : params) {
     if (!spec.derived || spec.derived->scheme != "int4")
@@ -334,11 +351,15 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
     std::string key = d.source + "/" + packFileName(d);
     if (packBySource.count(key))
       continue;
+    if (!tileBySource.count(key))
+      return Error("the INT4 pack of " + d.source +
+                   " has no qweight parameter in the module");
+    int64_t tile = tileBySource[key];
     if (d.format == "awq_gemm") {
       auto pack = repackAwqGemm(*lookup.find(d.source + ".qweight"),
                                 *lookup.find(d.source + ".qzeros"),
                                 *lookup.find(d.source + ".scales"),
-                                d.groupSize);
+                                d.groupSize, tile);
       if (!pack.ok())
         return Error(pack.message());
       ++repacked;
@@ -362,7 +383,8 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
                            : options.cacheDirectory + "/" + packFileName(d);
     std::optional<Int4Pack> pack;
     if (!path.empty() && !options.refreshCache)
-      pack = loadCachedPack(path, print, out, in, d.groupSize, d.symmetric);
+      pack = loadCachedPack(path, print, out, in, d.groupSize, tile,
+                            d.symmetric);
     if (pack) {
       ++cached;
     } else {
@@ -383,8 +405,8 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
                      derivedSources, d.source.c_str());
         std::fflush(stderr);
       };
-      pack = quantizeInt4(values.data(), out, in, d.groupSize, d.symmetric,
-                          report);
+      pack = quantizeInt4(values.data(), out, in, d.groupSize, tile,
+                          d.symmetric, report);
       if (!path.empty())
         if (Status s = saveCachedPack(path, print, *pack); !s.ok() &&
                                                             options.progress)

@@ -15,12 +15,21 @@ using namespace llm::runtime;
 
 namespace {
 
+/// Word `index` of a pack (little-endian).
+uint32_t word(const Int4Pack &p, size_t index) {
+  uint32_t w = 0;
+  for (int i = 0; i < 4; ++i)
+    w |= static_cast<uint32_t>(p.qweight[index * 4 + i]) << (8 * i);
+  return w;
+}
+
 TEST(Int4Pack, AsymmetricRampIsExact) {
   // 0, 1, ..., 15: min 0, max 15 -> scale 1, zero 0, q = w.
   std::vector<float> w(16);
   for (int k = 0; k < 16; ++k)
     w[k] = static_cast<float>(k);
-  Int4Pack p = quantizeInt4(w.data(), 1, 16, 16, /*symmetric=*/false);
+  Int4Pack p = quantizeInt4(w.data(), 1, 16, 16, /*tile=*/1,
+                            /*symmetric=*/false);
   EXPECT_EQ(p.groups, 1);
   EXPECT_FLOAT_EQ(p.scales[0], 1.0f);
   EXPECT_FLOAT_EQ(p.zeros[0], 0.0f);
@@ -28,17 +37,49 @@ TEST(Int4Pack, AsymmetricRampIsExact) {
     EXPECT_EQ(p.nibble(0, k), k);
     EXPECT_FLOAT_EQ(p.dequantize(0, k), w[k]);
   }
-  // Byte b holds inputs b (low nibble) and b + 8 (high nibble).
+  // Two words per group: word b holds inputs s * 2 + b in nibble s.
   ASSERT_EQ(p.qweight.size(), 8u);
-  for (int b = 0; b < 8; ++b)
-    EXPECT_EQ(p.qweight[b], b | ((b + 8) << 4));
+  for (int b = 0; b < 2; ++b) {
+    uint32_t expected = 0;
+    for (int s = 0; s < 8; ++s)
+      expected |= static_cast<uint32_t>(s * 2 + b) << (4 * s);
+    EXPECT_EQ(word(p, b), expected);
+  }
+}
+
+TEST(Int4Pack, RowsAreTiled) {
+  // 4 rows of 8 inputs, tiles of 2 rows: words [2 tiles, 1 group, 1, 2];
+  // row n's word is at (n / 2) * 2 + n % 2 = n, holding its 8 nibbles.
+  std::vector<float> w(4 * 8);
+  for (int n = 0; n < 4; ++n)
+    for (int k = 0; k < 8; ++k)
+      w[n * 8 + k] = static_cast<float>((k * 3 + n) % 16);
+  for (int n = 0; n < 4; ++n) { // pin each row's range to [0, 15]
+    w[n * 8 + 0] = 0.0f;
+    w[n * 8 + 7] = 15.0f;
+  }
+  Int4Pack p = quantizeInt4(w.data(), 4, 8, 8, /*tile=*/2, false);
+  for (int n = 0; n < 4; ++n) {
+    uint32_t expected = 0;
+    for (int k = 0; k < 8; ++k)
+      expected |= static_cast<uint32_t>(w[n * 8 + k]) << (4 * k);
+    EXPECT_EQ(word(p, n), expected) << "row " << n;
+  }
+  // 8 rows of 8 in tiles of 4: row 5 is tile 1, lane 1 -> word 4 + 1.
+  std::vector<float> w8(8 * 8, 0.0f);
+  for (int k = 0; k < 8; ++k)
+    w8[5 * 8 + k] = static_cast<float>(k * 2);
+  Int4Pack q = quantizeInt4(w8.data(), 8, 8, 8, /*tile=*/4, false);
+  EXPECT_EQ(q.nibble(5, 3), 3 * 2 * 15 / 14);
+  EXPECT_EQ(word(q, 5) & 0xF, 0u);
+  EXPECT_EQ((word(q, 5) >> 28) & 0xF, 15u);
 }
 
 TEST(Int4Pack, AsymmetricZeroPointAndRounding) {
   // min -1.5, max 6: scale 0.5, zero round(3) = 3; 0.25 / 0.5 = 0.5 rounds
   // to even (0), 0.75 / 0.5 = 1.5 rounds to 2.
-  std::vector<float> w = {-1.5f, 6.0f, 0.25f, 0.75f};
-  Int4Pack p = quantizeInt4(w.data(), 1, 4, 4, false);
+  std::vector<float> w = {-1.5f, 6.0f, 0.25f, 0.75f, 0, 0, 0, 0};
+  Int4Pack p = quantizeInt4(w.data(), 1, 8, 8, 1, false);
   EXPECT_FLOAT_EQ(p.scales[0], 0.5f);
   EXPECT_FLOAT_EQ(p.zeros[0], 3.0f);
   EXPECT_EQ(p.nibble(0, 0), 0);
@@ -50,8 +91,8 @@ TEST(Int4Pack, AsymmetricZeroPointAndRounding) {
 }
 
 TEST(Int4Pack, SymmetricUsesZeroPointEight) {
-  std::vector<float> w = {-7.0f, 3.5f, 7.0f, 0.0f};
-  Int4Pack p = quantizeInt4(w.data(), 1, 4, 4, true);
+  std::vector<float> w = {-7.0f, 3.5f, 7.0f, 0.0f, 0, 0, 0, 0};
+  Int4Pack p = quantizeInt4(w.data(), 1, 8, 8, 1, true);
   EXPECT_FLOAT_EQ(p.scales[0], 1.0f);
   EXPECT_FLOAT_EQ(p.zeros[0], 8.0f);
   EXPECT_EQ(p.nibble(0, 0), 1);
@@ -61,19 +102,18 @@ TEST(Int4Pack, SymmetricUsesZeroPointEight) {
 }
 
 TEST(Int4Pack, ShortLastGroupUsesOnlyItsInputs) {
-  // in = 6, group 4: the second group holds inputs 4 and 5 only; its
+  // in = 12, group 8: the second group holds inputs 8..11 only; its
   // padding nibbles are the zero point.
-  std::vector<float> w = {0, 0, 0, 0, 10.0f, 40.0f};
-  Int4Pack p = quantizeInt4(w.data(), 1, 6, 4, false);
+  std::vector<float> w = {0, 0, 0, 0, 0, 0, 0, 0, 10.0f, 40.0f, 10.0f, 40.0f};
+  Int4Pack p = quantizeInt4(w.data(), 1, 12, 8, 1, false);
   EXPECT_EQ(p.groups, 2);
   EXPECT_FLOAT_EQ(p.scales[1], 2.0f); // (40 - 10) / 15
   EXPECT_FLOAT_EQ(p.zeros[1], 0.0f);  // round(-10 / 2) = -5 -> clamped to 0
-  EXPECT_EQ(p.nibble(0, 4), 5);
-  EXPECT_EQ(p.nibble(0, 5), 15); // 40 / 2 = 20, clamped
-  // Group 1's bytes ([groups, 2, out=1]): inputs 4,5 in the low nibbles,
-  // padding (zero 0) in the high ones.
-  EXPECT_EQ(p.qweight[2], 5);
-  EXPECT_EQ(p.qweight[3], 15);
+  EXPECT_EQ(p.nibble(0, 8), 5);
+  EXPECT_EQ(p.nibble(0, 9), 15); // 40 / 2 = 20, clamped
+  // Group 1's one word: inputs 8..11 in nibbles 0..3, padding (zero 0) in
+  // nibbles 4..7.
+  EXPECT_EQ(word(p, 1), 0xF5F5u);
 }
 
 // In a group whose range contains 0, the zero point fits in [0, 15] and
@@ -86,7 +126,7 @@ TEST(Int4Pack, ErrorIsBoundedByHalfAStep) {
   std::vector<float> w(out * in);
   for (float &v : w)
     v = normal(rng);
-  Int4Pack p = quantizeInt4(w.data(), out, in, g, false);
+  Int4Pack p = quantizeInt4(w.data(), out, in, g, /*tile=*/out, false);
   int checked = 0;
   for (int64_t n = 0; n < out; ++n)
     for (int64_t k = 0; k < in; ++k) {
@@ -106,25 +146,26 @@ TEST(Int4Pack, CacheRoundTripsAndRejectsStalePacks) {
   std::vector<float> w(3 * 40);
   for (size_t i = 0; i < w.size(); ++i)
     w[i] = std::sin(0.1f * i);
-  Int4Pack p = quantizeInt4(w.data(), 3, 40, 16, false);
+  Int4Pack p = quantizeInt4(w.data(), 3, 40, 16, 3, false);
   std::string path = (std::filesystem::temp_directory_path() /
                       ("int4-cache-test-" + std::to_string(::getpid())))
                          .string();
   ASSERT_TRUE(saveCachedPack(path, 42, p).ok());
-  std::optional<Int4Pack> back = loadCachedPack(path, 42, 3, 40, 16, false);
+  std::optional<Int4Pack> back = loadCachedPack(path, 42, 3, 40, 16, 3, false);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->qweight, p.qweight);
   EXPECT_EQ(back->scales, p.scales);
   EXPECT_EQ(back->zeros, p.zeros);
   // Another tensor, another layout or scheme: not used.
-  EXPECT_FALSE(loadCachedPack(path, 43, 3, 40, 16, false));
-  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 32, false));
-  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, true));
+  EXPECT_FALSE(loadCachedPack(path, 43, 3, 40, 16, 3, false));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 32, 3, false));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, 3, true));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, 1, false));
   // A truncated file is not used either.
   std::filesystem::resize_file(path, 40);
-  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, false));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, 3, false));
   std::filesystem::remove(path);
-  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, false));
+  EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, 3, false));
 }
 
 TEST(Int4Pack, FingerprintSeesContentNameAndShape) {
@@ -143,7 +184,7 @@ TEST(Int4Pack, FingerprintSeesContentNameAndShape) {
 } // namespace
 
 namespace {
-// An AWQ GEMM layer with out = 8 (one word per row), in = 4, groups of 2:
+// An AWQ GEMM layer with out = 8 (one word per row), in = 16, groups of 8:
 // code(k, n) = (k * 8 + n) % 16, zero(g, n) = g + n, scale(g, n) = 0.5 + g.
 TEST(Int4Pack, AwqGemmRepackIsExact) {
   static const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
@@ -153,8 +194,8 @@ TEST(Int4Pack, AwqGemmRepackIsExact) {
       word |= static_cast<uint32_t>(code(order[i])) << (4 * i);
     return static_cast<int32_t>(word);
   };
-  std::vector<int32_t> qweight(4), qzeros(2);
-  for (int k = 0; k < 4; ++k)
+  std::vector<int32_t> qweight(16), qzeros(2);
+  for (int k = 0; k < 16; ++k)
     qweight[k] = pack([&](int n) { return (k * 8 + n) % 16; });
   for (int g = 0; g < 2; ++g)
     qzeros[g] = pack([&](int n) { return g + n; });
@@ -162,14 +203,14 @@ TEST(Int4Pack, AwqGemmRepackIsExact) {
   for (int g = 0; g < 2; ++g)
     for (int n = 0; n < 8; ++n)
       scales[g * 8 + n] = 0.5f + g;
-  TensorView qw{"l.qweight", DType::I32, {4, 1}, qweight.data(), 16};
+  TensorView qw{"l.qweight", DType::I32, {16, 1}, qweight.data(), 64};
   TensorView qz{"l.qzeros", DType::I32, {2, 1}, qzeros.data(), 8};
   TensorView sc{"l.scales", DType::F32, {2, 8}, scales.data(), 64};
-  auto repacked = repackAwqGemm(qw, qz, sc, 2);
+  auto repacked = repackAwqGemm(qw, qz, sc, 8, /*tile=*/4);
   ASSERT_TRUE(repacked.ok()) << repacked.message();
-  for (int k = 0; k < 4; ++k)
+  for (int k = 0; k < 16; ++k)
     for (int n = 0; n < 8; ++n) {
-      int g = k / 2;
+      int g = k / 8;
       EXPECT_EQ(repacked->nibble(n, k), (k * 8 + n) % 16);
       EXPECT_EQ(repacked->dequantize(n, k),
                 (static_cast<float>((k * 8 + n) % 16) - (g + n)) * (0.5f + g));
@@ -177,19 +218,22 @@ TEST(Int4Pack, AwqGemmRepackIsExact) {
 }
 
 TEST(Int4Pack, AwqGemmShapesAreChecked) {
-  std::vector<int32_t> words(8, 0);
+  std::vector<int32_t> words(16, 0);
   std::vector<float> scales(16, 1.0f);
-  TensorView qw{"l.qweight", DType::I32, {4, 1}, words.data(), 16};
+  TensorView qw{"l.qweight", DType::I32, {16, 1}, words.data(), 64};
   TensorView qz{"l.qzeros", DType::I32, {3, 1}, words.data(), 12};
   TensorView sc{"l.scales", DType::F32, {2, 8}, scales.data(), 64};
-  auto bad = repackAwqGemm(qw, qz, sc, 2);
+  auto bad = repackAwqGemm(qw, qz, sc, 8, 8);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("l.qzeros"), std::string::npos) << bad.message();
-  TensorView qwf{"l.qweight", DType::F32, {4, 1}, words.data(), 16};
-  EXPECT_FALSE(repackAwqGemm(qwf, qz, sc, 2).ok());
+  TensorView qwf{"l.qweight", DType::F32, {16, 1}, words.data(), 64};
+  EXPECT_FALSE(repackAwqGemm(qwf, qz, sc, 8, 8).ok());
   TensorView qz2{"l.qzeros", DType::I32, {2, 1}, words.data(), 8};
-  auto ragged = repackAwqGemm(qw, qz2, sc, 3);
+  auto ragged = repackAwqGemm(qw, qz2, sc, 24, 8);
   ASSERT_FALSE(ragged.ok());
-  EXPECT_NE(ragged.message().find("does not divide"), std::string::npos);
+  EXPECT_NE(ragged.message().find("multiple of 8"), std::string::npos);
+  auto untiled = repackAwqGemm(qw, qz2, sc, 8, 3);
+  ASSERT_FALSE(untiled.ok());
+  EXPECT_NE(untiled.message().find("tile of 3 rows"), std::string::npos);
 }
 } // namespace

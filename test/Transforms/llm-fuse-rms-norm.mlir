@@ -52,9 +52,9 @@ func.func @other_user(%x: tensor<1x8xf32>) -> (tensor<1x4xf32>, tensor<1x8xf32>)
 func.func @quantized_user(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
   %g = llm.param "n.weight" : tensor<32xf32>
   %n = llm.rms_norm %x, %g eps = 1.0e-05 : tensor<1x32xf32>, tensor<32xf32>
-  %q = llm.param "p.weight.int4.qweight" from <"p.weight", "qweight", group_size = 32, symmetric = false> : tensor<1x16x4xi8>
+  %q = llm.param "p.weight.int4.qweight" from <"p.weight", "qweight", group_size = 32, symmetric = false> : tensor<1x1x4x4xi32>
   %s = llm.param "p.weight.int4.scales" from <"p.weight", "scales", group_size = 32, symmetric = false> : tensor<1x4xf32>
   %z = llm.param "p.weight.int4.zeros" from <"p.weight", "zeros", group_size = 32, symmetric = false> : tensor<1x4xf32>
-  %y = llm.matmul_int4 %n, %q, %s, %z group_size = 32 : tensor<1x32xf32>, tensor<1x16x4xi8>, tensor<1x4xf32>, tensor<1x4xf32> -> tensor<1x4xf32>
+  %y = llm.matmul_int4 %n, %q, %s, %z group_size = 32 : tensor<1x32xf32>, tensor<1x1x4x4xi32>, tensor<1x4xf32>, tensor<1x4xf32> -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }

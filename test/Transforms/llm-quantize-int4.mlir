@@ -23,8 +23,8 @@
 // The tiny config: 2 layers of 7 linear layers in each of prefill and decode.
 // RUN: llm-translate --import-llama-config %llm_src/test/Frontend/Inputs/tiny | llm-opt --llm-quantize-int4=group-size=32 | FileCheck %s --check-prefix=TINY
 
-// ODD: error: llm-quantize-int4: group-size must be even and at least 2, not 33{{$}}
-// ZERO: error: llm-quantize-int4: group-size must be even and at least 2, not 0{{$}}
+// ODD: error: llm-quantize-int4: group-size must be a positive multiple of 8, not 33{{$}}
+// ZERO: error: llm-quantize-int4: group-size must be a positive multiple of 8, not 0{{$}}
 
 // No float weight of a linear layer is left once they are all quantized.
 // NOFLOAT-NOT: _proj.weight" :
@@ -37,38 +37,38 @@
 // CHECK-SAME: %[[X:[^:]*]]: tensor<1x48xf32>
 
 // group-size=32: 48 inputs make 2 groups (the second one 16 wide), 100 make 4.
-// G32: %[[QQ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x48xi8>
+// G32: %[[QQ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<3x2x4x16xi32>
 // G32-NEXT: %[[QS:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.scales" from <"model.layers.0.self_attn.q_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x48xf32>
 // G32-NEXT: %[[QZ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.zeros" from <"model.layers.0.self_attn.q_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x48xf32>
-// G32-NEXT: %[[Q:.*]] = llm.matmul_int4 %[[X]], %[[QQ]], %[[QS]], %[[QZ]] group_size = 32 : tensor<1x48xf32>, tensor<2x16x48xi8>, tensor<2x48xf32>, tensor<2x48xf32> -> tensor<1x48xf32>
-// G32-NEXT: %[[KQ:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.qweight" from <"model.layers.0.self_attn.k_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x16xi8>
+// G32-NEXT: %[[Q:.*]] = llm.matmul_int4 %[[X]], %[[QQ]], %[[QS]], %[[QZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<2x48xf32>, tensor<2x48xf32> -> tensor<1x48xf32>
+// G32-NEXT: %[[KQ:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.qweight" from <"model.layers.0.self_attn.k_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x16xi32>
 // G32-NEXT: %[[KS:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.scales" from <"model.layers.0.self_attn.k_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x16xf32>
 // G32-NEXT: %[[KZ:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.zeros" from <"model.layers.0.self_attn.k_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x16xf32>
-// G32-NEXT: %[[K:.*]] = llm.matmul_int4 %[[X]], %[[KQ]], %[[KS]], %[[KZ]] group_size = 32 : tensor<1x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<1x16xf32>
-// G32-NEXT: %[[VQ:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.qweight" {{.*}} : tensor<2x16x16xi8>
+// G32-NEXT: %[[K:.*]] = llm.matmul_int4 %[[X]], %[[KQ]], %[[KS]], %[[KZ]] group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<1x16xf32>
+// G32-NEXT: %[[VQ:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.qweight" {{.*}} : tensor<1x2x4x16xi32>
 // G32-NEXT: %[[VS:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.scales" {{.*}} : tensor<2x16xf32>
 // G32-NEXT: %[[VZ:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.zeros" {{.*}} : tensor<2x16xf32>
 // G32-NEXT: %[[V:.*]] = llm.matmul_int4 %[[X]], %[[VQ]], %[[VS]], %[[VZ]] group_size = 32
 // G32-NEXT: %[[A:.*]], %{{.*}}, %{{.*}} = llm.attention %[[Q]], %[[K]], %[[V]]
-// G32-NEXT: %[[OQ:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.qweight" {{.*}} : tensor<2x16x48xi8>
+// G32-NEXT: %[[OQ:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.qweight" {{.*}} : tensor<3x2x4x16xi32>
 // G32-NEXT: %[[OS:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.scales" {{.*}} : tensor<2x48xf32>
 // G32-NEXT: %[[OZ:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.zeros" {{.*}} : tensor<2x48xf32>
-// G32-NEXT: %[[O:.*]] = llm.matmul_int4 %[[A]], %[[OQ]], %[[OS]], %[[OZ]] group_size = 32 : tensor<1x48xf32>, tensor<2x16x48xi8>, tensor<2x48xf32>, tensor<2x48xf32> -> tensor<1x48xf32>
+// G32-NEXT: %[[O:.*]] = llm.matmul_int4 %[[A]], %[[OQ]], %[[OS]], %[[OZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<2x48xf32>, tensor<2x48xf32> -> tensor<1x48xf32>
 // G32-NEXT: %[[H:.*]] = llm.add %[[X]], %[[O]]
-// G32-NEXT: %[[GQ:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.qweight" from <"model.layers.0.mlp.gate_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x100xi8>
+// G32-NEXT: %[[GQ:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.qweight" from <"model.layers.0.mlp.gate_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
 // G32-NEXT: %[[GS:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.scales" {{.*}} : tensor<2x100xf32>
 // G32-NEXT: %[[GZ:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.zeros" {{.*}} : tensor<2x100xf32>
-// G32-NEXT: %[[G:.*]] = llm.matmul_int4 %[[H]], %[[GQ]], %[[GS]], %[[GZ]] group_size = 32 : tensor<1x48xf32>, tensor<2x16x100xi8>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<1x100xf32>
-// G32-NEXT: %[[UQ:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" {{.*}} : tensor<2x16x100xi8>
+// G32-NEXT: %[[G:.*]] = llm.matmul_int4 %[[H]], %[[GQ]], %[[GS]], %[[GZ]] group_size = 32 : tensor<1x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<1x100xf32>
+// G32-NEXT: %[[UQ:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" {{.*}} : tensor<25x2x4x4xi32>
 // G32-NEXT: %[[US:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" {{.*}} : tensor<2x100xf32>
 // G32-NEXT: %[[UZ:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" {{.*}} : tensor<2x100xf32>
 // G32-NEXT: %[[U:.*]] = llm.matmul_int4 %[[H]], %[[UQ]], %[[US]], %[[UZ]] group_size = 32
 // G32-NEXT: %[[S:.*]] = llm.silu %[[G]]
 // G32-NEXT: %[[M:.*]] = llm.mul %[[S]], %[[U]]
-// G32-NEXT: %[[DQ:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" from <"model.layers.0.mlp.down_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<4x16x48xi8>
+// G32-NEXT: %[[DQ:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" from <"model.layers.0.mlp.down_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<3x4x4x16xi32>
 // G32-NEXT: %[[DS:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.scales" from <"model.layers.0.mlp.down_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<4x48xf32>
 // G32-NEXT: %[[DZ:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.zeros" from <"model.layers.0.mlp.down_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<4x48xf32>
-// G32-NEXT: %[[D:.*]] = llm.matmul_int4 %[[M]], %[[DQ]], %[[DS]], %[[DZ]] group_size = 32 : tensor<1x100xf32>, tensor<4x16x48xi8>, tensor<4x48xf32>, tensor<4x48xf32> -> tensor<1x48xf32>
+// G32-NEXT: %[[D:.*]] = llm.matmul_int4 %[[M]], %[[DQ]], %[[DS]], %[[DZ]] group_size = 32 : tensor<1x100xf32>, tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32> -> tensor<1x48xf32>
 // G32-NEXT: %[[R:.*]] = llm.add %[[H]], %[[D]]
 // The norm weight is no linear layer; the LM head's result is returned.
 // G32-NEXT: %[[NW:.*]] = llm.param "model.norm.weight" : tensor<48xf32>
@@ -79,11 +79,11 @@
 
 // The default group size is larger than the inputs: one group per row,
 // qweight [1, 64, out].
-// DEFAULT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 128, symmetric = false> : tensor<1x64x48xi8>
+// DEFAULT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 128, symmetric = false> : tensor<3x1x16x16xi32>
 // DEFAULT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.scales" from <"model.layers.0.self_attn.q_proj.weight", "scales", group_size = 128, symmetric = false> : tensor<1x48xf32>
-// DEFAULT: llm.matmul_int4 %[[X]], %{{.*}}, %{{.*}}, %{{.*}} group_size = 128 : tensor<1x48xf32>, tensor<1x64x48xi8>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
-// DEFAULT: llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" {{.*}} : tensor<1x64x48xi8>
-// DEFAULT: llm.matmul_int4 %{{.*}} group_size = 128 : tensor<1x100xf32>, tensor<1x64x48xi8>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
+// DEFAULT: llm.matmul_int4 %[[X]], %{{.*}}, %{{.*}}, %{{.*}} group_size = 128 : tensor<1x48xf32>, tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
+// DEFAULT: llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" {{.*}} : tensor<3x1x16x16xi32>
+// DEFAULT: llm.matmul_int4 %{{.*}} group_size = 128 : tensor<1x100xf32>, tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
 // DEFAULT: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
 // DEFAULT-NEXT: %[[L:.*]] = llm.matmul %{{.*}}, %[[LW]]
 // DEFAULT-NEXT: return %[[L]],
@@ -92,10 +92,10 @@
 // HEAD: llm.matmul_int4 {{.*}} -> tensor<1x48xf32>
 // HEAD: llm.param "model.norm.weight" : tensor<48xf32>
 // HEAD-NEXT: llm.rms_norm
-// HEAD-NEXT: %[[LQ:.*]] = llm.param "lm_head.weight.int4.qweight" from <"lm_head.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x99xi8>
+// HEAD-NEXT: %[[LQ:.*]] = llm.param "lm_head.weight.int4.qweight" from <"lm_head.weight", "qweight", group_size = 32, symmetric = false> : tensor<99x2x4x1xi32>
 // HEAD-NEXT: %[[LS:.*]] = llm.param "lm_head.weight.int4.scales" from <"lm_head.weight", "scales", group_size = 32, symmetric = false> : tensor<2x99xf32>
 // HEAD-NEXT: %[[LZ:.*]] = llm.param "lm_head.weight.int4.zeros" from <"lm_head.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x99xf32>
-// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %{{.*}}, %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<2x16x99xi8>, tensor<2x99xf32>, tensor<2x99xf32> -> tensor<1x99xf32>
+// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %{{.*}}, %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<2x99xf32>, tensor<2x99xf32> -> tensor<1x99xf32>
 // HEAD-NEXT: return %[[L]],
 
 // exclude=mlp: the attention projections are quantized, the three MLP
@@ -125,10 +125,10 @@
 // symmetric=true is recorded in every derived parameter (100 inputs in groups
 // of 64 make 2 groups).
 // SYM-NOT: symmetric = false
-// SYM: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 64, symmetric = true> : tensor<1x32x48xi8>
+// SYM: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 64, symmetric = true> : tensor<3x1x8x16xi32>
 // SYM-NEXT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.scales" from <"model.layers.0.self_attn.q_proj.weight", "scales", group_size = 64, symmetric = true> : tensor<1x48xf32>
 // SYM-NEXT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.zeros" from <"model.layers.0.self_attn.q_proj.weight", "zeros", group_size = 64, symmetric = true> : tensor<1x48xf32>
-// SYM: llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" from <"model.layers.0.mlp.down_proj.weight", "qweight", group_size = 64, symmetric = true> : tensor<2x32x48xi8>
+// SYM: llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" from <"model.layers.0.mlp.down_proj.weight", "qweight", group_size = 64, symmetric = true> : tensor<3x2x8x16xi32>
 // SYM-NOT: symmetric = false
 // SYM: return
 func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x8x2x8xf32>, %vc: tensor<1x8x2x8xf32>)
@@ -169,14 +169,14 @@ func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x8x2x8xf32>, %
 // CHECK-LABEL: func.func @shared_weight(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<2x48xf32>, %[[Y:[^:]*]]: tensor<3x48xf32>
 // G32-NOT: llm.param "w" :
-// G32: %[[Q0:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x8xi8>
+// G32: %[[Q0:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x8xi32>
 // G32-NEXT: %[[S0:.*]] = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x8xf32>
 // G32-NEXT: %[[Z0:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x8xf32>
-// G32-NEXT: %[[Q1:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x8xi8>
+// G32-NEXT: %[[Q1:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x8xi32>
 // G32-NEXT: %[[S1:.*]] = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x8xf32>
 // G32-NEXT: %[[Z1:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x8xf32>
-// G32-NEXT: %[[A:.*]] = llm.matmul_int4 %[[X]], %[[Q0]], %[[S0]], %[[Z0]] group_size = 32 : tensor<2x48xf32>, tensor<2x16x8xi8>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<2x8xf32>
-// G32-NEXT: %[[B:.*]] = llm.matmul_int4 %[[Y]], %[[Q1]], %[[S1]], %[[Z1]] group_size = 32 : tensor<3x48xf32>, tensor<2x16x8xi8>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<3x8xf32>
+// G32-NEXT: %[[A:.*]] = llm.matmul_int4 %[[X]], %[[Q0]], %[[S0]], %[[Z0]] group_size = 32 : tensor<2x48xf32>, tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<2x8xf32>
+// G32-NEXT: %[[B:.*]] = llm.matmul_int4 %[[Y]], %[[Q1]], %[[S1]], %[[Z1]] group_size = 32 : tensor<3x48xf32>, tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<3x8xf32>
 // G32-NEXT: %[[SA:.*]] = llm.silu %[[A]]
 // G32-NEXT: %[[SB:.*]] = llm.silu %[[B]]
 // G32-NEXT: return %[[SA]], %[[SB]]
@@ -199,12 +199,12 @@ func.func @shared_weight(%x: tensor<2x48xf32>, %y: tensor<3x48xf32>) -> (tensor<
 // G32-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[IDS]]]
 // G32-NEXT: %[[L:.*]] = llm.matmul %[[H]], %[[E]] : tensor<1x48xf32>, tensor<99x48xf32> -> tensor<1x99xf32>
 // G32-NEXT: return %[[L]]
-// HEAD-NEXT: %[[LQ:.*]] = llm.param "model.embed_tokens.weight.int4.qweight" from <"model.embed_tokens.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x99xi8>
+// HEAD-NEXT: %[[LQ:.*]] = llm.param "model.embed_tokens.weight.int4.qweight" from <"model.embed_tokens.weight", "qweight", group_size = 32, symmetric = false> : tensor<99x2x4x1xi32>
 // HEAD-NEXT: %[[LS:.*]] = llm.param "model.embed_tokens.weight.int4.scales" {{.*}} : tensor<2x99xf32>
 // HEAD-NEXT: %[[LZ:.*]] = llm.param "model.embed_tokens.weight.int4.zeros" {{.*}} : tensor<2x99xf32>
 // HEAD-NEXT: %[[E:.*]] = llm.param "model.embed_tokens.weight" : tensor<99x48xf32>
 // HEAD-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[IDS]]]
-// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %[[H]], %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<2x16x99xi8>, tensor<2x99xf32>, tensor<2x99xf32> -> tensor<1x99xf32>
+// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %[[H]], %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<2x99xf32>, tensor<2x99xf32> -> tensor<1x99xf32>
 // HEAD-NEXT: return %[[L]]
 func.func @tied(%ids: tensor<1xi32>) -> tensor<1x99xf32> {
   %e = llm.param "model.embed_tokens.weight" : tensor<99x48xf32>

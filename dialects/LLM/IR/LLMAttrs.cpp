@@ -1,5 +1,6 @@
 //===- LLMAttrs.cpp - llm dialect attributes ------------------------------===//
 
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMAttrs.h"
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 
@@ -136,8 +137,9 @@ Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "INT4 pack part must be qweight, scales or zeros, "
                           "not '"
                        << part << "'";
-  if (groupSize < 2 || groupSize % 2 != 0)
-    return emitError() << "INT4 group_size must be even and at least 2, not "
+  if (groupSize < kInt4NibblesPerWord || groupSize % kInt4NibblesPerWord != 0)
+    return emitError() << "INT4 group_size must be a positive multiple of 8, "
+                          "not "
                        << groupSize;
   return success();
 }

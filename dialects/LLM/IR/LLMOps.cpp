@@ -1,5 +1,6 @@
 //===- LLMOps.cpp - llm dialect operations and verifiers ------------------===//
 
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -73,11 +74,11 @@ LogicalResult ParamOp::verify() {
     return success();
   int64_t g = derived.getGroupSize();
   if (derived.getPart() == "qweight") {
-    if (type.getRank() != 3 || !type.getElementType().isSignlessInteger(8) ||
-        type.getDimSize(1) != g / 2)
+    if (type.getRank() != 4 || !type.getElementType().isSignlessInteger(32) ||
+        type.getDimSize(2) != g / kInt4NibblesPerWord)
       return emitOpError("the qweight of an INT4 pack with group_size ")
-             << g << " must be tensor<groups x " << g / 2
-             << " x out x i8>, not " << type;
+             << g << " must be tensor<out/tile x groups x "
+             << g / kInt4NibblesPerWord << " x tile x i32>, not " << type;
   } else if (type.getRank() != 2 || !type.getElementType().isF32()) {
     return emitOpError("the ")
            << derived.getPart() << " of an INT4 pack must be a 2-D f32 "
@@ -103,13 +104,15 @@ LogicalResult MatmulInt4Op::verify() {
   if (!qweight.hasStaticShape() || !scales.hasStaticShape() ||
       !zeros.hasStaticShape())
     return emitOpError("needs static qweight, scales and zeros shapes");
-  if (g % 2 != 0)
-    return emitOpError("group_size must be even, not ") << g;
-  if (qweight.getDimSize(1) != g / 2)
-    return emitOpError("qweight holds ")
-           << qweight.getDimSize(1) << " bytes per group but group_size " << g
-           << " needs " << g / 2;
-  int64_t groups = qweight.getDimSize(0), out = qweight.getDimSize(2);
+  if (g <= 0 || g % kInt4NibblesPerWord != 0)
+    return emitOpError("group_size must be a positive multiple of 8, not ")
+           << g;
+  if (qweight.getRank() != 4 || qweight.getDimSize(2) != g / kInt4NibblesPerWord)
+    return emitOpError("qweight must be [out / tile, groups, ")
+           << g / kInt4NibblesPerWord << ", tile] words for group_size " << g
+           << ", not " << qweight;
+  int64_t groups = qweight.getDimSize(1),
+          out = qweight.getDimSize(0) * qweight.getDimSize(3);
   if (scales.getShape() != ArrayRef<int64_t>{groups, out} ||
       zeros.getShape() != ArrayRef<int64_t>{groups, out})
     return emitOpError("scales and zeros must be [")

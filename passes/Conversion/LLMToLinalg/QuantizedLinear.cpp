@@ -1,27 +1,30 @@
 //===- QuantizedLinear.cpp - llm.matmul_int4 to linalg --------------------===//
 //
 // y[s, n] = sum_k x[s, k] * (q[n, k] - z[n, k / g]) * scale[n, k / g] is
-// computed without ever forming float weights in memory: with x viewed as
-// [s, groups, 2, g / 2] (the low and high nibbles of a byte hold the two
-// halves of a group; zero padding when g does not divide the inputs),
+// computed without ever forming float weights in memory. qweight is
+// [out / T, groups, g / 8, T] 32-bit words (see Int4Layout.h): word
+// [nt, G, b, t] holds in nibble s the weight of input G * g + s * (g / 8) + b
+// and row nt * T + t. With x viewed as [s, groups, 8, g / 8] (zero padding
+// when g does not divide the inputs), every kernel runs over loops
+// (rows..., nt, G, b, s, t): one vector of words serves the eight nibbles
+// s, each unpacked by a shift and a mask and converted, and the rows t are
+// the vector lanes, so a broadcast input multiplies a vector of rows with
+// no horizontal sums and no shuffles, while a tile of T rows is streamed
+// from one contiguous block of words.
 //
-//   y[s, n] = sum_{G, b} x[s, G, 0, b] * w(lo(qweight[G, b, n]), G, n)
-//                      + x[s, G, 1, b] * w(hi(qweight[G, b, n]), G, n),
-//   w(q, G, n) = q * scale[G, n] - z[G, n] * scale[G, n]
-//
-// over loops (s, G, b, n): each packed byte is loaded once and both of its
-// nibbles are dequantized inside the vectorized inner loop (a mask or a
-// shift, a convert, then one fused multiply-subtract with the group's scale
-// and hoisted scaled zero point). The outputs n are innermost: the kernel
-// multiplies a broadcast input by a vector of contiguous outputs and needs
-// no horizontal sums. Prompts (dynamic rows) run in blocks of kRowBlock rows
-// ([s / kRowBlock, kRowBlock, ...]): the weights do not index the block, so
-// the CPU tiling keeps it whole in registers and every dequantized weight
-// vector serves all of its rows.
+// - A few static rows (decode): per-group dot products of the raw nibbles,
+//   D[r, nt, G, t] = sum_{b, s} x[r, G, s, b] * nibble_s(q[nt, G, b, t]),
+//   then y = sum_G scale * D - zero * scale * sum_k x[r, G, k]: the scale
+//   and zero point are applied once per group and row.
+// - Prompts (dynamic rows): weights dequantized in the loop, w = nibble *
+//   scale - zero * scale, in blocks of kRowBlock rows ([s / kRowBlock,
+//   kRowBlock, ...]) that the CPU tiling keeps whole in registers, so that
+//   every dequantized weight vector serves all of the block's rows.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -84,20 +87,19 @@ Value collapseRows(OpBuilder &b, Location loc, Value t) {
   return tensor::CollapseShapeOp::create(b, loc, t, groups);
 }
 
-/// The loops (r..., G, b, n) of a kernel over x [r..., G, 2, g / 2] with
-/// `rowDims` leading row dimensions.
-struct KernelLoops {
-  explicit KernelLoops(unsigned rowDims)
-      : rowDims(rowDims), group(rowDims), byte(rowDims + 1),
-        output(rowDims + 2), count(rowDims + 3) {}
-  /// The row loops followed by `more`.
-  SmallVector<unsigned> rowsThen(ArrayRef<unsigned> more) const {
-    SmallVector<unsigned> dims = llvm::to_vector(llvm::seq(0u, rowDims));
-    dims.append(more.begin(), more.end());
-    return dims;
-  }
-  unsigned rowDims, group, byte, output, count;
-};
+/// [r..., m, n] -> [r..., m * n]: the rows of an output from its tiles
+/// ([.., out / T, T]), or the inputs of each group from x ([..., G, 8, g /
+/// 8]).
+Value mergeTrailingPair(OpBuilder &b, Location loc, Value y) {
+  auto type = cast<RankedTensorType>(y.getType());
+  unsigned rank = type.getRank();
+  SmallVector<ReassociationIndices> groups;
+  for (unsigned d = 0; d + 2 < rank; ++d)
+    groups.push_back({static_cast<int64_t>(d)});
+  groups.push_back({static_cast<int64_t>(rank - 2),
+                    static_cast<int64_t>(rank - 1)});
+  return tensor::CollapseShapeOp::create(b, loc, y, groups);
+}
 
 /// Zeros of shape [rows of x..., trailing...].
 Value zerosWithRows(OpBuilder &b, Location loc, Value x, unsigned rowDims,
@@ -114,195 +116,166 @@ Value zerosWithRows(OpBuilder &b, Location loc, Value x, unsigned rowDims,
               0.0);
 }
 
-/// Half `j` of every group of x [r..., G, 2, g / 2]: the inputs that the
-/// nibbles `j` of the packed bytes multiply, as [r..., G, g / 2] (a strided
-/// view, no copy).
-Value groupHalf(OpBuilder &b, Location loc, Value x, int64_t j) {
-  auto type = cast<RankedTensorType>(x.getType());
-  unsigned rank = type.getRank();
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
-  offsets[rank - 2] = b.getIndexAttr(j);
-  sizes[rank - 2] = b.getIndexAttr(1);
-  SmallVector<int64_t> shape(type.getShape());
-  shape.erase(shape.begin() + rank - 2);
-  return tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), x, offsets,
-      sizes, strides);
-}
+/// The loops (r..., nt, G, b, s, t) of a kernel over x [r..., G, 8, g / 8]
+/// with `rowDims` leading row dimensions.
+struct KernelLoops {
+  explicit KernelLoops(unsigned rowDims)
+      : rowDims(rowDims), tile(rowDims), group(rowDims + 1),
+        word(rowDims + 2), nibble(rowDims + 3), lane(rowDims + 4),
+        count(rowDims + 5) {}
+  /// The row loops followed by `more`.
+  SmallVector<unsigned> rowsThen(ArrayRef<unsigned> more) const {
+    SmallVector<unsigned> dims = llvm::to_vector(llvm::seq(0u, rowDims));
+    dims.append(more.begin(), more.end());
+    return dims;
+  }
+  SmallVector<utils::IteratorType> iterators() const {
+    SmallVector<utils::IteratorType> kinds(count,
+                                           utils::IteratorType::parallel);
+    kinds[group] = kinds[word] = kinds[nibble] = utils::IteratorType::reduction;
+    return kinds;
+  }
+  unsigned rowDims, tile, group, word, nibble, lane, count;
+};
 
-/// The nibble of `byte` selected by `keepHigh` (byte >> 4, else byte & 15),
-/// as a float of `type`.
-Value unpackNibble(OpBuilder &b, Location loc, Value byte, bool keepHigh,
+/// Nibble `s` of `word`, s being the generic's loop `nibbleLoop`: (word >>
+/// 4 s) & 15, as a float of `type`.
+Value unpackNibble(OpBuilder &b, Location loc, Value word, unsigned nibbleLoop,
                    Type type) {
-  Type i8 = b.getI8Type();
-  Value value =
-      keepHigh ? arith::ShRUIOp::create(
-                     b, loc, byte,
-                     arith::ConstantOp::create(b, loc, i8,
-                                               b.getIntegerAttr(i8, 4)))
-                     .getResult()
-               : arith::AndIOp::create(
-                     b, loc, byte,
-                     arith::ConstantOp::create(b, loc, i8,
-                                               b.getIntegerAttr(i8, 15)))
-                     .getResult();
+  Type i32 = b.getI32Type();
+  Value s = arith::IndexCastOp::create(
+      b, loc, i32, linalg::IndexOp::create(b, loc, nibbleLoop));
+  Value shift = arith::MulIOp::create(
+      b, loc, s, arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(4)));
+  Value value = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, word, shift),
+      arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(15)));
   return arith::UIToFPOp::create(b, loc, type, value);
 }
 
-/// y rows [r..., n] = sum_{G, b} (x[r..., G, 0, b] * w_lo(G, b, n) +
-/// x[r..., G, 1, b] * w_hi(G, b, n)) with both nibbles of each packed byte
-/// dequantized in the loop, w = nibble * scale[G, n] - z[G, n] * scale[G, n],
-/// for x [r..., G, 2, g / 2] with `rowDims` leading row dimensions (1:
-/// rows; 2: blocks of kRowBlock rows, which share each dequantized weight
-/// vector). Each byte is loaded and unpacked once; no per-group
-/// intermediate is written to memory.
+/// y rows [r..., nt, t] = sum_{G, b, s} x[r..., G, s, b] * w(G, b, s, nt, t)
+/// with the weight dequantized in the loop, w = nibble_s(q[nt, G, b, t]) *
+/// scale[G, nt, t] - zero[G, nt, t] * scale[G, nt, t], for x [r..., G, 8,
+/// g / 8] with `rowDims` leading row dimensions (1: rows; 2: blocks of
+/// kRowBlock rows, which share each dequantized weight vector). Scales and
+/// zeros are [G, nt, t].
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                unsigned rowDims) {
   MLIRContext *ctx = b.getContext();
-  int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
-  Value init = zerosWithRows(b, loc, x, rowDims, {out});
+  auto qType = cast<RankedTensorType>(qweight.getType());
+  Value init = zerosWithRows(b, loc, x, rowDims,
+                             {qType.getDimSize(0), qType.getDimSize(3)});
   KernelLoops l(rowDims);
-  SmallVector<utils::IteratorType> kinds(l.count,
-                                         utils::IteratorType::parallel);
-  kinds[l.group] = kinds[l.byte] = utils::IteratorType::reduction;
-  AffineMap half = projectionMap(ctx, l.count, l.rowsThen({l.group, l.byte}));
-  AffineMap perGroup = projectionMap(ctx, l.count, {l.group, l.output});
+  AffineMap perGroupRow = projectionMap(ctx, l.count, {l.group, l.tile, l.lane});
   return linalg::GenericOp::create(
-             b, loc, init.getType(),
-             ValueRange{groupHalf(b, loc, x, 0), groupHalf(b, loc, x, 1),
-                        qweight, scales, zeros},
+             b, loc, init.getType(), ValueRange{x, qweight, scales, zeros},
              ValueRange{init},
              ArrayRef<AffineMap>{
-                 half, half,
-                 projectionMap(ctx, l.count, {l.group, l.byte, l.output}),
-                 perGroup, perGroup,
-                 projectionMap(ctx, l.count, l.rowsThen({l.output}))},
-             kinds,
+                 projectionMap(ctx, l.count,
+                               l.rowsThen({l.group, l.nibble, l.word})),
+                 projectionMap(ctx, l.count,
+                               {l.tile, l.group, l.word, l.lane}),
+                 perGroupRow, perGroupRow,
+                 projectionMap(ctx, l.count, l.rowsThen({l.tile, l.lane}))},
+             l.iterators(),
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Type f32 = args[0].getType();
-               Value scale = args[3];
-               // nibble * scale - zero * scale: the second product depends
-               // only on the group and output (hoisted out of the inner
-               // loops), and the difference contracts to one fused
-               // multiply-subtract.
-               Value zeroScaled =
-                   arith::MulFOp::create(nb, nested, args[4], scale);
-               SmallVector<Value, 2> products;
-               for (bool high : {false, true}) {
-                 Value q = unpackNibble(nb, nested, args[2], high, f32);
-                 Value w = arith::SubFOp::create(
-                     nb, nested, arith::MulFOp::create(nb, nested, q, scale),
-                     zeroScaled);
-                 products.push_back(
-                     arith::MulFOp::create(nb, nested, args[high ? 1 : 0], w));
-               }
-               // The pair is summed before it meets the accumulator, so that
-               // the body stays one reduction (acc + ...) for vectorization.
-               Value pair = arith::AddFOp::create(nb, nested, products[0],
-                                                  products[1]);
-               linalg::YieldOp::create(
-                   nb, nested,
-                   arith::AddFOp::create(nb, nested, args[5], pair).getResult());
+               Value q = unpackNibble(nb, nested, args[1], l.nibble,
+                                      args[0].getType());
+               // q * scale - zero * scale: the second product depends only
+               // on the group and row (hoisted out of the inner loops), and
+               // the difference contracts to one fused multiply-subtract.
+               Value qs = arith::MulFOp::create(nb, nested, q, args[2]);
+               Value zs = arith::MulFOp::create(nb, nested, args[3], args[2]);
+               Value w = arith::SubFOp::create(nb, nested, qs, zs);
+               yieldMultiplyAccumulate(nb, nested, args[0], w, args[4]);
              })
       .getResult(0);
 }
 
-/// For a few static rows (decode), where nothing shares an unpacked
-/// weight: y rows [r, n] from per-group dot products of the raw nibbles,
+/// For a few static rows (decode), where nothing shares an unpacked weight:
+/// y [r, nt, t] from per-group dot products of the raw nibbles,
 ///
-///   lo[r, G, n] = sum_b x[r, G, 0, b] * nibble_lo(q[G, b, n])
-///   hi[r, G, n] = sum_b x[r, G, 1, b] * nibble_hi(q[G, b, n])
-///   y[r, n] = sum_G scale[G, n] * (lo + hi)[r, G, n]
-///                   - zero[G, n] * scale[G, n] * sum_b x[r, G, :, b]
+///   D[r, nt, G, t] = sum_{b, s} x[r, G, s, b] * nibble_s(q[nt, G, b, t])
+///   y[r, nt, t] = sum_G scale[G, nt, t] * D[r, nt, G, t]
+///                   - zero[G, nt, t] * scale[G, nt, t] * sum_k x[r, G, k]
 ///
-/// The inner loop (over b, the outputs n in vector lanes) is only unpack,
-/// convert and multiply-add into two accumulators: the scale and zero
-/// point are applied once per group and output rather than per weight.
-/// The per-group sums are `groups` times the output's size, small next to
-/// the packed weights read.
+/// The inner loop is only shift, mask, convert and multiply-add: the scale
+/// and zero point are applied once per group and row rather than per
+/// weight. D is `groups` times the output's size, small next to the words
+/// read.
 Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
                             Value scales, Value zeros) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
+  auto qType = cast<RankedTensorType>(qweight.getType());
   Type f32 = xType.getElementType();
   int64_t rows = xType.getDimSize(0), groups = xType.getDimSize(1);
-  int64_t out = cast<RankedTensorType>(qweight.getType()).getDimSize(2);
-  Value xLo = groupHalf(b, loc, x, 0), xHi = groupHalf(b, loc, x, 1);
+  int64_t tiles = qType.getDimSize(0), tile = qType.getDimSize(3);
 
-  // Loops (r, G, b, n): the group is parallel here.
-  auto sumsInit = [&] {
-    return fill(b, loc, emptyTensor(b, loc, {rows, groups, out}, f32, {}),
-                0.0);
-  };
-  Value loInit = sumsInit(), hiInit = sumsInit();
-  auto dots = linalg::GenericOp::create(
-      b, loc, TypeRange{loInit.getType(), hiInit.getType()},
-      ValueRange{xLo, xHi, qweight}, ValueRange{loInit, hiInit},
-      ArrayRef<AffineMap>{projectionMap(ctx, 4, {0, 1, 2}),
-                          projectionMap(ctx, 4, {0, 1, 2}),
-                          projectionMap(ctx, 4, {1, 2, 3}),
-                          projectionMap(ctx, 4, {0, 1, 3}),
-                          projectionMap(ctx, 4, {0, 1, 3})},
-      ArrayRef<utils::IteratorType>{
-          utils::IteratorType::parallel, utils::IteratorType::parallel,
-          utils::IteratorType::reduction, utils::IteratorType::parallel},
-      [&](OpBuilder &nb, Location nested, ValueRange args) {
-        SmallVector<Value, 2> sums;
-        for (bool high : {false, true}) {
-          Value q = unpackNibble(nb, nested, args[2], high, f32);
-          Value product = arith::MulFOp::create(nb, nested, args[high], q);
-          sums.push_back(
-              arith::AddFOp::create(nb, nested, args[3 + high], product));
-        }
-        linalg::YieldOp::create(nb, nested, sums);
-      });
-
-  // Input sums per group: xs[r, G] = sum_b x[r, G, 0, b] + x[r, G, 1, b].
-  Value xsInit = fill(b, loc, emptyTensor(b, loc, {rows, groups}, f32, {}), 0.0);
-  Value inputSums =
+  // Loops (r, nt, G, b, s, t): the group is parallel here.
+  KernelLoops l(1);
+  SmallVector<utils::IteratorType> kinds = l.iterators();
+  kinds[l.group] = utils::IteratorType::parallel;
+  Value dotsInit = fill(
+      b, loc, emptyTensor(b, loc, {rows, tiles, groups, tile}, f32, {}), 0.0);
+  Value dots =
       linalg::GenericOp::create(
-          b, loc, xsInit.getType(), ValueRange{xLo, xHi}, ValueRange{xsInit},
-          ArrayRef<AffineMap>{identityMap(ctx, 3), identityMap(ctx, 3),
-                              projectionMap(ctx, 3, {0, 1})},
-          iterators(2, 1),
+          b, loc, dotsInit.getType(), ValueRange{x, qweight},
+          ValueRange{dotsInit},
+          ArrayRef<AffineMap>{
+              projectionMap(ctx, l.count, {0, l.group, l.nibble, l.word}),
+              projectionMap(ctx, l.count, {l.tile, l.group, l.word, l.lane}),
+              projectionMap(ctx, l.count, {0, l.tile, l.group, l.lane})},
+          kinds,
           [&](OpBuilder &nb, Location nested, ValueRange args) {
-            Value pair = arith::AddFOp::create(nb, nested, args[0], args[1]);
-            linalg::YieldOp::create(
-                nb, nested,
-                arith::AddFOp::create(nb, nested, args[2], pair).getResult());
+            Value q = unpackNibble(nb, nested, args[1], l.nibble, f32);
+            yieldMultiplyAccumulate(nb, nested, args[0], q, args[2]);
           })
           .getResult(0);
 
-  // Loops (r, G, n), the group a reduction outside the outputs.
-  Value init = fill(b, loc, emptyTensor(b, loc, {rows, out}, f32, {}), 0.0);
-  AffineMap perRowGroupOutput = identityMap(ctx, 3);
-  AffineMap perGroupOutput = projectionMap(ctx, 3, {1, 2});
+  // Input sums per group: xs[r, G] = sum_k x[r, G, k].
+  Value xsInit = fill(b, loc, emptyTensor(b, loc, {rows, groups}, f32, {}), 0.0);
+  Value inputSums =
+      linalg::GenericOp::create(
+          b, loc, xsInit.getType(), ValueRange{mergeTrailingPair(b, loc, x)},
+          ValueRange{xsInit},
+          ArrayRef<AffineMap>{identityMap(ctx, 3),
+                              projectionMap(ctx, 3, {0, 1})},
+          iterators(2, 1),
+          [&](OpBuilder &nb, Location nested, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nested,
+                arith::AddFOp::create(nb, nested, args[1], args[0])
+                    .getResult());
+          })
+          .getResult(0);
+
+  // Loops (r, nt, G, t), the group a reduction outside the rows.
+  Value init =
+      fill(b, loc, emptyTensor(b, loc, {rows, tiles, tile}, f32, {}), 0.0);
+  AffineMap perGroupRow = projectionMap(ctx, 4, {2, 1, 3});
   return linalg::GenericOp::create(
              b, loc, init.getType(),
-             ValueRange{dots.getResult(0), dots.getResult(1), inputSums,
-                        scales, zeros},
-             ValueRange{init},
-             ArrayRef<AffineMap>{perRowGroupOutput, perRowGroupOutput,
-                                 projectionMap(ctx, 3, {0, 1}),
-                                 perGroupOutput, perGroupOutput,
-                                 projectionMap(ctx, 3, {0, 2})},
+             ValueRange{dots, inputSums, scales, zeros}, ValueRange{init},
+             ArrayRef<AffineMap>{identityMap(ctx, 4),
+                                 projectionMap(ctx, 4, {0, 2}), perGroupRow,
+                                 perGroupRow, projectionMap(ctx, 4, {0, 1, 3})},
              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
                                            utils::IteratorType::reduction,
                                            utils::IteratorType::parallel},
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value scale = args[3];
-               Value dot = arith::AddFOp::create(nb, nested, args[0], args[1]);
+               Value scale = args[2];
                Value zeroScaled =
-                   arith::MulFOp::create(nb, nested, args[4], scale);
+                   arith::MulFOp::create(nb, nested, args[3], scale);
                Value term = arith::SubFOp::create(
-                   nb, nested, arith::MulFOp::create(nb, nested, scale, dot),
-                   arith::MulFOp::create(nb, nested, zeroScaled, args[2]));
+                   nb, nested,
+                   arith::MulFOp::create(nb, nested, scale, args[0]),
+                   arith::MulFOp::create(nb, nested, zeroScaled, args[1]));
                linalg::YieldOp::create(
                    nb, nested,
-                   arith::AddFOp::create(nb, nested, args[5], term).getResult());
+                   arith::AddFOp::create(nb, nested, args[4], term).getResult());
              })
       .getResult(0);
 }
@@ -327,8 +300,9 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     auto inputType = op.getInput().getType();
     auto qType = op.getQweight().getType();
     Type f32 = inputType.getElementType();
-    int64_t g = op.getGroupSize(), half = g / 2;
-    int64_t groups = qType.getDimSize(0);
+    int64_t g = op.getGroupSize(), words = g / kInt4NibblesPerWord;
+    int64_t groups = qType.getDimSize(1);
+    int64_t tiles = qType.getDimSize(0), tile = qType.getDimSize(3);
     int64_t in = inputType.getDimSize(1), padded = groups * g;
     int64_t rows = inputType.getDimSize(0);
 
@@ -337,7 +311,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
       rowSizes.push_back(tensor::DimOp::create(rewriter, loc, op.getInput(), 0));
 
     // x: [s, in] (/ input_scale) -> [s, groups * g] (zero padding) ->
-    // [s, groups, 2, g / 2].
+    // [s, groups, 8, g / 8] (input G * g + s * g / 8 + b at [G, s, b]).
     Value x = op.getInput();
     if (Value scale = op.getInputScale()) {
       Value scaledInit = emptyLike(rewriter, loc, x);
@@ -365,7 +339,8 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                  rewriter.getIndexAttr(padded - in)},
           zero);
     }
-    auto groupedType = RankedTensorType::get({rows, groups, 2, half}, f32);
+    auto groupedType = RankedTensorType::get(
+        {rows, groups, kInt4NibblesPerWord, words}, f32);
     OpFoldResult rowSize = rowSizes.empty()
                                ? OpFoldResult(rewriter.getIndexAttr(rows))
                                : OpFoldResult(rowSizes.front());
@@ -373,18 +348,25 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
         rewriter, loc, groupedType, x,
         ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}},
         ArrayRef<OpFoldResult>{rowSize, rewriter.getIndexAttr(groups),
-                               rewriter.getIndexAttr(2),
-                               rewriter.getIndexAttr(half)});
+                               rewriter.getIndexAttr(kInt4NibblesPerWord),
+                               rewriter.getIndexAttr(words)});
 
-    Value scales = op.getScales(), zeros = op.getZeros();
+    // Scales and zeros [groups, out] as [groups, out / T, T].
+    auto perTile = [&](Value v) -> Value {
+      return tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({groups, tiles, tile}, f32), v,
+          ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    };
+    Value scales = perTile(op.getScales()), zeros = perTile(op.getZeros());
 
     // A known handful of rows (decode): one pass over the weights per row.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
       rewriter.replaceOp(
           op, normalizeRows(rewriter, op,
-                            buildGroupDotProducts(rewriter, loc, x,
-                                                  op.getQweight(), scales,
-                                                  zeros)));
+                            mergeTrailingPair(rewriter, loc,
+                                       buildGroupDotProducts(
+                                           rewriter, loc, x, op.getQweight(),
+                                           scales, zeros))));
       return success();
     }
 
@@ -400,20 +382,24 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
 
     Value blockRows = collapseRows(
         rewriter, loc,
-        buildDequantizedProducts(
-            rewriter, loc,
-            expandRows(rewriter, loc,
-                       sliceRows(rewriter, loc, x, zero, blocked), blocks),
-            op.getQweight(), scales, zeros, 2));
+        mergeTrailingPair(rewriter, loc,
+                   buildDequantizedProducts(
+                       rewriter, loc,
+                       expandRows(rewriter, loc,
+                                  sliceRows(rewriter, loc, x, zero, blocked),
+                                  blocks),
+                       op.getQweight(), scales, zeros, 2)));
     auto resultType = op.getResult().getType();
     Value init = emptyTensor(rewriter, loc, resultType.getShape(), f32,
                              resultType.isDynamicDim(0)
                                  ? ValueRange{rowCount}
                                  : ValueRange{});
     Value result = insertRows(rewriter, loc, blockRows, init, zero);
-    Value restRows = buildDequantizedProducts(
-        rewriter, loc, sliceRows(rewriter, loc, x, blocked, rest),
-        op.getQweight(), scales, zeros, 1);
+    Value restRows = mergeTrailingPair(
+        rewriter, loc,
+        buildDequantizedProducts(rewriter, loc,
+                                 sliceRows(rewriter, loc, x, blocked, rest),
+                                 op.getQweight(), scales, zeros, 1));
     result = insertRows(rewriter, loc, restRows, result, blocked);
     if (result.getType() != resultType)
       result = tensor::CastOp::create(rewriter, loc, resultType, result);

@@ -110,30 +110,30 @@ func.func @plain(%x: tensor<2xf32>) -> tensor<2xf32> {
 // derivation in its table entry, as builtin attributes (the lowered module
 // holds no llm dialect), so that the runtime can compute it when it loads the
 // model; plain parameters have no `derived`. The same derived name used twice
-// gives one entry. (A qweight of [16, 16, 16] bytes is valid with group size
-// 32 whether the bytes of a group are its second or its last dimension.)
+// gives one entry. (The table does not check that the parts agree on the
+// number of groups: the verifiers of the ops that read them do.)
 // CHECK: module attributes {llm.parameters = [
-// CHECK-SAME: {derived = {column_scale = "", format = "rtn", group_size = 32 : i64, input_scale = "", part = "qweight", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "i8", name = "model.layers.0.mlp.up_proj.weight.int4.qweight", shape = [16, 16, 16]},
+// CHECK-SAME: {derived = {column_scale = "", format = "rtn", group_size = 32 : i64, input_scale = "", part = "qweight", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "i32", name = "model.layers.0.mlp.up_proj.weight.int4.qweight", shape = [1, 16, 4, 16]},
 // CHECK-SAME: {derived = {column_scale = "", format = "rtn", group_size = 32 : i64, input_scale = "", part = "scales", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "f32", name = "model.layers.0.mlp.up_proj.weight.int4.scales", shape = [2, 16]},
 // CHECK-SAME: {derived = {column_scale = "", format = "rtn", group_size = 32 : i64, input_scale = "", part = "zeros", scheme = "int4", source = "model.layers.0.mlp.up_proj.weight", stacked_sources = [], symmetric = false}, dtype = "f32", name = "model.layers.0.mlp.up_proj.weight.int4.zeros", shape = [2, 16]},
 // CHECK-SAME: {dtype = "f32", name = "model.norm.weight", shape = [8]},
 // CHECK-SAME: {derived = {column_scale = "", format = "rtn", group_size = 64 : i64, input_scale = "", part = "scales", scheme = "int4", source = "lm_head.weight", stacked_sources = [], symmetric = true}, dtype = "f32", name = "lm_head.weight.int4.scales", shape = [1, 99]}]}
 // CHECK-LABEL: func.func @int4(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<16x16x16xi8> {bufferization.writable = false, llm.param = "model.layers.0.mlp.up_proj.weight.int4.qweight"},
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x16x4x16xi32> {bufferization.writable = false, llm.param = "model.layers.0.mlp.up_proj.weight.int4.qweight"},
 // CHECK-SAME: %[[S:[^:]*]]: tensor<2x16xf32> {bufferization.writable = false, llm.param = "model.layers.0.mlp.up_proj.weight.int4.scales"},
 // CHECK-SAME: %[[Z:[^:]*]]: tensor<2x16xf32> {bufferization.writable = false, llm.param = "model.layers.0.mlp.up_proj.weight.int4.zeros"},
 // CHECK-SAME: %[[N:[^:]*]]: tensor<8xf32> {bufferization.writable = false, llm.param = "model.norm.weight"},
 // CHECK-SAME: %[[L:[^:]*]]: tensor<1x99xf32> {bufferization.writable = false, llm.param = "lm_head.weight.int4.scales"})
 // CHECK-NOT: llm.param
 // CHECK: return %[[Q]], %[[S]], %[[Z]], %[[N]], %[[Q]], %[[L]]
-func.func @int4() -> (tensor<16x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32>, tensor<8xf32>, tensor<16x16x16xi8>, tensor<1x99xf32>) {
-  %q = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<16x16x16xi8>
+func.func @int4() -> (tensor<1x16x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32>, tensor<8xf32>, tensor<1x16x4x16xi32>, tensor<1x99xf32>) {
+  %q = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<1x16x4x16xi32>
   %s = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" from <"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x16xf32>
   %z = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" from <"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x16xf32>
   %n = llm.param "model.norm.weight" : tensor<8xf32>
-  %q2 = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<16x16x16xi8>
+  %q2 = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<1x16x4x16xi32>
   %l = llm.param "lm_head.weight.int4.scales" from <"lm_head.weight", "scales", group_size = 64, symmetric = true> : tensor<1x99xf32>
-  return %q, %s, %z, %n, %q2, %l : tensor<16x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32>, tensor<8xf32>, tensor<16x16x16xi8>, tensor<1x99xf32>
+  return %q, %s, %z, %n, %q2, %l : tensor<1x16x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32>, tensor<8xf32>, tensor<1x16x4x16xi32>, tensor<1x99xf32>
 }
 
 // -----
@@ -143,9 +143,9 @@ func.func @int4() -> (tensor<16x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32>, t
 // weight records the column scale too.
 // CHECK: module attributes {llm.parameters = [
 // CHECK-SAME: {derived = {by = "l.norm.weight", scheme = "scale_columns", source = "l.a+b.weight", sources = ["l.a.weight", "l.b.weight"]}, dtype = "f32", name = "l.a+b.weight*l.norm.weight", shape = [6, 4]},
-// CHECK-SAME: {derived = {column_scale = "l.norm.weight", format = "rtn", group_size = 4 : i64, input_scale = "", part = "scales", scheme = "int4", source = "l.c.weight", stacked_sources = [], symmetric = false}, dtype = "f32", name = "l.c.weight*l.norm.weight.int4.scales", shape = [1, 3]}]}
+// CHECK-SAME: {derived = {column_scale = "l.norm.weight", format = "rtn", group_size = 8 : i64, input_scale = "", part = "scales", scheme = "int4", source = "l.c.weight", stacked_sources = [], symmetric = false}, dtype = "f32", name = "l.c.weight*l.norm.weight.int4.scales", shape = [1, 3]}]}
 func.func @folded() -> (tensor<6x4xf32>, tensor<1x3xf32>) {
   %w = llm.param "l.a+b.weight*l.norm.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.norm.weight" : tensor<6x4xf32>
-  %s = llm.param "l.c.weight*l.norm.weight.int4.scales" from <"l.c.weight", "scales", group_size = 4, symmetric = false, column_scale = "l.norm.weight"> : tensor<1x3xf32>
+  %s = llm.param "l.c.weight*l.norm.weight.int4.scales" from <"l.c.weight", "scales", group_size = 8, symmetric = false, column_scale = "l.norm.weight"> : tensor<1x3xf32>
   return %w, %s : tensor<6x4xf32>, tensor<1x3xf32>
 }

@@ -580,7 +580,7 @@ func.func @int4_part_case() -> tensor<4x2xf32> {
 
 // A byte holds two inputs of a group: the group size must be even.
 func.func @int4_group_odd() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be even and at least 2, not 33}}
+  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8, not 33}}
   %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 33, symmetric = false> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
@@ -588,7 +588,7 @@ func.func @int4_group_odd() -> tensor<4x2xf32> {
 // -----
 
 func.func @int4_group_zero() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be even and at least 2, not 0}}
+  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8, not 0}}
   %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 0, symmetric = true> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
@@ -596,7 +596,7 @@ func.func @int4_group_zero() -> tensor<4x2xf32> {
 // -----
 
 func.func @int4_group_negative() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be even and at least 2, not -2}}
+  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8, not -2}}
   %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = -2, symmetric = true> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
@@ -607,44 +607,36 @@ func.func @int4_group_negative() -> tensor<4x2xf32> {
 // llm.param from #llm.int4: the part fixes the type
 //===----------------------------------------------------------------------===//
 
-// qweight is [groups, group_size / 2, out] bytes.
-func.func @param_int4_qweight_bytes() -> tensor<2x32x4xi8> {
-  // expected-error @+1 {{'llm.param' op the qweight of an INT4 pack with group_size 32 must be tensor<groups x 16 x out x i8>, not 'tensor<2x32x4xi8>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x32x4xi8>
-  return %0 : tensor<2x32x4xi8>
+// qweight is [out / tile, groups, group_size / 8, tile] 32-bit words.
+func.func @param_int4_qweight_words() -> tensor<1x2x8x4xi32> {
+  // expected-error @+1 {{'llm.param' op the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<1x2x8x4xi32>'}}
+  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x8x4xi32>
+  return %0 : tensor<1x2x8x4xi32>
 }
 
 // -----
 
-// The former [out, groups, group_size / 2] layout.
-func.func @param_int4_qweight_layout() -> tensor<4x2x16xi8> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<groups x 16 x out x i8>, not 'tensor<4x2x16xi8>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<4x2x16xi8>
-  return %0 : tensor<4x2x16xi8>
+// The former [groups, group_size / 2, out] bytes.
+func.func @param_int4_qweight_bytes() -> tensor<2x16x4xi8> {
+  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<2x16x4xi8>'}}
+  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x4xi8>
+  return %0 : tensor<2x16x4xi8>
 }
 
 // -----
 
-func.func @param_int4_qweight_rank() -> tensor<16x4xi8> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<groups x 16 x out x i8>, not 'tensor<16x4xi8>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<16x4xi8>
-  return %0 : tensor<16x4xi8>
+func.func @param_int4_qweight_rank() -> tensor<16x4xi32> {
+  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<16x4xi32>'}}
+  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<16x4xi32>
+  return %0 : tensor<16x4xi32>
 }
 
 // -----
 
-func.func @param_int4_qweight_elem() -> tensor<2x16x4xi4> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<groups x 16 x out x i8>, not 'tensor<2x16x4xi4>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x4xi4>
-  return %0 : tensor<2x16x4xi4>
-}
-
-// -----
-
-func.func @param_int4_qweight_float() -> tensor<2x16x4xf32> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<groups x 16 x out x i8>, not 'tensor<2x16x4xf32>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x4xf32>
-  return %0 : tensor<2x16x4xf32>
+func.func @param_int4_qweight_float() -> tensor<1x2x4x4xf32> {
+  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<1x2x4x4xf32>'}}
+  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
 }
 
 // -----
@@ -689,135 +681,135 @@ func.func @param_derived_wrong_attr() -> tensor<2x4xf32> {
 // [groups, out]
 //===----------------------------------------------------------------------===//
 
-func.func @matmul_int4_elem(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf16>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_elem(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf16>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
   // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<2x16xf16>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf16>, tensor<2x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf16>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_result_elem(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xbf16> {
+func.func @matmul_int4_result_elem(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xbf16> {
   // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<7x16xbf16>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xbf16>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xbf16>
   return %0 : tensor<7x16xbf16>
 }
 
 // -----
 
-func.func @matmul_int4_group_odd(%x: tensor<7x48xf32>, %q: tensor<2x15x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{group_size must be even, not 31}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 31 : tensor<7x48xf32>, tensor<2x15x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+func.func @matmul_int4_group_odd(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{group_size must be a positive multiple of 8, not 31}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 31 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_group_zero(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_group_zero(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
   // expected-error @+1 {{attribute 'group_size' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 0 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 0 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_bytes(%x: tensor<7x48xf32>, %q: tensor<2x8x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{qweight holds 8 bytes per group but group_size 32 needs 16}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x8x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+func.func @matmul_int4_words(%x: tensor<7x48xf32>, %q: tensor<1x2x8x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{qweight must be [out / tile, groups, 4, tile] words for group_size 32, not 'tensor<1x2x8x16xi32>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x8x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-// The former [out, groups, group_size / 2] layout: 2 bytes per group.
-func.func @matmul_int4_old_layout(%x: tensor<7x48xf32>, %q: tensor<16x2x16xi8>, %s: tensor<16x2xf32>, %z: tensor<16x2xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{qweight holds 2 bytes per group but group_size 32 needs 16}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<16x2x16xi8>, tensor<16x2xf32>, tensor<16x2xf32> -> tensor<7x16xf32>
+// Groups and words swapped.
+func.func @matmul_int4_old_layout(%x: tensor<7x48xf32>, %q: tensor<1x4x2x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{qweight must be [out / tile, groups, 4, tile] words for group_size 32, not 'tensor<1x4x2x16xi32>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x4x2x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_scales(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<3x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_scales(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<3x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
   // expected-error @+1 {{scales and zeros must be [2, 16] like qweight's groups, not 'tensor<3x16xf32>' and 'tensor<2x16xf32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<3x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<3x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // Zero points transposed to [out, groups].
-func.func @matmul_int4_zeros(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<16x2xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_zeros(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<16x2xf32>) -> tensor<7x16xf32> {
   // expected-error @+1 {{scales and zeros must be [2, 16] like qweight's groups, not 'tensor<2x16xf32>' and 'tensor<16x2xf32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<16x2xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<16x2xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // 48 inputs in groups of 32 make 2 groups (the second one short), not 3.
-func.func @matmul_int4_groups(%x: tensor<7x48xf32>, %q: tensor<3x16x16xi8>, %s: tensor<3x16xf32>, %z: tensor<3x16xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_groups(%x: tensor<7x48xf32>, %q: tensor<1x3x4x16xi32>, %s: tensor<3x16xf32>, %z: tensor<3x16xf32>) -> tensor<7x16xf32> {
   // expected-error @+1 {{input features 48 make 2 groups of 32 but qweight has 3}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<3x16x16xi8>, tensor<3x16xf32>, tensor<3x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x3x4x16xi32>, tensor<3x16xf32>, tensor<3x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // The lowering shapes the input by its groups: it needs the input features.
-func.func @matmul_int4_dynamic_in(%x: tensor<7x?xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_dynamic_in(%x: tensor<7x?xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
   // expected-error @+1 {{needs a static number of input features}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x?xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x?xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_out(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x8xf32> {
+func.func @matmul_int4_out(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x8xf32> {
   // expected-error @+1 {{result features 8 do not match the weight's out_features 16}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x8xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x8xf32>
   return %0 : tensor<7x8xf32>
 }
 
 // -----
 
-func.func @matmul_int4_rows(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<5x16xf32> {
+func.func @matmul_int4_rows(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<5x16xf32> {
   // expected-error @+1 {{result rows 5 do not match input rows 7}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<5x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<5x16xf32>
   return %0 : tensor<5x16xf32>
 }
 
 // -----
 
-// The packed weight is signless bytes.
-func.func @matmul_int4_qweight_ui8(%x: tensor<7x48xf32>, %q: tensor<2x16x16xui8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{operand #1 must be 3D tensor of 8-bit signless integer values, but got 'tensor<2x16x16xui8>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xui8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+// The packed weight is signless 32-bit words.
+func.func @matmul_int4_qweight_ui32(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xui32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{operand #1 must be 4D tensor of 32-bit signless integer values, but got 'tensor<1x2x4x16xui32>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xui32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_qweight_2d(%x: tensor<7x48xf32>, %q: tensor<32x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{operand #1 must be 3D tensor of 8-bit signless integer values, but got 'tensor<32x16xi8>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<32x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+func.func @matmul_int4_qweight_bytes(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{operand #1 must be 4D tensor of 32-bit signless integer values, but got 'tensor<2x16x16xi8>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_dynamic_qweight(%x: tensor<1x48xf32>, %q: tensor<2x16x?xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<1x16xf32> {
+func.func @matmul_int4_dynamic_qweight(%x: tensor<1x48xf32>, %q: tensor<1x2x4x?xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<1x16xf32> {
   // expected-error @+1 {{'llm.matmul_int4' op needs static qweight, scales and zeros shapes}}
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x48xf32>, tensor<2x16x?xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<1x16xf32>
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x?xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 
 // -----
 
-func.func @unsigned_qweight() -> tensor<2x16x4xui8> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<groups x 16 x out x i8>}}
-  %q = llm.param "w.q" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x4xui8>
-  return %q : tensor<2x16x4xui8>
+func.func @unsigned_qweight() -> tensor<1x2x4x4xui32> {
+  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>}}
+  %q = llm.param "w.q" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x4xui32>
+  return %q : tensor<1x2x4x4xui32>
 }
 
 // -----

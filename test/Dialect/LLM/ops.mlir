@@ -291,22 +291,22 @@ func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x?x4x
 // (stacking without a format parses back), and a norm folded into weights:
 // a column-scaled parameter (stacked or not) and matmuls with rms_norm_eps.
 // CHECK-LABEL: func.func @folded_norm(
-// CHECK: llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 4, symmetric = false, column_scale = "l.n.weight", stacking = ["l.a.weight", "l.b.weight"]> : tensor<2x2x6xi8>
-// CHECK: llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 4, symmetric = true, input_scale = "l.c.weight.awq_scale"> : tensor<2x6xf32>
+// CHECK: llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 8, symmetric = false, column_scale = "l.n.weight", stacking = ["l.a.weight", "l.b.weight"]> : tensor<3x1x1x2xi32>
+// CHECK: llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 8, symmetric = true, input_scale = "l.c.weight.awq_scale"> : tensor<1x6xf32>
 // CHECK: %[[W:.*]] = llm.param "l.a+b.weight*l.n.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.n.weight" : tensor<6x8xf32>
 // CHECK: %[[V:.*]] = llm.param "l.c.weight*l.n.weight" scaling_columns_by "l.n.weight" : tensor<6x8xf32>
 // CHECK: llm.matmul %{{.*}}, %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
-// CHECK: llm.matmul_int4 {{.*}} group_size = 4 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>
+// CHECK: llm.matmul_int4 {{.*}} group_size = 8 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>
 // GENERIC-LABEL: sym_name = "folded_norm"
 // GENERIC: "llm.param"() <{column_scale = "l.n.weight", name = "l.a+b.weight*l.n.weight", stacked = #llm.concat<["l.a.weight", "l.b.weight"]>}> : () -> tensor<6x8xf32>
-func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<2x6xf32>) {
-  %q = llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 4, symmetric = false, stacking = ["l.a.weight", "l.b.weight"], column_scale = "l.n.weight"> : tensor<2x2x6xi8>
-  %s = llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 4, symmetric = true, input_scale = "l.c.weight.awq_scale", format = "rtn"> : tensor<2x6xf32>
+func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<1x6xf32>) {
+  %q = llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 8, symmetric = false, stacking = ["l.a.weight", "l.b.weight"], column_scale = "l.n.weight"> : tensor<3x1x1x2xi32>
+  %s = llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 8, symmetric = true, input_scale = "l.c.weight.awq_scale", format = "rtn"> : tensor<1x6xf32>
   %w = llm.param "l.a+b.weight*l.n.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.n.weight" : tensor<6x8xf32>
   %v = llm.param "l.c.weight*l.n.weight" scaling_columns_by "l.n.weight" : tensor<6x8xf32>
   %y = llm.matmul %x, %w {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
-  %z = llm.matmul_int4 %x, %q, %s, %s group_size = 4 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<2x2x6xi8>, tensor<2x6xf32>, tensor<2x6xf32> -> tensor<?x6xf32>
-  return %y, %v, %z, %s : tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<2x6xf32>
+  %z = llm.matmul_int4 %x, %q, %s, %s group_size = 8 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<1x6xf32>, tensor<1x6xf32> -> tensor<?x6xf32>
+  return %y, %v, %z, %s : tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<1x6xf32>
 }
 
 // The three derived parameters of one quantized weight. The printer elides the
@@ -314,73 +314,73 @@ func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<6x8xf32>
 // scaling, the fully qualified form needs a non-empty attr-dict after it,
 // else the attribute parser takes the op's `: type` as its own.
 // CHECK-LABEL: func.func @param_int4(
-// CHECK: %[[Q:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x100xi8>
+// CHECK: %[[Q:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
 // CHECK: %[[S:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" from <"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
 // CHECK: %[[Z:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" from <"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x100xf32>
-// CHECK: %[[QS:.*]] = llm.param "lm_head.weight.int4.qweight" from <"lm_head.weight", "qweight", group_size = 128, symmetric = true> {llm.tag = 1 : i64} : tensor<1x64x512xi8>
+// CHECK: %[[QS:.*]] = llm.param "lm_head.weight.int4.qweight" from <"lm_head.weight", "qweight", group_size = 128, symmetric = true> {llm.tag = 1 : i64} : tensor<4x1x16x128xi32>
 // CHECK: return %[[Q]], %[[S]], %[[Z]], %[[QS]]
 // GENERIC-LABEL: sym_name = "param_int4"
-// GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.qweight"}> : () -> tensor<2x16x100xi8>
+// GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.qweight"}> : () -> tensor<25x2x4x4xi32>
 // GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.scales"}> : () -> tensor<2x100xf32>
 // GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.zeros"}> : () -> tensor<2x100xf32>
-// GENERIC: "llm.param"() <{derived = #llm.int4<"lm_head.weight", "qweight", group_size = 128, symmetric = true>, name = "lm_head.weight.int4.qweight"}> {llm.tag = 1 : i64} : () -> tensor<1x64x512xi8>
-func.func @param_int4() -> (tensor<2x16x100xi8>, tensor<2x100xf32>, tensor<2x100xf32>, tensor<1x64x512xi8>) {
-  %0 = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<2x16x100xi8>
+// GENERIC: "llm.param"() <{derived = #llm.int4<"lm_head.weight", "qweight", group_size = 128, symmetric = true>, name = "lm_head.weight.int4.qweight"}> {llm.tag = 1 : i64} : () -> tensor<4x1x16x128xi32>
+func.func @param_int4() -> (tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>, tensor<4x1x16x128xi32>) {
+  %0 = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
   %1 = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" from <"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
   %2 = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" from #llm.int4<"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false> {} : tensor<2x100xf32>
-  %3 = llm.param "lm_head.weight.int4.qweight" from #llm.int4<"lm_head.weight", "qweight", group_size = 128, symmetric = true> {llm.tag = 1} : tensor<1x64x512xi8>
-  return %0, %1, %2, %3 : tensor<2x16x100xi8>, tensor<2x100xf32>, tensor<2x100xf32>, tensor<1x64x512xi8>
+  %3 = llm.param "lm_head.weight.int4.qweight" from #llm.int4<"lm_head.weight", "qweight", group_size = 128, symmetric = true> {llm.tag = 1} : tensor<4x1x16x128xi32>
+  return %0, %1, %2, %3 : tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>, tensor<4x1x16x128xi32>
 }
 
 // Written in the generic form, the fully qualified attribute parses anywhere.
 // CHECK-LABEL: func.func @param_int4_generic_input(
-// CHECK: %[[Z:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 2, symmetric = true> : tensor<3x5xf32>
+// CHECK: %[[Z:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 8, symmetric = true> : tensor<3x5xf32>
 // CHECK: return %[[Z]]
 func.func @param_int4_generic_input() -> tensor<3x5xf32> {
-  %0 = "llm.param"() <{name = "w.int4.zeros", derived = #llm.int4<"w", "zeros", group_size = 2, symmetric = true>}> : () -> tensor<3x5xf32>
+  %0 = "llm.param"() <{name = "w.int4.zeros", derived = #llm.int4<"w", "zeros", group_size = 8, symmetric = true>}> : () -> tensor<3x5xf32>
   return %0 : tensor<3x5xf32>
 }
 
 // matmul_int4 with static and dynamic rows and results, several float types.
-// qweight is [groups, group_size / 2, out] bytes, scales and zeros
-// [groups, out], with groups = ceil(in / group_size): 48 inputs in groups of
-// 32 make 2 (the last one short), 64 in groups of 64 make 1, 100 in groups of
-// 2 make 50.
+// qweight is [out / tile, groups, group_size / 8, tile] words, scales and
+// zeros [groups, out], with groups = ceil(in / group_size): 48 inputs in
+// groups of 32 make 2 (the last one short), 64 in groups of 64 make 1, 100
+// in groups of 8 make 13.
 // CHECK-LABEL: func.func @matmul_int4(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<7x48xf32>, %[[D:[^:]*]]: tensor<?x48xf32>, %[[Q:[^:]*]]: tensor<2x16x16xi8>, %[[S:[^:]*]]: tensor<2x16xf32>, %[[Z:[^:]*]]: tensor<2x16xf32>, %[[H:[^:]*]]: tensor<?x64xbf16>, %[[HQ:[^:]*]]: tensor<1x32x8xi8>, %[[HS:[^:]*]]: tensor<1x8xbf16>, %[[F:[^:]*]]: tensor<1x100xf16>, %[[FQ:[^:]*]]: tensor<50x1x3xi8>, %[[FS:[^:]*]]: tensor<50x3xf16>
-// CHECK: %[[M0:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
-// CHECK: %[[M1:.*]] = llm.matmul_int4 %[[D]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<?x16xf32>
-// CHECK: %[[M2:.*]] = llm.matmul_int4 %[[H]], %[[HQ]], %[[HS]], %[[HS]] group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x32x8xi8>, tensor<1x8xbf16>, tensor<1x8xbf16> -> tensor<?x8xbf16>
-// CHECK: %[[M3:.*]] = llm.matmul_int4 %[[F]], %[[FQ]], %[[FS]], %[[FS]] group_size = 2 : tensor<1x100xf16>, tensor<50x1x3xi8>, tensor<50x3xf16>, tensor<50x3xf16> -> tensor<1x3xf16>
+// CHECK-SAME: %[[X:[^:]*]]: tensor<7x48xf32>, %[[D:[^:]*]]: tensor<?x48xf32>, %[[Q:[^:]*]]: tensor<1x2x4x16xi32>, %[[S:[^:]*]]: tensor<2x16xf32>, %[[Z:[^:]*]]: tensor<2x16xf32>, %[[H:[^:]*]]: tensor<?x64xbf16>, %[[HQ:[^:]*]]: tensor<1x1x8x8xi32>, %[[HS:[^:]*]]: tensor<1x8xbf16>, %[[F:[^:]*]]: tensor<1x100xf16>, %[[FQ:[^:]*]]: tensor<3x13x1x1xi32>, %[[FS:[^:]*]]: tensor<13x3xf16>
+// CHECK: %[[M0:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+// CHECK: %[[M1:.*]] = llm.matmul_int4 %[[D]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<?x16xf32>
+// CHECK: %[[M2:.*]] = llm.matmul_int4 %[[H]], %[[HQ]], %[[HS]], %[[HS]] group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x8xbf16>, tensor<1x8xbf16> -> tensor<?x8xbf16>
+// CHECK: %[[M3:.*]] = llm.matmul_int4 %[[F]], %[[FQ]], %[[FS]], %[[FS]] group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<13x3xf16>, tensor<13x3xf16> -> tensor<1x3xf16>
 // CHECK: return %[[M0]], %[[M1]], %[[M2]], %[[M3]]
 // GENERIC-LABEL: sym_name = "matmul_int4"
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32>) -> tensor<7x16xf32>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<?x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32>) -> tensor<?x16xf32>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 64 : i64}> {llm.tag} : (tensor<?x64xbf16>, tensor<1x32x8xi8>, tensor<1x8xbf16>, tensor<1x8xbf16>) -> tensor<?x8xbf16>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32>) -> tensor<7x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32>) -> tensor<?x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 64 : i64}> {llm.tag} : (tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x8xbf16>, tensor<1x8xbf16>) -> tensor<?x8xbf16>
 func.func @matmul_int4(%x: tensor<7x48xf32>, %d: tensor<?x48xf32>,
-                       %q: tensor<2x16x16xi8>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>,
-                       %h: tensor<?x64xbf16>, %hq: tensor<1x32x8xi8>, %hs: tensor<1x8xbf16>,
-                       %f: tensor<1x100xf16>, %fq: tensor<50x1x3xi8>, %fs: tensor<50x3xf16>)
+                       %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>,
+                       %h: tensor<?x64xbf16>, %hq: tensor<1x1x8x8xi32>, %hs: tensor<1x8xbf16>,
+                       %f: tensor<1x100xf16>, %fq: tensor<3x13x1x1xi32>, %fs: tensor<13x3xf16>)
     -> (tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>) {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
-  %1 = llm.matmul_int4 %d, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<2x16x16xi8>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<?x16xf32>
-  %2 = llm.matmul_int4 %h, %hq, %hs, %hs group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x32x8xi8>, tensor<1x8xbf16>, tensor<1x8xbf16> -> tensor<?x8xbf16>
-  %3 = llm.matmul_int4 %f, %fq, %fs, %fs group_size = 2 : tensor<1x100xf16>, tensor<50x1x3xi8>, tensor<50x3xf16>, tensor<50x3xf16> -> tensor<1x3xf16>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+  %1 = llm.matmul_int4 %d, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<?x16xf32>
+  %2 = llm.matmul_int4 %h, %hq, %hs, %hs group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x8xbf16>, tensor<1x8xbf16> -> tensor<?x8xbf16>
+  %3 = llm.matmul_int4 %f, %fq, %fs, %fs group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<13x3xf16>, tensor<13x3xf16> -> tensor<1x3xf16>
   return %0, %1, %2, %3 : tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>
 }
 
 // A quantized linear layer as llm-quantize-int4 emits it.
 // CHECK-LABEL: func.func @quantized_linear(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x48xf32>
-// CHECK: %[[Q:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x100xi8>
+// CHECK: %[[Q:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
 // CHECK: %[[S:.*]] = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
 // CHECK: %[[Z:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x100xf32>
-// CHECK: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<2x16x100xi8>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
+// CHECK: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
 // CHECK: return %[[Y]]
 func.func @quantized_linear(%x: tensor<?x48xf32>) -> tensor<?x100xf32> {
-  %q = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x100xi8>
+  %q = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
   %s = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
   %z = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x100xf32>
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<2x16x100xi8>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
   return %0 : tensor<?x100xf32>
 }

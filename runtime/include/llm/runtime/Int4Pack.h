@@ -16,29 +16,44 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llm::runtime {
 
 struct Int4Pack {
   int64_t out = 0, in = 0, groupSize = 0, groups = 0;
+  /// Rows per tile of `qweight` (divides `out`).
+  int64_t tile = 1;
   bool symmetric = false;
-  /// [groups, groupSize / 2, out]: byte [g, b, n] holds input
-  /// g * groupSize + b of row n (low nibble) and g * groupSize +
-  /// groupSize / 2 + b (high nibble); nibbles past `in` hold the zero point.
+  /// Little-endian 32-bit words [out / tile, groups, groupSize / 8, tile]:
+  /// word [nt, g, b, t] holds, in bits 4 s .. 4 s + 3, the nibble of input
+  /// g * groupSize + s * (groupSize / 8) + b of row nt * tile + t (s = 0..7);
+  /// nibbles past `in` hold the zero point. Each tile of rows is one
+  /// contiguous stream, and a word's nibbles all belong to one row.
   std::vector<uint8_t> qweight;
   std::vector<float> scales; ///< [groups, out]
   std::vector<float> zeros;  ///< [groups, out], integers 0..15
 
   /// A pack of this layout with zeroed storage.
   static Int4Pack zeroed(int64_t out, int64_t in, int64_t groupSize,
-                         bool symmetric);
+                         int64_t tile, bool symmetric);
 
   /// The nibble of weight (n, k).
   uint8_t nibble(int64_t n, int64_t k) const;
+  /// Sets the nibble of weight (n, k), which must still be zero.
+  void setNibble(int64_t n, int64_t k, uint8_t value);
   /// The dequantized weight (n, k): (nibble - zero) * scale.
   float dequantize(int64_t n, int64_t k) const;
+
+private:
+  /// The word holding weight (n, k), and the nibble's shift in it.
+  std::pair<int64_t, int> locate(int64_t n, int64_t k) const;
 };
+
+/// Whether `groupSize` and `tile` make a valid layout for `out` rows: a
+/// group size that is a positive multiple of 8, a tile that divides `out`.
+bool validInt4Layout(int64_t out, int64_t groupSize, int64_t tile);
 
 /// Quantizes the row-major [out, in] matrix `w`, group by group:
 /// asymmetric: scale = max(max - min, 1e-5) / 15, zero = clamp(round(-min /
@@ -47,17 +62,19 @@ struct Int4Pack {
 /// arithmetic). The last group of a row is shorter when `groupSize` does not
 /// divide `in`. `progress(rowsDone)` is called now and then.
 Int4Pack quantizeInt4(const float *w, int64_t out, int64_t in,
-                      int64_t groupSize, bool symmetric,
+                      int64_t groupSize, int64_t tile, bool symmetric,
                       const std::function<void(int64_t)> &progress = {});
 
-/// Repacks an AutoAWQ "GEMM" layer into our layout, exactly: `qweight` and
+/// Repacks an AutoAWQ "GEMM" layer into our layout (tiles of `tile` rows),
+/// exactly: `qweight` and
 /// `qzeros` are I32 `[in, out / 8]` and `[groups, out / 8]` with eight
 /// nibbles per word in AWQ's order (nibble i holds column 8c + [0, 2, 4, 6,
 /// 1, 3, 5, 7][i]); `scales` is `[groups, out]` (F16, BF16 or F32). Errors
 /// name the tensor whose shape or dtype is wrong.
 Expected<Int4Pack> repackAwqGemm(const TensorView &qweight,
                                  const TensorView &qzeros,
-                                 const TensorView &scales, int64_t groupSize);
+                                 const TensorView &scales, int64_t groupSize,
+                                 int64_t tile);
 
 /// A fingerprint of a tensor's name, dtype, shape and (a sample of) its
 /// bytes, to tell whether a cached pack still belongs to it.
@@ -68,7 +85,8 @@ uint64_t fingerprint(const TensorView &tensor);
 /// otherwise (the caller quantizes again and rewrites it).
 std::optional<Int4Pack> loadCachedPack(const std::string &path, uint64_t print,
                                        int64_t out, int64_t in,
-                                       int64_t groupSize, bool symmetric);
+                                       int64_t groupSize, int64_t tile,
+                                       bool symmetric);
 
 /// Writes `pack` to `path` (atomically: a temporary file then a rename).
 Status saveCachedPack(const std::string &path, uint64_t print,

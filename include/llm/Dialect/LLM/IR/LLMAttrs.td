@@ -65,11 +65,14 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
     zero point is 8 and the scale maps the group's largest magnitude to 7.
 
     `part` is one of
-    - `qweight`: `[groups, group_size / 2, out]` bytes; byte `[g, b, n]`
-      holds input `g * group_size + b` of row `n` in its low nibble and
-      input `g * group_size + group_size / 2 + b` in its high nibble
-      (padding nibbles past `in` are zero points). Rows are innermost so
-      that the CPU kernel multiplies a broadcast input by contiguous rows;
+    - `qweight`: `[out / tile, groups, group_size / 8, tile]` 32-bit words
+      (`group_size` is a multiple of 8; `tile`, the largest power of two up
+      to 128 that divides `out`); word `[nt, g, b, t]` holds, in bits `4 s
+      .. 4 s + 3` (`s` = 0..7), input `g * group_size + s * group_size / 8 +
+      b` of row `nt * tile + t` (padding nibbles past `in` are zero points).
+      A word's nibbles all belong to one row, so the CPU kernel unpacks a
+      vector of rows with a shift and a mask, and a tile of rows is one
+      contiguous stream;
     - `scales`: `[groups, out]` f32;
     - `zeros`: `[groups, out]` f32, the zero points (integers 0..15).
 

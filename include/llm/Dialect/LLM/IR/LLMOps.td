@@ -122,10 +122,11 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
   let summary = "Linear layer with group-wise INT4 weights";
   let description = [{
     `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[k / g, n]) *
-    scales[k / g, n]`, where `g` is `group_size` and `q[n, k]` is the nibble
-    of `qweight` ([groups, g / 2, out] bytes) that holds input `k`: group
-    `k / g`, byte `k % (g / 2)`, the low nibble for the first half of the
-    group and the high nibble for the second (see `#llm.int4`). `scales` and
+    scales[k / g, n]`, where `g` is `group_size` (a multiple of 8) and
+    `q[n, k]` is the nibble of `qweight` (`[out / tile, groups, g / 8, tile]`
+    32-bit words) that holds input `k` of row `n`: word `[n / tile, k / g,
+    k % (g / 8), n % tile]`, bits `4 s .. 4 s + 3` with `s = (k % g) / (g /
+    8)` (see `#llm.int4`). `scales` and
     `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`. With
     `input_scale` (`[in]`, activation-aware quantization) the input is
     divided by it, channel by channel, first. With `rms_norm_eps` the input
@@ -133,11 +134,11 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
 
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
-        : tensor<1x64xf32>, tensor<2x16x172xi8>, tensor<2x172xf32>, tensor<2x172xf32> -> tensor<1x172xf32>
+        : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32> -> tensor<1x172xf32>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$input,
-                       3DTensorOf<[I8]>:$qweight,
+                       4DTensorOf<[I32]>:$qweight,
                        LLM_Float2DTensor:$scales, LLM_Float2DTensor:$zeros,
                        Optional<LLM_Float1DTensor>:$input_scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size,

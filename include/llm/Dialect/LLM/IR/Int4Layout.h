@@ -1,0 +1,33 @@
+//===- Int4Layout.h - the packed layout of INT4 weights ---------*- C++ -*-===//
+//
+// The layout of an INT4 pack's `qweight` (see `#llm.int4`): 32-bit words
+// [out / tile, groups, group_size / 8, tile]. Word [nt, g, b, t] holds in
+// bits 4 s .. 4 s + 3 the nibble of input g * group_size + s * (group_size /
+// 8) + b of row nt * tile + t. Every word belongs to one row, so a kernel
+// unpacks a vector of rows with a shift and a mask (no shuffles), and the
+// rows of a tile are one contiguous stream.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_DIALECT_LLM_IR_INT4LAYOUT_H
+#define LLM_DIALECT_LLM_IR_INT4LAYOUT_H
+
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace mlir::llm {
+
+/// Nibbles (inputs of one row) per 32-bit word.
+constexpr int64_t kInt4NibblesPerWord = 8;
+
+/// Rows per tile for a layer of `out` rows: the largest power of two up to
+/// 128 that divides `out`.
+int64_t int4RowTile(int64_t out);
+
+/// The qweight type of a pack of `out` rows in `groups` groups of
+/// `groupSize` inputs: [out / tile, groups, group_size / 8, tile] x i32.
+RankedTensorType int4QweightType(MLIRContext *ctx, int64_t out, int64_t groups,
+                                 int64_t groupSize);
+
+} // namespace mlir::llm
+
+#endif // LLM_DIALECT_LLM_IR_INT4LAYOUT_H
