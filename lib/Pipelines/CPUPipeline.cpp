@@ -50,6 +50,8 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createLoopInvariantSubsetHoistingPass());
     pm.addPass(createCanonicalizerPass());
   }
+  if (options.approximateMath)
+    pm.addPass(createLLMApproximateMathPass());
 
   // Tensors -> buffers; the KV caches are updated in place.
   bufferization::OneShotBufferizePassOptions bufferize;

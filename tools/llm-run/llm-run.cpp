@@ -13,7 +13,6 @@
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
 #include "llm/runtime/Int4Pack.h"
-#include <unistd.h>
 #include "llm/runtime/ModelRunner.h"
 #include "llm/runtime/Npy.h"
 #include "llm/runtime/SafeTensors.h"
@@ -30,6 +29,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <malloc.h>
+#include <unistd.h>
 
 // From the LLVM OpenMP runtime that the compiled code's parallel loops use.
 extern "C" void omp_set_num_threads(int);
@@ -116,6 +117,11 @@ static double millis(Clock::duration d) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Every decode step allocates and frees the same intermediate buffers
+  // (the logits alone are vocab * 4 bytes): keep freed memory in the heap
+  // for the next step instead of unmapping it and faulting it back in.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::vector<std::string> args(argv, argv + argc);
   for (std::string &arg : args) {
     llvm::StringRef ref(arg);

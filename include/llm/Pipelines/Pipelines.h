@@ -19,6 +19,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "fp-contract",
       llvm::cl::desc("Let LLVM fuse multiplies and adds into FMAs"),
       llvm::cl::init(true)};
+  Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Vectorizable polynomial exp instead of libm calls"),
+      llvm::cl::init(true)};
 };
 
 /// llm graph -> linalg -> tiled, vectorized, parallel loops -> bufferized ->

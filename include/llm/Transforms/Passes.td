@@ -35,7 +35,7 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
-           "Inputs per quantization group (even)">,
+           "Inputs per quantization group (a multiple of 8)">,
     Option<"symmetric", "symmetric", "bool", /*default=*/"false",
            "Zero point fixed at 8 instead of fitted per group">,
     Option<"lmHead", "lm-head", "bool", /*default=*/"false",
@@ -119,6 +119,21 @@ def LLMDropReturnedArgumentsPass
     non-memref results are left alone. A cache result that is not its
     argument (the cache was copied instead of updated in place) is an error.
   }];
+}
+
+def LLMApproximateMathPass : Pass<"llm-approximate-math"> {
+  let summary = "Polynomial approximations of math functions (exp)";
+  let description = [{
+    Replaces `math.exp` (scalar or vector, f32) with MLIR's polynomial
+    approximation: a range reduction by powers of two and a polynomial, all
+    in arithmetic ops that vectorize. LLVM otherwise lowers a vector
+    `math.exp` to one call of the C library's `expf` per lane, which makes
+    SiLU and the attention softmax the slowest loops of a decode step.
+    The approximation is accurate to a few units in the last place.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def LLMAllowFPContractionPass : Pass<"llm-allow-fp-contraction"> {
