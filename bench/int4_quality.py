@@ -99,10 +99,13 @@ def main():
 
     f32 = os.path.join(work, "f32.mlir")
     int4 = os.path.join(work, "int4.mlir")
+    int4_head = os.path.join(work, "int4_head.mlir")
     awq = os.path.join(work, "awq.mlir")
     calibration = os.path.join(work, "calibration.mlir")
     compile_module(bin_dir, args.model, f32)
     compile_module(bin_dir, args.model, int4, f"group-size={args.group_size}")
+    compile_module(bin_dir, args.model, int4_head,
+                   f"group-size={args.group_size} lm-head=true")
     compile_module(bin_dir, args.model, awq,
                    f"group-size={args.group_size} activation-aware=true")
 
@@ -148,7 +151,7 @@ def main():
     else:
         prompts = [["--prompt-ids", ",".join(map(str, [1] + list(rng.integers(3, vocab, 8))))]
                    for _ in range(5)]
-    rows = {"ours": [], "awq": [], "numpy": []}
+    rows = {"ours": [], "head": [], "awq": [], "numpy": []}
     for i, prompt in enumerate(prompts):
         gen = json.loads(run([llm_run, f32, "-m", args.model, *prompt, "-n", str(args.tokens),
                               "--temp", "0", "--json", "--ignore-eos"]))
@@ -157,6 +160,7 @@ def main():
         seq = ",".join(map(str, ids[:-1]))
         logits = {}
         for name, module, extra in (("f32", f32, []), ("int4", int4, []),
+                                    ("int4_head", int4_head, []),
                                     ("awq", awq, ["--extra-weights", scales])):
             out = os.path.join(work, f"{name}-{i}.npy")
             run([llm_run, module, "-m", args.model, "--prompt-ids", seq, "-n", "0",
@@ -165,6 +169,7 @@ def main():
             logits[name] = np.load(out)[n_prompt - 1:]
         targets = np.array(ids[n_prompt:])
         rows["ours"].append(metrics(logits["f32"], logits["int4"], targets))
+        rows["head"].append(metrics(logits["f32"], logits["int4_head"], targets))
         rows["awq"].append(metrics(logits["f32"], logits["awq"], targets))
         ref = reference.forward(ids[:-1])[n_prompt - 1:]
         ref_q = reference_q.forward(ids[:-1])[n_prompt - 1:]
@@ -172,11 +177,13 @@ def main():
 
     positions = len(prompts) * args.tokens
     print(f"model {os.path.basename(os.path.normpath(args.model))}, INT4 round to nearest, "
-          f"asymmetric, group size {args.group_size}, LM head and embeddings in float; "
+          f"asymmetric, group size {args.group_size}, LM head and embeddings in float "
+          "unless said; "
           f"{len(prompts)} prompts x {args.tokens} teacher-forced positions = {positions}\n")
     print("| implementation | top-1 agreement | mean KL | PPL F32 | PPL INT4 |")
     print("|---|---|---|---|---|")
     for name, label in (("ours", "round to nearest (llm-run, compiled INT4 kernel)"),
+                        ("head", "round to nearest, LM head in INT4 too (lm-head=true)"),
                         ("awq", "activation-aware (llm-run, scales searched on "
                                 f"{len(CALIBRATION)} calibration samples)"),
                         ("numpy", "round to nearest, independent numpy (float64 forward)")):
