@@ -128,8 +128,9 @@ struct LLMCPUTileAndVectorizePass
         // Outer-product tiles live in `tileRegisters` vector registers:
         // per vector of outputs, an accumulator for each output and row of
         // the register block, and the inputs that vary with the outputs but
-        // not along the inner reduction (a quantized layer's scales and
-        // zero points), which stay in registers for the whole reduction.
+        // not along the inner reduction (a quantized layer's scales and zero
+        // points, and its packed words, each serving eight nibbles), which
+        // stay in registers across it.
         // A power-of-two count of vectors: wider odd shapes leave LLVM
         // building broadcasts element by element.
         target = outerReduction
