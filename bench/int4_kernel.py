@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""One decode-step linear layer, INT4 against F32, compiled by llm-cpu-pipeline.
+
+Builds a module whose @main calls a one-row layer `--calls` times (a
+`llm.matmul_int4` of [out, in] weights in groups of `--group-size`, and
+the same layer as an F32 `llm.matmul`), lowers it with llm-opt
+--llm-cpu-pipeline and runs it with mlir-runner, then prints the time per
+call, the bytes of weights read per second and the ratio. The default
+shape (16384 x 8192, 64 MiB of INT4 words) does not fit in the caches, so
+the figures are those of a layer streamed from memory. Weights are filled
+with constants: speed does not depend on their values.
+
+Usage: bench/int4_kernel.py [--build build] [--out 16384] [--in 8192]
+       [--group-size 128] [--calls 100] [--threads 2] [--repeats 3]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIBS = "/usr/lib/llvm-22/lib"
+
+
+def row_tile(out):
+    """Rows per tile of an INT4 pack (Int4Layout.h)."""
+    tile = 128
+    while tile > 1 and out % tile:
+        tile //= 2
+    return tile
+
+
+def module(kind, out, inputs, group, calls):
+    groups = -(-inputs // group)
+    x = f"tensor<1x{inputs}xf32>"
+    y = f"tensor<1x{out}xf32>"
+    if kind == "int4":
+        tile = row_tile(out)
+        q = f"tensor<{out // tile}x{groups}x{group // 8}x{tile}xi32>"
+        s = f"tensor<{groups}x{out}xf32>"
+        params = f"%q: {q}, %s: {s}"
+        layer = (f"llm.matmul_int4 %x, %q, %s, %s group_size = {group} : "
+                 f"{x}, {q}, {s}, {s} -> {y}")
+        setup = f"""
+  %q0 = tensor.empty() : {q}
+  %word = arith.constant 1985229328 : i32
+  %q = linalg.fill ins(%word : i32) outs(%q0 : {q}) -> {q}
+  %s0 = tensor.empty() : {s}
+  %s = linalg.fill ins(%one : f32) outs(%s0 : {s}) -> {s}"""
+        args, types = "%x, %q, %s", f"{x}, {q}, {s}"
+    else:
+        w = f"tensor<{out}x{inputs}xf32>"
+        params = f"%w: {w}"
+        layer = f"llm.matmul %x, %w : {x}, {w} -> {y}"
+        setup = f"""
+  %w0 = tensor.empty() : {w}
+  %w = linalg.fill ins(%one : f32) outs(%w0 : {w}) -> {w}"""
+        args, types = "%x, %w", f"{x}, {w}"
+    return f"""
+func.func private @rtclock() -> f64
+func.func private @printF64(f64)
+func.func private @printNewline()
+
+func.func @layer(%x: {x}, {params}) -> {y} {{
+  %y = {layer}
+  return %y : {y}
+}}
+
+func.func @main() {{
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %calls = arith.constant {calls} : index
+  %never = arith.constant false
+  %one = arith.constant 1.0 : f32
+  %x0 = tensor.empty() : {x}
+  %x = linalg.fill ins(%one : f32) outs(%x0 : {x}) -> {x}{setup}
+  %warm = func.call @layer({args}) : ({types}) -> {y}
+  %t0 = func.call @rtclock() : () -> f64
+  scf.for %i = %c0 to %calls step %c1 {{
+    %y = func.call @layer({args}) : ({types}) -> {y}
+    %v = tensor.extract %y[%c0, %c0] : {y}
+    %d = arith.extf %v : f32 to f64
+    scf.if %never {{
+      func.call @printF64(%d) : (f64) -> ()
+    }}
+  }}
+  %t1 = func.call @rtclock() : () -> f64
+  %dt = arith.subf %t1, %t0 : f64
+  func.call @printF64(%dt) : (f64) -> ()
+  func.call @printNewline() : () -> ()
+  return
+}}
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--out", type=int, default=16384)
+    parser.add_argument("--in", dest="inputs", type=int, default=8192)
+    parser.add_argument("--group-size", type=int, default=128)
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if args.group_size % 8:
+        sys.exit("--group-size must be a multiple of 8")
+    llm_opt = os.path.join(ROOT, args.build, "bin", "llm-opt")
+    runner = "mlir-runner-22"
+    work = tempfile.mkdtemp(prefix="int4-kernel-")
+    groups = -(-args.inputs // args.group_size)
+    weight_bytes = {
+        "f32": args.out * args.inputs * 4,
+        # words, then scales and zero points
+        "int4": groups * args.group_size // 2 * args.out + 2 * groups * args.out * 4,
+    }
+    compiled = {}
+    for kind in ("f32", "int4"):
+        source = os.path.join(work, f"{kind}.mlir")
+        with open(source, "w") as f:
+            f.write(module(kind, args.out, args.inputs, args.group_size, args.calls))
+        compiled[kind] = os.path.join(work, f"{kind}.llvm.mlir")
+        subprocess.run([llm_opt, source, "--llm-cpu-pipeline", "-o", compiled[kind]],
+                       check=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    libs = ",".join(os.path.join(LIBS, lib) for lib in
+                    ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so"))
+    best = {}
+    for _ in range(args.repeats):  # interleaved rounds
+        for kind in ("f32", "int4"):
+            proc = subprocess.run([runner, compiled[kind], "-e", "main",
+                                   "-entry-point-result=void", "-O3",
+                                   f"-shared-libs={libs}"],
+                                  capture_output=True, text=True, env=env)
+            if proc.returncode != 0:
+                sys.exit(f"mlir-runner failed:\n{proc.stderr}")
+            seconds = float(proc.stdout.split()[0]) / args.calls
+            best[kind] = min(best.get(kind, seconds), seconds)
+    print(f"one-row layer {args.out} x {args.inputs}, INT4 groups of {args.group_size}, "
+          f"{args.threads} threads, best of {args.repeats}\n")
+    print("| weights | MiB read | us per call | GB/s of weights | speed vs f32 |")
+    print("|---|---|---|---|---|")
+    for kind in ("f32", "int4"):
+        print(f"| {kind} | {weight_bytes[kind] / 2**20:.1f} | {best[kind] * 1e6:.0f} | "
+              f"{weight_bytes[kind] / best[kind] / 1e9:.1f} | "
+              f"{best['f32'] / best[kind]:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
