@@ -7,7 +7,9 @@
 ACT_DIR holds the inputs of the linear layers recorded by our own CPU path
 on calibration text (``llm-run MODULE --activations-out ACT_DIR`` with a
 module built with ``--llm-expose-activations``), one ``<weight>.npy`` of
-shape ``[tokens, in]`` per layer.  For every decoder linear layer ``W``
+shape ``[tokens, in]`` per layer, and ``activations.json``, which names the
+checkpoint tensors each weight is made of (the parts of a weight stacked by
+``llm-fuse-projections``).  For every decoder linear layer ``W``
 (``[out, in]``) with calibration inputs ``X``, the search tries per-channel
 scales ``s = mean|X|^alpha`` (normalized to a geometric mean of 1) for
 ``alpha`` in a grid over [0, 1] and keeps the one that minimizes the output
@@ -15,10 +17,12 @@ error ``mean((X W^T - (X / s) Q(W s)^T)^2)`` of round-to-nearest INT4 ``Q``;
 ``alpha = 0`` is plain round to nearest, so the result is never worse on the
 calibration data.  The scales are written as ``<weight>.awq_scale``
 (float32 ``[in]``) for ``llm-opt --llm-quantize-int4=activation-aware=true``
-and ``llm-run --extra-weights``.
+and ``llm-run --extra-weights``; the file's metadata maps each scale to the
+checkpoint tensors it applies to (a JSON list).
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -47,15 +51,16 @@ def search_scale(weight, inputs, group_size, grid, symmetric=False):
     return best[0], best[1], rtn_error, best[2]
 
 
-def stacked_sources(name):
-    """The checkpoint tensors of a weight stacked by llm-fuse-projections,
-    whose name joins the parts' names: ``p.q_proj+k_proj+v_proj.weight`` is
-    ``p.q_proj.weight``, ``p.k_proj.weight``, ``p.v_proj.weight``."""
-    if "+" not in name or not name.endswith(".weight"):
-        return [name]
-    prefix, _, last = name[:-len(".weight")].rpartition(".")
-    base = prefix + "." if prefix else ""
-    return [base + part + ".weight" for part in last.split("+")]
+def recorded_sources(activation_dir):
+    """Weight name -> the checkpoint tensors it is made of, from the
+    ``activations.json`` that llm-run writes beside the activations."""
+    path = os.path.join(activation_dir, "activations.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return {entry["name"]: list(entry["sources"]) for entry in json.load(f)}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"error: {path}: {e} (record the activations with llm-run "
+                 "--activations-out)")
 
 
 def main():
@@ -69,13 +74,13 @@ def main():
     args = parser.parse_args()
 
     weights = load_checkpoint(args.model)
-    names = sorted(f[:-len(".npy")] for f in os.listdir(args.activations[0])
-                   if f.endswith(".npy") and is_linear_weight(f[:-len(".npy")]))
+    layers = recorded_sources(args.activations[0])
+    names = sorted(name for name in layers if is_linear_weight(name))
     if not names:
         sys.exit(f"error: no linear-layer activations in {args.activations[0]}")
-    scales, gains = {}, []
+    scales, applies_to, gains = {}, {}, []
     for name in names:
-        sources = stacked_sources(name)
+        sources = layers[name]
         missing = [s for s in sources if s not in weights]
         if missing:
             sys.exit(f"error: {name} has activations but {missing[0]} is not in {args.model}")
@@ -84,9 +89,10 @@ def main():
         s, error, rtn_error, alpha = search_scale(weight, x, args.group_size,
                                                   args.grid, args.symmetric)
         scales[name + ".awq_scale"] = s
+        applies_to[name + ".awq_scale"] = json.dumps(sources)
         gains.append(rtn_error / max(error, 1e-30))
         print(f"{name}: alpha {alpha:.2f}, output error {error:.3e} (round to nearest {rtn_error:.3e})")
-    save_file(args.out, scales)
+    save_file(args.out, scales, metadata=applies_to)
     print(f"wrote {len(scales)} scale vectors to {args.out}; "
           f"mean error reduction x{np.mean(gains):.2f}")
 

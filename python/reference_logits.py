@@ -14,11 +14,11 @@ Without either option the five best next-token candidates are printed.
 """
 
 import argparse
+import json
 import sys
 
 import numpy as np
 
-from awq_search import stacked_sources
 from llm_compiler.int4 import fake_quantize, is_linear_weight
 from llm_compiler.reference import LlamaModel
 from llm_compiler.safetensors_io import load_file
@@ -50,14 +50,19 @@ def _build_parser():
     return parser
 
 
-def quantize_model(model, group_size, symmetric, lm_head, scales=None):
+def quantize_model(model, group_size, symmetric, lm_head, scales=None, applies_to=None):
     """Replace the model's linear weights by their INT4 round trip (of
-    ``W * s`` divided back by ``s`` where ``scales`` has ``s``)."""
+    ``W * s`` divided back by ``s`` where ``scales`` has ``s``).
+    ``applies_to`` maps a scale's name to the checkpoint tensors it applies
+    to (JSON lists, the metadata awq_search.py writes); a scale it does not
+    name applies to ``<weight>`` of ``<weight>.awq_scale``."""
     # A stacked weight's scale (llm-fuse-projections) is shared by its parts;
     # rows quantize independently, so each part uses it on its own.
     per_weight = {}
     for key, value in (scales or {}).items():
-        for source in stacked_sources(key[:-len(".awq_scale")]):
+        sources = (json.loads(applies_to[key]) if applies_to and key in applies_to
+                   else [key[:-len(".awq_scale")]])
+        for source in sources:
             per_weight[source] = value
     for name in list(model.weights):
         if is_linear_weight(name):
@@ -80,8 +85,9 @@ def main(argv=None):
     try:
         model = LlamaModel.from_pretrained(args.model)
         if args.int4_group:
-            scales = load_file(args.int4_scales)[0] if args.int4_scales else {}
-            quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head, scales)
+            scales, applies_to = load_file(args.int4_scales) if args.int4_scales else ({}, {})
+            quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head,
+                           scales, applies_to)
         cache = model.new_cache()
         logits = model.forward(args.ids, cache=cache)
         if args.out:

@@ -214,9 +214,18 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
       auto dict = llvm::dyn_cast<DictionaryAttr>(entry);
       auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
       auto features = dict ? dict.getAs<IntegerAttr>("features") : IntegerAttr();
-      if (!name || !features)
+      auto sources = dict ? dict.getAs<ArrayAttr>("sources") : ArrayAttr();
+      if (!name || !features || !sources)
         return makeError("malformed entry in llm.activations");
-      shape.activations.emplace_back(name.str(), features.getInt());
+      ::llm::runtime::ExposedActivation activation{name.str(),
+                                                   features.getInt(), {}};
+      for (Attribute source : sources) {
+        auto text = llvm::dyn_cast<StringAttr>(source);
+        if (!text)
+          return makeError("malformed entry in llm.activations");
+        activation.sources.push_back(text.str());
+      }
+      shape.activations.push_back(std::move(activation));
     }
   }
   if (auto eos = config.getAs<ArrayAttr>("eos_token_ids"))

@@ -33,10 +33,19 @@ struct LLMExposeActivationsPass
       if (!param)
         return;
       values.push_back(matmul.getInput());
+      // The checkpoint tensors the weight is made of, so that tools (the
+      // activation-aware search) need not parse stacked names.
+      SmallVector<Attribute> sources;
+      if (ConcatAttr stacked = param.getStackedAttr())
+        sources.append(stacked.getSources().begin(),
+                       stacked.getSources().end());
+      else
+        sources.push_back(b.getStringAttr(param.getBaseName()));
       table.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("name", param.getNameAttr()),
            b.getNamedAttr("features", b.getI64IntegerAttr(
-                                          matmul.getInput().getType().getDimSize(1)))}));
+                                          matmul.getInput().getType().getDimSize(1))),
+           b.getNamedAttr("sources", b.getArrayAttr(sources))}));
     });
     if (values.empty())
       return;

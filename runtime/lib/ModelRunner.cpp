@@ -536,10 +536,10 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
   activations_.clear();
   for (size_t i = 0; i < extra; ++i) {
     const LogitsDescriptor &d = results[1 + i];
-    int64_t width = shape_.activations[i].second;
+    int64_t width = shape_.activations[i].features;
     if (!d.allocated || d.sizes[0] != n || d.sizes[1] != width)
       return Error("the compiled module returned activation '" +
-                   shape_.activations[i].first + "' of an unexpected shape");
+                   shape_.activations[i].name + "' of an unexpected shape");
     std::vector<float> values(static_cast<size_t>(n * width));
     for (int64_t row = 0; row < n; ++row)
       std::memcpy(values.data() + row * width,

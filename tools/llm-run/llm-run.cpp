@@ -327,15 +327,30 @@ int main(int argc, char **argv) {
     if (std::error_code ec = llvm::sys::fs::create_directories(activationsOut))
       return fail("cannot create '" + activationsOut + "': " + ec.message());
     const auto &values = (*runner)->lastActivations();
+    // DIR/activations.json lists each layer's weight, width and the
+    // checkpoint tensors it is made of.
+    llvm::json::Array index;
     for (size_t i = 0; i < values.size(); ++i) {
-      const auto &[name, width] = shape.activations[i];
-      if (rt::Status s = rt::writeNpyF32(activationsOut + "/" + name + ".npy",
-                                         values[i].data(),
-                                         static_cast<size_t>(nPrompt),
-                                         static_cast<size_t>(width));
+      const rt::ExposedActivation &layer = shape.activations[i];
+      if (rt::Status s = rt::writeNpyF32(
+              activationsOut + "/" + layer.name + ".npy", values[i].data(),
+              static_cast<size_t>(nPrompt),
+              static_cast<size_t>(layer.features));
           !s.ok())
         return fail(s.message());
+      llvm::json::Array sources;
+      for (const std::string &source : layer.sources)
+        sources.push_back(source);
+      index.push_back(llvm::json::Object{{"name", layer.name},
+                                         {"features", layer.features},
+                                         {"sources", std::move(sources)}});
     }
+    std::error_code ec;
+    llvm::raw_fd_ostream indexFile(activationsOut + "/activations.json", ec);
+    if (ec)
+      return fail("cannot write '" + activationsOut +
+                  "/activations.json': " + ec.message());
+    indexFile << llvm::json::Value(std::move(index)) << "\n";
   }
 
   std::vector<int32_t> generated;

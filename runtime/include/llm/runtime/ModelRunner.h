@@ -72,14 +72,23 @@ struct LoadOptions {
 
 struct Int4Pack;
 
+/// The input of a linear layer that `@prefill` also returns (modules built
+/// with llm-expose-activations).
+struct ExposedActivation {
+  std::string name;   ///< the layer's weight parameter
+  int64_t features = 0;
+  /// The checkpoint tensors the weight is made of (its parts when
+  /// llm-fuse-projections stacked several; else the weight itself).
+  std::vector<std::string> sources;
+};
+
 /// What the runtime needs to know of the model (from the module's config).
 struct ModelShape {
   int64_t vocabSize = 0, numLayers = 0, numKvHeads = 0, headDim = 0,
           maxPositions = 0, bosTokenId = 1;
   std::vector<int64_t> eosTokenIds;
-  /// Inputs of the linear layers that `@prefill` also returns (modules
-  /// built with llm-expose-activations): the weight's name and the width.
-  std::vector<std::pair<std::string, int64_t>> activations;
+  /// Inputs of the linear layers that `@prefill` also returns.
+  std::vector<ExposedActivation> activations;
 };
 
 using PackedFunction = void (*)(void **);
