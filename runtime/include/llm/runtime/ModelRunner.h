@@ -12,65 +12,17 @@
 #ifndef LLM_RUNTIME_MODELRUNNER_H
 #define LLM_RUNTIME_MODELRUNNER_H
 
+#include "llm/runtime/ParameterStore.h"
 #include "llm/runtime/SafeTensors.h"
 #include "llm/runtime/Status.h"
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace llm::runtime {
 
-/// How a derived parameter is computed from a checkpoint tensor.
-struct Derivation {
-  /// "int4", "concat" or "scale_columns".
-  std::string scheme;
-  std::string source; ///< The checkpoint tensor, [out, in].
-  std::string part;   ///< "qweight", "scales" or "zeros".
-  int64_t groupSize = 0;
-  bool symmetric = false;
-  /// "rtn": `source` is a float tensor to quantize; "awq_gemm": `source` is
-  /// the prefix of an AutoAWQ layer (.qweight, .qzeros, .scales) to repack.
-  std::string format = "rtn";
-  /// A per-input-channel scale vector `s` (a tensor name): quantize
-  /// `W * s` (activation-aware); empty: none.
-  std::string inputScale;
-  /// A 1-D tensor `g` (a tensor name) that multiplies the columns of
-  /// `source` ("scale_columns", and "int4" packs quantizing `W * g`: an RMS
-  /// norm's weight folded into the layer); empty: none.
-  std::string columnScale;
-  /// "concat": the tensors stacked along rows to make the parameter;
-  /// "scale_columns" and "int4": the parts that `source` stacks, if any.
-  std::vector<std::string> sources;
-};
-
-/// A parameter the compiled module expects.
-struct ParamSpec {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::string dtype; // MLIR element type name, e.g. "f32".
-  std::optional<Derivation> derived;
-};
-
-/// How the runner prepares derived parameters.
-struct LoadOptions {
-  /// Where INT4 packs are cached; empty: no cache.
-  std::string cacheDirectory;
-  /// Report quantization on stderr: a summary line, and with `progressBar`
-  /// (for a terminal) a bar that updates in place.
-  bool progress = false;
-  bool progressBar = false;
-  /// Quantize again even when a cached pack is valid.
-  bool refreshCache = false;
-  /// More tensors (e.g. activation-aware scales), looked up after the
-  /// checkpoint's own.
-  const Checkpoint *extra = nullptr;
-};
-
-struct Int4Pack;
 
 /// The input of a linear layer that `@prefill` also returns (modules built
 /// with llm-expose-activations).
@@ -95,12 +47,9 @@ using PackedFunction = void (*)(void **);
 
 class ModelRunner {
 public:
-  /// Checks the checkpoint against `params` (every missing tensor, wrong
-  /// shape or unsupported dtype is reported by name in one error) and binds
-  /// them: F32 tensors are used in place from the mapped file, F16/BF16 are
-  /// converted to F32 once.
-  /// Derived parameters (INT4 packs) are computed from their source tensors,
-  /// or read from the cache when it holds a pack of the same tensor.
+  /// Prepares the parameters (ParameterStore::build: every problem with the
+  /// checkpoint is reported by name in one error) and binds them to the
+  /// entry points.
   static Expected<std::unique_ptr<ModelRunner>>
   create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
          ModelShape shape, PackedFunction prefill, PackedFunction decode,
@@ -132,18 +81,9 @@ private:
 
   ModelShape shape_;
   std::vector<ParamSpec> params_;
-  std::vector<const void *> paramData_;
-  std::vector<std::vector<float>> converted_;
-  std::vector<std::unique_ptr<Int4Pack>> packs_;
+  /// The buffers of the parameters (checkpoint, converted and derived).
+  std::unique_ptr<ParameterStore> store_;
   std::vector<std::vector<float>> activations_;
-  /// A derived f32 tensor `name` of `shape` (zeros, to be filled), found
-  /// by name like the checkpoint's tensors from then on.
-  float *addVirtualTensor(const std::string &name,
-                          std::vector<int64_t> shape);
-  /// Parameters built from checkpoint tensors (concatenations, column
-  /// scaling), visible to the lookups of the INT4 packs derived from them.
-  std::map<std::string, std::vector<float>> virtualData_;
-  std::map<std::string, TensorView> virtualViews_;
   PackedFunction prefill_ = nullptr, decode_ = nullptr;
   int64_t context_ = 0;
   std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};

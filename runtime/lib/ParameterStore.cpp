@@ -1,0 +1,423 @@
+//===- ParameterStore.cpp - buffers of a module's parameters ------------===//
+
+#include "llm/runtime/ParameterStore.h"
+#include "llm/runtime/Int4Pack.h"
+
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+using namespace llm::runtime;
+
+namespace {
+std::string shapeToString(const std::vector<int64_t> &shape) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << (i ? ", " : "") << shape[i];
+  os << "]";
+  return os.str();
+}
+
+/// Finds tensors by name: the derived ones, the checkpoint's, then the
+/// extra ones.
+struct TensorLookup {
+  const Checkpoint &checkpoint;
+  const Checkpoint *extra;
+  const std::map<std::string, TensorView> *virtualViews = nullptr;
+  const TensorView *find(const std::string &name) const {
+    if (virtualViews) {
+      auto it = virtualViews->find(name);
+      if (it != virtualViews->end())
+        return &it->second;
+    }
+    if (const TensorView *t = checkpoint.find(name))
+      return t;
+    return extra ? extra->find(name) : nullptr;
+  }
+};
+
+/// Checks one parameter against the checkpoint; appends problems.
+void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
+                std::ostringstream &problems, int &count) {
+  auto problem = [&](const std::string &text) {
+    problems << "\n  " << spec.name << ": " << text;
+    ++count;
+  };
+  auto floatDType = [](DType d) {
+    return d == DType::F32 || d == DType::F16 || d == DType::BF16;
+  };
+  if (spec.derived && (spec.derived->scheme == "concat" ||
+                       spec.derived->scheme == "scale_columns")) {
+    // Built (and its sources checked) before the other parameters.
+    const TensorView *built = checkpoint.find(spec.name);
+    if (built && built->shape != spec.shape)
+      problem("its sources stack to " + shapeToString(built->shape) +
+              " but the module expects " + shapeToString(spec.shape));
+    return;
+  }
+  if (spec.derived) {
+    const Derivation &d = *spec.derived;
+    bool isQweight = d.part == "qweight";
+    std::string expected = isQweight ? "i32" : "f32";
+    if (d.scheme != "int4" || (d.format != "rtn" && d.format != "awq_gemm") ||
+        (!isQweight && d.part != "scales" && d.part != "zeros") ||
+        spec.dtype != expected || spec.shape.size() != (isQweight ? 4u : 2u))
+      return problem("the module derives it in a way this runtime does not "
+                     "know (" + d.scheme + " " + d.part + ")");
+    // qweight [out / tile, groups, g / 8, tile]; scales and zeros [groups,
+    // out].
+    int64_t groups = isQweight ? spec.shape[1] : spec.shape[0];
+    int64_t out = isQweight ? spec.shape[0] * spec.shape[3] : spec.shape[1];
+    if (!validInt4Layout(out, d.groupSize, isQweight ? spec.shape[3] : 1) ||
+        (isQweight && spec.shape[2] * 8 != d.groupSize))
+      return problem("an INT4 " + d.part + " of shape " +
+                     shapeToString(spec.shape) + " with group size " +
+                     std::to_string(d.groupSize) +
+                     " is not a layout this runtime packs (group sizes are "
+                     "multiples of 8)");
+    if (d.format == "awq_gemm") {
+      // The AWQ layer's three tensors (checked once, with its qweight);
+      // their shapes are checked in full when they are repacked.
+      if (d.part != "qweight")
+        return;
+      const TensorView *qweight = checkpoint.find(d.source + ".qweight");
+      for (const char *suffix : {".qweight", ".qzeros", ".scales"})
+        if (!checkpoint.find(d.source + suffix))
+          problem("its AWQ tensor " + d.source + suffix + " is missing");
+      if (qweight && qweight->shape.size() == 2 &&
+          (qweight->shape[0] != groups * d.groupSize ||
+           qweight->shape[1] * 8 != out))
+        problem("its AWQ qweight " + d.source + ".qweight has shape " +
+                shapeToString(qweight->shape) + ", expected [" +
+                std::to_string(groups * d.groupSize) + ", " +
+                std::to_string(out / 8) + "]");
+      return;
+    }
+    const TensorView *source = checkpoint.find(d.source);
+    if (!source)
+      return problem("its source tensor " + d.source + " is missing");
+    for (auto [scaleName, what, hint] :
+         {std::tuple<const std::string &, const char *, const char *>{
+              d.inputScale, "input scale",
+              " (pass the scales of python/awq_search.py with "
+              "--extra-weights)"},
+          {d.columnScale, "column scale", ""}}) {
+      if (scaleName.empty())
+        continue;
+      const TensorView *scale = checkpoint.find(scaleName);
+      if (!scale)
+        return problem(std::string("its ") + what + " " + scaleName +
+                       " is missing" + hint);
+      if (scale->shape.size() != 1 || source->shape.size() != 2 ||
+          scale->shape[0] != source->shape[1])
+        return problem(std::string("its ") + what + " " + scaleName +
+                       " has shape " + shapeToString(scale->shape) +
+                       ", expected [" +
+                       std::to_string(source->shape.size() == 2
+                                          ? source->shape[1]
+                                          : 0) +
+                       "]");
+    }
+    if (source->shape.size() != 2 || source->shape[0] != out ||
+        (source->shape[1] + d.groupSize - 1) / d.groupSize != groups)
+      return problem("its source " + d.source + " has shape " +
+                     shapeToString(source->shape) + ", which does not give [" +
+                     std::to_string(out) + ", " +
+                     std::to_string(groups) + " groups of " +
+                     std::to_string(d.groupSize) + "]");
+    if (!floatDType(source->dtype))
+      problem("its source " + d.source + " has dtype " +
+              dtypeName(source->dtype) + ", not F32, F16 or BF16");
+    return;
+  }
+  if (spec.dtype != "f32")
+    return problem("the module expects element type " + spec.dtype +
+                   ", which this runtime cannot bind");
+  const TensorView *tensor = checkpoint.find(spec.name);
+  if (!tensor)
+    return problem("missing (expected F32-compatible " +
+                   shapeToString(spec.shape) + ")");
+  if (tensor->shape != spec.shape)
+    problem("shape " + shapeToString(tensor->shape) +
+            " but the module expects " + shapeToString(spec.shape));
+  if (!floatDType(tensor->dtype))
+    problem(std::string("dtype ") + dtypeName(tensor->dtype) +
+            " is not F32, F16 or BF16");
+}
+
+/// Multiplies column k of the row-major [rows, in] `values` by scale[k].
+Status scaleColumns(const TensorView &scale, int64_t in,
+                    std::vector<float> &values) {
+  std::vector<float> s(in);
+  if (Status st = convertToF32(scale, s.data()); !st.ok())
+    return st;
+  for (size_t row = 0; row < values.size(); row += in)
+    for (int64_t k = 0; k < in; ++k)
+      values[row + k] *= s[k];
+  return Status();
+}
+
+/// A file name for the pack of `source` under `options`.
+std::string packFileName(const Derivation &d) {
+  std::string name;
+  for (char c : d.source)
+    name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'
+                ? c
+                : '_';
+  return name + ".g" + std::to_string(d.groupSize) +
+         (d.symmetric ? ".sym" : ".asym") +
+         (d.inputScale.empty() ? "" : ".awq") +
+         (d.columnScale.empty() ? "" : ".norm-folded") + ".int4";
+}
+} // namespace
+
+ParameterStore::~ParameterStore() = default;
+
+Expected<std::unique_ptr<ParameterStore>>
+ParameterStore::build(const Checkpoint &checkpoint,
+                      const std::vector<ParamSpec> &params,
+                      const LoadOptions &options) {
+  std::unique_ptr<ParameterStore> store(new ParameterStore());
+
+  TensorLookup lookup{checkpoint, options.extra, &store->virtualViews_};
+  std::ostringstream problems;
+  int count = 0;
+
+  // Concatenated parameters, and the stacked sources of INT4 packs: stack
+  // their parts (rows) once.
+  for (const ParamSpec &spec : params) {
+    if (!spec.derived || spec.derived->sources.empty())
+      continue;
+    std::string stackedName =
+        spec.derived->scheme == "concat" ? spec.name : spec.derived->source;
+    if (store->virtualViews_.count(stackedName))
+      continue;
+    std::vector<const TensorView *> parts;
+    int64_t rows = 0, in = -1;
+    bool ok = true;
+    for (const std::string &source : spec.derived->sources) {
+      const TensorView *t = lookup.find(source);
+      if (!t || t->shape.size() != 2 ||
+          (in >= 0 && t->shape[1] != in) ||
+          (t->dtype != DType::F32 && t->dtype != DType::F16 &&
+           t->dtype != DType::BF16)) {
+        problems << "\n  " << spec.name << ": its part " << source
+                 << (t ? " is " + t->describe() +
+                             ", not a float matrix with the other parts' columns"
+                       : std::string(" is missing"));
+        ++count;
+        ok = false;
+        continue;
+      }
+      in = t->shape[1];
+      rows += t->shape[0];
+      parts.push_back(t);
+    }
+    if (!ok)
+      continue;
+    float *at = store->addVirtualTensor(stackedName, {rows, in});
+    for (const TensorView *t : parts) {
+      if (Status s = convertToF32(*t, at); !s.ok())
+        return Error(t->name + ": " + s.message());
+      at += t->numel();
+    }
+  }
+  // Weights with a norm folded in: their (possibly stacked) base tensor
+  // with each column scaled.
+  for (const ParamSpec &spec : params) {
+    if (!spec.derived || spec.derived->scheme != "scale_columns" ||
+        store->virtualViews_.count(spec.name))
+      continue;
+    const Derivation &d = *spec.derived;
+    const TensorView *base = lookup.find(d.source);
+    const TensorView *scale = lookup.find(d.columnScale);
+    auto isFloat = [](const TensorView *t) {
+      return t->dtype == DType::F32 || t->dtype == DType::F16 ||
+             t->dtype == DType::BF16;
+    };
+    std::string problem;
+    if (!base)
+      problem = "its base tensor " + d.source + " is missing";
+    else if (!scale)
+      problem = "its column scale " + d.columnScale + " is missing";
+    else if (base->shape.size() != 2 || !isFloat(base))
+      problem = "its base tensor is " + base->describe() +
+                ", not a float matrix";
+    else if (scale->shape.size() != 1 || scale->shape[0] != base->shape[1] ||
+             !isFloat(scale))
+      problem = "its column scale is " + scale->describe() +
+                ", not a float vector of " + std::to_string(base->shape[1]);
+    if (!problem.empty()) {
+      problems << "\n  " << spec.name << ": " << problem;
+      ++count;
+      continue;
+    }
+    store->addVirtualTensor(spec.name, base->shape);
+    std::vector<float> &data = store->virtualData_[spec.name];
+    if (Status s = convertToF32(*base, data.data()); !s.ok())
+      return Error(d.source + ": " + s.message());
+    if (Status s = scaleColumns(*scale, base->shape[1], data); !s.ok())
+      return Error(d.columnScale + ": " + s.message());
+  }
+  for (const ParamSpec &spec : params)
+    checkParam(lookup, spec, problems, count);
+  if (count)
+    return Error("checkpoint does not match the compiled module (" +
+                 std::to_string(count) + " problem" + (count > 1 ? "s" : "") +
+                 "):" + problems.str());
+
+  // INT4 packs, one per source tensor, shared by its three parts.
+  std::map<std::string, Int4Pack *> packBySource;
+  size_t derivedSources = 0, done = 0;
+  {
+    std::set<std::string> seen;
+    for (const ParamSpec &spec : params)
+      if (spec.derived && spec.derived->scheme == "int4" &&
+          seen.insert(spec.derived->source + "/" + packFileName(*spec.derived))
+              .second)
+        ++derivedSources;
+  }
+  // The module's qweight shape [out / tile, groups, g / 8, tile] says which
+  // tile of rows its kernels stream.
+  std::map<std::string, int64_t> tileBySource;
+  for (const ParamSpec &spec : params)
+    if (spec.derived && spec.derived->scheme == "int4" &&
+        spec.derived->part == "qweight")
+      tileBySource[spec.derived->source + "/" + packFileName(*spec.derived)] =
+          spec.shape[3];
+  int64_t cached = 0, repacked = 0;
+  for (const ParamSpec &spec : params) {
+    if (!spec.derived || spec.derived->scheme != "int4")
+      continue;
+    const Derivation &d = *spec.derived;
+    std::string key = d.source + "/" + packFileName(d);
+    if (packBySource.count(key))
+      continue;
+    if (!tileBySource.count(key))
+      return Error("the INT4 pack of " + d.source +
+                   " has no qweight parameter in the module");
+    int64_t tile = tileBySource[key];
+    if (d.format == "awq_gemm") {
+      auto pack = repackAwqGemm(*lookup.find(d.source + ".qweight"),
+                                *lookup.find(d.source + ".qzeros"),
+                                *lookup.find(d.source + ".scales"),
+                                d.groupSize, tile);
+      if (!pack.ok())
+        return Error(pack.message());
+      ++repacked;
+      store->packs_.push_back(std::make_unique<Int4Pack>(std::move(*pack)));
+      packBySource[key] = store->packs_.back().get();
+      continue;
+    }
+    const TensorView *source = lookup.find(d.source);
+    // Column scales the runtime multiplies W by before quantizing: the
+    // activation-aware scale and the folded norm weight.
+    std::vector<std::pair<std::string, const TensorView *>> columnScales;
+    for (const std::string &name : {d.inputScale, d.columnScale})
+      if (!name.empty())
+        columnScales.emplace_back(name, lookup.find(name));
+    int64_t out = source->shape[0], in = source->shape[1];
+    uint64_t print = fingerprint(*source);
+    for (auto &[name, scale] : columnScales)
+      print = print * 1099511628211ull ^ fingerprint(*scale);
+    std::string path = options.cacheDirectory.empty()
+                           ? std::string()
+                           : options.cacheDirectory + "/" + packFileName(d);
+    std::optional<Int4Pack> pack;
+    if (!path.empty() && !options.refreshCache)
+      pack = loadCachedPack(path, print, out, in, d.groupSize, tile,
+                            d.symmetric);
+    if (pack) {
+      ++cached;
+    } else {
+      std::vector<float> values(source->numel());
+      if (Status s = convertToF32(*source, values.data()); !s.ok())
+        return Error(d.source + ": " + s.message());
+      for (auto &[name, scale] : columnScales)
+        if (Status st = scaleColumns(*scale, in, values); !st.ok())
+          return Error(name + ": " + st.message());
+      auto report = [&](int64_t rows) {
+        if (!options.progress || !options.progressBar)
+          return;
+        double fraction = (done + double(rows) / out) / derivedSources;
+        int width = 30, filled = static_cast<int>(fraction * width);
+        std::fprintf(stderr, "\rquantizing to INT4 [%-*s] %3d%% %zu/%zu %s",
+                     width, std::string(filled, '#').c_str(),
+                     static_cast<int>(fraction * 100), done + 1,
+                     derivedSources, d.source.c_str());
+        std::fflush(stderr);
+      };
+      pack = quantizeInt4(values.data(), out, in, d.groupSize, tile,
+                          d.symmetric, report);
+      if (!path.empty())
+        if (Status s = saveCachedPack(path, print, *pack); !s.ok() &&
+                                                            options.progress)
+          std::fprintf(stderr, "\nwarning: %s\n", s.message().c_str());
+    }
+    ++done;
+    store->packs_.push_back(std::make_unique<Int4Pack>(std::move(*pack)));
+    packBySource[key] = store->packs_.back().get();
+  }
+  if (options.progress && done > cached && options.progressBar)
+    std::fprintf(stderr, "\n");
+  if (options.progress && repacked)
+    std::fprintf(stderr, "INT4: %lld AWQ layer(s) repacked\n",
+                 static_cast<long long>(repacked));
+  if (options.progress && done)
+    std::fprintf(stderr, "INT4: %zu tensor(s) quantized, %lld read from %s\n",
+                 done - static_cast<size_t>(cached),
+                 static_cast<long long>(cached),
+                 options.cacheDirectory.empty() ? "a cache (none in use)"
+                                                : options.cacheDirectory.c_str());
+
+  for (const ParamSpec &spec : params) {
+    if (spec.derived && (spec.derived->scheme == "concat" ||
+                         spec.derived->scheme == "scale_columns")) {
+      store->data_.push_back(lookup.find(spec.name)->data);
+      continue;
+    }
+    if (spec.derived) {
+      const Int4Pack *pack = packBySource.at(spec.derived->source + "/" +
+                                             packFileName(*spec.derived));
+      if (spec.derived->part == "qweight")
+        store->data_.push_back(pack->qweight.data());
+      else if (spec.derived->part == "scales")
+        store->data_.push_back(pack->scales.data());
+      else
+        store->data_.push_back(pack->zeros.data());
+      continue;
+    }
+    const TensorView *tensor = lookup.find(spec.name);
+    bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignof(float) == 0;
+    if (tensor->dtype == DType::F32 && aligned) {
+      store->data_.push_back(tensor->data);
+      continue;
+    }
+    std::vector<float> values(tensor->numel());
+    if (Status s = convertToF32(*tensor, values.data()); !s.ok())
+      return Error(spec.name + ": " + s.message());
+    store->converted_.push_back(std::move(values));
+    store->data_.push_back(store->converted_.back().data());
+  }
+  return std::move(store);
+}
+
+float *ParameterStore::addVirtualTensor(const std::string &name,
+                                     std::vector<int64_t> shape) {
+  size_t elements = 1;
+  for (int64_t dim : shape)
+    elements *= static_cast<size_t>(dim);
+  std::vector<float> &data = virtualData_[name];
+  data.assign(elements, 0.0f);
+  TensorView view;
+  view.name = name;
+  view.dtype = DType::F32;
+  view.shape = std::move(shape);
+  view.data = data.data();
+  view.nbytes = elements * sizeof(float);
+  virtualViews_[name] = std::move(view);
+  return data.data();
+}
