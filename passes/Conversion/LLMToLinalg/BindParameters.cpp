@@ -16,6 +16,47 @@ using namespace mlir;
 using namespace mlir::llm;
 
 namespace {
+
+/// Strings as an array attribute.
+ArrayAttr stringArray(Builder &b, ArrayRef<StringAttr> strings) {
+  return b.getArrayAttr(SmallVector<Attribute>(strings.begin(), strings.end()));
+}
+
+/// How `param` is computed from the checkpoint, as builtin attributes (the
+/// lowered module holds no llm dialect) for the runtime; null for a plain
+/// checkpoint tensor.
+DictionaryAttr derivationRecord(Builder &b, ParamOp param) {
+  auto text = [&](StringRef s) { return b.getStringAttr(s); };
+  ConcatAttr stacked = param.getStackedAttr();
+  ArrayRef<StringAttr> parts =
+      stacked ? stacked.getSources() : ArrayRef<StringAttr>();
+  if (StringAttr by = param.getColumnScaleAttr())
+    // A weight with a norm folded in: its base tensor (a checkpoint tensor,
+    // or its stacked parts) with columns scaled by `by`.
+    return b.getDictionaryAttr(
+        {b.getNamedAttr("scheme", text("scale_columns")),
+         b.getNamedAttr("source", text(param.getBaseName())),
+         b.getNamedAttr("by", by),
+         b.getNamedAttr("sources", stringArray(b, parts))});
+  Int4PackAttr pack = param.getDerivedAttr();
+  if (!pack)
+    return stacked ? b.getDictionaryAttr(
+                         {b.getNamedAttr("scheme", text("concat")),
+                          b.getNamedAttr("sources", stringArray(b, parts))})
+                   : DictionaryAttr();
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("scheme", text("int4")),
+       b.getNamedAttr("source", text(pack.getSource())),
+       b.getNamedAttr("part", text(pack.getPart())),
+       b.getNamedAttr("group_size", b.getI64IntegerAttr(pack.getGroupSize())),
+       b.getNamedAttr("symmetric", b.getBoolAttr(pack.getSymmetric())),
+       b.getNamedAttr("format", text(pack.getFormat())),
+       b.getNamedAttr("input_scale", text(pack.getInputScale())),
+       b.getNamedAttr("column_scale", text(pack.getColumnScale())),
+       b.getNamedAttr("stacked_sources",
+                      stringArray(b, pack.getStackedSources()))});
+}
+
 struct LLMBindParametersPass
     : llm::impl::LLMBindParametersPassBase<LLMBindParametersPass> {
   void runOnOperation() override {
@@ -25,25 +66,10 @@ struct LLMBindParametersPass
 
     // The module-wide table, in first-use order.
     llvm::MapVector<StringRef, RankedTensorType> table;
-    llvm::StringMap<Attribute> derivations;
+    llvm::StringMap<DictionaryAttr> derivations;
     WalkResult walk = module.walk([&](ParamOp param) {
       auto type = llvm::cast<RankedTensorType>(param.getResult().getType());
-      Attribute how = param.getDerivedAttr();
-      if (!how)
-        how = param.getStackedAttr();
-      if (StringAttr by = param.getColumnScaleAttr()) {
-        // A weight with a norm folded in: its base tensor (a checkpoint
-        // tensor, or its stacked parts) with columns scaled by `by`.
-        SmallVector<Attribute> parts;
-        if (ConcatAttr stacked = param.getStackedAttr())
-          parts.assign(stacked.getSources().begin(),
-                       stacked.getSources().end());
-        how = b.getDictionaryAttr(
-            {b.getNamedAttr("scheme", b.getStringAttr("scale_columns")),
-             b.getNamedAttr("source", b.getStringAttr(param.getBaseName())),
-             b.getNamedAttr("by", by),
-             b.getNamedAttr("sources", b.getArrayAttr(parts))});
-      }
+      DictionaryAttr how = derivationRecord(b, param);
       auto [known, first] = derivations.try_emplace(param.getName(), how);
       if (!first && known->second != how) {
         param.emitOpError("parameter '")
@@ -106,40 +132,8 @@ struct LLMBindParametersPass
           b.getNamedAttr("name", b.getStringAttr(name)),
           b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape())),
           b.getNamedAttr("dtype", b.getStringAttr(dtype))};
-      // How a derived parameter is computed from the checkpoint, as builtin
-      // attributes so that the lowered module needs no llm dialect.
-      Attribute how = derivations.lookup(name);
-      if (auto record = dyn_cast_or_null<DictionaryAttr>(how))
-        fields.push_back(b.getNamedAttr("derived", record));
-      if (auto concat = dyn_cast_or_null<ConcatAttr>(how)) {
-        SmallVector<Attribute> sources(concat.getSources().begin(),
-                                       concat.getSources().end());
-        fields.push_back(b.getNamedAttr(
-            "derived",
-            b.getDictionaryAttr(
-                {b.getNamedAttr("scheme", b.getStringAttr("concat")),
-                 b.getNamedAttr("sources", b.getArrayAttr(sources))})));
-      }
-      if (auto derived = dyn_cast_or_null<Int4PackAttr>(how))
-        fields.push_back(b.getNamedAttr(
-            "derived",
-            b.getDictionaryAttr(
-                {b.getNamedAttr("scheme", b.getStringAttr("int4")),
-                 b.getNamedAttr("source", b.getStringAttr(derived.getSource())),
-                 b.getNamedAttr("part", b.getStringAttr(derived.getPart())),
-                 b.getNamedAttr("group_size",
-                                b.getI64IntegerAttr(derived.getGroupSize())),
-                 b.getNamedAttr("symmetric",
-                                b.getBoolAttr(derived.getSymmetric())),
-                 b.getNamedAttr("format", b.getStringAttr(derived.getFormat())),
-                 b.getNamedAttr("input_scale",
-                                b.getStringAttr(derived.getInputScale())),
-                 b.getNamedAttr("column_scale",
-                                b.getStringAttr(derived.getColumnScale())),
-                 b.getNamedAttr("stacked_sources",
-                                b.getArrayAttr(SmallVector<Attribute>(
-                                    derived.getStackedSources().begin(),
-                                    derived.getStackedSources().end())))})));
+      if (DictionaryAttr how = derivations.lookup(name))
+        fields.push_back(b.getNamedAttr("derived", how));
       entries.push_back(b.getDictionaryAttr(fields));
     }
     module->setAttr(kParametersAttrName, b.getArrayAttr(entries));
