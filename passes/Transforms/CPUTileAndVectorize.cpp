@@ -38,6 +38,36 @@ int64_t invariantInputs(linalg::LinalgOp op, unsigned parallel,
   });
 }
 
+/// The input of `op` with the most elements (the weights of a layer), or
+/// null when no input has a static shape.
+OpOperand *largestInput(linalg::LinalgOp op) {
+  OpOperand *largest = nullptr;
+  int64_t most = -1;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<RankedTensorType>(input->get().getType());
+    if (type && type.hasStaticShape() && type.getNumElements() > most) {
+      most = type.getNumElements();
+      largest = input;
+    }
+  }
+  return largest;
+}
+
+/// Vectors of outputs in an outer-product register tile that keeps `reuse`
+/// rows in registers. Per vector of outputs the tile holds an accumulator
+/// for each output and row, and the inputs that vary with the outputs but
+/// not along the inner reduction (a quantized layer's scales and zero
+/// points, and its packed words, each serving eight nibbles), which stay in
+/// registers across it; all within `tileRegisters`. A power of two: wider
+/// odd shapes leave LLVM building broadcasts element by element.
+int64_t outerProductVectors(linalg::LinalgOp op, int64_t reuse,
+                            unsigned parallel, unsigned reduction) {
+  int64_t perVector = reuse * op.getNumDpsInits() +
+                      invariantInputs(op, parallel, reduction);
+  return static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(
+      std::max<int64_t>(1, tileRegisters / perVector))));
+}
+
 /// Tile sizes of one linalg op: `threadTiles` for the scf.forall level (all
 /// zero when the op is not distributed) and `vectorTiles` for registers.
 struct TilePlan {
@@ -91,15 +121,7 @@ struct LLMCPUTileAndVectorizePass
     // then serves all of its iterations.
     int64_t reuse = 1;
     if (outerReduction) {
-      OpOperand *weights = nullptr;
-      int64_t most = -1;
-      for (OpOperand *input : op.getDpsInputOperands()) {
-        auto type = dyn_cast<RankedTensorType>(input->get().getType());
-        if (type && type.hasStaticShape() && type.getNumElements() > most) {
-          most = type.getNumElements();
-          weights = input;
-        }
-      }
+      OpOperand *weights = largestInput(op);
       for (unsigned i = 0; weights && i < n; ++i) {
         if (kinds[i] != utils::IteratorType::parallel ||
             static_cast<int>(i) == innermostParallel ||
@@ -109,11 +131,9 @@ struct LLMCPUTileAndVectorizePass
         p.vectorTiles[i] = ranges[i];
         reuse *= ranges[i];
       }
-    }
-    // The register-tile loops of an outer-product op run its parallel
-    // loops outside its reductions, so that a tile's accumulators stay in
-    // registers for the whole reduction.
-    if (outerReduction) {
+      // The register-tile loops of an outer-product op run its parallel
+      // loops outside its reductions, so that a tile's accumulators stay in
+      // registers for the whole reduction.
       for (auto kind : {utils::IteratorType::parallel,
                         utils::IteratorType::reduction})
         for (unsigned i = 0; i < n; ++i)
@@ -125,21 +145,9 @@ struct LLMCPUTileAndVectorizePass
       if (static_cast<int>(i) == innermostReduction)
         target = outerReduction ? 1 : reductionTile;
       else if (static_cast<int>(i) == innermostParallel)
-        // Outer-product tiles live in `tileRegisters` vector registers:
-        // per vector of outputs, an accumulator for each output and row of
-        // the register block, and the inputs that vary with the outputs but
-        // not along the inner reduction (a quantized layer's scales and zero
-        // points, and its packed words, each serving eight nibbles), which
-        // stay in registers across it.
-        // A power-of-two count of vectors: wider odd shapes leave LLVM
-        // building broadcasts element by element.
         target = outerReduction
-                     ? static_cast<int64_t>(llvm::bit_floor(
-                           static_cast<uint64_t>(std::max<int64_t>(
-                               1, tileRegisters /
-                                      (reuse * op.getNumDpsInits() +
-                                       invariantInputs(op, innermostParallel,
-                                                       innermostReduction)))))) *
+                     ? outerProductVectors(op, reuse, innermostParallel,
+                                           innermostReduction) *
                            lanes
                      : hasReduction ? rows : lanes;
       else

@@ -34,12 +34,16 @@ Int4Pack Int4Pack::zeroed(int64_t out, int64_t in, int64_t groupSize,
   return p;
 }
 
-std::pair<int64_t, int> Int4Pack::locate(int64_t n, int64_t k) const {
+int64_t Int4Pack::wordIndex(int64_t n, int64_t g, int64_t b) const {
   int64_t words = groupSize / 8; // words per row and group
-  int64_t g = k / groupSize, offset = k % groupSize;
-  int64_t s = offset / words, b = offset % words;
-  int64_t nt = n / tile, t = n % tile;
-  return {((nt * groups + g) * words + b) * tile + t, static_cast<int>(4 * s)};
+  return ((n / tile * groups + g) * words + b) * tile + n % tile;
+}
+
+std::pair<int64_t, int> Int4Pack::locate(int64_t n, int64_t k) const {
+  int64_t words = groupSize / 8;
+  int64_t offset = k % groupSize;
+  return {wordIndex(n, k / groupSize, offset % words),
+          static_cast<int>(4 * (offset / words))};
 }
 
 uint8_t Int4Pack::nibble(int64_t n, int64_t k) const {
@@ -88,13 +92,19 @@ Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
       }
       p.scales[g * out + n] = scale;
       p.zeros[g * out + n] = zero;
-      for (int64_t i = 0; i < groupSize; ++i) {
-        int64_t k = begin + i;
-        float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
-                                       0.0f, 15.0f)
-                          : zero; // padding past the row: weight 0
-        p.setNibble(n, k, static_cast<uint8_t>(q));
-      }
+      // The group's words for this row, walked in layout order (no
+      // per-nibble index arithmetic: this loop runs once per weight).
+      uint8_t *words = p.qweight.data() + 4 * p.wordIndex(n, g, 0);
+      int64_t perGroup = groupSize / 8;
+      for (int64_t s = 0; s < 8; ++s)
+        for (int64_t b = 0; b < perGroup; ++b) {
+          int64_t k = begin + s * perGroup + b;
+          float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
+                                         0.0f, 15.0f)
+                            : zero; // padding past the row: weight 0
+          words[4 * b * tile + s / 2] |=
+              static_cast<uint8_t>(static_cast<uint8_t>(q) << (4 * (s % 2)));
+        }
     }
     if (progress && ((n + 1) % 256 == 0 || n + 1 == out))
       progress(n + 1);

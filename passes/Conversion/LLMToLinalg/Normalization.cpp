@@ -4,7 +4,6 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -25,47 +24,23 @@ struct RMSNormLowering : OpRewritePattern<RMSNormOp> {
     Value input = op.getInput();
     auto inputType = op.getInput().getType();
     unsigned rank = inputType.getRank();
-    Type elementType = inputType.getElementType();
     int64_t hidden = inputType.getDimSize(rank - 1);
     if (ShapedType::isDynamic(hidden))
       return rewriter.notifyMatchFailure(op, "normalized dim must be static");
 
     SmallVector<unsigned> outer = llvm::to_vector(llvm::seq<unsigned>(0, rank - 1));
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
-    sizes.pop_back();
-    Value sumInit = tensor::EmptyOp::create(rewriter, loc, sizes, elementType);
-    sumInit = fill(rewriter, loc, sumInit, 0.0);
-    auto sumSquares = linalg::GenericOp::create(
-        rewriter, loc, sumInit.getType(), ValueRange{input}, ValueRange{sumInit},
-        ArrayRef<AffineMap>{identityMap(ctx, rank),
-                            projectionMap(ctx, rank, outer)},
-        iterators(rank - 1, 1),
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value square = arith::MulFOp::create(b, nested, args[0], args[0]);
-          linalg::YieldOp::create(b, nested,
-                                  arith::AddFOp::create(b, nested, square,
-                                                        args[1]).getResult());
-        });
-
-    double invHidden = 1.0 / static_cast<double>(hidden);
+    Value sumSquares = sumOfSquares(rewriter, loc, input);
     double eps = op.getEps().convertToDouble();
     auto normalized = linalg::GenericOp::create(
         rewriter, loc, inputType,
-        ValueRange{input, sumSquares.getResult(0), op.getWeight()},
+        ValueRange{input, sumSquares, op.getWeight()},
         ValueRange{emptyLike(rewriter, loc, input)},
         ArrayRef<AffineMap>{identityMap(ctx, rank),
                             projectionMap(ctx, rank, outer),
                             projectionMap(ctx, rank, {rank - 1}),
                             identityMap(ctx, rank)},
         iterators(rank), [&](OpBuilder &b, Location nested, ValueRange args) {
-          auto constant = [&](double v) {
-            return arith::ConstantOp::create(b, nested,
-                                             b.getFloatAttr(elementType, v));
-          };
-          Value mean =
-              arith::MulFOp::create(b, nested, args[1], constant(invHidden));
-          Value scale = math::RsqrtOp::create(
-              b, nested, arith::AddFOp::create(b, nested, mean, constant(eps)));
+          Value scale = inverseRMS(b, nested, args[1], hidden, eps);
           Value scaled = arith::MulFOp::create(b, nested, args[0], scale);
           linalg::YieldOp::create(
               b, nested,

@@ -30,13 +30,21 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// `init` filled with the float `value`.
 Value fill(OpBuilder &b, Location loc, Value init, double value);
 
-/// Terminates a contraction body with `yield acc + lhs * rhs`.
+/// sum_d x[..., d]^2, the reduction of x over its last (static) dimension.
+Value sumOfSquares(OpBuilder &b, Location loc, Value x);
+
+/// rsqrt(sumSquares / n + eps), inside a linalg body: the inverse RMS of n
+/// values whose squares sum to `sumSquares`.
+Value inverseRMS(OpBuilder &b, Location loc, Value sumSquares, int64_t n,
+                 double eps);
+
 /// `y` ([s, n]) with each row s multiplied by rsqrt(mean_k(x[s, k]^2) + eps)
 /// for `x` [s, k]: the RMS normalization of a linear layer's input applied
 /// to its output (`rms_norm_eps` of llm.matmul and llm.matmul_int4).
 Value scaleRowsByInverseRMS(OpBuilder &b, Location loc, Value x, Value y,
                             double eps);
 
+/// Terminates a contraction body with `yield acc + lhs * rhs`.
 void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
                              Value acc);
 

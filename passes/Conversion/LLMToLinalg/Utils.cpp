@@ -58,46 +58,57 @@ void mlir::llm::detail::yieldMultiplyAccumulate(OpBuilder &b, Location loc,
                               .getResult());
 }
 
+Value mlir::llm::detail::sumOfSquares(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<unsigned> outer = llvm::to_vector(llvm::seq<unsigned>(0, rank - 1));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  sizes.pop_back();
+  Value init = fill(
+      b, loc, tensor::EmptyOp::create(b, loc, sizes, type.getElementType()),
+      0.0);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{x}, ValueRange{init},
+             ArrayRef<AffineMap>{identityMap(ctx, rank),
+                                 projectionMap(ctx, rank, outer)},
+             iterators(rank - 1, 1),
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               Value square =
+                   arith::MulFOp::create(nb, nested, args[0], args[0]);
+               linalg::YieldOp::create(
+                   nb, nested,
+                   arith::AddFOp::create(nb, nested, square, args[1])
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+Value mlir::llm::detail::inverseRMS(OpBuilder &b, Location loc,
+                                    Value sumSquares, int64_t n, double eps) {
+  Type type = sumSquares.getType();
+  auto constant = [&](double v) {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
+  };
+  Value mean = arith::MulFOp::create(b, loc, sumSquares,
+                                     constant(1.0 / static_cast<double>(n)));
+  return math::RsqrtOp::create(
+      b, loc, arith::AddFOp::create(b, loc, mean, constant(eps)));
+}
+
 Value mlir::llm::detail::scaleRowsByInverseRMS(OpBuilder &b, Location loc,
                                                Value x, Value y, double eps) {
   MLIRContext *ctx = b.getContext();
-  auto xType = cast<RankedTensorType>(x.getType());
-  Type elementType = xType.getElementType();
-  SmallVector<Value> rows;
-  if (xType.isDynamicDim(0))
-    rows.push_back(tensor::DimOp::create(b, loc, x, 0));
-  Value sumInit =
-      fill(b, loc, emptyTensor(b, loc, {xType.getDimSize(0)}, elementType, rows),
-           0.0);
-  Value sumSquares =
-      linalg::GenericOp::create(
-          b, loc, sumInit.getType(), ValueRange{x}, ValueRange{sumInit},
-          ArrayRef<AffineMap>{identityMap(ctx, 2), projectionMap(ctx, 2, {0})},
-          iterators(1, 1),
-          [&](OpBuilder &nb, Location nested, ValueRange args) {
-            Value square = arith::MulFOp::create(nb, nested, args[0], args[0]);
-            linalg::YieldOp::create(
-                nb, nested,
-                arith::AddFOp::create(nb, nested, square, args[1]).getResult());
-          })
-          .getResult(0);
-  double invIn = 1.0 / static_cast<double>(xType.getDimSize(1));
+  int64_t in = cast<RankedTensorType>(x.getType()).getDimSize(1);
+  Value sums = sumOfSquares(b, loc, x);
   return linalg::GenericOp::create(
-             b, loc, y.getType(), ValueRange{y, sumSquares},
+             b, loc, y.getType(), ValueRange{y, sums},
              ValueRange{emptyLike(b, loc, y)},
              ArrayRef<AffineMap>{identityMap(ctx, 2),
                                  projectionMap(ctx, 2, {0}),
                                  identityMap(ctx, 2)},
              iterators(2), [&](OpBuilder &nb, Location nested, ValueRange args) {
-               auto constant = [&](double v) {
-                 return arith::ConstantOp::create(
-                     nb, nested, nb.getFloatAttr(elementType, v));
-               };
-               Value mean =
-                   arith::MulFOp::create(nb, nested, args[1], constant(invIn));
-               Value scale = math::RsqrtOp::create(
-                   nb, nested,
-                   arith::AddFOp::create(nb, nested, mean, constant(eps)));
+               Value scale = inverseRMS(nb, nested, args[1], in, eps);
                linalg::YieldOp::create(
                    nb, nested,
                    arith::MulFOp::create(nb, nested, args[0], scale)

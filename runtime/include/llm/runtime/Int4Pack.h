@@ -45,6 +45,8 @@ struct Int4Pack {
   void setNibble(int64_t n, int64_t k, uint8_t value);
   /// The dequantized weight (n, k): (nibble - zero) * scale.
   float dequantize(int64_t n, int64_t k) const;
+  /// The index of word b (of groupSize / 8) of group g of row n.
+  int64_t wordIndex(int64_t n, int64_t g, int64_t b) const;
 
 private:
   /// The word holding weight (n, k), and the nibble's shift in it.
