@@ -219,12 +219,8 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
         return makeError("malformed entry in llm.activations");
       ::llm::runtime::ExposedActivation activation{name.str(),
                                                    features.getInt(), {}};
-      for (Attribute source : sources) {
-        auto text = llvm::dyn_cast<StringAttr>(source);
-        if (!text)
-          return makeError("malformed entry in llm.activations");
-        activation.sources.push_back(text.str());
-      }
+      if (!appendNames(sources, activation.sources))
+        return makeError("malformed entry in llm.activations");
       shape.activations.push_back(std::move(activation));
     }
   }

@@ -1,6 +1,7 @@
 //===- LlamaConfig.cpp - Hugging Face config.json reader ------------------===//
 
 #include "llm/Frontend/LlamaConfig.h"
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -163,7 +164,7 @@ public:
       fail("unsupported AWQ version '" + version + "' (supported: 'gemm')");
     else if (!zeroPoint)
       fail("unsupported AWQ checkpoint without zero points");
-    else if (group < 8 || group % 8 != 0)
+    else if (!mlir::llm::isInt4GroupSize(group))
       fail("AWQ group_size must be a positive multiple of 8, got " +
            llvm::Twine(group));
     if (!error.empty())

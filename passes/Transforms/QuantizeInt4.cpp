@@ -38,8 +38,7 @@ struct LLMQuantizeInt4Pass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (groupSize < kInt4NibblesPerWord ||
-        groupSize % kInt4NibblesPerWord != 0) {
+    if (!isInt4GroupSize(groupSize)) {
       mlir::emitError(module.getLoc())
           << "llm-quantize-int4: group-size must be a positive multiple of 8, "
              "not "

@@ -137,7 +137,7 @@ Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "INT4 pack part must be qweight, scales or zeros, "
                           "not '"
                        << part << "'";
-  if (groupSize < kInt4NibblesPerWord || groupSize % kInt4NibblesPerWord != 0)
+  if (!isInt4GroupSize(groupSize))
     return emitError() << "INT4 group_size must be a positive multiple of 8, "
                           "not "
                        << groupSize;

@@ -104,7 +104,7 @@ LogicalResult MatmulInt4Op::verify() {
   if (!qweight.hasStaticShape() || !scales.hasStaticShape() ||
       !zeros.hasStaticShape())
     return emitOpError("needs static qweight, scales and zeros shapes");
-  if (g <= 0 || g % kInt4NibblesPerWord != 0)
+  if (!isInt4GroupSize(g))
     return emitOpError("group_size must be a positive multiple of 8, not ")
            << g;
   if (qweight.getRank() != 4 || qweight.getDimSize(2) != g / kInt4NibblesPerWord)

@@ -19,6 +19,12 @@ namespace mlir::llm {
 /// Nibbles (inputs of one row) per 32-bit word.
 constexpr int64_t kInt4NibblesPerWord = 8;
 
+/// Whether `groupSize` can be packed: a positive multiple of 8 (whole words
+/// per row and group).
+inline bool isInt4GroupSize(int64_t groupSize) {
+  return groupSize > 0 && groupSize % kInt4NibblesPerWord == 0;
+}
+
 /// Rows per tile for a layer of `out` rows: the largest power of two up to
 /// 128 that divides `out`.
 int64_t int4RowTile(int64_t out);
