@@ -34,6 +34,10 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   tiling.vectorize = options.vectorize;
   if (options.parallel || options.vectorize)
     pm.addNestedPass<func::FuncOp>(createLLMCPUTileAndVectorizePass(tiling));
+  // Every op's destination is its own allocation from here on: CSE would
+  // merge identical empty tensors again, and the ops writing into one
+  // would each copy it.
+  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   if (options.vectorize) {
     // Reductions over unit dimensions (outer-product kernels) fold to
     // elementwise adds before the rest are lowered.

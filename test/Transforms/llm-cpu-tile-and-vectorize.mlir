@@ -37,19 +37,16 @@
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
-// CHECK-DAG: %[[C512:.*]] = arith.constant 512 : index
 // CHECK-DAG: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<1x16xf32>
-// The fill (512 iterations: not distributed) is written 16 lanes at a time.
+// The fill of y moves into the thread tiles: each thread zeroes its chunk.
 // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x512xf32>
-// CHECK: %[[INIT:.*]] = scf.for %{{.*}} = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%{{.*}} = %[[EMPTY]])
-// CHECK: scf.for %{{.*}} = %[[C0]] to %[[C512]] step %[[C16]]
-// CHECK: vector.transfer_write %[[ZEROS]], %{{.*}} {in_bounds = [true, true]} : vector<1x16xf32>, tensor<1x16xf32>
-// The matmul: threads over n.
-// CHECK: %[[Y:.*]] = scf.forall (%[[N:.*]]) = (0) to (512) step (16) shared_outs(%[[OUT:.*]] = %[[INIT]]) -> (tensor<1x512xf32>) {
+// CHECK: %[[Y:.*]] = scf.forall (%[[N:.*]]) = (0) to (512) step (16) shared_outs(%[[OUT:.*]] = %[[EMPTY]]) -> (tensor<1x512xf32>) {
 // CHECK: %[[WCHUNK:.*]] = tensor.extract_slice %[[W]][%[[N]], 0] [16, 256] [1, 1] : tensor<512x256xf32> to tensor<16x256xf32>
 // CHECK: %[[YCHUNK:.*]] = tensor.extract_slice %[[OUT]][0, %[[N]]] [1, 16] [1, 1] : tensor<1x512xf32> to tensor<1x16xf32>
+// CHECK: %[[ZEROED:.*]] = scf.for %{{.*}} = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%{{.*}} = %[[YCHUNK]]) -> (tensor<1x16xf32>) {
+// CHECK: vector.transfer_write %[[ZEROS]], %{{.*}} {in_bounds = [true, true]} : vector<1x16xf32>, tensor<1x16xf32>
 // Register tiles: s by 1, n by 8, k by 64.
-// CHECK: %[[R:.*]] = scf.for %[[S:.*]] = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%{{.*}} = %[[YCHUNK]]) -> (tensor<1x16xf32>) {
+// CHECK: %[[R:.*]] = scf.for %[[S:.*]] = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%{{.*}} = %[[ZEROED]]) -> (tensor<1x16xf32>) {
 // CHECK: scf.for %[[NN:.*]] = %[[C0]] to %[[C16]] step %[[C8]] iter_args
 // CHECK: scf.for %[[K:.*]] = %[[C0]] to %[[C256]] step %[[C64]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x16xf32>) {
 // CHECK-DAG: %[[XT:.*]] = tensor.extract_slice %[[X]][%[[S]], %[[K]]] [1, 64] [1, 1] : tensor<1x256xf32> to tensor<1x64xf32>
@@ -326,4 +323,46 @@ func.func @block_dot(%x: tensor<?x4x3x2x8xf32>, %q: tensor<3x8x512xi8>, %init: t
     linalg.yield %s : f32
   } -> tensor<?x4x3x2x512xf32>
   return %0 : tensor<?x4x3x2x512xf32>
+}
+
+// -----
+
+#x_map = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w_map = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y_map = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Two layers whose zero-filled destinations CSE merged into one: each
+// matmul gets its own empty tensor and zeroes its own chunks in its thread
+// tiles, so that neither copies a shared buffer before writing in place.
+
+// CHECK-LABEL: func.func @shared_destination(
+// CHECK-DAG: %[[E1:.*]] = tensor.empty() : tensor<1x512xf32>
+// CHECK-DAG: %[[E2:.*]] = tensor.empty() : tensor<1x512xf32>
+// CHECK: %[[Y1:.*]] = scf.forall (%{{.*}}) = (0) to (512) step (16) shared_outs(%{{.*}} = %[[E1]])
+// CHECK: vector.transfer_write %{{.*}} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK: %[[Y2:.*]] = scf.forall (%{{.*}}) = (0) to (512) step (16) shared_outs(%{{.*}} = %[[E2]])
+// CHECK: vector.transfer_write %{{.*}} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.fill
+// CHECK: return %[[Y1]], %[[Y2]]
+func.func @shared_destination(%x: tensor<1x256xf32>, %w1: tensor<512x256xf32>, %w2: tensor<512x256xf32>) -> (tensor<1x512xf32>, tensor<1x512xf32>) {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<1x512xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<1x512xf32>) -> tensor<1x512xf32>
+  %2 = linalg.generic {indexing_maps = [#x_map, #w_map, #y_map], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w1 : tensor<1x256xf32>, tensor<512x256xf32>) outs(%1 : tensor<1x512xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %4 = arith.mulf %in, %in_0 : f32
+    %5 = arith.addf %out, %4 : f32
+    linalg.yield %5 : f32
+  } -> tensor<1x512xf32>
+  %3 = linalg.generic {indexing_maps = [#x_map, #w_map, #y_map], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w2 : tensor<1x256xf32>, tensor<512x256xf32>) outs(%1 : tensor<1x512xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %4 = arith.mulf %in, %in_0 : f32
+    %5 = arith.addf %out, %4 : f32
+    linalg.yield %5 : f32
+  } -> tensor<1x512xf32>
+  return %2, %3 : tensor<1x512xf32>, tensor<1x512xf32>
 }
