@@ -10,6 +10,10 @@ with 1 and 2 threads, 32 prompt tokens and 64 greedy tokens each:
   int4             llm-fuse-projections + llm-quantize-int4 (group 128;
                    LM head and embeddings in float)
   int4 + head      the same with the LM head in INT4 too
+  int4 avx512      int4 with --llm-cpu-pipeline=int4-kernel=x86-avx512
+                   (decode steps on int16 inputs and vpmaddwd; only where
+                   the CPU has AVX-512BW)
+  int4 avx512 + head   the same with the LM head in INT4 too
 
 and prints the best prompt and generation tokens/s of interleaved rounds
 (every module once per round) with the ratio to F32 (INT4 packs are
@@ -27,12 +31,26 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
 PROMPT = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 2 for k in range(31)])
+PIPELINE = "--llm-cpu-pipeline"
+X86_PIPELINE = "--llm-cpu-pipeline=int4-kernel=x86-avx512"
+# (name, passes, pipeline)
 VARIANTS = [
-    ("f32", []),
-    ("f32 fused", ["--llm-fuse-projections"]),
-    ("int4", ["--llm-fuse-projections", "--llm-quantize-int4"]),
-    ("int4 + head", ["--llm-fuse-projections", "--llm-quantize-int4=lm-head=true"]),
+    ("f32", [], PIPELINE),
+    ("f32 fused", ["--llm-fuse-projections"], PIPELINE),
+    ("int4", ["--llm-fuse-projections", "--llm-quantize-int4"], PIPELINE),
+    ("int4 + head", ["--llm-fuse-projections", "--llm-quantize-int4=lm-head=true"], PIPELINE),
+    ("int4 avx512", ["--llm-fuse-projections", "--llm-quantize-int4"], X86_PIPELINE),
+    ("int4 avx512 + head", ["--llm-fuse-projections", "--llm-quantize-int4=lm-head=true"],
+     X86_PIPELINE),
 ]
+
+
+def host_has_avx512bw():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any(line.startswith("flags") and " avx512bw" in line for line in cpuinfo)
+    except OSError:
+        return False
 
 
 def run(cmd, **kw):
@@ -54,11 +72,14 @@ def main():
         run([sys.executable, os.path.join(ROOT, "python", "make_checkpoint.py"), "--out", model,
              "--preset", "stories110M", "--no-tie", "--seed", "1"])
     cache = os.path.join(OUT, "int4-cache")
+    variants = [v for v in VARIANTS if v[2] == PIPELINE or host_has_avx512bw()]
+    if len(variants) < len(VARIANTS):
+        print("(this CPU lacks AVX-512BW: the avx512 variants are skipped)")
     modules = {}
-    for name, passes in VARIANTS:
+    for name, passes, pipeline in variants:
         path = os.path.join(OUT, name.replace(" ", "_").replace("+", "head") + ".mlir")
         ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
-        run([os.path.join(bin_dir, "llm-opt"), *passes, "--llm-cpu-pipeline", "-o", path], input=ir)
+        run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", path], input=ir)
         if "int4" in name:
             run([os.path.join(bin_dir, "llm-run"), path, "-m", model, "--quantize-only",
                  "--cache-dir", cache])
@@ -71,7 +92,7 @@ def main():
     best = {}
     for _ in range(args.repeats):
         for threads in (1, 2):
-            for name, _ in VARIANTS:
+            for name, _, _ in variants:
                 out = run([os.path.join(bin_dir, "llm-run"), modules[name], "-m", model,
                            "--prompt-ids", PROMPT, "-n", "64", "--temp", "0", "--json",
                            "-t", str(threads), "--cache-dir", cache])
@@ -84,8 +105,8 @@ def main():
     print("| module | threads | prompt tok/s | gen tok/s | gen vs f32 | prompt vs f32 |")
     print("|---|---|---|---|---|---|")
     for threads in (1, 2):
-        base = best[(VARIANTS[0][0], threads)]
-        for name, _ in VARIANTS:
+        base = best[(variants[0][0], threads)]
+        for name, _, _ in variants:
             t = best[(name, threads)]
             print(f"| {name} | {threads} | {t['prompt_tokens_per_s']:.1f} | "
                   f"{t['generation_tokens_per_s']:.1f} | "

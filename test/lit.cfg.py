@@ -36,3 +36,12 @@ tools = ["llm-opt", "llm-translate", "llm-run", "LLMRuntimeTests", "LLMLPUTarget
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs
 )
+
+# Modules compiled with --llm-cpu-pipeline=int4-kernel=x86-avx512 run only
+# where the CPU has AVX-512BW.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if any(line.startswith("flags") and " avx512bw" in line for line in cpuinfo):
+            config.available_features.add("avx512bw")
+except OSError:
+    pass

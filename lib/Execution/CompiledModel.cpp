@@ -16,6 +16,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::llm;
@@ -119,6 +120,22 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     if (failed(pm.run(*module)))
       return makeError("lowering the module to LLVM failed:" +
                        diagnostics.messages);
+  }
+
+  // Kernels compiled for CPU features this host lacks would stop the
+  // process with an illegal instruction.
+  if (auto features = (*module)->getAttrOfType<ArrayAttr>("llm.cpu_features")) {
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    for (Attribute item : features) {
+      auto feature = llvm::dyn_cast<StringAttr>(item);
+      if (!feature)
+        return makeError("malformed llm.cpu_features attribute");
+      if (!host.lookup(feature.getValue()))
+        return makeError("the module needs the CPU feature '" +
+                         feature.getValue().str() +
+                         "', which this machine lacks; compile it with "
+                         "--llm-cpu-pipeline=int4-kernel=generic");
+    }
   }
 
   auto model = std::unique_ptr<CompiledModel>(new CompiledModel());

@@ -20,7 +20,9 @@ using namespace mlir;
 void mlir::llm::buildCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
   // Graph level -> linalg on tensors, parameters as arguments.
-  pm.addPass(createConvertLLMToLinalgPass());
+  ConvertLLMToLinalgPassOptions toLinalg;
+  toLinalg.int4Kernel = options.int4Kernel;
+  pm.addPass(createConvertLLMToLinalgPass(toLinalg));
   pm.addPass(createLLMBindParametersPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -83,6 +85,7 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   // OpenMP loop bodies sit in memref.alloca_scope, which must be lowered
   // while it still holds a single block, before scf becomes cf.
+  pm.addPass(createLLMLowerPairDotPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;

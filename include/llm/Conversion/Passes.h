@@ -6,6 +6,8 @@
 #include "llm/Dialect/LPU/IR/LPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -20,7 +22,8 @@ namespace llm {
 #include "llm/Conversion/Passes.h.inc"
 
 /// Adds the patterns lowering llm graph ops (all but llm.param) to linalg.
-void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns);
+void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
+                                           bool pairedInt16 = false);
 
 /// Name of the module attribute listing the bound parameters.
 inline constexpr llvm::StringLiteral kParametersAttrName = "llm.parameters";

@@ -12,9 +12,17 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
     tensors (plus tensor reshapes and slices for the KV cache). Parameters
     stay named; `llm-bind-parameters` turns them into function arguments.
   }];
+  let options = [
+    Option<"int4Kernel", "int4-kernel", "std::string", /*default=*/"\"generic\"",
+           "Decode-step llm.matmul_int4 kernel: 'generic' (float dot "
+           "products, any target) or 'x86-avx512' (int16 inputs and "
+           "AVX-512BW vpmaddwd; the module then runs only on CPUs with "
+           "AVX-512BW)">,
+  ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }
 

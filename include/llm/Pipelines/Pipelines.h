@@ -23,6 +23,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "approximate-math",
       llvm::cl::desc("Vectorizable polynomial exp instead of libm calls"),
       llvm::cl::init(true)};
+  Option<std::string> int4Kernel{
+      *this, "int4-kernel",
+      llvm::cl::desc("Decode-step INT4 matmul kernel: 'generic' (any CPU) or "
+                     "'x86-avx512' (int16 inputs, AVX-512BW vpmaddwd; the "
+                     "module records that it needs avx512bw)"),
+      llvm::cl::init("generic")};
 };
 
 /// llm graph -> linalg -> tiled, vectorized, parallel loops -> bufferized ->

@@ -136,6 +136,19 @@ def LLMApproximateMathPass : Pass<"llm-approximate-math"> {
                            "::mlir::math::MathDialect"];
 }
 
+def LLMLowerPairDotPass : Pass<"llm-lower-pair-dot"> {
+  let summary = "Lower llm.pair_dot_i16 to the AVX-512BW vpmaddwd intrinsic";
+  let description = [{
+    Rewrites every `llm.pair_dot_i16` into a call of
+    `llvm.x86.avx512.pmaddw.d.512`. Runs after bufferization (the call has
+    no declared memory effects, which buffer deallocation rejects) and
+    before the vector dialect is lowered to LLVM. The module then runs only
+    on CPUs with AVX-512BW: the pass records `llm.cpu_features =
+    ["avx512bw"]` on the module, which `llm-run` checks against the host.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def LLMAllowFPContractionPass : Pass<"llm-allow-fp-contraction"> {
   let summary = "Allow floating-point multiply-add contraction (FMA)";
   let description = [{

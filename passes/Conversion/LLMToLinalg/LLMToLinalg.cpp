@@ -5,6 +5,8 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::llm {
@@ -16,11 +18,11 @@ using namespace mlir;
 using namespace mlir::llm;
 
 void mlir::llm::populateLLMToLinalgConversionPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, bool pairedInt16) {
   detail::populateElementwisePatterns(patterns);
   detail::populateNormalizationPatterns(patterns);
   detail::populateLinearPatterns(patterns);
-  detail::populateQuantizedLinearPatterns(patterns);
+  detail::populateQuantizedLinearPatterns(patterns, pairedInt16);
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
 }
@@ -28,16 +30,26 @@ void mlir::llm::populateLLMToLinalgConversionPatterns(
 namespace {
 struct ConvertLLMToLinalgPass
     : llm::impl::ConvertLLMToLinalgPassBase<ConvertLLMToLinalgPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
-                           func::FuncDialect>();
+                           func::FuncDialect, scf::SCFDialect,
+                           vector::VectorDialect>();
     target.addIllegalDialect<LLMDialect>();
-    target.addLegalOp<ParamOp>();
+    target.addLegalOp<ParamOp, PairDotI16Op>();
     RewritePatternSet patterns(ctx);
-    populateLLMToLinalgConversionPatterns(patterns);
+    bool pairedInt16 = int4Kernel == "x86-avx512";
+    if (!pairedInt16 && int4Kernel != "generic") {
+      getOperation()->emitError()
+          << "unknown int4-kernel '" << int4Kernel
+          << "' (expected 'generic' or 'x86-avx512')";
+      return signalPassFailure();
+    }
+    populateLLMToLinalgConversionPatterns(patterns, pairedInt16);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -16,7 +16,10 @@ namespace mlir::llm::detail {
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateLinearPatterns(RewritePatternSet &patterns);
-void populateQuantizedLinearPatterns(RewritePatternSet &patterns);
+/// `pairedInt16`: decode-step INT4 layers use the AVX-512BW kernel of
+/// Int4PairedInt16Kernel.cpp (int16 inputs) instead of float dot products.
+void populateQuantizedLinearPatterns(RewritePatternSet &patterns,
+                                     bool pairedInt16);
 void populateRopePatterns(RewritePatternSet &patterns);
 void populateAttentionPatterns(RewritePatternSet &patterns);
 
@@ -57,6 +60,18 @@ SmallVector<utils::IteratorType> iterators(unsigned numParallel,
 AffineMap identityMap(MLIRContext *ctx, unsigned rank);
 AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
                         ArrayRef<unsigned> dims);
+
+/// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
+/// whole number of 16-lane registers).
+bool supportsPairedInt16Kernel(int64_t rowTile);
+
+/// D[r, nt, G, t] (int32) = sum over the group's words b and nibble pairs p
+/// of pmaddwd(nibbles p and p + 4 of q[nt, G, b, t], pairs[r, G, p, b]),
+/// for `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p
+/// (low half) and s = p + 4 (high half), and `qweight` [out / T, G, g / 8,
+/// T]. One scf.forall over the row tiles.
+Value buildPairedInt16Dots(OpBuilder &b, Location loc, Value pairs,
+                           Value qweight);
 
 } // namespace mlir::llm::detail
 

@@ -28,6 +28,7 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -193,6 +194,161 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
       .getResult(0);
 }
 
+/// Per row and group of x [r, G, 8, g / 8]: `combine`(acc, x) over the
+/// group's inputs from `initial` ([r, G]).
+Value reduceGroups(OpBuilder &b, Location loc, Value x, double initial,
+                   function_ref<Value(OpBuilder &, Location, Value, Value)>
+                       combine) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value init = fill(b, loc,
+                    emptyTensor(b, loc,
+                                {xType.getDimSize(0), xType.getDimSize(1)},
+                                xType.getElementType(), {}),
+                    initial);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{mergeTrailingPair(b, loc, x)},
+             ValueRange{init},
+             ArrayRef<AffineMap>{identityMap(ctx, 3),
+                                 projectionMap(ctx, 3, {0, 1})},
+             iterators(2, 1),
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               linalg::YieldOp::create(nb, nested,
+                                       combine(nb, nested, args[1], args[0]));
+             })
+      .getResult(0);
+}
+
+/// Input sums per group: xs[r, G] = sum_k x[r, G, k].
+Value buildInputSums(OpBuilder &b, Location loc, Value x) {
+  return reduceGroups(b, loc, x, 0.0,
+                      [](OpBuilder &nb, Location l, Value acc, Value v) {
+                        return arith::AddFOp::create(nb, l, acc, v).getResult();
+                      });
+}
+
+/// Largest int16 magnitude of the paired-int16 kernel's inputs.
+constexpr double kInt16Max = 32767.0;
+
+/// For a few static rows on AVX-512BW: the inputs quantized to int16 per
+/// row and group (scale m / 32767, m = max |x| of the group), the per-group
+/// integer dot products of buildPairedInt16Dots, then
+///
+///   y[r, nt, t] = sum_G scale[G, nt, t] * (m[r, G] / 32767 * D[r, nt, G, t]
+///                                          - zero[G, nt, t] * sum_k x[r, G, k])
+///
+/// with the input sums of the float inputs.
+Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
+                               Value qweight, Value scales, Value zeros) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto qType = cast<RankedTensorType>(qweight.getType());
+  Type f32 = xType.getElementType(), i32 = b.getI32Type();
+  int64_t rows = xType.getDimSize(0), groups = xType.getDimSize(1);
+  int64_t words = xType.getDimSize(3);
+  int64_t tiles = qType.getDimSize(0), tile = qType.getDimSize(3);
+  constexpr int64_t pairs = kInt4NibblesPerWord / 2;
+
+  Value maxMagnitude =
+      reduceGroups(b, loc, x, 0.0,
+                   [](OpBuilder &nb, Location l, Value acc, Value v) {
+                     return arith::MaximumFOp::create(
+                                nb, l, acc, math::AbsFOp::create(nb, l, v))
+                         .getResult();
+                   });
+  Value inputSums = buildInputSums(b, loc, x);
+
+  // pairs[r, G, p, b]: int16 inputs s = p (low half) and s = p + 4 (high
+  // half), each round(x * 32767 / m).
+  Value pairInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{rows, groups, pairs, words}, i32);
+  // Nibbles [0, 4) and [4, 8) of x [r, G, 8, g / 8].
+  auto half = [&](int64_t first) -> Value {
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(first), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{
+        b.getIndexAttr(rows), b.getIndexAttr(groups), b.getIndexAttr(pairs),
+        b.getIndexAttr(words)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+  };
+  Value pairWords =
+      linalg::GenericOp::create(
+          b, loc, pairInit.getType(), ValueRange{half(0), half(pairs), maxMagnitude},
+          ValueRange{pairInit},
+          ArrayRef<AffineMap>{identityMap(ctx, 4), identityMap(ctx, 4),
+                              projectionMap(ctx, 4, {0, 1}),
+                              identityMap(ctx, 4)},
+          iterators(4),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            auto constF = [&](double v) {
+              return arith::ConstantOp::create(nb, l, f32,
+                                               nb.getFloatAttr(f32, v));
+            };
+            auto constI = [&](int32_t v) {
+              return arith::ConstantOp::create(nb, l, i32,
+                                               nb.getI32IntegerAttr(v));
+            };
+            Value zero = constF(0.0);
+            Value positive = arith::CmpFOp::create(
+                nb, l, arith::CmpFPredicate::OGT, args[2], zero);
+            Value inverse = arith::SelectOp::create(
+                nb, l, positive,
+                arith::DivFOp::create(nb, l, constF(kInt16Max), args[2]),
+                zero);
+            // Round to nearest: truncation of v + copysign(0.5, v).
+            auto quantize = [&](Value v) -> Value {
+              Value scaled = arith::MulFOp::create(nb, l, v, inverse);
+              Value half = math::CopySignOp::create(nb, l, constF(0.5), scaled);
+              return arith::FPToSIOp::create(
+                  nb, l, i32, arith::AddFOp::create(nb, l, scaled, half));
+            };
+            Value low = arith::AndIOp::create(nb, l, quantize(args[0]),
+                                              constI(0xFFFF));
+            Value highHalf = arith::ShLIOp::create(nb, l, quantize(args[1]),
+                                                   constI(16));
+            linalg::YieldOp::create(
+                nb, l, arith::OrIOp::create(nb, l, low, highHalf).getResult());
+          })
+          .getResult(0);
+
+  Value dots = buildPairedInt16Dots(b, loc, pairWords, qweight);
+
+  // Loops (r, nt, G, t), the group a reduction outside the rows.
+  Value init =
+      fill(b, loc, emptyTensor(b, loc, {rows, tiles, tile}, f32, {}), 0.0);
+  AffineMap perGroupRow = projectionMap(ctx, 4, {2, 1, 3});
+  AffineMap perGroupInput = projectionMap(ctx, 4, {0, 2});
+  return linalg::GenericOp::create(
+             b, loc, init.getType(),
+             ValueRange{dots, maxMagnitude, inputSums, scales, zeros},
+             ValueRange{init},
+             ArrayRef<AffineMap>{identityMap(ctx, 4), perGroupInput,
+                                 perGroupInput, perGroupRow, perGroupRow,
+                                 projectionMap(ctx, 4, {0, 1, 3})},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value inputScale = arith::DivFOp::create(
+                   nb, l, args[1],
+                   arith::ConstantOp::create(nb, l, f32,
+                                             nb.getFloatAttr(f32, kInt16Max)));
+               Value dot = arith::MulFOp::create(
+                   nb, l, inputScale,
+                   arith::SIToFPOp::create(nb, l, f32, args[0]));
+               Value term = arith::MulFOp::create(
+                   nb, l, args[3],
+                   arith::SubFOp::create(
+                       nb, l, dot,
+                       arith::MulFOp::create(nb, l, args[4], args[2])));
+               linalg::YieldOp::create(
+                   nb, l, arith::AddFOp::create(nb, l, args[5], term).getResult());
+             })
+      .getResult(0);
+}
+
 /// For a few static rows (decode), where nothing shares an unpacked weight:
 /// y [r, nt, t] from per-group dot products of the raw nibbles,
 ///
@@ -234,22 +390,7 @@ Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
           })
           .getResult(0);
 
-  // Input sums per group: xs[r, G] = sum_k x[r, G, k].
-  Value xsInit = fill(b, loc, emptyTensor(b, loc, {rows, groups}, f32, {}), 0.0);
-  Value inputSums =
-      linalg::GenericOp::create(
-          b, loc, xsInit.getType(), ValueRange{mergeTrailingPair(b, loc, x)},
-          ValueRange{xsInit},
-          ArrayRef<AffineMap>{identityMap(ctx, 3),
-                              projectionMap(ctx, 3, {0, 1})},
-          iterators(2, 1),
-          [&](OpBuilder &nb, Location nested, ValueRange args) {
-            linalg::YieldOp::create(
-                nb, nested,
-                arith::AddFOp::create(nb, nested, args[1], args[0])
-                    .getResult());
-          })
-          .getResult(0);
+  Value inputSums = buildInputSums(b, loc, x);
 
   // Loops (r, nt, G, t), the group a reduction outside the rows.
   Value init =
@@ -281,7 +422,11 @@ Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
 }
 
 struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
-  using OpRewritePattern::OpRewritePattern;
+  MatmulInt4Lowering(MLIRContext *ctx, bool pairedInt16)
+      : OpRewritePattern(ctx), pairedInt16(pairedInt16) {}
+
+  /// Decode steps use the AVX-512BW paired-int16 kernel.
+  bool pairedInt16;
 
   /// `y` scaled by the inverse RMS of the op's input rows with
   /// `rms_norm_eps`, else `y`.
@@ -361,12 +506,15 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
 
     // A known handful of rows (decode): one pass over the weights per row.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
-      rewriter.replaceOp(
-          op, normalizeRows(rewriter, op,
-                            mergeTrailingPair(rewriter, loc,
-                                       buildGroupDotProducts(
-                                           rewriter, loc, x, op.getQweight(),
-                                           scales, zeros))));
+      Value tiled =
+          pairedInt16 && f32.isF32() && supportsPairedInt16Kernel(tile)
+              ? buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
+                                         scales, zeros)
+              : buildGroupDotProducts(rewriter, loc, x, op.getQweight(),
+                                      scales, zeros);
+      rewriter.replaceOp(op, normalizeRows(rewriter, op,
+                                           mergeTrailingPair(rewriter, loc,
+                                                             tiled)));
       return success();
     }
 
@@ -411,6 +559,6 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
 } // namespace
 
 void mlir::llm::detail::populateQuantizedLinearPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<MatmulInt4Lowering>(patterns.getContext());
+    RewritePatternSet &patterns, bool pairedInt16) {
+  patterns.add<MatmulInt4Lowering>(patterns.getContext(), pairedInt16);
 }
