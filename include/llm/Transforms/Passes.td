@@ -189,6 +189,12 @@ def LLMCPUTileAndVectorizePass
     divisor of the loop's extent not above that size, so that every tile is
     full), and vectorizes each tile without masks. Reductions over contiguous memory (the matmuls' `k`)
     become vector multiply-adds followed by one horizontal reduction per tile.
+
+    The fill that initializes a distributed op's destination moves into its
+    `scf.forall`, so that each thread initializes its own chunk; a fill or
+    empty tensor shared by several ops (CSE merges identical ones across
+    layers) is first copied for each, so that none of them has to copy a
+    shared buffer before writing in place.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",

@@ -11,8 +11,9 @@
 // inputs s and s + 4 of each pair word. AVX-512BW's vpmaddwd multiplies
 // both halves and adds them: 32 products per instruction, with no
 // conversion to float, against 16 products and a conversion per FMA in
-// the float kernel. The sums stay exact in int32 (15 * 32767 * 2 * g / 8
-// per word position is far below 2^31 for any group size up to 4096).
+// the float kernel. A group's sum is exact in int32: at most 15 * 32767 * g,
+// below 2^31 for groups of up to 4096 inputs (larger groups keep the float
+// kernel).
 //
 // The loops are written here at the vector level (one scf.forall over row
 // tiles, registers for T rows of one group) because the instruction pairs
@@ -40,6 +41,8 @@ namespace {
 constexpr int64_t kLanes = 16;
 /// Nibble pairs (s, s + 4) per 32-bit word.
 constexpr int64_t kPairs = kInt4NibblesPerWord / 2;
+/// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31).
+constexpr int64_t kMaxGroupSize = 4096;
 
 Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -53,8 +56,9 @@ Value splatI32(OpBuilder &b, Location loc, int32_t v) {
 
 } // namespace
 
-bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile) {
-  return rowTile % kLanes == 0;
+bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile,
+                                                  int64_t groupSize) {
+  return rowTile % kLanes == 0 && groupSize <= kMaxGroupSize;
 }
 
 Value mlir::llm::detail::buildPairedInt16Dots(OpBuilder &b, Location loc,

@@ -62,8 +62,9 @@ AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
                         ArrayRef<unsigned> dims);
 
 /// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
-/// whole number of 16-lane registers).
-bool supportsPairedInt16Kernel(int64_t rowTile);
+/// whole number of 16-lane registers) and groups of `groupSize` inputs
+/// (small enough for exact int32 sums).
+bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize);
 
 /// D[r, nt, G, t] (int32) = sum over the group's words b and nibble pairs p
 /// of pmaddwd(nibbles p and p + 4 of q[nt, G, b, t], pairs[r, G, p, b]),

@@ -507,7 +507,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     // A known handful of rows (decode): one pass over the weights per row.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
       Value tiled =
-          pairedInt16 && f32.isF32() && supportsPairedInt16Kernel(tile)
+          pairedInt16 && f32.isF32() && supportsPairedInt16Kernel(tile, g)
               ? buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
                                          scales, zeros)
               : buildGroupDotProducts(rewriter, loc, x, op.getQweight(),

@@ -52,3 +52,25 @@ func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tenso
   %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<3x2x4x8xi32>, tensor<2x24xf32>, tensor<2x24xf32> -> tensor<1x24xf32>
   return %y : tensor<1x24xf32>
 }
+
+// -----
+
+// Groups of up to 4096 inputs keep exact int32 sums (15 * 32767 * 4096 <
+// 2^31) and take the int16 kernel; larger groups keep the float kernel.
+// CHECK-LABEL: func.func @group_4096(
+// CHECK: llm.pair_dot_i16
+// CHECK: return
+func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: tensor<1x16xf32>, %z: tensor<1x16xf32>) -> tensor<1x16xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 4096 : tensor<1x4096xf32>, tensor<1x1x512x16xi32>, tensor<1x16xf32>, tensor<1x16xf32> -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @group_8192(
+// CHECK-NOT: llm.pair_dot_i16
+// CHECK: return
+func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: tensor<1x16xf32>, %z: tensor<1x16xf32>) -> tensor<1x16xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8192 : tensor<1x8192xf32>, tensor<1x1x1024x16xi32>, tensor<1x16xf32>, tensor<1x16xf32> -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
