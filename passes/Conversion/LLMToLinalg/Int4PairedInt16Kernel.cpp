@@ -61,114 +61,139 @@ bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile,
   return rowTile % kLanes == 0 && groupSize <= kMaxGroupSize;
 }
 
+namespace {
+
+/// The kernel's shapes and the constants its loops share.
+struct PairedKernel {
+  PairedKernel(OpBuilder &b, Location loc, Value pairs, Value qweight)
+      : pairs(pairs), qweight(qweight) {
+    auto pType = cast<RankedTensorType>(pairs.getType());
+    auto qType = cast<RankedTensorType>(qweight.getType());
+    rows = pType.getDimSize(0);
+    tiles = qType.getDimSize(0);
+    groups = qType.getDimSize(1);
+    words = qType.getDimSize(2);
+    tile = qType.getDimSize(3);
+    chunks = tile / kLanes;
+    lanesI32 = VectorType::get({kLanes}, b.getI32Type());
+    lanesI16 = VectorType::get({2 * kLanes}, b.getI16Type());
+  }
+
+  /// One word position `w` of group `g` for row `r` and row tile `nt`:
+  /// `sums` (one int32 register per 16 rows) plus, for each nibble pair p,
+  /// pair_dot(nibbles p and p + 4 of the words, the input pair p).
+  SmallVector<Value> accumulateWord(OpBuilder &b, Location loc, Value nt,
+                                    Value r, Value g, Value w,
+                                    ValueRange sums) const {
+    Value padding =
+        arith::ConstantOp::create(b, loc, b.getI32Type(), b.getI32IntegerAttr(0));
+    SmallVector<bool> inBounds(1, true);
+    SmallVector<Value> packed;
+    for (int64_t c = 0; c < chunks; ++c)
+      packed.push_back(vector::TransferReadOp::create(
+          b, loc, lanesI32, qweight,
+          ValueRange{nt, g, w, indexConstant(b, loc, c * kLanes)}, padding,
+          inBounds));
+    Value mask = splatI32(b, loc, 0x000F000F);
+    SmallVector<Value> next(sums.begin(), sums.end());
+    for (int64_t p = 0; p < kPairs; ++p) {
+      Value pair = tensor::ExtractOp::create(
+          b, loc, pairs, ValueRange{r, g, indexConstant(b, loc, p), w});
+      Value inputs = vector::BitCastOp::create(
+          b, loc, lanesI16, vector::BroadcastOp::create(b, loc, lanesI32, pair));
+      for (int64_t c = 0; c < chunks; ++c) {
+        Value shifted = p == 0 ? packed[c]
+                               : arith::ShRUIOp::create(
+                                     b, loc, packed[c],
+                                     splatI32(b, loc, 4 * p))
+                                     .getResult();
+        Value nibbles = vector::BitCastOp::create(
+            b, loc, lanesI16, arith::AndIOp::create(b, loc, shifted, mask));
+        Value products =
+            PairDotI16Op::create(b, loc, lanesI32, nibbles, inputs);
+        next[c] = arith::AddIOp::create(b, loc, next[c], products);
+      }
+    }
+    return next;
+  }
+
+  /// The sums of row tile `nt` ([rows, 1, groups, T]) written into
+  /// `tileSums`: for each row and group, the word positions accumulated in
+  /// registers from zero, then stored.
+  Value buildTile(OpBuilder &b, Location loc, Value nt, Value tileSums) const {
+    Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
+    auto rowLoop = scf::ForOp::create(b, loc, c0, indexConstant(b, loc, rows),
+                                      c1, ValueRange{tileSums});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rowLoop.getBody());
+    Value r = rowLoop.getInductionVar();
+    auto groupLoop =
+        scf::ForOp::create(b, loc, c0, indexConstant(b, loc, groups), c1,
+                           ValueRange{rowLoop.getRegionIterArgs()[0]});
+    scf::YieldOp::create(b, loc, groupLoop.getResults());
+
+    b.setInsertionPointToStart(groupLoop.getBody());
+    Value g = groupLoop.getInductionVar();
+    SmallVector<Value> zeros(chunks, splatI32(b, loc, 0));
+    auto wordLoop = scf::ForOp::create(b, loc, c0,
+                                       indexConstant(b, loc, words), c1, zeros);
+    Value sums = groupLoop.getRegionIterArgs()[0];
+    SmallVector<bool> inBounds(1, true);
+    for (int64_t c = 0; c < chunks; ++c)
+      sums = vector::TransferWriteOp::create(
+                 b, loc, wordLoop.getResult(c), sums,
+                 ValueRange{r, c0, g, indexConstant(b, loc, c * kLanes)},
+                 inBounds)
+                 .getResult();
+    scf::YieldOp::create(b, loc, sums);
+
+    b.setInsertionPointToStart(wordLoop.getBody());
+    scf::YieldOp::create(b, loc,
+                         accumulateWord(b, loc, nt, r, g,
+                                        wordLoop.getInductionVar(),
+                                        wordLoop.getRegionIterArgs()));
+    return rowLoop.getResult(0);
+  }
+
+  Value pairs, qweight;
+  int64_t rows, tiles, groups, words, tile, chunks;
+  VectorType lanesI32, lanesI16;
+};
+
+} // namespace
+
 Value mlir::llm::detail::buildPairedInt16Dots(OpBuilder &b, Location loc,
                                                Value pairs, Value qweight) {
-  auto pType = cast<RankedTensorType>(pairs.getType());
-  auto qType = cast<RankedTensorType>(qweight.getType());
-  int64_t rows = pType.getDimSize(0), groups = qType.getDimSize(1);
-  int64_t words = qType.getDimSize(2), tiles = qType.getDimSize(0);
-  int64_t tile = qType.getDimSize(3), chunks = tile / kLanes;
+  PairedKernel kernel(b, loc, pairs, qweight);
   Type i32 = b.getI32Type();
-  auto lanesI32 = VectorType::get({kLanes}, i32);
-  auto lanesI16 = VectorType::get({2 * kLanes}, b.getI16Type());
-  auto tileType = RankedTensorType::get({rows, 1, groups, tile}, i32);
   Value init = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{rows, tiles, groups, tile}, i32);
-
+      b, loc,
+      ArrayRef<int64_t>{kernel.rows, kernel.tiles, kernel.groups, kernel.tile},
+      i32);
+  // One thread tile per row tile: [rows, 1, groups, T] of the sums.
   auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(tiles)}, ValueRange{init},
-      std::nullopt, [&](OpBuilder &fb, Location floc, ValueRange args) {
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kernel.tiles)},
+      ValueRange{init}, std::nullopt,
+      [&](OpBuilder &fb, Location floc, ValueRange args) {
         Value nt = args[0], out = args[1];
-        Value c0 = indexConstant(fb, floc, 0), c1 = indexConstant(fb, floc, 1);
         SmallVector<OpFoldResult> offsets{fb.getIndexAttr(0), nt,
                                           fb.getIndexAttr(0),
                                           fb.getIndexAttr(0)};
         SmallVector<OpFoldResult> sizes{
-            fb.getIndexAttr(rows), fb.getIndexAttr(1),
-            fb.getIndexAttr(groups), fb.getIndexAttr(tile)};
+            fb.getIndexAttr(kernel.rows), fb.getIndexAttr(1),
+            fb.getIndexAttr(kernel.groups), fb.getIndexAttr(kernel.tile)};
         SmallVector<OpFoldResult> strides(4, fb.getIndexAttr(1));
         Value tileInit = tensor::ExtractSliceOp::create(
-            fb, floc, tileType, out, offsets, sizes, strides);
-        Value padding = arith::ConstantOp::create(fb, floc, i32,
-                                                  fb.getI32IntegerAttr(0));
-        Value mask = splatI32(fb, floc, 0x000F000F);
-        Value zero = splatI32(fb, floc, 0);
-        SmallVector<Value> shifts;
-        for (int64_t p = 0; p < kPairs; ++p)
-          shifts.push_back(splatI32(fb, floc, 4 * p));
-        SmallVector<bool> inBounds(1, true);
-
-        // For each row and group, T rows of sums in `chunks` registers.
-        auto rowLoop = scf::ForOp::create(
-            fb, floc, c0, indexConstant(fb, floc, rows), c1,
-            ValueRange{tileInit},
-            [&](OpBuilder &rb, Location rloc, Value r, ValueRange rowArgs) {
-              auto groupLoop = scf::ForOp::create(
-                  rb, rloc, c0, indexConstant(rb, rloc, groups), c1,
-                  ValueRange{rowArgs[0]},
-                  [&](OpBuilder &gb, Location gloc, Value g,
-                      ValueRange groupArgs) {
-                    SmallVector<Value> zeros(chunks, zero);
-                    auto wordLoop = scf::ForOp::create(
-                        gb, gloc, c0, indexConstant(gb, gloc, words), c1,
-                        zeros,
-                        [&](OpBuilder &wb, Location wloc, Value w,
-                            ValueRange sums) {
-                          SmallVector<Value> packed;
-                          for (int64_t c = 0; c < chunks; ++c)
-                            packed.push_back(vector::TransferReadOp::create(
-                                wb, wloc, lanesI32, qweight,
-                                ValueRange{nt, g, w,
-                                           indexConstant(wb, wloc,
-                                                         c * kLanes)},
-                                padding, inBounds));
-                          SmallVector<Value> next(sums.begin(), sums.end());
-                          for (int64_t p = 0; p < kPairs; ++p) {
-                            Value pair = tensor::ExtractOp::create(
-                                wb, wloc, pairs,
-                                ValueRange{r, g, indexConstant(wb, wloc, p),
-                                           w});
-                            Value inputs = vector::BitCastOp::create(
-                                wb, wloc, lanesI16,
-                                vector::BroadcastOp::create(wb, wloc, lanesI32,
-                                                            pair));
-                            for (int64_t c = 0; c < chunks; ++c) {
-                              Value nibbles = arith::AndIOp::create(
-                                  wb, wloc,
-                                  p == 0 ? packed[c]
-                                         : arith::ShRUIOp::create(
-                                               wb, wloc, packed[c], shifts[p])
-                                               .getResult(),
-                                  mask);
-                              Value products = PairDotI16Op::create(
-                                  wb, wloc, lanesI32,
-                                  vector::BitCastOp::create(wb, wloc, lanesI16,
-                                                            nibbles),
-                                  inputs);
-                              next[c] = arith::AddIOp::create(wb, wloc,
-                                                              next[c], products);
-                            }
-                          }
-                          scf::YieldOp::create(wb, wloc, next);
-                        });
-                    Value tileSums = groupArgs[0];
-                    for (int64_t c = 0; c < chunks; ++c)
-                      tileSums =
-                          vector::TransferWriteOp::create(
-                              gb, gloc, wordLoop.getResult(c), tileSums,
-                              ValueRange{r, c0, g,
-                                         indexConstant(gb, gloc, c * kLanes)},
-                              inBounds)
-                              .getResult();
-                    scf::YieldOp::create(gb, gloc, tileSums);
-                  });
-              scf::YieldOp::create(rb, rloc, groupLoop.getResult(0));
-            });
+            fb, floc,
+            RankedTensorType::get(
+                {kernel.rows, 1, kernel.groups, kernel.tile}, i32),
+            out, offsets, sizes, strides);
+        Value tileSums = kernel.buildTile(fb, floc, nt, tileInit);
         auto terminator = scf::InParallelOp::create(fb, floc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(terminator.getBody());
-        tensor::ParallelInsertSliceOp::create(fb, floc, rowLoop.getResult(0),
-                                              out, offsets, sizes, strides);
+        tensor::ParallelInsertSliceOp::create(fb, floc, tileSums, out, offsets,
+                                              sizes, strides);
       });
   return forall.getResult(0);
 }
