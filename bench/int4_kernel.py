@@ -4,8 +4,8 @@
 Builds a module whose @main calls a one-row layer `--calls` times (a
 `llm.matmul_int4` of [out, in] weights in groups of `--group-size`, and
 the same layer as an F32 `llm.matmul`), lowers it with llm-opt
---llm-cpu-pipeline (and the INT4 layer again with int4-kernel=x86-avx512
-where the CPU has AVX-512BW) and runs it with mlir-runner, then prints the time per
+--llm-cpu-pipeline (and the INT4 layer again with int4-kernel=x86-avx2
+and x86-avx512 where the CPU has AVX2 and AVX-512BW) and runs it with mlir-runner, then prints the time per
 call, the bytes of weights read per second and the ratio. The default
 shape (16384 x 8192, 64 MiB of INT4 words) does not fit in the caches, so
 the figures are those of a layer streamed from memory. Weights are filled
@@ -117,12 +117,15 @@ def main():
         # words, then scales and zero points
         "int4": groups * args.group_size // 2 * args.out + 2 * groups * args.out * 4,
     }
-    weight_bytes["int4 avx512"] = weight_bytes["int4"]
-    # The AVX-512BW kernel (int16 inputs, vpmaddwd) where the CPU has it.
+    # The x86 kernels (int16 inputs, vpmaddwd) where the CPU has them.
+    kernels = {"int4 avx2": ("avx2", "x86-avx2"), "int4 avx512": ("avx512bw", "x86-avx512")}
     kinds = ["f32", "int4"]
     with open("/proc/cpuinfo") as cpuinfo:
-        if any(line.startswith("flags") and " avx512bw" in line for line in cpuinfo):
-            kinds.append("int4 avx512")
+        flags = next((line.split() for line in cpuinfo if line.startswith("flags")), [])
+    for kind, (feature, _) in kernels.items():
+        if feature in flags:
+            kinds.append(kind)
+            weight_bytes[kind] = weight_bytes["int4"]
     compiled = {}
     for kind in kinds:
         name = kind.replace(" ", "_")
@@ -131,7 +134,7 @@ def main():
             f.write(module(kind.split()[0], args.out, args.inputs, args.group_size,
                            args.calls))
         compiled[kind] = os.path.join(work, f"{name}.llvm.mlir")
-        pipeline = ("--llm-cpu-pipeline=int4-kernel=x86-avx512" if kind == "int4 avx512"
+        pipeline = (f"--llm-cpu-pipeline=int4-kernel={kernels[kind][1]}" if kind in kernels
                     else "--llm-cpu-pipeline")
         subprocess.run([llm_opt, source, pipeline, "-o", compiled[kind]], check=True)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))

@@ -37,11 +37,13 @@ llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs
 )
 
-# Modules compiled with --llm-cpu-pipeline=int4-kernel=x86-avx512 run only
-# where the CPU has AVX-512BW.
+# Modules compiled with --llm-cpu-pipeline=int4-kernel=x86-avx512 (or
+# x86-avx2) run only where the CPU has AVX-512BW (or AVX2).
 try:
     with open("/proc/cpuinfo") as cpuinfo:
-        if any(line.startswith("flags") and " avx512bw" in line for line in cpuinfo):
-            config.available_features.add("avx512bw")
+        flags = next((line.split() for line in cpuinfo if line.startswith("flags")), [])
+    for feature in ("avx512bw", "avx2"):
+        if feature in flags:
+            config.available_features.add(feature)
 except OSError:
     pass

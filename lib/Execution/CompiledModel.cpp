@@ -117,8 +117,11 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.parallel = options.parallel;
     // Compiled here for this machine: its fastest INT4 decode kernel.
-    if (llvm::sys::getHostCPUFeatures().lookup("avx512bw"))
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    if (host.lookup("avx512bw"))
       pipelineOptions.int4Kernel = "x86-avx512";
+    else if (host.lookup("avx2"))
+      pipelineOptions.int4Kernel = "x86-avx2";
     buildCPUPipeline(pm, pipelineOptions);
     if (failed(pm.run(*module)))
       return makeError("lowering the module to LLVM failed:" +

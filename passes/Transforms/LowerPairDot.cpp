@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_LLMLOWERPAIRDOTPASS
@@ -16,8 +17,6 @@ using namespace mlir::llm;
 
 namespace {
 
-/// The CPU feature a module that uses vpmaddwd needs.
-constexpr llvm::StringLiteral kFeature = "avx512bw";
 
 struct LLMLowerPairDotPass
     : llm::impl::LLMLowerPairDotPassBase<LLMLowerPairDotPass> {
@@ -27,11 +26,16 @@ struct LLMLowerPairDotPass
     if (dots.empty())
       return;
     IRRewriter rewriter(&getContext());
+    // vpmaddwd on 512-bit vectors needs AVX-512BW; on 256-bit ones, AVX2.
+    llvm::SetVector<StringRef> needed;
     for (PairDotI16Op op : dots) {
+      bool wide = op.getType().getNumElements() == 16;
+      needed.insert(wide ? "avx512bw" : "avx2");
       rewriter.setInsertionPoint(op);
       rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
           op, op.getType(),
-          rewriter.getStringAttr("llvm.x86.avx512.pmaddw.d.512"),
+          rewriter.getStringAttr(wide ? "llvm.x86.avx512.pmaddw.d.512"
+                                      : "llvm.x86.avx2.pmadd.wd"),
           ValueRange{op.getLhs(), op.getRhs()});
     }
     // Record the requirement on the enclosing module (the pass may run on
@@ -44,8 +48,9 @@ struct LLMLowerPairDotPass
     SmallVector<Attribute> features;
     if (auto existing = module->getAttrOfType<ArrayAttr>("llm.cpu_features"))
       features.append(existing.begin(), existing.end());
-    if (!llvm::is_contained(features, rewriter.getStringAttr(kFeature)))
-      features.push_back(rewriter.getStringAttr(kFeature));
+    for (StringRef feature : needed)
+      if (!llvm::is_contained(features, rewriter.getStringAttr(feature)))
+        features.push_back(rewriter.getStringAttr(feature));
     module->setAttr("llm.cpu_features", rewriter.getArrayAttr(features));
   }
 };

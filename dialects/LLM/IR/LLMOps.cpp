@@ -48,6 +48,15 @@ bool ParamOp::isPlainFloat() {
          getType().getElementType().isF32();
 }
 
+LogicalResult PairDotI16Op::verify() {
+  int64_t pairs = getLhs().getType().getNumElements() / 2;
+  if (getResult().getType().getNumElements() != pairs)
+    return emitOpError("expects one int32 result lane per pair of int16 "
+                       "input lanes (")
+           << pairs << "), got " << getResult().getType();
+  return success();
+}
+
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");

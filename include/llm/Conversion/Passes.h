@@ -22,8 +22,10 @@ namespace llm {
 #include "llm/Conversion/Passes.h.inc"
 
 /// Adds the patterns lowering llm graph ops (all but llm.param) to linalg.
+/// `pairedLanes`: int32 lanes of the paired-int16 INT4 decode kernel (16:
+/// AVX-512BW, 8: AVX2; 0: the float kernel).
 void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
-                                           bool pairedInt16 = false);
+                                           int64_t pairedLanes = 0);
 
 /// Name of the module attribute listing the bound parameters.
 inline constexpr llvm::StringLiteral kParametersAttrName = "llm.parameters";

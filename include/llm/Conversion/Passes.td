@@ -15,9 +15,9 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
   let options = [
     Option<"int4Kernel", "int4-kernel", "std::string", /*default=*/"\"generic\"",
            "Decode-step llm.matmul_int4 kernel: 'generic' (float dot "
-           "products, any target) or 'x86-avx512' (int16 inputs and "
-           "AVX-512BW vpmaddwd; the module then runs only on CPUs with "
-           "AVX-512BW)">,
+           "products, any target), 'x86-avx512' or 'x86-avx2' (int16 "
+           "inputs and vpmaddwd on 512- or 256-bit vectors; the module then "
+           "runs only on CPUs with AVX-512BW, or AVX2)">,
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",

@@ -25,9 +25,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
   Option<std::string> int4Kernel{
       *this, "int4-kernel",
-      llvm::cl::desc("Decode-step INT4 matmul kernel: 'generic' (any CPU) or "
-                     "'x86-avx512' (int16 inputs, AVX-512BW vpmaddwd; the "
-                     "module records that it needs avx512bw)"),
+      llvm::cl::desc("Decode-step INT4 matmul kernel: 'generic' (any CPU), "
+                     "'x86-avx512' or 'x86-avx2' (int16 inputs, vpmaddwd; "
+                     "the module records that it needs avx512bw or avx2)"),
       llvm::cl::init("generic")};
 };
 

@@ -137,14 +137,16 @@ def LLMApproximateMathPass : Pass<"llm-approximate-math"> {
 }
 
 def LLMLowerPairDotPass : Pass<"llm-lower-pair-dot"> {
-  let summary = "Lower llm.pair_dot_i16 to the AVX-512BW vpmaddwd intrinsic";
+  let summary = "Lower llm.pair_dot_i16 to the x86 vpmaddwd intrinsic";
   let description = [{
     Rewrites every `llm.pair_dot_i16` into a call of
-    `llvm.x86.avx512.pmaddw.d.512`. Runs after bufferization (the call has
-    no declared memory effects, which buffer deallocation rejects) and
+    `llvm.x86.avx512.pmaddw.d.512` (512-bit vectors) or
+    `llvm.x86.avx2.pmadd.wd` (256-bit). Runs after bufferization (the call
+    has no declared memory effects, which buffer deallocation rejects) and
     before the vector dialect is lowered to LLVM. The module then runs only
-    on CPUs with AVX-512BW: the pass records `llm.cpu_features =
-    ["avx512bw"]` on the module, which `llm-run` checks against the host.
+    on CPUs with that instruction: the pass records `llm.cpu_features`
+    (`avx512bw`, `avx2`) on the module, which `llm-run` checks against the
+    host.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -1,4 +1,4 @@
-//===- Int4PairedInt16Kernel.cpp - INT4 decode dots on AVX-512 pmaddwd ----===//
+//===- Int4PairedInt16Kernel.cpp - INT4 decode dots on x86 pmaddwd --------===//
 //
 // The per-group dot products of a decode-step INT4 layer,
 //
@@ -8,15 +8,16 @@
 // max|x| / 32767, so the rounding error is at most 2^-16 of the group's
 // largest input), and nibbles s and s + 4 of each word, masked in place
 // with 0x000F000F, are the two int16 halves of one 32-bit lane, as are the
-// inputs s and s + 4 of each pair word. AVX-512BW's vpmaddwd multiplies
-// both halves and adds them: 32 products per instruction, with no
+// inputs s and s + 4 of each pair word. vpmaddwd multiplies both halves
+// and adds them: 32 products per instruction on AVX-512BW (16 lanes), 16
+// on AVX2 (8 lanes), with no
 // conversion to float, against 16 products and a conversion per FMA in
 // the float kernel. A group's sum is exact in int32: at most 15 * 32767 * g,
 // below 2^31 for groups of up to 4096 inputs (larger groups keep the float
 // kernel).
 //
 // The loops are written here at the vector level (one scf.forall over row
-// tiles, registers for T rows of one group) because the instruction pairs
+// tiles, registers of `lanes` int32 for T rows of one group) because the instruction pairs
 // adjacent int16 lanes (llm.pair_dot_i16), which linalg's vectorizer has no
 // way to express.
 //
@@ -37,8 +38,6 @@ using namespace mlir::llm::detail;
 
 namespace {
 
-/// int32 lanes per AVX-512 register.
-constexpr int64_t kLanes = 16;
 /// Nibble pairs (s, s + 4) per 32-bit word.
 constexpr int64_t kPairs = kInt4NibblesPerWord / 2;
 /// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31).
@@ -48,8 +47,8 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-Value splatI32(OpBuilder &b, Location loc, int32_t v) {
-  auto type = VectorType::get({kLanes}, b.getI32Type());
+Value splatI32(OpBuilder &b, Location loc, int64_t lanes, int32_t v) {
+  auto type = VectorType::get({lanes}, b.getI32Type());
   return arith::ConstantOp::create(
       b, loc, type, DenseElementsAttr::get(type, b.getI32IntegerAttr(v)));
 }
@@ -57,16 +56,18 @@ Value splatI32(OpBuilder &b, Location loc, int32_t v) {
 } // namespace
 
 bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile,
-                                                  int64_t groupSize) {
-  return rowTile % kLanes == 0 && groupSize <= kMaxGroupSize;
+                                                  int64_t groupSize,
+                                                  int64_t lanes) {
+  return rowTile % lanes == 0 && groupSize <= kMaxGroupSize;
 }
 
 namespace {
 
 /// The kernel's shapes and the constants its loops share.
 struct PairedKernel {
-  PairedKernel(OpBuilder &b, Location loc, Value pairs, Value qweight)
-      : pairs(pairs), qweight(qweight) {
+  PairedKernel(OpBuilder &b, Location loc, Value pairs, Value qweight,
+               int64_t lanes)
+      : pairs(pairs), qweight(qweight), lanes(lanes) {
     auto pType = cast<RankedTensorType>(pairs.getType());
     auto qType = cast<RankedTensorType>(qweight.getType());
     rows = pType.getDimSize(0);
@@ -74,13 +75,13 @@ struct PairedKernel {
     groups = qType.getDimSize(1);
     words = qType.getDimSize(2);
     tile = qType.getDimSize(3);
-    chunks = tile / kLanes;
-    lanesI32 = VectorType::get({kLanes}, b.getI32Type());
-    lanesI16 = VectorType::get({2 * kLanes}, b.getI16Type());
+    chunks = tile / lanes;
+    lanesI32 = VectorType::get({lanes}, b.getI32Type());
+    lanesI16 = VectorType::get({2 * lanes}, b.getI16Type());
   }
 
   /// One word position `w` of group `g` for row `r` and row tile `nt`:
-  /// `sums` (one int32 register per 16 rows) plus, for each nibble pair p,
+  /// `sums` (one int32 register per `lanes` rows) plus, for each nibble pair p,
   /// pair_dot(nibbles p and p + 4 of the words, the input pair p).
   SmallVector<Value> accumulateWord(OpBuilder &b, Location loc, Value nt,
                                     Value r, Value g, Value w,
@@ -92,9 +93,9 @@ struct PairedKernel {
     for (int64_t c = 0; c < chunks; ++c)
       packed.push_back(vector::TransferReadOp::create(
           b, loc, lanesI32, qweight,
-          ValueRange{nt, g, w, indexConstant(b, loc, c * kLanes)}, padding,
+          ValueRange{nt, g, w, indexConstant(b, loc, c * lanes)}, padding,
           inBounds));
-    Value mask = splatI32(b, loc, 0x000F000F);
+    Value mask = splatI32(b, loc, lanes, 0x000F000F);
     SmallVector<Value> next(sums.begin(), sums.end());
     for (int64_t p = 0; p < kPairs; ++p) {
       Value pair = tensor::ExtractOp::create(
@@ -105,7 +106,7 @@ struct PairedKernel {
         Value shifted = p == 0 ? packed[c]
                                : arith::ShRUIOp::create(
                                      b, loc, packed[c],
-                                     splatI32(b, loc, 4 * p))
+                                     splatI32(b, loc, lanes, 4 * p))
                                      .getResult();
         Value nibbles = vector::BitCastOp::create(
             b, loc, lanesI16, arith::AndIOp::create(b, loc, shifted, mask));
@@ -134,7 +135,7 @@ struct PairedKernel {
 
     b.setInsertionPointToStart(groupLoop.getBody());
     Value g = groupLoop.getInductionVar();
-    SmallVector<Value> zeros(chunks, splatI32(b, loc, 0));
+    SmallVector<Value> zeros(chunks, splatI32(b, loc, lanes, 0));
     auto wordLoop = scf::ForOp::create(b, loc, c0,
                                        indexConstant(b, loc, words), c1, zeros);
     Value sums = groupLoop.getRegionIterArgs()[0];
@@ -142,7 +143,7 @@ struct PairedKernel {
     for (int64_t c = 0; c < chunks; ++c)
       sums = vector::TransferWriteOp::create(
                  b, loc, wordLoop.getResult(c), sums,
-                 ValueRange{r, c0, g, indexConstant(b, loc, c * kLanes)},
+                 ValueRange{r, c0, g, indexConstant(b, loc, c * lanes)},
                  inBounds)
                  .getResult();
     scf::YieldOp::create(b, loc, sums);
@@ -156,6 +157,7 @@ struct PairedKernel {
   }
 
   Value pairs, qweight;
+  int64_t lanes;
   int64_t rows, tiles, groups, words, tile, chunks;
   VectorType lanesI32, lanesI16;
 };
@@ -163,8 +165,9 @@ struct PairedKernel {
 } // namespace
 
 Value mlir::llm::detail::buildPairedInt16Dots(OpBuilder &b, Location loc,
-                                               Value pairs, Value qweight) {
-  PairedKernel kernel(b, loc, pairs, qweight);
+                                               Value pairs, Value qweight,
+                                               int64_t lanes) {
+  PairedKernel kernel(b, loc, pairs, qweight, lanes);
   Type i32 = b.getI32Type();
   Value init = tensor::EmptyOp::create(
       b, loc,

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_CONVERTLLMTOLINALGPASS
@@ -18,11 +19,11 @@ using namespace mlir;
 using namespace mlir::llm;
 
 void mlir::llm::populateLLMToLinalgConversionPatterns(
-    RewritePatternSet &patterns, bool pairedInt16) {
+    RewritePatternSet &patterns, int64_t pairedLanes) {
   detail::populateElementwisePatterns(patterns);
   detail::populateNormalizationPatterns(patterns);
   detail::populateLinearPatterns(patterns);
-  detail::populateQuantizedLinearPatterns(patterns, pairedInt16);
+  detail::populateQuantizedLinearPatterns(patterns, pairedLanes);
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
 }
@@ -42,14 +43,18 @@ struct ConvertLLMToLinalgPass
     target.addIllegalDialect<LLMDialect>();
     target.addLegalOp<ParamOp, PairDotI16Op>();
     RewritePatternSet patterns(ctx);
-    bool pairedInt16 = int4Kernel == "x86-avx512";
-    if (!pairedInt16 && int4Kernel != "generic") {
+    int64_t pairedLanes = llvm::StringSwitch<int64_t>(int4Kernel)
+                              .Case("generic", 0)
+                              .Case("x86-avx512", 16)
+                              .Case("x86-avx2", 8)
+                              .Default(-1);
+    if (pairedLanes < 0) {
       getOperation()->emitError()
           << "unknown int4-kernel '" << int4Kernel
-          << "' (expected 'generic' or 'x86-avx512')";
+          << "' (expected 'generic', 'x86-avx2' or 'x86-avx512')";
       return signalPassFailure();
     }
-    populateLLMToLinalgConversionPatterns(patterns, pairedInt16);
+    populateLLMToLinalgConversionPatterns(patterns, pairedLanes);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -16,10 +16,11 @@ namespace mlir::llm::detail {
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateLinearPatterns(RewritePatternSet &patterns);
-/// `pairedInt16`: decode-step INT4 layers use the AVX-512BW kernel of
-/// Int4PairedInt16Kernel.cpp (int16 inputs) instead of float dot products.
+/// `pairedLanes` (16: AVX-512BW, 8: AVX2; 0: off): decode-step INT4 layers
+/// use the paired-int16 kernel of Int4PairedInt16Kernel.cpp with vectors
+/// of that many int32 lanes instead of float dot products.
 void populateQuantizedLinearPatterns(RewritePatternSet &patterns,
-                                     bool pairedInt16);
+                                     int64_t pairedLanes);
 void populateRopePatterns(RewritePatternSet &patterns);
 void populateAttentionPatterns(RewritePatternSet &patterns);
 
@@ -62,17 +63,18 @@ AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
                         ArrayRef<unsigned> dims);
 
 /// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
-/// whole number of 16-lane registers) and groups of `groupSize` inputs
+/// whole number of `lanes`-lane registers) and groups of `groupSize` inputs
 /// (small enough for exact int32 sums).
-bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize);
+bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
+                               int64_t lanes);
 
 /// D[r, nt, G, t] (int32) = sum over the group's words b and nibble pairs p
 /// of pmaddwd(nibbles p and p + 4 of q[nt, G, b, t], pairs[r, G, p, b]),
 /// for `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p
 /// (low half) and s = p + 4 (high half), and `qweight` [out / T, G, g / 8,
-/// T]. One scf.forall over the row tiles.
+/// T]. One scf.forall over the row tiles; registers of `lanes` int32.
 Value buildPairedInt16Dots(OpBuilder &b, Location loc, Value pairs,
-                           Value qweight);
+                           Value qweight, int64_t lanes);
 
 } // namespace mlir::llm::detail
 

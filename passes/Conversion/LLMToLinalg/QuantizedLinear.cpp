@@ -230,7 +230,7 @@ Value buildInputSums(OpBuilder &b, Location loc, Value x) {
 /// Largest int16 magnitude of the paired-int16 kernel's inputs.
 constexpr double kInt16Max = 32767.0;
 
-/// For a few static rows on AVX-512BW: the inputs quantized to int16 per
+/// For a few static rows on x86 (vpmaddwd): the inputs quantized to int16 per
 /// row and group (scale m / 32767, m = max |x| of the group), the per-group
 /// integer dot products of buildPairedInt16Dots, then
 ///
@@ -239,7 +239,8 @@ constexpr double kInt16Max = 32767.0;
 ///
 /// with the input sums of the float inputs.
 Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
-                               Value qweight, Value scales, Value zeros) {
+                               Value qweight, Value scales, Value zeros,
+                               int64_t lanes) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
   auto qType = cast<RankedTensorType>(qweight.getType());
@@ -312,7 +313,7 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
           })
           .getResult(0);
 
-  Value dots = buildPairedInt16Dots(b, loc, pairWords, qweight);
+  Value dots = buildPairedInt16Dots(b, loc, pairWords, qweight, lanes);
 
   // Loops (r, nt, G, t), the group a reduction outside the rows.
   Value init =
@@ -422,11 +423,12 @@ Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
 }
 
 struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
-  MatmulInt4Lowering(MLIRContext *ctx, bool pairedInt16)
-      : OpRewritePattern(ctx), pairedInt16(pairedInt16) {}
+  MatmulInt4Lowering(MLIRContext *ctx, int64_t pairedLanes)
+      : OpRewritePattern(ctx), pairedLanes(pairedLanes) {}
 
-  /// Decode steps use the AVX-512BW paired-int16 kernel.
-  bool pairedInt16;
+  /// Decode steps use the paired-int16 kernel with this many int32 lanes
+  /// per register (0: the float kernel).
+  int64_t pairedLanes;
 
   /// `y` scaled by the inverse RMS of the op's input rows with
   /// `rms_norm_eps`, else `y`.
@@ -507,9 +509,10 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     // A known handful of rows (decode): one pass over the weights per row.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
       Value tiled =
-          pairedInt16 && f32.isF32() && supportsPairedInt16Kernel(tile, g)
+          pairedLanes && f32.isF32() &&
+                  supportsPairedInt16Kernel(tile, g, pairedLanes)
               ? buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
-                                         scales, zeros)
+                                         scales, zeros, pairedLanes)
               : buildGroupDotProducts(rewriter, loc, x, op.getQweight(),
                                       scales, zeros);
       rewriter.replaceOp(op, normalizeRows(rewriter, op,
@@ -559,6 +562,6 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
 } // namespace
 
 void mlir::llm::detail::populateQuantizedLinearPatterns(
-    RewritePatternSet &patterns, bool pairedInt16) {
-  patterns.add<MatmulInt4Lowering>(patterns.getContext(), pairedInt16);
+    RewritePatternSet &patterns, int64_t pairedLanes) {
+  patterns.add<MatmulInt4Lowering>(patterns.getContext(), pairedLanes);
 }

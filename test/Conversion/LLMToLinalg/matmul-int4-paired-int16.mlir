@@ -1,8 +1,9 @@
 // RUN: llm-opt %s --convert-llm-to-linalg=int4-kernel=x86-avx512 -split-input-file | FileCheck %s
+// RUN: llm-opt %s --convert-llm-to-linalg=int4-kernel=x86-avx2 -split-input-file | FileCheck %s --check-prefix=AVX2
 // RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s --check-prefix=GENERIC
 // RUN: not llm-opt %s --convert-llm-to-linalg=int4-kernel=avx9000 -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: unknown int4-kernel 'avx9000' (expected 'generic' or 'x86-avx512')
+// BAD: unknown int4-kernel 'avx9000' (expected 'generic', 'x86-avx2' or 'x86-avx512')
 
 // GENERIC-NOT: llm.pair_dot_i16
 
@@ -36,6 +37,15 @@
 // CHECK: linalg.generic {{.*}} ins(%[[DOTS]], %[[MAX]], %[[SUMS]], {{.*}}
 // CHECK: arith.sitofp
 // CHECK: return
+
+// On AVX2 the same loops run on 256-bit vectors: 16 registers of 8 lanes
+// for the 128 rows, 64 pair dots per word position.
+// AVX2-LABEL: func.func @decode(
+// AVX2: scf.forall (%{{.*}}) in (2)
+// AVX2-COUNT-16: vector.transfer_read {{.*}} : tensor<2x2x16x128xi32>, vector<8xi32>
+// AVX2-COUNT-64: llm.pair_dot_i16 {{.*}} : vector<16xi16> -> vector<8xi32>
+// AVX2-NOT: llm.pair_dot_i16
+// AVX2: tensor.parallel_insert_slice
 func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x256xf32>, %z: tensor<2x256xf32>) -> tensor<1x256xf32> {
   %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x256xf32>, tensor<2x2x16x128xi32>, tensor<2x256xf32>, tensor<2x256xf32> -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
@@ -44,10 +54,12 @@ func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<
 // -----
 
 // Row tiles narrower than one 16-lane register (24 outputs: tiles of 8)
-// keep the float kernel.
+// keep the float kernel on AVX-512; on AVX2 they are one 8-lane register.
 // CHECK-LABEL: func.func @narrow_tiles(
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: return
+// AVX2-LABEL: func.func @narrow_tiles(
+// AVX2: llm.pair_dot_i16 {{.*}} : vector<16xi16> -> vector<8xi32>
 func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tensor<2x24xf32>, %z: tensor<2x24xf32>) -> tensor<1x24xf32> {
   %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<3x2x4x8xi32>, tensor<2x24xf32>, tensor<2x24xf32> -> tensor<1x24xf32>
   return %y : tensor<1x24xf32>

@@ -868,3 +868,11 @@ func.func @attention_rope_odd(%q: tensor<1x7xf32>, %kc: tensor<1x4x1x7xf32>, %po
   %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer 0 heads = 1 kv_heads = 1 head_dim = 7 {rope_theta = 1.0e+04 : f64} : tensor<1x7xf32>, tensor<1x7xf32>, tensor<1x4x1x7xf32>
   return %o : tensor<1x7xf32>
 }
+
+// -----
+
+func.func @pair_dot_lanes(%a: vector<32xi16>, %b: vector<32xi16>) -> vector<8xi32> {
+  // expected-error @+1 {{expects one int32 result lane per pair of int16 input lanes (16), got 'vector<8xi32>'}}
+  %0 = llm.pair_dot_i16 %a, %b : vector<32xi16> -> vector<8xi32>
+  return %0 : vector<8xi32>
+}

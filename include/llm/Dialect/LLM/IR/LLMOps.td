@@ -248,20 +248,22 @@ def LLM_PairDotI16Op : LLM_Op<"pair_dot_i16", [Pure,
   let description = [{
     A vector op of the CPU backend, not of the graph: lane i of the result
     is `lhs[2i] * rhs[2i] + lhs[2i+1] * rhs[2i+1]` in int32, the sum of the
-    products of each pair of adjacent signed int16 lanes. It is AVX-512BW's
-    vpmaddwd (32 products per instruction); the paired-int16 INT4 decode
-    kernel emits it, and `llm-lower-pair-dot` turns it into the LLVM
-    intrinsic once the module is bufferized.
+    products of each pair of adjacent signed int16 lanes. It is x86's
+    vpmaddwd: 32 products per instruction on 512-bit vectors (AVX-512BW),
+    16 on 256-bit ones (AVX2). The paired-int16 INT4 decode kernel emits
+    it, and `llm-lower-pair-dot` turns it into the LLVM intrinsic once the
+    module is bufferized.
 
     ```mlir
     %sums = llm.pair_dot_i16 %nibbles, %inputs : vector<32xi16> -> vector<16xi32>
     ```
   }];
-  let arguments = (ins VectorOfLengthAndType<[32], [I16]>:$lhs,
-                       VectorOfLengthAndType<[32], [I16]>:$rhs);
-  let results = (outs VectorOfLengthAndType<[16], [I32]>:$result);
+  let arguments = (ins VectorOfLengthAndType<[16, 32], [I16]>:$lhs,
+                       VectorOfLengthAndType<[16, 32], [I16]>:$rhs);
+  let results = (outs VectorOfLengthAndType<[8, 16], [I32]>:$result);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 class LLM_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
