@@ -22,6 +22,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from llm_compiler.cpu import cpu_flags  # noqa: E402
 LIBS = "/usr/lib/llvm-22/lib"
 
 
@@ -120,8 +123,7 @@ def main():
     # The x86 kernels (int16 inputs, vpmaddwd) where the CPU has them.
     kernels = {"int4 avx2": ("avx2", "x86-avx2"), "int4 avx512": ("avx512bw", "x86-avx512")}
     kinds = ["f32", "int4"]
-    with open("/proc/cpuinfo") as cpuinfo:
-        flags = next((line.split() for line in cpuinfo if line.startswith("flags")), [])
+    flags = cpu_flags()
     for kind, (feature, _) in kernels.items():
         if feature in flags:
             kinds.append(kind)

@@ -29,6 +29,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from llm_compiler.cpu import cpu_flags  # noqa: E402
 OUT = os.path.join(ROOT, "bench", "out")
 PROMPT = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 2 for k in range(31)])
 PIPELINE = "--llm-cpu-pipeline"
@@ -44,13 +47,6 @@ VARIANTS = [
      X86_PIPELINE),
 ]
 
-
-def host_has_avx512bw():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return any(line.startswith("flags") and " avx512bw" in line for line in cpuinfo)
-    except OSError:
-        return False
 
 
 def run(cmd, **kw):
@@ -72,7 +68,7 @@ def main():
         run([sys.executable, os.path.join(ROOT, "python", "make_checkpoint.py"), "--out", model,
              "--preset", "stories110M", "--no-tie", "--seed", "1"])
     cache = os.path.join(OUT, "int4-cache")
-    variants = [v for v in VARIANTS if v[2] == PIPELINE or host_has_avx512bw()]
+    variants = [v for v in VARIANTS if v[2] == PIPELINE or "avx512bw" in cpu_flags()]
     if len(variants) < len(VARIANTS):
         print("(this CPU lacks AVX-512BW: the avx512 variants are skipped)")
     modules = {}

@@ -2,6 +2,7 @@
 """lit configuration of the llm project's tests."""
 
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -39,11 +40,10 @@ llvm_config.add_tool_substitutions(
 
 # Modules compiled with --llm-cpu-pipeline=int4-kernel=x86-avx512 (or
 # x86-avx2) run only where the CPU has AVX-512BW (or AVX2).
-try:
-    with open("/proc/cpuinfo") as cpuinfo:
-        flags = next((line.split() for line in cpuinfo if line.startswith("flags")), [])
-    for feature in ("avx512bw", "avx2"):
-        if feature in flags:
-            config.available_features.add(feature)
-except OSError:
-    pass
+sys.path.insert(0, os.path.join(config.llm_src_root, "python"))
+from llm_compiler.cpu import cpu_flags  # noqa: E402
+
+flags = cpu_flags()
+for feature in ("avx512bw", "avx2"):
+    if feature in flags:
+        config.available_features.add(feature)

@@ -1,6 +1,7 @@
 //===- CompiledModel.cpp - JIT-compiled llm module ------------------------===//
 
 #include "llm/Execution/CompiledModel.h"
+#include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Conversion/Passes.h"
 #include "llm/InitAll.h"
 #include "llm/Pipelines/Pipelines.h"
@@ -106,6 +107,8 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     return makeError("the module has no llm.config attribute: it was not "
                      "produced by llm-translate --import-llama-*");
 
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+
   // Lower unless the module is already entirely in the LLVM dialect.
   bool lowered = true;
   module->walk([&](Operation *op) {
@@ -117,11 +120,11 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.parallel = options.parallel;
     // Compiled here for this machine: its fastest INT4 decode kernel.
-    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-    if (host.lookup("avx512bw"))
-      pipelineOptions.int4Kernel = "x86-avx512";
-    else if (host.lookup("avx2"))
-      pipelineOptions.int4Kernel = "x86-avx2";
+    for (const PairDotTarget &target : kPairDotTargets)
+      if (host.lookup(target.cpuFeature)) {
+        pipelineOptions.int4Kernel = target.kernel.str();
+        break;
+      }
     buildCPUPipeline(pm, pipelineOptions);
     if (failed(pm.run(*module)))
       return makeError("lowering the module to LLVM failed:" +
@@ -131,7 +134,6 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
   // Kernels compiled for CPU features this host lacks would stop the
   // process with an illegal instruction.
   if (auto features = (*module)->getAttrOfType<ArrayAttr>("llm.cpu_features")) {
-    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
     for (Attribute item : features) {
       auto feature = llvm::dyn_cast<StringAttr>(item);
       if (!feature)

@@ -1,6 +1,7 @@
 //===- LowerPairDot.cpp - llm.pair_dot_i16 to the vpmaddwd intrinsic ------===//
 
 #include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -26,16 +27,15 @@ struct LLMLowerPairDotPass
     if (dots.empty())
       return;
     IRRewriter rewriter(&getContext());
-    // vpmaddwd on 512-bit vectors needs AVX-512BW; on 256-bit ones, AVX2.
     llvm::SetVector<StringRef> needed;
     for (PairDotI16Op op : dots) {
-      bool wide = op.getType().getNumElements() == 16;
-      needed.insert(wide ? "avx512bw" : "avx2");
+      // The op's verifier admits exactly the widths of the table.
+      const PairDotTarget *target =
+          findPairDotLanes(op.getType().getNumElements());
+      needed.insert(target->cpuFeature);
       rewriter.setInsertionPoint(op);
       rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-          op, op.getType(),
-          rewriter.getStringAttr(wide ? "llvm.x86.avx512.pmaddw.d.512"
-                                      : "llvm.x86.avx2.pmadd.wd"),
+          op, op.getType(), rewriter.getStringAttr(target->intrinsic),
           ValueRange{op.getLhs(), op.getRhs()});
     }
     // Record the requirement on the enclosing module (the pass may run on

@@ -169,10 +169,8 @@ Value mlir::llm::detail::buildPairedInt16Dots(OpBuilder &b, Location loc,
                                                int64_t lanes) {
   PairedKernel kernel(b, loc, pairs, qweight, lanes);
   Type i32 = b.getI32Type();
-  Value init = tensor::EmptyOp::create(
-      b, loc,
-      ArrayRef<int64_t>{kernel.rows, kernel.tiles, kernel.groups, kernel.tile},
-      i32);
+  Value init = emptyTensor(
+      b, loc, {kernel.rows, kernel.tiles, kernel.groups, kernel.tile}, i32, {});
   // One thread tile per row tile: [rows, 1, groups, T] of the sums.
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kernel.tiles)},

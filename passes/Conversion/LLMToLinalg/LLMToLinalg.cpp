@@ -3,12 +3,12 @@
 #include "PopulatePatterns.h"
 #include "llm/Conversion/Passes.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Dialect/LLM/IR/PairDotTargets.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
-#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_CONVERTLLMTOLINALGPASS
@@ -43,16 +43,16 @@ struct ConvertLLMToLinalgPass
     target.addIllegalDialect<LLMDialect>();
     target.addLegalOp<ParamOp, PairDotI16Op>();
     RewritePatternSet patterns(ctx);
-    int64_t pairedLanes = llvm::StringSwitch<int64_t>(int4Kernel)
-                              .Case("generic", 0)
-                              .Case("x86-avx512", 16)
-                              .Case("x86-avx2", 8)
-                              .Default(-1);
-    if (pairedLanes < 0) {
-      getOperation()->emitError()
-          << "unknown int4-kernel '" << int4Kernel
-          << "' (expected 'generic', 'x86-avx2' or 'x86-avx512')";
-      return signalPassFailure();
+    int64_t pairedLanes = 0;
+    if (int4Kernel != "generic") {
+      const PairDotTarget *target = findPairDotKernel(int4Kernel);
+      if (!target) {
+        getOperation()->emitError()
+            << "unknown int4-kernel '" << int4Kernel
+            << "' (expected 'generic', 'x86-avx2' or 'x86-avx512')";
+        return signalPassFailure();
+      }
+      pairedLanes = target->lanes;
     }
     populateLLMToLinalgConversionPatterns(patterns, pairedLanes);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -194,6 +194,74 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
       .getResult(0);
 }
 
+/// Largest int16 magnitude of the paired-int16 kernel's inputs.
+constexpr double kInt16Max = 32767.0;
+
+/// The decode epilogue over loops (r, nt, G, t), the group a reduction
+/// outside the rows:
+///
+///   y[r, nt, t] = sum_G scale[G, nt, t] * dot - zero[G, nt, t] *
+///                       scale[G, nt, t] * inputSums[r, G]
+///
+/// where dot is D[r, nt, G, t] (float dot products of the raw nibbles), or,
+/// given the inputs' group magnitudes m [r, G], the int32 sums of the
+/// paired-int16 kernel scaled back, m / 32767 * D.
+Value applyGroupScales(OpBuilder &b, Location loc, Value dots, Value inputSums,
+                       Value scales, Value zeros,
+                       Value inputMagnitudes = nullptr) {
+  MLIRContext *ctx = b.getContext();
+  auto dType = cast<RankedTensorType>(dots.getType());
+  auto sType = cast<RankedTensorType>(scales.getType());
+  Type f32 = sType.getElementType();
+  Value init = fill(b, loc,
+                    emptyTensor(b, loc,
+                                {dType.getDimSize(0), dType.getDimSize(1),
+                                 dType.getDimSize(3)},
+                                f32, {}),
+                    0.0);
+  AffineMap perGroupRow = projectionMap(ctx, 4, {2, 1, 3});
+  AffineMap perGroupInput = projectionMap(ctx, 4, {0, 2});
+  // Operands: dots, [magnitudes,] input sums, scales, zeros; the output.
+  SmallVector<Value> inputs{dots};
+  SmallVector<AffineMap> maps{identityMap(ctx, 4)};
+  if (inputMagnitudes) {
+    inputs.push_back(inputMagnitudes);
+    maps.push_back(perGroupInput);
+  }
+  inputs.append({inputSums, scales, zeros});
+  maps.append({perGroupInput, perGroupRow, perGroupRow,
+               projectionMap(ctx, 4, {0, 1, 3})});
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), inputs, ValueRange{init}, maps,
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value dot = args[0];
+               if (inputMagnitudes) {
+                 dot = arith::MulFOp::create(
+                     nb, l,
+                     arith::DivFOp::create(
+                         nb, l, args[1],
+                         arith::ConstantOp::create(
+                             nb, l, f32, nb.getFloatAttr(f32, kInt16Max))),
+                     arith::SIToFPOp::create(nb, l, f32, dot));
+                 args = args.drop_front();
+               }
+               // args: dot, input sum, scale, zero, accumulator.
+               Value scale = args[2];
+               Value zeroScaled = arith::MulFOp::create(nb, l, args[3], scale);
+               Value term = arith::SubFOp::create(
+                   nb, l, arith::MulFOp::create(nb, l, scale, dot),
+                   arith::MulFOp::create(nb, l, zeroScaled, args[1]));
+               linalg::YieldOp::create(
+                   nb, l, arith::AddFOp::create(nb, l, args.back(), term)
+                              .getResult());
+             })
+      .getResult(0);
+}
+
 /// Per row and group of x [r, G, 8, g / 8]: `combine`(acc, x) over the
 /// group's inputs from `initial` ([r, G]).
 Value reduceGroups(OpBuilder &b, Location loc, Value x, double initial,
@@ -227,9 +295,6 @@ Value buildInputSums(OpBuilder &b, Location loc, Value x) {
                       });
 }
 
-/// Largest int16 magnitude of the paired-int16 kernel's inputs.
-constexpr double kInt16Max = 32767.0;
-
 /// For a few static rows on x86 (vpmaddwd): the inputs quantized to int16 per
 /// row and group (scale m / 32767, m = max |x| of the group), the per-group
 /// integer dot products of buildPairedInt16Dots, then
@@ -243,11 +308,9 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                                int64_t lanes) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
-  auto qType = cast<RankedTensorType>(qweight.getType());
   Type f32 = xType.getElementType(), i32 = b.getI32Type();
   int64_t rows = xType.getDimSize(0), groups = xType.getDimSize(1);
   int64_t words = xType.getDimSize(3);
-  int64_t tiles = qType.getDimSize(0), tile = qType.getDimSize(3);
   constexpr int64_t pairs = kInt4NibblesPerWord / 2;
 
   Value maxMagnitude =
@@ -261,8 +324,7 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
 
   // pairs[r, G, p, b]: int16 inputs s = p (low half) and s = p + 4 (high
   // half), each round(x * 32767 / m).
-  Value pairInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{rows, groups, pairs, words}, i32);
+  Value pairInit = emptyTensor(b, loc, {rows, groups, pairs, words}, i32, {});
   // Nibbles [0, 4) and [4, 8) of x [r, G, 8, g / 8].
   auto half = [&](int64_t first) -> Value {
     SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
@@ -315,39 +377,8 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
 
   Value dots = buildPairedInt16Dots(b, loc, pairWords, qweight, lanes);
 
-  // Loops (r, nt, G, t), the group a reduction outside the rows.
-  Value init =
-      fill(b, loc, emptyTensor(b, loc, {rows, tiles, tile}, f32, {}), 0.0);
-  AffineMap perGroupRow = projectionMap(ctx, 4, {2, 1, 3});
-  AffineMap perGroupInput = projectionMap(ctx, 4, {0, 2});
-  return linalg::GenericOp::create(
-             b, loc, init.getType(),
-             ValueRange{dots, maxMagnitude, inputSums, scales, zeros},
-             ValueRange{init},
-             ArrayRef<AffineMap>{identityMap(ctx, 4), perGroupInput,
-                                 perGroupInput, perGroupRow, perGroupRow,
-                                 projectionMap(ctx, 4, {0, 1, 3})},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction,
-                                           utils::IteratorType::parallel},
-             [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value inputScale = arith::DivFOp::create(
-                   nb, l, args[1],
-                   arith::ConstantOp::create(nb, l, f32,
-                                             nb.getFloatAttr(f32, kInt16Max)));
-               Value dot = arith::MulFOp::create(
-                   nb, l, inputScale,
-                   arith::SIToFPOp::create(nb, l, f32, args[0]));
-               Value term = arith::MulFOp::create(
-                   nb, l, args[3],
-                   arith::SubFOp::create(
-                       nb, l, dot,
-                       arith::MulFOp::create(nb, l, args[4], args[2])));
-               linalg::YieldOp::create(
-                   nb, l, arith::AddFOp::create(nb, l, args[5], term).getResult());
-             })
-      .getResult(0);
+  return applyGroupScales(b, loc, dots, inputSums, scales, zeros,
+                          maxMagnitude);
 }
 
 /// For a few static rows (decode), where nothing shares an unpacked weight:
@@ -393,33 +424,7 @@ Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
 
   Value inputSums = buildInputSums(b, loc, x);
 
-  // Loops (r, nt, G, t), the group a reduction outside the rows.
-  Value init =
-      fill(b, loc, emptyTensor(b, loc, {rows, tiles, tile}, f32, {}), 0.0);
-  AffineMap perGroupRow = projectionMap(ctx, 4, {2, 1, 3});
-  return linalg::GenericOp::create(
-             b, loc, init.getType(),
-             ValueRange{dots, inputSums, scales, zeros}, ValueRange{init},
-             ArrayRef<AffineMap>{identityMap(ctx, 4),
-                                 projectionMap(ctx, 4, {0, 2}), perGroupRow,
-                                 perGroupRow, projectionMap(ctx, 4, {0, 1, 3})},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction,
-                                           utils::IteratorType::parallel},
-             [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value scale = args[2];
-               Value zeroScaled =
-                   arith::MulFOp::create(nb, nested, args[3], scale);
-               Value term = arith::SubFOp::create(
-                   nb, nested,
-                   arith::MulFOp::create(nb, nested, scale, args[0]),
-                   arith::MulFOp::create(nb, nested, zeroScaled, args[1]));
-               linalg::YieldOp::create(
-                   nb, nested,
-                   arith::AddFOp::create(nb, nested, args[4], term).getResult());
-             })
-      .getResult(0);
+  return applyGroupScales(b, loc, dots, inputSums, scales, zeros);
 }
 
 struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {

@@ -1,0 +1,52 @@
+//===- PairDotTargets.h - the CPUs that run llm.pair_dot_i16 ----*- C++ -*-===//
+//
+// One table for the paired-int16 INT4 decode kernel's targets: the name of
+// the kernel (the `int4-kernel` option of convert-llm-to-linalg and
+// llm-cpu-pipeline), the int32 lanes of its registers (the width of
+// llm.pair_dot_i16), the CPU feature the instruction needs (recorded in
+// `llm.cpu_features` and checked by llm-run against the host) and the LLVM
+// intrinsic that llm-lower-pair-dot emits.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_DIALECT_LLM_IR_PAIRDOTTARGETS_H
+#define LLM_DIALECT_LLM_IR_PAIRDOTTARGETS_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+
+namespace mlir::llm {
+
+struct PairDotTarget {
+  llvm::StringLiteral kernel;
+  int64_t lanes;
+  llvm::StringLiteral cpuFeature;
+  llvm::StringLiteral intrinsic;
+};
+
+/// Widest first: a host with several gets the first it has.
+inline constexpr PairDotTarget kPairDotTargets[] = {
+    {"x86-avx512", 16, "avx512bw", "llvm.x86.avx512.pmaddw.d.512"},
+    {"x86-avx2", 8, "avx2", "llvm.x86.avx2.pmadd.wd"},
+};
+
+/// The target of kernel `name`, or null.
+inline const PairDotTarget *findPairDotKernel(llvm::StringRef name) {
+  for (const PairDotTarget &target : kPairDotTargets)
+    if (target.kernel == name)
+      return &target;
+  return nullptr;
+}
+
+/// The target whose registers hold `lanes` int32, or null.
+inline const PairDotTarget *findPairDotLanes(int64_t lanes) {
+  for (const PairDotTarget &target : kPairDotTargets)
+    if (target.lanes == lanes)
+      return &target;
+  return nullptr;
+}
+
+} // namespace mlir::llm
+
+#endif // LLM_DIALECT_LLM_IR_PAIRDOTTARGETS_H
