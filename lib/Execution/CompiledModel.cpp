@@ -250,8 +250,13 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     }
   }
   if (auto eos = config.getAs<ArrayAttr>("eos_token_ids"))
-    for (Attribute id : eos)
-      shape.eosTokenIds.push_back(llvm::cast<IntegerAttr>(id).getInt());
+    for (Attribute id : eos) {
+      auto value = llvm::dyn_cast<IntegerAttr>(id);
+      if (!value)
+        return makeError("the module's llm.config has an eos_token_ids entry "
+                         "that is not an integer");
+      shape.eosTokenIds.push_back(value.getInt());
+    }
 
   // JIT for the host CPU.
   llvm::InitializeNativeTarget();
@@ -265,6 +270,10 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = makeOptimizingTransformer(
       options.optLevel, /*sizeLevel=*/0, targetMachine->get());
+  // No perf jitdump files (they accumulated under /tmp/.debug/jit, one per
+  // run) and no GDB registration of every compiled object.
+  engineOptions.enablePerfNotificationListener = false;
+  engineOptions.enableGDBNotificationListener = false;
   engineOptions.jitCodeGenOptLevel =
       options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
                             : llvm::CodeGenOptLevel::Default;

@@ -7,10 +7,14 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include "llm/runtime/JsonText.h"
+
 #include <nlohmann/json.hpp>
 
 using namespace mlir::llm;
 using json = nlohmann::json;
+using ::llm::runtime::boundedText;
+using ::llm::runtime::describeJson;
 
 namespace {
 
@@ -30,7 +34,7 @@ public:
     }
     if (!it->is_number_integer()) {
       fail(llvm::Twine("field '") + key + "' must be an integer, got " +
-           it->dump());
+           describeJson(*it));
       return 0;
     }
     return it->get<int64_t>();
@@ -42,7 +46,7 @@ public:
       return fallback;
     if (!it->is_number()) {
       fail(llvm::Twine("field '") + key + "' must be a number, got " +
-           it->dump());
+           describeJson(*it));
       return fallback;
     }
     return it->get<double>();
@@ -54,7 +58,7 @@ public:
       return fallback;
     if (!it->is_boolean()) {
       fail(llvm::Twine("field '") + key + "' must be true or false, got " +
-           it->dump());
+           describeJson(*it));
       return fallback;
     }
     return it->get<bool>();
@@ -66,7 +70,7 @@ public:
       return std::nullopt;
     if (!it->is_string()) {
       fail(llvm::Twine("field '") + key + "' must be a string, got " +
-           it->dump());
+           describeJson(*it));
       return std::nullopt;
     }
     return it->get<std::string>();
@@ -90,7 +94,7 @@ public:
         return ids;
     }
     fail(llvm::Twine("field '") + key +
-         "' must be an integer or a list of integers, got " + it->dump());
+         "' must be an integer or a list of integers, got " + describeJson(*it));
     return {fallback};
   }
 
@@ -100,7 +104,7 @@ public:
       return std::nullopt;
     if (!it->is_object()) {
       fail("field 'rope_scaling' must be an object or null, got " +
-           it->dump());
+           describeJson(*it));
       return std::nullopt;
     }
     ConfigReader scaling(*it, source);
@@ -118,7 +122,7 @@ public:
     if (*type == "default")
       return std::nullopt;
     if (*type != "llama3") {
-      fail("unsupported rope_scaling type '" + *type +
+      fail("unsupported rope_scaling type '" + boundedText(*type) +
            "' (supported: 'llama3', 'default')");
       return std::nullopt;
     }
@@ -141,7 +145,7 @@ public:
       return std::nullopt;
     if (!it->is_object()) {
       fail("field 'quantization_config' must be an object or null, got " +
-           it->dump());
+           describeJson(*it));
       return std::nullopt;
     }
     ConfigReader q(*it, source);
@@ -157,11 +161,13 @@ public:
     std::string lower = llvm::StringRef(version).lower();
     if (!method || *method != "awq")
       fail("unsupported quantization_config.quant_method '" +
-           method.value_or("") + "' (supported: 'awq')");
+           boundedText(method.value_or("")) +
+           "' (supported: 'awq')");
     else if (bits != 4)
       fail("unsupported AWQ bits " + llvm::Twine(bits) + " (supported: 4)");
     else if (lower != "gemm")
-      fail("unsupported AWQ version '" + version + "' (supported: 'gemm')");
+      fail("unsupported AWQ version '" + boundedText(version) +
+           "' (supported: 'gemm')");
     else if (!zeroPoint)
       fail("unsupported AWQ checkpoint without zero points");
     else if (!mlir::llm::isInt4GroupSize(group))
@@ -208,9 +214,11 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
   ConfigReader reader(root, source);
   if (auto modelType = reader.string("model_type");
       modelType && *modelType != "llama")
-    reader.fail("unsupported model_type '" + *modelType + "' (expected 'llama')");
+    reader.fail("unsupported model_type '" +
+                boundedText(*modelType) + "' (expected 'llama')");
   if (auto act = reader.string("hidden_act"); act && *act != "silu")
-    reader.fail("unsupported hidden_act '" + *act + "' (expected 'silu')");
+    reader.fail("unsupported hidden_act '" + boundedText(*act) +
+                "' (expected 'silu')");
   if (reader.boolean("attention_bias", false))
     reader.fail("attention_bias = true is not supported");
   if (reader.boolean("mlp_bias", false))
@@ -239,6 +247,14 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
   config.ropeScaling = reader.ropeScaling();
   config.awq = reader.quantization();
   config.tieWordEmbeddings = reader.boolean("tie_word_embeddings", false);
+  if (auto dtype = reader.string("torch_dtype")) {
+    if (auto parsed = parseWeightDType(*dtype))
+      config.weightDType = *parsed;
+    else
+      reader.fail("unsupported torch_dtype '" +
+                  boundedText(*dtype) +
+                  "' (supported: 'float32', 'float16', 'bfloat16')");
+  }
   config.bosTokenId = reader.integer("bos_token_id", 1);
   config.eosTokenIds = reader.tokenIds("eos_token_id", 2);
   if (llvm::Error err = reader.takeError())
@@ -250,10 +266,47 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
   return config;
 }
 
+llvm::StringRef mlir::llm::weightDTypeName(WeightDType dtype) {
+  switch (dtype) {
+  case WeightDType::F32:
+    return "f32";
+  case WeightDType::F16:
+    return "f16";
+  case WeightDType::BF16:
+    return "bf16";
+  }
+  return "f32";
+}
+
+std::optional<WeightDType> mlir::llm::parseWeightDType(llvm::StringRef text) {
+  text.consume_front("torch.");
+  if (text == "f32" || text == "float32" || text == "float")
+    return WeightDType::F32;
+  if (text == "f16" || text == "float16" || text == "half")
+    return WeightDType::F16;
+  if (text == "bf16" || text == "bfloat16")
+    return WeightDType::BF16;
+  return std::nullopt;
+}
+
 llvm::Expected<LlamaConfig> LlamaConfig::readFile(llvm::StringRef path) {
   llvm::SmallString<256> file(path);
   if (llvm::sys::fs::is_directory(path))
     llvm::sys::path::append(file, "config.json");
+  // Only a regular file of sane size is read: a FIFO would block and a
+  // device such as /dev/zero would never end.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(file, status)) {
+    if (status.type() != llvm::sys::fs::file_type::regular_file)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "'" + file + "' is not a regular file");
+    constexpr uint64_t kMaxConfigBytes = uint64_t(16) << 20;
+    if (status.getSize() > kMaxConfigBytes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "'" + file + "' is " + llvm::Twine(status.getSize()) +
+              " bytes, more than a config.json may be (16 MiB)");
+  }
   auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
   if (!buffer)
     return llvm::createStringError(buffer.getError(),
@@ -281,6 +334,42 @@ llvm::Error LlamaConfig::validate() const {
     if (p.value <= 0)
       return fail(llvm::Twine("'") + p.field + "' must be positive, got " +
                   llvm::Twine(p.value));
+  // Upper bounds, so that every size the compiler and runtime derive fits
+  // comfortably in 64 bits and every weight matrix has fewer than 2^31
+  // elements (the largest released LLaMA models are far below these).
+  struct Bounded {
+    const char *field;
+    int64_t value, limit;
+  } bounded[] = {{"hidden_size", hiddenSize, int64_t(1) << 20},
+                 {"intermediate_size", intermediateSize, int64_t(1) << 22},
+                 {"num_hidden_layers", numHiddenLayers, 4096},
+                 {"num_attention_heads", numAttentionHeads, 4096},
+                 {"num_key_value_heads", numKeyValueHeads, 4096},
+                 {"head_dim", headDim, 4096},
+                 {"vocab_size", vocabSize, int64_t(1) << 24},
+                 {"max_position_embeddings", maxPositionEmbeddings,
+                  int64_t(1) << 24}};
+  for (const Bounded &b : bounded)
+    if (b.value > b.limit)
+      return fail(llvm::Twine("'") + b.field + "' is " +
+                  llvm::Twine(b.value) + ", above the supported maximum of " +
+                  llvm::Twine(b.limit));
+  int64_t matrixLimit = int64_t(1) << 31;
+  struct Matrix {
+    const char *what;
+    int64_t rows, columns;
+  } matrices[] = {{"the embedding table (vocab_size x hidden_size)", vocabSize,
+                   hiddenSize},
+                  {"an MLP projection (intermediate_size x hidden_size)",
+                   intermediateSize, hiddenSize},
+                  {"the query projection (num_attention_heads * head_dim x "
+                   "hidden_size)",
+                   numAttentionHeads * headDim, hiddenSize}};
+  for (const Matrix &m : matrices)
+    if (m.rows * m.columns >= matrixLimit)
+      return fail(llvm::Twine(m.what) + " would have " +
+                  llvm::Twine(m.rows * m.columns) +
+                  " elements, more than the supported 2^31");
   if (numAttentionHeads % numKeyValueHeads != 0)
     return fail("num_attention_heads (" + llvm::Twine(numAttentionHeads) +
                 ") is not divisible by num_key_value_heads (" +

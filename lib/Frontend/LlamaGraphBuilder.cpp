@@ -31,16 +31,28 @@ class DecoderEmitter {
 public:
   DecoderEmitter(OpBuilder &builder, const LlamaConfig &config)
       : b(builder), config(config), loc(builder.getUnknownLoc()),
-        f32(builder.getF32Type()) {}
+        f32(builder.getF32Type()), weightType(storageType(config)) {}
 
   /// Emits `func.func @name` processing `seqLen` tokens (dynamic if
   /// ShapedType::kDynamic).
   func::FuncOp emit(StringRef name, int64_t seqLen);
 
 private:
+  /// A checkpoint tensor, in the precision the checkpoint stores it.
   Value param(StringRef name, ArrayRef<int64_t> shape) {
-    return ParamOp::create(b, loc, RankedTensorType::get(shape, f32),
+    return ParamOp::create(b, loc, RankedTensorType::get(shape, weightType),
                            b.getStringAttr(name));
+  }
+  Type storageType(const LlamaConfig &config) {
+    switch (config.weightDType) {
+    case WeightDType::F16:
+      return b.getF16Type();
+    case WeightDType::BF16:
+      return b.getBF16Type();
+    case WeightDType::F32:
+      break;
+    }
+    return b.getF32Type();
   }
   Value matmul(Value input, StringRef weightName, int64_t outFeatures,
                int64_t inFeatures) {
@@ -96,6 +108,8 @@ private:
   const LlamaConfig &config;
   Location loc;
   Type f32;
+  /// The element type of the checkpoint's weights.
+  Type weightType;
 };
 
 func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {

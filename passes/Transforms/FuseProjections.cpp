@@ -17,7 +17,8 @@ using namespace mlir;
 using namespace mlir::llm;
 
 namespace {
-/// A plain f32 checkpoint weight of `matmul`, or null.
+/// A plain float checkpoint weight of `matmul` (f32, or f16/bf16 kept in
+/// its stored precision), or null.
 ParamOp plainWeight(MatmulOp matmul) {
   auto param = matmul.getWeight().getDefiningOp<ParamOp>();
   if (!param || !param.isPlainFloat() || param.getStackedAttr() ||
@@ -52,12 +53,15 @@ struct LLMFuseProjectionsPass
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     getOperation().walk([&](Block *block) {
-      // Matmuls of this block by input, in order.
-      llvm::MapVector<Value, SmallVector<MatmulOp>> byInput;
+      // Matmuls of this block by input and weight element type (stacked
+      // rows share one storage type), in order.
+      llvm::MapVector<std::pair<Value, Type>, SmallVector<MatmulOp>> byInput;
       for (auto matmul : block->getOps<MatmulOp>())
         if (ParamOp weight = plainWeight(matmul))
-          byInput[matmul.getInput()].push_back(matmul);
-      for (auto &[input, group] : byInput) {
+          byInput[{matmul.getInput(), weight.getType().getElementType()}]
+              .push_back(matmul);
+      for (auto &[key, group] : byInput) {
+        auto [input, storage] = key;
         if (group.size() < 2)
           continue;
         SmallVector<StringRef> names;
@@ -74,18 +78,17 @@ struct LLMFuseProjectionsPass
                          .getDimSize(1);
         OpBuilder b(first);
         Location loc = first.getLoc();
-        auto f32 = Float32Type::get(ctx);
         SmallVector<StringAttr> sourceNames;
         for (Attribute s : sources)
           sourceNames.push_back(cast<StringAttr>(s));
         Value stacked =
-            ParamOp::create(b, loc, RankedTensorType::get({rows, in}, f32),
+            ParamOp::create(b, loc, RankedTensorType::get({rows, in}, storage),
                             stackedName(names), Int4PackAttr(),
                             ConcatAttr::get(ctx, sourceNames), StringAttr())
                 .getResult();
         auto inputType = cast<RankedTensorType>(input.getType());
-        auto fusedType =
-            RankedTensorType::get({inputType.getDimSize(0), rows}, f32);
+        auto fusedType = RankedTensorType::get({inputType.getDimSize(0), rows},
+                                               first.getType().getElementType());
         Value fused =
             MatmulOp::create(b, loc, fusedType, input, stacked).getResult();
         OpFoldResult tokens =

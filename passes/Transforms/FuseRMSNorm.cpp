@@ -53,8 +53,12 @@ struct LLMFuseRMSNormPass
       for (MatmulOp matmul : targets) {
         ParamOp weight = foldableWeight(matmul);
         OpBuilder b(matmul);
+        // W * g is a new tensor, made in the activations' precision (the
+        // product of two 16-bit tensors is not a 16-bit tensor).
         auto folded = ParamOp::create(
-            b, weight.getLoc(), weight.getType(),
+            b, weight.getLoc(),
+            RankedTensorType::get(weight.getType().getShape(),
+                                  matmul.getType().getElementType()),
             (weight.getName() + "*" + gain.getName()).str(), Int4PackAttr(),
             weight.getStackedAttr(), gain.getNameAttr());
         auto fused = MatmulOp::create(b, matmul.getLoc(), matmul.getType(),

@@ -61,10 +61,11 @@ struct LLMQuantizeInt4Pass
         continue;
 
       auto weight = cast<RankedTensorType>(param.getType());
-      // Scales and zero points are f32: only f32 layers (what the importer
-      // emits) are rewritten.
-      if (!weight.getElementType().isF32() ||
-          !matmul.getType().getElementType().isF32())
+      // Scales and zero points are f32: only layers with f32 activations
+      // (and f32, f16 or bf16 weights) are rewritten.
+      Type f32 = Float32Type::get(ctx);
+      if (!matmul.getType().getElementType().isF32() ||
+          !isWeightStorageOf(weight.getElementType(), f32))
         continue;
       int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
       int64_t groups = (in + groupSize - 1) / groupSize;
@@ -85,7 +86,7 @@ struct LLMQuantizeInt4Pass
       Value scale;
       if (activationAware)
         scale = ParamOp::create(b, param.getLoc(),
-                                RankedTensorType::get({in}, weight.getElementType()),
+                                RankedTensorType::get({in}, f32),
                                 b.getStringAttr(scaleName))
                     .getResult();
       // A stacked weight (llm-fuse-projections) is quantized as a whole;

@@ -83,8 +83,21 @@ Status ModelRunner::allocateCache(int64_t contextSize) {
   if (contextSize <= 0)
     return Error("context size must be positive, got " +
                  std::to_string(contextSize));
-  size_t elements = static_cast<size_t>(shape_.numLayers) * contextSize *
-                    shape_.numKvHeads * shape_.headDim;
+  // Checked: a hostile config must not turn into a tiny allocation.
+  size_t elements = 1, bytes = 0;
+  bool overflow = false;
+  for (int64_t factor :
+       {shape_.numLayers, contextSize, shape_.numKvHeads, shape_.headDim})
+    overflow |= factor <= 0 ||
+                __builtin_mul_overflow(elements, static_cast<size_t>(factor),
+                                       &elements);
+  overflow |= __builtin_mul_overflow(elements, 2 * sizeof(float), &bytes);
+  if (overflow)
+    return Error("a KV cache of " + std::to_string(contextSize) +
+                 " positions for " + std::to_string(shape_.numLayers) +
+                 " layers of " + std::to_string(shape_.numKvHeads) + " x " +
+                 std::to_string(shape_.headDim) +
+                 " values is larger than this machine can address");
   // calloc: zeroed pages are mapped lazily, so a large context costs memory
   // only as it fills.
   keyCache_ = {static_cast<float *>(std::calloc(elements, sizeof(float))),

@@ -21,6 +21,17 @@ std::string shapeToString(const std::vector<int64_t> &shape) {
   return os.str();
 }
 
+/// The checkpoint dtype a module parameter of element type `dtype` ("f16",
+/// "bf16") binds in place; nullopt for "f32" (which binds any float tensor,
+/// converted when it is not F32) and for types no tensor binds as they are.
+std::optional<DType> storedDType(const std::string &dtype) {
+  if (dtype == "f16")
+    return DType::F16;
+  if (dtype == "bf16")
+    return DType::BF16;
+  return std::nullopt;
+}
+
 /// Finds tensors by name: the derived ones, the checkpoint's, then the
 /// extra ones.
 struct TensorLookup {
@@ -56,6 +67,10 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
     if (built && built->shape != spec.shape)
       problem("its sources stack to " + shapeToString(built->shape) +
               " but the module expects " + shapeToString(spec.shape));
+    std::optional<DType> stored = storedDType(spec.dtype);
+    if (built && stored && built->dtype != *stored)
+      problem("its sources are not all " + std::string(dtypeName(*stored)) +
+              ", the precision the module binds it in");
     return;
   }
   if (spec.derived) {
@@ -133,17 +148,27 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
               dtypeName(source->dtype) + ", not F32, F16 or BF16");
     return;
   }
-  if (spec.dtype != "f32")
+  std::optional<DType> stored = storedDType(spec.dtype);
+  if (spec.dtype != "f32" && !stored)
     return problem("the module expects element type " + spec.dtype +
                    ", which this runtime cannot bind");
   const TensorView *tensor = checkpoint.find(spec.name);
   if (!tensor)
-    return problem("missing (expected F32-compatible " +
-                   shapeToString(spec.shape) + ")");
+    return problem("missing (expected " +
+                   std::string(stored ? dtypeName(*stored) : "F32-compatible") +
+                   " " + shapeToString(spec.shape) + ")");
   if (tensor->shape != spec.shape)
     problem("shape " + shapeToString(tensor->shape) +
             " but the module expects " + shapeToString(spec.shape));
-  if (!floatDType(tensor->dtype))
+  if (stored && tensor->dtype != *stored)
+    problem(std::string("dtype ") + dtypeName(tensor->dtype) +
+            " but the module was compiled for " + dtypeName(*stored) +
+            " weights (import it with --weight-dtype=" +
+            (tensor->dtype == DType::F16    ? "f16"
+             : tensor->dtype == DType::BF16 ? "bf16"
+                                            : "f32") +
+            ", or set the config's torch_dtype)");
+  else if (!floatDType(tensor->dtype))
     problem(std::string("dtype ") + dtypeName(tensor->dtype) +
             " is not F32, F16 or BF16");
 }
@@ -191,10 +216,14 @@ ParameterStore::build(const Checkpoint &checkpoint,
   for (const ParamSpec &spec : params) {
     if (!spec.derived || spec.derived->sources.empty())
       continue;
-    std::string stackedName =
-        spec.derived->scheme == "concat" ? spec.name : spec.derived->source;
+    bool isConcat = spec.derived->scheme == "concat";
+    std::string stackedName = isConcat ? spec.name : spec.derived->source;
     if (store->virtualViews_.count(stackedName))
       continue;
+    // A stacked 16-bit parameter keeps its parts' precision: their rows are
+    // copied as they are. Anything else is stacked in f32.
+    std::optional<DType> stored =
+        isConcat ? storedDType(spec.dtype) : std::nullopt;
     std::vector<const TensorView *> parts;
     int64_t rows = 0, in = -1;
     bool ok = true;
@@ -203,7 +232,8 @@ ParameterStore::build(const Checkpoint &checkpoint,
       if (!t || t->shape.size() != 2 ||
           (in >= 0 && t->shape[1] != in) ||
           (t->dtype != DType::F32 && t->dtype != DType::F16 &&
-           t->dtype != DType::BF16)) {
+           t->dtype != DType::BF16) ||
+          (stored && t->dtype != *stored)) {
         problems << "\n  " << spec.name << ": its part " << source
                  << (t ? " is " + t->describe() +
                              ", not a float matrix with the other parts' columns"
@@ -218,6 +248,14 @@ ParameterStore::build(const Checkpoint &checkpoint,
     }
     if (!ok)
       continue;
+    if (stored) {
+      uint8_t *at = store->addVirtualBytes(stackedName, {rows, in}, *stored);
+      for (const TensorView *t : parts) {
+        std::memcpy(at, t->data, t->nbytes);
+        at += t->nbytes;
+      }
+      continue;
+    }
     float *at = store->addVirtualTensor(stackedName, {rows, in});
     for (const TensorView *t : parts) {
       if (Status s = convertToF32(*t, at); !s.ok())
@@ -391,9 +429,20 @@ ParameterStore::build(const Checkpoint &checkpoint,
       continue;
     }
     const TensorView *tensor = lookup.find(spec.name);
-    bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignof(float) == 0;
-    if (tensor->dtype == DType::F32 && aligned) {
-      store->data_.push_back(tensor->data);
+    // F32 tensors, and 16-bit ones the module reads in their own precision,
+    // are used in place from the mapped file (copied only when misaligned).
+    std::optional<DType> stored = storedDType(spec.dtype);
+    size_t alignment = stored ? 2 : alignof(float);
+    bool aligned =
+        reinterpret_cast<uintptr_t>(tensor->data) % alignment == 0;
+    if (tensor->dtype == (stored ? *stored : DType::F32)) {
+      if (aligned) {
+        store->data_.push_back(tensor->data);
+        continue;
+      }
+      std::vector<uint8_t> &copy = store->bytes_.emplace_back(tensor->nbytes);
+      std::memcpy(copy.data(), tensor->data, tensor->nbytes);
+      store->data_.push_back(copy.data());
       continue;
     }
     std::vector<float> values(tensor->numel());
@@ -403,6 +452,23 @@ ParameterStore::build(const Checkpoint &checkpoint,
     store->data_.push_back(store->converted_.back().data());
   }
   return std::move(store);
+}
+
+uint8_t *ParameterStore::addVirtualBytes(const std::string &name,
+                                        std::vector<int64_t> shape,
+                                        DType dtype) {
+  size_t elements = 1;
+  for (int64_t dim : shape)
+    elements *= static_cast<size_t>(dim);
+  std::vector<uint8_t> &data = bytes_.emplace_back(elements * dtypeSize(dtype));
+  TensorView view;
+  view.name = name;
+  view.dtype = dtype;
+  view.shape = std::move(shape);
+  view.data = data.data();
+  view.nbytes = data.size();
+  virtualViews_[name] = std::move(view);
+  return data.data();
 }
 
 float *ParameterStore::addVirtualTensor(const std::string &name,

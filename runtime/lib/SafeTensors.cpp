@@ -1,6 +1,7 @@
 //===- SafeTensors.cpp - Memory-mapped safetensors checkpoints ------------===//
 
 #include "llm/runtime/SafeTensors.h"
+#include "llm/runtime/JsonText.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -63,6 +64,16 @@ std::string shapeToString(const std::vector<int64_t> &shape) {
 
 /// Reads a whole small text file.
 Expected<std::string> readTextFile(const std::string &path) {
+  // Only regular files of sane size: a FIFO would block, /dev/zero never end.
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (!ec && !fs::is_regular_file(status))
+    return Error(fmt::format("'{}' is not a regular file", path));
+  constexpr uintmax_t kMaxTextBytes = uintmax_t(256) << 20;
+  if (uintmax_t size = fs::file_size(path, ec); !ec && size > kMaxTextBytes)
+    return Error(fmt::format("'{}' is {} bytes, more than the {} byte limit of "
+                             "a JSON index",
+                             path, size, kMaxTextBytes));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Error(fmt::format("cannot open '{}': {}", path, errnoText(errno)));
@@ -119,6 +130,15 @@ std::vector<std::string> SafeTensorsFile::names() const {
 }
 
 namespace {
+/// A shape for an error message, its first dimensions only when it has many.
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size() && i < 8; ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() > 8)
+    text += ", ... (" + std::to_string(shape.size()) + " dimensions)";
+  return text + "]";
+}
 
 /// Parses one tensor entry of the header into `view` (all but `data`), and
 /// its [begin, end) offsets relative to the data section.
@@ -127,7 +147,8 @@ Status parseEntry(const std::string &path, const std::string &name,
                   uint64_t &begin, uint64_t &end) {
   auto fail = [&](const std::string &what) {
     return Status(Error(
-        fmt::format("safetensors file '{}': tensor '{}': {}", path, name, what)));
+        fmt::format("safetensors file '{}': tensor '{}': {}", path,
+                    boundedText(name), what)));
   };
   if (!entry.is_object())
     return fail(fmt::format("entry must be a JSON object, got {}", entry.type_name()));
@@ -137,7 +158,7 @@ Status parseEntry(const std::string &path, const std::string &name,
   if (dt == entry.end())
     return fail("missing \"dtype\"");
   if (!dt->is_string())
-    return fail(fmt::format("\"dtype\" must be a string, got {}", dt->dump()));
+    return fail(fmt::format("\"dtype\" must be a string, got {}", describeJson(*dt)));
   std::optional<DType> dtype = parseDType(dt->get_ref<const std::string &>());
   if (!dtype)
     return fail(fmt::format("unknown dtype \"{}\"", dt->get_ref<const std::string &>()));
@@ -148,13 +169,13 @@ Status parseEntry(const std::string &path, const std::string &name,
   if (sh == entry.end())
     return fail("missing \"shape\"");
   if (!sh->is_array())
-    return fail(fmt::format("\"shape\" must be an array, got {}", sh->dump()));
+    return fail(fmt::format("\"shape\" must be an array, got {}", describeJson(*sh)));
   uint64_t numel = 1;
   bool overflow = false;
   for (const json &d : *sh) {
     if (!d.is_number_unsigned()) // negative ints, floats, strings, ...
       return fail(fmt::format("\"shape\" must hold non-negative integers, got {}",
-                              sh->dump()));
+                              describeJson(d)));
     uint64_t v = d.get<uint64_t>();
     if (v > static_cast<uint64_t>(INT64_MAX))
       return fail(fmt::format("dimension {} is too large", v));
@@ -164,7 +185,7 @@ Status parseEntry(const std::string &path, const std::string &name,
   uint64_t expectedBytes = 0;
   overflow |= __builtin_mul_overflow(numel, dtypeSize(*dtype), &expectedBytes);
   if (overflow)
-    return fail(fmt::format("shape {} is too large", sh->dump()));
+    return fail(fmt::format("shape {} is too large", shapeText(view.shape)));
 
   // data_offsets
   auto off = entry.find("data_offsets");
@@ -174,7 +195,7 @@ Status parseEntry(const std::string &path, const std::string &name,
       !(*off)[1].is_number_unsigned())
     return fail(fmt::format(
         "\"data_offsets\" must be [begin, end] with non-negative integers, got {}",
-        off->dump()));
+        describeJson(*off)));
   begin = (*off)[0].get<uint64_t>();
   end = (*off)[1].get<uint64_t>();
   if (begin > end)
@@ -186,7 +207,7 @@ Status parseEntry(const std::string &path, const std::string &name,
   if (end - begin != expectedBytes)
     return fail(fmt::format(
         "data_offsets [{}, {}] span {} bytes but {}{} needs {} bytes", begin, end,
-        end - begin, dtypeName(*dtype), sh->dump(), expectedBytes));
+        end - begin, dtypeName(*dtype), shapeText(view.shape), expectedBytes));
   view.nbytes = static_cast<size_t>(expectedBytes);
   return Status();
 }
@@ -202,7 +223,8 @@ SafeTensorsFile::open(const std::string &path) {
       return Error(fmt::format("safetensors file '{}': {}", path, what));
     };
 
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO must not block before it is refused below.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
       return fail(fmt::format("cannot open: {}", errnoText(errno)));
     struct stat st;
@@ -392,8 +414,31 @@ Expected<Checkpoint> Checkpoint::open(const std::string &pathStr) {
           return Error(fmt::format(
               "checkpoint index '{}': weight_map entry for tensor '{}' must be a "
               "file name string, got {}",
-              idx, it.key(), it->dump()));
-        shards[it->get<std::string>()].push_back(it.key());
+              idx, boundedText(it.key()), describeJson(*it)));
+        // A shard is a plain file name inside the checkpoint directory:
+        // never an absolute path, a path through other directories or "..".
+        const std::string &shard = it->get_ref<const std::string &>();
+        if (shard.empty() || shard.find('/') != std::string::npos ||
+            shard.find('\\') != std::string::npos || shard == "." ||
+            shard == ".." || shard.find('\0') != std::string::npos)
+          return Error(fmt::format(
+              "checkpoint index '{}': weight_map entry for tensor '{}' names "
+              "'{}', which is not a file name inside the checkpoint directory",
+              idx, boundedText(it.key()), boundedText(shard)));
+        shards[shard].push_back(it.key());
+      }
+      // A shard that is a symbolic link must stay inside the directory too.
+      const fs::path root = fs::weakly_canonical(path, ec);
+      for (const auto &[shard, tensors] : shards) {
+        std::error_code linkEc;
+        if (!fs::is_symlink(path / shard, linkEc))
+          continue;
+        fs::path target = fs::weakly_canonical(path / shard, linkEc);
+        if (linkEc || target.parent_path() != root)
+          return Error(fmt::format(
+              "checkpoint index '{}': shard '{}' is a symbolic link that leads "
+              "outside the checkpoint directory",
+              idx, boundedText(shard)));
       }
       if (shards.empty())
         return Error(fmt::format("checkpoint index '{}': weight_map is empty", idx));

@@ -388,8 +388,12 @@ int main(int argc, char **argv) {
     step = std::move(*stepLogits);
     last = step.data();
   }
+  // With -n -1 the context is full when the generation limit was reached
+  // without an end-of-sequence token (a prompt that fills the context leaves
+  // room for none).
   if (nPredict < 0 && static_cast<int64_t>(generated.size()) == limit &&
-      (ignoreEos || !llvm::is_contained(shape.eosTokenIds, generated.back())))
+      (generated.empty() || ignoreEos ||
+       !llvm::is_contained(shape.eosTokenIds, generated.back())))
     contextFull = true;
   auto end = Clock::now();
   if (stream) {

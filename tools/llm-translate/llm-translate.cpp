@@ -28,6 +28,13 @@ static llvm::cl::opt<std::string>
                llvm::cl::desc("Preset imported by --import-llama-preset"),
                llvm::cl::value_desc("name"), llvm::cl::Hidden);
 
+static llvm::cl::opt<std::string> weightDType(
+    "weight-dtype",
+    llvm::cl::desc("Element type of the imported module's weights: f32, f16 "
+                   "or bf16 (default: the config's torch_dtype, f32 for "
+                   "presets)"),
+    llvm::cl::value_desc("type"));
+
 /// Builds the module of `config`, or reports `error` at the file's location.
 static OwningOpRef<Operation *>
 importConfig(llvm::Expected<llm::LlamaConfig> config, Location loc,
@@ -35,6 +42,15 @@ importConfig(llvm::Expected<llm::LlamaConfig> config, Location loc,
   if (!config) {
     emitError(loc) << llvm::toString(config.takeError());
     return nullptr;
+  }
+  if (!weightDType.empty()) {
+    std::optional<llm::WeightDType> dtype = llm::parseWeightDType(weightDType);
+    if (!dtype) {
+      emitError(loc) << "--weight-dtype: unknown type '" << weightDType
+                     << "' (expected f32, f16 or bf16)";
+      return nullptr;
+    }
+    config->weightDType = *dtype;
   }
   return OwningOpRef<Operation *>(
       llm::buildLlamaModule(*context, *config).release().getOperation());
@@ -104,6 +120,22 @@ static std::vector<std::string> normalizeArguments(int argc, char **argv) {
     llvm::SmallString<256> path(operand);
     if (llvm::sys::fs::is_directory(path))
       llvm::sys::path::append(path, "config.json");
+    // A config is a regular file of sane size: reading a FIFO would block
+    // and a device such as /dev/zero would never end.
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(path, status)) {
+      if (status.type() != llvm::sys::fs::file_type::regular_file) {
+        llvm::errs() << "llm-translate: error: '" << path
+                     << "' is not a regular file\n";
+        std::exit(1);
+      }
+      if (status.getSize() > (uint64_t(16) << 20)) {
+        llvm::errs() << "llm-translate: error: '" << path << "' is "
+                     << status.getSize()
+                     << " bytes, more than a config.json may be (16 MiB)\n";
+        std::exit(1);
+      }
+    }
     out.push_back(std::string(path));
   }
   if (emptyInput)

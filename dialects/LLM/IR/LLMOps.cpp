@@ -30,6 +30,26 @@ static LogicalResult verifySameElementType(Operation *op, ValueRange values) {
   return success();
 }
 
+/// Checks that the weight `weight` is stored in the element type of
+/// `activation`, or in a 16-bit float type that widens to it (f16 or bf16
+/// weights with f32 activations: weights keep their checkpoint's precision
+/// and are widened where they are read).
+static LogicalResult verifyWeightElementType(Operation *op, Value weight,
+                                             Value activation) {
+  Type stored = getElementTypeOrSelf(weight.getType());
+  Type compute = getElementTypeOrSelf(activation.getType());
+  if (isWeightStorageOf(stored, compute))
+    return success();
+  return op->emitOpError("requires a weight of element type ")
+         << compute << " (or f16/bf16 with f32 activations), but got "
+         << weight.getType();
+}
+
+bool mlir::llm::isWeightStorageOf(Type stored, Type compute) {
+  return stored == compute ||
+         (compute.isF32() && (stored.isF16() || stored.isBF16()));
+}
+
 //===----------------------------------------------------------------------===//
 // ParamOp
 //===----------------------------------------------------------------------===//
@@ -45,7 +65,8 @@ StringRef ParamOp::getBaseName() {
 
 bool ParamOp::isPlainFloat() {
   return !getDerivedAttr() && !getColumnScaleAttr() &&
-         getType().getElementType().isF32();
+         isWeightStorageOf(getType().getElementType(),
+                           Float32Type::get(getContext()));
 }
 
 LogicalResult PairDotI16Op::verify() {
@@ -71,10 +92,21 @@ LogicalResult ParamOp::verify() {
     return emitOpError("a column-scaled parameter is named "
                        "'<tensor>*<column scale>', not '")
            << getName() << "'";
-  if (getStackedAttr() || getColumnScaleAttr()) {
+  if (getColumnScaleAttr()) {
+    // W * g is computed, so it is held in f32.
     if (type.getRank() != 2 || !type.getElementType().isF32())
-      return emitOpError("a concatenated or column-scaled parameter must be "
-                         "a 2-D f32 tensor, not ")
+      return emitOpError("a column-scaled parameter must be a 2-D f32 "
+                         "tensor, not ")
+             << type;
+    return success();
+  }
+  if (getStackedAttr()) {
+    // Stacked rows keep their parts' precision.
+    if (type.getRank() != 2 ||
+        !isWeightStorageOf(type.getElementType(),
+                           Float32Type::get(getContext())))
+      return emitOpError("a concatenated parameter must be a 2-D f32, f16 "
+                         "or bf16 tensor, not ")
              << type;
     return success();
   }
@@ -160,7 +192,7 @@ LogicalResult EmbeddingOp::verify() {
   auto table = getTable().getType();
   auto ids = getIds().getType();
   auto result = getResult().getType();
-  if (failed(verifySameElementType(*this, {getTable(), getResult()})))
+  if (failed(verifyWeightElementType(*this, getTable(), getResult())))
     return failure();
   if (!dimsCompatible(table.getDimSize(1), result.getDimSize(1)))
     return emitOpError("result hidden size ")
@@ -181,7 +213,7 @@ LogicalResult EmbeddingOp::verify() {
 LogicalResult RMSNormOp::verify() {
   auto input = getInput().getType();
   auto weight = getWeight().getType();
-  if (failed(verifySameElementType(*this, {getInput(), getWeight()})))
+  if (failed(verifyWeightElementType(*this, getWeight(), getInput())))
     return failure();
   if (input.getRank() < 1)
     return emitOpError("requires an input of rank >= 1");
@@ -204,8 +236,8 @@ LogicalResult MatmulOp::verify() {
   auto input = getInput().getType();
   auto weight = getWeight().getType();
   auto result = getResult().getType();
-  if (failed(
-          verifySameElementType(*this, {getInput(), getWeight(), getResult()})))
+  if (failed(verifySameElementType(*this, {getInput(), getResult()})) ||
+      failed(verifyWeightElementType(*this, getWeight(), getInput())))
     return failure();
   if (!dimsCompatible(input.getDimSize(1), weight.getDimSize(1)))
     return emitOpError("input features ")

@@ -33,6 +33,17 @@ struct AwqQuantization {
   int64_t groupSize = 128;
 };
 
+/// The element type weights are stored in (config.json's `torch_dtype`):
+/// the module binds them in that precision and widens them where they are
+/// read, so 16-bit checkpoints are never converted to f32 in memory.
+enum class WeightDType { F32, F16, BF16 };
+
+/// "f32", "f16" or "bf16".
+llvm::StringRef weightDTypeName(WeightDType dtype);
+/// Parses "f32"/"f16"/"bf16" or a `torch_dtype` ("float32", "float16",
+/// "bfloat16", ...); nullopt when it is none of those.
+std::optional<WeightDType> parseWeightDType(llvm::StringRef text);
+
 struct LlamaConfig {
   std::string name;
   int64_t hiddenSize = 0;
@@ -48,6 +59,7 @@ struct LlamaConfig {
   std::optional<Llama3RopeScaling> ropeScaling;
   std::optional<AwqQuantization> awq;
   bool tieWordEmbeddings = false;
+  WeightDType weightDType = WeightDType::F32;
   int64_t bosTokenId = 1;
   std::vector<int64_t> eosTokenIds = {2};
 

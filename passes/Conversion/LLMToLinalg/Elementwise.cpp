@@ -91,7 +91,9 @@ struct EmbeddingLowering : OpRewritePattern<EmbeddingOp> {
           Value column = linalg::IndexOp::create(b, nested, 1);
           Value value = tensor::ExtractOp::create(b, nested, table,
                                                   ValueRange{row, column});
-          linalg::YieldOp::create(b, nested, value);
+          linalg::YieldOp::create(
+              b, nested,
+              widenTo(b, nested, value, resultType.getElementType()));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

@@ -44,7 +44,10 @@ struct RMSNormLowering : OpRewritePattern<RMSNormOp> {
           Value scaled = arith::MulFOp::create(b, nested, args[0], scale);
           linalg::YieldOp::create(
               b, nested,
-              arith::MulFOp::create(b, nested, scaled, args[2]).getResult());
+              arith::MulFOp::create(
+                  b, nested, scaled,
+                  widenTo(b, nested, args[2], scaled.getType()))
+                  .getResult());
         });
     rewriter.replaceOp(op, normalized.getResults());
     return success();

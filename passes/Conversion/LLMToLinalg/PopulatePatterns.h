@@ -48,9 +48,14 @@ Value inverseRMS(OpBuilder &b, Location loc, Value sumSquares, int64_t n,
 Value scaleRowsByInverseRMS(OpBuilder &b, Location loc, Value x, Value y,
                             double eps);
 
-/// Terminates a contraction body with `yield acc + lhs * rhs`.
+/// Terminates a contraction body with `yield acc + lhs * rhs`, `rhs` (a
+/// weight) widened to the accumulator's type first when it is narrower.
 void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
                              Value acc);
+
+/// `value` (a scalar inside a linalg body) extended to the float type `to`
+/// when it is a narrower float (f16/bf16 weights), else `value` itself.
+Value widenTo(OpBuilder &b, Location loc, Value value, Type to);
 
 /// Iterator types: `numParallel` parallel loops then `numReduction`
 /// reductions.

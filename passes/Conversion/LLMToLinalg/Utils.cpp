@@ -52,10 +52,18 @@ AffineMap mlir::llm::detail::projectionMap(MLIRContext *ctx, unsigned rank,
 void mlir::llm::detail::yieldMultiplyAccumulate(OpBuilder &b, Location loc,
                                                 Value lhs, Value rhs,
                                                 Value acc) {
-  Value product = arith::MulFOp::create(b, loc, lhs, rhs);
+  Value product = arith::MulFOp::create(
+      b, loc, lhs, widenTo(b, loc, rhs, acc.getType()));
   linalg::YieldOp::create(b, loc,
                           arith::AddFOp::create(b, loc, acc, product)
                               .getResult());
+}
+
+Value mlir::llm::detail::widenTo(OpBuilder &b, Location loc, Value value,
+                                 Type to) {
+  if (value.getType() == to)
+    return value;
+  return arith::ExtFOp::create(b, loc, to, value);
 }
 
 Value mlir::llm::detail::sumOfSquares(OpBuilder &b, Location loc, Value x) {

@@ -40,6 +40,44 @@ func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf3
 
 // -----
 
+// 16-bit weights are read as they are stored and widened inside the loop
+// body (never converted as a whole).
+// CHECK-LABEL: func.func @matmul_bf16_weight(
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<32x16xbf16>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: bf16, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[BW]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+func.func @matmul_bf16_weight(%x: tensor<?x16xf32>, %w: tensor<32x16xbf16>) -> tensor<?x32xf32> {
+  %0 = llm.matmul %x, %w : tensor<?x16xf32>, tensor<32x16xbf16> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @embedding_f16_table(
+// CHECK: %[[V:.*]] = tensor.extract %{{.*}} : tensor<64x8xf16>
+// CHECK-NEXT: %[[W:.*]] = arith.extf %[[V]] : f16 to f32
+// CHECK-NEXT: linalg.yield %[[W]] : f32
+func.func @embedding_f16_table(%t: tensor<64x8xf16>, %ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %0 = llm.embedding %t[%ids] : tensor<64x8xf16>, tensor<?xi32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @rms_norm_bf16_weight(
+// CHECK: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %[[G:.*]]: bf16, %{{.*}}: f32):
+// CHECK: %[[GW:.*]] = arith.extf %[[G]] : bf16 to f32
+// CHECK-NEXT: %{{.*}} = arith.mulf %{{.*}}, %[[GW]] : f32
+func.func @rms_norm_bf16_weight(%x: tensor<?x8xf32>, %w: tensor<8xbf16>) -> tensor<?x8xf32> {
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x8xf32>, tensor<8xbf16>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // llm.rms_norm: a reduction of the squares, then one elementwise generic
 // with x * rsqrt(sum / hidden + eps) * w.

@@ -46,7 +46,7 @@ func.func @param_unranked() -> tensor<*xf32> {
 //===----------------------------------------------------------------------===//
 
 func.func @embedding_elem(%t: tensor<512x64xf32>, %ids: tensor<7xi32>) -> tensor<7x64xbf16> {
-  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<7x64xbf16>'}}
+  // expected-error @+1 {{requires a weight of element type 'bf16' (or f16/bf16 with f32 activations), but got 'tensor<512x64xf32>'}}
   %0 = llm.embedding %t[%ids] : tensor<512x64xf32>, tensor<7xi32> -> tensor<7x64xbf16>
   return %0 : tensor<7x64xbf16>
 }
@@ -98,9 +98,19 @@ func.func @embedding_int_table(%t: tensor<512x64xi8>, %ids: tensor<7xi32>) -> te
 // llm.rms_norm
 //===----------------------------------------------------------------------===//
 
-func.func @rms_norm_elem(%x: tensor<?x64xf32>, %w: tensor<64xbf16>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<64xbf16>'}}
-  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xbf16>
+func.func @rms_norm_elem(%x: tensor<?x64xf16>, %w: tensor<64xbf16>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{requires a weight of element type 'f16' (or f16/bf16 with f32 activations), but got 'tensor<64xbf16>'}}
+  %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<?x64xf16>, tensor<64xbf16>
+  return %0 : tensor<?x64xf16>
+}
+
+// -----
+
+// 16-bit weights widen to f32 activations, never to narrower ones, and
+// integers are no weight storage.
+func.func @rms_norm_int_weight(%x: tensor<?x64xf32>, %w: tensor<64xi16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{operand #1 must be 1D tensor of floating-point values}}
+  %0 = "llm.rms_norm"(%x, %w) <{eps = 1.0e-5 : f64}> : (tensor<?x64xf32>, tensor<64xi16>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
 
@@ -151,10 +161,18 @@ func.func @rms_norm_result(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?
 // llm.matmul
 //===----------------------------------------------------------------------===//
 
-func.func @matmul_elem(%x: tensor<?x64xf32>, %w: tensor<32x64xf16>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<32x64xf16>'}}
-  %0 = llm.matmul %x, %w : tensor<?x64xf32>, tensor<32x64xf16> -> tensor<?x32xf32>
-  return %0 : tensor<?x32xf32>
+func.func @matmul_elem(%x: tensor<?x64xf16>, %w: tensor<32x64xf32>) -> tensor<?x32xf16> {
+  // expected-error @+1 {{requires a weight of element type 'f16' (or f16/bf16 with f32 activations), but got 'tensor<32x64xf32>'}}
+  %0 = llm.matmul %x, %w : tensor<?x64xf16>, tensor<32x64xf32> -> tensor<?x32xf16>
+  return %0 : tensor<?x32xf16>
+}
+
+// -----
+
+func.func @matmul_result_elem(%x: tensor<?x64xf32>, %w: tensor<32x64xbf16>) -> tensor<?x32xbf16> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<?x32xbf16>'}}
+  %0 = llm.matmul %x, %w : tensor<?x64xf32>, tensor<32x64xbf16> -> tensor<?x32xbf16>
+  return %0 : tensor<?x32xbf16>
 }
 
 // -----
@@ -823,8 +841,16 @@ func.func @column_scale_name() -> tensor<4x2xf32> {
 
 // -----
 
+func.func @stacked_int() -> tensor<4x2xi16> {
+  // expected-error @+1 {{a concatenated parameter must be a 2-D f32, f16 or bf16 tensor, not 'tensor<4x2xi16>'}}
+  %0 = llm.param "a+b" stacking <["a", "b"]> : tensor<4x2xi16>
+  return %0 : tensor<4x2xi16>
+}
+
+// -----
+
 func.func @column_scale_rank() -> tensor<4xf32> {
-  // expected-error @+1 {{a concatenated or column-scaled parameter must be a 2-D f32 tensor, not 'tensor<4xf32>'}}
+  // expected-error @+1 {{a column-scaled parameter must be a 2-D f32 tensor, not 'tensor<4xf32>'}}
   %0 = llm.param "w*n.weight" scaling_columns_by "n.weight" : tensor<4xf32>
   return %0 : tensor<4xf32>
 }

@@ -98,6 +98,19 @@ func.func @matmul(%x: tensor<7x64xf32>, %w: tensor<172x64xf32>, %d: tensor<?x64x
   return %0, %1, %2, %3 : tensor<7x172xf32>, tensor<?x172xf32>, tensor<?x32xf16>, tensor<5x?xf16>
 }
 
+// Weights may keep a 16-bit checkpoint's precision under f32 activations.
+// CHECK-LABEL: func.func @weights_16bit(
+// CHECK: llm.embedding %{{.*}}[%{{.*}}] : tensor<512x64xbf16>, tensor<7xi32> -> tensor<7x64xf32>
+// CHECK: llm.rms_norm %{{.*}}, %{{.*}} eps = {{.*}} : tensor<7x64xf32>, tensor<64xf16>
+// CHECK: llm.matmul %{{.*}}, %{{.*}} : tensor<7x64xf32>, tensor<172x64xbf16> -> tensor<7x172xf32>
+func.func @weights_16bit(%t: tensor<512x64xbf16>, %ids: tensor<7xi32>, %g: tensor<64xf16>,
+                         %w: tensor<172x64xbf16>) -> tensor<7x172xf32> {
+  %0 = llm.embedding %t[%ids] : tensor<512x64xbf16>, tensor<7xi32> -> tensor<7x64xf32>
+  %1 = llm.rms_norm %0, %g eps = 1.0e-5 : tensor<7x64xf32>, tensor<64xf16>
+  %2 = llm.matmul %1, %w : tensor<7x64xf32>, tensor<172x64xbf16> -> tensor<7x172xf32>
+  return %2 : tensor<7x172xf32>
+}
+
 //===----------------------------------------------------------------------===//
 // llm.rope
 //===----------------------------------------------------------------------===//

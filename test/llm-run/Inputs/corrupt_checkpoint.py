@@ -16,6 +16,7 @@ Copies DIR/config.json to --out and writes --out/model.safetensors as MODE:
                    first), other tensors unchanged
   int32 TENSOR     TENSOR stored as I32 (values cast), other tensors unchanged
   nan TENSOR       TENSOR filled with NaN (a loadable file, but NaN logits)
+  deep-shape       a header whose "shape" nests 100000 arrays deep
   misalign         not damaged: the same tensors, but the header padded so
                    that the data section starts at an odd file offset
                    (valid safetensors; F32 data is then not 4-byte aligned)
@@ -62,6 +63,11 @@ def main():
         header = data[8:8 + header_len].rstrip(b" ")
         header += b" " * ((-len(header)) % 8 + 1)
         blob = struct.pack("<Q", len(header)) + header + data[8 + header_len:]
+    elif args.mode == "deep-shape":
+        depth = 100000
+        text = (b'{"model.norm.weight": {"dtype": "F32", "shape": ' + b"[" * depth +
+                b"]" * depth + b', "data_offsets": [0, 4]}}')
+        blob = struct.pack("<Q", len(text)) + text + b"\0" * 4
     elif args.mode == "bad-json":
         text = b'{"model.norm.weight": {"dtype": "F32", "shape": [4], '
         blob = struct.pack("<Q", len(text)) + text + b"\0" * 16

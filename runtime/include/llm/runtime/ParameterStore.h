@@ -15,6 +15,7 @@
 #include "llm/runtime/Status.h"
 
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,8 +78,10 @@ public:
   /// shape or unsupported dtype is reported by name in one error), builds
   /// the derived tensors (stacked and column-scaled weights; INT4 packs,
   /// read from the cache when it holds a pack of the same tensor) and
-  /// converts F16/BF16 tensors to F32. F32 tensors are used in place from
-  /// the mapped file.
+  /// converts F16/BF16 tensors to F32 where the module binds f32. F32
+  /// tensors, and F16/BF16 tensors the module binds in their own precision
+  /// (parameters of element type f16/bf16), are used in place from the
+  /// mapped file.
   static Expected<std::unique_ptr<ParameterStore>>
   build(const Checkpoint &checkpoint, const std::vector<ParamSpec> &params,
         const LoadOptions &options = {});
@@ -93,9 +96,15 @@ private:
   /// A derived f32 tensor `name` of `shape` (zeros, to be filled), found by
   /// name like the checkpoint's tensors from then on.
   float *addVirtualTensor(const std::string &name, std::vector<int64_t> shape);
+  /// The same for a tensor of `dtype` kept in that precision (stacked
+  /// 16-bit parameters), whose bytes are to be filled.
+  uint8_t *addVirtualBytes(const std::string &name, std::vector<int64_t> shape,
+                           DType dtype);
 
   std::vector<const void *> data_;
   std::vector<std::vector<float>> converted_;
+  /// Byte buffers: misaligned tensors copied, stacked 16-bit parameters.
+  std::list<std::vector<uint8_t>> bytes_;
   std::vector<std::unique_ptr<Int4Pack>> packs_;
   /// Parameters built from checkpoint tensors (concatenations, column
   /// scaling), visible to the lookups of the INT4 packs derived from them.
