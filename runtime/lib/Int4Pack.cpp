@@ -9,7 +9,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 using namespace llm::runtime;
 namespace fs = std::filesystem;
@@ -65,126 +73,214 @@ float Int4Pack::dequantize(int64_t n, int64_t k) const {
          scales[g * out + n];
 }
 
+namespace {
+/// Quantizes row `n` (`row`: its `in` floats) into `p`. Rows write disjoint
+/// words, scales and zero points, so rows may be quantized in parallel.
+void quantizeRow(Int4Pack &p, int64_t n, const float *row) {
+  const int64_t in = p.in, out = p.out, groupSize = p.groupSize;
+  for (int64_t g = 0; g < p.groups; ++g) {
+    int64_t begin = g * groupSize, end = std::min(in, begin + groupSize);
+    float scale, zero;
+    if (p.symmetric) {
+      float maxAbs = 0.0f;
+      for (int64_t k = begin; k < end; ++k)
+        maxAbs = std::max(maxAbs, std::fabs(row[k]));
+      scale = std::max(maxAbs, 1e-5f) / 7.0f;
+      zero = 8.0f;
+    } else {
+      float lo = row[begin], hi = row[begin];
+      for (int64_t k = begin; k < end; ++k) {
+        lo = std::min(lo, row[k]);
+        hi = std::max(hi, row[k]);
+      }
+      scale = std::max(hi - lo, 1e-5f) / 15.0f;
+      zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 15.0f);
+    }
+    p.scales[g * out + n] = scale;
+    p.zeros[g * out + n] = zero;
+    // The group's words for this row, walked in layout order (no
+    // per-nibble index arithmetic: this loop runs once per weight).
+    uint8_t *words = p.qweight.data() + 4 * p.wordIndex(n, g, 0);
+    int64_t perGroup = groupSize / 8;
+    for (int64_t s = 0; s < 8; ++s)
+      for (int64_t b = 0; b < perGroup; ++b) {
+        int64_t k = begin + s * perGroup + b;
+        float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
+                                       0.0f, 15.0f)
+                          : zero; // padding past the row: weight 0
+        words[4 * b * p.tile + s / 2] |=
+            static_cast<uint8_t>(static_cast<uint8_t>(q) << (4 * (s % 2)));
+      }
+  }
+}
+} // namespace
+
 Int4Pack llm::runtime::quantizeInt4(const float *w, int64_t out, int64_t in,
                                     int64_t groupSize, int64_t tile,
                                     bool symmetric,
                                     const std::function<void(int64_t)> &progress) {
   Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, symmetric);
   for (int64_t n = 0; n < out; ++n) {
-    const float *row = w + n * in;
-    for (int64_t g = 0; g < p.groups; ++g) {
-      int64_t begin = g * groupSize, end = std::min(in, begin + groupSize);
-      float scale, zero;
-      if (symmetric) {
-        float maxAbs = 0.0f;
-        for (int64_t k = begin; k < end; ++k)
-          maxAbs = std::max(maxAbs, std::fabs(row[k]));
-        scale = std::max(maxAbs, 1e-5f) / 7.0f;
-        zero = 8.0f;
-      } else {
-        float lo = row[begin], hi = row[begin];
-        for (int64_t k = begin; k < end; ++k) {
-          lo = std::min(lo, row[k]);
-          hi = std::max(hi, row[k]);
-        }
-        scale = std::max(hi - lo, 1e-5f) / 15.0f;
-        zero = std::clamp(std::nearbyint(-lo / scale), 0.0f, 15.0f);
-      }
-      p.scales[g * out + n] = scale;
-      p.zeros[g * out + n] = zero;
-      // The group's words for this row, walked in layout order (no
-      // per-nibble index arithmetic: this loop runs once per weight).
-      uint8_t *words = p.qweight.data() + 4 * p.wordIndex(n, g, 0);
-      int64_t perGroup = groupSize / 8;
-      for (int64_t s = 0; s < 8; ++s)
-        for (int64_t b = 0; b < perGroup; ++b) {
-          int64_t k = begin + s * perGroup + b;
-          float q = k < end ? std::clamp(std::nearbyint(row[k] / scale) + zero,
-                                         0.0f, 15.0f)
-                            : zero; // padding past the row: weight 0
-          words[4 * b * tile + s / 2] |=
-              static_cast<uint8_t>(static_cast<uint8_t>(q) << (4 * (s % 2)));
-        }
-    }
+    quantizeRow(p, n, w + n * in);
     if (progress && ((n + 1) % 256 == 0 || n + 1 == out))
       progress(n + 1);
   }
   return p;
 }
 
-uint64_t llm::runtime::fingerprint(const TensorView &tensor) {
-  uint64_t h = 1469598103934665603ull; // FNV-1a
-  auto mix = [&](const void *data, size_t n) {
-    const auto *bytes = static_cast<const uint8_t *>(data);
-    for (size_t i = 0; i < n; ++i) {
-      h ^= bytes[i];
-      h *= 1099511628211ull;
+Expected<Int4Pack> llm::runtime::quantizeInt4Rows(
+    const RowReader &read, int64_t out, int64_t in, int64_t groupSize,
+    int64_t tile, bool symmetric, int threads,
+    const std::function<void(int64_t)> &progress) {
+  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, symmetric);
+  // Blocks of rows small enough to stay in cache, claimed in turn.
+  const int64_t block =
+      std::max<int64_t>(1, std::min<int64_t>(64, (int64_t(1) << 18) / std::max<int64_t>(in, 1)));
+  const int64_t blocks = (out + block - 1) / block;
+  std::atomic<int64_t> next{0}, rowsDone{0};
+  std::atomic<bool> failed{false};
+  std::mutex errorMutex;
+  std::string error;
+  auto work = [&](bool reports) {
+    std::vector<float> rows(static_cast<size_t>(block * in));
+    for (int64_t b; !failed && (b = next++) < blocks;) {
+      int64_t first = b * block, count = std::min(block, out - first);
+      if (Status s = read(first, count, rows.data()); !s.ok()) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (!failed.exchange(true))
+          error = s.message();
+        return;
+      }
+      for (int64_t r = 0; r < count; ++r)
+        quantizeRow(p, first + r, rows.data() + r * in);
+      int64_t done = rowsDone += count;
+      if (reports && progress)
+        progress(done);
     }
   };
-  mix(tensor.name.data(), tensor.name.size());
-  mix(dtypeName(tensor.dtype), std::strlen(dtypeName(tensor.dtype)));
-  for (int64_t d : tensor.shape)
-    mix(&d, sizeof d);
-  // 257 evenly spaced windows of 64 bytes, the first and the last included.
-  const size_t window = 64, samples = 257;
-  const auto *data = static_cast<const uint8_t *>(tensor.data);
-  if (tensor.nbytes <= window * samples) {
-    mix(data, tensor.nbytes);
-  } else {
-    for (size_t i = 0; i < samples; ++i) {
-      size_t at = (tensor.nbytes - window) * i / (samples - 1);
-      mix(data + at, window);
-    }
-  }
-  return h;
-}
-
-namespace {
-constexpr char kMagic[8] = {'L', 'L', 'M', 'I', 'N', 'T', '4', '\2'};
-
-struct CacheHeader {
-  char magic[8];
-  uint64_t print;
-  int64_t out, in, groupSize, tile;
-  int64_t symmetric;
-};
-} // namespace
-
-std::optional<Int4Pack>
-llm::runtime::loadCachedPack(const std::string &path, uint64_t print,
-                             int64_t out, int64_t in, int64_t groupSize,
-                             int64_t tile, bool symmetric) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    return std::nullopt;
-  CacheHeader header;
-  if (!file.read(reinterpret_cast<char *>(&header), sizeof header) ||
-      std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 ||
-      header.print != print || header.out != out || header.in != in ||
-      header.groupSize != groupSize || header.tile != tile ||
-      header.symmetric != symmetric)
-    return std::nullopt;
-  Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, symmetric);
-  if (!file.read(reinterpret_cast<char *>(p.qweight.data()), p.qweight.size()) ||
-      !file.read(reinterpret_cast<char *>(p.scales.data()),
-                 p.scales.size() * sizeof(float)) ||
-      !file.read(reinterpret_cast<char *>(p.zeros.data()),
-                 p.zeros.size() * sizeof(float)))
-    return std::nullopt;
-  char extra;
-  if (file.read(&extra, 1))
-    return std::nullopt; // longer than a pack: not ours
+  std::vector<std::thread> helpers;
+  int64_t extra = std::min<int64_t>(std::max(threads, 1), blocks) - 1;
+  for (int64_t t = 0; t < extra; ++t)
+    helpers.emplace_back(work, false);
+  work(true);
+  for (std::thread &helper : helpers)
+    helper.join();
+  if (failed)
+    return Error(error);
+  if (progress)
+    progress(out);
   return p;
 }
 
-Status llm::runtime::saveCachedPack(const std::string &path, uint64_t print,
+void llm::runtime::releasePages(const void *data, size_t bytes) {
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (end > begin)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
+
+uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
+  XXH3_state_t *state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  XXH3_64bits_update(state, tensor.name.data(), tensor.name.size() + 1);
+  const char *dtype = dtypeName(tensor.dtype);
+  XXH3_64bits_update(state, dtype, std::strlen(dtype) + 1);
+  for (int64_t d : tensor.shape)
+    XXH3_64bits_update(state, &d, sizeof d);
+  // Every byte, a chunk at a time, each chunk's pages handed back once read.
+  const size_t chunk = size_t(64) << 20;
+  const auto *data = static_cast<const uint8_t *>(tensor.data);
+  for (size_t at = 0; at < tensor.nbytes; at += chunk) {
+    size_t n = std::min(chunk, tensor.nbytes - at);
+    XXH3_64bits_update(state, data + at, n);
+    if (mapped)
+      releasePages(data + at, n);
+  }
+  uint64_t hash = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return hash;
+}
+
+namespace {
+constexpr char kMagic[8] = {'L', 'L', 'M', 'I', 'N', 'T', '4', '\3'};
+
+struct CacheHeader {
+  char magic[8];
+  uint64_t key;
+  int64_t out, in, groupSize, tile;
+  int64_t symmetric;
+  /// XXH3 of the payload (qweight, scales, zeros), checked on every read.
+  uint64_t checksum;
+};
+
+uint64_t payloadChecksum(const Int4Pack &p) {
+  XXH3_state_t *state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  XXH3_64bits_update(state, p.qweight.data(), p.qweight.size());
+  XXH3_64bits_update(state, p.scales.data(), p.scales.size() * sizeof(float));
+  XXH3_64bits_update(state, p.zeros.data(), p.zeros.size() * sizeof(float));
+  uint64_t hash = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return hash;
+}
+} // namespace
+
+std::optional<Int4Pack>
+llm::runtime::loadCachedPack(const std::string &path, uint64_t key,
+                             int64_t out, int64_t in, int64_t groupSize,
+                             int64_t tile, bool symmetric) {
+  // Only a regular file of this user, never through a symbolic link (and
+  // never blocking on a FIFO planted in its place).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return std::nullopt;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  auto readAll = [&](void *to, size_t bytes) {
+    auto *at = static_cast<char *>(to);
+    while (bytes) {
+      ssize_t n = ::read(fd, at, bytes);
+      if (n <= 0)
+        return false;
+      at += n;
+      bytes -= static_cast<size_t>(n);
+    }
+    return true;
+  };
+  CacheHeader header;
+  std::optional<Int4Pack> result;
+  if (readAll(&header, sizeof header) &&
+      std::memcmp(header.magic, kMagic, sizeof kMagic) == 0 &&
+      header.key == key && header.out == out && header.in == in &&
+      header.groupSize == groupSize && header.tile == tile &&
+      header.symmetric == symmetric) {
+    Int4Pack p = Int4Pack::zeroed(out, in, groupSize, tile, symmetric);
+    size_t payload = p.qweight.size() + (p.scales.size() + p.zeros.size()) *
+                                            sizeof(float);
+    if (static_cast<uint64_t>(st.st_size) == sizeof header + payload &&
+        readAll(p.qweight.data(), p.qweight.size()) &&
+        readAll(p.scales.data(), p.scales.size() * sizeof(float)) &&
+        readAll(p.zeros.data(), p.zeros.size() * sizeof(float)) &&
+        payloadChecksum(p) == header.checksum)
+      result = std::move(p);
+  }
+  ::close(fd);
+  return result;
+}
+
+Status llm::runtime::saveCachedPack(const std::string &path, uint64_t key,
                                     const Int4Pack &pack) {
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
     CacheHeader header;
     std::memcpy(header.magic, kMagic, sizeof kMagic);
-    header.print = print;
+    header.key = key;
+    header.checksum = payloadChecksum(pack);
     header.out = pack.out;
     header.in = pack.in;
     header.groupSize = pack.groupSize;
@@ -209,12 +305,34 @@ Status llm::runtime::saveCachedPack(const std::string &path, uint64_t print,
   return Status::success();
 }
 
+Status llm::runtime::checkCacheDirectory(const std::string &dir) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0)
+    return Error("cannot use the cache directory '" + dir + "': " +
+                 std::strerror(errno));
+  if (S_ISLNK(st.st_mode))
+    return Error("the cache directory '" + dir +
+                 "' is a symbolic link; it is not used");
+  if (!S_ISDIR(st.st_mode))
+    return Error("the cache '" + dir + "' is not a directory; it is not used");
+  if (st.st_uid != ::geteuid())
+    return Error("the cache directory '" + dir +
+                 "' belongs to another user; it is not used");
+  return Status::success();
+}
+
 Expected<std::string>
 llm::runtime::packCacheDirectory(const std::string &modelDir) {
   std::error_code ec;
   fs::path inside = fs::path(modelDir) / ".llm-cache";
+  // A cache shipped with the model (a symbolic link, or another user's) is
+  // never trusted.
+  if (fs::exists(fs::symlink_status(inside, ec)))
+    if (Status s = checkCacheDirectory(inside.string()); !s.ok())
+      return Error(s.message());
   fs::create_directories(inside, ec);
-  if (!ec && ::access(inside.c_str(), W_OK) == 0)
+  if (!ec && ::access(inside.c_str(), W_OK) == 0 &&
+      checkCacheDirectory(inside.string()).ok())
     return inside.string();
 
   fs::path base;
@@ -239,6 +357,8 @@ llm::runtime::packCacheDirectory(const std::string &modelDir) {
   if (ec)
     return Error("cannot create the INT4 cache directory '" + dir.string() +
                  "': " + ec.message());
+  if (Status s = checkCacheDirectory(dir.string()); !s.ok())
+    return Error(s.message());
   return dir.string();
 }
 

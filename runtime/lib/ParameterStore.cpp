@@ -3,8 +3,12 @@
 #include "llm/runtime/ParameterStore.h"
 #include "llm/runtime/Int4Pack.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <thread>
+
+#include <xxhash.h>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -49,6 +53,78 @@ struct TensorLookup {
     return extra ? extra->find(name) : nullptr;
   }
 };
+
+/// The float matrix an INT4 pack quantizes, read in place: one checkpoint
+/// tensor, or the row blocks of several (the stacked parts of a fused
+/// projection). Never copied whole: the quantizer reads rows as it goes.
+struct PackSource {
+  std::vector<const TensorView *> parts;
+  int64_t rows = 0, in = -1;
+  /// Why the parts do not make a matrix (empty: they do).
+  std::string problem;
+};
+
+PackSource resolvePackSource(const TensorLookup &lookup, const Derivation &d) {
+  PackSource source;
+  std::vector<std::string> names = d.sources;
+  if (names.empty())
+    names.push_back(d.source);
+  for (const std::string &name : names) {
+    const TensorView *t = lookup.find(name);
+    if (!t) {
+      source.problem = (names.size() > 1 ? "its stacked part " : "its source tensor ") +
+                       name + " is missing";
+      return source;
+    }
+    bool isFloat = t->dtype == DType::F32 || t->dtype == DType::F16 ||
+                   t->dtype == DType::BF16;
+    if (t->shape.size() != 2 || !isFloat ||
+        (source.in >= 0 && t->shape[1] != source.in)) {
+      source.problem = "its source " + name + " is " + t->describe() +
+                       ", not a float matrix" +
+                       (source.in >= 0 ? " with the other parts' columns" : "");
+      return source;
+    }
+    source.in = t->shape[1];
+    source.rows += t->shape[0];
+    source.parts.push_back(t);
+  }
+  return source;
+}
+
+/// Reads rows of `source` as floats, each input column multiplied by the
+/// `columnScales` (activation-aware scales, folded norm weights).
+RowReader rowReader(const PackSource &source,
+                    const std::vector<std::vector<float>> &columnScales) {
+  return [&source, &columnScales](int64_t first, int64_t count,
+                                  float *rows) -> Status {
+    const int64_t in = source.in;
+    int64_t partBegin = 0;
+    float *at = rows;
+    for (const TensorView *part : source.parts) {
+      int64_t partRows = part->shape[0];
+      int64_t lo = std::max(first, partBegin);
+      int64_t hi = std::min(first + count, partBegin + partRows);
+      if (lo < hi) {
+        size_t element = dtypeSize(part->dtype);
+        TensorView block = *part;
+        block.shape = {hi - lo, in};
+        block.data = static_cast<const uint8_t *>(part->data) +
+                     (lo - partBegin) * in * element;
+        block.nbytes = static_cast<size_t>((hi - lo) * in) * element;
+        if (Status s = convertToF32(block, at); !s.ok())
+          return s;
+        at += (hi - lo) * in;
+      }
+      partBegin += partRows;
+    }
+    for (const std::vector<float> &scale : columnScales)
+      for (int64_t r = 0; r < count; ++r)
+        for (int64_t k = 0; k < in; ++k)
+          rows[r * in + k] *= scale[k];
+    return Status();
+  };
+}
 
 /// Checks one parameter against the checkpoint; appends problems.
 void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
@@ -111,9 +187,9 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
                 std::to_string(out / 8) + "]");
       return;
     }
-    const TensorView *source = checkpoint.find(d.source);
-    if (!source)
-      return problem("its source tensor " + d.source + " is missing");
+    PackSource source = resolvePackSource(checkpoint, d);
+    if (!source.problem.empty())
+      return problem(source.problem);
     for (auto [scaleName, what, hint] :
          {std::tuple<const std::string &, const char *, const char *>{
               d.inputScale, "input scale",
@@ -126,26 +202,19 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
       if (!scale)
         return problem(std::string("its ") + what + " " + scaleName +
                        " is missing" + hint);
-      if (scale->shape.size() != 1 || source->shape.size() != 2 ||
-          scale->shape[0] != source->shape[1])
+      if (scale->shape.size() != 1 || scale->shape[0] != source.in ||
+          !floatDType(scale->dtype))
         return problem(std::string("its ") + what + " " + scaleName +
-                       " has shape " + shapeToString(scale->shape) +
-                       ", expected [" +
-                       std::to_string(source->shape.size() == 2
-                                          ? source->shape[1]
-                                          : 0) +
-                       "]");
+                       " is " + scale->describe() + ", expected a float [" +
+                       std::to_string(source.in) + "]");
     }
-    if (source->shape.size() != 2 || source->shape[0] != out ||
-        (source->shape[1] + d.groupSize - 1) / d.groupSize != groups)
+    if (source.rows != out ||
+        (source.in + d.groupSize - 1) / d.groupSize != groups)
       return problem("its source " + d.source + " has shape " +
-                     shapeToString(source->shape) + ", which does not give [" +
-                     std::to_string(out) + ", " +
+                     shapeToString({source.rows, source.in}) +
+                     ", which does not give [" + std::to_string(out) + ", " +
                      std::to_string(groups) + " groups of " +
                      std::to_string(d.groupSize) + "]");
-    if (!floatDType(source->dtype))
-      problem("its source " + d.source + " has dtype " +
-              dtypeName(source->dtype) + ", not F32, F16 or BF16");
     return;
   }
   std::optional<DType> stored = storedDType(spec.dtype);
@@ -214,7 +283,9 @@ ParameterStore::build(const Checkpoint &checkpoint,
   // Concatenated parameters, and the stacked sources of INT4 packs: stack
   // their parts (rows) once.
   for (const ParamSpec &spec : params) {
-    if (!spec.derived || spec.derived->sources.empty())
+    // INT4 packs read their stacked parts in place (resolvePackSource).
+    if (!spec.derived || spec.derived->sources.empty() ||
+        spec.derived->scheme == "int4")
       continue;
     bool isConcat = spec.derived->scheme == "concat";
     std::string stackedName = isConcat ? spec.name : spec.derived->source;
@@ -350,33 +421,51 @@ ParameterStore::build(const Checkpoint &checkpoint,
       packBySource[key] = store->packs_.back().get();
       continue;
     }
-    const TensorView *source = lookup.find(d.source);
+    PackSource source = resolvePackSource(lookup, d);
     // Column scales the runtime multiplies W by before quantizing: the
     // activation-aware scale and the folded norm weight.
-    std::vector<std::pair<std::string, const TensorView *>> columnScales;
+    std::vector<const TensorView *> scaleTensors;
     for (const std::string &name : {d.inputScale, d.columnScale})
       if (!name.empty())
-        columnScales.emplace_back(name, lookup.find(name));
-    int64_t out = source->shape[0], in = source->shape[1];
-    uint64_t print = fingerprint(*source);
-    for (auto &[name, scale] : columnScales)
-      print = print * 1099511628211ull ^ fingerprint(*scale);
+        scaleTensors.push_back(lookup.find(name));
+    int64_t out = source.rows, in = source.in;
+    // The cache key: how the pack is made and every byte it is made from.
+    XXH3_state_t *state = XXH3_createState();
+    XXH3_64bits_reset(state);
+    std::string recipe = packFileName(d) + "/tile=" + std::to_string(tile) +
+                         "/format=" + d.format;
+    XXH3_64bits_update(state, recipe.data(), recipe.size());
+    // Checkpoint tensors lie in read-only file mappings; derived ones in
+    // memory of the store.
+    auto mapped = [&](const TensorView *t) {
+      return !store->virtualViews_.count(t->name);
+    };
+    for (const TensorView *t : source.parts) {
+      uint64_t h = contentHash(*t, mapped(t));
+      XXH3_64bits_update(state, &h, sizeof h);
+    }
+    for (const TensorView *t : scaleTensors) {
+      uint64_t h = contentHash(*t, mapped(t));
+      XXH3_64bits_update(state, &h, sizeof h);
+    }
+    uint64_t cacheKey = XXH3_64bits_digest(state);
+    XXH3_freeState(state);
     std::string path = options.cacheDirectory.empty()
                            ? std::string()
                            : options.cacheDirectory + "/" + packFileName(d);
     std::optional<Int4Pack> pack;
     if (!path.empty() && !options.refreshCache)
-      pack = loadCachedPack(path, print, out, in, d.groupSize, tile,
+      pack = loadCachedPack(path, cacheKey, out, in, d.groupSize, tile,
                             d.symmetric);
     if (pack) {
       ++cached;
     } else {
-      std::vector<float> values(source->numel());
-      if (Status s = convertToF32(*source, values.data()); !s.ok())
-        return Error(d.source + ": " + s.message());
-      for (auto &[name, scale] : columnScales)
-        if (Status st = scaleColumns(*scale, in, values); !st.ok())
-          return Error(name + ": " + st.message());
+      std::vector<std::vector<float>> columnScales;
+      for (const TensorView *t : scaleTensors) {
+        std::vector<float> &values = columnScales.emplace_back(t->numel());
+        if (Status st = convertToF32(*t, values.data()); !st.ok())
+          return Error(t->name + ": " + st.message());
+      }
       auto report = [&](int64_t rows) {
         if (!options.progress || !options.progressBar)
           return;
@@ -388,13 +477,25 @@ ParameterStore::build(const Checkpoint &checkpoint,
                      derivedSources, d.source.c_str());
         std::fflush(stderr);
       };
-      pack = quantizeInt4(values.data(), out, in, d.groupSize, tile,
-                          d.symmetric, report);
+      int threads = options.threads > 0
+                        ? options.threads
+                        : static_cast<int>(std::max(
+                              1u, std::thread::hardware_concurrency()));
+      auto quantized =
+          quantizeInt4Rows(rowReader(source, columnScales), out, in,
+                           d.groupSize, tile, d.symmetric, threads, report);
+      if (!quantized.ok())
+        return Error(d.source + ": " + quantized.message());
+      pack = std::move(*quantized);
       if (!path.empty())
-        if (Status s = saveCachedPack(path, print, *pack); !s.ok() &&
-                                                            options.progress)
+        if (Status s = saveCachedPack(path, cacheKey, *pack);
+            !s.ok() && options.progress)
           std::fprintf(stderr, "\nwarning: %s\n", s.message().c_str());
     }
+    // The sources were read once; their pages need not stay resident.
+    for (const TensorView *t : source.parts)
+      if (mapped(t))
+        releasePages(t->data, t->nbytes);
     ++done;
     store->packs_.push_back(std::make_unique<Int4Pack>(std::move(*pack)));
     packBySource[key] = store->packs_.back().get();

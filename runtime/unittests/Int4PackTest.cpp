@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <unistd.h>
 
@@ -168,17 +169,90 @@ TEST(Int4Pack, CacheRoundTripsAndRejectsStalePacks) {
   EXPECT_FALSE(loadCachedPack(path, 42, 3, 40, 16, 3, false));
 }
 
-TEST(Int4Pack, FingerprintSeesContentNameAndShape) {
-  std::vector<float> a(1000, 1.0f), b(1000, 1.0f);
-  b[999] = 2.0f; // the last window is sampled
-  TensorView va{"w", DType::F32, {10, 100}, a.data(), a.size() * 4};
-  TensorView vb{"w", DType::F32, {10, 100}, b.data(), b.size() * 4};
-  TensorView vn{"v", DType::F32, {10, 100}, a.data(), a.size() * 4};
-  TensorView vs{"w", DType::F32, {100, 10}, a.data(), a.size() * 4};
-  EXPECT_EQ(fingerprint(va), fingerprint(va));
-  EXPECT_NE(fingerprint(va), fingerprint(vb));
-  EXPECT_NE(fingerprint(va), fingerprint(vn));
-  EXPECT_NE(fingerprint(va), fingerprint(vs));
+TEST(Int4Pack, ContentHashSeesEveryByteNameAndShape) {
+  std::vector<float> a(100000, 1.0f);
+  TensorView va{"w", DType::F32, {1000, 100}, a.data(), a.size() * 4};
+  TensorView vn{"v", DType::F32, {1000, 100}, a.data(), a.size() * 4};
+  TensorView vs{"w", DType::F32, {100, 1000}, a.data(), a.size() * 4};
+  uint64_t base = contentHash(va);
+  EXPECT_EQ(contentHash(va), base);
+  EXPECT_NE(contentHash(vn), base);
+  EXPECT_NE(contentHash(vs), base);
+  // A change anywhere, not only where a sample would look.
+  for (size_t at : {size_t(0), size_t(12345), size_t(54321), a.size() - 1}) {
+    std::vector<float> b = a;
+    b[at] = 1.0000001f;
+    TensorView vb{"w", DType::F32, {1000, 100}, b.data(), b.size() * 4};
+    EXPECT_NE(contentHash(vb), base) << "element " << at;
+  }
+}
+
+TEST(Int4Pack, CachedPackWithAFlippedByteIsNotUsed) {
+  std::vector<float> w(3 * 40);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = std::sin(0.7f * i);
+  Int4Pack p = quantizeInt4(w.data(), 3, 40, 16, 3, false);
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("int4-flip-test-" + std::to_string(::getpid())))
+                         .string();
+  ASSERT_TRUE(saveCachedPack(path, 7, p).ok());
+  ASSERT_TRUE(loadCachedPack(path, 7, 3, 40, 16, 3, false).has_value());
+  uintmax_t size = std::filesystem::file_size(path);
+  for (uintmax_t at : {size - 1, size / 2, size - 100}) {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(at));
+    char byte;
+    file.read(&byte, 1);
+    byte = static_cast<char>(byte ^ 0x10);
+    file.seekp(static_cast<std::streamoff>(at));
+    file.write(&byte, 1);
+    file.close();
+    EXPECT_FALSE(loadCachedPack(path, 7, 3, 40, 16, 3, false).has_value())
+        << "byte " << at;
+    file.open(path, std::ios::in | std::ios::out | std::ios::binary);
+    byte = static_cast<char>(byte ^ 0x10);
+    file.seekp(static_cast<std::streamoff>(at));
+    file.write(&byte, 1);
+  }
+  ASSERT_TRUE(loadCachedPack(path, 7, 3, 40, 16, 3, false).has_value());
+  // Reached through a symbolic link, the same file is not used.
+  std::string link = path + ".link";
+  std::filesystem::create_symlink(path, link);
+  EXPECT_FALSE(loadCachedPack(link, 7, 3, 40, 16, 3, false).has_value());
+  std::filesystem::remove(link);
+  std::filesystem::remove(path);
+}
+
+TEST(Int4Pack, StreamedQuantizationMatchesWholeMatrix) {
+  const int64_t out = 96, in = 200;
+  std::vector<float> w(out * in);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = std::sin(0.37f * i) * (1.0f + (i % 7));
+  Int4Pack whole = quantizeInt4(w.data(), out, in, 32, 32, false);
+  for (int threads : {1, 2, 5}) {
+    int64_t lastProgress = 0;
+    auto streamed = quantizeInt4Rows(
+        [&](int64_t first, int64_t count, float *rows) {
+          std::copy(w.begin() + first * in, w.begin() + (first + count) * in,
+                    rows);
+          return Status();
+        },
+        out, in, 32, 32, false, threads,
+        [&](int64_t done) { lastProgress = done; });
+    ASSERT_TRUE(streamed.ok()) << streamed.message();
+    EXPECT_EQ(streamed->qweight, whole.qweight) << threads << " threads";
+    EXPECT_EQ(streamed->scales, whole.scales);
+    EXPECT_EQ(streamed->zeros, whole.zeros);
+    EXPECT_EQ(lastProgress, out);
+  }
+  // An error of the reader is the error of the quantization.
+  auto failing = quantizeInt4Rows(
+      [&](int64_t first, int64_t, float *) {
+        return first >= 64 ? Status(Error("row 64 is unreadable")) : Status();
+      },
+      out, in, 32, 32, false, 2);
+  ASSERT_FALSE(failing.ok());
+  EXPECT_NE(failing.message().find("row 64 is unreadable"), std::string::npos);
 }
 
 } // namespace

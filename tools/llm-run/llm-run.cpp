@@ -215,12 +215,18 @@ int main(int argc, char **argv) {
         return fail("cannot create the cache directory '" + cacheDir + "': " + ec.message());
       loadOptions.cacheDirectory = cacheDir;
     } else {
+      // No usable cache (a shipped .llm-cache that is a symbolic link or
+      // another user's, a read-only model directory and no writable home):
+      // run uncached, and say so once.
       auto dir = rt::packCacheDirectory(modelDir);
-      if (!dir.ok())
-        return fail(dir.message());
-      loadOptions.cacheDirectory = *dir;
+      if (dir.ok())
+        loadOptions.cacheDirectory = *dir;
+      else
+        llvm::errs() << "llm-run: warning: " << dir.message()
+                     << "; INT4 packs are not cached\n";
     }
   }
+  loadOptions.threads = threads;
   auto startLoad = Clock::now();
   auto runner = rt::ModelRunner::create(*checkpoint, (*model)->params(), shape,
                                         (*model)->prefill(), (*model)->decode(),

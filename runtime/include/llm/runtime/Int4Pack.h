@@ -57,6 +57,22 @@ private:
 /// group size that is a positive multiple of 8, a tile that divides `out`.
 bool validInt4Layout(int64_t out, int64_t groupSize, int64_t tile);
 
+/// Fills `rows` with rows [first, first + count) of a row-major [out, in]
+/// float matrix (count * in floats): the weight being quantized, read from
+/// its checkpoint tensors a block at a time.
+using RowReader =
+    std::function<Status(int64_t first, int64_t count, float *rows)>;
+
+/// Quantizes the [out, in] matrix that `read` yields, exactly as
+/// quantizeInt4 does, streaming blocks of rows on `threads` threads: the
+/// extra memory is one block of float rows per thread, never a float copy
+/// of the matrix. `progress(rowsDone)` is called now and then from the
+/// calling thread. An error of `read` is returned.
+Expected<Int4Pack> quantizeInt4Rows(const RowReader &read, int64_t out,
+                                    int64_t in, int64_t groupSize,
+                                    int64_t tile, bool symmetric, int threads,
+                                    const std::function<void(int64_t)> &progress = {});
+
 /// Quantizes the row-major [out, in] matrix `w`, group by group:
 /// asymmetric: scale = max(max - min, 1e-5) / 15, zero = clamp(round(-min /
 /// scale), 0, 15); symmetric: scale = max(max |w|, 1e-5) / 7, zero = 8; then
@@ -78,26 +94,44 @@ Expected<Int4Pack> repackAwqGemm(const TensorView &qweight,
                                  const TensorView &scales, int64_t groupSize,
                                  int64_t tile);
 
-/// A fingerprint of a tensor's name, dtype, shape and (a sample of) its
-/// bytes, to tell whether a cached pack still belongs to it.
-uint64_t fingerprint(const TensorView &tensor);
+/// A hash (XXH3, 64 bits) of a tensor's name, dtype, shape and every byte
+/// of its data, to tell whether a cached pack still belongs to it. With
+/// `mapped` (the data lies in a read-only file mapping), the pages read are
+/// handed back to the kernel as they are hashed (see releasePages), so that
+/// hashing a large checkpoint does not make it resident.
+uint64_t contentHash(const TensorView &tensor, bool mapped = false);
 
-/// Reads the pack cached at `path` if it exists, is complete and was made
-/// from a tensor with fingerprint `print` with the same layout; std::nullopt
-/// otherwise (the caller quantizes again and rewrites it).
-std::optional<Int4Pack> loadCachedPack(const std::string &path, uint64_t print,
+/// Gives the pages wholly inside [data, data + bytes) of a read-only file
+/// mapping back to the kernel (they are read again from the file if used):
+/// memory that a weight read once (hashed, quantized) no longer holds.
+/// Only for file mappings: anonymous memory would read back as zeros.
+void releasePages(const void *data, size_t bytes);
+
+/// Reads the pack cached at `path` if it is a regular file of this user (not
+/// a symbolic link), is complete, was made under `key` (a hash of the
+/// derivation and of every source byte) with the same layout, and its
+/// payload matches the checksum it carries; std::nullopt otherwise (the
+/// caller quantizes again and rewrites it).
+std::optional<Int4Pack> loadCachedPack(const std::string &path, uint64_t key,
                                        int64_t out, int64_t in,
                                        int64_t groupSize, int64_t tile,
                                        bool symmetric);
 
-/// Writes `pack` to `path` (atomically: a temporary file then a rename).
-Status saveCachedPack(const std::string &path, uint64_t print,
+/// Writes `pack` under `key`, with a checksum of its payload, to `path`
+/// (atomically: a temporary file then a rename).
+Status saveCachedPack(const std::string &path, uint64_t key,
                       const Int4Pack &pack);
+
+/// Whether `dir` may hold a cache: a directory (not a symbolic link) owned
+/// by this user. The error says why not.
+Status checkCacheDirectory(const std::string &dir);
 
 /// Where packs of the checkpoint in `modelDir` are cached: `.llm-cache`
 /// inside it when that directory is writable, else
 /// `$XDG_CACHE_HOME/llm-compiler/<hash of the directory>` (or under
-/// `~/.cache`). Created if needed.
+/// `~/.cache`). Created if needed. A `.llm-cache` that is a symbolic link or
+/// belongs to another user is refused (an error: the caller runs
+/// uncached), never used.
 Expected<std::string> packCacheDirectory(const std::string &modelDir);
 
 } // namespace llm::runtime

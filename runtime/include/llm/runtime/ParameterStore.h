@@ -65,6 +65,8 @@ struct LoadOptions {
   bool progressBar = false;
   /// Quantize again even when a cached pack is valid.
   bool refreshCache = false;
+  /// Threads that quantize (0: every core).
+  int threads = 0;
   /// More tensors (e.g. activation-aware scales), looked up after the
   /// checkpoint's own.
   const Checkpoint *extra = nullptr;
