@@ -58,9 +58,13 @@ def run(cmd, **kw):
     return proc.stdout
 
 
-def compile_module(bin_dir, model, out, quantize=None, expose=False):
+# The README's full fusion recipe, run before quantizing.
+FUSIONS = ["--llm-fuse-projections", "--llm-fuse-rms-norm", "--llm-fuse-attention"]
+
+
+def compile_module(bin_dir, model, out, quantize=None, expose=False, fusions=()):
     ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
-    passes = (([f"--llm-quantize-int4={quantize}"] if quantize else []) +
+    passes = (list(fusions) + ([f"--llm-quantize-int4={quantize}"] if quantize else []) +
               (["--llm-expose-activations"] if expose else []) + ["--llm-cpu-pipeline"])
     run([os.path.join(bin_dir, "llm-opt"), *passes, "-o", out], input=ir)
 
@@ -106,6 +110,9 @@ def main():
     compile_module(bin_dir, args.model, int4, f"group-size={args.group_size}")
     compile_module(bin_dir, args.model, int4_head,
                    f"group-size={args.group_size} lm-head=true")
+    int4_fused = os.path.join(work, "int4_fused.mlir")
+    compile_module(bin_dir, args.model, int4_fused, f"group-size={args.group_size}",
+                   fusions=FUSIONS)
     compile_module(bin_dir, args.model, awq,
                    f"group-size={args.group_size} activation-aware=true")
 
@@ -151,7 +158,7 @@ def main():
     else:
         prompts = [["--prompt-ids", ",".join(map(str, [1] + list(rng.integers(3, vocab, 8))))]
                    for _ in range(5)]
-    rows = {"ours": [], "head": [], "awq": [], "numpy": []}
+    rows = {"ours": [], "fused": [], "head": [], "awq": [], "numpy": []}
     for i, prompt in enumerate(prompts):
         gen = json.loads(run([llm_run, f32, "-m", args.model, *prompt, "-n", str(args.tokens),
                               "--temp", "0", "--json", "--ignore-eos"]))
@@ -160,6 +167,7 @@ def main():
         seq = ",".join(map(str, ids[:-1]))
         logits = {}
         for name, module, extra in (("f32", f32, []), ("int4", int4, []),
+                                    ("int4_fused", int4_fused, []),
                                     ("int4_head", int4_head, []),
                                     ("awq", awq, ["--extra-weights", scales])):
             out = os.path.join(work, f"{name}-{i}.npy")
@@ -169,6 +177,7 @@ def main():
             logits[name] = np.load(out)[n_prompt - 1:]
         targets = np.array(ids[n_prompt:])
         rows["ours"].append(metrics(logits["f32"], logits["int4"], targets))
+        rows["fused"].append(metrics(logits["f32"], logits["int4_fused"], targets))
         rows["head"].append(metrics(logits["f32"], logits["int4_head"], targets))
         rows["awq"].append(metrics(logits["f32"], logits["awq"], targets))
         ref = reference.forward(ids[:-1])[n_prompt - 1:]
@@ -183,6 +192,8 @@ def main():
     print("| implementation | top-1 agreement | mean KL | PPL F32 | PPL INT4 |")
     print("|---|---|---|---|---|")
     for name, label in (("ours", "round to nearest (llm-run, compiled INT4 kernel)"),
+                        ("fused", "round to nearest after the full fusion recipe "
+                                  "(projections, RMS norms, attention)"),
                         ("head", "round to nearest, LM head in INT4 too (lm-head=true)"),
                         ("awq", "activation-aware (llm-run, scales searched on "
                                 f"{len(CALIBRATION)} calibration samples)"),

@@ -48,6 +48,9 @@ struct LLMQuantizeInt4Pass
     MLIRContext *ctx = &getContext();
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    // Norms recreated for folded weights, by (input, gain, eps); matmuls are
+    // visited in program order, so the first user's norm dominates the rest.
+    llvm::DenseMap<std::tuple<Value, Attribute, Attribute>, Value> unfolded;
     for (MatmulOp matmul : matmuls) {
       auto param = matmul.getWeight().getDefiningOp<ParamOp>();
       if (!param || param.getDerivedAttr())
@@ -69,19 +72,39 @@ struct LLMQuantizeInt4Pass
         continue;
       int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
       int64_t groups = (in + groupSize - 1) / groupSize;
-      // A weight with an RMS norm folded in (llm-fuse-rms-norm) reads the
-      // unnormalized input, whose statistics activation-aware scales would
-      // not match.
-      StringRef columnScale = param.getColumnScale().value_or("");
-      if (activationAware && !columnScale.empty()) {
-        param.emitError("activation-aware quantization needs the layer's "
-                        "normalized input; run llm-fuse-rms-norm after "
-                        "llm-quantize-int4, or without activation-aware");
-        return signalPassFailure();
-      }
       OpBuilder b(param);
+      // A weight with an RMS norm folded in (llm-fuse-rms-norm: `W * g`
+      // over the unnormalized input) is unfolded: the layer reads
+      // rms_norm(x, g) again and the pack quantizes the checkpoint's own
+      // `W`. Rounding `W * g` instead would spread each column's gain into
+      // the groups' ranges (measurably worse), while the normalized
+      // activation that folding saves is tiny next to a layer's weights.
+      Value input = matmul.getInput();
+      FloatAttr normEps = matmul.getRmsNormEpsAttr();
+      if (std::optional<StringRef> gainName = param.getColumnScale()) {
+        if (!normEps) {
+          param.emitError("a column-scaled weight is read by a matmul "
+                          "without rms_norm_eps; it is no folded norm");
+          return signalPassFailure();
+        }
+        // One norm per input and gain (the q/k/v or gate/up layers that
+        // shared a folded norm share it again).
+        Value &normed = unfolded[{input, b.getStringAttr(*gainName), normEps}];
+        if (!normed) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(matmul);
+          Value gain = ParamOp::create(b, param.getLoc(),
+                                       RankedTensorType::get({in}, f32),
+                                       b.getStringAttr(*gainName))
+                           .getResult();
+          normed = RMSNormOp::create(b, matmul.getLoc(), input, gain, normEps)
+                       .getResult();
+        }
+        input = normed;
+        normEps = FloatAttr();
+      }
       std::string scaleName =
-          activationAware ? (param.getName() + ".awq_scale").str() : "";
+          activationAware ? (param.getBaseName() + ".awq_scale").str() : "";
       StringRef inputScale = scaleName;
       Value scale;
       if (activationAware)
@@ -95,11 +118,14 @@ struct LLMQuantizeInt4Pass
       if (ConcatAttr stacked = param.getStackedAttr())
         stackedSources = stacked.getSources();
       auto derived = [&](StringRef part, RankedTensorType type) {
-        std::string name = (param.getName() + (activationAware ? ".awq4." : ".int4.") + part).str();
+        // Named after the matrix it packs (the same pack, unfolded or not).
+        std::string name = (param.getBaseName() +
+                            (activationAware ? ".awq4." : ".int4.") + part)
+                               .str();
         return ParamOp::create(b, param.getLoc(), type, name,
                                Int4PackAttr::get(ctx, param.getBaseName(), part,
                                                  groupSize, symmetric, "rtn",
-                                                 inputScale, columnScale,
+                                                 inputScale, /*columnScale=*/"",
                                                  stackedSources),
                                ConcatAttr(), StringAttr())
             .getResult();
@@ -113,8 +139,8 @@ struct LLMQuantizeInt4Pass
 
       b.setInsertionPoint(matmul);
       auto quantized = MatmulInt4Op::create(
-          b, matmul.getLoc(), matmul.getType(), matmul.getInput(), qweight,
-          scales, zeros, scale, groupSize, matmul.getRmsNormEpsAttr());
+          b, matmul.getLoc(), matmul.getType(), input, qweight, scales, zeros,
+          scale, groupSize, normEps);
       matmul.replaceAllUsesWith(quantized.getResult());
       matmul.erase();
       if (param->use_empty())

@@ -32,6 +32,15 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
     `activation-aware`, every rewritten layer also binds a per-input-channel
     scale `s` (`<weight>.awq_scale`): the runtime quantizes `W * s` and the
     layer divides its input by `s` (AWQ).
+
+    A weight with an RMS norm folded in by `llm-fuse-rms-norm` (`W * g`,
+    read unnormalized with `rms_norm_eps`) is unfolded: the quantized layer
+    reads `rms_norm(x, g)` again (one norm per input and gain) and the pack
+    quantizes the checkpoint's own `W`, exactly as without the fusion.
+    Rounding `W * g` would fold each column's gain into the groups' ranges,
+    which measurably loses accuracy; the normalized activation that folding
+    saves is small next to a quantized layer's weights. So any combination
+    of the fusion passes followed by this one quantizes the same matrices.
   }];
   let options = [
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
@@ -75,8 +84,9 @@ def LLMFuseRMSNormPass : Pass<"llm-fuse-rms-norm", "mlir::ModuleOp"> {
     `rms_norm_eps` over the parameter `"<W>*<g>"` (`scaling_columns_by`,
     built by the runtime from the checkpoint), and the norm is removed: the
     normalized activation is never formed, and the norm's weight costs
-    nothing at run time. Run it after `llm-fuse-projections` and before
-    `llm-quantize-int4`, which then quantizes `W * g`.
+    nothing at run time. Run it after `llm-fuse-projections`; a later
+    `llm-quantize-int4` unfolds the norm of the layers it quantizes, so that
+    their packs round the checkpoint's own `W`.
   }];
 }
 
