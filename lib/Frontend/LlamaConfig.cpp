@@ -171,7 +171,7 @@ public:
     else if (!zeroPoint)
       fail("unsupported AWQ checkpoint without zero points");
     else if (!mlir::llm::isInt4GroupSize(group))
-      fail("AWQ group_size must be a positive multiple of 8, got " +
+      fail("AWQ group_size must be a positive multiple of 8 up to 8192, got " +
            llvm::Twine(group));
     if (!error.empty())
       return std::nullopt;

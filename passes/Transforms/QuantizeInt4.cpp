@@ -40,8 +40,8 @@ struct LLMQuantizeInt4Pass
     ModuleOp module = getOperation();
     if (!isInt4GroupSize(groupSize)) {
       mlir::emitError(module.getLoc())
-          << "llm-quantize-int4: group-size must be a positive multiple of 8, "
-             "not "
+          << "llm-quantize-int4: group-size must be a positive multiple of 8 "
+             "up to 8192, not "
           << static_cast<int64_t>(groupSize);
       return signalPassFailure();
     }

@@ -3,6 +3,7 @@
 #include "llm/runtime/ModelRunner.h"
 
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -178,5 +179,16 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
                 result.aligned + result.offset + row * result.strides[0],
                 sizeof(float) * shape_.vocabSize);
   std::free(result.allocated);
+  // Non-finite logits (NaN or infinite weights, an overflow) would be
+  // sampled as if they were meaningful: stop with the position they came
+  // from instead.
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t v = 0; v < shape_.vocabSize; ++v)
+      if (!std::isfinite(logits[row * shape_.vocabSize + v]))
+        return Error("the logits at position " + std::to_string(position + row) +
+                     " are not finite (token " + std::to_string(v) + ": " +
+                     std::to_string(logits[row * shape_.vocabSize + v]) +
+                     "); the weights or the computation produce NaN or "
+                     "infinity");
   return logits;
 }

@@ -20,11 +20,14 @@
 // A byte holds two inputs of a group: the group size must be even and >= 2.
 // RUN: not llm-opt %s --llm-quantize-int4=group-size=33 2>&1 | FileCheck %s --check-prefix=ODD
 // RUN: not llm-opt %s --llm-quantize-int4=group-size=0 2>&1 | FileCheck %s --check-prefix=ZERO
+// A group is padded to its full size: an unbounded size would make huge packs.
+// RUN: not llm-opt %s --llm-quantize-int4=group-size=1048576 2>&1 | FileCheck %s --check-prefix=HUGE
 // The tiny config: 2 layers of 7 linear layers in each of prefill and decode.
 // RUN: llm-translate --import-llama-config %llm_src/test/Frontend/Inputs/tiny | llm-opt --llm-quantize-int4=group-size=32 | FileCheck %s --check-prefix=TINY
 
-// ODD: error: llm-quantize-int4: group-size must be a positive multiple of 8, not 33{{$}}
-// ZERO: error: llm-quantize-int4: group-size must be a positive multiple of 8, not 0{{$}}
+// ODD: error: llm-quantize-int4: group-size must be a positive multiple of 8 up to 8192, not 33{{$}}
+// ZERO: error: llm-quantize-int4: group-size must be a positive multiple of 8 up to 8192, not 0{{$}}
+// HUGE: error: llm-quantize-int4: group-size must be a positive multiple of 8 up to 8192, not 1048576{{$}}
 
 // No float weight of a linear layer is left once they are all quantized.
 // NOFLOAT-NOT: _proj.weight" :

@@ -196,6 +196,23 @@ int main(int argc, char **argv) {
   auto checkpoint = rt::Checkpoint::open(modelDir);
   if (!checkpoint.ok())
     return fail(checkpoint.message());
+  // Layers the module does not have are ignored: say so (a config that
+  // undercounts the checkpoint's layers is a likely mistake).
+  {
+    int64_t layers = 0;
+    for (const std::string &name : checkpoint->names()) {
+      llvm::StringRef rest(name);
+      int64_t index;
+      if (rest.consume_front("model.layers.") &&
+          !rest.consumeInteger(10, index) && rest.starts_with("."))
+        layers = std::max(layers, index + 1);
+    }
+    if (layers > shape.numLayers)
+      llvm::errs() << "llm-run: warning: the checkpoint has " << layers
+                   << " layers but the model has " << shape.numLayers
+                   << " (num_hidden_layers); the weights of the others are "
+                      "ignored\n";
+  }
   rt::LoadOptions loadOptions;
   std::optional<rt::Checkpoint> extra;
   if (!extraWeights.empty()) {

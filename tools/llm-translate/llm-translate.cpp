@@ -17,6 +17,8 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llm/Support/AtomicOutput.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -147,11 +149,17 @@ int main(int argc, char **argv) {
   registerAllTranslations();
   registerLLMTranslations();
   llm::lpu::registerLPUTranslations();
-  std::vector<std::string> args = normalizeArguments(argc, argv);
-  std::vector<char *> cargs;
-  for (std::string &arg : args)
-    cargs.push_back(arg.data());
-  cargs.push_back(nullptr);
-  return failed(mlirTranslateMain(static_cast<int>(args.size()), cargs.data(),
-                                  "llm translation driver"));
+  // `-o` is written only when the run succeeds (see AtomicOutput.h).
+  return llm::runWithAtomicOutput(
+      "llm-translate", normalizeArguments(argc, argv),
+      [](std::vector<std::string> &args) {
+        std::vector<char *> cargs;
+        for (std::string &arg : args)
+          cargs.push_back(arg.data());
+        cargs.push_back(nullptr);
+        return failed(mlirTranslateMain(static_cast<int>(args.size()),
+                                        cargs.data(), "llm translation driver"))
+                   ? 1
+                   : 0;
+      });
 }

@@ -138,7 +138,7 @@ Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "not '"
                        << part << "'";
   if (!isInt4GroupSize(groupSize))
-    return emitError() << "INT4 group_size must be a positive multiple of 8, "
+    return emitError() << "INT4 group_size must be a positive multiple of 8 up to 8192, "
                           "not "
                        << groupSize;
   return success();

@@ -146,7 +146,7 @@ LogicalResult MatmulInt4Op::verify() {
       !zeros.hasStaticShape())
     return emitOpError("needs static qweight, scales and zeros shapes");
   if (!isInt4GroupSize(g))
-    return emitOpError("group_size must be a positive multiple of 8, not ")
+    return emitOpError("group_size must be a positive multiple of 8 up to 8192, not ")
            << g;
   if (qweight.getRank() != 4 || qweight.getDimSize(2) != g / kInt4NibblesPerWord)
     return emitOpError("qweight must be [out / tile, groups, ")

@@ -27,6 +27,11 @@ LogicalResult ProgramOp::verifyRegions() {
     if (attr.getInt() <= 0)
       return emitOpError("needs positive chips, slices, slice_bytes and unit "
                          "counts");
+  // Every time of the plan is cycles divided by the clock: a zero, negative,
+  // infinite or NaN clock would turn them into inf or NaN in exports.
+  double clock = getClockMhz().convertToDouble();
+  if (!(clock > 0.0) || !(clock <= 1e6))
+    return emitOpError("needs a clock_mhz in (0, 1e6], not ") << clock;
   // Bytes used in each (chip, slice).
   llvm::DenseMap<std::pair<int64_t, int64_t>, int64_t> used;
   for (auto place : getBody().front().getOps<PlaceOp>()) {

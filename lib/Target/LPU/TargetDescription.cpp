@@ -49,6 +49,12 @@ public:
       fail(currentPath, "must be positive");
       return;
     }
+    // A bound far above any real figure (bytes per second included), so
+    // that no derived time or size overflows or becomes infinite.
+    if (!(v <= 1e15)) {
+      fail(currentPath, "must be at most 1e15");
+      return;
+    }
     out = static_cast<T>(v);
   }
 

@@ -186,6 +186,15 @@ void LLMTileForLPUPass::runOnOperation() {
     return fail("group-size must be positive");
   if (chips < 0 || tensorParallel < 0)
     return fail("chips and tensor-parallel must not be negative");
+  // Bounds that keep every product of the plan in 64 bits (the largest
+  // systems built have about 10^4 chips).
+  constexpr int64_t kMaxChips = int64_t(1) << 20;
+  if (chips > kMaxChips || tensorParallel > kMaxChips)
+    return fail("chips and tensor-parallel must be at most " +
+                Twine(kMaxChips) + ", not " +
+                Twine(std::max<int64_t>(chips, tensorParallel)));
+  if (groupSize > (int64_t(1) << 20))
+    return fail("group-size must be at most 1048576, not " + Twine(groupSize));
 
   auto decode = module.lookupSymbol<func::FuncOp>("decode");
   if (!decode || decode.isExternal())
@@ -201,8 +210,9 @@ void LLMTileForLPUPass::runOnOperation() {
                   "give context=N");
     contextLen = max.getInt();
   }
-  if (contextLen <= 0)
-    return fail("context must be positive");
+  if (contextLen <= 0 || contextLen > (int64_t(1) << 24))
+    return fail("context must be between 1 and 16777216, not " +
+                Twine(contextLen));
   int64_t prompt = promptLength;
   if (prompt == 0)
     prompt = std::min<int64_t>(128, contextLen);

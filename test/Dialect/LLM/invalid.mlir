@@ -598,7 +598,7 @@ func.func @int4_part_case() -> tensor<4x2xf32> {
 
 // A byte holds two inputs of a group: the group size must be even.
 func.func @int4_group_odd() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8, not 33}}
+  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8 up to 8192, not 33}}
   %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 33, symmetric = false> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
@@ -606,7 +606,7 @@ func.func @int4_group_odd() -> tensor<4x2xf32> {
 // -----
 
 func.func @int4_group_zero() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8, not 0}}
+  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8 up to 8192, not 0}}
   %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 0, symmetric = true> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
@@ -614,7 +614,7 @@ func.func @int4_group_zero() -> tensor<4x2xf32> {
 // -----
 
 func.func @int4_group_negative() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8, not -2}}
+  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8 up to 8192, not -2}}
   %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = -2, symmetric = true> : tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
@@ -716,7 +716,7 @@ func.func @matmul_int4_result_elem(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32
 // -----
 
 func.func @matmul_int4_group_odd(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{group_size must be a positive multiple of 8, not 31}}
+  // expected-error @+1 {{group_size must be a positive multiple of 8 up to 8192, not 31}}
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 31 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }

@@ -7,6 +7,24 @@
 // RUN: llm-opt %s -split-input-file -verify-diagnostics
 
 //===----------------------------------------------------------------------===//
+// lpu.program
+//===----------------------------------------------------------------------===//
+
+// A clock of 0 made every time of the plan infinite (inf and -nan in the
+// JSON and trace exports).
+// expected-error @+1 {{'lpu.program' op needs a clock_mhz in (0, 1e6], not 0}}
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 0.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+}
+
+// -----
+
+// expected-error @+1 {{'lpu.program' op needs a clock_mhz in (0, 1e6], not 1.000000e+308}}
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 1.0e308 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // lpu.place
 //===----------------------------------------------------------------------===//
 

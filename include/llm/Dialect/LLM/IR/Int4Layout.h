@@ -21,8 +21,13 @@ constexpr int64_t kInt4NibblesPerWord = 8;
 
 /// Whether `groupSize` can be packed: a positive multiple of 8 (whole words
 /// per row and group).
+/// The largest group size: each row's last group is padded to a whole group,
+/// so an unbounded size would make packs of any size from a small layer.
+constexpr int64_t kMaxInt4GroupSize = 8192;
+
 inline bool isInt4GroupSize(int64_t groupSize) {
-  return groupSize > 0 && groupSize % kInt4NibblesPerWord == 0;
+  return groupSize > 0 && groupSize % kInt4NibblesPerWord == 0 &&
+         groupSize <= kMaxInt4GroupSize;
 }
 
 /// Rows per tile for a layer of `out` rows: the largest power of two up to
