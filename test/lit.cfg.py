@@ -21,6 +21,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # Python helpers need Debian's interpreter, which has numpy.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%llm_src", config.llm_src_root))
+config.substitutions.append(("%llm_obj_root", config.llm_obj_root))
 
 # The real model shared with the team lives beside the checkout.
 shared_models = os.path.join(os.path.dirname(config.llm_src_root), "shared", "models")

@@ -203,7 +203,7 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
   json root;
   try {
     root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) { // parse_error, and out_of_range (number overflow)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    source + ": malformed JSON: " + e.what());
   }

@@ -90,8 +90,11 @@ LogicalResult ScheduleOp::verifyRegions() {
   if (getTokensAttr().getInt() <= 0 ||
       getContextAttr().getInt() < getTokensAttr().getInt())
     return emitOpError("needs tokens > 0 and a context of at least tokens");
-  int64_t counts[] = {program.getMxmUnits(), program.getVxmUnits(),
-                      program.getSxmUnits(), program.getLinkUnits()};
+  // I64Attr getters are unsigned; the program verified them positive.
+  int64_t counts[] = {program.getMxmUnitsAttr().getInt(),
+                      program.getVxmUnitsAttr().getInt(),
+                      program.getSxmUnitsAttr().getInt(),
+                      program.getLinkUnitsAttr().getInt()};
 
   // Every use of a unit, keyed by (chip, class, index).
   std::map<std::tuple<int64_t, int, int64_t>, std::vector<UnitUse>> uses;

@@ -138,7 +138,7 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   json root;
   try {
     root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) { // parse_error, and out_of_range (number overflow)
     return error(std::string("malformed JSON: ") + e.what());
   }
   if (!root.is_object())
