@@ -902,3 +902,47 @@ func.func @pair_dot_lanes(%a: vector<32xi16>, %b: vector<32xi16>) -> vector<8xi3
   %0 = llm.pair_dot_i16 %a, %b : vector<32xi16> -> vector<8xi32>
   return %0 : vector<8xi32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.config: checked against the entry points (the runtime sizes the KV
+// cache and logits buffers from it)
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{'llm.config' gives KV caches of [1, context, 2, 8] but @prefill takes 'tensor<2x?x2x8xf32>'}}
+module attributes {llm.config = {num_hidden_layers = 1 : i64, num_key_value_heads = 2 : i64, head_dim = 8 : i64, vocab_size = 16 : i64}} {
+  func.func @prefill(%t: tensor<?xi32>, %p: index, %k: tensor<2x?x2x8xf32> {llm.name = "key_cache"}, %v: tensor<2x?x2x8xf32> {llm.name = "value_cache"}) -> (tensor<?x16xf32> {llm.name = "logits"}) {
+    %0 = tensor.empty() : tensor<3x16xf32>
+    %1 = tensor.cast %0 : tensor<3x16xf32> to tensor<?x16xf32>
+    return %1 : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'llm.config' gives a vocabulary of 32 but @decode returns logits of type 'tensor<1x16xf32>'}}
+module attributes {llm.config = {vocab_size = 32 : i64}} {
+  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<2x?x2x8xf32>, %v: tensor<2x?x2x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
+    %0 = tensor.empty() : tensor<1x16xf32>
+    return %0 : tensor<1x16xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'llm.config' field 'num_hidden_layers' must be in [1, 4096], not 0}}
+module attributes {llm.config = {num_hidden_layers = 0 : i64}} {
+}
+
+// -----
+
+// expected-error @+1 {{'llm.config' field 'max_position_embeddings' must be in [1, 16777216], not 4611686018427387904}}
+module attributes {llm.config = {max_position_embeddings = 4611686018427387904 : i64}} {
+}
+
+// -----
+
+// expected-error @+1 {{'llm.config' token ids must be integers in the vocabulary [0, 8), not "x"}}
+module attributes {llm.config = {vocab_size = 8 : i64, eos_token_ids = ["x"]}} {
+}

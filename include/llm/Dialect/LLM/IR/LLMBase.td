@@ -23,6 +23,10 @@ def LLM_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 0;
+  // `llm.config` on a module: the model's configuration, checked against
+  // the entry points' cache and logits types (the runtime sizes its buffers
+  // from it).
+  let hasOperationAttrVerify = 1;
   let dependentDialects = ["::mlir::func::FuncDialect"];
   let extraClassDeclaration = [{
     void registerAttributes();
