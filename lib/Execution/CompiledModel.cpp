@@ -159,11 +159,18 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     if (!name || !shape || !dtype)
       return makeError("malformed entry in llm.parameters");
     ::llm::runtime::ParamSpec spec{name.str(), {}, dtype.str(), std::nullopt};
+    // Every buffer the runtime makes for a parameter is sized from this
+    // shape: dimensions are positive and their product is checked.
+    uint64_t elements = 1;
     for (Attribute dim : shape) {
       auto size = llvm::dyn_cast<IntegerAttr>(dim);
-      if (!size)
+      if (!size || size.getInt() <= 0 ||
+          __builtin_mul_overflow(elements, static_cast<uint64_t>(size.getInt()),
+                                 &elements) ||
+          elements > (uint64_t(1) << 40))
         return makeError("malformed shape of '" + name.str() +
-                         "' in llm.parameters");
+                         "' in llm.parameters (dimensions must be positive, "
+                         "at most 2^40 elements in all)");
       spec.shape.push_back(size.getInt());
     }
     auto derivedDict = dict.getAs<DictionaryAttr>("derived");

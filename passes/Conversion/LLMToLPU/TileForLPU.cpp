@@ -220,6 +220,30 @@ void LLMTileForLPUPass::runOnOperation() {
     return fail("prompt-length must be between 1 and the context (" +
                 Twine(contextLen) + "), not " + Twine(prompt));
 
+  // Every tensor the plan sizes has a bounded number of elements, so that
+  // no product of sizes, bytes and cycles below overflows (hand-written IR
+  // is not bounded by the importer's config checks).
+  WalkResult sizes = module.walk([&](Operation *op) {
+    for (Type type : op->getResultTypes()) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor)
+        continue;
+      uint64_t elements = 1;
+      for (int64_t dim : tensor.getShape())
+        if (!ShapedType::isDynamic(dim) &&
+            (__builtin_mul_overflow(elements, static_cast<uint64_t>(dim),
+                                    &elements) ||
+             elements > (uint64_t(1) << 40))) {
+          op->emitError("llm-tile-lpu: ")
+              << type << " has more than 2^40 elements";
+          return WalkResult::interrupt();
+        }
+    }
+    return WalkResult::advance();
+  });
+  if (sizes.wasInterrupted())
+    return signalPassFailure();
+
   FailureOr<ResidentSet> set =
       collectResidentTensors(decode, desc, weightBits, contextLen);
   if (failed(set))
