@@ -23,8 +23,9 @@ namespace mlir::llm {
 
 /// Runs `main` on `args` with its `-o FILE` (`-o=FILE`, `--o FILE`, ...)
 /// redirected to `FILE.tmp-<pid>`, then renames the temporary over FILE if
-/// `main` returns 0 and removes it otherwise. Without `-o`, or with `-o -`,
-/// `main` runs on `args` unchanged. Returns `main`'s exit code (1 if the
+/// `main` returns 0 and removes it otherwise. Without `-o`, with `-o -`, or
+/// when FILE exists and is not a regular file (/dev/null, a FIFO), `main`
+/// runs on `args` unchanged. Returns `main`'s exit code (1 if the
 /// rename fails, with a message on stderr naming `tool`).
 inline int runWithAtomicOutput(
     llvm::StringRef tool, std::vector<std::string> args,
@@ -49,7 +50,19 @@ inline int runWithAtomicOutput(
       break;
     }
   }
-  if (output.empty() || output == "-")
+  // Only a regular file (or a new one) is replaced: a device such as
+  // /dev/null, or a FIFO, is written as it is.
+  bool special = !output.empty() && output != "-" &&
+                 llvm::sys::fs::exists(output) &&
+                 !llvm::sys::fs::is_regular_file(output);
+  if (special) {
+    for (std::string &arg : args)
+      if (llvm::StringRef(arg).ends_with(
+              ".tmp-" + std::to_string(llvm::sys::Process::getProcessId())))
+        arg = llvm::StringRef(arg).starts_with("-o=") ? "-o=" + output
+                                                       : output;
+  }
+  if (output.empty() || output == "-" || special)
     return main(args);
   std::string temporary =
       output + ".tmp-" + std::to_string(llvm::sys::Process::getProcessId());
