@@ -87,7 +87,9 @@ def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
     norm folded into this layer by `llm-fuse-rms-norm`), the runtime
     quantizes `W * g` (each input column scaled); the layer's input is not
     divided by it (the layer normalizes its input itself, see
-    `rms_norm_eps`).
+    `rms_norm_eps`). `llm-quantize-int4` no longer makes such packs (it
+    unfolds a folded norm and quantizes `W` itself, which rounds better);
+    the runtime still prepares them for modules that carry them.
 
     With `stacking`, `source` is itself the concatenation of those tensors
     along rows (a fused projection, see `#llm.concat`).
