@@ -21,49 +21,31 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
-from llm_compiler.checkpoint import shard_file_name, split_into_shards, tensor_specs  # noqa: E402
-from llm_compiler.config import LlamaConfig  # noqa: E402
+from llm_compiler.checkpoint import (preset_config, scale_init, shard_file_name,  # noqa: E402
+                                     split_into_shards, tensor_specs)
+from llm_compiler.safetensors_io import f32_to_bf16_bits  # noqa: E402
 
-SHAPES = {
-    "7b": dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-               num_attention_heads=32, num_key_value_heads=32, vocab_size=32000,
-               max_position_embeddings=4096, tie_word_embeddings=False),
-    "tinyllama": dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22,
-                      num_attention_heads=32, num_key_value_heads=4, vocab_size=32000,
-                      max_position_embeddings=2048, tie_word_embeddings=False),
-}
 CHUNK = 1 << 24  # values drawn at a time
-
-
-def bf16_bits(values):
-    """float32 -> BF16 bit patterns, round to nearest even."""
-    bits = values.view(np.uint32)
-    rounded = bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))
-    return (rounded >> np.uint32(16)).astype(np.uint16)
 
 
 def write_tensor(f, rng, shape, kind):
     count = int(np.prod(shape))
     for start in range(0, count, CHUNK):
         n = min(CHUNK, count - start)
-        values = rng.standard_normal(n, dtype=np.float32)
-        if kind == "linear":
-            values *= np.float32(1.0 / np.sqrt(shape[1]))
-        elif kind == "norm":
-            values *= np.float32(0.1)
-            values += np.float32(1.0)
-        f.write(bf16_bits(values).tobytes())
+        values = scale_init(rng.standard_normal(n, dtype=np.float32), shape, kind)
+        f.write(f32_to_bf16_bits(values).tobytes())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
-    parser.add_argument("--shape", choices=sorted(SHAPES), default="7b")
+    parser.add_argument("--shape", choices=["7b", "tinyllama"], default="7b",
+                        help="a preset of python/llm_compiler/checkpoint.py")
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    config = LlamaConfig(**SHAPES[args.shape], torch_dtype="bfloat16")
+    config = preset_config(args.shape, torch_dtype="bfloat16")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config.to_dict(), f, indent=2)

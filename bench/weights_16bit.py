@@ -29,9 +29,7 @@ OUT = os.path.join(ROOT, "bench", "out")
 PROMPT = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 2 for k in range(31)])
 SHAPES = {
     "stories110M": ["--preset", "stories110M", "--no-tie"],
-    "tinyllama": ["--preset", "stories110M", "--hidden", "2048", "--intermediate", "5632",
-                  "--layers", "22", "--heads", "32", "--kv-heads", "4", "--vocab", "32000",
-                  "--max-pos", "2048", "--no-tie"],
+    "tinyllama": ["--preset", "tinyllama"],
 }
 
 

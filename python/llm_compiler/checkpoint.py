@@ -38,6 +38,14 @@ PRESETS = {
     "stories110M": dict(hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
                         num_attention_heads=12, num_key_value_heads=12, vocab_size=32000,
                         max_position_embeddings=1024, tie_word_embeddings=True),
+    # The shapes of the large-model benchmarks (bench/weights_16bit.py,
+    # bench/make_large_checkpoint.py).
+    "tinyllama": dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22,
+                      num_attention_heads=32, num_key_value_heads=4, vocab_size=32000,
+                      max_position_embeddings=2048, tie_word_embeddings=False),
+    "7b": dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+               num_attention_heads=32, num_key_value_heads=32, vocab_size=32000,
+               max_position_embeddings=4096, tie_word_embeddings=False),
 }
 
 _SHARD_PATTERN = re.compile(r"model-\d{5}-of-\d{5}\.safetensors")
@@ -79,14 +87,20 @@ def init_weights(config, seed=0):
     rng = np.random.default_rng(seed)
     weights = {}
     for name, shape, kind in tensor_specs(config):
-        values = rng.standard_normal(shape, dtype=np.float32)
-        if kind == "linear":
-            values *= np.float32(1.0 / np.sqrt(shape[1]))
-        elif kind == "norm":
-            values *= np.float32(0.1)
-            values += np.float32(1.0)
-        weights[name] = values
+        weights[name] = scale_init(rng.standard_normal(shape, dtype=np.float32), shape, kind)
     return weights
+
+
+def scale_init(values, shape, kind):
+    """Scale standard-normal draws (in place) for a weight of ``kind`` and
+    ``shape``: linear weights by 1/sqrt(in_features), norm weights to
+    1 + 0.1 N(0, 1); embeddings as drawn. Returns ``values``."""
+    if kind == "linear":
+        values *= np.float32(1.0 / np.sqrt(shape[1]))
+    elif kind == "norm":
+        values *= np.float32(0.1)
+        values += np.float32(1.0)
+    return values
 
 
 def split_into_shards(sizes, shards):

@@ -1,15 +1,16 @@
 //===- Int4Pack.cpp - group-wise INT4 packs of float weights --------------===//
 
 #include "llm/runtime/Int4Pack.h"
+#include "Xxh3.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -17,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 using namespace llm::runtime;
 namespace fs = std::filesystem;
@@ -181,25 +181,20 @@ void llm::runtime::releasePages(const void *data, size_t bytes) {
 }
 
 uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
-  XXH3_state_t *state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  XXH3_64bits_update(state, tensor.name.data(), tensor.name.size() + 1);
-  const char *dtype = dtypeName(tensor.dtype);
-  XXH3_64bits_update(state, dtype, std::strlen(dtype) + 1);
+  Xxh3 hash;
+  hash.add(tensor.name).add(dtypeName(tensor.dtype));
   for (int64_t d : tensor.shape)
-    XXH3_64bits_update(state, &d, sizeof d);
+    hash.add(static_cast<uint64_t>(d));
   // Every byte, a chunk at a time, each chunk's pages handed back once read.
   const size_t chunk = size_t(64) << 20;
   const auto *data = static_cast<const uint8_t *>(tensor.data);
   for (size_t at = 0; at < tensor.nbytes; at += chunk) {
     size_t n = std::min(chunk, tensor.nbytes - at);
-    XXH3_64bits_update(state, data + at, n);
+    hash.add(data + at, n);
     if (mapped)
       releasePages(data + at, n);
   }
-  uint64_t hash = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return hash;
+  return hash.digest();
 }
 
 namespace {
@@ -215,14 +210,11 @@ struct CacheHeader {
 };
 
 uint64_t payloadChecksum(const Int4Pack &p) {
-  XXH3_state_t *state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  XXH3_64bits_update(state, p.qweight.data(), p.qweight.size());
-  XXH3_64bits_update(state, p.scales.data(), p.scales.size() * sizeof(float));
-  XXH3_64bits_update(state, p.zeros.data(), p.zeros.size() * sizeof(float));
-  uint64_t hash = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return hash;
+  return Xxh3()
+      .add(p.qweight.data(), p.qweight.size())
+      .add(p.scales.data(), p.scales.size() * sizeof(float))
+      .add(p.zeros.data(), p.zeros.size() * sizeof(float))
+      .digest();
 }
 } // namespace
 

@@ -2,15 +2,15 @@
 
 #include "llm/runtime/ParameterStore.h"
 #include "llm/runtime/Int4Pack.h"
+#include "Xxh3.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <thread>
-
-#include <xxhash.h>
+#include <functional>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 using namespace llm::runtime;
@@ -23,6 +23,20 @@ std::string shapeToString(const std::vector<int64_t> &shape) {
     os << (i ? ", " : "") << shape[i];
   os << "]";
   return os.str();
+}
+
+/// Whether tensors of `dtype` hold floats the runtime reads (F32, F16, BF16).
+bool isFloatDType(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+}
+
+/// Multiplies column k of each of the `count` row-major rows of `in` floats
+/// at `rows` by `scale[k]` (a folded norm weight, an activation-aware scale).
+void multiplyColumns(float *rows, int64_t count, int64_t in,
+                     const float *scale) {
+  for (int64_t r = 0; r < count; ++r)
+    for (int64_t k = 0; k < in; ++k)
+      rows[r * in + k] *= scale[k];
 }
 
 /// The checkpoint dtype a module parameter of element type `dtype` ("f16",
@@ -76,9 +90,7 @@ PackSource resolvePackSource(const TensorLookup &lookup, const Derivation &d) {
                        name + " is missing";
       return source;
     }
-    bool isFloat = t->dtype == DType::F32 || t->dtype == DType::F16 ||
-                   t->dtype == DType::BF16;
-    if (t->shape.size() != 2 || !isFloat ||
+    if (t->shape.size() != 2 || !isFloatDType(t->dtype) ||
         (source.in >= 0 && t->shape[1] != source.in)) {
       source.problem = "its source " + name + " is " + t->describe() +
                        ", not a float matrix" +
@@ -119,9 +131,7 @@ RowReader rowReader(const PackSource &source,
       partBegin += partRows;
     }
     for (const std::vector<float> &scale : columnScales)
-      for (int64_t r = 0; r < count; ++r)
-        for (int64_t k = 0; k < in; ++k)
-          rows[r * in + k] *= scale[k];
+      multiplyColumns(rows, count, in, scale.data());
     return Status();
   };
 }
@@ -132,9 +142,6 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
   auto problem = [&](const std::string &text) {
     problems << "\n  " << spec.name << ": " << text;
     ++count;
-  };
-  auto floatDType = [](DType d) {
-    return d == DType::F32 || d == DType::F16 || d == DType::BF16;
   };
   if (spec.derived && (spec.derived->scheme == "concat" ||
                        spec.derived->scheme == "scale_columns")) {
@@ -203,7 +210,7 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
         return problem(std::string("its ") + what + " " + scaleName +
                        " is missing" + hint);
       if (scale->shape.size() != 1 || scale->shape[0] != source.in ||
-          !floatDType(scale->dtype))
+          !isFloatDType(scale->dtype))
         return problem(std::string("its ") + what + " " + scaleName +
                        " is " + scale->describe() + ", expected a float [" +
                        std::to_string(source.in) + "]");
@@ -237,21 +244,9 @@ void checkParam(const TensorLookup &checkpoint, const ParamSpec &spec,
              : tensor->dtype == DType::BF16 ? "bf16"
                                             : "f32") +
             ", or set the config's torch_dtype)");
-  else if (!floatDType(tensor->dtype))
+  else if (!isFloatDType(tensor->dtype))
     problem(std::string("dtype ") + dtypeName(tensor->dtype) +
             " is not F32, F16 or BF16");
-}
-
-/// Multiplies column k of the row-major [rows, in] `values` by scale[k].
-Status scaleColumns(const TensorView &scale, int64_t in,
-                    std::vector<float> &values) {
-  std::vector<float> s(in);
-  if (Status st = convertToF32(scale, s.data()); !st.ok())
-    return st;
-  for (size_t row = 0; row < values.size(); row += in)
-    for (int64_t k = 0; k < in; ++k)
-      values[row + k] *= s[k];
-  return Status();
 }
 
 /// A file name for the pack of `source` under `options`.
@@ -265,6 +260,23 @@ std::string packFileName(const Derivation &d) {
          (d.symmetric ? ".sym" : ".asym") +
          (d.inputScale.empty() ? "" : ".awq") +
          (d.columnScale.empty() ? "" : ".norm-folded") + ".int4";
+}
+
+/// The cache key of a pack: how it is made (derivation and tile) and a hash
+/// of every byte of the tensors it is made from. `mapped(t)`: whether `t`
+/// lies in a file mapping whose pages may be handed back once hashed.
+uint64_t packCacheKey(const Derivation &d, int64_t tile,
+                      const PackSource &source,
+                      const std::vector<const TensorView *> &scales,
+                      const std::function<bool(const TensorView *)> &mapped) {
+  Xxh3 key;
+  std::string recipe = packFileName(d) + "/tile=" + std::to_string(tile) +
+                       "/format=" + d.format;
+  key.add(recipe.data(), recipe.size());
+  for (const auto *tensors : {&source.parts, &scales})
+    for (const TensorView *t : *tensors)
+      key.add(contentHash(*t, mapped(t)));
+  return key.digest();
 }
 } // namespace
 
@@ -302,8 +314,7 @@ ParameterStore::build(const Checkpoint &checkpoint,
       const TensorView *t = lookup.find(source);
       if (!t || t->shape.size() != 2 ||
           (in >= 0 && t->shape[1] != in) ||
-          (t->dtype != DType::F32 && t->dtype != DType::F16 &&
-           t->dtype != DType::BF16) ||
+          !isFloatDType(t->dtype) ||
           (stored && t->dtype != *stored)) {
         problems << "\n  " << spec.name << ": its part " << source
                  << (t ? " is " + t->describe() +
@@ -343,20 +354,16 @@ ParameterStore::build(const Checkpoint &checkpoint,
     const Derivation &d = *spec.derived;
     const TensorView *base = lookup.find(d.source);
     const TensorView *scale = lookup.find(d.columnScale);
-    auto isFloat = [](const TensorView *t) {
-      return t->dtype == DType::F32 || t->dtype == DType::F16 ||
-             t->dtype == DType::BF16;
-    };
     std::string problem;
     if (!base)
       problem = "its base tensor " + d.source + " is missing";
     else if (!scale)
       problem = "its column scale " + d.columnScale + " is missing";
-    else if (base->shape.size() != 2 || !isFloat(base))
+    else if (base->shape.size() != 2 || !isFloatDType(base->dtype))
       problem = "its base tensor is " + base->describe() +
                 ", not a float matrix";
     else if (scale->shape.size() != 1 || scale->shape[0] != base->shape[1] ||
-             !isFloat(scale))
+             !isFloatDType(scale->dtype))
       problem = "its column scale is " + scale->describe() +
                 ", not a float vector of " + std::to_string(base->shape[1]);
     if (!problem.empty()) {
@@ -364,12 +371,13 @@ ParameterStore::build(const Checkpoint &checkpoint,
       ++count;
       continue;
     }
-    store->addVirtualTensor(spec.name, base->shape);
-    std::vector<float> &data = store->virtualData_[spec.name];
-    if (Status s = convertToF32(*base, data.data()); !s.ok())
+    float *data = store->addVirtualTensor(spec.name, base->shape);
+    if (Status s = convertToF32(*base, data); !s.ok())
       return Error(d.source + ": " + s.message());
-    if (Status s = scaleColumns(*scale, base->shape[1], data); !s.ok())
+    std::vector<float> gain(base->shape[1]);
+    if (Status s = convertToF32(*scale, gain.data()); !s.ok())
       return Error(d.columnScale + ": " + s.message());
+    multiplyColumns(data, base->shape[0], base->shape[1], gain.data());
   }
   for (const ParamSpec &spec : params)
     checkParam(lookup, spec, problems, count);
@@ -429,27 +437,12 @@ ParameterStore::build(const Checkpoint &checkpoint,
       if (!name.empty())
         scaleTensors.push_back(lookup.find(name));
     int64_t out = source.rows, in = source.in;
-    // The cache key: how the pack is made and every byte it is made from.
-    XXH3_state_t *state = XXH3_createState();
-    XXH3_64bits_reset(state);
-    std::string recipe = packFileName(d) + "/tile=" + std::to_string(tile) +
-                         "/format=" + d.format;
-    XXH3_64bits_update(state, recipe.data(), recipe.size());
     // Checkpoint tensors lie in read-only file mappings; derived ones in
     // memory of the store.
     auto mapped = [&](const TensorView *t) {
       return !store->virtualViews_.count(t->name);
     };
-    for (const TensorView *t : source.parts) {
-      uint64_t h = contentHash(*t, mapped(t));
-      XXH3_64bits_update(state, &h, sizeof h);
-    }
-    for (const TensorView *t : scaleTensors) {
-      uint64_t h = contentHash(*t, mapped(t));
-      XXH3_64bits_update(state, &h, sizeof h);
-    }
-    uint64_t cacheKey = XXH3_64bits_digest(state);
-    XXH3_freeState(state);
+    uint64_t cacheKey = packCacheKey(d, tile, source, scaleTensors, mapped);
     std::string path = options.cacheDirectory.empty()
                            ? std::string()
                            : options.cacheDirectory + "/" + packFileName(d);
@@ -562,29 +555,30 @@ uint8_t *ParameterStore::addVirtualBytes(const std::string &name,
   for (int64_t dim : shape)
     elements *= static_cast<size_t>(dim);
   std::vector<uint8_t> &data = bytes_.emplace_back(elements * dtypeSize(dtype));
-  TensorView view;
-  view.name = name;
-  view.dtype = dtype;
-  view.shape = std::move(shape);
-  view.data = data.data();
-  view.nbytes = data.size();
-  virtualViews_[name] = std::move(view);
+  addVirtualView(name, std::move(shape), dtype, data.data(), data.size());
   return data.data();
 }
 
 float *ParameterStore::addVirtualTensor(const std::string &name,
-                                     std::vector<int64_t> shape) {
+                                        std::vector<int64_t> shape) {
   size_t elements = 1;
   for (int64_t dim : shape)
     elements *= static_cast<size_t>(dim);
   std::vector<float> &data = virtualData_[name];
   data.assign(elements, 0.0f);
+  addVirtualView(name, std::move(shape), DType::F32, data.data(),
+                 elements * sizeof(float));
+  return data.data();
+}
+
+void ParameterStore::addVirtualView(const std::string &name,
+                                    std::vector<int64_t> shape, DType dtype,
+                                    const void *data, size_t nbytes) {
   TensorView view;
   view.name = name;
-  view.dtype = DType::F32;
+  view.dtype = dtype;
   view.shape = std::move(shape);
-  view.data = data.data();
-  view.nbytes = elements * sizeof(float);
+  view.data = data;
+  view.nbytes = nbytes;
   virtualViews_[name] = std::move(view);
-  return data.data();
 }

@@ -30,42 +30,30 @@ namespace mlir::llm {
 inline int runWithAtomicOutput(
     llvm::StringRef tool, std::vector<std::string> args,
     const std::function<int(std::vector<std::string> &)> &main) {
-  std::string output;
-  for (size_t i = 1; i < args.size(); ++i) {
+  // The argument that names the output, and where its file name starts.
+  std::string *outputArg = nullptr;
+  size_t nameStart = 0;
+  for (size_t i = 1; i < args.size() && args[i] != "--"; ++i) {
     llvm::StringRef arg = args[i];
-    if (arg == "--")
-      break;
     if ((arg == "-o" || arg == "--o") && i + 1 < args.size()) {
-      output = args[i + 1];
-      if (output != "-")
-        args[i + 1] = output + ".tmp-" +
-                      std::to_string(llvm::sys::Process::getProcessId());
+      outputArg = &args[i + 1];
       break;
     }
     if (arg.starts_with("-o=") || arg.starts_with("--o=")) {
-      output = arg.split('=').second.str();
-      if (output != "-")
-        args[i] = "-o=" + output + ".tmp-" +
-                  std::to_string(llvm::sys::Process::getProcessId());
+      outputArg = &args[i];
+      nameStart = arg.find('=') + 1;
       break;
     }
   }
-  // Only a regular file (or a new one) is replaced: a device such as
-  // /dev/null, or a FIFO, is written as it is.
-  bool special = !output.empty() && output != "-" &&
-                 llvm::sys::fs::exists(output) &&
-                 !llvm::sys::fs::is_regular_file(output);
-  if (special) {
-    for (std::string &arg : args)
-      if (llvm::StringRef(arg).ends_with(
-              ".tmp-" + std::to_string(llvm::sys::Process::getProcessId())))
-        arg = llvm::StringRef(arg).starts_with("-o=") ? "-o=" + output
-                                                       : output;
-  }
-  if (output.empty() || output == "-" || special)
+  std::string output = outputArg ? outputArg->substr(nameStart) : "";
+  // Only a regular file (or a new one) is replaced: stdout, a device such as
+  // /dev/null, or a FIFO is written as it is.
+  if (output.empty() || output == "-" ||
+      (llvm::sys::fs::exists(output) && !llvm::sys::fs::is_regular_file(output)))
     return main(args);
   std::string temporary =
       output + ".tmp-" + std::to_string(llvm::sys::Process::getProcessId());
+  outputArg->replace(nameStart, std::string::npos, temporary);
   int code = main(args);
   if (code != 0) {
     llvm::sys::fs::remove(temporary);

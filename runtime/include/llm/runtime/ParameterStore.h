@@ -102,6 +102,9 @@ private:
   /// 16-bit parameters), whose bytes are to be filled.
   uint8_t *addVirtualBytes(const std::string &name, std::vector<int64_t> shape,
                            DType dtype);
+  /// Registers `data` as the derived tensor `name`.
+  void addVirtualView(const std::string &name, std::vector<int64_t> shape,
+                      DType dtype, const void *data, size_t nbytes);
 
   std::vector<const void *> data_;
   std::vector<std::vector<float>> converted_;
