@@ -3,6 +3,7 @@
 #include "llm/Execution/CompiledModel.h"
 #include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Conversion/Passes.h"
+#include "llm/Dialect/LLM/IR/LLMAttrs.h"
 #include "llm/InitAll.h"
 #include "llm/Pipelines/Pipelines.h"
 
@@ -15,7 +16,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -86,6 +89,53 @@ static bool appendNames(ArrayAttr list, std::vector<std::string> &out) {
   return true;
 }
 
+/// The runtime's description of a buffer of `type`.
+static ::llm::runtime::BufferType bufferType(RankedTensorType type) {
+  std::string element;
+  llvm::raw_string_ostream os(element);
+  type.getElementType().print(os);
+  return {element, std::vector<int64_t>(type.getShape().begin(),
+                                       type.getShape().end())};
+}
+
+/// The runtime's copy of the module's ABI (verified by the dialect), and a
+/// fingerprint of what its @prepare computes.
+static llvm::Expected<::llm::runtime::ModuleABI> runtimeABI(ModuleOp module) {
+  auto abi = module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName);
+  if (!abi)
+    return makeError("the module has no llm.abi attribute: lower it with "
+                     "--llm-cpu-pipeline");
+  ::llm::runtime::ModuleABI result;
+  for (WeightTensorAttr tensor : abi.getTensors()) {
+    // Every buffer the runtime binds is sized from these types: their
+    // element counts are bounded.
+    if (tensor.getType().getNumElements() > (int64_t(1) << 40))
+      return makeError("checkpoint tensor '" + tensor.getName() +
+                       "' of the module's ABI has more than 2^40 elements");
+    result.tensors.push_back({tensor.getName().str(),
+                              bufferType(tensor.getType())});
+  }
+  llvm::append_range(result.prepareArguments, abi.getPrepare());
+  for (RankedTensorType type : abi.getPrepared()) {
+    if (type.getNumElements() > (int64_t(1) << 40))
+      return makeError("a prepared buffer of the module's ABI has more than "
+                       "2^40 elements");
+    result.prepared.push_back(bufferType(type));
+  }
+  llvm::append_range(result.weights, abi.getWeights());
+  // What @prepare computes: its IR and that of the functions it calls, as
+  // lowered here, and the compiler that lowered it.
+  std::string text = "llm-compiler/LLVM " LLVM_VERSION_STRING "\n";
+  llvm::raw_string_ostream os(text);
+  for (Operation &op : module.getBody()->getOperations()) {
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    if (symbol && symbol.getName().starts_with("prepare"))
+      op.print(os, OpPrintingFlags().useLocalScope());
+  }
+  result.prepareFingerprint = llvm::xxh3_64bits(text);
+  return result;
+}
+
 static llvm::Expected<int64_t> configInt(DictionaryAttr config,
                                          llvm::StringRef key) {
   auto value = config.getAs<IntegerAttr>(key);
@@ -147,87 +197,10 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
   }
 
   auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
-  // The parameter table and the model's shape.
-  auto table = (*module)->getAttrOfType<ArrayAttr>(kParametersAttrName);
-  if (!table)
-    return makeError("the module has no llm.parameters table");
-  for (Attribute entry : table) {
-    auto dict = llvm::dyn_cast<DictionaryAttr>(entry);
-    auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
-    auto shape = dict ? dict.getAs<ArrayAttr>("shape") : ArrayAttr();
-    auto dtype = dict ? dict.getAs<StringAttr>("dtype") : StringAttr();
-    if (!name || !shape || !dtype)
-      return makeError("malformed entry in llm.parameters");
-    ::llm::runtime::ParamSpec spec{name.str(), {}, dtype.str(), std::nullopt};
-    // Every buffer the runtime makes for a parameter is sized from this
-    // shape: dimensions are positive and their product is checked.
-    uint64_t elements = 1;
-    for (Attribute dim : shape) {
-      auto size = llvm::dyn_cast<IntegerAttr>(dim);
-      if (!size || size.getInt() <= 0 ||
-          __builtin_mul_overflow(elements, static_cast<uint64_t>(size.getInt()),
-                                 &elements) ||
-          elements > (uint64_t(1) << 40))
-        return makeError("malformed shape of '" + name.str() +
-                         "' in llm.parameters (dimensions must be positive, "
-                         "at most 2^40 elements in all)");
-      spec.shape.push_back(size.getInt());
-    }
-    auto derivedDict = dict.getAs<DictionaryAttr>("derived");
-    if (derivedDict && derivedDict.getAs<StringAttr>("scheme") &&
-        derivedDict.getAs<StringAttr>("scheme").getValue() == "concat") {
-      auto sources = derivedDict.getAs<ArrayAttr>("sources");
-      if (!sources)
-        return makeError("malformed concatenation of '" + name.str() +
-                         "' in llm.parameters");
-      ::llm::runtime::Derivation d;
-      d.scheme = "concat";
-      if (!appendNames(sources, d.sources))
-        return makeError("malformed concatenation of '" + name.str() +
-                         "' in llm.parameters");
-      spec.derived = std::move(d);
-    } else if (derivedDict && derivedDict.getAs<StringAttr>("scheme") &&
-               derivedDict.getAs<StringAttr>("scheme").getValue() ==
-                   "scale_columns") {
-      auto source = derivedDict.getAs<StringAttr>("source");
-      auto by = derivedDict.getAs<StringAttr>("by");
-      auto sources = derivedDict.getAs<ArrayAttr>("sources");
-      if (!source || !by || !sources)
-        return makeError("malformed column scaling of '" + name.str() +
-                         "' in llm.parameters");
-      ::llm::runtime::Derivation d;
-      d.scheme = "scale_columns";
-      d.source = source.str();
-      d.columnScale = by.str();
-      if (!appendNames(sources, d.sources))
-        return makeError("malformed column scaling of '" + name.str() +
-                         "' in llm.parameters");
-      spec.derived = std::move(d);
-    } else if (auto derived = derivedDict) {
-      auto scheme = derived.getAs<StringAttr>("scheme");
-      auto source = derived.getAs<StringAttr>("source");
-      auto part = derived.getAs<StringAttr>("part");
-      auto group = derived.getAs<IntegerAttr>("group_size");
-      auto symmetric = derived.getAs<BoolAttr>("symmetric");
-      if (!scheme || !source || !part || !group || !symmetric)
-        return makeError("malformed derivation of '" + name.str() +
-                         "' in llm.parameters");
-      spec.derived = ::llm::runtime::Derivation{
-          scheme.str(), source.str(), part.str(), group.getInt(),
-          symmetric.getValue(), "rtn"};
-      if (auto format = derived.getAs<StringAttr>("format"))
-        spec.derived->format = format.str();
-      if (auto scale = derived.getAs<StringAttr>("input_scale"))
-        spec.derived->inputScale = scale.str();
-      if (auto scale = derived.getAs<StringAttr>("column_scale"))
-        spec.derived->columnScale = scale.str();
-      if (auto stacked = derived.getAs<ArrayAttr>("stacked_sources"))
-        if (!appendNames(stacked, spec.derived->sources))
-          return makeError("malformed stacked sources of '" + name.str() +
-                           "' in llm.parameters");
-    }
-    model->params_.push_back(std::move(spec));
-  }
+  auto abi = runtimeABI(*module);
+  if (!abi)
+    return abi.takeError();
+  model->abi_ = std::move(*abi);
   ::llm::runtime::ModelShape &shape = model->shape_;
   for (auto [field, key] :
        {std::pair{&shape.vocabSize, "vocab_size"},
@@ -296,6 +269,14 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
       return makeError(llvm::Twine("the module has no @") + name +
                        " entry point: " + llvm::toString(fn.takeError()));
     *slot = *fn;
+  }
+  if (!model->abi_.prepared.empty()) {
+    auto fn = model->engine_->lookupPacked("prepare");
+    if (!fn)
+      return makeError("the module lists prepared weights but has no "
+                       "@prepare entry point: " +
+                       llvm::toString(fn.takeError()));
+    model->prepare_ = *fn;
   }
   model->context_ = std::move(context);
   return std::move(model);

@@ -389,6 +389,17 @@ llvm::Error LlamaConfig::validate() const {
                   "low_freq_factor < high_freq_factor and a positive "
                   "original_max_position_embeddings");
   }
+  if (awq) {
+    // An AutoAWQ layer packs whole groups of inputs and 8 outputs a word.
+    int64_t g = awq->groupSize;
+    for (int64_t width : {hiddenSize, intermediateSize,
+                          numAttentionHeads * headDim,
+                          numKeyValueHeads * headDim})
+      if (width % g || width % 8)
+        return fail("an AWQ checkpoint with group_size " + llvm::Twine(g) +
+                    " cannot have layers of width " + llvm::Twine(width) +
+                    " (AutoAWQ packs whole groups and 8 outputs per word)");
+  }
   if (bosTokenId < 0 || bosTokenId >= vocabSize)
     return fail("bos_token_id " + llvm::Twine(bosTokenId) +
                 " is outside the vocabulary of " + llvm::Twine(vocabSize));

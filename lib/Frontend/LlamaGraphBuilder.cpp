@@ -65,28 +65,26 @@ private:
     Value weight = param(weightName, {outFeatures, inFeatures});
     return MatmulOp::create(b, loc, resultType, input, weight);
   }
-  /// A linear layer of a pre-quantized AWQ checkpoint: its packs are
-  /// repacked by the runtime from `<layer>.qweight/.qzeros/.scales`.
+  /// A linear layer of a pre-quantized AWQ checkpoint: its tensors
+  /// `<layer>.qweight/.qzeros/.scales`, repacked by `llm.repack_awq`.
   Value awqMatmul(Value input, RankedTensorType resultType, StringRef layer,
                   int64_t outFeatures, int64_t inFeatures) {
     int64_t g = config.awq->groupSize;
-    int64_t groups = (inFeatures + g - 1) / g;
-    auto part = [&](StringRef name, RankedTensorType type) {
-      auto pack = Int4PackAttr::get(b.getContext(), layer, name, g,
-                                    /*symmetric=*/false, "awq_gemm", "", "",
-                                    ArrayRef<StringAttr>());
-      return ParamOp::create(b, loc, type,
-                             (layer + ".int4." + name).str(), pack,
-                             ConcatAttr(), StringAttr())
+    int64_t groups = inFeatures / g;
+    auto tensor = [&](StringRef suffix, ArrayRef<int64_t> shape, Type type) {
+      return ParamOp::create(b, loc, RankedTensorType::get(shape, type),
+                             b.getStringAttr(layer + suffix))
           .getResult();
     };
-    Value qweight = part(
-        "qweight", int4QweightType(b.getContext(), outFeatures, groups, g));
-    auto groupType = RankedTensorType::get({groups, outFeatures}, f32);
-    Value scales = part("scales", groupType);
-    Value zeros = part("zeros", groupType);
-    return MatmulInt4Op::create(b, loc, resultType, input, qweight, scales,
-                                zeros, /*input_scale=*/Value(), g);
+    Value qweight =
+        tensor(".qweight", {inFeatures, outFeatures / 8}, b.getI32Type());
+    Value qzeros = tensor(".qzeros", {groups, outFeatures / 8}, b.getI32Type());
+    Value scales = tensor(".scales", {groups, outFeatures}, b.getF16Type());
+    auto repacked = RepackAwqOp::create(b, loc, qweight, qzeros, scales, g);
+    return MatmulInt4Op::create(b, loc, resultType, input,
+                                repacked.getPacked(), repacked.getScales(),
+                                repacked.getZeros(), /*input_scale=*/Value(),
+                                g);
   }
   Value rmsNorm(Value input, StringRef weightName) {
     Value weight = param(weightName, {config.hiddenSize});

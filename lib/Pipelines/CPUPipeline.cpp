@@ -19,11 +19,12 @@ using namespace mlir;
 
 void mlir::llm::buildCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
-  // Graph level -> linalg on tensors, parameters as arguments.
+  // Weight-only computation into @prepare, weights as arguments; then
+  // graph level -> linalg on tensors.
+  pm.addPass(createLLMHoistWeightPrepPass());
   ConvertLLMToLinalgPassOptions toLinalg;
   toLinalg.int4Kernel = options.int4Kernel;
   pm.addPass(createConvertLLMToLinalgPass(toLinalg));
-  pm.addPass(createLLMBindParametersPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createLLMFuseElementwisePass());

@@ -29,20 +29,20 @@ struct LLMExposeActivationsPass
     SmallVector<Value> values;
     SmallVector<Attribute> table;
     prefill.walk([&](MatmulOp matmul) {
-      auto param = matmul.getWeight().getDefiningOp<ParamOp>();
-      if (!param)
+      Value weight = matmul.getWeight();
+      if (auto folded = weight.getDefiningOp<ScaleColumnsOp>())
+        weight = folded.getWeight();
+      SmallVector<ParamOp> params = stackedParameters(weight);
+      if (params.empty())
         return;
       values.push_back(matmul.getInput());
       // The checkpoint tensors the weight is made of, so that tools (the
       // activation-aware search) need not parse stacked names.
       SmallVector<Attribute> sources;
-      if (ConcatAttr stacked = param.getStackedAttr())
-        sources.append(stacked.getSources().begin(),
-                       stacked.getSources().end());
-      else
-        sources.push_back(b.getStringAttr(param.getBaseName()));
+      for (ParamOp param : params)
+        sources.push_back(param.getNameAttr());
       table.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("name", param.getNameAttr()),
+          {b.getNamedAttr("name", b.getStringAttr(layerName(params))),
            b.getNamedAttr("features", b.getI64IntegerAttr(
                                           matmul.getInput().getType().getDimSize(1))),
            b.getNamedAttr("sources", b.getArrayAttr(sources))}));

@@ -1,6 +1,7 @@
 //===- ModelRunner.cpp - binds weights and KV cache, calls entry points ---===//
 
 #include "llm/runtime/ModelRunner.h"
+#include "PackedCall.h"
 
 #include <cstdlib>
 #include <cmath>
@@ -11,43 +12,6 @@ using namespace llm::runtime;
 
 namespace {
 
-
-/// Storage for the scalars of a packed call: each memref argument expands to
-/// (allocated, aligned, offset, sizes..., strides...) and the packed function
-/// receives a pointer to each scalar.
-class PackedArgs {
-public:
-  explicit PackedArgs(size_t expectedScalars) { slots_.reserve(expectedScalars); }
-
-  void addMemRef(const void *data, const std::vector<int64_t> &shape) {
-    add(reinterpret_cast<int64_t>(data));
-    add(reinterpret_cast<int64_t>(data));
-    add(0);
-    for (int64_t size : shape)
-      add(size);
-    int64_t stride = 1;
-    std::vector<int64_t> strides(shape.size());
-    for (size_t i = shape.size(); i-- > 0;) {
-      strides[i] = stride;
-      stride *= shape[i];
-    }
-    for (int64_t s : strides)
-      add(s);
-  }
-  void add(int64_t value) { slots_.push_back(value); }
-
-  /// Pointers to every scalar, then `result`.
-  std::vector<void *> pointers(void *result) {
-    std::vector<void *> out;
-    for (int64_t &slot : slots_)
-      out.push_back(&slot);
-    out.push_back(result);
-    return out;
-  }
-
-private:
-  std::vector<int64_t> slots_;
-};
 
 /// The descriptor of the returned memref<? x vocab x f32>.
 struct LogitsDescriptor {
@@ -64,10 +28,11 @@ ModelRunner::~ModelRunner() = default;
 
 
 Expected<std::unique_ptr<ModelRunner>>
-ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
+ModelRunner::create(const Checkpoint &checkpoint, ModuleABI abi,
                     ModelShape shape, PackedFunction prefill,
-                    PackedFunction decode, const LoadOptions &options) {
-  auto store = ParameterStore::build(checkpoint, params, options);
+                    PackedFunction decode, PackedFunction prepare,
+                    const LoadOptions &options) {
+  auto store = ParameterStore::build(checkpoint, abi, prepare, options);
   if (!store)
     return Error(store.message());
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
@@ -75,7 +40,7 @@ ModelRunner::create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
   runner->prefill_ = prefill;
   runner->decode_ = decode;
   runner->store_ = std::move(*store);
-  runner->params_ = std::move(params);
+  runner->abi_ = std::move(abi);
   return std::move(runner);
 }
 
@@ -133,13 +98,13 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
   int64_t n = static_cast<int64_t>(tokens.size());
   std::vector<int64_t> cacheShape = {shape_.numLayers, context_,
                                      shape_.numKvHeads, shape_.headDim};
-  PackedArgs args(16 + 32 * params_.size());
+  PackedArgs args(16 + 12 * abi_.weights.size());
   args.addMemRef(tokens.data(), {n});
   args.add(position);
   args.addMemRef(keyCache_.get(), cacheShape);
   args.addMemRef(valueCache_.get(), cacheShape);
-  for (size_t i = 0; i < params_.size(); ++i)
-    args.addMemRef(store_->data()[i], params_[i].shape);
+  for (size_t i = 0; i < abi_.weights.size(); ++i)
+    args.addMemRef(store_->data()[i], abi_.bufferType(abi_.weights[i]).shape);
   // Results: the logits, then (prefill of a calibration module) the
   // activations, each a 2-D memref descriptor.
   size_t extra = n == 1 ? 0 : shape_.activations.size();

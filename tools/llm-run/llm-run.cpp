@@ -12,7 +12,7 @@
 #include "llm/Execution/CompiledModel.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
-#include "llm/runtime/Int4Pack.h"
+#include "llm/runtime/PreparedCache.h"
 #include "llm/runtime/ModelRunner.h"
 #include "llm/runtime/Npy.h"
 #include "llm/runtime/SafeTensors.h"
@@ -96,14 +96,18 @@ static cl::opt<std::string> extraWeights(
     cl::value_desc("path"), cl::init(""), cl::cat(category));
 static cl::opt<bool> ignoreEos("ignore-eos", cl::desc("Keep generating after an end-of-sequence token"),
                                cl::cat(category));
-static cl::opt<bool> quantizeOnly("quantize-only",
-                                  cl::desc("Prepare and cache the module's INT4 packs, then exit"),
+static cl::opt<bool> quantizeOnly("prepare-only",
+                                  cl::desc("Run the module's @prepare (INT4 packs, stacked weights) "
+                                           "and cache its outputs, then exit"),
                                   cl::cat(category));
+static cl::alias quantizeOnlyOld("quantize-only", cl::desc("Alias for --prepare-only"),
+                                 cl::aliasopt(quantizeOnly));
 static cl::opt<std::string> cacheDir("cache-dir",
-                                     cl::desc("Where INT4 packs are cached (default: MODEL_DIR/.llm-cache "
-                                              "if writable, else ~/.cache/llm-compiler)"),
+                                     cl::desc("Where prepared weights are cached (default: "
+                                              "MODEL_DIR/.llm-cache if writable, else "
+                                              "~/.cache/llm-compiler)"),
                                      cl::value_desc("dir"), cl::init(""), cl::cat(category));
-static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached INT4 packs"),
+static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached prepared weights"),
                              cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
@@ -223,9 +227,7 @@ int main(int argc, char **argv) {
     loadOptions.extra = &*extra;
   }
   loadOptions.progress = !jsonOutput || quantizeOnly;
-  loadOptions.progressBar = ::isatty(STDERR_FILENO);
-  bool derives = llvm::any_of((*model)->params(),
-                              [](const rt::ParamSpec &p) { return p.derived.has_value(); });
+  bool derives = !(*model)->abi().prepared.empty();
   if (derives && !noCache) {
     if (!cacheDir.empty()) {
       if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir))
@@ -235,26 +237,25 @@ int main(int argc, char **argv) {
       // No usable cache (a shipped .llm-cache that is a symbolic link or
       // another user's, a read-only model directory and no writable home):
       // run uncached, and say so once.
-      auto dir = rt::packCacheDirectory(modelDir);
+      auto dir = rt::preparedCacheDirectory(modelDir);
       if (dir.ok())
         loadOptions.cacheDirectory = *dir;
       else
         llvm::errs() << "llm-run: warning: " << dir.message()
-                     << "; INT4 packs are not cached\n";
+                     << "; prepared weights are not cached\n";
     }
   }
-  loadOptions.threads = threads;
   auto startLoad = Clock::now();
-  auto runner = rt::ModelRunner::create(*checkpoint, (*model)->params(), shape,
-                                        (*model)->prefill(), (*model)->decode(),
-                                        loadOptions);
+  auto runner = rt::ModelRunner::create(
+      *checkpoint, (*model)->abi(), shape, (*model)->prefill(),
+      (*model)->decode(), (*model)->prepare(), loadOptions);
   if (!runner.ok())
     return fail(runner.message());
   if (quantizeOnly) {
     if (!derives)
-      return fail("--quantize-only: the module has no INT4 parameters (run "
-                  "--llm-quantize-int4 before --llm-cpu-pipeline)");
-    llvm::outs() << "INT4 packs ready in "
+      return fail("--prepare-only: the module prepares no weights (run "
+                  "--llm-quantize-int4 or a fusion before --llm-cpu-pipeline)");
+    llvm::outs() << "prepared weights ready in "
                  << llvm::format("%.1f", millis(Clock::now() - startLoad)) << " ms"
                  << (loadOptions.cacheDirectory.empty()
                          ? std::string(" (not cached)")

@@ -6,6 +6,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -13,64 +14,6 @@
 
 using namespace mlir;
 using namespace mlir::llm;
-
-/// The optional trailing fields of #llm.int4, each `, keyword = value`, in
-/// any order: format, input_scale, column_scale (strings) and stacking (a
-/// list of strings). Fields with their default value are not printed.
-static ParseResult parseInt4Options(AsmParser &parser, std::string &format,
-                                    std::string &inputScale,
-                                    std::string &columnScale,
-                                    SmallVector<StringAttr> &stacking) {
-  format = "rtn";
-  while (succeeded(parser.parseOptionalComma())) {
-    StringRef keyword;
-    SMLoc at = parser.getCurrentLocation();
-    if (parser.parseKeyword(&keyword) || parser.parseEqual())
-      return failure();
-    std::string text;
-    if (keyword == "format" || keyword == "input_scale" ||
-        keyword == "column_scale") {
-      if (parser.parseString(&text))
-        return failure();
-      (keyword == "format"        ? format
-       : keyword == "input_scale" ? inputScale
-                                  : columnScale) = text;
-    } else if (keyword == "stacking") {
-      SmallVector<StringAttr> names;
-      if (parser.parseCommaSeparatedList(
-              AsmParser::Delimiter::Square, [&]() -> ParseResult {
-                std::string name;
-                if (parser.parseString(&name))
-                  return failure();
-                names.push_back(parser.getBuilder().getStringAttr(name));
-                return success();
-              }))
-        return failure();
-      stacking = std::move(names);
-    } else {
-      return parser.emitError(at, "unknown #llm.int4 field '")
-             << keyword
-             << "' (expected format, input_scale, column_scale or stacking)";
-    }
-  }
-  return success();
-}
-
-static void printInt4Options(AsmPrinter &printer, StringRef format,
-                             StringRef inputScale, StringRef columnScale,
-                             ArrayRef<StringAttr> stacking) {
-  if (format != "rtn")
-    printer << ", format = \"" << format << "\"";
-  if (!inputScale.empty())
-    printer << ", input_scale = \"" << inputScale << "\"";
-  if (!columnScale.empty())
-    printer << ", column_scale = \"" << columnScale << "\"";
-  if (!stacking.empty()) {
-    printer << ", stacking = [";
-    llvm::interleaveComma(stacking, printer);
-    printer << "]";
-  }
-}
 
 #define GET_ATTRDEF_CLASSES
 #include "llm/Dialect/LLM/IR/LLMAttrs.cpp.inc"
@@ -120,39 +63,116 @@ double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
 }
 
 LogicalResult
-Int4PackAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     StringRef source, StringRef part, int64_t groupSize,
-                     bool symmetric, StringRef format, StringRef inputScale,
-                     StringRef columnScale,
-                     ArrayRef<StringAttr> stackedSources) {
-  if ((!inputScale.empty() || !columnScale.empty()) && format != "rtn")
-    return emitError() << "an INT4 pack with an input_scale or column_scale "
-                          "must be quantized by the runtime (format rtn)";
-  if (format != "rtn" && format != "awq_gemm")
-    return emitError() << "INT4 pack format must be rtn or awq_gemm, not '"
-                       << format << "'";
-  if (source.empty())
-    return emitError() << "an INT4 pack needs the name of its source tensor";
-  if (part != "qweight" && part != "scales" && part != "zeros")
-    return emitError() << "INT4 pack part must be qweight, scales or zeros, "
-                          "not '"
-                       << part << "'";
-  if (!isInt4GroupSize(groupSize))
-    return emitError() << "INT4 group_size must be a positive multiple of 8 up to 8192, "
-                          "not "
-                       << groupSize;
+WeightTensorAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         StringRef name, RankedTensorType type) {
+  if (name.empty())
+    return emitError() << "a checkpoint tensor needs a name";
+  if (!type || !type.hasStaticShape())
+    return emitError() << "checkpoint tensor '" << name
+                       << "' needs a static shape";
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// ModuleABIAttr
+//===----------------------------------------------------------------------===//
+
+RankedTensorType ModuleABIAttr::getBufferType(int64_t index) const {
+  int64_t raw = getTensors().size();
+  return index < raw ? getTensors()[index].getType()
+                     : getPrepared()[index - raw];
+}
+
+/// `keyword = [item, ...]`, each item parsed by `parseItem`.
+static ParseResult parseList(AsmParser &parser, StringRef keyword,
+                             function_ref<ParseResult()> parseItem) {
+  if (parser.parseKeyword(keyword) || parser.parseEqual())
+    return failure();
+  return parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
+                                        parseItem);
+}
+
+Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
+  SmallVector<WeightTensorAttr> tensors;
+  SmallVector<int64_t> prepare, weights;
+  SmallVector<RankedTensorType> prepared;
+  auto parseIndex = [&](SmallVector<int64_t> &into) {
+    return [&parser, &into]() -> ParseResult {
+      int64_t value;
+      if (parser.parseInteger(value))
+        return failure();
+      into.push_back(value);
+      return success();
+    };
+  };
+  if (parser.parseLess() ||
+      parseList(parser, "tensors",
+                [&]() -> ParseResult {
+                  WeightTensorAttr tensor;
+                  if (parser.parseAttribute(tensor))
+                    return failure();
+                  tensors.push_back(tensor);
+                  return success();
+                }) ||
+      parser.parseComma() ||
+      parseList(parser, "prepare", parseIndex(prepare)) ||
+      parser.parseComma() ||
+      parseList(parser, "prepared",
+                [&]() -> ParseResult {
+                  RankedTensorType type;
+                  if (parser.parseType(type))
+                    return failure();
+                  prepared.push_back(type);
+                  return success();
+                }) ||
+      parser.parseComma() ||
+      parseList(parser, "weights", parseIndex(weights)) ||
+      parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), tensors, prepare, prepared, weights);
+}
+
+void ModuleABIAttr::print(AsmPrinter &printer) const {
+  printer << "<tensors = [";
+  llvm::interleaveComma(getTensors(), printer);
+  printer << "], prepare = [";
+  llvm::interleaveComma(getPrepare(), printer);
+  printer << "], prepared = [";
+  llvm::interleaveComma(getPrepared(), printer);
+  printer << "], weights = [";
+  llvm::interleaveComma(getWeights(), printer);
+  printer << "]>";
+}
+
 LogicalResult
-ConcatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                   ArrayRef<StringAttr> sources) {
-  if (sources.size() < 2)
-    return emitError() << "a concatenated parameter needs at least two "
-                          "sources";
-  for (StringAttr source : sources)
-    if (!source || source.getValue().empty())
-      return emitError() << "a concatenated parameter's sources must be "
-                            "non-empty names";
+ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      ArrayRef<WeightTensorAttr> tensors,
+                      ArrayRef<int64_t> prepare,
+                      ArrayRef<RankedTensorType> prepared,
+                      ArrayRef<int64_t> weights) {
+  llvm::StringSet<> names;
+  for (WeightTensorAttr tensor : tensors) {
+    if (!tensor)
+      return emitError() << "malformed checkpoint tensor in #llm.abi";
+    if (!names.insert(tensor.getName()).second)
+      return emitError() << "#llm.abi lists checkpoint tensor '"
+                         << tensor.getName() << "' twice";
+  }
+  auto raw = static_cast<int64_t>(tensors.size());
+  for (int64_t index : prepare)
+    if (index < 0 || index >= raw)
+      return emitError() << "#llm.abi: @prepare argument " << index
+                         << " is not one of the " << raw
+                         << " checkpoint tensors";
+  for (RankedTensorType type : prepared)
+    if (!type || !type.hasStaticShape())
+      return emitError() << "#llm.abi: prepared buffers need static shapes";
+  int64_t buffers = raw + static_cast<int64_t>(prepared.size());
+  for (int64_t index : weights)
+    if (index < 0 || index >= buffers)
+      return emitError() << "#llm.abi: weight argument " << index
+                         << " is not one of the " << buffers
+                         << " buffers (checkpoint tensors, then prepared)";
   return success();
 }

@@ -130,9 +130,74 @@ static LogicalResult verifyConfig(Operation *op, NamedAttribute attr) {
   return success();
 }
 
+/// Whether `actual` (a tensor, or the memref it became) has the shape and
+/// element type of `expected`.
+static bool sameShapeAndType(Type actual, RankedTensorType expected) {
+  auto shaped = dyn_cast<ShapedType>(actual);
+  return shaped && shaped.hasRank() &&
+         shaped.getShape() == expected.getShape() &&
+         shaped.getElementType() == expected.getElementType();
+}
+
+/// Verifies `llm.abi` (a #llm.abi on a module) against the functions it
+/// describes while they are still functions of tensors or memrefs: @prepare
+/// takes the listed checkpoint tensors and returns the prepared buffers, and
+/// the trailing arguments of @prefill and @decode are the listed weights.
+static LogicalResult verifyABI(Operation *op, NamedAttribute attr) {
+  auto module = dyn_cast<ModuleOp>(op);
+  auto abi = dyn_cast<ModuleABIAttr>(attr.getValue());
+  if (!module || !abi)
+    return op->emitError("'llm.abi' must be a #llm.abi on a module");
+  if (!abi.getPrepared().empty() && !module.lookupSymbol("prepare"))
+    return op->emitError("'llm.abi' lists prepared buffers but the module "
+                         "has no @prepare");
+  if (auto prepare = module.lookupSymbol<func::FuncOp>("prepare")) {
+    FunctionType type = prepare.getFunctionType();
+    if (type.getNumInputs() != abi.getPrepare().size() ||
+        type.getNumResults() != abi.getPrepared().size())
+      return op->emitError("'llm.abi' gives @prepare ")
+             << abi.getPrepare().size() << " arguments and "
+             << abi.getPrepared().size() << " results, but it has type "
+             << type;
+    for (auto [i, index] : llvm::enumerate(abi.getPrepare()))
+      if (!sameShapeAndType(type.getInput(i),
+                            abi.getTensors()[index].getType()))
+        return op->emitError("'llm.abi': argument ")
+               << i << " of @prepare is " << type.getInput(i) << ", not "
+               << abi.getTensors()[index];
+    for (auto [i, expected] : llvm::enumerate(abi.getPrepared()))
+      if (!sameShapeAndType(type.getResult(i), expected))
+        return op->emitError("'llm.abi': result ")
+               << i << " of @prepare is " << type.getResult(i) << ", not "
+               << expected;
+  }
+  for (StringRef name : {"prefill", "decode"}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func)
+      continue;
+    FunctionType type = func.getFunctionType();
+    size_t count = abi.getWeights().size();
+    if (type.getNumInputs() < count)
+      return op->emitError("'llm.abi' gives @")
+             << name << " " << count << " weight arguments, but it takes "
+             << type.getNumInputs() << " arguments in all";
+    size_t first = type.getNumInputs() - count;
+    for (auto [i, index] : llvm::enumerate(abi.getWeights()))
+      if (!sameShapeAndType(type.getInput(first + i),
+                            abi.getBufferType(index)))
+        return op->emitError("'llm.abi': weight argument ")
+               << i << " of @" << name << " is " << type.getInput(first + i)
+               << ", but buffer " << index << " is "
+               << abi.getBufferType(index);
+  }
+  return success();
+}
+
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   if (attr.getName() == "llm.config")
     return verifyConfig(op, attr);
+  if (attr.getName() == "llm.abi")
+    return verifyABI(op, attr);
   return success();
 }

@@ -3,6 +3,7 @@
 #include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -54,21 +55,6 @@ bool mlir::llm::isWeightStorageOf(Type stored, Type compute) {
 // ParamOp
 //===----------------------------------------------------------------------===//
 
-StringRef ParamOp::getBaseName() {
-  StringRef name = getName();
-  if (std::optional<StringRef> scale = getColumnScale())
-    if (name.ends_with(*scale) &&
-        name.drop_back(scale->size()).ends_with("*"))
-      return name.drop_back(scale->size() + 1);
-  return name;
-}
-
-bool ParamOp::isPlainFloat() {
-  return !getDerivedAttr() && !getColumnScaleAttr() &&
-         isWeightStorageOf(getType().getElementType(),
-                           Float32Type::get(getContext()));
-}
-
 LogicalResult PairDotI16Op::verify() {
   int64_t pairs = getLhs().getType().getNumElements() / 2;
   if (getResult().getType().getNumElements() != pairs)
@@ -78,54 +64,152 @@ LogicalResult PairDotI16Op::verify() {
   return success();
 }
 
+SmallVector<ParamOp> mlir::llm::stackedParameters(Value weight) {
+  if (auto param = weight.getDefiningOp<ParamOp>())
+    return {param};
+  auto concat = weight.getDefiningOp<tensor::ConcatOp>();
+  if (!concat || concat.getDim() != 0)
+    return {};
+  SmallVector<ParamOp> params;
+  for (Value part : concat.getInputs()) {
+    auto param = part.getDefiningOp<ParamOp>();
+    if (!param)
+      return {};
+    params.push_back(param);
+  }
+  return params;
+}
+
+std::string mlir::llm::layerName(ArrayRef<ParamOp> paramsIn) {
+  SmallVector<ParamOp> params(paramsIn.begin(), paramsIn.end());
+  if (params.empty())
+    return "";
+  StringRef first = params.front().getName();
+  if (params.size() == 1)
+    return first.str();
+  size_t common = first.size();
+  for (ParamOp param : ArrayRef<ParamOp>(params).drop_front()) {
+    StringRef name = param.getName();
+    size_t i = 0;
+    while (i < common && i < name.size() && name[i] == first[i])
+      ++i;
+    common = i;
+  }
+  // Back up to a component boundary.
+  common = first.substr(0, common).rfind('.') + 1;
+  std::string out = first.substr(0, common).str();
+  for (auto [i, param] : llvm::enumerate(params)) {
+    StringRef rest = param.getName().drop_front(common);
+    rest.consume_back(".weight");
+    out += (i ? "+" : "") + rest.str();
+  }
+  return out + ".weight";
+}
+
+std::string mlir::llm::weightLayerName(Value weight) {
+  if (SmallVector<ParamOp> params = stackedParameters(weight); !params.empty())
+    return layerName(params);
+  Operation *def = weight.getDefiningOp();
+  if (auto scaled = dyn_cast_or_null<ScaleColumnsOp>(def))
+    return weightLayerName(scaled.getWeight());
+  if (auto quantized = dyn_cast_or_null<QuantizeInt4Op>(def))
+    return weightLayerName(quantized.getWeight());
+  if (auto repacked = dyn_cast_or_null<RepackAwqOp>(def))
+    return weightLayerName(repacked.getQweight());
+  return "";
+}
+
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");
-  auto type = cast<RankedTensorType>(getResult().getType());
-  if (getStackedAttr() && getDerivedAttr())
-    return emitOpError("is either stacked or derived, not both");
-  if (getColumnScaleAttr() && getDerivedAttr())
-    return emitOpError("an INT4 pack records its column scale in its "
-                       "#llm.int4 attribute, not with scaling_columns_by");
-  if (getColumnScaleAttr() &&
-      (getColumnScale()->empty() || getBaseName() == getName()))
-    return emitOpError("a column-scaled parameter is named "
-                       "'<tensor>*<column scale>', not '")
-           << getName() << "'";
-  if (getColumnScaleAttr()) {
-    // W * g is computed, so it is held in f32.
-    if (type.getRank() != 2 || !type.getElementType().isF32())
-      return emitOpError("a column-scaled parameter must be a 2-D f32 "
-                         "tensor, not ")
-             << type;
-    return success();
-  }
-  if (getStackedAttr()) {
-    // Stacked rows keep their parts' precision.
-    if (type.getRank() != 2 ||
-        !isWeightStorageOf(type.getElementType(),
-                           Float32Type::get(getContext())))
-      return emitOpError("a concatenated parameter must be a 2-D f32, f16 "
-                         "or bf16 tensor, not ")
-             << type;
-    return success();
-  }
-  auto derived = getDerivedAttr();
-  if (!derived)
-    return success();
-  int64_t g = derived.getGroupSize();
-  if (derived.getPart() == "qweight") {
-    if (type.getRank() != 4 || !type.getElementType().isSignlessInteger(32) ||
-        type.getDimSize(2) != g / kInt4NibblesPerWord)
-      return emitOpError("the qweight of an INT4 pack with group_size ")
-             << g << " must be tensor<out/tile x groups x "
-             << g / kInt4NibblesPerWord << " x tile x i32>, not " << type;
-  } else if (type.getRank() != 2 || !type.getElementType().isF32()) {
-    return emitOpError("the ")
-           << derived.getPart() << " of an INT4 pack must be a 2-D f32 "
-           << "tensor [groups, out], not " << type;
-  }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Weight transforms
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScaleColumnsOp::verify() {
+  auto weight = getWeight().getType();
+  if (getScale().getType().getDimSize(0) != weight.getDimSize(1))
+    return emitOpError("scales the ")
+           << weight.getDimSize(1) << " columns of " << weight << " by "
+           << getScale().getType();
+  if (getResult().getType().getShape() != weight.getShape())
+    return emitOpError("result ")
+           << getResult().getType() << " must have the shape of " << weight;
+  return success();
+}
+
+/// Checks the (qweight, scales, zeros) types of an INT4 pack of an
+/// `[out, in]` matrix in groups of `groupSize`.
+static LogicalResult verifyInt4Results(Operation *op, int64_t out, int64_t in,
+                                       int64_t groupSize, Type qweight,
+                                       Type scales, Type zeros) {
+  if (!isInt4GroupSize(groupSize))
+    return op->emitOpError("group_size must be a positive multiple of 8 up "
+                           "to ")
+           << kMaxInt4GroupSize << ", not " << groupSize;
+  int64_t groups = (in + groupSize - 1) / groupSize;
+  Type expected = int4QweightType(op->getContext(), out, groups, groupSize);
+  if (qweight != expected)
+    return op->emitOpError("packs a [")
+           << out << ", " << in << "] matrix into " << expected << ", not "
+           << qweight;
+  auto groupType = RankedTensorType::get({groups, out},
+                                         Float32Type::get(op->getContext()));
+  if (scales != groupType || zeros != groupType)
+    return op->emitOpError("scales and zero points of a [")
+           << out << ", " << in << "] matrix are " << groupType << ", not "
+           << scales << " and " << zeros;
+  return success();
+}
+
+void QuantizeInt4Op::build(OpBuilder &b, OperationState &state, Value weight,
+                           int64_t groupSize, bool symmetric) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  int64_t out = type.getDimSize(0), in = type.getDimSize(1);
+  int64_t groups = (in + groupSize - 1) / groupSize;
+  auto groupType = RankedTensorType::get({groups, out}, b.getF32Type());
+  build(b, state, int4QweightType(b.getContext(), out, groups, groupSize),
+        groupType, groupType, weight, groupSize, symmetric);
+}
+
+LogicalResult QuantizeInt4Op::verify() {
+  auto weight = getWeight().getType();
+  return verifyInt4Results(*this, weight.getDimSize(0), weight.getDimSize(1),
+                           getGroupSize(), getQweight().getType(),
+                           getScales().getType(), getZeros().getType());
+}
+
+void RepackAwqOp::build(OpBuilder &b, OperationState &state, Value qweight,
+                        Value qzeros, Value awqScales, int64_t groupSize) {
+  auto type = cast<RankedTensorType>(qweight.getType());
+  int64_t in = type.getDimSize(0), out = type.getDimSize(1) * 8;
+  int64_t groups = (in + groupSize - 1) / groupSize;
+  auto groupType = RankedTensorType::get({groups, out}, b.getF32Type());
+  build(b, state, int4QweightType(b.getContext(), out, groups, groupSize),
+        groupType, groupType, qweight, qzeros, awqScales, groupSize);
+}
+
+LogicalResult RepackAwqOp::verify() {
+  auto qweight = getQweight().getType();
+  int64_t in = qweight.getDimSize(0), out = qweight.getDimSize(1) * 8;
+  int64_t g = getGroupSize();
+  if (g <= 0 || in % g)
+    return emitOpError("an AWQ layer has whole groups: ")
+           << in << " inputs are not a multiple of group_size " << g;
+  int64_t groups = in / g;
+  if (getQzeros().getType().getShape() != ArrayRef<int64_t>{groups, out / 8})
+    return emitOpError("qzeros of an AWQ layer with qweight ")
+           << qweight << " must be [" << groups << ", " << out / 8
+           << "], not " << getQzeros().getType();
+  if (getAwqScales().getType().getShape() != ArrayRef<int64_t>{groups, out})
+    return emitOpError("scales of an AWQ layer with qweight ")
+           << qweight << " must be [" << groups << ", " << out << "], not "
+           << getAwqScales().getType();
+  return verifyInt4Results(*this, out, in, g, getPacked().getType(),
+                           getScales().getType(), getZeros().getType());
 }
 
 //===----------------------------------------------------------------------===//

@@ -27,9 +27,6 @@ namespace llm {
 void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
                                            int64_t pairedLanes = 0);
 
-/// Name of the module attribute listing the bound parameters.
-inline constexpr llvm::StringLiteral kParametersAttrName = "llm.parameters";
-
 #define GEN_PASS_REGISTRATION
 #include "llm/Conversion/Passes.h.inc"
 

@@ -9,8 +9,10 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
   let summary = "Lower llm graph ops to linalg, tensor, arith and math";
   let description = [{
     Rewrites every llm op except `llm.param` into linalg.generic ops over
-    tensors (plus tensor reshapes and slices for the KV cache). Parameters
-    stay named; `llm-bind-parameters` turns them into function arguments.
+    tensors (plus tensor reshapes and slices for the KV cache), the weight
+    transforms of `@prepare` (scaled columns, INT4 quantization, AWQ
+    repacking) included. Parameters that remain are those of modules whose
+    weights were not hoisted (`llm-hoist-weight-prep`).
   }];
   let options = [
     Option<"int4Kernel", "int4-kernel", "std::string", /*default=*/"\"generic\"",
@@ -24,20 +26,6 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
-}
-
-def LLMBindParametersPass : Pass<"llm-bind-parameters", "mlir::ModuleOp"> {
-  let summary = "Turn named parameters into function arguments";
-  let description = [{
-    Gives every function that uses `llm.param` one trailing argument per
-    parameter, in the order of the module-wide table it records as the
-    `llm.parameters` attribute (an array of `{name, shape, dtype}`
-    dictionaries, plus `derived = {scheme, source, part, group_size,
-    symmetric}` for parameters the runtime computes from a checkpoint tensor,
-    such as INT4 packs). The runtime binds the checkpoint's tensors by name in
-    that order; the arguments are marked read-only for bufferization.
-  }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
 def LLMTileForLPUPass : Pass<"llm-tile-lpu", "mlir::ModuleOp"> {

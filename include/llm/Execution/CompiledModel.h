@@ -2,8 +2,8 @@
 //
 // Loads an llm module (at graph level, or already lowered to the LLVM
 // dialect), runs the CPU pipeline when needed, and JIT-compiles it for the
-// host CPU. Exposes what the runtime needs: the parameter table, the model's
-// shape and the packed entry points.
+// host CPU. Exposes what the runtime needs: the module's ABI (the weight
+// buffers it binds), the model's shape and the packed entry points.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,19 +39,21 @@ public:
   compile(std::unique_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
           const CompileOptions &options);
 
-  const std::vector<::llm::runtime::ParamSpec> &params() const {
-    return params_;
-  }
+  /// The buffers the module binds (its verified `#llm.abi`).
+  const ::llm::runtime::ModuleABI &abi() const { return abi_; }
   const ::llm::runtime::ModelShape &shape() const { return shape_; }
   ::llm::runtime::PackedFunction prefill() const { return prefill_; }
   ::llm::runtime::PackedFunction decode() const { return decode_; }
+  /// Null when the module prepares nothing.
+  ::llm::runtime::PackedFunction prepare() const { return prepare_; }
 
 private:
   std::unique_ptr<MLIRContext> context_;
   std::unique_ptr<ExecutionEngine> engine_;
-  std::vector<::llm::runtime::ParamSpec> params_;
+  ::llm::runtime::ModuleABI abi_;
   ::llm::runtime::ModelShape shape_;
-  ::llm::runtime::PackedFunction prefill_ = nullptr, decode_ = nullptr;
+  ::llm::runtime::PackedFunction prefill_ = nullptr, decode_ = nullptr,
+                                 prepare_ = nullptr;
 };
 
 /// A context with every dialect and translation the tools need.

@@ -21,17 +21,16 @@ def LLMGraphSummaryPass : Pass<"llm-graph-summary", "mlir::ModuleOp"> {
 def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
   let summary = "Group-wise INT4 weights for the linear layers";
   let description = [{
-    Rewrites every `llm.matmul` whose weight is a parameter into
-    `llm.matmul_int4` over three derived parameters (`qweight`, `scales`,
-    `zeros`, see `#llm.int4`), each recording the checkpoint tensor it comes
-    from and how: the runtime quantizes the float weights when it loads them
-    (round to nearest, per group of `group-size` inputs; the last group of a
-    row is shorter when the size does not divide the inputs) and caches the
-    packs. The LM head stays in float unless `lm-head` is set; matmuls whose
+    Rewrites every `llm.matmul` whose weight is a checkpoint tensor (or
+    tensors stacked by `llm-fuse-projections`) into `llm.matmul_int4` over
+    the `llm.quantize_int4` of that weight (round to nearest, per group of
+    `group-size` inputs; the last group of a row is shorter when the size
+    does not divide the inputs), which `@prepare` computes once and the
+    runtime caches. The LM head stays in float unless `lm-head` is set; matmuls whose
     weight name contains one of `exclude` are kept too. With
     `activation-aware`, every rewritten layer also binds a per-input-channel
-    scale `s` (`<weight>.awq_scale`): the runtime quantizes `W * s` and the
-    layer divides its input by `s` (AWQ).
+    scale `s` (the tensor `<layer>.awq_scale`): it quantizes
+    `llm.scale_columns(W, s)` and the layer divides its input by `s` (AWQ).
 
     A weight with an RMS norm folded in by `llm-fuse-rms-norm` (`W * g`,
     read unnormalized with `rms_norm_eps`) is unfolded: the quantized layer
@@ -58,15 +57,34 @@ def LLMQuantizeInt4Pass : Pass<"llm-quantize-int4", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMHoistWeightPrepPass : Pass<"llm-hoist-weight-prep", "mlir::ModuleOp"> {
+  let summary = "Move weight-only computation into @prepare and set the ABI";
+  let description = [{
+    Finds every value the functions compute from `llm.param` leaves alone
+    (the weight transforms: stacked projections, scaled columns, INT4
+    quantization, AWQ repacking) and computes it once in
+    `@prepare(checkpoint tensors) -> prepared buffers` instead. Each such
+    subgraph is outlined into a private `@prepare_<n>` (identical ones once,
+    so `@prefill` and `@decode` share them), which `@prepare` calls in turn:
+    the function boundaries free each one's temporaries before the next
+    runs. The entry points then take, after their own arguments, every
+    weight buffer (a checkpoint tensor read as it is, or a prepared buffer),
+    all in one order, and the module's `llm.abi` (`#llm.abi`) records the
+    checkpoint tensors with their types, `@prepare`'s arguments and results,
+    and that order. A module that already has `llm.abi` is left as it is.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def LLMFuseProjectionsPass : Pass<"llm-fuse-projections", "mlir::ModuleOp"> {
   let summary = "One matmul for the linear layers that share an input";
   let description = [{
     Replaces the `llm.matmul` ops that read the same activation with
     parameter weights of the same input size (a layer's q, k and v
-    projections; its gate and up projections) by one matmul over a stacked
-    parameter (`stacking #llm.concat<[...]>`, built by the runtime from the
-    checkpoint's tensors) followed by `tensor.extract_slice` of each
-    original result. Every output is computed exactly as before; the model
+    projections; its gate and up projections) by one matmul over their
+    weights stacked by `tensor.concat` (a weight transform, computed once by
+    `@prepare`) followed by `tensor.extract_slice` of each original result. Every output is computed exactly as before; the model
     runs fewer, larger kernels. Run it before `llm-quantize-int4` to
     quantize the stacked weights.
   }];
@@ -81,8 +99,8 @@ def LLMFuseRMSNormPass : Pass<"llm-fuse-rms-norm", "mlir::ModuleOp"> {
     `llm.rms_norm` whose weight is a parameter and whose users are all
     `llm.matmul` ops reading it with float parameter weights (plain or
     stacked by `llm-fuse-projections`), each matmul becomes one over `x` with
-    `rms_norm_eps` over the parameter `"<W>*<g>"` (`scaling_columns_by`,
-    built by the runtime from the checkpoint), and the norm is removed: the
+    `rms_norm_eps` over `llm.scale_columns(W, g)` (a weight transform,
+    computed once by `@prepare`), and the norm is removed: the
     normalized activation is never formed, and the norm's weight costs
     nothing at run time. Run it after `llm-fuse-projections`; a later
     `llm-quantize-int4` unfolds the norm of the layers it quantizes, so that

@@ -225,10 +225,8 @@ private:
 };
 } // namespace
 
-StringRef mlir::llm::lpu::paramName(Value v) {
-  if (auto param = v.getDefiningOp<ParamOp>())
-    return param.getName();
-  return {};
+std::string mlir::llm::lpu::paramName(Value v) {
+  return weightLayerName(v);
 }
 
 LogicalResult Scheduler::emit(Operation *op) {
@@ -279,14 +277,10 @@ LogicalResult Scheduler::emit(Operation *op) {
     std::string name;
     int64_t groupSize = plan.groupSize;
     if (auto int4 = dyn_cast<llm::MatmulInt4Op>(op)) {
-      name = int4.getQweight()
-                 .getDefiningOp<ParamOp>()
-                 .getDerivedAttr()
-                 .getSource()
-                 .str();
+      name = paramName(int4.getQweight());
       groupSize = int4.getGroupSize();
     } else {
-      name = paramName(op->getOperand(1)).str();
+      name = paramName(op->getOperand(1));
       auto it = plan.tensorIndex.find(name);
       if (it != plan.tensorIndex.end() &&
           plan.tensors[it->second].stripeDim != 0)
@@ -444,7 +438,8 @@ LogicalResult Scheduler::emit(Operation *op) {
     return success();
   }
 
-  if (isa<ParamOp, func::ReturnOp, tensor::DimOp>(op))
+  if (isa<ParamOp, ScaleColumnsOp, QuantizeInt4Op, RepackAwqOp,
+          tensor::ConcatOp, func::ReturnOp, tensor::DimOp>(op))
     return success();
   return op->emitOpError("llm-tile-lpu: no LPU mapping for this operation");
 }

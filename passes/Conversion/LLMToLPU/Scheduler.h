@@ -33,7 +33,7 @@ struct PlanContext {
 };
 
 /// The name of the llm.param `v` is, or an empty string.
-StringRef paramName(Value v);
+std::string paramName(Value v);
 
 /// Name of the resident KV cache of layer `layer`.
 std::string kvCacheName(int64_t layer);

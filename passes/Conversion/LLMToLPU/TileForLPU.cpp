@@ -60,17 +60,17 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       if (!requireParam(embedding.getTable()))
         return WalkResult::interrupt();
       // Split along the hidden dimension: every shard serves every token.
-      set.add({paramName(embedding.getTable()).str(),
+      set.add({paramName(embedding.getTable()),
                shapeOf(embedding.getTable()), 1, target.mxmCols, 16});
     } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
       if (!requireParam(norm.getWeight()))
         return WalkResult::interrupt();
       auto shape = shapeOf(norm.getWeight());
-      set.add({paramName(norm.getWeight()).str(), shape, 0, shape[0], 16});
+      set.add({paramName(norm.getWeight()), shape, 0, shape[0], 16});
     } else if (auto matmul = dyn_cast<llm::MatmulOp>(op)) {
       if (!requireParam(matmul.getWeight()))
         return WalkResult::interrupt();
-      std::string name = paramName(matmul.getWeight()).str();
+      std::string name = paramName(matmul.getWeight());
       // A table tied to the embedding is striped the other way here, so it
       // is kept resident a second time.
       if (set.index.count(name) &&
@@ -81,15 +81,16 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
     } else if (auto matmul = dyn_cast<MatmulInt4Op>(op)) {
       // A layer llm-quantize-int4 (or an AWQ import) made 4-bit: resident
       // as its source tensor's [out, in] at 4 bits, whatever weight-bits.
-      auto qweight = matmul.getQweight().getDefiningOp<ParamOp>();
-      if (!qweight || !qweight.getDerivedAttr()) {
-        op->emitOpError("llm-tile-lpu: expects its packs to be derived "
-                        "llm.param");
+      std::string source = paramName(matmul.getQweight());
+      if (source.empty()) {
+        op->emitOpError("llm-tile-lpu: expects its packs to be made by "
+                        "llm.quantize_int4 or llm.repack_awq from "
+                        "parameters");
         return WalkResult::interrupt();
       }
       int64_t out = matmul.getType().getDimSize(1);
       int64_t in = matmul.getInput().getType().getDimSize(1);
-      set.add({qweight.getDerivedAttr().getSource().str(), {out, in}, 0,
+      set.add({source, {out, in}, 0,
                target.mxmCols, 4});
     } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
       set.add({kvCacheName(attention.getLayer()),

@@ -8,7 +8,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_CONVERTLLMTOLINALGPASS
@@ -26,6 +28,7 @@ void mlir::llm::populateLLMToLinalgConversionPatterns(
   detail::populateQuantizedLinearPatterns(patterns, pairedLanes);
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
+  detail::populateWeightTransformPatterns(patterns);
 }
 
 namespace {
@@ -57,6 +60,12 @@ struct ConvertLLMToLinalgPass
     populateLLMToLinalgConversionPatterns(patterns, pairedLanes);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
+      return signalPassFailure();
+    // Stacked weights (tensor.concat) become copies into one tensor, which
+    // bufferization turns into copies into one buffer.
+    RewritePatternSet concat(ctx);
+    tensor::populateDecomposeTensorConcatPatterns(concat);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(concat))))
       signalPassFailure();
   }
 };

@@ -4,8 +4,9 @@
 // the compiled `@prefill` and `@decode` entry points are packed functions
 // (`void(void **)`) taking, in order, the token ids (memref<?xi32>), the start
 // position (index), the K and V caches (memref<L x C x KVH x D x f32>), one
-// memref per parameter in the module's table, and a pointer to the returned
-// logits descriptor (memref<? x vocab x f32>, malloc'ed by the module).
+// memref per weight buffer of the module's ABI (`ModuleABI::weights`), and a
+// pointer to the returned logits descriptor (memref<? x vocab x f32>,
+// malloc'ed by the module).
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,17 +44,15 @@ struct ModelShape {
   std::vector<ExposedActivation> activations;
 };
 
-using PackedFunction = void (*)(void **);
-
 class ModelRunner {
 public:
-  /// Prepares the parameters (ParameterStore::build: every problem with the
-  /// checkpoint is reported by name in one error) and binds them to the
-  /// entry points.
+  /// Binds and prepares the weights (ParameterStore::build: every problem
+  /// with the checkpoint is reported by name in one error) for the entry
+  /// points.
   static Expected<std::unique_ptr<ModelRunner>>
-  create(const Checkpoint &checkpoint, std::vector<ParamSpec> params,
-         ModelShape shape, PackedFunction prefill, PackedFunction decode,
-         const LoadOptions &options = {});
+  create(const Checkpoint &checkpoint, ModuleABI abi, ModelShape shape,
+         PackedFunction prefill, PackedFunction decode,
+         PackedFunction prepare, const LoadOptions &options = {});
 
   ~ModelRunner();
 
@@ -61,6 +60,8 @@ public:
   Status allocateCache(int64_t contextSize);
   int64_t contextSize() const { return context_; }
   const ModelShape &shape() const { return shape_; }
+  /// Whether loading ran `@prepare` (false: nothing to prepare, or cached).
+  bool ranPrepare() const { return store_->prepared(); }
 
   /// Runs `tokens` at positions [position, position + n) and returns the
   /// logits of every position, row-major [n, vocab]. Uses `@decode` for a
@@ -80,8 +81,8 @@ private:
   ModelRunner() = default;
 
   ModelShape shape_;
-  std::vector<ParamSpec> params_;
-  /// The buffers of the parameters (checkpoint, converted and derived).
+  ModuleABI abi_;
+  /// The weight buffers (checkpoint tensors and prepared buffers).
   std::unique_ptr<ParameterStore> store_;
   std::vector<std::vector<float>> activations_;
   PackedFunction prefill_ = nullptr, decode_ = nullptr;

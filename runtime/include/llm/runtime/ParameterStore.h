@@ -1,120 +1,75 @@
-//===- ParameterStore.h - buffers of a module's parameters ----*- C++ -*-===//
+//===- ParameterStore.h - the weight buffers of a module --------*- C++ -*-===//
 //
-// A compiled module names its parameters (the `llm.parameters` table): plain
-// checkpoint tensors, and tensors derived from them (stacked projections,
-// weights with an RMS norm folded into their columns, INT4 packs). The store
-// checks a checkpoint against that table, derives what the module derives
-// and owns every buffer that is not the mapped checkpoint itself.
+// Binds the checkpoint tensors a module reads (its `#llm.abi`) by name, in
+// their stored precision and in place from the mapped files, runs the
+// module's `@prepare` once on them (or reads its outputs from the cache)
+// and holds every buffer the entry points take. It derives nothing itself:
+// what a weight is made of is the module's `@prepare`.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LLM_RUNTIME_PARAMETERSTORE_H
 #define LLM_RUNTIME_PARAMETERSTORE_H
 
+#include "llm/runtime/ModuleABI.h"
 #include "llm/runtime/SafeTensors.h"
 #include "llm/runtime/Status.h"
 
 #include <cstdint>
 #include <list>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace llm::runtime {
 
-/// How a derived parameter is computed from a checkpoint tensor.
-struct Derivation {
-  /// "int4", "concat" or "scale_columns".
-  std::string scheme;
-  std::string source; ///< The checkpoint tensor, [out, in].
-  std::string part;   ///< "qweight", "scales" or "zeros".
-  int64_t groupSize = 0;
-  bool symmetric = false;
-  /// "rtn": `source` is a float tensor to quantize; "awq_gemm": `source` is
-  /// the prefix of an AutoAWQ layer (.qweight, .qzeros, .scales) to repack.
-  std::string format = "rtn";
-  /// A per-input-channel scale vector `s` (a tensor name): quantize
-  /// `W * s` (activation-aware); empty: none.
-  std::string inputScale;
-  /// A 1-D tensor `g` (a tensor name) that multiplies the columns of
-  /// `source` ("scale_columns", and "int4" packs quantizing `W * g`: an RMS
-  /// norm's weight folded into the layer); empty: none.
-  std::string columnScale;
-  /// "concat": the tensors stacked along rows to make the parameter;
-  /// "scale_columns" and "int4": the parts that `source` stacks, if any.
-  std::vector<std::string> sources;
-};
+using PackedFunction = void (*)(void **);
 
-/// A parameter the compiled module expects.
-struct ParamSpec {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::string dtype; // MLIR element type name, e.g. "f32".
-  std::optional<Derivation> derived;
-};
-
-/// How the store prepares derived parameters.
+/// How the store binds and prepares weights.
 struct LoadOptions {
-  /// Where INT4 packs are cached; empty: no cache.
+  /// Where prepared buffers are cached; empty: no cache.
   std::string cacheDirectory;
-  /// Report quantization on stderr: a summary line, and with `progressBar`
-  /// (for a terminal) a bar that updates in place.
+  /// Report preparation (and the cache) on stderr.
   bool progress = false;
-  bool progressBar = false;
-  /// Quantize again even when a cached pack is valid.
+  /// Prepare again even when the cache holds valid buffers.
   bool refreshCache = false;
-  /// Threads that quantize (0: every core).
-  int threads = 0;
   /// More tensors (e.g. activation-aware scales), looked up after the
   /// checkpoint's own.
   const Checkpoint *extra = nullptr;
 };
 
-struct Int4Pack;
+class PreparedCacheFile;
 
 class ParameterStore {
 public:
-  /// Checks `checkpoint` against `params` (every missing tensor, wrong
-  /// shape or unsupported dtype is reported by name in one error), builds
-  /// the derived tensors (stacked and column-scaled weights; INT4 packs,
-  /// read from the cache when it holds a pack of the same tensor) and
-  /// converts F16/BF16 tensors to F32 where the module binds f32. F32
-  /// tensors, and F16/BF16 tensors the module binds in their own precision
-  /// (parameters of element type f16/bf16), are used in place from the
-  /// mapped file.
+  /// Checks `checkpoint` against `abi.tensors` (every missing tensor, wrong
+  /// shape or element type is reported by name in one error), binds them
+  /// (F32 tensors, and F16/BF16/I32 tensors the module reads as they are,
+  /// in place; F16/BF16 tensors the module reads as f32 converted), then
+  /// obtains `@prepare`'s outputs: from the cache when it holds them for
+  /// this module and these exact bytes, else by calling `prepare` (and
+  /// caching them).
   static Expected<std::unique_ptr<ParameterStore>>
-  build(const Checkpoint &checkpoint, const std::vector<ParamSpec> &params,
-        const LoadOptions &options = {});
+  build(const Checkpoint &checkpoint, const ModuleABI &abi,
+        PackedFunction prepare, const LoadOptions &options = {});
 
   ~ParameterStore();
 
-  /// The data of each parameter, in `params` order.
+  /// The data of each weight argument of the entry points (`abi.weights`).
   const std::vector<const void *> &data() const { return data_; }
+  /// Whether `@prepare` ran (false: nothing to prepare, or cached).
+  bool prepared() const { return ranPrepare_; }
 
 private:
   ParameterStore() = default;
-  /// A derived f32 tensor `name` of `shape` (zeros, to be filled), found by
-  /// name like the checkpoint's tensors from then on.
-  float *addVirtualTensor(const std::string &name, std::vector<int64_t> shape);
-  /// The same for a tensor of `dtype` kept in that precision (stacked
-  /// 16-bit parameters), whose bytes are to be filled.
-  uint8_t *addVirtualBytes(const std::string &name, std::vector<int64_t> shape,
-                           DType dtype);
-  /// Registers `data` as the derived tensor `name`.
-  void addVirtualView(const std::string &name, std::vector<int64_t> shape,
-                      DType dtype, const void *data, size_t nbytes);
 
   std::vector<const void *> data_;
-  std::vector<std::vector<float>> converted_;
-  /// Byte buffers: misaligned tensors copied, stacked 16-bit parameters.
-  std::list<std::vector<uint8_t>> bytes_;
-  std::vector<std::unique_ptr<Int4Pack>> packs_;
-  /// Parameters built from checkpoint tensors (concatenations, column
-  /// scaling), visible to the lookups of the INT4 packs derived from them.
-  std::map<std::string, std::vector<float>> virtualData_;
-  std::map<std::string, TensorView> virtualViews_;
+  /// Copies of misaligned tensors and F32 conversions of 16-bit ones.
+  std::list<std::vector<uint8_t>> copies_;
+  /// Buffers `@prepare` allocated (malloc), freed with the store.
+  std::vector<void *> owned_;
+  std::unique_ptr<PreparedCacheFile> cache_;
+  bool ranPrepare_ = false;
 };
 
 } // namespace llm::runtime

@@ -9,4 +9,9 @@
 #define GET_ATTRDEF_CLASSES
 #include "llm/Dialect/LLM/IR/LLMAttrs.h.inc"
 
+namespace mlir::llm {
+/// The module attribute holding the module's #llm.abi.
+inline constexpr llvm::StringLiteral kModuleABIAttrName = "llm.abi";
+} // namespace mlir::llm
+
 #endif // LLM_DIALECT_LLM_IR_LLMATTRS_H

@@ -54,86 +54,58 @@ def LLM_Llama3RopeScalingAttr : LLM_Attr<"Llama3RopeScaling", "rope_llama3"> {
   }];
 }
 
-def LLM_Int4PackAttr : LLM_Attr<"Int4Pack", "int4"> {
-  let summary = "How a packed INT4 parameter derives from a checkpoint tensor";
+def LLM_WeightTensorAttr : LLM_Attr<"WeightTensor", "tensor"> {
+  let summary = "A checkpoint tensor a module reads: its name and type";
   let description = [{
-    Marks a parameter as one part of the group-wise INT4 quantization of the
-    float checkpoint tensor `source` (`[out, in]`), which the runtime computes
-    when it loads the model (and caches). Groups of `group_size` consecutive
-    inputs of a row share a scale and a zero point; the last group of a row
-    is shorter when `group_size` does not divide `in`. With `symmetric`, the
-    zero point is 8 and the scale maps the group's largest magnitude to 7.
-
-    `part` is one of
-    - `qweight`: `[out / tile, groups, group_size / 8, tile]` 32-bit words
-      (`group_size` is a multiple of 8; `tile`, the largest power of two up
-      to 128 that divides `out`); word `[nt, g, b, t]` holds, in bits `4 s
-      .. 4 s + 3` (`s` = 0..7), input `g * group_size + s * group_size / 8 +
-      b` of row `nt * tile + t` (padding nibbles past `in` are zero points).
-      A word's nibbles all belong to one row, so the CPU kernel unpacks a
-      vector of rows with a shift and a mask, and a tile of rows is one
-      contiguous stream;
-    - `scales`: `[groups, out]` f32;
-    - `zeros`: `[groups, out]` f32, the zero points (integers 0..15).
-
-    A weight is then `(nibble - zero) * scale`.
-
-    With `input_scale`, the name of a per-input-channel scale vector `s`
-    (activation-aware quantization), the runtime quantizes `W * s` (each
-    input column scaled) instead of `W`, and the layer divides its input by
-    `s`.
-
-    With `column_scale`, the name of a 1-D tensor `g` (the weight of an RMS
-    norm folded into this layer by `llm-fuse-rms-norm`), the runtime
-    quantizes `W * g` (each input column scaled); the layer's input is not
-    divided by it (the layer normalizes its input itself, see
-    `rms_norm_eps`). `llm-quantize-int4` no longer makes such packs (it
-    unfolds a folded norm and quantizes `W` itself, which rounds better);
-    the runtime still prepares them for modules that carry them.
-
-    With `stacking`, `source` is itself the concatenation of those tensors
-    along rows (a fused projection, see `#llm.concat`).
-
-    `format` says what `source` is: `rtn` (the default) a float
-    `[out, in]` tensor that the runtime rounds to nearest; `awq_gemm` the
-    prefix of a pre-quantized AutoAWQ "GEMM" layer (`source.qweight`,
-    `source.qzeros`, `source.scales`) that the runtime only repacks.
-
     ```mlir
-    #llm.int4<"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 128, symmetric = false>
-    #llm.int4<"model.layers.0.mlp.up_proj", "scales", group_size = 128, symmetric = false, format = "awq_gemm">
+    #llm.tensor<"model.norm.weight" : tensor<288xbf16>>
     ```
   }];
-  let parameters = (ins StringRefParameter<"">:$source,
-                        StringRefParameter<"">:$part,
-                        "int64_t":$groupSize, "bool":$symmetric,
-                        StringRefParameter<"", "\"rtn\"">:$format,
-                        StringRefParameter<"", "\"\"">:$inputScale,
-                        StringRefParameter<"", "\"\"">:$columnScale,
-                        OptionalArrayRefParameter<"::mlir::StringAttr">:$stackedSources);
-  let assemblyFormat = [{
-    `<` $source `,` $part `,` `group_size` `=` $groupSize `,`
-    `symmetric` `=` $symmetric ``
-    custom<Int4Options>($format, $inputScale, $columnScale, $stackedSources)
-    `>`
-  }];
+  let parameters = (ins StringRefParameter<"">:$name,
+                        "::mlir::RankedTensorType":$type);
+  let assemblyFormat = "`<` $name `:` $type `>`";
   let genVerifyDecl = 1;
 }
 
-def LLM_ConcatAttr : LLM_Attr<"Concat", "concat"> {
-  let summary = "A parameter made of checkpoint tensors stacked along rows";
+def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
+  let summary = "The buffers a compiled module binds, and in which order";
   let description = [{
-    The runtime builds the parameter by concatenating the `sources`
-    (`[rows_i, in]` each, same `in`) along their first dimension, e.g. the
-    q, k and v projections of a layer fused into one matmul.
+    The contract between a module and the runtime, set by
+    `llm-hoist-weight-prep` as the module's `llm.abi` attribute:
+
+    - `tensors`: the checkpoint tensors the module reads (`#llm.tensor`:
+      name, element type and shape), bound from the checkpoint by name in
+      their stored precision;
+    - `prepare`: the tensors `@prepare` takes, in order (indices into
+      `tensors`); `@prepare` returns the `prepared` buffers (their types, in
+      order), which the runtime computes once and may cache;
+    - `weights`: the trailing arguments of `@prefill` and `@decode` (after
+      the token ids, the position and the K and V caches), each an index
+      into the buffers `tensors ++ prepared`.
+
+    Buffers are sized from these types; the dialect verifies the indices and
+    that the functions' signatures agree with them.
 
     ```mlir
-    #llm.concat<["model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight"]>
+    #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>],
+             prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>],
+             weights = [1, 2, 3]>
     ```
   }];
-  let parameters = (ins ArrayRefParameter<"::mlir::StringAttr">:$sources);
-  let assemblyFormat = "`<` `[` $sources `]` `>`";
+  let parameters = (ins
+      ArrayRefParameter<"::mlir::llm::WeightTensorAttr">:$tensors,
+      ArrayRefParameter<"int64_t">:$prepare,
+      ArrayRefParameter<"::mlir::RankedTensorType">:$prepared,
+      ArrayRefParameter<"int64_t">:$weights);
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The type of buffer `index` of `tensors ++ prepared`.
+    ::mlir::RankedTensorType getBufferType(int64_t index) const;
+    int64_t getNumBuffers() const {
+      return getTensors().size() + getPrepared().size();
+    }
+  }];
 }
 
 #endif // LLM_DIALECT_LLM_IR_LLMATTRS_TD

@@ -15,45 +15,129 @@ include "mlir/IR/OpBase.td"
 //===----------------------------------------------------------------------===//
 
 def LLM_ParamOp : LLM_Op<"param", [Pure]> {
-  let summary = "A named model parameter bound at run time";
+  let summary = "A named checkpoint tensor bound at run time";
   let description = [{
     Refers to a weight tensor of the checkpoint by its Hugging Face name. The
     compiled module never holds weight values: the runtime binds each
-    parameter by name when the model is loaded.
+    parameter by name, in its stored precision, when the model is loaded.
+    What the compiler derives from parameters (stacked projections, scaled
+    columns, INT4 packs) is computed by the weight-transform ops below, which
+    `llm-hoist-weight-prep` moves into `@prepare`.
 
     ```mlir
-    %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xf32>
+    %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xbf16>
     ```
-
-    With `scaling_columns_by`, the parameter is the weight (named, or
-    `stacking` its parts) with each input column `k` multiplied by element
-    `k` of the named 1-D tensor: the weight of an RMS norm folded into the
-    matmul that reads it (`llm-fuse-rms-norm`).
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<LLM_Int4PackAttr>:$derived,
-                       OptionalAttr<LLM_ConcatAttr>:$stacked,
-                       OptionalAttr<StrAttr>:$column_scale);
+  let arguments = (ins StrAttr:$name);
   let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight transforms
+//===----------------------------------------------------------------------===//
+
+def LLM_ScaleColumnsOp : LLM_Op<"scale_columns", [Pure]> {
+  let summary = "A matrix with each input column multiplied by a scale";
+  let description = [{
+    `result[n, k] = weight[n, k] * scale[k]`, computed in f32 (the product of
+    two 16-bit tensors is not a 16-bit tensor): the weight of an RMS norm
+    folded into the linear layer that reads it (`llm-fuse-rms-norm`), or an
+    activation-aware scale applied before quantization.
+
+    ```mlir
+    %ws = llm.scale_columns %w, %g : tensor<172x64xbf16>, tensor<64xbf16> -> tensor<172x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Float2DTensor:$weight, LLM_Float1DTensor:$scale);
+  let results = (outs 2DTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $name (`from` $derived^)? (`stacking` $stacked^)?
-    (`scaling_columns_by` $column_scale^)? attr-dict `:` type($result)
+    $weight `,` $scale attr-dict `:` type($weight) `,` type($scale) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_QuantizeInt4Op : LLM_Op<"quantize_int4", [Pure]> {
+  let summary = "Group-wise INT4 round-to-nearest quantization of a matrix";
+  let description = [{
+    Quantizes `weight` (`[out, in]`) in groups of `group_size` consecutive
+    inputs of a row (the last group of a row is shorter when `group_size`
+    does not divide `in`), rounding to nearest even:
+
+    - asymmetric: `scale = max(max - min, 1e-5) / 15`,
+      `zero = clamp(round(-min / scale), 0, 15)`;
+    - `symmetric`: `scale = max(max |w|, 1e-5) / 7`, `zero = 8`;
+
+    and `q = clamp(round(w / scale) + zero, 0, 15)`, so that a weight is
+    `(q - zero) * scale`. The results are what `llm.matmul_int4` reads:
+
+    - `qweight`: `[out / tile, groups, group_size / 8, tile]` 32-bit words
+      (`group_size` is a multiple of 8; `tile`, the largest power of two up
+      to 128 that divides `out`); word `[nt, g, b, t]` holds, in bits `4 s
+      .. 4 s + 3` (`s` = 0..7), input `g * group_size + s * group_size / 8 +
+      b` of row `nt * tile + t` (padding nibbles past `in` are zero points).
+      A word's nibbles all belong to one row, so the CPU kernel unpacks a
+      vector of rows with a shift and a mask, and a tile of rows is one
+      contiguous stream;
+    - `scales` and `zeros`: `[groups, out]` f32.
+
+    ```mlir
+    %q, %s, %z = llm.quantize_int4 %w group_size = 32
+        : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Float2DTensor:$weight,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
+                       UnitAttr:$symmetric);
+  let results = (outs 4DTensorOf<[I32]>:$qweight, 2DTensorOf<[F32]>:$scales,
+                      2DTensorOf<[F32]>:$zeros);
+  let assemblyFormat = [{
+    $weight `group_size` `=` $group_size (`symmetric` $symmetric^)? attr-dict
+    `:` type($weight) `->` type($qweight) `,` type($scales) `,` type($zeros)
   }];
   let builders = [
-    OpBuilder<(ins "::mlir::Type":$type, "::mlir::StringAttr":$name), [{
-      build($_builder, $_state, type, name, Int4PackAttr(), ConcatAttr(),
-            StringAttr());
-    }]>,
+    OpBuilder<(ins "::mlir::Value":$weight, "int64_t":$groupSize,
+                   "bool":$symmetric)>,
   ];
-  let extraClassDeclaration = [{
-    /// The name of the tensor whose columns `scaling_columns_by` scales: the
-    /// parameter's name without its `*<column_scale>` suffix (the name
-    /// itself without `scaling_columns_by`).
-    ::llvm::StringRef getBaseName();
-    /// Whether the parameter holds the checkpoint's f32 values as they are
-    /// (a tensor, or its stacked parts): not an INT4 pack nor column-scaled,
-    /// so that a fusion may stack or scale it.
-    bool isPlainFloat();
+  let hasVerifier = 1;
+}
+
+def LLM_RepackAwqOp : LLM_Op<"repack_awq", [Pure]> {
+  let summary = "An AutoAWQ GEMM layer in the layout of llm.quantize_int4";
+  let description = [{
+    Repacks a pre-quantized AutoAWQ "GEMM" layer (`weight [out, in]` in
+    groups of `group_size` inputs) without rounding anything:
+
+    - `qweight`: i32 `[in, out / 8]`; nibble `i` (bits `4i..4i+3`) of word
+      `[k, c]` holds the code of output `8c + order[i]` at input `k`, with
+      `order = [0, 2, 4, 6, 1, 3, 5, 7]`;
+    - `qzeros`: i32 `[in / group_size, out / 8]`, zero points packed alike;
+    - `scales`: `[in / group_size, out]` (f16 in AutoAWQ's files).
+
+    The results are those of `llm.quantize_int4` for the same weight.
+
+    ```mlir
+    %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32
+        : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16>
+        -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+    ```
   }];
+  let arguments = (ins 2DTensorOf<[I32]>:$qweight, 2DTensorOf<[I32]>:$qzeros,
+                       LLM_Float2DTensor:$awq_scales,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
+  let results = (outs 4DTensorOf<[I32]>:$packed, 2DTensorOf<[F32]>:$scales,
+                      2DTensorOf<[F32]>:$zeros);
+  let assemblyFormat = [{
+    $qweight `,` $qzeros `,` $awq_scales `group_size` `=` $group_size
+    attr-dict `:` type($qweight) `,` type($qzeros) `,` type($awq_scales)
+    `->` type($packed) `,` type($scales) `,` type($zeros)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$qweight, "::mlir::Value":$qzeros,
+                   "::mlir::Value":$awqScales, "int64_t":$groupSize)>,
+  ];
   let hasVerifier = 1;
 }
 
@@ -126,7 +210,7 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
     `q[n, k]` is the nibble of `qweight` (`[out / tile, groups, g / 8, tile]`
     32-bit words) that holds input `k` of row `n`: word `[n / tile, k / g,
     k % (g / 8), n % tile]`, bits `4 s .. 4 s + 3` with `s = (k % g) / (g /
-    8)` (see `#llm.int4`). `scales` and
+    8)` (see `llm.quantize_int4`). `scales` and
     `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`. With
     `input_scale` (`[in]`, activation-aware quantization) the input is
     divided by it, channel by channel, first. With `rms_norm_eps` the input

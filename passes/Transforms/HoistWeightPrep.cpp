@@ -1,0 +1,341 @@
+//===- HoistWeightPrep.cpp - weight-only subgraphs into @prepare ----------===//
+//
+// Every value an entry point computes from checkpoint tensors alone (stacked
+// projections, scaled columns, INT4 packs, AWQ repacks) is computed once, by
+// `@prepare`, instead of on every call. The entry points take the prepared
+// buffers and the checkpoint tensors they read directly as trailing
+// arguments, and the module's `#llm.abi` records which is which.
+//
+// Each weight-only op whose results the graph reads is outlined with its
+// weight-only operands into a private function `@prepare_<n>`; `@prepare`
+// calls them in turn. The function boundaries bound the memory of
+// preparation: each function's temporaries are freed when it returns, so
+// preparing a model needs little more than its outputs. Identical
+// subgraphs (the same weights prepared the same way for `@prefill` and
+// `@decode`) are outlined once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Transforms/Passes.h"
+#include "llm/Dialect/LLM/IR/LLMOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMHOISTWEIGHTPREPPASS
+#include "llm/Transforms/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+using namespace mlir::llm;
+
+namespace {
+
+/// Whether every result of `op` is a statically shaped tensor (a buffer the
+/// runtime can hold).
+bool hasBufferResults(Operation *op) {
+  return op->getNumResults() > 0 &&
+         llvm::all_of(op->getResultTypes(), [](Type type) {
+           auto tensor = dyn_cast<RankedTensorType>(type);
+           return tensor && tensor.hasStaticShape();
+         });
+}
+
+class WeightPrepHoister {
+public:
+  WeightPrepHoister(ModuleOp module) : module(module), b(module.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  /// Whether `op` computes from checkpoint tensors only.
+  bool isWeightOnly(Operation *op) const { return weightOnly.contains(op); }
+  void classify(func::FuncOp func);
+  /// The index of checkpoint tensor `param` in the ABI's `tensors`.
+  FailureOr<int64_t> tensorIndex(ParamOp param);
+  /// A key that is equal for ops computing the same thing from the same
+  /// tensors.
+  const std::string &structuralKey(Operation *op);
+  /// The outlined function computing `op`'s results, made on first use;
+  /// the index of its first result among the prepared buffers.
+  FailureOr<int64_t> prepare(Operation *op);
+
+  ModuleOp module;
+  OpBuilder b;
+  llvm::DenseSet<Operation *> weightOnly;
+  llvm::MapVector<StringRef, RankedTensorType> tensors;
+  llvm::DenseMap<Operation *, std::string> keys;
+  /// Outlined functions by structural key: the function, its arguments
+  /// (tensor indices) and the first prepared buffer it returns.
+  struct Outlined {
+    func::FuncOp func;
+    SmallVector<int64_t> arguments;
+    int64_t firstBuffer;
+  };
+  llvm::StringMap<Outlined> outlined;
+  SmallVector<Outlined *> order;
+  SmallVector<RankedTensorType> prepared;
+};
+
+void WeightPrepHoister::classify(func::FuncOp func) {
+  func.walk([&](Operation *op) {
+    if (isa<ParamOp>(op)) {
+      weightOnly.insert(op);
+      return;
+    }
+    if (op->getNumOperands() == 0 || op->getNumRegions() != 0 ||
+        !isMemoryEffectFree(op) || !hasBufferResults(op))
+      return;
+    if (llvm::all_of(op->getOperands(), [&](Value operand) {
+          Operation *def = operand.getDefiningOp();
+          return def && weightOnly.contains(def);
+        }))
+      weightOnly.insert(op);
+  });
+}
+
+FailureOr<int64_t> WeightPrepHoister::tensorIndex(ParamOp param) {
+  auto [it, inserted] =
+      tensors.insert({param.getName(), param.getType()});
+  if (!inserted && it->second != param.getType())
+    return param.emitOpError("parameter '")
+           << param.getName() << "' is used with types " << it->second
+           << " and " << param.getType();
+  return static_cast<int64_t>(it - tensors.begin());
+}
+
+const std::string &WeightPrepHoister::structuralKey(Operation *op) {
+  auto found = keys.find(op);
+  if (found != keys.end())
+    return found->second;
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << op->getName() << op->getAttrDictionary();
+  for (Type type : op->getResultTypes())
+    os << ":" << type;
+  os << "(";
+  for (Value operand : op->getOperands()) {
+    auto result = cast<OpResult>(operand);
+    os << structuralKey(result.getOwner()) << "#" << result.getResultNumber()
+       << ",";
+  }
+  os << ")";
+  return keys[op] = std::move(key);
+}
+
+FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
+  const std::string &key = structuralKey(root);
+  auto known = outlined.find(key);
+  if (known != outlined.end())
+    return known->second.firstBuffer;
+
+  // The weight-only ops `root` needs, operands first.
+  llvm::SetVector<Operation *> slice;
+  std::function<void(Operation *)> collect = [&](Operation *op) {
+    if (slice.contains(op))
+      return;
+    for (Value operand : op->getOperands())
+      collect(operand.getDefiningOp());
+    slice.insert(op);
+  };
+  collect(root);
+
+  SmallVector<int64_t> arguments;
+  SmallVector<Type> argumentTypes;
+  SmallVector<ParamOp> params;
+  for (Operation *op : slice)
+    if (auto param = dyn_cast<ParamOp>(op)) {
+      FailureOr<int64_t> index = tensorIndex(param);
+      if (failed(index))
+        return failure();
+      arguments.push_back(*index);
+      argumentTypes.push_back(param.getType());
+      params.push_back(param);
+    }
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(
+      b, root->getLoc(), ("prepare_" + llvm::Twine(order.size())).str(),
+      b.getFunctionType(argumentTypes, root->getResultTypes()));
+  func.setPrivate();
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  IRMapping mapping;
+  for (auto [param, argument] : llvm::zip(params, body->getArguments()))
+    mapping.map(param.getResult(), argument);
+  for (Operation *op : slice)
+    if (!isa<ParamOp>(op))
+      b.clone(*op, mapping);
+  SmallVector<Value> results;
+  for (Value result : root->getResults())
+    results.push_back(mapping.lookup(result));
+  func::ReturnOp::create(b, root->getLoc(), results);
+
+  // The position among prepared buffers (buffer indices count the
+  // checkpoint tensors first, which are not all known yet).
+  auto first = static_cast<int64_t>(prepared.size());
+  for (Type type : root->getResultTypes())
+    prepared.push_back(cast<RankedTensorType>(type));
+  Outlined &entry = outlined[key] = {func, std::move(arguments), first};
+  order.push_back(&entry);
+  return first;
+}
+
+LogicalResult WeightPrepHoister::run() {
+  if (module->hasAttr(kModuleABIAttrName))
+    return success(); // Already hoisted.
+  if (module.lookupSymbol("prepare"))
+    return module.emitError("llm-hoist-weight-prep: the module already has "
+                            "a @prepare symbol");
+  SmallVector<func::FuncOp> entries;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isExternal())
+      entries.push_back(func);
+  for (func::FuncOp func : entries)
+    classify(func);
+
+  /// A buffer an entry reads: a checkpoint tensor (index into `tensors`) or
+  /// a prepared buffer (index into `prepared`).
+  struct Buffer {
+    bool isPrepared;
+    int64_t index;
+    bool operator==(const Buffer &other) const {
+      return isPrepared == other.isPrepared && index == other.index;
+    }
+  };
+  // Per entry: the weight-only values the graph reads, with their buffers.
+  SmallVector<SmallVector<std::pair<Value, Buffer>>> frontiers;
+  for (func::FuncOp func : entries) {
+    SmallVector<std::pair<Value, Buffer>> &frontier = frontiers.emplace_back();
+    WalkResult walk = func.walk([&](Operation *op) {
+      if (!isWeightOnly(op))
+        return WalkResult::advance();
+      for (OpResult result : op->getResults()) {
+        bool read = llvm::any_of(result.getUsers(), [&](Operation *user) {
+          return !isWeightOnly(user);
+        });
+        if (!read)
+          continue;
+        Buffer buffer;
+        if (auto param = dyn_cast<ParamOp>(op)) {
+          FailureOr<int64_t> index = tensorIndex(param);
+          if (failed(index))
+            return WalkResult::interrupt();
+          buffer = {false, *index};
+        } else {
+          FailureOr<int64_t> first = prepare(op);
+          if (failed(first))
+            return WalkResult::interrupt();
+          buffer = {true, *first + result.getResultNumber()};
+        }
+        frontier.push_back({result, buffer});
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+  }
+
+  // Buffer indices: checkpoint tensors, then prepared buffers.
+  auto raw = static_cast<int64_t>(tensors.size());
+  auto indexOf = [&](const Buffer &buffer) {
+    return buffer.isPrepared ? raw + buffer.index : buffer.index;
+  };
+  // Every entry takes every weight, so that all share one convention.
+  llvm::SetVector<int64_t> weights;
+  for (auto &frontier : frontiers)
+    for (auto &[value, buffer] : frontier)
+      weights.insert(indexOf(buffer));
+
+  llvm::DenseMap<int64_t, unsigned> positionOf;
+  for (auto [position, index] : llvm::enumerate(weights))
+    positionOf[index] = position;
+
+  for (auto [func, frontier] : llvm::zip(entries, frontiers)) {
+    unsigned first = func.getNumArguments();
+    SmallVector<unsigned> positions(weights.size(), first);
+    SmallVector<Type> types;
+    SmallVector<DictionaryAttr> attrs;
+    SmallVector<Location> locs(weights.size(), func.getLoc());
+    for (int64_t index : weights) {
+      types.push_back(index < raw ? Type(tensors.begin()[index].second)
+                                  : Type(prepared[index - raw]));
+      attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+          bufferization::BufferizationDialect::kWritableAttrName,
+          b.getBoolAttr(false))));
+    }
+    if (failed(func.insertArguments(positions, types, attrs, locs)))
+      return failure();
+    for (auto &[value, buffer] : frontier)
+      value.replaceAllUsesWith(
+          func.getArgument(first + positionOf.lookup(indexOf(buffer))));
+    // The weight-only ops are dead now; users go first.
+    SmallVector<Operation *> dead;
+    func.walk([&](Operation *op) {
+      if (isWeightOnly(op))
+        dead.push_back(op);
+    });
+    for (Operation *op : llvm::reverse(dead))
+      op->erase();
+  }
+
+  // @prepare: the checkpoint tensors the outlined functions read, in
+  // order, and every prepared buffer.
+  SmallVector<int64_t> prepareArgs;
+  llvm::DenseMap<int64_t, unsigned> argumentOf;
+  for (Outlined *entry : order)
+    for (int64_t index : entry->arguments)
+      if (argumentOf.try_emplace(index, prepareArgs.size()).second)
+        prepareArgs.push_back(index);
+  if (!order.empty()) {
+    SmallVector<Type> argumentTypes;
+    for (int64_t index : prepareArgs)
+      argumentTypes.push_back(tensors.begin()[index].second);
+    SmallVector<Type> resultTypes(prepared.begin(), prepared.end());
+    b.setInsertionPointToEnd(module.getBody());
+    auto prepareFunc = func::FuncOp::create(
+        b, module.getLoc(), "prepare",
+        b.getFunctionType(argumentTypes, resultTypes));
+    Block *body = prepareFunc.addEntryBlock();
+    for (unsigned i = 0; i < prepareFunc.getNumArguments(); ++i)
+      prepareFunc.setArgAttr(
+          i, bufferization::BufferizationDialect::kWritableAttrName,
+          b.getBoolAttr(false));
+    b.setInsertionPointToStart(body);
+    SmallVector<Value> results;
+    for (Outlined *entry : order) {
+      SmallVector<Value> operands;
+      for (int64_t index : entry->arguments)
+        operands.push_back(body->getArgument(argumentOf.lookup(index)));
+      llvm::append_range(
+          results,
+          func::CallOp::create(b, module.getLoc(), entry->func, operands)
+              .getResults());
+    }
+    func::ReturnOp::create(b, module.getLoc(), results);
+  }
+
+  SmallVector<WeightTensorAttr> tensorAttrs;
+  for (auto &[name, type] : tensors)
+    tensorAttrs.push_back(WeightTensorAttr::get(b.getContext(), name, type));
+  module->setAttr(kModuleABIAttrName,
+                  ModuleABIAttr::get(b.getContext(), tensorAttrs, prepareArgs,
+                                     prepared, weights.getArrayRef()));
+  return success();
+}
+
+struct LLMHoistWeightPrepPass
+    : llm::impl::LLMHoistWeightPrepPassBase<LLMHoistWeightPrepPass> {
+  void runOnOperation() override {
+    if (failed(WeightPrepHoister(getOperation()).run()))
+      signalPassFailure();
+  }
+};
+} // namespace

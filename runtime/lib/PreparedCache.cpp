@@ -1,0 +1,271 @@
+//===- PreparedCache.cpp - cached outputs of @prepare ---------------------===//
+
+#include "llm/runtime/PreparedCache.h"
+#include "Xxh3.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace llm::runtime;
+namespace fs = std::filesystem;
+
+int64_t BufferType::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+size_t BufferType::elementSize() const {
+  if (elementType == "f32" || elementType == "i32")
+    return 4;
+  if (elementType == "f16" || elementType == "bf16")
+    return 2;
+  return 0;
+}
+
+std::string BufferType::describe() const {
+  std::ostringstream os;
+  os << elementType << "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << (i ? ", " : "") << shape[i];
+  os << "]";
+  return os.str();
+}
+
+void llm::runtime::releasePages(const void *data, size_t bytes) {
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (end > begin)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
+
+uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
+  Xxh3 hash;
+  hash.add(tensor.name).add(dtypeName(tensor.dtype));
+  for (int64_t d : tensor.shape)
+    hash.add(static_cast<uint64_t>(d));
+  // Every byte, a chunk at a time, each chunk's pages handed back once read.
+  const size_t chunk = size_t(64) << 20;
+  const auto *data = static_cast<const uint8_t *>(tensor.data);
+  for (size_t at = 0; at < tensor.nbytes; at += chunk) {
+    size_t n = std::min(chunk, tensor.nbytes - at);
+    hash.add(data + at, n);
+    if (mapped)
+      releasePages(data + at, n);
+  }
+  return hash.digest();
+}
+
+namespace {
+constexpr char kMagic[8] = {'L', 'L', 'M', 'P', 'R', 'E', 'P', '\1'};
+constexpr size_t kAlignment = 64;
+
+/// The file: this header, the buffers' descriptions, then the payload (each
+/// buffer at a multiple of 64 bytes from the start of the file).
+struct CacheHeader {
+  char magic[8];
+  uint64_t key;
+  uint64_t count;
+  /// XXH3 of the descriptions and the payload, checked on every read.
+  uint64_t checksum;
+};
+
+/// One buffer's description: a hash of its type, its offset and size.
+struct BufferRecord {
+  uint64_t typeHash;
+  uint64_t offset;
+  uint64_t bytes;
+};
+
+uint64_t typeHash(const BufferType &type) {
+  Xxh3 hash;
+  hash.add(type.elementType);
+  for (int64_t d : type.shape)
+    hash.add(static_cast<uint64_t>(d));
+  return hash.digest();
+}
+
+/// The records of `types`, laid out after the header.
+std::vector<BufferRecord> layout(const std::vector<BufferType> &types,
+                                 uint64_t &fileSize) {
+  std::vector<BufferRecord> records;
+  uint64_t at = sizeof(CacheHeader) + types.size() * sizeof(BufferRecord);
+  for (const BufferType &type : types) {
+    at = (at + kAlignment - 1) / kAlignment * kAlignment;
+    uint64_t bytes = static_cast<uint64_t>(type.numel()) * type.elementSize();
+    records.push_back({typeHash(type), at, bytes});
+    at += bytes;
+  }
+  fileSize = at;
+  return records;
+}
+
+uint64_t checksumOf(const std::vector<BufferRecord> &records,
+                    const std::vector<const void *> &buffers) {
+  Xxh3 hash;
+  hash.add(records.data(), records.size() * sizeof(BufferRecord));
+  for (size_t i = 0; i < records.size(); ++i)
+    hash.add(buffers[i], records[i].bytes);
+  return hash.digest();
+}
+} // namespace
+
+std::unique_ptr<PreparedCacheFile>
+PreparedCacheFile::open(const std::string &path, uint64_t key,
+                        const std::vector<BufferType> &types) {
+  // Only a regular file of this user, never through a symbolic link (and
+  // never blocking on a FIFO planted in its place).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return nullptr;
+  struct stat st;
+  uint64_t expectedSize = 0;
+  std::vector<BufferRecord> records = layout(types, expectedSize);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_uid != ::geteuid() ||
+      static_cast<uint64_t>(st.st_size) != expectedSize) {
+    ::close(fd);
+    return nullptr;
+  }
+  void *map = ::mmap(nullptr, expectedSize, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED)
+    return nullptr;
+  std::unique_ptr<PreparedCacheFile> file(new PreparedCacheFile());
+  file->map_ = map;
+  file->size_ = expectedSize;
+  const auto *bytes = static_cast<const uint8_t *>(map);
+  CacheHeader header;
+  std::memcpy(&header, bytes, sizeof header);
+  if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 ||
+      header.key != key || header.count != types.size() ||
+      std::memcmp(bytes + sizeof header, records.data(),
+                  records.size() * sizeof(BufferRecord)) != 0)
+    return nullptr;
+  for (const BufferRecord &record : records)
+    file->data_.push_back(bytes + record.offset);
+  if (checksumOf(records, file->data_) != header.checksum)
+    return nullptr;
+  return file;
+}
+
+PreparedCacheFile::~PreparedCacheFile() {
+  if (map_)
+    ::munmap(map_, size_);
+}
+
+Status llm::runtime::savePreparedCache(const std::string &path, uint64_t key,
+                                       const std::vector<BufferType> &types,
+                                       const std::vector<const void *> &buffers) {
+  uint64_t size = 0;
+  std::vector<BufferRecord> records = layout(types, size);
+  CacheHeader header;
+  std::memcpy(header.magic, kMagic, sizeof kMagic);
+  header.key = key;
+  header.count = types.size();
+  header.checksum = checksumOf(records, buffers);
+
+  std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temporary.c_str(),
+                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return Error("cannot write the cache file '" + temporary +
+                 "': " + std::strerror(errno));
+  uint64_t at = 0;
+  auto writeAll = [&](const void *data, size_t bytes) {
+    const auto *from = static_cast<const char *>(data);
+    while (bytes) {
+      ssize_t n = ::write(fd, from, std::min<size_t>(bytes, size_t(1) << 30));
+      if (n <= 0)
+        return false;
+      from += n;
+      bytes -= static_cast<size_t>(n);
+      at += static_cast<uint64_t>(n);
+    }
+    return true;
+  };
+  static const char zeros[kAlignment] = {};
+  bool ok = writeAll(&header, sizeof header) &&
+            writeAll(records.data(), records.size() * sizeof(BufferRecord));
+  for (size_t i = 0; ok && i < records.size(); ++i)
+    ok = writeAll(zeros, records[i].offset - at) &&
+         writeAll(buffers[i], records[i].bytes);
+  ok = ::close(fd) == 0 && ok;
+  std::error_code ec;
+  if (ok)
+    fs::rename(temporary, path, ec);
+  if (!ok || ec) {
+    fs::remove(temporary, ec);
+    return Error("cannot write the cache file '" + path + "'");
+  }
+  return Status::success();
+}
+
+Status llm::runtime::checkCacheDirectory(const std::string &dir) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0)
+    return Error("cannot use the cache directory '" + dir + "': " +
+                 std::strerror(errno));
+  if (S_ISLNK(st.st_mode))
+    return Error("the cache directory '" + dir +
+                 "' is a symbolic link; it is not used");
+  if (!S_ISDIR(st.st_mode))
+    return Error("the cache '" + dir + "' is not a directory; it is not used");
+  if (st.st_uid != ::geteuid())
+    return Error("the cache directory '" + dir +
+                 "' belongs to another user; it is not used");
+  return Status::success();
+}
+
+Expected<std::string>
+llm::runtime::preparedCacheDirectory(const std::string &modelDir) {
+  std::error_code ec;
+  fs::path inside = fs::path(modelDir) / ".llm-cache";
+  // A cache shipped with the model (a symbolic link, or another user's) is
+  // never trusted.
+  if (fs::exists(fs::symlink_status(inside, ec)))
+    if (Status s = checkCacheDirectory(inside.string()); !s.ok())
+      return Error(s.message());
+  fs::create_directories(inside, ec);
+  if (!ec && ::access(inside.c_str(), W_OK) == 0 &&
+      checkCacheDirectory(inside.string()).ok())
+    return inside.string();
+
+  fs::path base;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    base = xdg;
+  else if (const char *home = std::getenv("HOME"); home && *home)
+    base = fs::path(home) / ".cache";
+  else
+    return Error("cannot cache prepared weights: '" + modelDir +
+                 "' is not writable and neither XDG_CACHE_HOME nor HOME is "
+                 "set");
+  fs::path absolute = fs::absolute(modelDir, ec);
+  uint64_t h = 1469598103934665603ull;
+  for (char c : absolute.string()) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  fs::path dir = base / "llm-compiler" / hex;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return Error("cannot create the cache directory '" + dir.string() +
+                 "': " + ec.message());
+  if (Status s = checkCacheDirectory(dir.string()); !s.ok())
+    return Error(s.message());
+  return dir.string();
+}
+
