@@ -79,7 +79,9 @@ private:
     Value qweight =
         tensor(".qweight", {inFeatures, outFeatures / 8}, b.getI32Type());
     Value qzeros = tensor(".qzeros", {groups, outFeatures / 8}, b.getI32Type());
-    Value scales = tensor(".scales", {groups, outFeatures}, b.getF16Type());
+    // Scales are f16 in AutoAWQ's files, but any float tensor binds as f32
+    // (converted exactly when it is 16-bit).
+    Value scales = tensor(".scales", {groups, outFeatures}, f32);
     auto repacked = RepackAwqOp::create(b, loc, qweight, qzeros, scales, g);
     return MatmulInt4Op::create(b, loc, resultType, input,
                                 repacked.getPacked(), repacked.getScales(),

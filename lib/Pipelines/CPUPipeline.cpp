@@ -69,6 +69,9 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLLMDropReturnedArgumentsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // Buffers a function returns that are views of its allocations (a
+  // prepared weight reshaped) are handed over as clones.
+  pm.addPass(createConvertBufferizationToMemRefPass());
   // CSE makes the subviews of a slice written in place identical, and the
   // canonicalizer then drops the copies of a buffer onto itself.
   pm.addPass(createCSEPass());

@@ -33,6 +33,13 @@ bool isFloatDType(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 /// The `--weight-dtype` that matches a checkpoint of `dtype`.
 const char *weightDTypeFlag(DType dtype) {
   return dtype == DType::F16 ? "f16" : dtype == DType::BF16 ? "bf16" : "f32";
@@ -84,20 +91,22 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     }
     views[i] = t;
     if (t->shape != binding.type.shape)
-      problem("shape " + t->describe() + " but the module expects " +
-              binding.type.describe());
-    else if (*stored == DType::F32 ? !isFloatDType(t->dtype)
-                                   : t->dtype != *stored)
+      problem("shape " + shapeText(t->shape) + " but the module expects " +
+              shapeText(binding.type.shape));
+    else if (isFloatDType(*stored) && !isFloatDType(t->dtype))
+      problem(std::string("dtype ") + dtypeName(t->dtype) +
+              " is not F32, F16 or BF16");
+    else if (*stored != DType::F32 && t->dtype != *stored)
       problem(std::string("dtype ") + dtypeName(t->dtype) +
               " but the module reads " + binding.type.describe() +
-              (isFloatDType(*stored) && isFloatDType(t->dtype)
+              (isFloatDType(t->dtype)
                    ? std::string(" (import it with --weight-dtype=") +
                          weightDTypeFlag(t->dtype) +
                          ", or set the config's torch_dtype)"
                    : std::string()));
   }
   if (count)
-    return Error("the checkpoint does not match the module (" +
+    return Error("checkpoint does not match the compiled module (" +
                  std::to_string(count) + " problem" + (count > 1 ? "s" : "") +
                  "):" + problems.str());
 

@@ -111,14 +111,22 @@ std::vector<BufferRecord> layout(const std::vector<BufferType> &types,
   return records;
 }
 
+/// XXH3 of the file after its header (descriptions, padding, payload), as
+/// written for `buffers`.
 uint64_t checksumOf(const std::vector<BufferRecord> &records,
                     const std::vector<const void *> &buffers) {
+  static const char zeros[kAlignment] = {};
   Xxh3 hash;
   hash.add(records.data(), records.size() * sizeof(BufferRecord));
-  for (size_t i = 0; i < records.size(); ++i)
+  uint64_t at = sizeof(CacheHeader) + records.size() * sizeof(BufferRecord);
+  for (size_t i = 0; i < records.size(); ++i) {
+    hash.add(zeros, records[i].offset - at);
     hash.add(buffers[i], records[i].bytes);
+    at = records[i].offset + records[i].bytes;
+  }
   return hash.digest();
 }
+
 } // namespace
 
 std::unique_ptr<PreparedCacheFile>
@@ -153,10 +161,13 @@ PreparedCacheFile::open(const std::string &path, uint64_t key,
       std::memcmp(bytes + sizeof header, records.data(),
                   records.size() * sizeof(BufferRecord)) != 0)
     return nullptr;
+  // Every byte after the header, padding included.
+  Xxh3 hash;
+  hash.add(bytes + sizeof header, expectedSize - sizeof header);
+  if (hash.digest() != header.checksum)
+    return nullptr;
   for (const BufferRecord &record : records)
     file->data_.push_back(bytes + record.offset);
-  if (checksumOf(records, file->data_) != header.checksum)
-    return nullptr;
   return file;
 }
 
