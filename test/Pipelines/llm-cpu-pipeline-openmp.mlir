@@ -29,8 +29,8 @@
 // THREADS-ONLY-NOT: vector<
 // THREADS-ONLY: omp.yield
 
-// CHECK: module @lm_head attributes {llm.config = {hidden_size = 256 : i64, vocab_size = 512 : i64},
-// CHECK-SAME: llm.parameters = [{dtype = "f32", name = "model.embed_tokens.weight", shape = [512, 256]}, {dtype = "f32", name = "model.norm.weight", shape = [256]}, {dtype = "f32", name = "lm_head.weight", shape = [512, 256]}]}
+// CHECK: module @lm_head attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"model.embed_tokens.weight" : tensor<512x256xf32>>, #llm.tensor<"model.norm.weight" : tensor<256xf32>>, #llm.tensor<"lm_head.weight" : tensor<512x256xf32>>], prepare = [], prepared = [], weights = [0, 1, 2]>,
+// CHECK-SAME: llm.config = {hidden_size = 256 : i64, vocab_size = 512 : i64}}
 // CHECK-LABEL: llvm.func @decode(
 // CHECK-SAME: -> (!llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> {llm.name = "logits"})
 // CHECK-DAG: %[[C0:.*]] = llvm.mlir.constant(0 : index) : i64

@@ -1,10 +1,9 @@
 // llm-quantize-int4: every linear layer whose weight is a parameter becomes
-// llm.matmul_int4 over three parameters derived from the float checkpoint
-// tensor (qweight [groups, group_size / 2, out] i8, scales and zeros
-// [groups, out] f32, groups = ceil(in / group_size)). The LM head (the matmul
-// whose result the function returns) stays in float unless lm-head=true;
-// exclude=a,b keeps the weights whose name contains a or b. A float parameter
-// disappears once nothing uses it.
+// llm.matmul_int4 over the llm.quantize_int4 of that parameter (qweight
+// [out / tile, groups, group_size / 8, tile] i32, scales and zeros [groups,
+// out] f32, groups = ceil(in / group_size)). The LM head (the matmul whose
+// result the function returns) stays in float unless lm-head=true;
+// exclude=a,b keeps the weights whose name contains a or b.
 
 // RUN: llm-opt %s --llm-quantize-int4=group-size=32 | FileCheck %s --check-prefixes=CHECK,G32
 // RUN: llm-opt %s --llm-quantize-int4=group-size=32 | FileCheck %s --check-prefix=NOFLOAT
@@ -17,7 +16,7 @@
 // Matmuls that are already quantized are left alone: a second run with
 // another group size changes nothing.
 // RUN: llm-opt %s --llm-quantize-int4=group-size=32 | llm-opt --llm-quantize-int4=group-size=64 | FileCheck %s --check-prefixes=CHECK,G32
-// A byte holds two inputs of a group: the group size must be even and >= 2.
+// A word holds 8 inputs of a group: the group size is a multiple of 8.
 // RUN: not llm-opt %s --llm-quantize-int4=group-size=33 2>&1 | FileCheck %s --check-prefix=ODD
 // RUN: not llm-opt %s --llm-quantize-int4=group-size=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // A group is padded to its full size: an unbounded size would make huge packs.
@@ -29,8 +28,12 @@
 // ZERO: error: llm-quantize-int4: group-size must be a positive multiple of 8 up to 8192, not 0{{$}}
 // HUGE: error: llm-quantize-int4: group-size must be a positive multiple of 8 up to 8192, not 1048576{{$}}
 
-// No float weight of a linear layer is left once they are all quantized.
-// NOFLOAT-NOT: _proj.weight" :
+// No float linear layer is left but the LM head.
+// NOFLOAT-LABEL: func.func @decode(
+// NOFLOAT-NOT: llm.matmul %
+// NOFLOAT: llm.matmul %{{.*}} -> tensor<1x99xf32>
+// NOFLOAT-NOT: llm.matmul %
+// NOFLOAT-LABEL: func.func @shared_weight(
 
 //===----------------------------------------------------------------------===//
 // A decoder layer and the LM head: hidden 48, KV 16, intermediate 100.
@@ -40,37 +43,30 @@
 // CHECK-SAME: %[[X:[^:]*]]: tensor<1x48xf32>
 
 // group-size=32: 48 inputs make 2 groups (the second one 16 wide), 100 make 4.
-// G32: %[[QQ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<3x2x4x16xi32>
-// G32-NEXT: %[[QS:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.scales" from <"model.layers.0.self_attn.q_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x48xf32>
-// G32-NEXT: %[[QZ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight.int4.zeros" from <"model.layers.0.self_attn.q_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x48xf32>
+// G32-NEXT: %[[WQ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight" : tensor<48x48xf32>
+// G32-NEXT: %[[QQ:.*]], %[[QS:.*]], %[[QZ:.*]] = llm.quantize_int4 %[[WQ]] group_size = 32 : tensor<48x48xf32> -> tensor<3x2x4x16xi32>, tensor<2x48xf32>, tensor<2x48xf32>
 // G32-NEXT: %[[Q:.*]] = llm.matmul_int4 %[[X]], %[[QQ]], %[[QS]], %[[QZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<2x48xf32>, tensor<2x48xf32> -> tensor<1x48xf32>
-// G32-NEXT: %[[KQ:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.qweight" from <"model.layers.0.self_attn.k_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x16xi32>
-// G32-NEXT: %[[KS:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.scales" from <"model.layers.0.self_attn.k_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x16xf32>
-// G32-NEXT: %[[KZ:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight.int4.zeros" from <"model.layers.0.self_attn.k_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x16xf32>
+// G32-NEXT: %[[WK:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight" : tensor<16x48xf32>
+// G32-NEXT: %[[KQ:.*]], %[[KS:.*]], %[[KZ:.*]] = llm.quantize_int4 %[[WK]] group_size = 32 : tensor<16x48xf32> -> tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32>
 // G32-NEXT: %[[K:.*]] = llm.matmul_int4 %[[X]], %[[KQ]], %[[KS]], %[[KZ]] group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<1x16xf32>
-// G32-NEXT: %[[VQ:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.qweight" {{.*}} : tensor<1x2x4x16xi32>
-// G32-NEXT: %[[VS:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.scales" {{.*}} : tensor<2x16xf32>
-// G32-NEXT: %[[VZ:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight.int4.zeros" {{.*}} : tensor<2x16xf32>
+// G32-NEXT: %[[WV:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight"
+// G32-NEXT: %[[VQ:.*]], %[[VS:.*]], %[[VZ:.*]] = llm.quantize_int4 %[[WV]] group_size = 32
 // G32-NEXT: %[[V:.*]] = llm.matmul_int4 %[[X]], %[[VQ]], %[[VS]], %[[VZ]] group_size = 32
 // G32-NEXT: %[[A:.*]], %{{.*}}, %{{.*}} = llm.attention %[[Q]], %[[K]], %[[V]]
-// G32-NEXT: %[[OQ:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.qweight" {{.*}} : tensor<3x2x4x16xi32>
-// G32-NEXT: %[[OS:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.scales" {{.*}} : tensor<2x48xf32>
-// G32-NEXT: %[[OZ:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight.int4.zeros" {{.*}} : tensor<2x48xf32>
+// G32-NEXT: %[[WO:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight"
+// G32-NEXT: %[[OQ:.*]], %[[OS:.*]], %[[OZ:.*]] = llm.quantize_int4 %[[WO]] group_size = 32 : tensor<48x48xf32> -> tensor<3x2x4x16xi32>, tensor<2x48xf32>, tensor<2x48xf32>
 // G32-NEXT: %[[O:.*]] = llm.matmul_int4 %[[A]], %[[OQ]], %[[OS]], %[[OZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<2x48xf32>, tensor<2x48xf32> -> tensor<1x48xf32>
 // G32-NEXT: %[[H:.*]] = llm.add %[[X]], %[[O]]
-// G32-NEXT: %[[GQ:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.qweight" from <"model.layers.0.mlp.gate_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
-// G32-NEXT: %[[GS:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.scales" {{.*}} : tensor<2x100xf32>
-// G32-NEXT: %[[GZ:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight.int4.zeros" {{.*}} : tensor<2x100xf32>
+// G32-NEXT: %[[WG:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight" : tensor<100x48xf32>
+// G32-NEXT: %[[GQ:.*]], %[[GS:.*]], %[[GZ:.*]] = llm.quantize_int4 %[[WG]] group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>
 // G32-NEXT: %[[G:.*]] = llm.matmul_int4 %[[H]], %[[GQ]], %[[GS]], %[[GZ]] group_size = 32 : tensor<1x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<1x100xf32>
-// G32-NEXT: %[[UQ:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" {{.*}} : tensor<25x2x4x4xi32>
-// G32-NEXT: %[[US:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" {{.*}} : tensor<2x100xf32>
-// G32-NEXT: %[[UZ:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" {{.*}} : tensor<2x100xf32>
+// G32-NEXT: %[[WU:.*]] = llm.param "model.layers.0.mlp.up_proj.weight"
+// G32-NEXT: %[[UQ:.*]], %[[US:.*]], %[[UZ:.*]] = llm.quantize_int4 %[[WU]] group_size = 32
 // G32-NEXT: %[[U:.*]] = llm.matmul_int4 %[[H]], %[[UQ]], %[[US]], %[[UZ]] group_size = 32
 // G32-NEXT: %[[S:.*]] = llm.silu %[[G]]
 // G32-NEXT: %[[M:.*]] = llm.mul %[[S]], %[[U]]
-// G32-NEXT: %[[DQ:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" from <"model.layers.0.mlp.down_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<3x4x4x16xi32>
-// G32-NEXT: %[[DS:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.scales" from <"model.layers.0.mlp.down_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<4x48xf32>
-// G32-NEXT: %[[DZ:.*]] = llm.param "model.layers.0.mlp.down_proj.weight.int4.zeros" from <"model.layers.0.mlp.down_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<4x48xf32>
+// G32-NEXT: %[[WD:.*]] = llm.param "model.layers.0.mlp.down_proj.weight" : tensor<48x100xf32>
+// G32-NEXT: %[[DQ:.*]], %[[DS:.*]], %[[DZ:.*]] = llm.quantize_int4 %[[WD]] group_size = 32 : tensor<48x100xf32> -> tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32>
 // G32-NEXT: %[[D:.*]] = llm.matmul_int4 %[[M]], %[[DQ]], %[[DS]], %[[DZ]] group_size = 32 : tensor<1x100xf32>, tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32> -> tensor<1x48xf32>
 // G32-NEXT: %[[R:.*]] = llm.add %[[H]], %[[D]]
 // The norm weight is no linear layer; the LM head's result is returned.
@@ -80,31 +76,30 @@
 // G32-NEXT: %[[L:.*]] = llm.matmul %[[N]], %[[LW]] : tensor<1x48xf32>, tensor<99x48xf32> -> tensor<1x99xf32>
 // G32-NEXT: return %[[L]],
 
-// The default group size is larger than the inputs: one group per row,
-// qweight [1, 64, out].
-// DEFAULT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 128, symmetric = false> : tensor<3x1x16x16xi32>
-// DEFAULT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.scales" from <"model.layers.0.self_attn.q_proj.weight", "scales", group_size = 128, symmetric = false> : tensor<1x48xf32>
-// DEFAULT: llm.matmul_int4 %[[X]], %{{.*}}, %{{.*}}, %{{.*}} group_size = 128 : tensor<1x48xf32>, tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
-// DEFAULT: llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" {{.*}} : tensor<3x1x16x16xi32>
-// DEFAULT: llm.matmul_int4 %{{.*}} group_size = 128 : tensor<1x100xf32>, tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
+// The default group size is larger than the inputs: one group per row.
+// DEFAULT: llm.quantize_int4 %{{.*}} group_size = 128 : tensor<48x48xf32> -> tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32>
+// DEFAULT-NEXT: llm.matmul_int4 %[[X]], %{{.*}}, %{{.*}}, %{{.*}} group_size = 128 : tensor<1x48xf32>, tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
+// DEFAULT: llm.quantize_int4 %{{.*}} group_size = 128 : tensor<48x100xf32> -> tensor<3x1x16x16xi32>
+// DEFAULT-NEXT: llm.matmul_int4 %{{.*}} group_size = 128 : tensor<1x100xf32>, tensor<3x1x16x16xi32>, tensor<1x48xf32>, tensor<1x48xf32> -> tensor<1x48xf32>
 // DEFAULT: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
 // DEFAULT-NEXT: %[[L:.*]] = llm.matmul %{{.*}}, %[[LW]]
 // DEFAULT-NEXT: return %[[L]],
 
-// lm-head=true quantizes the LM head too; its float weight is gone.
+// lm-head=true quantizes the LM head too.
 // HEAD: llm.matmul_int4 {{.*}} -> tensor<1x48xf32>
 // HEAD: llm.param "model.norm.weight" : tensor<48xf32>
 // HEAD-NEXT: llm.rms_norm
-// HEAD-NEXT: %[[LQ:.*]] = llm.param "lm_head.weight.int4.qweight" from <"lm_head.weight", "qweight", group_size = 32, symmetric = false> : tensor<99x2x4x1xi32>
-// HEAD-NEXT: %[[LS:.*]] = llm.param "lm_head.weight.int4.scales" from <"lm_head.weight", "scales", group_size = 32, symmetric = false> : tensor<2x99xf32>
-// HEAD-NEXT: %[[LZ:.*]] = llm.param "lm_head.weight.int4.zeros" from <"lm_head.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x99xf32>
+// HEAD-NEXT: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
+// HEAD-NEXT: %[[LQ:.*]], %[[LS:.*]], %[[LZ:.*]] = llm.quantize_int4 %[[LW]] group_size = 32 : tensor<99x48xf32> -> tensor<99x2x4x1xi32>, tensor<2x99xf32>, tensor<2x99xf32>
 // HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %{{.*}}, %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<2x99xf32>, tensor<2x99xf32> -> tensor<1x99xf32>
 // HEAD-NEXT: return %[[L]],
 
 // exclude=mlp: the attention projections are quantized, the three MLP
 // weights stay float.
-// MLP: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight"
-// MLP: llm.param "model.layers.0.self_attn.o_proj.weight.int4.zeros"
+// MLP: llm.param "model.layers.0.self_attn.q_proj.weight"
+// MLP-NEXT: llm.quantize_int4
+// MLP: llm.param "model.layers.0.self_attn.o_proj.weight"
+// MLP-NEXT: llm.quantize_int4
 // MLP-NEXT: llm.matmul_int4 {{.*}} -> tensor<1x48xf32>
 // MLP-NOT: llm.matmul_int4
 // MLP: %[[GW:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight" : tensor<100x48xf32>
@@ -119,20 +114,19 @@
 // exclude=q_proj,down_proj: each pattern excludes its layer.
 // TWO: %[[QW:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight" : tensor<48x48xf32>
 // TWO-NEXT: llm.matmul %[[X]], %[[QW]]
-// TWO-NEXT: llm.param "model.layers.0.self_attn.k_proj.weight.int4.qweight"
-// TWO: llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros"
+// TWO-NEXT: llm.param "model.layers.0.self_attn.k_proj.weight"
+// TWO-NEXT: llm.quantize_int4
+// TWO: llm.param "model.layers.0.mlp.up_proj.weight"
+// TWO-NEXT: llm.quantize_int4
 // TWO-NEXT: llm.matmul_int4
 // TWO: %[[DW:.*]] = llm.param "model.layers.0.mlp.down_proj.weight" : tensor<48x100xf32>
 // TWO-NEXT: llm.matmul %{{.*}}, %[[DW]]
 
-// symmetric=true is recorded in every derived parameter (100 inputs in groups
-// of 64 make 2 groups).
-// SYM-NOT: symmetric = false
-// SYM: llm.param "model.layers.0.self_attn.q_proj.weight.int4.qweight" from <"model.layers.0.self_attn.q_proj.weight", "qweight", group_size = 64, symmetric = true> : tensor<3x1x8x16xi32>
-// SYM-NEXT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.scales" from <"model.layers.0.self_attn.q_proj.weight", "scales", group_size = 64, symmetric = true> : tensor<1x48xf32>
-// SYM-NEXT: llm.param "model.layers.0.self_attn.q_proj.weight.int4.zeros" from <"model.layers.0.self_attn.q_proj.weight", "zeros", group_size = 64, symmetric = true> : tensor<1x48xf32>
-// SYM: llm.param "model.layers.0.mlp.down_proj.weight.int4.qweight" from <"model.layers.0.mlp.down_proj.weight", "qweight", group_size = 64, symmetric = true> : tensor<3x2x8x16xi32>
-// SYM-NOT: symmetric = false
+// symmetric=true is recorded on every quantization (100 inputs in groups of
+// 64 make 2 groups).
+// SYM: llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x48xf32> -> tensor<3x1x8x16xi32>, tensor<1x48xf32>, tensor<1x48xf32>
+// SYM: llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x100xf32> -> tensor<3x2x8x16xi32>
+// SYM-NOT: llm.quantize_int4 %{{.*}} group_size = 64 :
 // SYM: return
 func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x8x2x8xf32>, %vc: tensor<1x8x2x8xf32>)
     -> (tensor<1x99xf32>, tensor<1x8x2x8xf32>, tensor<1x8x2x8xf32>) {
@@ -166,19 +160,15 @@ func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x8x2x8xf32>, %
 // Which float parameters survive
 //===----------------------------------------------------------------------===//
 
-// One parameter op used by two linear layers: both are quantized (each with
-// its own derived parameters, of the same names), and the float parameter
-// goes with its last use.
+// One parameter op used by two linear layers: both are quantized, each by
+// its own llm.quantize_int4 of the parameter (identical, so that hoisting
+// prepares the pack once).
 // CHECK-LABEL: func.func @shared_weight(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<2x48xf32>, %[[Y:[^:]*]]: tensor<3x48xf32>
-// G32-NOT: llm.param "w" :
-// G32: %[[Q0:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x8xi32>
-// G32-NEXT: %[[S0:.*]] = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x8xf32>
-// G32-NEXT: %[[Z0:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x8xf32>
-// G32-NEXT: %[[Q1:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x8xi32>
-// G32-NEXT: %[[S1:.*]] = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x8xf32>
-// G32-NEXT: %[[Z1:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x8xf32>
+// G32-NEXT: %[[W:.*]] = llm.param "w" : tensor<8x48xf32>
+// G32-NEXT: %[[Q0:.*]], %[[S0:.*]], %[[Z0:.*]] = llm.quantize_int4 %[[W]] group_size = 32 : tensor<8x48xf32> -> tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
 // G32-NEXT: %[[A:.*]] = llm.matmul_int4 %[[X]], %[[Q0]], %[[S0]], %[[Z0]] group_size = 32 : tensor<2x48xf32>, tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<2x8xf32>
+// G32-NEXT: %[[Q1:.*]], %[[S1:.*]], %[[Z1:.*]] = llm.quantize_int4 %[[W]] group_size = 32
 // G32-NEXT: %[[B:.*]] = llm.matmul_int4 %[[Y]], %[[Q1]], %[[S1]], %[[Z1]] group_size = 32 : tensor<3x48xf32>, tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<3x8xf32>
 // G32-NEXT: %[[SA:.*]] = llm.silu %[[A]]
 // G32-NEXT: %[[SB:.*]] = llm.silu %[[B]]
@@ -193,20 +183,17 @@ func.func @shared_weight(%x: tensor<2x48xf32>, %y: tensor<3x48xf32>) -> (tensor<
 }
 
 // Tied embeddings: the embedding table is also the LM head's weight. With
-// lm-head=true the head is quantized (its derived parameters go where the
-// float one was) but the float table stays, since the embedding still reads
-// it; without, nothing changes.
+// lm-head=true the head is quantized, and the embedding still reads the
+// float table; without, nothing changes.
 // CHECK-LABEL: func.func @tied(
 // CHECK-SAME: %[[IDS:[^:]*]]: tensor<1xi32>
 // G32-NEXT: %[[E:.*]] = llm.param "model.embed_tokens.weight" : tensor<99x48xf32>
 // G32-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[IDS]]]
 // G32-NEXT: %[[L:.*]] = llm.matmul %[[H]], %[[E]] : tensor<1x48xf32>, tensor<99x48xf32> -> tensor<1x99xf32>
 // G32-NEXT: return %[[L]]
-// HEAD-NEXT: %[[LQ:.*]] = llm.param "model.embed_tokens.weight.int4.qweight" from <"model.embed_tokens.weight", "qweight", group_size = 32, symmetric = false> : tensor<99x2x4x1xi32>
-// HEAD-NEXT: %[[LS:.*]] = llm.param "model.embed_tokens.weight.int4.scales" {{.*}} : tensor<2x99xf32>
-// HEAD-NEXT: %[[LZ:.*]] = llm.param "model.embed_tokens.weight.int4.zeros" {{.*}} : tensor<2x99xf32>
 // HEAD-NEXT: %[[E:.*]] = llm.param "model.embed_tokens.weight" : tensor<99x48xf32>
 // HEAD-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[IDS]]]
+// HEAD-NEXT: %[[LQ:.*]], %[[LS:.*]], %[[LZ:.*]] = llm.quantize_int4 %[[E]] group_size = 32 : tensor<99x48xf32> -> tensor<99x2x4x1xi32>, tensor<2x99xf32>, tensor<2x99xf32>
 // HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %[[H]], %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<2x99xf32>, tensor<2x99xf32> -> tensor<1x99xf32>
 // HEAD-NEXT: return %[[L]]
 func.func @tied(%ids: tensor<1xi32>) -> tensor<1x99xf32> {

@@ -11,7 +11,13 @@
 #include "llm/InitAll.h"
 #include "llm/Target/LPU/Export.h"
 
+#include "mlir/Dialect/DLTI/DLTI.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -145,8 +151,36 @@ static std::vector<std::string> normalizeArguments(int argc, char **argv) {
   return out;
 }
 
+/// mlir-translate's translations, with `--mlir-to-llvmir` parsing modules
+/// that carry the llm dialect's attributes (a lowered module keeps its
+/// `#llm.abi`, which LLVM IR does not need).
+static void registerUpstreamTranslations() {
+  registerFromLLVMIRTranslation();
+  registerFromSPIRVTranslation();
+  registerIRDLToCppTranslation();
+  registerFromWasmTranslation();
+  registerToCppTranslation();
+  registerToSPIRVTranslation();
+  smt::registerExportSMTLIBTranslation();
+  static TranslateFromMLIRRegistration toLLVMIR(
+      "mlir-to-llvmir", "Translate MLIR to LLVMIR",
+      [](Operation *op, raw_ostream &output) {
+        llvm::LLVMContext llvmContext;
+        auto llvmModule = translateModuleToLLVMIR(op, llvmContext);
+        if (!llvmModule)
+          return failure();
+        llvmModule->print(output, nullptr);
+        return success();
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<DLTIDialect, func::FuncDialect>();
+        registerAllToLLVMIRTranslations(registry);
+        llm::registerAllLLMDialects(registry);
+      });
+}
+
 int main(int argc, char **argv) {
-  registerAllTranslations();
+  registerUpstreamTranslations();
   registerLLMTranslations();
   llm::lpu::registerLPUTranslations();
   // `-o` is written only when the run succeeds (see AtomicOutput.h).

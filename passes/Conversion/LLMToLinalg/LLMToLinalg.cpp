@@ -10,7 +10,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/DialectConversion.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_CONVERTLLMTOLINALGPASS
@@ -65,8 +65,7 @@ struct ConvertLLMToLinalgPass
     // bufferization turns into copies into one buffer.
     RewritePatternSet concat(ctx);
     tensor::populateDecomposeTensorConcatPatterns(concat);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(concat))))
-      signalPassFailure();
+    walkAndApplyPatterns(getOperation(), std::move(concat));
   }
 };
 } // namespace

@@ -297,63 +297,148 @@ func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x?x4x
 }
 
 //===----------------------------------------------------------------------===//
-// INT4: llm.param from #llm.int4 and llm.matmul_int4
+// Weight transforms: llm.scale_columns, llm.quantize_int4, llm.repack_awq
 //===----------------------------------------------------------------------===//
 
-// The optional fields of #llm.int4 in any order, each printed only when set
-// (stacking without a format parses back), and a norm folded into weights:
-// a column-scaled parameter (stacked or not) and matmuls with rms_norm_eps.
+// The product is f32 whatever the float types of the weight and the scale,
+// which need not agree.
+// CHECK-LABEL: func.func @scale_columns(
+// CHECK-SAME: %[[W:[^:]*]]: tensor<172x64xbf16>, %[[G:[^:]*]]: tensor<64xbf16>, %[[V:[^:]*]]: tensor<8x16xf32>, %[[H:[^:]*]]: tensor<16xf16>
+// CHECK: %[[S0:.*]] = llm.scale_columns %[[W]], %[[G]] : tensor<172x64xbf16>, tensor<64xbf16> -> tensor<172x64xf32>
+// CHECK: %[[S1:.*]] = llm.scale_columns %[[V]], %[[H]] {llm.tag} : tensor<8x16xf32>, tensor<16xf16> -> tensor<8x16xf32>
+// CHECK: return %[[S0]], %[[S1]]
+// GENERIC-LABEL: sym_name = "scale_columns"
+// GENERIC: "llm.scale_columns"(%{{.*}}, %{{.*}}) : (tensor<172x64xbf16>, tensor<64xbf16>) -> tensor<172x64xf32>
+// GENERIC: "llm.scale_columns"(%{{.*}}, %{{.*}}) {llm.tag} : (tensor<8x16xf32>, tensor<16xf16>) -> tensor<8x16xf32>
+func.func @scale_columns(%w: tensor<172x64xbf16>, %g: tensor<64xbf16>, %v: tensor<8x16xf32>, %h: tensor<16xf16>)
+    -> (tensor<172x64xf32>, tensor<8x16xf32>) {
+  %0 = llm.scale_columns %w, %g : tensor<172x64xbf16>, tensor<64xbf16> -> tensor<172x64xf32>
+  %1 = llm.scale_columns %v, %h {llm.tag} : tensor<8x16xf32>, tensor<16xf16> -> tensor<8x16xf32>
+  return %0, %1 : tensor<172x64xf32>, tensor<8x16xf32>
+}
+
+// qweight is [out / tile, groups, group_size / 8, tile] words (tile: the
+// largest power of two up to 128 dividing out), scales and zeros [groups,
+// out] f32, with groups = ceil(in / group_size): 172 rows make tiles of 4,
+// 100 inputs in groups of 32 make 4 (the last one short), 256 rows make
+// tiles of 128 (the cap). `symmetric` is printed only when set.
+// CHECK-LABEL: func.func @quantize_int4(
+// CHECK-SAME: %[[A:[^:]*]]: tensor<172x64xf32>, %[[B:[^:]*]]: tensor<64x128xbf16>, %[[C:[^:]*]]: tensor<48x100xf16>, %[[D:[^:]*]]: tensor<256x16xf32>
+// CHECK: %[[Q0:[^,]*]], %[[S0:[^,]*]], %[[Z0:[^,]*]] = llm.quantize_int4 %[[A]] group_size = 32 : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>
+// CHECK: %[[Q1:[^,]*]], %[[S1:[^,]*]], %[[Z1:[^,]*]] = llm.quantize_int4 %[[B]] group_size = 64 symmetric : tensor<64x128xbf16> -> tensor<1x2x8x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+// CHECK: %[[Q2:[^,]*]], %[[S2:[^,]*]], %[[Z2:[^,]*]] = llm.quantize_int4 %[[C]] group_size = 32 : tensor<48x100xf16> -> tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32>
+// CHECK: %[[Q3:[^,]*]], %{{[^,]*}}, %{{[^,]*}} = llm.quantize_int4 %[[D]] group_size = 8 symmetric {llm.tag = 1 : i64} : tensor<256x16xf32> -> tensor<2x2x1x128xi32>, tensor<2x256xf32>, tensor<2x256xf32>
+// CHECK: return %[[Q0]], %[[S0]], %[[Z0]], %[[Q1]], %[[S1]], %[[Z1]], %[[Q2]], %[[S2]], %[[Z2]], %[[Q3]] :
+// GENERIC-LABEL: sym_name = "quantize_int4"
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 32 : i64}> : (tensor<172x64xf32>) -> (tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 64 : i64, symmetric}> : (tensor<64x128xbf16>) -> (tensor<1x2x8x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 32 : i64}> : (tensor<48x100xf16>) -> (tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 8 : i64, symmetric}> {llm.tag = 1 : i64} : (tensor<256x16xf32>) -> (tensor<2x2x1x128xi32>, tensor<2x256xf32>, tensor<2x256xf32>)
+func.func @quantize_int4(%a: tensor<172x64xf32>, %b: tensor<64x128xbf16>, %c: tensor<48x100xf16>, %d: tensor<256x16xf32>)
+    -> (tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>,
+        tensor<1x2x8x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>,
+        tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32>,
+        tensor<2x2x1x128xi32>) {
+  %q0, %s0, %z0 = llm.quantize_int4 %a group_size = 32 : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>
+  %q1, %s1, %z1 = llm.quantize_int4 %b group_size = 64 symmetric : tensor<64x128xbf16> -> tensor<1x2x8x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  %q2, %s2, %z2 = llm.quantize_int4 %c group_size = 32 : tensor<48x100xf16> -> tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32>
+  %q3, %s3, %z3 = llm.quantize_int4 %d group_size = 8 symmetric {llm.tag = 1} : tensor<256x16xf32> -> tensor<2x2x1x128xi32>, tensor<2x256xf32>, tensor<2x256xf32>
+  return %q0, %s0, %z0, %q1, %s1, %z1, %q2, %s2, %z2, %q3
+      : tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>,
+        tensor<1x2x8x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>,
+        tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<4x48xf32>,
+        tensor<2x2x1x128xi32>
+}
+
+// An AutoAWQ layer of 176 outputs and 64 inputs in groups of 32 (qweight
+// [in, out / 8], qzeros [groups, out / 8], f16 scales [groups, out]), and one
+// with f32 scales; the results are typed like those of llm.quantize_int4.
+// CHECK-LABEL: func.func @repack_awq(
+// CHECK-SAME: %[[QW:[^:]*]]: tensor<64x22xi32>, %[[QZ:[^:]*]]: tensor<2x22xi32>, %[[SC:[^:]*]]: tensor<2x176xf16>, %[[QW2:[^:]*]]: tensor<16x1xi32>, %[[QZ2:[^:]*]]: tensor<2x1xi32>, %[[SC2:[^:]*]]: tensor<2x8xf32>
+// CHECK: %[[P0:[^,]*]], %[[S0:[^,]*]], %[[Z0:[^,]*]] = llm.repack_awq %[[QW]], %[[QZ]], %[[SC]] group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+// CHECK: %[[P1:[^,]*]], %[[S1:[^,]*]], %[[Z1:[^,]*]] = llm.repack_awq %[[QW2]], %[[QZ2]], %[[SC2]] group_size = 8 : tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+// CHECK: return %[[P0]], %[[S0]], %[[Z0]], %[[P1]], %[[S1]], %[[Z1]] :
+// GENERIC-LABEL: sym_name = "repack_awq"
+// GENERIC: "llm.repack_awq"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16>) -> (tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>)
+// GENERIC: "llm.repack_awq"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64}> : (tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32>) -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>)
+func.func @repack_awq(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>,
+                      %qw2: tensor<16x1xi32>, %qz2: tensor<2x1xi32>, %sc2: tensor<2x8xf32>)
+    -> (tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>,
+        tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %p0, %s0, %z0 = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+  %p1, %s1, %z1 = llm.repack_awq %qw2, %qz2, %sc2 group_size = 8 : tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+  return %p0, %s0, %z0, %p1, %s1, %z1
+      : tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>,
+        tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// A norm folded into weights: stacked projections (tensor.concat of
+// parameters) with the norm weight in their columns, read by matmuls with
+// rms_norm_eps, in float and quantized.
 // CHECK-LABEL: func.func @folded_norm(
-// CHECK: llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 8, symmetric = false, column_scale = "l.n.weight", stacking = ["l.a.weight", "l.b.weight"]> : tensor<3x1x1x2xi32>
-// CHECK: llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 8, symmetric = true, input_scale = "l.c.weight.awq_scale"> : tensor<1x6xf32>
-// CHECK: %[[W:.*]] = llm.param "l.a+b.weight*l.n.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.n.weight" : tensor<6x8xf32>
-// CHECK: %[[V:.*]] = llm.param "l.c.weight*l.n.weight" scaling_columns_by "l.n.weight" : tensor<6x8xf32>
-// CHECK: llm.matmul %{{.*}}, %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
-// CHECK: llm.matmul_int4 {{.*}} group_size = 8 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>
-// GENERIC-LABEL: sym_name = "folded_norm"
-// GENERIC: "llm.param"() <{column_scale = "l.n.weight", name = "l.a+b.weight*l.n.weight", stacked = #llm.concat<["l.a.weight", "l.b.weight"]>}> : () -> tensor<6x8xf32>
-func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<1x6xf32>) {
-  %q = llm.param "l.a+b.weight*l.n.weight.int4.qweight" from <"l.a+b.weight", "qweight", group_size = 8, symmetric = false, stacking = ["l.a.weight", "l.b.weight"], column_scale = "l.n.weight"> : tensor<3x1x1x2xi32>
-  %s = llm.param "l.c.weight.awq4.scales" from <"l.c.weight", "scales", group_size = 8, symmetric = true, input_scale = "l.c.weight.awq_scale", format = "rtn"> : tensor<1x6xf32>
-  %w = llm.param "l.a+b.weight*l.n.weight" stacking <["l.a.weight", "l.b.weight"]> scaling_columns_by "l.n.weight" : tensor<6x8xf32>
-  %v = llm.param "l.c.weight*l.n.weight" scaling_columns_by "l.n.weight" : tensor<6x8xf32>
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>
+// CHECK: %[[A:.*]] = llm.param "l.a.weight" : tensor<4x8xbf16>
+// CHECK: %[[B:.*]] = llm.param "l.b.weight" : tensor<2x8xbf16>
+// CHECK: %[[N:.*]] = llm.param "l.n.weight" : tensor<8xbf16>
+// CHECK: %[[AB:.*]] = tensor.concat dim(0) %[[A]], %[[B]] : (tensor<4x8xbf16>, tensor<2x8xbf16>) -> tensor<6x8xbf16>
+// CHECK: %[[W:.*]] = llm.scale_columns %[[AB]], %[[N]] : tensor<6x8xbf16>, tensor<8xbf16> -> tensor<6x8xf32>
+// CHECK: %[[Y:.*]] = llm.matmul %[[X]], %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
+// CHECK: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 8 : tensor<6x8xf32> -> tensor<3x1x1x2xi32>, tensor<1x6xf32>, tensor<1x6xf32>
+// CHECK: %[[YQ:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 8 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<1x6xf32>, tensor<1x6xf32> -> tensor<?x6xf32>
+// CHECK: return %[[Y]], %[[YQ]]
+func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<?x6xf32>) {
+  %a = llm.param "l.a.weight" : tensor<4x8xbf16>
+  %b = llm.param "l.b.weight" : tensor<2x8xbf16>
+  %n = llm.param "l.n.weight" : tensor<8xbf16>
+  %ab = tensor.concat dim(0) %a, %b : (tensor<4x8xbf16>, tensor<2x8xbf16>) -> tensor<6x8xbf16>
+  %w = llm.scale_columns %ab, %n : tensor<6x8xbf16>, tensor<8xbf16> -> tensor<6x8xf32>
   %y = llm.matmul %x, %w {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
-  %z = llm.matmul_int4 %x, %q, %s, %s group_size = 8 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<1x6xf32>, tensor<1x6xf32> -> tensor<?x6xf32>
-  return %y, %v, %z, %s : tensor<?x6xf32>, tensor<6x8xf32>, tensor<?x6xf32>, tensor<1x6xf32>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<6x8xf32> -> tensor<3x1x1x2xi32>, tensor<1x6xf32>, tensor<1x6xf32>
+  %yq = llm.matmul_int4 %x, %q, %s, %z group_size = 8 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<1x6xf32>, tensor<1x6xf32> -> tensor<?x6xf32>
+  return %y, %yq : tensor<?x6xf32>, tensor<?x6xf32>
 }
 
-// The three derived parameters of one quantized weight. The printer elides the
-// `#llm.int4` prefix after `from`; the short form parses back. Like the rope
-// scaling, the fully qualified form needs a non-empty attr-dict after it,
-// else the attribute parser takes the op's `: type` as its own.
-// CHECK-LABEL: func.func @param_int4(
-// CHECK: %[[Q:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
-// CHECK: %[[S:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" from <"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
-// CHECK: %[[Z:.*]] = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" from <"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false> : tensor<2x100xf32>
-// CHECK: %[[QS:.*]] = llm.param "lm_head.weight.int4.qweight" from <"lm_head.weight", "qweight", group_size = 128, symmetric = true> {llm.tag = 1 : i64} : tensor<4x1x16x128xi32>
-// CHECK: return %[[Q]], %[[S]], %[[Z]], %[[QS]]
-// GENERIC-LABEL: sym_name = "param_int4"
-// GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.qweight"}> : () -> tensor<25x2x4x4xi32>
-// GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.scales"}> : () -> tensor<2x100xf32>
-// GENERIC: "llm.param"() <{derived = #llm.int4<"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false>, name = "model.layers.0.mlp.up_proj.weight.int4.zeros"}> : () -> tensor<2x100xf32>
-// GENERIC: "llm.param"() <{derived = #llm.int4<"lm_head.weight", "qweight", group_size = 128, symmetric = true>, name = "lm_head.weight.int4.qweight"}> {llm.tag = 1 : i64} : () -> tensor<4x1x16x128xi32>
-func.func @param_int4() -> (tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>, tensor<4x1x16x128xi32>) {
-  %0 = llm.param "model.layers.0.mlp.up_proj.weight.int4.qweight" from <"model.layers.0.mlp.up_proj.weight", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
-  %1 = llm.param "model.layers.0.mlp.up_proj.weight.int4.scales" from <"model.layers.0.mlp.up_proj.weight", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
-  %2 = llm.param "model.layers.0.mlp.up_proj.weight.int4.zeros" from #llm.int4<"model.layers.0.mlp.up_proj.weight", "zeros", group_size = 32, symmetric = false> {} : tensor<2x100xf32>
-  %3 = llm.param "lm_head.weight.int4.qweight" from #llm.int4<"lm_head.weight", "qweight", group_size = 128, symmetric = true> {llm.tag = 1} : tensor<4x1x16x128xi32>
-  return %0, %1, %2, %3 : tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>, tensor<4x1x16x128xi32>
+//===----------------------------------------------------------------------===//
+// The module ABI: #llm.abi as the llm.abi attribute of a module
+//===----------------------------------------------------------------------===//
+
+// Two checkpoint tensors: "w" is quantized by @prepare into buffers 2, 3 and
+// 4 (after the 2 tensors), "n" is read as it is. @prefill and @decode take
+// buffers 1, 2, 3 and 4 as their trailing arguments.
+// CHECK-LABEL: module @abi attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>], prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>], weights = [1, 2, 3, 4]>}
+// CHECK: func.func @prepare(%{{[^:]*}}: tensor<8x64xf32>) -> (tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>)
+// CHECK: func.func @prefill(%{{[^:]*}}: tensor<?x64xf32>, %{{[^:]*}}: tensor<64xbf16>, %{{[^:]*}}: tensor<1x2x4x8xi32>, %{{[^:]*}}: tensor<2x8xf32>, %{{[^:]*}}: tensor<2x8xf32>) -> tensor<?x8xf32>
+// CHECK: func.func @decode(%{{[^:]*}}: tensor<1x64xf32>, %{{[^:]*}}: tensor<64xbf16>, %{{[^:]*}}: tensor<1x2x4x8xi32>, %{{[^:]*}}: tensor<2x8xf32>, %{{[^:]*}}: tensor<2x8xf32>) -> tensor<1x8xf32>
+// GENERIC: {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>], prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>], weights = [1, 2, 3, 4]>}
+module @abi attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>],
+                                           prepare = [0],
+                                           prepared = [tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>],
+                                           weights = [1, 2, 3, 4]>} {
+  func.func @prepare(%w: tensor<8x64xf32>) -> (tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<8x64xf32> -> tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    return %q, %s, %z : tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+  }
+  func.func @prefill(%x: tensor<?x64xf32>, %n: tensor<64xbf16>, %q: tensor<1x2x4x8xi32>, %s: tensor<2x8xf32>, %z: tensor<2x8xf32>) -> tensor<?x8xf32> {
+    %0 = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xbf16>
+    %1 = llm.matmul_int4 %0, %q, %s, %z group_size = 32 : tensor<?x64xf32>, tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<?x8xf32>
+    return %1 : tensor<?x8xf32>
+  }
+  func.func @decode(%x: tensor<1x64xf32>, %n: tensor<64xbf16>, %q: tensor<1x2x4x8xi32>, %s: tensor<2x8xf32>, %z: tensor<2x8xf32>) -> tensor<1x8xf32> {
+    %0 = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<1x64xf32>, tensor<64xbf16>
+    %1 = llm.matmul_int4 %0, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<1x8xf32>
+    return %1 : tensor<1x8xf32>
+  }
 }
 
-// Written in the generic form, the fully qualified attribute parses anywhere.
-// CHECK-LABEL: func.func @param_int4_generic_input(
-// CHECK: %[[Z:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 8, symmetric = true> : tensor<3x5xf32>
-// CHECK: return %[[Z]]
-func.func @param_int4_generic_input() -> tensor<3x5xf32> {
-  %0 = "llm.param"() <{name = "w.int4.zeros", derived = #llm.int4<"w", "zeros", group_size = 8, symmetric = true>}> : () -> tensor<3x5xf32>
-  return %0 : tensor<3x5xf32>
+// A module that reads no weights: every list is empty, and no @prepare is
+// needed.
+// CHECK-LABEL: module @no_weights attributes {llm.abi = #llm.abi<tensors = [], prepare = [], prepared = [], weights = []>}
+module @no_weights attributes {llm.abi = #llm.abi<tensors = [], prepare = [], prepared = [], weights = []>} {
 }
 
+//===----------------------------------------------------------------------===//
+// llm.matmul_int4
+//===----------------------------------------------------------------------===//
 // matmul_int4 with static and dynamic rows and results, several float types.
 // qweight is [out / tile, groups, group_size / 8, tile] words, scales and
 // zeros [groups, out], with groups = ceil(in / group_size): 48 inputs in
@@ -385,15 +470,13 @@ func.func @matmul_int4(%x: tensor<7x48xf32>, %d: tensor<?x48xf32>,
 // A quantized linear layer as llm-quantize-int4 emits it.
 // CHECK-LABEL: func.func @quantized_linear(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x48xf32>
-// CHECK: %[[Q:.*]] = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
-// CHECK: %[[S:.*]] = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
-// CHECK: %[[Z:.*]] = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x100xf32>
+// CHECK: %[[W:.*]] = llm.param "w" : tensor<100x48xf32>
+// CHECK: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>
 // CHECK: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
 // CHECK: return %[[Y]]
 func.func @quantized_linear(%x: tensor<?x48xf32>) -> tensor<?x100xf32> {
-  %q = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<25x2x4x4xi32>
-  %s = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x100xf32>
-  %z = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x100xf32>
+  %w = llm.param "w" : tensor<100x48xf32>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32>
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
   return %0 : tensor<?x100xf32>
 }
