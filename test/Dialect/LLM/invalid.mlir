@@ -568,134 +568,210 @@ func.func @add_mixed(%x: tensor<4xf32>, %y: tensor<4xf16>) -> tensor<4xf32> {
 // -----
 
 //===----------------------------------------------------------------------===//
-// #llm.int4
+// llm.scale_columns
 //===----------------------------------------------------------------------===//
 
-func.func @int4_no_source() -> tensor<4x2xf32> {
-  // expected-error @+1 {{an INT4 pack needs the name of its source tensor}}
-  %0 = llm.param "w.int4.scales" from <"", "scales", group_size = 32, symmetric = false> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
+// One scale per input column.
+func.func @scale_columns_length(%w: tensor<4x8xf32>, %s: tensor<4xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'llm.scale_columns' op scales the 8 columns of 'tensor<4x8xf32>' by 'tensor<4xf32>'}}
+  %0 = llm.scale_columns %w, %s : tensor<4x8xf32>, tensor<4xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
 }
 
 // -----
 
-func.func @int4_part() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 pack part must be qweight, scales or zeros, not 'bias'}}
-  %0 = llm.param "w.int4.bias" from <"w", "bias", group_size = 32, symmetric = false> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
+func.func @scale_columns_result_shape(%w: tensor<4x8xbf16>, %s: tensor<8xbf16>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'llm.scale_columns' op result 'tensor<8x4xf32>' must have the shape of 'tensor<4x8xbf16>'}}
+  %0 = llm.scale_columns %w, %s : tensor<4x8xbf16>, tensor<8xbf16> -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
 }
 
 // -----
 
-// The part names are case sensitive.
-func.func @int4_part_case() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 pack part must be qweight, scales or zeros, not 'Scales'}}
-  %0 = llm.param "w.int4.scales" from <"w", "Scales", group_size = 32, symmetric = false> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
+// The product of two 16-bit tensors is kept in f32.
+func.func @scale_columns_result_f16(%w: tensor<4x8xf16>, %s: tensor<8xf16>) -> tensor<4x8xf16> {
+  // expected-error @+1 {{result #0 must be 2D tensor of 32-bit float values, but got 'tensor<4x8xf16>'}}
+  %0 = llm.scale_columns %w, %s : tensor<4x8xf16>, tensor<8xf16> -> tensor<4x8xf16>
+  return %0 : tensor<4x8xf16>
 }
 
 // -----
 
-// A byte holds two inputs of a group: the group size must be even.
-func.func @int4_group_odd() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8 up to 8192, not 33}}
-  %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 33, symmetric = false> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
-}
-
-// -----
-
-func.func @int4_group_zero() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8 up to 8192, not 0}}
-  %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 0, symmetric = true> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
-}
-
-// -----
-
-func.func @int4_group_negative() -> tensor<4x2xf32> {
-  // expected-error @+1 {{INT4 group_size must be a positive multiple of 8 up to 8192, not -2}}
-  %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = -2, symmetric = true> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
+func.func @scale_columns_int_weight(%w: tensor<4x8xi8>, %s: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<4x8xi8>'}}
+  %0 = llm.scale_columns %w, %s : tensor<4x8xi8>, tensor<8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
 }
 
 // -----
 
 //===----------------------------------------------------------------------===//
-// llm.param from #llm.int4: the part fixes the type
+// llm.quantize_int4: qweight [out / tile, groups, group_size / 8, tile] i32,
+// scales and zeros [groups, out] f32, with groups = ceil(in / group_size)
 //===----------------------------------------------------------------------===//
 
-// qweight is [out / tile, groups, group_size / 8, tile] 32-bit words.
-func.func @param_int4_qweight_words() -> tensor<1x2x8x4xi32> {
-  // expected-error @+1 {{'llm.param' op the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<1x2x8x4xi32>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x8x4xi32>
-  return %0 : tensor<1x2x8x4xi32>
+// A word holds 8 inputs of a group: the group size is a multiple of 8.
+func.func @quantize_int4_group_odd(%w: tensor<8x48xf32>) -> tensor<1x4x1x8xi32> {
+  // expected-error @+1 {{'llm.quantize_int4' op group_size must be a positive multiple of 8 up to 8192, not 12}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 12 : tensor<8x48xf32> -> tensor<1x4x1x8xi32>, tensor<4x8xf32>, tensor<4x8xf32>
+  return %q : tensor<1x4x1x8xi32>
+}
+
+// -----
+
+// A group is padded to its full size: an unbounded size would make huge packs.
+func.func @quantize_int4_group_huge(%w: tensor<8x48xf32>) -> tensor<1x1x2048x8xi32> {
+  // expected-error @+1 {{group_size must be a positive multiple of 8 up to 8192, not 16384}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 16384 : tensor<8x48xf32> -> tensor<1x1x2048x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+  return %q : tensor<1x1x2048x8xi32>
+}
+
+// -----
+
+func.func @quantize_int4_group_zero(%w: tensor<8x48xf32>) -> tensor<1x1x1x8xi32> {
+  // expected-error @+1 {{attribute 'group_size' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 0 : tensor<8x48xf32> -> tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+  return %q : tensor<1x1x1x8xi32>
+}
+
+// -----
+
+// Words per group and rows per tile swapped.
+func.func @quantize_int4_qweight_layout(%w: tensor<64x64xf32>) -> tensor<1x2x64x4xi32> {
+  // expected-error @+1 {{'llm.quantize_int4' op packs a [64, 64] matrix into 'tensor<1x2x4x64xi32>', not 'tensor<1x2x64x4xi32>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x64x4xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  return %q : tensor<1x2x64x4xi32>
+}
+
+// -----
+
+// 100 inputs in groups of 32 make 4 groups, the last one short, not 3.
+func.func @quantize_int4_groups_floor(%w: tensor<48x100xf16>) -> tensor<3x3x4x16xi32> {
+  // expected-error @+1 {{packs a [48, 100] matrix into 'tensor<3x4x4x16xi32>', not 'tensor<3x3x4x16xi32>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<48x100xf16> -> tensor<3x3x4x16xi32>, tensor<3x48xf32>, tensor<3x48xf32>
+  return %q : tensor<3x3x4x16xi32>
+}
+
+// -----
+
+// A tile has at most 128 rows.
+func.func @quantize_int4_tile_cap(%w: tensor<256x16xf32>) -> tensor<1x2x1x256xi32> {
+  // expected-error @+1 {{packs a [256, 16] matrix into 'tensor<2x2x1x128xi32>', not 'tensor<1x2x1x256xi32>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<256x16xf32> -> tensor<1x2x1x256xi32>, tensor<2x256xf32>, tensor<2x256xf32>
+  return %q : tensor<1x2x1x256xi32>
 }
 
 // -----
 
 // The former [groups, group_size / 2, out] bytes.
-func.func @param_int4_qweight_bytes() -> tensor<2x16x4xi8> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<2x16x4xi8>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<2x16x4xi8>
-  return %0 : tensor<2x16x4xi8>
+func.func @quantize_int4_qweight_bytes(%w: tensor<64x64xf32>) -> tensor<2x16x64xi8> {
+  // expected-error @+1 {{result #0 must be 4D tensor of 32-bit signless integer values, but got 'tensor<2x16x64xi8>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<2x16x64xi8>, tensor<2x64xf32>, tensor<2x64xf32>
+  return %q : tensor<2x16x64xi8>
 }
 
 // -----
 
-func.func @param_int4_qweight_rank() -> tensor<16x4xi32> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<16x4xi32>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<16x4xi32>
-  return %0 : tensor<16x4xi32>
+// Scales transposed to [out, groups].
+func.func @quantize_int4_scales_transposed(%w: tensor<64x64xf32>) -> tensor<64x2xf32> {
+  // expected-error @+1 {{'llm.quantize_int4' op scales and zero points of a [64, 64] matrix are 'tensor<2x64xf32>', not 'tensor<64x2xf32>' and 'tensor<2x64xf32>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<64x2xf32>, tensor<2x64xf32>
+  return %s : tensor<64x2xf32>
 }
 
 // -----
 
-func.func @param_int4_qweight_float() -> tensor<1x2x4x4xf32> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>, not 'tensor<1x2x4x4xf32>'}}
-  %0 = llm.param "w.int4.qweight" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x4xf32>
-  return %0 : tensor<1x2x4x4xf32>
+func.func @quantize_int4_zeros_groups(%w: tensor<48x100xf32>) -> tensor<3x48xf32> {
+  // expected-error @+1 {{scales and zero points of a [48, 100] matrix are 'tensor<4x48xf32>', not 'tensor<4x48xf32>' and 'tensor<3x48xf32>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<48x100xf32> -> tensor<3x4x4x16xi32>, tensor<4x48xf32>, tensor<3x48xf32>
+  return %z : tensor<3x48xf32>
 }
 
 // -----
 
-// Scales and zero points are f32 whatever the model's float type.
-func.func @param_int4_scales_elem() -> tensor<2x4xf16> {
-  // expected-error @+1 {{'llm.param' op the scales of an INT4 pack must be a 2-D f32 tensor [groups, out], not 'tensor<2x4xf16>'}}
-  %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> : tensor<2x4xf16>
-  return %0 : tensor<2x4xf16>
+// Scales and zero points are f32 whatever the weight's float type.
+func.func @quantize_int4_scales_bf16(%w: tensor<64x64xbf16>) -> tensor<2x64xbf16> {
+  // expected-error @+1 {{result #1 must be 2D tensor of 32-bit float values, but got 'tensor<2x64xbf16>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xbf16> -> tensor<1x2x4x64xi32>, tensor<2x64xbf16>, tensor<2x64xf32>
+  return %s : tensor<2x64xbf16>
 }
 
 // -----
 
-func.func @param_int4_zeros_rank() -> tensor<2x4x1xf32> {
-  // expected-error @+1 {{the zeros of an INT4 pack must be a 2-D f32 tensor [groups, out], not 'tensor<2x4x1xf32>'}}
-  %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = true> : tensor<2x4x1xf32>
-  return %0 : tensor<2x4x1xf32>
-}
-
-// -----
-
-// Zero points are floats, not the integer nibbles.
-func.func @param_int4_zeros_int() -> tensor<2x4xi8> {
-  // expected-error @+1 {{the zeros of an INT4 pack must be a 2-D f32 tensor [groups, out], not 'tensor<2x4xi8>'}}
-  %0 = llm.param "w.int4.zeros" from <"w", "zeros", group_size = 32, symmetric = false> : tensor<2x4xi8>
-  return %0 : tensor<2x4xi8>
-}
-
-// -----
-
-// `derived` must be an #llm.int4.
-func.func @param_derived_wrong_attr() -> tensor<2x4xf32> {
-  // expected-error @+1 {{Invalid attribute `derived` in property conversion}}
-  %0 = "llm.param"() <{name = "w", derived = "int4"}> : () -> tensor<2x4xf32>
-  return %0 : tensor<2x4xf32>
+func.func @quantize_int4_int_weight(%w: tensor<64x64xi8>) -> tensor<1x2x4x64xi32> {
+  // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<64x64xi8>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  return %q : tensor<1x2x4x64xi32>
 }
 
 // -----
 
 //===----------------------------------------------------------------------===//
-// llm.matmul_int4: qweight [groups, group_size / 2, out], scales and zeros
+// llm.repack_awq: qweight [in, out / 8] i32, qzeros [in / group_size, out / 8]
+// i32, scales [in / group_size, out]; results like llm.quantize_int4's
+//===----------------------------------------------------------------------===//
+
+func.func @repack_awq_partial_group(%qw: tensor<48x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<11x2x4x16xi32> {
+  // expected-error @+1 {{'llm.repack_awq' op an AWQ layer has whole groups: 48 inputs are not a multiple of group_size 32}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<48x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+  return %q : tensor<11x2x4x16xi32>
+}
+
+// -----
+
+// Zero points are packed eight to a word like the codes.
+func.func @repack_awq_qzeros_unpacked(%qw: tensor<64x22xi32>, %qz: tensor<2x176xi32>, %sc: tensor<2x176xf16>) -> tensor<11x2x4x16xi32> {
+  // expected-error @+1 {{'llm.repack_awq' op qzeros of an AWQ layer with qweight 'tensor<64x22xi32>' must be [2, 22], not 'tensor<2x176xi32>'}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x176xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+  return %q : tensor<11x2x4x16xi32>
+}
+
+// -----
+
+func.func @repack_awq_scales_transposed(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<176x2xf16>) -> tensor<11x2x4x16xi32> {
+  // expected-error @+1 {{'llm.repack_awq' op scales of an AWQ layer with qweight 'tensor<64x22xi32>' must be [2, 176], not 'tensor<176x2xf16>'}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<176x2xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+  return %q : tensor<11x2x4x16xi32>
+}
+
+// -----
+
+// Whole groups of 12 inputs, but not whole words.
+func.func @repack_awq_group_odd(%qw: tensor<24x1xi32>, %qz: tensor<2x1xi32>, %sc: tensor<2x8xf16>) -> tensor<1x2x1x8xi32> {
+  // expected-error @+1 {{'llm.repack_awq' op group_size must be a positive multiple of 8 up to 8192, not 12}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 12 : tensor<24x1xi32>, tensor<2x1xi32>, tensor<2x8xf16> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+  return %q : tensor<1x2x1x8xi32>
+}
+
+// -----
+
+// The repacked words are tiled by rows like those of llm.quantize_int4.
+func.func @repack_awq_packed_untiled(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<1x2x4x176xi32> {
+  // expected-error @+1 {{'llm.repack_awq' op packs a [176, 64] matrix into 'tensor<11x2x4x16xi32>', not 'tensor<1x2x4x176xi32>'}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<1x2x4x176xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+  return %q : tensor<1x2x4x176xi32>
+}
+
+// -----
+
+func.func @repack_awq_result_scales(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<2x22xf32> {
+  // expected-error @+1 {{'llm.repack_awq' op scales and zero points of a [176, 64] matrix are 'tensor<2x176xf32>', not 'tensor<2x176xf32>' and 'tensor<2x22xf32>'}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x22xf32>
+  return %z : tensor<2x22xf32>
+}
+
+// -----
+
+func.func @repack_awq_float_qzeros(%qw: tensor<64x22xi32>, %qz: tensor<2x176xf16>, %sc: tensor<2x176xf16>) -> tensor<11x2x4x16xi32> {
+  // expected-error @+1 {{operand #1 must be 2D tensor of 32-bit signless integer values, but got 'tensor<2x176xf16>'}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x176xf16>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+  return %q : tensor<11x2x4x16xi32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.matmul_int4: qweight [out / tile, groups, group_size / 8, tile], scales and zeros
 // [groups, out]
 //===----------------------------------------------------------------------===//
 
@@ -824,63 +900,6 @@ func.func @matmul_int4_dynamic_qweight(%x: tensor<1x48xf32>, %q: tensor<1x2x4x?x
 
 // -----
 
-func.func @unsigned_qweight() -> tensor<1x2x4x4xui32> {
-  // expected-error @+1 {{the qweight of an INT4 pack with group_size 32 must be tensor<out/tile x groups x 4 x tile x i32>}}
-  %q = llm.param "w.q" from <"w", "qweight", group_size = 32, symmetric = false> : tensor<1x2x4x4xui32>
-  return %q : tensor<1x2x4x4xui32>
-}
-
-// -----
-
-// A column-scaled parameter is named "<tensor>*<column scale>".
-func.func @column_scale_name() -> tensor<4x2xf32> {
-  // expected-error @+1 {{a column-scaled parameter is named '<tensor>*<column scale>', not 'w'}}
-  %0 = llm.param "w" scaling_columns_by "n.weight" : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
-}
-
-// -----
-
-func.func @stacked_int() -> tensor<4x2xi16> {
-  // expected-error @+1 {{a concatenated parameter must be a 2-D f32, f16 or bf16 tensor, not 'tensor<4x2xi16>'}}
-  %0 = llm.param "a+b" stacking <["a", "b"]> : tensor<4x2xi16>
-  return %0 : tensor<4x2xi16>
-}
-
-// -----
-
-func.func @column_scale_rank() -> tensor<4xf32> {
-  // expected-error @+1 {{a column-scaled parameter must be a 2-D f32 tensor, not 'tensor<4xf32>'}}
-  %0 = llm.param "w*n.weight" scaling_columns_by "n.weight" : tensor<4xf32>
-  return %0 : tensor<4xf32>
-}
-
-// -----
-
-func.func @column_scale_int4() -> tensor<4x2xf32> {
-  // expected-error @+1 {{an INT4 pack records its column scale in its #llm.int4 attribute, not with scaling_columns_by}}
-  %0 = llm.param "w*n.int4.scales" from <"w", "scales", group_size = 32, symmetric = false> scaling_columns_by "n" : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
-}
-
-// -----
-
-func.func @int4_unknown_field() -> tensor<4x2xf32> {
-  // expected-error @+1 {{unknown #llm.int4 field 'scale' (expected format, input_scale, column_scale or stacking)}}
-  %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false, scale = "s"> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
-}
-
-// -----
-
-func.func @int4_column_scale_awq() -> tensor<4x2xf32> {
-  // expected-error @+1 {{an INT4 pack with an input_scale or column_scale must be quantized by the runtime (format rtn)}}
-  %0 = llm.param "w.int4.scales" from <"w", "scales", group_size = 32, symmetric = false, format = "awq_gemm", column_scale = "n"> : tensor<4x2xf32>
-  return %0 : tensor<4x2xf32>
-}
-
-// -----
-
 func.func @attention_rope_scaling_alone(%q: tensor<1x8xf32>, %kc: tensor<1x4x1x8xf32>, %pos: index) -> tensor<1x8xf32> {
   // expected-error @+1 {{rope_scaling needs rope_theta}}
   %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer 0 heads = 1 kv_heads = 1 head_dim = 8 {rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>} : tensor<1x8xf32>, tensor<1x8xf32>, tensor<1x4x1x8xf32>
@@ -945,4 +964,165 @@ module attributes {llm.config = {max_position_embeddings = 4611686018427387904 :
 
 // expected-error @+1 {{'llm.config' token ids must be integers in the vocabulary [0, 8), not "x"}}
 module attributes {llm.config = {vocab_size = 8 : i64, eos_token_ids = ["x"]}} {
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #llm.tensor and #llm.abi
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{a checkpoint tensor needs a name}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"" : tensor<4xf32>>], prepare = [], prepared = [], weights = [0]>} {
+}
+
+// -----
+
+// The runtime sizes buffers from the types.
+// expected-error @+1 {{checkpoint tensor 'w' needs a static shape}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<?x4xf32>>], prepare = [], prepared = [], weights = [0]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.abi lists checkpoint tensor 'w' twice}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<4xf32>>, #llm.tensor<"w" : tensor<4xf32>>], prepare = [], prepared = [], weights = [0, 1]>} {
+}
+
+// -----
+
+// @prepare takes checkpoint tensors only, not prepared buffers.
+// expected-error @+1 {{#llm.abi: @prepare argument 1 is not one of the 1 checkpoint tensors}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [1], prepared = [tensor<1x1x1x8xi32>], weights = [1]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.abi: @prepare argument -1 is not one of the 1 checkpoint tensors}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [-1], prepared = [], weights = []>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.abi: prepared buffers need static shapes}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<?x8xf32>], weights = [1]>} {
+}
+
+// -----
+
+// Buffers count the checkpoint tensors, then the prepared buffers: 0 to 3.
+// expected-error @+1 {{#llm.abi: weight argument 4 is not one of the 4 buffers (checkpoint tensors, then prepared)}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = [1, 2, 4]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.abi: weight argument -2 is not one of the 1 buffers (checkpoint tensors, then prepared)}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [], prepared = [], weights = [-2]>} {
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.abi: checked against @prepare, @prefill and @decode
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{'llm.abi' must be a #llm.abi on a module}}
+func.func @abi_on_function() attributes {llm.abi = #llm.abi<tensors = [], prepare = [], prepared = [], weights = []>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'llm.abi' must be a #llm.abi on a module}}
+module attributes {llm.abi = {tensors = []}} {
+}
+
+// -----
+
+// expected-error @+1 {{'llm.abi' lists prepared buffers but the module has no @prepare}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = [1, 2, 3]>} {
+  func.func @prefill(%x: tensor<?x8xf32>, %q: tensor<1x1x1x8xi32>, %s: tensor<1x8xf32>, %z: tensor<1x8xf32>) -> tensor<?x8xf32> {
+    %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<?x8xf32>, tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32> -> tensor<?x8xf32>
+    return %0 : tensor<?x8xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'llm.abi' gives @prepare 1 arguments and 3 results, but it has type '(tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x8xf32>)'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = []>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x8xf32>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+    return %q, %s : tensor<1x1x1x8xi32>, tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// @prepare takes the checkpoint tensor in its stored precision.
+// expected-error @+1 {{'llm.abi': argument 0 of @prepare is 'tensor<8x8xf32>', not #llm.tensor<"w" : tensor<8x8xbf16>>}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xbf16>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = []>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+    return %q, %s, %z : tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'llm.abi': result 2 of @prepare is 'tensor<8x1xf32>', not 'tensor<1x8xf32>'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = []>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<8x1xf32>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+    %t = tensor.collapse_shape %z [[0, 1]] : tensor<1x8xf32> into tensor<8xf32>
+    %e = tensor.expand_shape %t [[0, 1]] output_shape [8, 1] : tensor<8xf32> into tensor<8x1xf32>
+    return %q, %s, %e : tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<8x1xf32>
+  }
+}
+
+// -----
+
+// The weights are the trailing arguments of @decode: the last one is buffer
+// 4, the zero points (buffers count the 2 checkpoint tensors first).
+// expected-error @+1 {{'llm.abi': weight argument 1 of @decode is 'tensor<2x8xf32>', but buffer 4 is 'tensor<1x8xf32>'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>, #llm.tensor<"n" : tensor<8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = [1, 4]>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+    return %q, %s, %z : tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+  }
+  func.func @decode(%x: tensor<1x8xf32>, %n: tensor<8xf32>, %z: tensor<2x8xf32>) -> tensor<1x8xf32> {
+    return %x : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'llm.abi': weight argument 0 of @prefill is 'tensor<8xbf16>', but buffer 1 is 'tensor<8xf32>'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>, #llm.tensor<"n" : tensor<8xf32>>], prepare = [], prepared = [], weights = [1]>} {
+  func.func @prefill(%x: tensor<?x8xf32>, %n: tensor<8xbf16>) -> tensor<?x8xf32> {
+    return %x : tensor<?x8xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'llm.abi' gives @prefill 3 weight arguments, but it takes 2 arguments in all}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"a" : tensor<8xf32>>, #llm.tensor<"b" : tensor<8xf32>>, #llm.tensor<"c" : tensor<8xf32>>], prepare = [], prepared = [], weights = [0, 1, 2]>} {
+  func.func @prefill(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<8xf32> {
+    return %a : tensor<8xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{invalid kind of attribute specified}}
+module attributes {llm.abi = #llm.abi<tensors = ["w"], prepare = [], prepared = [], weights = []>} {
+}
+
+// -----
+
+// Every list is written, in order, even when empty.
+// expected-error @+1 {{expected 'prepared'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<4xf32>>], prepare = [], weights = [0]>} {
 }

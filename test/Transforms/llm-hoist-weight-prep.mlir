@@ -1,0 +1,260 @@
+// llm-hoist-weight-prep: what the entry points compute from checkpoint
+// tensors alone (INT4 packs, stacked and column-scaled weights) is outlined
+// into private @prepare_<n> functions, identical subgraphs of @prefill and
+// @decode once, which a public @prepare calls in turn. Every entry point
+// takes every weight buffer (a checkpoint tensor read as it is, or a
+// prepared buffer) as trailing read-only arguments, in one order, and the
+// module's llm.abi records the tensors, @prepare's arguments and results
+// and that order. A module that already has llm.abi is left as it is.
+
+// RUN: llm-opt %s --llm-hoist-weight-prep -split-input-file -verify-diagnostics | FileCheck %s
+// The pass is idempotent: its output carries llm.abi. The outputs are read
+// back as modules nested in one (the chunks of the error cases are empty)
+// and the pass is run on each of them.
+// RUN: llm-opt %s --llm-hoist-weight-prep -split-input-file -verify-diagnostics | llm-opt --pass-pipeline='builtin.module(builtin.module(llm-hoist-weight-prep))' | FileCheck %s
+
+//===----------------------------------------------------------------------===//
+// A layer read by @prefill and @decode
+//===----------------------------------------------------------------------===//
+
+// Checkpoint tensors are numbered as they are first met: the norm weight
+// (read as it is by rms_norm, and as the column scale of the stacked a+b),
+// the projection (quantized twice: in groups of 8 by both entry points and
+// in groups of 16, symmetric, by @decode only), then a and b. The prepared
+// buffers follow them: 4-6 the groups-of-8 pack, 7 the scaled stack, 8-10
+// the symmetric pack.
+// CHECK-LABEL: module @layer attributes {llm.abi = #llm.abi<
+// CHECK-SAME: tensors = [#llm.tensor<"l.norm.weight" : tensor<16xf32>>, #llm.tensor<"l.proj.weight" : tensor<8x16xf32>>, #llm.tensor<"l.a.weight" : tensor<4x16xbf16>>, #llm.tensor<"l.b.weight" : tensor<4x16xbf16>>],
+// CHECK-SAME: prepare = [1, 2, 3, 0],
+// CHECK-SAME: prepared = [tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>],
+// CHECK-SAME: weights = [0, 4, 5, 6, 7, 8, 9, 10]>
+
+// @prefill takes the symmetric pack too, though only @decode reads it. No
+// weight-only op is left in the entry points.
+// CHECK-LABEL: func.func @prefill(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>,
+// CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false},
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Z:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32> {bufferization.writable = false},
+// CHECK-SAME: %{{[^:]*}}: tensor<1x1x2x8xi32> {bufferization.writable = false},
+// CHECK-SAME: %{{[^:]*}}: tensor<1x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %{{[^:]*}}: tensor<1x8xf32> {bufferization.writable = false})
+// CHECK-SAME: -> tensor<?x8xf32>
+// CHECK-NEXT: %[[H:.*]] = llm.rms_norm %[[X]], %[[N]] eps = 1.000000e-05 : tensor<?x16xf32>, tensor<16xf32>
+// CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[H]], %[[Q]], %[[S]], %[[Z]] group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<?x8xf32>
+// CHECK-NEXT: %[[V:.*]] = llm.matmul %[[X]], %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
+// CHECK-NEXT: %[[R:.*]] = llm.add %[[Y]], %[[V]] : tensor<?x8xf32>
+// CHECK-NEXT: return %[[R]] : tensor<?x8xf32>
+
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<1x16xf32>,
+// CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false},
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Z:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Q2:[^:]*]]: tensor<1x1x2x8xi32> {bufferization.writable = false},
+// CHECK-SAME: %[[S2:[^:]*]]: tensor<1x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Z2:[^:]*]]: tensor<1x8xf32> {bufferization.writable = false})
+// CHECK-SAME: -> tensor<1x8xf32>
+// CHECK-NEXT: %[[H:.*]] = llm.rms_norm %[[X]], %[[N]] eps = 1.000000e-05 : tensor<1x16xf32>, tensor<16xf32>
+// CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[H]], %[[Q]], %[[S]], %[[Z]] group_size = 8 : tensor<1x16xf32>
+// CHECK-NEXT: %[[V:.*]] = llm.matmul %[[X]], %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<1x16xf32>, tensor<8x16xf32> -> tensor<1x8xf32>
+// CHECK-NEXT: %[[U:.*]] = llm.matmul_int4 %[[H]], %[[Q2]], %[[S2]], %[[Z2]] group_size = 16 : tensor<1x16xf32>
+// CHECK-NEXT: %[[R:.*]] = llm.add %[[Y]], %[[V]] : tensor<1x8xf32>
+// CHECK-NEXT: %[[R2:.*]] = llm.add %[[R]], %[[U]] : tensor<1x8xf32>
+// CHECK-NEXT: return %[[R2]] : tensor<1x8xf32>
+
+// Three subgraphs, each outlined once though @prefill and @decode both
+// compute the first two; each takes the checkpoint tensors it reads.
+// CHECK-LABEL: func.func private @prepare_0(
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>)
+// CHECK-NEXT: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+// CHECK-NEXT: return %[[Q]], %[[S]], %[[Z]] :
+
+// CHECK-LABEL: func.func private @prepare_1(
+// CHECK-SAME: %[[A:[^:]*]]: tensor<4x16xbf16>, %[[B:[^:]*]]: tensor<4x16xbf16>, %[[N:[^:]*]]: tensor<16xf32>) -> tensor<8x16xf32>
+// CHECK-NEXT: %[[AB:.*]] = tensor.concat dim(0) %[[A]], %[[B]] : (tensor<4x16xbf16>, tensor<4x16xbf16>) -> tensor<8x16xbf16>
+// CHECK-NEXT: %[[W:.*]] = llm.scale_columns %[[AB]], %[[N]] : tensor<8x16xbf16>, tensor<16xf32> -> tensor<8x16xf32>
+// CHECK-NEXT: return %[[W]] : tensor<8x16xf32>
+
+// CHECK-LABEL: func.func private @prepare_2(
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>)
+// CHECK-NEXT: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+// CHECK-NEXT: return %[[Q]], %[[S]], %[[Z]] :
+// CHECK-NOT: @prepare_3
+
+// @prepare takes each checkpoint tensor once (the projection feeds two
+// subgraphs) and returns the prepared buffers in order.
+// CHECK-LABEL: func.func @prepare(
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[A:[^:]*]]: tensor<4x16xbf16> {bufferization.writable = false},
+// CHECK-SAME: %[[B:[^:]*]]: tensor<4x16xbf16> {bufferization.writable = false},
+// CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false})
+// CHECK-SAME: -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>)
+// CHECK-NEXT: %[[P0:[^:]*]]:3 = call @prepare_0(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>)
+// CHECK-NEXT: %[[P1:.*]] = call @prepare_1(%[[A]], %[[B]], %[[N]]) : (tensor<4x16xbf16>, tensor<4x16xbf16>, tensor<16xf32>) -> tensor<8x16xf32>
+// CHECK-NEXT: %[[P2:[^:]*]]:3 = call @prepare_2(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>)
+// CHECK-NEXT: return %[[P0]]#0, %[[P0]]#1, %[[P0]]#2, %[[P1]], %[[P2]]#0, %[[P2]]#1, %[[P2]]#2 :
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+module @layer {
+  func.func @prefill(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+    %n = llm.param "l.norm.weight" : tensor<16xf32>
+    %h = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<?x16xf32>, tensor<16xf32>
+    %w = llm.param "l.proj.weight" : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    %y = llm.matmul_int4 %h, %q, %s, %z group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<?x8xf32>
+    %a = llm.param "l.a.weight" : tensor<4x16xbf16>
+    %b = llm.param "l.b.weight" : tensor<4x16xbf16>
+    %ab = tensor.concat dim(0) %a, %b : (tensor<4x16xbf16>, tensor<4x16xbf16>) -> tensor<8x16xbf16>
+    %abn = llm.scale_columns %ab, %n : tensor<8x16xbf16>, tensor<16xf32> -> tensor<8x16xf32>
+    %v = llm.matmul %x, %abn {rms_norm_eps = 1.0e-05 : f64} : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
+    %r = llm.add %y, %v : tensor<?x8xf32>
+    return %r : tensor<?x8xf32>
+  }
+  func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
+    %n = llm.param "l.norm.weight" : tensor<16xf32>
+    %h = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<1x16xf32>, tensor<16xf32>
+    %w = llm.param "l.proj.weight" : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    %y = llm.matmul_int4 %h, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<1x8xf32>
+    %a = llm.param "l.a.weight" : tensor<4x16xbf16>
+    %b = llm.param "l.b.weight" : tensor<4x16xbf16>
+    %ab = tensor.concat dim(0) %a, %b : (tensor<4x16xbf16>, tensor<4x16xbf16>) -> tensor<8x16xbf16>
+    %abn = llm.scale_columns %ab, %n : tensor<8x16xbf16>, tensor<16xf32> -> tensor<8x16xf32>
+    %v = llm.matmul %x, %abn {rms_norm_eps = 1.0e-05 : f64} : tensor<1x16xf32>, tensor<8x16xf32> -> tensor<1x8xf32>
+    %q2, %s2, %z2 = llm.quantize_int4 %w group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>
+    %u = llm.matmul_int4 %h, %q2, %s2, %z2 group_size = 16 : tensor<1x16xf32>, tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32> -> tensor<1x8xf32>
+    %r = llm.add %y, %v : tensor<1x8xf32>
+    %r2 = llm.add %r, %u : tensor<1x8xf32>
+    return %r2 : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Parameters read as they are: nothing to prepare
+//===----------------------------------------------------------------------===//
+
+// No @prepare, and the weights are the checkpoint tensors, each once though
+// both entry points read them (and @decode reads the norm twice).
+// CHECK-LABEL: module @plain attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"model.embed_tokens.weight" : tensor<32x8xbf16>>, #llm.tensor<"model.norm.weight" : tensor<8xbf16>>], prepare = [], prepared = [], weights = [0, 1]>}
+// CHECK-LABEL: func.func @prefill(
+// CHECK-SAME: %[[T:[^:]*]]: tensor<?xi32>, %[[E:[^:]*]]: tensor<32x8xbf16> {bufferization.writable = false}, %[[N:[^:]*]]: tensor<8xbf16> {bufferization.writable = false}) -> tensor<?x8xf32>
+// CHECK-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[T]]]
+// CHECK-NEXT: %[[Y:.*]] = llm.rms_norm %[[H]], %[[N]]
+// CHECK-NEXT: return %[[Y]]
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %[[T:[^:]*]]: tensor<1xi32>, %[[E:[^:]*]]: tensor<32x8xbf16> {bufferization.writable = false}, %[[N:[^:]*]]: tensor<8xbf16> {bufferization.writable = false}) -> tensor<1x8xf32>
+// CHECK-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[T]]]
+// CHECK-NEXT: %[[Y:.*]] = llm.rms_norm %[[H]], %[[N]]
+// CHECK-NEXT: %[[Y2:.*]] = llm.rms_norm %[[Y]], %[[N]]
+// CHECK-NEXT: return %[[Y2]]
+// CHECK-NOT: @prepare
+module @plain {
+  func.func @prefill(%tokens: tensor<?xi32>) -> tensor<?x8xf32> {
+    %e = llm.param "model.embed_tokens.weight" : tensor<32x8xbf16>
+    %h = llm.embedding %e[%tokens] : tensor<32x8xbf16>, tensor<?xi32> -> tensor<?x8xf32>
+    %n = llm.param "model.norm.weight" : tensor<8xbf16>
+    %y = llm.rms_norm %h, %n eps = 1.0e-5 : tensor<?x8xf32>, tensor<8xbf16>
+    return %y : tensor<?x8xf32>
+  }
+  func.func @decode(%tokens: tensor<1xi32>) -> tensor<1x8xf32> {
+    %e = llm.param "model.embed_tokens.weight" : tensor<32x8xbf16>
+    %h = llm.embedding %e[%tokens] : tensor<32x8xbf16>, tensor<1xi32> -> tensor<1x8xf32>
+    %n = llm.param "model.norm.weight" : tensor<8xbf16>
+    %y = llm.rms_norm %h, %n eps = 1.0e-5 : tensor<1x8xf32>, tensor<8xbf16>
+    %n2 = llm.param "model.norm.weight" : tensor<8xbf16>
+    %y2 = llm.rms_norm %y, %n2 eps = 1.0e-5 : tensor<1x8xf32>, tensor<8xbf16>
+    return %y2 : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// A module that already has llm.abi is left as it is
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: module @hoisted attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x16xf32>>], prepare = [0], prepared = [tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>], weights = [1, 2, 3]>}
+// CHECK-NEXT: func.func @prefill(%[[X:[^:]*]]: tensor<?x16xf32>, %[[Q:[^:]*]]: tensor<1x2x1x8xi32>, %[[S:[^:]*]]: tensor<2x8xf32>, %[[Z:[^:]*]]: tensor<2x8xf32>) -> tensor<?x8xf32> {
+// CHECK-NEXT: %[[W:.*]] = llm.param "bias" : tensor<8x16xf32>
+// CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 8
+// CHECK-NEXT: %[[B:.*]] = llm.matmul %[[X]], %[[W]]
+// CHECK-NEXT: %[[R:.*]] = llm.add %[[Y]], %[[B]]
+// CHECK-NEXT: return %[[R]]
+// CHECK-NEXT: }
+// CHECK-NEXT: func.func @prepare(%[[PW:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+// CHECK-NEXT: %[[PQ:[^,]*]], %[[PS:[^,]*]], %[[PZ:[^,]*]] = llm.quantize_int4 %[[PW]] group_size = 8
+// CHECK-NEXT: return %[[PQ]], %[[PS]], %[[PZ]]
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+module @hoisted attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x16xf32>>], prepare = [0], prepared = [tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>], weights = [1, 2, 3]>} {
+  func.func @prefill(%x: tensor<?x16xf32>, %q: tensor<1x2x1x8xi32>, %s: tensor<2x8xf32>, %z: tensor<2x8xf32>) -> tensor<?x8xf32> {
+    %w = llm.param "bias" : tensor<8x16xf32>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<?x8xf32>
+    %b = llm.matmul %x, %w : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
+    %r = llm.add %y, %b : tensor<?x8xf32>
+    return %r : tensor<?x8xf32>
+  }
+  func.func @prepare(%w: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    return %q, %s, %z : tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+  }
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+// A checkpoint tensor has one type: the buffer the runtime binds.
+module @two_types {
+  func.func @prefill(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+    %w = llm.param "l.proj.weight" : tensor<8x16xf32>
+    %y = llm.matmul %x, %w : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
+    return %y : tensor<?x8xf32>
+  }
+  func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
+    // expected-error @+1 {{'llm.param' op parameter 'l.proj.weight' is used with types 'tensor<8x16xf32>' and 'tensor<8x16xbf16>'}}
+    %w = llm.param "l.proj.weight" : tensor<8x16xbf16>
+    %y = llm.matmul %x, %w : tensor<1x16xf32>, tensor<8x16xbf16> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// The same when one of the reads is in a subgraph to outline.
+module @two_types_prepared {
+  func.func @prefill(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+    %w = llm.param "l.proj.weight" : tensor<8x16xbf16>
+    %y = llm.matmul %x, %w : tensor<?x16xf32>, tensor<8x16xbf16> -> tensor<?x8xf32>
+    return %y : tensor<?x8xf32>
+  }
+  func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
+    // expected-error @+1 {{'llm.param' op parameter 'l.proj.weight' is used with types 'tensor<8x16xbf16>' and 'tensor<8x16xf32>'}}
+    %w = llm.param "l.proj.weight" : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// @prepare is the pass's to make.
+// expected-error @+1 {{llm-hoist-weight-prep: the module already has a @prepare symbol}}
+module @has_prepare {
+  func.func @prefill(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {
+    %w = llm.param "l.proj.weight" : tensor<8x16xf32>
+    %y = llm.matmul %x, %w : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
+    return %y : tensor<?x8xf32>
+  }
+  func.func private @prepare()
+}
