@@ -12,7 +12,9 @@
 // preparation: each function's temporaries are freed when it returns, so
 // preparing a model needs little more than its outputs. Identical
 // subgraphs (the same weights prepared the same way for `@prefill` and
-// `@decode`) are outlined once.
+// `@decode`) are computed once, and subgraphs that differ only in which
+// tensors they read (the same projection of every layer) share one
+// function, so the code of @prepare does not grow with the model's depth.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +64,9 @@ private:
   /// A key that is equal for ops computing the same thing from the same
   /// tensors.
   const std::string &structuralKey(Operation *op);
+  /// A key that is equal for ops computing the same thing from any tensors
+  /// of the same types: `params` are named by their position in it.
+  std::string shapeKey(Operation *op, ArrayRef<ParamOp> params);
   /// The outlined function computing `op`'s results, made on first use;
   /// the index of its first result among the prepared buffers.
   FailureOr<int64_t> prepare(Operation *op);
@@ -79,6 +84,8 @@ private:
     int64_t firstBuffer;
   };
   llvm::StringMap<Outlined> outlined;
+  /// Outlined functions by shape key: the layers of a model share them.
+  llvm::StringMap<func::FuncOp> functions;
   SmallVector<Outlined *> order;
   SmallVector<RankedTensorType> prepared;
 };
@@ -129,6 +136,28 @@ const std::string &WeightPrepHoister::structuralKey(Operation *op) {
   return keys[op] = std::move(key);
 }
 
+std::string WeightPrepHoister::shapeKey(Operation *op,
+                                        ArrayRef<ParamOp> params) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  if (auto param = dyn_cast<ParamOp>(op)) {
+    os << "arg" << (llvm::find(params, param) - params.begin()) << ":"
+       << param.getType();
+    return key;
+  }
+  os << op->getName() << op->getAttrDictionary();
+  for (Type type : op->getResultTypes())
+    os << ":" << type;
+  os << "(";
+  for (Value operand : op->getOperands()) {
+    auto result = cast<OpResult>(operand);
+    os << shapeKey(result.getOwner(), params) << "#"
+       << result.getResultNumber() << ",";
+  }
+  os << ")";
+  return key;
+}
+
 FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
   const std::string &key = structuralKey(root);
   auto known = outlined.find(key);
@@ -159,24 +188,29 @@ FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
       params.push_back(param);
     }
 
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(
-      b, root->getLoc(), ("prepare_" + llvm::Twine(order.size())).str(),
-      b.getFunctionType(argumentTypes, root->getResultTypes()));
-  func.setPrivate();
-  Block *body = func.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  IRMapping mapping;
-  for (auto [param, argument] : llvm::zip(params, body->getArguments()))
-    mapping.map(param.getResult(), argument);
-  for (Operation *op : slice)
-    if (!isa<ParamOp>(op))
-      b.clone(*op, mapping);
-  SmallVector<Value> results;
-  for (Value result : root->getResults())
-    results.push_back(mapping.lookup(result));
-  func::ReturnOp::create(b, root->getLoc(), results);
+  // The same computation on other tensors of the same types (another
+  // layer's) calls the same function.
+  func::FuncOp &func = functions[shapeKey(root, params)];
+  if (!func) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(module.getBody());
+    func = func::FuncOp::create(
+        b, root->getLoc(), ("prepare_" + llvm::Twine(functions.size() - 1)).str(),
+        b.getFunctionType(argumentTypes, root->getResultTypes()));
+    func.setPrivate();
+    Block *body = func.addEntryBlock();
+    b.setInsertionPointToStart(body);
+    IRMapping mapping;
+    for (auto [param, argument] : llvm::zip(params, body->getArguments()))
+      mapping.map(param.getResult(), argument);
+    for (Operation *op : slice)
+      if (!isa<ParamOp>(op))
+        b.clone(*op, mapping);
+    SmallVector<Value> results;
+    for (Value result : root->getResults())
+      results.push_back(mapping.lookup(result));
+    func::ReturnOp::create(b, root->getLoc(), results);
+  }
 
   // The position among prepared buffers (buffer indices count the
   // checkpoint tensors first, which are not all known yet).

@@ -3,6 +3,7 @@
 #ifndef LLM_TRANSFORMS_PASSES_H
 #define LLM_TRANSFORMS_PASSES_H
 
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

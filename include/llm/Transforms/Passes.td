@@ -64,8 +64,10 @@ def LLMHoistWeightPrepPass : Pass<"llm-hoist-weight-prep", "mlir::ModuleOp"> {
     (the weight transforms: stacked projections, scaled columns, INT4
     quantization, AWQ repacking) and computes it once in
     `@prepare(checkpoint tensors) -> prepared buffers` instead. Each such
-    subgraph is outlined into a private `@prepare_<n>` (identical ones once,
-    so `@prefill` and `@decode` share them), which `@prepare` calls in turn:
+    subgraph is outlined into a private `@prepare_<n>` (computed once when
+    `@prefill` and `@decode` both read it; one function for the subgraphs
+    that differ only in the tensors they read, such as every layer's same
+    projection), which `@prepare` calls in turn:
     the function boundaries free each one's temporaries before the next
     runs. The entry points then take, after their own arguments, every
     weight buffer (a checkpoint tensor read as it is, or a prepared buffer),
@@ -74,7 +76,8 @@ def LLMHoistWeightPrepPass : Pass<"llm-hoist-weight-prep", "mlir::ModuleOp"> {
     and that order. A module that already has `llm.abi` is left as it is.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::func::FuncDialect",
+                           "::mlir::llm::LLMDialect"];
 }
 
 def LLMFuseProjectionsPass : Pass<"llm-fuse-projections", "mlir::ModuleOp"> {
