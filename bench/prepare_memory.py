@@ -24,6 +24,7 @@ Usage: bench/prepare_memory.py MODEL_DIR [--recipe full] [--group-size 128]
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,13 +95,19 @@ def main():
                 ("cached", llm_run + generate + ["--cache-dir", cache]),
                 ("uncached", llm_run + generate + ["--no-cache"])]
         print(f"{'run':<9} {'wall s':>7} {'peak RSS GiB':>13} {'x ckpt':>7} "
-              f"{'compile s':>10} {'TTFT s':>7} {'gen tok/s':>10}")
+              f"{'load s':>7} {'compile s':>10} {'TTFT s':>7} {'gen tok/s':>10}")
         for name, cmd in runs:
             wall, rss, out = measured(cmd)
-            stats = {}
+            stats, load = {}, float("nan")
             if "--json" in cmd:
                 stats = json.loads(out.strip().splitlines()[-1]).get("timings", {})
-            print(f"{name:<9} {wall:>7.1f} {rss / 2**30:>13.2f} {rss / ckpt:>7.2f} "
+            # Binding, hashing and preparing (or reading the cache).
+            ready = re.search(r"prepared weights ready in ([0-9.]+) ms", out)
+            if ready:
+                load = float(ready.group(1)) / 1000
+            elif "load_ms" in stats:
+                load = stats["load_ms"] / 1000
+            print(f"{name:<9} {wall:>7.1f} {rss / 2**30:>13.2f} {rss / ckpt:>7.2f} {load:>7.1f} "
                   f"{stats.get('compile_ms', float('nan')) / 1000:>10.1f} "
                   f"{stats.get('time_to_first_token_ms', float('nan')) / 1000:>7.2f} "
                   f"{stats.get('generation_tokens_per_s', float('nan')):>10.2f}")

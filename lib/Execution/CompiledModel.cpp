@@ -15,7 +15,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/xxhash.h"
@@ -262,6 +264,14 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()) + diagnostics.messages);
   model->engine_ = std::move(*engine);
+  // The runtime functions the module calls.
+  model->engine_->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner(kPrepareProgressSymbol)] = {
+        llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   for (auto [slot, name] : {std::pair{&model->prefill_, "prefill"},
                             {&model->decode_, "decode"}}) {
     auto fn = model->engine_->lookupPacked(name);

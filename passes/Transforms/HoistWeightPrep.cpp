@@ -21,6 +21,7 @@
 #include "llm/Transforms/Passes.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -342,7 +343,25 @@ LogicalResult WeightPrepHoister::run() {
       prepareFunc.setArgAttr(
           i, bufferization::BufferizationDialect::kWritableAttrName,
           b.getBoolAttr(false));
+    // @prepare reports its progress to the runtime after each call: the
+    // elements prepared so far and in all.
+    Type i64 = b.getI64Type();
+    b.setInsertionPointToEnd(module.getBody());
+    auto progress = func::FuncOp::create(b, module.getLoc(),
+                                         kPrepareProgressSymbol,
+                                         b.getFunctionType({i64, i64}, {}));
+    progress.setPrivate();
+    auto elements = [](Outlined *entry) {
+      int64_t count = 0;
+      for (Type type : entry->func.getResultTypes())
+        count += cast<RankedTensorType>(type).getNumElements();
+      return count;
+    };
+    int64_t total = 0, done = 0;
+    for (Outlined *entry : order)
+      total += elements(entry);
     b.setInsertionPointToStart(body);
+    Value totalValue = arith::ConstantIntOp::create(b, module.getLoc(), i64, total);
     SmallVector<Value> results;
     for (Outlined *entry : order) {
       SmallVector<Value> operands;
@@ -352,6 +371,11 @@ LogicalResult WeightPrepHoister::run() {
           results,
           func::CallOp::create(b, module.getLoc(), entry->func, operands)
               .getResults());
+      done += elements(entry);
+      Value doneValue =
+          arith::ConstantIntOp::create(b, module.getLoc(), i64, done);
+      func::CallOp::create(b, module.getLoc(), progress,
+                           ValueRange{doneValue, totalValue});
     }
     func::ReturnOp::create(b, module.getLoc(), results);
   }

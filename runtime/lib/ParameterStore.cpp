@@ -5,7 +5,9 @@
 #include "PackedCall.h"
 #include "Xxh3.h"
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -45,7 +47,17 @@ const char *weightDTypeFlag(DType dtype) {
   return dtype == DType::F16 ? "f16" : dtype == DType::BF16 ? "bf16" : "f32";
 }
 
+/// The progress report of the @prepare running now (one at a time).
+std::atomic<const std::function<void(int64_t, int64_t)> *> currentProgress{
+    nullptr};
+
 } // namespace
+
+extern "C" void llm::runtime::llm_prepare_progress(int64_t done,
+                                                   int64_t total) {
+  if (const auto *report = currentProgress.load())
+    (*report)(done, total);
+}
 
 ParameterStore::~ParameterStore() {
   for (void *buffer : owned_)
@@ -170,10 +182,13 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
         std::fprintf(stderr, "prepared weights: %zu buffer(s) read from %s\n",
                      abi.prepared.size(), path.c_str());
     } else {
-      if (options.progress)
+      auto summary = [&] {
         std::fprintf(stderr,
                      "preparing weights: %zu buffer(s) from %zu tensor(s)...",
                      abi.prepared.size(), abi.prepareArguments.size());
+      };
+      if (options.progress && !options.progressBar)
+        summary();
       PackedArgs args(8 * abi.prepareArguments.size());
       for (int64_t index : abi.prepareArguments)
         args.addMemRef(tensorData[index], abi.tensors[index].type.shape);
@@ -182,7 +197,34 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
         fields += ReturnedMemRef::fieldCount(type.shape.size());
       std::vector<int64_t> results(fields, 0);
       std::vector<void *> pointers = args.pointers(results.data());
+      // Tensors only @prepare reads, read in place from the mapped files:
+      // their pages are handed back after each step of @prepare (those of
+      // later steps are not resident yet), so that preparing does not make
+      // the checkpoint resident.
+      std::vector<const TensorView *> releasable;
+      for (int64_t index : abi.prepareArguments)
+        if (preparedOnly(index) && tensorData[index] == views[index]->data)
+          releasable.push_back(views[index]);
+      std::function<void(int64_t, int64_t)> report =
+          [&](int64_t done, int64_t total) {
+            for (const TensorView *view : releasable)
+              releasePages(view->data, view->nbytes);
+            if (!options.progress || !options.progressBar || total <= 0)
+              return;
+            int width = 30, filled = static_cast<int>(width * done / total);
+            std::fprintf(stderr, "\rpreparing weights [%s%s] %3d%%",
+                         std::string(filled, '#').c_str(),
+                         std::string(width - filled, ' ').c_str(),
+                         static_cast<int>(100 * done / total));
+            std::fflush(stderr);
+          };
+      currentProgress = &report;
       prepare(pointers.data());
+      currentProgress = nullptr;
+      if (options.progress && options.progressBar) {
+        std::fprintf(stderr, "\r%*s\r", 50, "");
+        summary();
+      }
       store->ranPrepare_ = true;
       std::set<void *> owned;
       std::string malformed;

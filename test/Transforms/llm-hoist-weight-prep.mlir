@@ -87,18 +87,27 @@
 // CHECK-NOT: @prepare_3
 
 // @prepare takes each checkpoint tensor once (the projection feeds two
-// subgraphs) and returns the prepared buffers in order.
+// subgraphs) and returns the prepared buffers in order; after each call it
+// reports the elements prepared so far (48, 176, 208) of 208.
 // CHECK-LABEL: func.func @prepare(
 // CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32> {bufferization.writable = false},
 // CHECK-SAME: %[[A:[^:]*]]: tensor<4x16xbf16> {bufferization.writable = false},
 // CHECK-SAME: %[[B:[^:]*]]: tensor<4x16xbf16> {bufferization.writable = false},
 // CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false})
 // CHECK-SAME: -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>)
+// CHECK-NEXT: %[[TOTAL:.*]] = arith.constant 208 : i64
 // CHECK-NEXT: %[[P0:[^:]*]]:3 = call @prepare_0(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>)
+// CHECK-NEXT: %[[D0:.*]] = arith.constant 48 : i64
+// CHECK-NEXT: call @llm_prepare_progress(%[[D0]], %[[TOTAL]]) : (i64, i64) -> ()
 // CHECK-NEXT: %[[P1:.*]] = call @prepare_1(%[[A]], %[[B]], %[[N]]) : (tensor<4x16xbf16>, tensor<4x16xbf16>, tensor<16xf32>) -> tensor<8x16xf32>
+// CHECK-NEXT: %[[D1:.*]] = arith.constant 176 : i64
+// CHECK-NEXT: call @llm_prepare_progress(%[[D1]], %[[TOTAL]])
 // CHECK-NEXT: %[[P2:[^:]*]]:3 = call @prepare_2(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>)
+// CHECK-NEXT: %[[D2:.*]] = arith.constant 208 : i64
+// CHECK-NEXT: call @llm_prepare_progress(%[[D2]], %[[TOTAL]])
 // CHECK-NEXT: return %[[P0]]#0, %[[P0]]#1, %[[P0]]#2, %[[P1]], %[[P2]]#0, %[[P2]]#1, %[[P2]]#2 :
 // CHECK-NEXT: }
+// CHECK-NEXT: func.func private @llm_prepare_progress(i64, i64)
 // CHECK-NEXT: }
 module @layer {
   func.func @prefill(%x: tensor<?x16xf32>) -> tensor<?x8xf32> {

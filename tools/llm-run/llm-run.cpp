@@ -227,6 +227,7 @@ int main(int argc, char **argv) {
     loadOptions.extra = &*extra;
   }
   loadOptions.progress = !jsonOutput || quantizeOnly;
+  loadOptions.progressBar = ::isatty(STDERR_FILENO);
   bool derives = !(*model)->abi().prepared.empty();
   if (derives && !noCache) {
     if (!cacheDir.empty()) {
@@ -251,6 +252,7 @@ int main(int argc, char **argv) {
       (*model)->decode(), (*model)->prepare(), loadOptions);
   if (!runner.ok())
     return fail(runner.message());
+  double loadMs = millis(Clock::now() - startLoad);
   if (quantizeOnly) {
     if (!derives)
       return fail("--prepare-only: the module prepares no weights (run "
@@ -436,6 +438,7 @@ int main(int argc, char **argv) {
 
   if (jsonOutput) {
     llvm::json::Object timings{{"compile_ms", compileMs},
+                               {"load_ms", loadMs},
                                {"prompt_tokens", nPrompt},
                                {"prompt_ms", prefillMs},
                                {"prompt_tokens_per_s", promptTps},

@@ -73,9 +73,13 @@ def LLMHoistWeightPrepPass : Pass<"llm-hoist-weight-prep", "mlir::ModuleOp"> {
     weight buffer (a checkpoint tensor read as it is, or a prepared buffer),
     all in one order, and the module's `llm.abi` (`#llm.abi`) records the
     checkpoint tensors with their types, `@prepare`'s arguments and results,
-    and that order. A module that already has `llm.abi` is left as it is.
+    and that order. After each call `@prepare` reports its progress (the
+    elements prepared so far and in all) to the runtime function
+    `llm_prepare_progress(i64, i64)`. A module that already has `llm.abi`
+    is left as it is.
   }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
                            "::mlir::func::FuncDialect",
                            "::mlir::llm::LLMDialect"];
 }

@@ -29,8 +29,10 @@ using PackedFunction = void (*)(void **);
 struct LoadOptions {
   /// Where prepared buffers are cached; empty: no cache.
   std::string cacheDirectory;
-  /// Report preparation (and the cache) on stderr.
+  /// Report preparation (and the cache) on stderr: a summary line, and with
+  /// `progressBar` (for a terminal) a bar that `@prepare` updates as it goes.
   bool progress = false;
+  bool progressBar = false;
   /// Prepare again even when the cache holds valid buffers.
   bool refreshCache = false;
   /// More tensors (e.g. activation-aware scales), looked up after the
@@ -39,6 +41,11 @@ struct LoadOptions {
 };
 
 class PreparedCacheFile;
+
+/// Called by a compiled `@prepare` after each piece of work: `done` of
+/// `total` elements prepared. Reports to the ParameterStore::build running
+/// it (if any).
+extern "C" void llm_prepare_progress(int64_t done, int64_t total);
 
 class ParameterStore {
 public:
