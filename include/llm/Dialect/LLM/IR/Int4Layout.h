@@ -1,6 +1,6 @@
 //===- Int4Layout.h - the packed layout of INT4 weights ---------*- C++ -*-===//
 //
-// The layout of an INT4 pack's `qweight` (see `#llm.int4`): 32-bit words
+// The layout of an INT4 pack's `qweight` (see `llm.quantize_int4`): 32-bit words
 // [out / tile, groups, group_size / 8, tile]. Word [nt, g, b, t] holds in
 // bits 4 s .. 4 s + 3 the nibble of input g * group_size + s * (group_size /
 // 8) + b of row nt * tile + t. Every word belongs to one row, so a kernel
