@@ -13,6 +13,8 @@ figures (compile, time to first token, generation tokens/s):
             (the source tensors are hashed to validate it);
   uncached  a generation run with --no-cache (prepares in memory).
 
+The float recipe prepares nothing: one generation run.
+
 Recipes (--recipe): float (no passes), int4 (llm-quantize-int4), full (the
 README's llm-fuse-projections, llm-fuse-rms-norm, llm-fuse-attention,
 llm-quantize-int4).
@@ -94,6 +96,8 @@ def main():
         runs = [("prepare", llm_run + ["--prepare-only", "--cache-dir", cache]),
                 ("cached", llm_run + generate + ["--cache-dir", cache]),
                 ("uncached", llm_run + generate + ["--no-cache"])]
+        if args.recipe == "float":  # nothing to prepare: one plain run
+            runs = [("run", llm_run + generate + ["--no-cache"])]
         print(f"{'run':<9} {'wall s':>7} {'peak RSS GiB':>13} {'x ckpt':>7} "
               f"{'load s':>7} {'compile s':>10} {'TTFT s':>7} {'gen tok/s':>10}")
         for name, cmd in runs:
