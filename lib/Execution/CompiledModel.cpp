@@ -15,7 +15,14 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llm/Execution/CompileCache.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/SectionMemoryManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Config/llvm-config.h"
@@ -59,25 +66,287 @@ private:
   ScopedDiagnosticHandler handler;
 };
 
+/// The compile options that change the code, as text for the cache key.
+static std::string optionsText(const CompileOptions &options) {
+  return "O" + std::to_string(options.optLevel) +
+         (options.parallel ? " parallel" : " serial");
+}
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
+  if (!buffer)
+    return makeError("cannot read '" + path + "': " +
+                     buffer.getError().message());
+  // A module compiled before on this kind of CPU: its code, unparsed.
+  std::optional<uint64_t> key;
+  if (!options.cacheDirectory.empty()) {
+    key = compileCacheKey((*buffer)->getBuffer(), optionsText(options));
+    if (!options.refreshCache)
+      if (auto cached = fromCache(options.cacheDirectory, *key))
+        return cached;
+  }
   auto context = createExecutionContext();
   OwningOpRef<ModuleOp> module;
   {
     // Detached before the context moves into compile(), which may free it.
     DiagnosticCollector diagnostics(context.get());
     llvm::SourceMgr sourceMgr;
-    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
-    if (!buffer)
-      return makeError("cannot read '" + path + "': " +
-                       buffer.getError().message());
     sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
     if (!module)
       return makeError("cannot parse '" + path + "' as an MLIR module:" +
                        diagnostics.messages);
   }
-  return compile(std::move(context), std::move(module), options);
+  return compileWithKey(std::move(context), std::move(module), options, key);
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::compile(std::unique_ptr<MLIRContext> context,
+                       OwningOpRef<ModuleOp> module,
+                       const CompileOptions &options) {
+  std::optional<uint64_t> key;
+  if (!options.cacheDirectory.empty()) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os, OpPrintingFlags().enableDebugInfo(false));
+    key = compileCacheKey(text, optionsText(options));
+    if (!options.refreshCache)
+      if (auto cached = fromCache(options.cacheDirectory, *key)) {
+        // The module is destroyed before its context.
+        module = nullptr;
+        return cached;
+      }
+  }
+  return compileWithKey(std::move(context), std::move(module), options, key);
+}
+
+//===----------------------------------------------------------------------===//
+// What the runtime needs of a module, kept with its cached code
+//===----------------------------------------------------------------------===//
+
+static llvm::json::Array int64Array(const std::vector<int64_t> &values) {
+  llvm::json::Array array;
+  for (int64_t v : values)
+    array.push_back(v);
+  return array;
+}
+
+static llvm::json::Value bufferJSON(const ::llm::runtime::BufferType &type) {
+  return llvm::json::Object{{"element", type.elementType},
+                            {"shape", int64Array(type.shape)}};
+}
+
+std::string CompiledModel::metadataJSON() const {
+  llvm::json::Array tensors, prepared, activations;
+  for (const auto &tensor : abi_.tensors)
+    tensors.push_back(llvm::json::Object{{"name", tensor.name},
+                                         {"type", bufferJSON(tensor.type)}});
+  for (const auto &type : abi_.prepared)
+    prepared.push_back(bufferJSON(type));
+  for (const auto &activation : shape_.activations) {
+    llvm::json::Array sources;
+    for (const std::string &source : activation.sources)
+      sources.push_back(source);
+    activations.push_back(llvm::json::Object{
+        {"name", activation.name},
+        {"features", activation.features},
+        {"sources", std::move(sources)}});
+  }
+  llvm::json::Object object{
+      {"tensors", std::move(tensors)},
+      {"prepare", int64Array(abi_.prepareArguments)},
+      {"prepared", std::move(prepared)},
+      {"weights", int64Array(abi_.weights)},
+      {"prepare_fingerprint", std::to_string(abi_.prepareFingerprint)},
+      {"vocab_size", shape_.vocabSize},
+      {"num_hidden_layers", shape_.numLayers},
+      {"num_key_value_heads", shape_.numKvHeads},
+      {"head_dim", shape_.headDim},
+      {"max_position_embeddings", shape_.maxPositions},
+      {"bos_token_id", shape_.bosTokenId},
+      {"eos_token_ids", int64Array(shape_.eosTokenIds)},
+      {"activations", std::move(activations)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::json::Value(std::move(object));
+  return text;
+}
+
+/// Reads what metadataJSON() wrote (an entry that passed its checksum).
+static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
+                         ::llm::runtime::ModelShape &shape) {
+  auto parsed = llvm::json::parse(text);
+  if (!parsed) {
+    llvm::consumeError(parsed.takeError());
+    return false;
+  }
+  const llvm::json::Object *object = parsed->getAsObject();
+  if (!object)
+    return false;
+  auto ints = [&](llvm::StringRef key, std::vector<int64_t> &out) {
+    const llvm::json::Array *array = object->getArray(key);
+    if (!array)
+      return false;
+    for (const llvm::json::Value &v : *array) {
+      std::optional<int64_t> i = v.getAsInteger();
+      if (!i)
+        return false;
+      out.push_back(*i);
+    }
+    return true;
+  };
+  auto buffer = [](const llvm::json::Value &v,
+                   ::llm::runtime::BufferType &type) {
+    const llvm::json::Object *o = v.getAsObject();
+    const llvm::json::Array *shape = o ? o->getArray("shape") : nullptr;
+    std::optional<llvm::StringRef> element =
+        o ? o->getString("element") : std::nullopt;
+    if (!shape || !element)
+      return false;
+    type.elementType = element->str();
+    for (const llvm::json::Value &d : *shape) {
+      std::optional<int64_t> i = d.getAsInteger();
+      if (!i)
+        return false;
+      type.shape.push_back(*i);
+    }
+    return true;
+  };
+  const llvm::json::Array *tensors = object->getArray("tensors");
+  const llvm::json::Array *prepared = object->getArray("prepared");
+  const llvm::json::Array *activations = object->getArray("activations");
+  std::optional<llvm::StringRef> fingerprint =
+      object->getString("prepare_fingerprint");
+  if (!tensors || !prepared || !activations || !fingerprint ||
+      !ints("prepare", abi.prepareArguments) || !ints("weights", abi.weights) ||
+      !ints("eos_token_ids", shape.eosTokenIds) ||
+      fingerprint->getAsInteger(10, abi.prepareFingerprint))
+    return false;
+  for (const llvm::json::Value &v : *tensors) {
+    const llvm::json::Object *o = v.getAsObject();
+    std::optional<llvm::StringRef> name = o ? o->getString("name") : std::nullopt;
+    const llvm::json::Value *type = o ? o->get("type") : nullptr;
+    ::llm::runtime::TensorBinding binding;
+    if (!name || !type || !buffer(*type, binding.type))
+      return false;
+    binding.name = name->str();
+    abi.tensors.push_back(std::move(binding));
+  }
+  for (const llvm::json::Value &v : *prepared) {
+    ::llm::runtime::BufferType type;
+    if (!buffer(v, type))
+      return false;
+    abi.prepared.push_back(std::move(type));
+  }
+  for (const llvm::json::Value &v : *activations) {
+    const llvm::json::Object *o = v.getAsObject();
+    std::optional<llvm::StringRef> name = o ? o->getString("name") : std::nullopt;
+    std::optional<int64_t> features =
+        o ? o->getInteger("features") : std::nullopt;
+    const llvm::json::Array *sources = o ? o->getArray("sources") : nullptr;
+    if (!name || !features || !sources)
+      return false;
+    ::llm::runtime::ExposedActivation activation{name->str(), *features, {}};
+    for (const llvm::json::Value &s : *sources) {
+      std::optional<llvm::StringRef> source = s.getAsString();
+      if (!source)
+        return false;
+      activation.sources.push_back(source->str());
+    }
+    shape.activations.push_back(std::move(activation));
+  }
+  for (auto [field, key] :
+       {std::pair{&shape.vocabSize, "vocab_size"},
+        {&shape.numLayers, "num_hidden_layers"},
+        {&shape.numKvHeads, "num_key_value_heads"},
+        {&shape.headDim, "head_dim"},
+        {&shape.maxPositions, "max_position_embeddings"},
+        {&shape.bosTokenId, "bos_token_id"}}) {
+    std::optional<int64_t> value = object->getInteger(key);
+    if (!value)
+      return false;
+    *field = *value;
+  }
+  return true;
+}
+
+/// The runtime functions compiled modules call.
+static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
+  llvm::orc::SymbolMap symbols;
+  symbols[interner(kPrepareProgressSymbol)] = {
+      llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress),
+      llvm::JITSymbolFlags::Exported};
+  return symbols;
+}
+
+std::unique_ptr<CompiledModel>
+CompiledModel::fromCache(llvm::StringRef directory, uint64_t key) {
+  std::optional<CachedCompilation> cached = readCompileCache(directory, key);
+  if (!cached)
+    return nullptr;
+  auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
+  if (!readMetadata(cached->metadata, model->abi_, model->shape_))
+    return nullptr;
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder) {
+    llvm::consumeError(machineBuilder.takeError());
+    return nullptr;
+  }
+  // Linked as ExecutionEngine links what it compiles.
+  auto jit =
+      llvm::orc::LLJITBuilder()
+          .setJITTargetMachineBuilder(std::move(*machineBuilder))
+          .setObjectLinkingLayerCreator([](llvm::orc::ExecutionSession &session) {
+            return std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+                session, [](const llvm::MemoryBuffer &) {
+                  return std::make_unique<llvm::SectionMemoryManager>();
+                });
+          })
+          .create();
+  if (!jit) {
+    llvm::consumeError(jit.takeError());
+    return nullptr;
+  }
+  llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!process) {
+    llvm::consumeError(process.takeError());
+    return nullptr;
+  }
+  dylib.addGenerator(std::move(*process));
+  llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
+                                        (*jit)->getDataLayout());
+  if (llvm::Error error = dylib.define(
+          llvm::orc::absoluteSymbols(runtimeSymbols(interner)))) {
+    llvm::consumeError(std::move(error));
+    return nullptr;
+  }
+  if (llvm::Error error = (*jit)->addObjectFile(std::move(cached->object))) {
+    llvm::consumeError(std::move(error));
+    return nullptr;
+  }
+  auto lookup = [&](llvm::StringRef name) -> ::llm::runtime::PackedFunction {
+    auto symbol = (*jit)->lookup(("_mlir_" + name).str());
+    if (!symbol) {
+      llvm::consumeError(symbol.takeError());
+      return nullptr;
+    }
+    return symbol->toPtr<::llm::runtime::PackedFunction>();
+  };
+  model->prefill_ = lookup("prefill");
+  model->decode_ = lookup("decode");
+  if (!model->abi_.prepared.empty())
+    model->prepare_ = lookup("prepare");
+  if (!model->prefill_ || !model->decode_ ||
+      (!model->abi_.prepared.empty() && !model->prepare_))
+    return nullptr;
+  model->jit_ = std::move(*jit);
+  model->fromCache_ = true;
+  return model;
 }
 
 /// The strings of `list` appended to `out`; false if one is not a string.
@@ -147,9 +416,10 @@ static llvm::Expected<int64_t> configInt(DictionaryAttr config,
 }
 
 llvm::Expected<std::unique_ptr<CompiledModel>>
-CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
-                       OwningOpRef<ModuleOp> moduleArg,
-                       const CompileOptions &options) {
+CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
+                              OwningOpRef<ModuleOp> moduleArg,
+                              const CompileOptions &options,
+                              std::optional<uint64_t> cacheKey) {
   // Locals are destroyed in reverse order: the module before its context.
   std::unique_ptr<MLIRContext> context = std::move(contextArg);
   OwningOpRef<ModuleOp> module = std::move(moduleArg);
@@ -256,6 +526,8 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
   // run) and no GDB registration of every compiled object.
   engineOptions.enablePerfNotificationListener = false;
   engineOptions.enableGDBNotificationListener = false;
+  // Keep the object code for the compile cache.
+  engineOptions.enableObjectDump = cacheKey.has_value();
   engineOptions.jitCodeGenOptLevel =
       options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
                             : llvm::CodeGenOptLevel::Default;
@@ -264,14 +536,7 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()) + diagnostics.messages);
   model->engine_ = std::move(*engine);
-  // The runtime functions the module calls.
-  model->engine_->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    symbols[interner(kPrepareProgressSymbol)] = {
-        llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress),
-        llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
+  model->engine_->registerSymbols(runtimeSymbols);
   for (auto [slot, name] : {std::pair{&model->prefill_, "prefill"},
                             {&model->decode_, "decode"}}) {
     auto fn = model->engine_->lookupPacked(name);
@@ -288,6 +553,20 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> contextArg,
                        llvm::toString(fn.takeError()));
     model->prepare_ = *fn;
   }
+  if (cacheKey) {
+    // The code compiled (at the lookups above), with what the runtime
+    // needs of the module. Failing to cache is not failing to compile.
+    llvm::SmallString<128> temporary;
+    if (!llvm::sys::fs::createTemporaryFile("llm-compiled", "o", temporary)) {
+      model->engine_->dumpToObjectFile(temporary);
+      if (auto object = llvm::MemoryBuffer::getFile(temporary))
+        llvm::consumeError(writeCompileCache(options.cacheDirectory, *cacheKey,
+                                             model->metadataJSON(),
+                                             (*object)->getBuffer()));
+      llvm::sys::fs::remove(temporary);
+    }
+  }
   model->context_ = std::move(context);
   return std::move(model);
 }
+CompiledModel::~CompiledModel() = default;

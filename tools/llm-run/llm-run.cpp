@@ -103,11 +103,11 @@ static cl::opt<bool> quantizeOnly("prepare-only",
 static cl::alias quantizeOnlyOld("quantize-only", cl::desc("Alias for --prepare-only"),
                                  cl::aliasopt(quantizeOnly));
 static cl::opt<std::string> cacheDir("cache-dir",
-                                     cl::desc("Where prepared weights are cached (default: "
+                                     cl::desc("Where compiled code and prepared weights are cached (default: "
                                               "MODEL_DIR/.llm-cache if writable, else "
                                               "~/.cache/llm-compiler)"),
                                      cl::value_desc("dir"), cl::init(""), cl::cat(category));
-static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached prepared weights"),
+static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached compiled code or prepared weights"),
                              cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
@@ -175,9 +175,30 @@ int main(int argc, char **argv) {
   if (threads > 0)
     omp_set_num_threads(threads);
 
+  // Where compiled code and prepared weights are cached.
+  std::string cacheDirectory;
+  if (!noCache) {
+    if (!cacheDir.empty()) {
+      if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir))
+        return fail("cannot create the cache directory '" + cacheDir + "': " + ec.message());
+      cacheDirectory = cacheDir;
+    } else {
+      // No usable cache (a shipped .llm-cache that is a symbolic link or
+      // another user's, a read-only model directory and no writable home):
+      // run uncached, and say so once.
+      auto dir = rt::preparedCacheDirectory(modelDir);
+      if (dir.ok())
+        cacheDirectory = *dir;
+      else
+        llvm::errs() << "llm-run: warning: " << dir.message()
+                     << "; compiled code and prepared weights are not cached\n";
+    }
+  }
+
   // The compiled module: given, or imported from the checkpoint's config.
   auto startCompile = Clock::now();
   mlir::llm::CompileOptions compileOptions;
+  compileOptions.cacheDirectory = cacheDirectory;
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
   if (!modulePath.empty()) {
@@ -229,23 +250,7 @@ int main(int argc, char **argv) {
   loadOptions.progress = !jsonOutput || quantizeOnly;
   loadOptions.progressBar = ::isatty(STDERR_FILENO);
   bool derives = !(*model)->abi().prepared.empty();
-  if (derives && !noCache) {
-    if (!cacheDir.empty()) {
-      if (std::error_code ec = llvm::sys::fs::create_directories(cacheDir))
-        return fail("cannot create the cache directory '" + cacheDir + "': " + ec.message());
-      loadOptions.cacheDirectory = cacheDir;
-    } else {
-      // No usable cache (a shipped .llm-cache that is a symbolic link or
-      // another user's, a read-only model directory and no writable home):
-      // run uncached, and say so once.
-      auto dir = rt::preparedCacheDirectory(modelDir);
-      if (dir.ok())
-        loadOptions.cacheDirectory = *dir;
-      else
-        llvm::errs() << "llm-run: warning: " << dir.message()
-                     << "; prepared weights are not cached\n";
-    }
-  }
+  loadOptions.cacheDirectory = cacheDirectory;
   auto startLoad = Clock::now();
   auto runner = rt::ModelRunner::create(
       *checkpoint, (*model)->abi(), shape, (*model)->prefill(),
@@ -438,6 +443,7 @@ int main(int argc, char **argv) {
 
   if (jsonOutput) {
     llvm::json::Object timings{{"compile_ms", compileMs},
+                               {"compile_cached", (*model)->fromCache()},
                                {"load_ms", loadMs},
                                {"prompt_tokens", nPrompt},
                                {"prompt_ms", prefillMs},
@@ -466,9 +472,10 @@ int main(int argc, char **argv) {
       llvm::errs() << "llm-run: stopped: the context of " << context
                    << " tokens is full\n";
     llvm::errs() << llvm::format(
-        "llm-run: compile %.1f ms | prompt %lld tokens, %.2f tokens/s | "
+        "llm-run: compile %.1f ms%s | prompt %lld tokens, %.2f tokens/s | "
         "generation %zu tokens, %.2f tokens/s | time to first token %.1f ms\n",
-        compileMs, static_cast<long long>(nPrompt), promptTps, generated.size(),
+        compileMs, (*model)->fromCache() ? " (cached)" : "",
+        static_cast<long long>(nPrompt), promptTps, generated.size(),
         genTps, ttftMs);
   }
   return 0;

@@ -19,6 +19,12 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <optional>
+#include <string>
+
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
 
 namespace mlir::llm {
 
@@ -27,6 +33,10 @@ struct CompileOptions {
   unsigned optLevel = 3;
   /// Lower with OpenMP-parallel loops.
   bool parallel = true;
+  /// Where compiled code is cached (see CompileCache.h); empty: nowhere.
+  std::string cacheDirectory;
+  /// Compile again even when the cache holds the module's code.
+  bool refreshCache = false;
 };
 
 class CompiledModel {
@@ -39,6 +49,11 @@ public:
   compile(std::unique_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
           const CompileOptions &options);
 
+  ~CompiledModel();
+
+  /// Whether the code came from the compile cache (nothing was compiled).
+  bool fromCache() const { return fromCache_; }
+
   /// The buffers the module binds (its verified `#llm.abi`).
   const ::llm::runtime::ModuleABI &abi() const { return abi_; }
   const ::llm::runtime::ModelShape &shape() const { return shape_; }
@@ -48,8 +63,23 @@ public:
   ::llm::runtime::PackedFunction prepare() const { return prepare_; }
 
 private:
+  CompiledModel() = default;
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  compileWithKey(std::unique_ptr<MLIRContext> context,
+                 OwningOpRef<ModuleOp> module, const CompileOptions &options,
+                 std::optional<uint64_t> cacheKey);
+  /// The model cached under `key` in `directory`; null if there is none
+  /// (or it is invalid).
+  static std::unique_ptr<CompiledModel> fromCache(llvm::StringRef directory,
+                                                  uint64_t key);
+  /// The ABI and shape, for the cache.
+  std::string metadataJSON() const;
+
   std::unique_ptr<MLIRContext> context_;
   std::unique_ptr<ExecutionEngine> engine_;
+  /// The code of a cached model.
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  bool fromCache_ = false;
   ::llm::runtime::ModuleABI abi_;
   ::llm::runtime::ModelShape shape_;
   ::llm::runtime::PackedFunction prefill_ = nullptr, decode_ = nullptr,
