@@ -5,6 +5,7 @@
 #include "PackedCall.h"
 #include "Xxh3.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace llm::runtime;
 
@@ -163,10 +165,26 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     if (!options.cacheDirectory.empty()) {
       // Every byte @prepare reads, and what it computes. Tensors only
       // @prepare reads are handed back to the kernel as they are hashed.
+      // Each tensor's hash on its own, on every core; combined in order.
+      std::vector<uint64_t> hashes(abi.prepareArguments.size());
+      std::atomic<size_t> next{0};
+      auto hashSome = [&] {
+        for (size_t i; (i = next++) < hashes.size();) {
+          int64_t index = abi.prepareArguments[i];
+          hashes[i] = contentHash(*views[index], preparedOnly(index));
+        }
+      };
+      std::vector<std::thread> helpers;
+      unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      for (unsigned t = 1; t < std::min<size_t>(cores, hashes.size()); ++t)
+        helpers.emplace_back(hashSome);
+      hashSome();
+      for (std::thread &helper : helpers)
+        helper.join();
       Xxh3 hash;
       hash.add(abi.prepareFingerprint);
-      for (int64_t index : abi.prepareArguments)
-        hash.add(contentHash(*views[index], preparedOnly(index)));
+      for (uint64_t h : hashes)
+        hash.add(h);
       key = hash.digest();
       char name[64];
       std::snprintf(name, sizeof name, "/prepared-%016llx.bin",
