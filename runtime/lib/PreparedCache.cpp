@@ -265,10 +265,20 @@ llm::runtime::preparedCacheDirectory(const std::string &modelDir) {
   if (fs::exists(fs::symlink_status(inside, ec)))
     if (Status s = checkCacheDirectory(inside.string()); !s.ok())
       return Error(s.message());
-  fs::create_directories(inside, ec);
-  if (!ec && ::access(inside.c_str(), W_OK) == 0 &&
-      checkCacheDirectory(inside.string()).ok())
-    return inside.string();
+  // A model directory whose mode says read-only is left alone, even by a
+  // user (root) whom the mode does not stop.
+  struct stat model;
+  bool writable = ::stat(modelDir.c_str(), &model) == 0 &&
+                  (model.st_mode & S_IWUSR) &&
+                  ::access(modelDir.c_str(), W_OK) == 0;
+  if (writable || fs::exists(fs::symlink_status(inside, ec))) {
+    if (writable)
+      fs::create_directories(inside, ec);
+    if (!ec && fs::is_directory(fs::symlink_status(inside, ec)) &&
+        ::access(inside.c_str(), W_OK) == 0 &&
+        checkCacheDirectory(inside.string()).ok())
+      return inside.string();
+  }
 
   fs::path base;
   if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
