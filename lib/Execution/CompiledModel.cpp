@@ -31,6 +31,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <array>
+
 using namespace mlir;
 using namespace mlir::llm;
 
@@ -137,6 +139,17 @@ static llvm::json::Value bufferJSON(const ::llm::runtime::BufferType &type) {
                             {"shape", int64Array(type.shape)}};
 }
 
+/// The integer fields of the model's shape, by their config names.
+static std::array<std::pair<int64_t *, const char *>, 6>
+shapeFields(::llm::runtime::ModelShape &shape) {
+  return {{{&shape.vocabSize, "vocab_size"},
+           {&shape.numLayers, "num_hidden_layers"},
+           {&shape.numKvHeads, "num_key_value_heads"},
+           {&shape.headDim, "head_dim"},
+           {&shape.maxPositions, "max_position_embeddings"},
+           {&shape.bosTokenId, "bos_token_id"}}};
+}
+
 std::string CompiledModel::metadataJSON() const {
   llvm::json::Array tensors, prepared, activations;
   for (const auto &tensor : abi_.tensors)
@@ -159,14 +172,11 @@ std::string CompiledModel::metadataJSON() const {
       {"prepared", std::move(prepared)},
       {"weights", int64Array(abi_.weights)},
       {"prepare_fingerprint", std::to_string(abi_.prepareFingerprint)},
-      {"vocab_size", shape_.vocabSize},
-      {"num_hidden_layers", shape_.numLayers},
-      {"num_key_value_heads", shape_.numKvHeads},
-      {"head_dim", shape_.headDim},
-      {"max_position_embeddings", shape_.maxPositions},
-      {"bos_token_id", shape_.bosTokenId},
       {"eos_token_ids", int64Array(shape_.eosTokenIds)},
       {"activations", std::move(activations)}};
+  ::llm::runtime::ModelShape shape = shape_;
+  for (auto [field, key] : shapeFields(shape))
+    object[key] = *field;
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(object));
@@ -256,13 +266,7 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
     }
     shape.activations.push_back(std::move(activation));
   }
-  for (auto [field, key] :
-       {std::pair{&shape.vocabSize, "vocab_size"},
-        {&shape.numLayers, "num_hidden_layers"},
-        {&shape.numKvHeads, "num_key_value_heads"},
-        {&shape.headDim, "head_dim"},
-        {&shape.maxPositions, "max_position_embeddings"},
-        {&shape.bosTokenId, "bos_token_id"}}) {
+  for (auto [field, key] : shapeFields(shape)) {
     std::optional<int64_t> value = object->getInteger(key);
     if (!value)
       return false;
@@ -474,13 +478,7 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
     return abi.takeError();
   model->abi_ = std::move(*abi);
   ::llm::runtime::ModelShape &shape = model->shape_;
-  for (auto [field, key] :
-       {std::pair{&shape.vocabSize, "vocab_size"},
-        {&shape.numLayers, "num_hidden_layers"},
-        {&shape.numKvHeads, "num_key_value_heads"},
-        {&shape.headDim, "head_dim"},
-        {&shape.maxPositions, "max_position_embeddings"},
-        {&shape.bosTokenId, "bos_token_id"}}) {
+  for (auto [field, key] : shapeFields(shape)) {
     auto value = configInt(config, key);
     if (!value)
       return value.takeError();

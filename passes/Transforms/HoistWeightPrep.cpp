@@ -64,7 +64,7 @@ private:
   FailureOr<int64_t> tensorIndex(ParamOp param);
   /// A key that is equal for ops computing the same thing from the same
   /// tensors.
-  const std::string &structuralKey(Operation *op);
+  std::string structuralKey(Operation *op);
   /// A key that is equal for ops computing the same thing from any tensors
   /// of the same types: `params` are named by their position in it.
   std::string shapeKey(Operation *op, ArrayRef<ParamOp> params);
@@ -76,7 +76,6 @@ private:
   OpBuilder b;
   llvm::DenseSet<Operation *> weightOnly;
   llvm::MapVector<StringRef, RankedTensorType> tensors;
-  llvm::DenseMap<Operation *, std::string> keys;
   /// Outlined functions by structural key: the function, its arguments
   /// (tensor indices) and the first prepared buffer it returns.
   struct Outlined {
@@ -118,10 +117,13 @@ FailureOr<int64_t> WeightPrepHoister::tensorIndex(ParamOp param) {
   return static_cast<int64_t>(it - tensors.begin());
 }
 
-const std::string &WeightPrepHoister::structuralKey(Operation *op) {
-  auto found = keys.find(op);
-  if (found != keys.end())
-    return found->second;
+/// A key of the computation of `op`'s results: the ops (names, attributes,
+/// result types) of its weight-only operands, down to the parameters, which
+/// `leafKey` names.
+static std::string
+computationKey(Operation *op, function_ref<std::string(ParamOp)> leafKey) {
+  if (auto param = dyn_cast<ParamOp>(op))
+    return leafKey(param);
   std::string key;
   llvm::raw_string_ostream os(key);
   os << op->getName() << op->getAttrDictionary();
@@ -130,37 +132,35 @@ const std::string &WeightPrepHoister::structuralKey(Operation *op) {
   os << "(";
   for (Value operand : op->getOperands()) {
     auto result = cast<OpResult>(operand);
-    os << structuralKey(result.getOwner()) << "#" << result.getResultNumber()
-       << ",";
-  }
-  os << ")";
-  return keys[op] = std::move(key);
-}
-
-std::string WeightPrepHoister::shapeKey(Operation *op,
-                                        ArrayRef<ParamOp> params) {
-  std::string key;
-  llvm::raw_string_ostream os(key);
-  if (auto param = dyn_cast<ParamOp>(op)) {
-    os << "arg" << (llvm::find(params, param) - params.begin()) << ":"
-       << param.getType();
-    return key;
-  }
-  os << op->getName() << op->getAttrDictionary();
-  for (Type type : op->getResultTypes())
-    os << ":" << type;
-  os << "(";
-  for (Value operand : op->getOperands()) {
-    auto result = cast<OpResult>(operand);
-    os << shapeKey(result.getOwner(), params) << "#"
+    os << computationKey(result.getOwner(), leafKey) << "#"
        << result.getResultNumber() << ",";
   }
   os << ")";
   return key;
 }
 
+std::string WeightPrepHoister::structuralKey(Operation *op) {
+  return computationKey(op, [](ParamOp param) {
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    os << "param " << param.getName() << ":" << param.getType();
+    return key;
+  });
+}
+
+std::string WeightPrepHoister::shapeKey(Operation *op,
+                                        ArrayRef<ParamOp> params) {
+  return computationKey(op, [&](ParamOp param) {
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    os << "arg" << (llvm::find(params, param) - params.begin()) << ":"
+       << param.getType();
+    return key;
+  });
+}
+
 FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
-  const std::string &key = structuralKey(root);
+  std::string key = structuralKey(root);
   auto known = outlined.find(key);
   if (known != outlined.end())
     return known->second.firstBuffer;
