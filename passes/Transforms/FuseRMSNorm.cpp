@@ -5,6 +5,7 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_LLMFUSERMSNORMPASS
@@ -53,14 +54,26 @@ LogicalResult mlir::llm::foldRMSNorm(RewriterBase &rewriter, RMSNormOp norm) {
 }
 
 namespace {
+struct FoldRMSNormPattern : OpRewritePattern<RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RMSNormOp norm,
+                                PatternRewriter &rewriter) const override {
+    return foldRMSNorm(rewriter, norm);
+  }
+};
+} // namespace
+
+void mlir::llm::populateFoldRMSNormPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldRMSNormPattern>(patterns.getContext());
+}
+
+namespace {
 struct LLMFuseRMSNormPass
     : llm::impl::LLMFuseRMSNormPassBase<LLMFuseRMSNormPass> {
   void runOnOperation() override {
-    SmallVector<RMSNormOp> norms;
-    getOperation().walk([&](RMSNormOp norm) { norms.push_back(norm); });
-    IRRewriter rewriter(&getContext());
-    for (RMSNormOp norm : norms)
-      (void)foldRMSNorm(rewriter, norm);
+    RewritePatternSet patterns(&getContext());
+    populateFoldRMSNormPatterns(patterns);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
     eraseDeadWeightOps(getOperation());
   }
 };

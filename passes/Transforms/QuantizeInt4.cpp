@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_LLMQUANTIZEINT4PASS
@@ -66,9 +67,22 @@ FailureOr<MatmulInt4Op> mlir::llm::quantizeMatmulInt4(
     // One norm per input and gain (the q/k/v or gate/up layers that shared
     // a folded norm share it again).
     Value &normed = normCache[{input, gain}];
-    if (!normed)
+    if (!normed) {
+      // Right after the later of its operands: before every layer that
+      // reads the same input.
+      OpBuilder::InsertionGuard normGuard(rewriter);
+      Operation *inputDef = input.getDefiningOp();
+      Operation *gainDef = gain.getDefiningOp();
+      Operation *after = inputDef;
+      if (gainDef && (!after || after->isBeforeInBlock(gainDef)))
+        after = gainDef;
+      if (after)
+        rewriter.setInsertionPointAfter(after);
+      else
+        rewriter.setInsertionPointToStart(cast<BlockArgument>(input).getOwner());
       normed = RMSNormOp::create(rewriter, loc, input, gain, normEps)
                    .getResult();
+    }
     input = normed;
     normEps = FloatAttr();
   }
@@ -111,6 +125,34 @@ void mlir::llm::eraseDeadWeightOps(Operation *root) {
 }
 
 namespace {
+struct QuantizeInt4Pattern : OpRewritePattern<MatmulOp> {
+  QuantizeInt4Pattern(MLIRContext *ctx, Int4Options options,
+                      std::function<bool(MatmulOp)> select)
+      : OpRewritePattern(ctx), options(options), select(std::move(select)) {}
+
+  LogicalResult matchAndRewrite(MatmulOp matmul,
+                                PatternRewriter &rewriter) const override {
+    if (select && !select(matmul))
+      return failure();
+    return quantizeMatmulInt4(rewriter, matmul, options, *norms);
+  }
+
+  Int4Options options;
+  std::function<bool(MatmulOp)> select;
+  /// Norms recreated for unfolded layers, shared by the rewrites.
+  std::shared_ptr<llvm::DenseMap<std::pair<Value, Value>, Value>> norms =
+      std::make_shared<llvm::DenseMap<std::pair<Value, Value>, Value>>();
+};
+} // namespace
+
+void mlir::llm::populateQuantizeInt4Patterns(
+    RewritePatternSet &patterns, const Int4Options &options,
+    std::function<bool(MatmulOp)> select) {
+  patterns.add<QuantizeInt4Pattern>(patterns.getContext(), options,
+                                    std::move(select));
+}
+
+namespace {
 struct LLMQuantizeInt4Pass
     : llm::impl::LLMQuantizeInt4PassBase<LLMQuantizeInt4Pass> {
   using Base::Base;
@@ -135,22 +177,16 @@ struct LLMQuantizeInt4Pass
       return signalPassFailure();
     }
     Int4Options options{groupSize, symmetric, activationAware};
-    SmallVector<MatmulOp> matmuls;
-    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    // Matmuls are visited in program order, so the first user's recreated
-    // norm dominates the rest.
-    llvm::DenseMap<std::pair<Value, Value>, Value> norms;
-    for (MatmulOp matmul : matmuls) {
+    RewritePatternSet patterns(&getContext());
+    populateQuantizeInt4Patterns(patterns, options, [this](MatmulOp matmul) {
       // The LM head is the matmul whose result a function returns (the
       // logits).
       bool isLMHead = llvm::any_of(matmul->getUsers(), [](Operation *user) {
         return isa<func::ReturnOp>(user);
       });
-      if (!selected(weightLayerName(matmul.getWeight()), isLMHead))
-        continue;
-      (void)quantizeMatmulInt4(rewriter, matmul, options, norms);
-    }
+      return selected(weightLayerName(matmul.getWeight()), isLMHead);
+    });
+    walkAndApplyPatterns(module, std::move(patterns));
     eraseDeadWeightOps(module);
   }
 };

@@ -16,6 +16,7 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,12 +47,22 @@ struct Int4Options {
 /// `llm.scale_columns(W, g)` with `rms_norm_eps`, a folded norm, which is
 /// unfolded so that the pack rounds `W` itself) into `llm.matmul_int4` over
 /// `llm.quantize_int4` of its weight. `normCache` shares the recreated
-/// norms between the layers that read one input. Fails, changing nothing,
-/// for other matmuls.
+/// norms between the layers that read one input; a recreated norm is placed
+/// right after its input and gain, so it dominates every such layer
+/// whatever order they are rewritten in. Fails, changing nothing, for other
+/// matmuls.
 FailureOr<MatmulInt4Op>
 quantizeMatmulInt4(RewriterBase &rewriter, MatmulOp matmul,
                    const Int4Options &options,
                    llvm::DenseMap<std::pair<Value, Value>, Value> &normCache);
+
+/// Patterns of the rewrites above, for any driver (the passes use
+/// walkAndApplyPatterns): folding every foldable RMS norm, and quantizing
+/// the matmuls `select` accepts.
+void populateFoldRMSNormPatterns(RewritePatternSet &patterns);
+void populateQuantizeInt4Patterns(RewritePatternSet &patterns,
+                                  const Int4Options &options,
+                                  std::function<bool(MatmulOp)> select);
 
 /// Erases weight-only ops (parameters and weight transforms) left without
 /// users under `root`.
