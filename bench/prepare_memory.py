@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 
+from measure import measured
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPT = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 2 for k in range(31)])
 
@@ -42,27 +44,6 @@ def recipe_passes(recipe, group_size):
     return {"float": [], "int4": [quantize],
             "full": ["--llm-fuse-projections", "--llm-fuse-rms-norm",
                      "--llm-fuse-attention", quantize]}[recipe]
-
-
-def measured(cmd):
-    """(wall seconds, peak RSS bytes, stdout) of one run of cmd."""
-    out = tempfile.TemporaryFile()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(out.fileno(), 1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        try:
-            os.execv(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.monotonic() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(cmd)} failed (exit {os.waitstatus_to_exitcode(status)})")
-    out.seek(0)
-    return wall, usage.ru_maxrss * 1024, out.read().decode()
 
 
 def main():

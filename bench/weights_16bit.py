@@ -24,6 +24,8 @@ import os
 import subprocess
 import sys
 
+from measure import measured
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
 PROMPT = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 2 for k in range(31)])
@@ -38,23 +40,6 @@ def run(cmd):
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
     return proc.stdout
-
-
-def peak_rss(cmd):
-    """Peak resident set of one run of cmd, in bytes (wait4's ru_maxrss)."""
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        try:
-            os.execv(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(cmd)} failed (exit {os.waitstatus_to_exitcode(status)})")
-    return usage.ru_maxrss * 1024
 
 
 def checkpoint_bytes(model):
@@ -95,7 +80,7 @@ def main():
                 best[dtype] = dict(t)
             for field in ("prompt_tokens_per_s", "generation_tokens_per_s"):
                 best[dtype][field] = max(best[dtype][field], t[field])
-            rss[dtype] = max(rss.get(dtype, 0), peak_rss(cmd))
+            rss[dtype] = max(rss.get(dtype, 0), measured(cmd)[1])
 
     print(f"{args.shape}-shaped random checkpoint, {args.threads} threads; 32 prompt tokens, "
           f"64 greedy tokens; best of {args.repeats} interleaved rounds\n")

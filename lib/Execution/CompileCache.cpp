@@ -1,6 +1,7 @@
 //===- CompileCache.cpp - compiled code of modules, cached on disk --------===//
 
 #include "llm/Execution/CompileCache.h"
+#include "llm/runtime/PreparedCache.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Config/llvm-config.h"
@@ -9,8 +10,6 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace mlir::llm;
@@ -28,8 +27,10 @@ struct Header {
 };
 
 uint64_t checksumOf(llvm::StringRef metadata, llvm::StringRef object) {
-  std::string both = (metadata + object).str();
-  return llvm::xxh3_64bits(both);
+  // Each part hashed in place (the object may be tens of MB), then both.
+  uint64_t parts[2] = {llvm::xxh3_64bits(metadata), llvm::xxh3_64bits(object)};
+  return llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(parts), sizeof parts));
 }
 } // namespace
 
@@ -62,20 +63,16 @@ std::string mlir::llm::compileCachePath(llvm::StringRef directory,
 std::optional<CachedCompilation>
 mlir::llm::readCompileCache(llvm::StringRef directory, uint64_t key) {
   std::string path = compileCachePath(directory, key);
-  // Only a regular file of this user, never through a symbolic link (and
-  // never blocking on a FIFO planted in its place).
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  uint64_t size = 0;
+  int fd = ::llm::runtime::openTrustedCacheFile(path, size);
   if (fd < 0)
     return std::nullopt;
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_uid != ::geteuid() ||
-      static_cast<uint64_t>(st.st_size) < sizeof(Header)) {
+  if (size < sizeof(Header)) {
     ::close(fd);
     return std::nullopt;
   }
   auto buffer = llvm::MemoryBuffer::getOpenFile(
-      llvm::sys::fs::convertFDToNativeFile(fd), path, st.st_size,
+      llvm::sys::fs::convertFDToNativeFile(fd), path, size,
       /*RequiresNullTerminator=*/false);
   ::close(fd);
   if (!buffer)
@@ -102,39 +99,19 @@ llvm::Error mlir::llm::writeCompileCache(llvm::StringRef directory,
                                          uint64_t key,
                                          llvm::StringRef metadata,
                                          llvm::StringRef object) {
-  std::string path = compileCachePath(directory, key);
-  std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  auto fail = [&](const llvm::Twine &why) {
-    ::unlink(temporary.c_str());
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cannot write the compile cache file '" +
-                                       path + "': " + why);
-  };
-  int fd = ::open(temporary.c_str(),
-                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return fail(std::strerror(errno));
   Header header;
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   header.key = key;
   header.metadataBytes = metadata.size();
   header.objectBytes = object.size();
   header.checksum = checksumOf(metadata, object);
-  bool ok = true;
-  for (llvm::StringRef piece :
-       {llvm::StringRef(reinterpret_cast<const char *>(&header), sizeof header),
-        metadata, object}) {
-    while (ok && !piece.empty()) {
-      ssize_t n = ::write(fd, piece.data(), piece.size());
-      ok = n > 0;
-      if (ok)
-        piece = piece.drop_front(static_cast<size_t>(n));
-    }
-  }
-  ok = ::close(fd) == 0 && ok;
-  if (!ok)
-    return fail("write failed");
-  if (::rename(temporary.c_str(), path.c_str()) != 0)
-    return fail(std::strerror(errno));
+  ::llm::runtime::Status written = ::llm::runtime::writeCacheFile(
+      compileCachePath(directory, key),
+      {{reinterpret_cast<const char *>(&header), sizeof header},
+       {metadata.data(), metadata.size()},
+       {object.data(), object.size()}});
+  if (!written.ok())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   written.message());
   return llvm::Error::success();
 }

@@ -149,17 +149,12 @@ uint64_t checksumOf(const std::vector<BufferRecord> &records,
 std::unique_ptr<PreparedCacheFile>
 PreparedCacheFile::open(const std::string &path, uint64_t key,
                         const std::vector<BufferType> &types) {
-  // Only a regular file of this user, never through a symbolic link (and
-  // never blocking on a FIFO planted in its place).
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  uint64_t expectedSize = 0, size = 0;
+  std::vector<BufferRecord> records = layout(types, expectedSize);
+  int fd = openTrustedCacheFile(path, size);
   if (fd < 0)
     return nullptr;
-  struct stat st;
-  uint64_t expectedSize = 0;
-  std::vector<BufferRecord> records = layout(types, expectedSize);
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_uid != ::geteuid() ||
-      static_cast<uint64_t>(st.st_size) != expectedSize) {
+  if (size != expectedSize) {
     ::close(fd);
     return nullptr;
   }
@@ -204,31 +199,53 @@ Status llm::runtime::savePreparedCache(const std::string &path, uint64_t key,
   header.count = types.size();
   header.checksum = checksumOf(records, buffers);
 
+  // Padding to each buffer's offset is zeros.
+  static const char zeros[kAlignment] = {};
+  std::vector<std::string_view> pieces = {
+      {reinterpret_cast<const char *>(&header), sizeof header},
+      {reinterpret_cast<const char *>(records.data()),
+       records.size() * sizeof(BufferRecord)}};
+  uint64_t at = sizeof header + records.size() * sizeof(BufferRecord);
+  for (size_t i = 0; i < records.size(); ++i) {
+    pieces.emplace_back(zeros, records[i].offset - at);
+    pieces.emplace_back(static_cast<const char *>(buffers[i]), records[i].bytes);
+    at = records[i].offset + records[i].bytes;
+  }
+  return writeCacheFile(path, pieces);
+}
+
+int llm::runtime::openTrustedCacheFile(const std::string &path,
+                                       uint64_t &size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return -1;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return -1;
+  }
+  size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+Status llm::runtime::writeCacheFile(const std::string &path,
+                                    const std::vector<std::string_view> &pieces) {
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(temporary.c_str(),
                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return Error("cannot write the cache file '" + temporary +
                  "': " + std::strerror(errno));
-  uint64_t at = 0;
-  auto writeAll = [&](const void *data, size_t bytes) {
-    const auto *from = static_cast<const char *>(data);
-    while (bytes) {
-      ssize_t n = ::write(fd, from, std::min<size_t>(bytes, size_t(1) << 30));
-      if (n <= 0)
-        return false;
-      from += n;
-      bytes -= static_cast<size_t>(n);
-      at += static_cast<uint64_t>(n);
+  bool ok = true;
+  for (std::string_view piece : pieces)
+    while (ok && !piece.empty()) {
+      ssize_t n = ::write(fd, piece.data(),
+                          std::min<size_t>(piece.size(), size_t(1) << 30));
+      ok = n > 0;
+      if (ok)
+        piece.remove_prefix(static_cast<size_t>(n));
     }
-    return true;
-  };
-  static const char zeros[kAlignment] = {};
-  bool ok = writeAll(&header, sizeof header) &&
-            writeAll(records.data(), records.size() * sizeof(BufferRecord));
-  for (size_t i = 0; ok && i < records.size(); ++i)
-    ok = writeAll(zeros, records[i].offset - at) &&
-         writeAll(buffers[i], records[i].bytes);
   ok = ::close(fd) == 0 && ok;
   std::error_code ec;
   if (ok)

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llm::runtime {
@@ -35,6 +36,17 @@ uint64_t contentHash(const TensorView &tensor, bool mapped = false);
 /// memory that a weight read once (hashed, prepared) no longer holds.
 /// Only for file mappings: anonymous memory would read back as zeros.
 void releasePages(const void *data, size_t bytes);
+
+/// Opens a cache file for reading only if it is a regular file of this user
+/// reached without a symbolic link (and without blocking on a FIFO planted
+/// in its place); its descriptor and size, or -1.
+int openTrustedCacheFile(const std::string &path, uint64_t &size);
+
+/// Writes `pieces`, one after another, to the cache file `path`
+/// atomically: a temporary file of this user (mode 0600, never through a
+/// symbolic link), then a rename.
+Status writeCacheFile(const std::string &path,
+                      const std::vector<std::string_view> &pieces);
 
 /// The prepared buffers of one cache file, mapped read-only.
 class PreparedCacheFile {
