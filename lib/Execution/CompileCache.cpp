@@ -9,7 +9,10 @@
 #include "llvm/Support/xxhash.h"
 #include "llvm/TargetParser/Host.h"
 
+#include "llvm/Support/MemoryBuffer.h"
+
 #include <cstring>
+#include <dlfcn.h>
 #include <unistd.h>
 
 using namespace mlir::llm;
@@ -34,9 +37,27 @@ uint64_t checksumOf(llvm::StringRef metadata, llvm::StringRef object) {
 }
 } // namespace
 
+uint64_t mlir::llm::compilerBuildHash() {
+  static const uint64_t hash = [] {
+    // The file this function's code was loaded from.
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&compilerBuildHash), &info) == 0 ||
+        !info.dli_fname)
+      return uint64_t(0);
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> binary =
+        llvm::MemoryBuffer::getFile(info.dli_fname, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!binary)
+      return uint64_t(0);
+    return llvm::xxh3_64bits((*binary)->getBuffer());
+  }();
+  return hash;
+}
+
 uint64_t mlir::llm::compileCacheKey(llvm::StringRef moduleText,
                                     llvm::StringRef options) {
   std::string key = "llm-compiler compile cache 1/LLVM " LLVM_VERSION_STRING;
+  key += "/build " + std::to_string(compilerBuildHash());
   key += "\n" + options.str();
   key += "\n" + llvm::sys::getHostCPUName().str();
   // Every feature, in a fixed order.

@@ -84,7 +84,7 @@ CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
   std::optional<uint64_t> key;
   if (!options.cacheDirectory.empty()) {
     key = compileCacheKey((*buffer)->getBuffer(), optionsText(options));
-    if (!options.refreshCache)
+    if (!options.refreshCache && !options.jitDebug)
       if (auto cached = fromCache(options.cacheDirectory, *key))
         return cached;
   }
@@ -113,7 +113,7 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> context,
     llvm::raw_string_ostream os(text);
     module->print(os, OpPrintingFlags().enableDebugInfo(false));
     key = compileCacheKey(text, optionsText(options));
-    if (!options.refreshCache)
+    if (!options.refreshCache && !options.jitDebug)
       if (auto cached = fromCache(options.cacheDirectory, *key)) {
         // The module is destroyed before its context.
         module = nullptr;
@@ -521,9 +521,9 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   engineOptions.transformer = makeOptimizingTransformer(
       options.optLevel, /*sizeLevel=*/0, targetMachine->get());
   // No perf jitdump files (they accumulated under /tmp/.debug/jit, one per
-  // run) and no GDB registration of every compiled object.
-  engineOptions.enablePerfNotificationListener = false;
-  engineOptions.enableGDBNotificationListener = false;
+  // run) and no GDB registration of every compiled object, unless asked.
+  engineOptions.enablePerfNotificationListener = options.jitDebug;
+  engineOptions.enableGDBNotificationListener = options.jitDebug;
   // Keep the object code for the compile cache.
   engineOptions.enableObjectDump = cacheKey.has_value();
   engineOptions.jitCodeGenOptLevel =

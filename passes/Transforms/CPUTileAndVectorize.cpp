@@ -28,6 +28,10 @@ constexpr int64_t assumedDynamicExtent = 256;
 /// Vector registers an outer-product tile may hold (of AVX-512's 32; the
 /// rest are temporaries).
 constexpr int64_t tileRegisters = 24;
+/// Marks the two halves of a matrix-vector product split into lanes while
+/// this pass tiles them: the per-lane partial sums, and their sum.
+constexpr llvm::StringLiteral laneSplitAttr = "llm.lane_split";
+constexpr llvm::StringLiteral laneSumAttr = "llm.lane_sum";
 
 /// The inputs of `op` that depend on loop `parallel` but not on loop
 /// `reduction`.
@@ -78,6 +82,49 @@ struct TilePlan {
   SmallVector<int64_t> vectorLoopOrder;
 };
 
+/// Whether `op` is a matrix-vector product over contiguous memory whose
+/// weights (its largest input) are narrower than its result (16-bit weights
+/// widened in registers): one reduction loop, innermost, that every input
+/// it indexes walks as its innermost dimension, static loops, and weights
+/// that depend on every parallel loop longer than one, so that no loaded
+/// weight is reused (decode's projections). Tiled as other contractions
+/// (several rows at a time, a horizontal sum per tile), such an op reads
+/// several short rows at once (768 16-bit weights are 24 cache lines),
+/// streams too short for the hardware prefetchers: measured 40% slower per
+/// decode step than reading one row front to back. F32 rows, twice as long,
+/// are read fastest several at a time, as they are.
+bool isContiguousMatrixVector(linalg::LinalgOp op, int64_t lanes) {
+  if (op.getNumReductionLoops() != 1 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics())
+    return false;
+  unsigned n = op.getNumLoops();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!linalg::isReductionIterator(op.getIteratorTypesArray()[n - 1]) ||
+      llvm::any_of(ranges, ShapedType::isDynamic) ||
+      ranges[n - 1] % (2 * lanes) != 0)
+    return false;
+  OpOperand *weights = largestInput(op);
+  if (!weights ||
+      getElementTypeOrSelf(weights->get().getType()).getIntOrFloatBitWidth() >=
+          getElementTypeOrSelf(op->getResult(0).getType())
+              .getIntOrFloatBitWidth())
+    return false;
+  AffineMap weightMap = op.getMatchingIndexingMap(weights);
+  for (unsigned i = 0; i + 1 < n; ++i)
+    if (ranges[i] > 1 && !weightMap.isFunctionOfDim(i))
+      return false;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isFunctionOfDim(n - 1))
+      continue;
+    if (!map.isProjectedPermutation() || map.getNumResults() == 0 ||
+        map.getDimPosition(map.getNumResults() - 1) != n - 1)
+      return false;
+  }
+  return !op.getMatchingIndexingMap(op.getDpsInitOperand(0))
+              .isFunctionOfDim(n - 1);
+}
+
 /// The largest tile <= `target` that divides `extent`, so that every tile is
 /// full and vectorizes without masks; 1 for dynamic extents.
 int64_t largestDivisorUpTo(int64_t extent, int64_t target) {
@@ -102,6 +149,54 @@ int64_t staticWork(linalg::LinalgOp op) {
 struct LLMCPUTileAndVectorizePass
     : llm::impl::LLMCPUTileAndVectorizePassBase<LLMCPUTileAndVectorizePass> {
   using Base::Base;
+
+  /// Splits the reduction of every contiguous matrix-vector product in
+  /// `func` into per-lane partial sums (`k = ko * ratio + ki`, `ki`
+  /// parallel: `laneSplitAttr`) and a sum over the lanes (`laneSumAttr`).
+  /// Tiled together one output row at a time, the partial sums of a row are
+  /// vector accumulators, independent chains of multiply-adds that stay in
+  /// registers across the row and are summed once at its end; the row is
+  /// read front to back, one stream that the hardware prefetchers follow.
+  void splitMatrixVectorReductions(RewriterBase &rewriter, func::FuncOp func) {
+    SmallVector<linalg::LinalgOp> candidates;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isContiguousMatrixVector(op, lanes))
+        candidates.push_back(op);
+    });
+    for (linalg::LinalgOp op : candidates) {
+      int64_t extent = op.getStaticLoopRanges().back();
+      // `rows` vectors of lanes per row, or the most that divide it.
+      int64_t ratio = lanes * rows;
+      while (extent % ratio != 0)
+        ratio /= 2;
+      unsigned outputRank =
+          op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getNumResults();
+      FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
+          rewriter, op, [&](linalg::LinalgOp) {
+            return linalg::SplitReductionOptions{ratio, outputRank,
+                                                 /*innerParallel=*/true};
+          });
+      if (failed(split))
+        continue; // Not a recognised combiner: tiled as it is.
+      split->splitLinalgOp->setAttr(laneSplitAttr, rewriter.getUnitAttr());
+      split->resultCombiningLinalgOp->setAttr(laneSumAttr,
+                                              rewriter.getUnitAttr());
+    }
+  }
+
+  /// The register tiles of a lane-split matrix-vector product (loops
+  /// `..., n, ko, ki`) in its row's loop: all lanes, `ko` innermost.
+  static TilePlan laneSplitPlan(linalg::LinalgOp op) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    unsigned n = ranges.size();
+    TilePlan p{SmallVector<int64_t>(n, 0), SmallVector<int64_t>(n, 1)};
+    p.vectorTiles[n - 1] = ranges[n - 1];
+    for (unsigned i = 0; i < n; ++i)
+      if (i != n - 2)
+        p.vectorLoopOrder.push_back(i);
+    p.vectorLoopOrder.push_back(n - 2);
+    return p;
+  }
 
   /// The tile plan of `op`; `distribute` is false for an op already inside
   /// a thread tile.
@@ -167,9 +262,16 @@ struct LLMCPUTileAndVectorizePass
         continue;
       p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
     }
+    return distribute ? distributePlan(op, p) : p;
+  }
 
-    // Distribute a parallel loop over threads.
-    if (parallelChunks <= 0 || !distribute)
+  /// `p` with thread tiles: a parallel loop of `op` distributed over threads
+  /// in chunks of whole register tiles, when `op` has enough work.
+  TilePlan distributePlan(linalg::LinalgOp op, TilePlan p) const {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+    unsigned n = ranges.size();
+    if (parallelChunks <= 0)
       return p;
     int64_t work = staticWork(op);
     // Among the static parallel loops that hold at least two register
@@ -224,32 +326,39 @@ struct LLMCPUTileAndVectorizePass
     return cast<linalg::LinalgOp>(tiled->tiledOps.back());
   }
 
-  /// Distributes `op` over threads with `sizes`. A fill of its destination
-  /// moves into the thread tiles, so that each thread zeroes (or otherwise
-  /// initializes) its own part, in parallel and while it is in cache, rather
-  /// than the whole buffer being filled serially first. Returns the ops in
-  /// the tiles (the tiled op first), or `op` alone when nothing is
-  /// distributed.
+  /// Tiles `op` with `sizes` using loops of `type`, fusing into the tiles
+  /// the fills of its destination (so that each thread zeroes, or otherwise
+  /// initializes, its own part, in parallel and while it is in cache) and
+  /// the per-lane partial sums of a lane sum with their fills. Returns the
+  /// ops in the tiles (the tiled op first), or `op` alone when nothing is
+  /// tiled.
   ///
   /// Other producers stay outside: computing a fused producer's tile into
   /// a thread-local buffer (the quantized matmul's per-group dot products
   /// into its epilogue's tiles) measured 20% slower per decode step than
   /// distributing each op on its own.
   FailureOr<SmallVector<linalg::LinalgOp>>
-  distribute(RewriterBase &rewriter, linalg::LinalgOp op,
-             ArrayRef<int64_t> sizes) {
+  tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
+              ArrayRef<int64_t> sizes, scf::SCFTilingOptions::LoopType type) {
     if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
       return SmallVector<linalg::LinalgOp>{op};
     scf::SCFTileAndFuseOptions options;
     scf::SCFTilingOptions tiling;
-    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    tiling.setLoopType(type);
     tiling.setTileSizes(asFoldResults(rewriter, sizes));
     options.setTilingOptions(tiling);
     options.setFusionControlFn(
         [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-          auto fill = producer.getDefiningOp<linalg::FillOp>();
-          if (!isDestination || !fill || !fill.hasPureTensorSemantics())
+          Operation *defining = producer.getOwner();
+          auto fill = dyn_cast<linalg::FillOp>(defining);
+          // A lane sum's tiles compute their partial sums from zero.
+          bool fuse = op->hasAttr(laneSumAttr)
+                          ? defining->hasAttr(laneSplitAttr) ||
+                                (fill && fill.hasPureTensorSemantics())
+                          : isDestination && fill &&
+                                fill.hasPureTensorSemantics();
+          if (!fuse)
             return std::nullopt;
           return scf::SCFTileAndFuseOptions::ControlFnResult{};
         });
@@ -259,22 +368,66 @@ struct LLMCPUTileAndVectorizePass
             rewriter, cast<TilingInterface>(op.getOperation()), options);
     if (failed(tiled))
       return failure();
-    // The op and the fill fused into it are replaced by the loop's results
-    // where they have any; a fill left without users goes.
+    // The op and the producers fused into it are replaced by the loop's
+    // results where they have any; a producer left without users goes.
     SmallVector<Operation *> replaced{op};
     llvm::append_range(replaced, tiled->fusedProducers);
     for (Operation *original : replaced) {
       for (OpResult result : original->getResults())
         if (Value replacement = tiled->replacements.lookup(result))
           rewriter.replaceAllUsesWith(result, replacement);
+    }
+    for (Operation *original : llvm::reverse(replaced))
       if (original->use_empty())
         rewriter.eraseOp(original);
-    }
     SmallVector<linalg::LinalgOp> inTile;
     for (Operation *tiledOp : tiled->tiledAndFusedOps)
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(tiledOp))
         inTile.push_back(linalgOp);
     return inTile;
+  }
+
+  /// Tiles `op` for registers and vectorizes the tile (static and full: no
+  /// masks). Ops that gather (tensor.extract in the body: the embedding)
+  /// and ops that do not vectorize stay scalar tiles, still correct.
+  LogicalResult tileForRegisters(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 const TilePlan &p) {
+    FailureOr<linalg::LinalgOp> tiled =
+        tile(rewriter, op, p.vectorTiles,
+             scf::SCFTilingOptions::LoopType::ForOp, p.vectorLoopOrder);
+    if (failed(tiled))
+      return op->emitError("failed to tile for registers");
+    bool gathers = false;
+    tiled->getOperation()->walk([&](tensor::ExtractOp) { gathers = true; });
+    if (gathers)
+      return success();
+    rewriter.setInsertionPoint(*tiled);
+    FailureOr<linalg::VectorizationResult> vectorized =
+        linalg::vectorize(rewriter, *tiled);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(*tiled, vectorized->replacements);
+    return success();
+  }
+
+  /// Tiles a lane sum one output at a time with its partial sums fused in,
+  /// and vectorizes the three (fill, partial sums, sum) in each tile.
+  LogicalResult tileLaneSumForRegisters(RewriterBase &rewriter,
+                                        linalg::LinalgOp sum) {
+    unsigned n = sum.getNumLoops();
+    SmallVector<int64_t> sizes(n, 1);
+    sizes[n - 1] = 0;
+    FailureOr<SmallVector<linalg::LinalgOp>> inTile = tileAndFuse(
+        rewriter, sum, sizes, scf::SCFTilingOptions::LoopType::ForOp);
+    if (failed(inTile))
+      return sum->emitError("failed to tile for registers");
+    for (linalg::LinalgOp op : llvm::reverse(*inTile)) {
+      TilePlan p = op->hasAttr(laneSplitAttr)
+                       ? laneSplitPlan(op)
+                       : TilePlan{{}, SmallVector<int64_t>(op.getNumLoops(), 0)};
+      if (failed(tileForRegisters(rewriter, op, p)))
+        return failure();
+    }
+    return success();
   }
 
   /// Gives every user of a shared `tensor.empty` or fill (CSE merges
@@ -311,12 +464,14 @@ struct LLMCPUTileAndVectorizePass
     func::FuncOp func = getOperation();
     IRRewriter unsharing(&getContext());
     unshareDestinations(unsharing, func);
+    IRRewriter rewriter(&getContext());
+    if (vectorize)
+      splitMatrixVectorReductions(rewriter, func);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics())
         ops.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     // Threads: consumers first, so that each op distributed takes the fill
     // of its destination into its thread tiles. A fill fused there is
     // erased and skipped here.
@@ -333,39 +488,35 @@ struct LLMCPUTileAndVectorizePass
       if (erased.contains(op.getOperation()))
         continue;
       FailureOr<SmallVector<linalg::LinalgOp>> inTile =
-          distribute(rewriter, op, plan(op).threadTiles);
+          tileAndFuse(rewriter, op, plan(op).threadTiles,
+                      scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(inTile)) {
         op.emitError("failed to distribute over threads");
         return signalPassFailure();
       }
       llvm::append_range(forRegisters, *inTile);
     }
-    rewriter.setListener(nullptr);
 
-    // Registers: every op, in or out of a thread tile.
+    // Registers: every op, in or out of a thread tile (consumers first;
+    // partial sums fused into their sum's tiles are skipped). The ops
+    // erased so far are forgotten: new ops may have taken their addresses.
+    erased.clear();
     for (linalg::LinalgOp op : vectorize ? forRegisters
                                          : SmallVector<linalg::LinalgOp>{}) {
-      TilePlan p = plan(op, /*distribute=*/false);
-      FailureOr<linalg::LinalgOp> tiled =
-          tile(rewriter, op, p.vectorTiles,
-               scf::SCFTilingOptions::LoopType::ForOp, p.vectorLoopOrder);
-      if (failed(tiled)) {
-        op->emitError("failed to tile for registers");
-        return signalPassFailure();
-      }
-      // Vectorize the tile (static and full: no masks). Ops that gather
-      // (tensor.extract in the body: the embedding) stay scalar.
-      bool gathers = false;
-      tiled->getOperation()->walk([&](tensor::ExtractOp) { gathers = true; });
-      if (gathers)
+      if (erased.contains(op.getOperation()))
         continue;
-      rewriter.setInsertionPoint(*tiled);
-      FailureOr<linalg::VectorizationResult> vectorized =
-          linalg::vectorize(rewriter, *tiled);
-      if (failed(vectorized))
-        continue; // Left as a scalar tile; still correct.
-      rewriter.replaceOp(*tiled, vectorized->replacements);
+      LogicalResult done =
+          op->hasAttr(laneSumAttr)
+              ? tileLaneSumForRegisters(rewriter, op)
+              : tileForRegisters(rewriter, op, plan(op, /*distribute=*/false));
+      if (failed(done))
+        return signalPassFailure();
     }
+    rewriter.setListener(nullptr);
+    func.walk([](linalg::LinalgOp op) {
+      op->removeAttr(laneSplitAttr);
+      op->removeAttr(laneSumAttr);
+    });
 
     // Slices and reshapes of empty tensors become empty tensors of their
     // own: scratch that is allocated where it is used (in the thread's

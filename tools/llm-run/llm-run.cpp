@@ -110,6 +110,12 @@ static cl::opt<std::string> cacheDir("cache-dir",
 static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached compiled code or prepared weights"),
                              cl::cat(category));
 
+static cl::opt<bool> jitDebug("jit-debug",
+                              cl::desc("Compile even when cached, and register the code with GDB and "
+                                       "perf (jitdump files under $JITDUMPDIR or ~/.debug/jit, "
+                                       "for 'perf inject --jit')"),
+                              cl::cat(category));
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "llm-run: error: " << message << "\n";
   return 1;
@@ -199,6 +205,7 @@ int main(int argc, char **argv) {
   auto startCompile = Clock::now();
   mlir::llm::CompileOptions compileOptions;
   compileOptions.cacheDirectory = cacheDirectory;
+  compileOptions.jitDebug = jitDebug;
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
   if (!modulePath.empty()) {

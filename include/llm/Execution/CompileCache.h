@@ -26,8 +26,13 @@
 
 namespace mlir::llm {
 
+/// A hash of the binary that holds this compiler (the executable, or the
+/// shared library it was linked into): any rebuild of the compiler, even one
+/// that keeps its version, changes the code it emits for the same module.
+uint64_t compilerBuildHash();
+
 /// A key for `moduleText` compiled with `options` (any text that changes
-/// the code) by this compiler for this host.
+/// the code) by this build of the compiler for this host.
 uint64_t compileCacheKey(llvm::StringRef moduleText, llvm::StringRef options);
 
 struct CachedCompilation {

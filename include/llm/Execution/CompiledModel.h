@@ -37,6 +37,9 @@ struct CompileOptions {
   std::string cacheDirectory;
   /// Compile again even when the cache holds the module's code.
   bool refreshCache = false;
+  /// Compile (never load cached code) and register the code with perf
+  /// (jitdump files under ~/.debug/jit, symbols for `perf report`) and GDB.
+  bool jitDebug = false;
 };
 
 class CompiledModel {

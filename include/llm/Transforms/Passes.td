@@ -227,6 +227,12 @@ def LLMCPUTileAndVectorizePass
     full), and vectorizes each tile without masks. Reductions over contiguous memory (the matmuls' `k`)
     become vector multiply-adds followed by one horizontal reduction per tile.
 
+    A matrix-vector product with weights narrower than its result (decode's
+    projections of 16-bit weights) is first split (`linalg::splitReduction`)
+    into `rows` x `lanes` per-lane partial sums and their sum, tiled one
+    output row at a time with the partial sums fused in: each row is read
+    front to back into `rows` vector accumulators, summed once at its end.
+
     The fill that initializes a distributed op's destination moves into its
     `scf.forall`, so that each thread initializes its own chunk; a fill or
     empty tensor shared by several ops (CSE merges identical ones across
