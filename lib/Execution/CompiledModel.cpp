@@ -411,14 +411,6 @@ static llvm::Expected<::llm::runtime::ModuleABI> runtimeABI(ModuleOp module) {
   return result;
 }
 
-static llvm::Expected<int64_t> configInt(DictionaryAttr config,
-                                         llvm::StringRef key) {
-  auto value = config.getAs<IntegerAttr>(key);
-  if (!value)
-    return makeError("the module's llm.config lacks '" + key + "'");
-  return value.getInt();
-}
-
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
                               OwningOpRef<ModuleOp> moduleArg,
@@ -428,10 +420,10 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   std::unique_ptr<MLIRContext> context = std::move(contextArg);
   OwningOpRef<ModuleOp> module = std::move(moduleArg);
   DiagnosticCollector diagnostics(context.get());
-  auto config = (*module)->getAttrOfType<DictionaryAttr>("llm.config");
+  ModelConfigAttr config = getModelConfig(*module);
   if (!config)
-    return makeError("the module has no llm.config attribute: it was not "
-                     "produced by llm-translate --import-llama-*");
+    return makeError("the module has no model config (#llm.config): it was "
+                     "not produced by llm-translate --import-llama-*");
 
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
 
@@ -478,12 +470,13 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
     return abi.takeError();
   model->abi_ = std::move(*abi);
   ::llm::runtime::ModelShape &shape = model->shape_;
-  for (auto [field, key] : shapeFields(shape)) {
-    auto value = configInt(config, key);
-    if (!value)
-      return value.takeError();
-    *field = *value;
-  }
+  shape.vocabSize = config.getVocabSize();
+  shape.numLayers = config.getNumHiddenLayers();
+  shape.numKvHeads = config.getNumKeyValueHeads();
+  shape.headDim = config.getHeadDim();
+  shape.maxPositions = config.getMaxPositionEmbeddings();
+  shape.bosTokenId = config.getBosTokenId();
+  llvm::append_range(shape.eosTokenIds, config.getEosTokenIds());
   if (auto exposed = (*module)->getAttrOfType<ArrayAttr>("llm.activations")) {
     for (Attribute entry : exposed) {
       auto dict = llvm::dyn_cast<DictionaryAttr>(entry);
@@ -499,14 +492,6 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
       shape.activations.push_back(std::move(activation));
     }
   }
-  if (auto eos = config.getAs<ArrayAttr>("eos_token_ids"))
-    for (Attribute id : eos) {
-      auto value = llvm::dyn_cast<IntegerAttr>(id);
-      if (!value)
-        return makeError("the module's llm.config has an eos_token_ids entry "
-                         "that is not an integer");
-      shape.eosTokenIds.push_back(value.getInt());
-    }
 
   // JIT for the host CPU.
   llvm::InitializeNativeTarget();

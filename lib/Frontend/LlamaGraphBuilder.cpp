@@ -181,53 +181,22 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
   return func;
 }
 
-DictionaryAttr configAttr(Builder &b, const LlamaConfig &c) {
-  SmallVector<NamedAttribute> fields = {
-      b.getNamedAttr("name", b.getStringAttr(c.name)),
-      b.getNamedAttr("hidden_size", b.getI64IntegerAttr(c.hiddenSize)),
-      b.getNamedAttr("intermediate_size",
-                     b.getI64IntegerAttr(c.intermediateSize)),
-      b.getNamedAttr("num_hidden_layers",
-                     b.getI64IntegerAttr(c.numHiddenLayers)),
-      b.getNamedAttr("num_attention_heads",
-                     b.getI64IntegerAttr(c.numAttentionHeads)),
-      b.getNamedAttr("num_key_value_heads",
-                     b.getI64IntegerAttr(c.numKeyValueHeads)),
-      b.getNamedAttr("head_dim", b.getI64IntegerAttr(c.headDim)),
-      b.getNamedAttr("vocab_size", b.getI64IntegerAttr(c.vocabSize)),
-      b.getNamedAttr("max_position_embeddings",
-                     b.getI64IntegerAttr(c.maxPositionEmbeddings)),
-      b.getNamedAttr("rms_norm_eps", b.getF64FloatAttr(c.rmsNormEps)),
-      b.getNamedAttr("rope_theta", b.getF64FloatAttr(c.ropeTheta)),
-      b.getNamedAttr("tie_word_embeddings",
-                     b.getBoolAttr(c.tieWordEmbeddings)),
-      b.getNamedAttr("bos_token_id", b.getI64IntegerAttr(c.bosTokenId)),
-      b.getNamedAttr("eos_token_ids", b.getI64ArrayAttr(c.eosTokenIds)),
-  };
+ModelConfigAttr configAttr(Builder &b, const LlamaConfig &c) {
+  Llama3RopeScalingAttr ropeScaling;
+  if (const auto &r = c.ropeScaling)
+    ropeScaling = Llama3RopeScalingAttr::get(b.getContext(), r->factor,
+                                             r->lowFreqFactor,
+                                             r->highFreqFactor,
+                                             r->originalMaxPosition);
+  std::optional<int64_t> awqGroupSize;
   if (c.awq)
-    fields.push_back(b.getNamedAttr(
-        "quantization",
-        b.getDictionaryAttr(
-            {b.getNamedAttr("quant_method", b.getStringAttr("awq")),
-             b.getNamedAttr("version", b.getStringAttr("gemm")),
-             b.getNamedAttr("bits", b.getI64IntegerAttr(4)),
-             b.getNamedAttr("group_size",
-                            b.getI64IntegerAttr(c.awq->groupSize))})));
-  // Only builtin attributes, so that tools without the llm dialect (the
-  // upstream LLVM IR translation) still parse lowered modules.
-  if (const auto &s = c.ropeScaling)
-    fields.push_back(b.getNamedAttr(
-        "rope_scaling",
-        b.getDictionaryAttr(
-            {b.getNamedAttr("rope_type", b.getStringAttr("llama3")),
-             b.getNamedAttr("factor", b.getF64FloatAttr(s->factor)),
-             b.getNamedAttr("low_freq_factor",
-                            b.getF64FloatAttr(s->lowFreqFactor)),
-             b.getNamedAttr("high_freq_factor",
-                            b.getF64FloatAttr(s->highFreqFactor)),
-             b.getNamedAttr("original_max_position_embeddings",
-                            b.getI64IntegerAttr(s->originalMaxPosition))})));
-  return b.getDictionaryAttr(fields);
+    awqGroupSize = c.awq->groupSize;
+  return ModelConfigAttr::get(
+      b.getContext(), c.name, c.vocabSize, c.hiddenSize, c.intermediateSize,
+      c.numHiddenLayers, c.numAttentionHeads, c.numKeyValueHeads, c.headDim,
+      c.maxPositionEmbeddings, APFloat(c.rmsNormEps), APFloat(c.ropeTheta),
+      c.tieWordEmbeddings, c.bosTokenId, c.eosTokenIds, ropeScaling,
+      awqGroupSize);
 }
 
 } // namespace
@@ -239,7 +208,7 @@ OwningOpRef<ModuleOp> mlir::llm::buildLlamaModule(MLIRContext &context,
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
   if (!config.name.empty())
     module->setSymName(config.name);
-  module->getOperation()->setAttr(kConfigAttrName, configAttr(b, config));
+  module->getOperation()->setAttr(kModelConfigAttrName, configAttr(b, config));
   b.setInsertionPointToEnd(module->getBody());
   DecoderEmitter emitter(b, config);
   emitter.emit("prefill", ShapedType::kDynamic);

@@ -78,22 +78,29 @@ struct LLMGraphSummaryPass
     }
     raw_ostream &os = output->os();
     ModuleOp module = getOperation();
-    if (auto config = module->getAttrOfType<DictionaryAttr>("llm.config")) {
+    if (ModelConfigAttr config = getModelConfig(module)) {
       os << "model";
       if (auto name = module.getSymName())
         os << " " << *name;
-      os << ":";
-      for (NamedAttribute field : config) {
-        if (field.getName() == "name")
-          continue;
-        os << " " << field.getName().strref() << "=";
-        if (auto flag = dyn_cast<BoolAttr>(field.getValue()))
-          os << (flag.getValue() ? "true" : "false");
-        else if (auto i = dyn_cast<IntegerAttr>(field.getValue()))
-          os << i.getValue();
-        else
-          field.getValue().print(os, /*elideType=*/true);
-      }
+      os << ": vocab_size=" << config.getVocabSize()
+         << " hidden_size=" << config.getHiddenSize()
+         << " intermediate_size=" << config.getIntermediateSize()
+         << " num_hidden_layers=" << config.getNumHiddenLayers()
+         << " num_attention_heads=" << config.getNumAttentionHeads()
+         << " num_key_value_heads=" << config.getNumKeyValueHeads()
+         << " head_dim=" << config.getHeadDim()
+         << " max_position_embeddings=" << config.getMaxPositionEmbeddings()
+         << " rms_norm_eps=" << config.getRmsNormEps().convertToDouble()
+         << " rope_theta=" << config.getRopeTheta().convertToDouble()
+         << " tie_word_embeddings="
+         << (config.getTieWordEmbeddings() ? "true" : "false")
+         << " bos_token_id=" << config.getBosTokenId() << " eos_token_ids=[";
+      llvm::interleaveComma(config.getEosTokenIds(), os);
+      os << "]";
+      if (Llama3RopeScalingAttr scaling = config.getRopeScaling())
+        os << " rope_scaling=" << scaling;
+      if (std::optional<int64_t> group = config.getAwqGroupSize())
+        os << " awq_group_size=" << *group;
       os << "\n";
     }
     for (auto func : module.getOps<func::FuncOp>())

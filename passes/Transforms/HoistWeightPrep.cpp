@@ -383,9 +383,13 @@ LogicalResult WeightPrepHoister::run() {
   SmallVector<WeightTensorAttr> tensorAttrs;
   for (auto &[name, type] : tensors)
     tensorAttrs.push_back(WeightTensorAttr::get(b.getContext(), name, type));
+  // The model's config becomes part of the ABI.
+  ModelConfigAttr config = getModelConfig(module);
+  module->removeAttr(kModelConfigAttrName);
   module->setAttr(kModuleABIAttrName,
-                  ModuleABIAttr::get(b.getContext(), tensorAttrs, prepareArgs,
-                                     prepared, weights.getArrayRef()));
+                  ModuleABIAttr::get(b.getContext(), config, tensorAttrs,
+                                     prepareArgs, prepared,
+                                     weights.getArrayRef()));
   return success();
 }
 

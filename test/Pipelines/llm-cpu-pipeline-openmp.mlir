@@ -29,8 +29,7 @@
 // THREADS-ONLY-NOT: vector<
 // THREADS-ONLY: omp.yield
 
-// CHECK: module @lm_head attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"model.embed_tokens.weight" : tensor<512x256xf32>>, #llm.tensor<"model.norm.weight" : tensor<256xf32>>, #llm.tensor<"lm_head.weight" : tensor<512x256xf32>>], prepare = [], prepared = [], weights = [0, 1, 2]>,
-// CHECK-SAME: llm.config = {hidden_size = 256 : i64, vocab_size = 512 : i64}}
+// CHECK: module @lm_head attributes {llm.abi = #llm.abi<config = #llm.config<vocab_size = 512, hidden_size = 256, {{.*}}>, tensors = [#llm.tensor<"model.embed_tokens.weight" : tensor<512x256xf32>>, #llm.tensor<"model.norm.weight" : tensor<256xf32>>, #llm.tensor<"lm_head.weight" : tensor<512x256xf32>>], prepare = [], prepared = [], weights = [0, 1, 2]>} {
 // CHECK-LABEL: llvm.func @decode(
 // CHECK-SAME: -> (!llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> {llm.name = "logits"})
 // CHECK-DAG: %[[C0:.*]] = llvm.mlir.constant(0 : index) : i64
@@ -87,7 +86,7 @@
 // SERIAL-LLVMIR-NOT: __kmpc
 // SERIAL-LLVMIR-NOT: omp_par
 
-module @lm_head attributes {llm.config = {hidden_size = 256 : i64, vocab_size = 512 : i64}} {
+module @lm_head attributes {llm.config = #llm.config<vocab_size = 512, hidden_size = 256, intermediate_size = 512, num_hidden_layers = 1, num_attention_heads = 4, num_key_value_heads = 4, head_dim = 64, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
   func.func @decode(%tokens: tensor<1xi32> {llm.name = "tokens"}) -> (tensor<1x512xf32> {llm.name = "logits"}) {
     %embed = llm.param "model.embed_tokens.weight" : tensor<512x256xf32>
     %x = llm.embedding %embed[%tokens] : tensor<512x256xf32>, tensor<1xi32> -> tensor<1x256xf32>

@@ -12,7 +12,7 @@
 
 // The config fields in order, without the name (the module's own name is
 // printed), flags as true/false and integers without their type.
-// CHECK: model toy: eos_token_ids=[2, 3] hidden_size=8 num_hidden_layers=2 rms_norm_eps=1.000000e-05 tie_word_embeddings=true
+// CHECK: model toy: vocab_size=10 hidden_size=8 intermediate_size=16 num_hidden_layers=2 num_attention_heads=2 num_key_value_heads=1 head_dim=4 max_position_embeddings=16 rms_norm_eps=1.000000e-05 rope_theta=1.000000e+04 tie_word_embeddings=true bos_token_id=1 eos_token_ids=[2, 3]{{$}}
 // Parameters: 10x8 + 8 + 8x8 + 4x8 = 184 f32 elements (736 bytes); the tied
 // embedding is used twice but counted once, while the op count sees 5
 // llm.param ops.
@@ -38,7 +38,7 @@
 // IR: llm.param "model.embed_tokens.weight"
 // IR-LABEL: func.func @big(
 // IR: llm.matmul
-module @toy attributes {llm.config = {hidden_size = 8 : i64, name = "toy", num_hidden_layers = 2 : i64, rms_norm_eps = 1.0e-05 : f64, tie_word_embeddings = true, eos_token_ids = [2, 3]}} {
+module @toy attributes {llm.config = #llm.config<name = "toy", vocab_size = 10, hidden_size = 8, intermediate_size = 16, num_hidden_layers = 2, num_attention_heads = 2, num_key_value_heads = 1, head_dim = 4, max_position_embeddings = 16, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = true, bos_token_id = 1, eos_token_ids = [2, 3]>} {
   func.func @decode(%tok: tensor<1xi32>, %pos: index, %kc: tensor<2x16x1x4xf32>, %vc: tensor<2x16x1x4xf32>)
       -> (tensor<1x10xf32>, tensor<2x16x1x4xf32>, tensor<2x16x1x4xf32>) {
     %emb = llm.param "model.embed_tokens.weight" : tensor<10x8xf32>

@@ -150,8 +150,9 @@ module @layer {
 //===----------------------------------------------------------------------===//
 
 // No @prepare, and the weights are the checkpoint tensors, each once though
-// both entry points read them (and @decode reads the norm twice).
-// CHECK-LABEL: module @plain attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"model.embed_tokens.weight" : tensor<32x8xbf16>>, #llm.tensor<"model.norm.weight" : tensor<8xbf16>>], prepare = [], prepared = [], weights = [0, 1]>}
+// both entry points read them (and @decode reads the norm twice). The
+// model's config moves into the ABI.
+// CHECK-LABEL: module @plain attributes {llm.abi = #llm.abi<config = #llm.config<vocab_size = 32, hidden_size = 8, {{.*}}, eos_token_ids = [2]>, tensors = [#llm.tensor<"model.embed_tokens.weight" : tensor<32x8xbf16>>, #llm.tensor<"model.norm.weight" : tensor<8xbf16>>], prepare = [], prepared = [], weights = [0, 1]>}
 // CHECK-LABEL: func.func @prefill(
 // CHECK-SAME: %[[T:[^:]*]]: tensor<?xi32>, %[[E:[^:]*]]: tensor<32x8xbf16> {bufferization.writable = false}, %[[N:[^:]*]]: tensor<8xbf16> {bufferization.writable = false}) -> tensor<?x8xf32>
 // CHECK-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[T]]]
@@ -164,7 +165,7 @@ module @layer {
 // CHECK-NEXT: %[[Y2:.*]] = llm.rms_norm %[[Y]], %[[N]]
 // CHECK-NEXT: return %[[Y2]]
 // CHECK-NOT: @prepare
-module @plain {
+module @plain attributes {llm.config = #llm.config<vocab_size = 32, hidden_size = 8, intermediate_size = 16, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 4, max_position_embeddings = 16, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = true, bos_token_id = 1, eos_token_ids = [2]>} {
   func.func @prefill(%tokens: tensor<?xi32>) -> tensor<?x8xf32> {
     %e = llm.param "model.embed_tokens.weight" : tensor<32x8xbf16>
     %h = llm.embedding %e[%tokens] : tensor<32x8xbf16>, tensor<?xi32> -> tensor<?x8xf32>

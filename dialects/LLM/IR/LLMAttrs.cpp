@@ -93,6 +93,7 @@ static ParseResult parseList(AsmParser &parser, StringRef keyword,
 }
 
 Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
+  ModelConfigAttr config;
   SmallVector<WeightTensorAttr> tensors;
   SmallVector<int64_t> prepare, weights;
   SmallVector<RankedTensorType> prepared;
@@ -105,8 +106,13 @@ Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
       return success();
     };
   };
-  if (parser.parseLess() ||
-      parseList(parser, "tensors",
+  if (parser.parseLess())
+    return {};
+  if (succeeded(parser.parseOptionalKeyword("config")) &&
+      (parser.parseEqual() || parser.parseAttribute(config) ||
+       parser.parseComma()))
+    return {};
+  if (parseList(parser, "tensors",
                 [&]() -> ParseResult {
                   WeightTensorAttr tensor;
                   if (parser.parseAttribute(tensor))
@@ -130,11 +136,15 @@ Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
       parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
-                    parser.getContext(), tensors, prepare, prepared, weights);
+                    parser.getContext(), config, tensors, prepare, prepared,
+                    weights);
 }
 
 void ModuleABIAttr::print(AsmPrinter &printer) const {
-  printer << "<tensors = [";
+  printer << "<";
+  if (ModelConfigAttr config = getConfig())
+    printer << "config = " << config << ", ";
+  printer << "tensors = [";
   llvm::interleaveComma(getTensors(), printer);
   printer << "], prepare = [";
   llvm::interleaveComma(getPrepare(), printer);
@@ -147,7 +157,7 @@ void ModuleABIAttr::print(AsmPrinter &printer) const {
 
 LogicalResult
 ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                      ArrayRef<WeightTensorAttr> tensors,
+                      ModelConfigAttr, ArrayRef<WeightTensorAttr> tensors,
                       ArrayRef<int64_t> prepare,
                       ArrayRef<RankedTensorType> prepared,
                       ArrayRef<int64_t> weights) {
@@ -175,4 +185,56 @@ ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << " is not one of the " << buffers
                          << " buffers (checkpoint tensors, then prepared)";
   return success();
+}
+
+LogicalResult ModelConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, StringRef,
+    int64_t vocabSize, int64_t hiddenSize, int64_t intermediateSize,
+    int64_t numHiddenLayers, int64_t numAttentionHeads,
+    int64_t numKeyValueHeads, int64_t headDim, int64_t maxPositionEmbeddings,
+    APFloat rmsNormEps, APFloat ropeTheta, bool, int64_t bosTokenId,
+    ArrayRef<int64_t> eosTokenIds, Llama3RopeScalingAttr,
+    std::optional<int64_t> awqGroupSize) {
+  // The bounds the importer enforces.
+  struct Field {
+    const char *name;
+    int64_t value, limit;
+  } fields[] = {{"vocab_size", vocabSize, int64_t(1) << 24},
+                {"hidden_size", hiddenSize, int64_t(1) << 20},
+                {"intermediate_size", intermediateSize, int64_t(1) << 20},
+                {"num_hidden_layers", numHiddenLayers, 4096},
+                {"num_attention_heads", numAttentionHeads, 4096},
+                {"num_key_value_heads", numKeyValueHeads, 4096},
+                {"head_dim", headDim, 4096},
+                {"max_position_embeddings", maxPositionEmbeddings,
+                 int64_t(1) << 24}};
+  for (const Field &field : fields)
+    if (field.value <= 0 || field.value > field.limit)
+      return emitError() << "#llm.config field '" << field.name
+                         << "' must be in [1, " << field.limit << "], not "
+                         << field.value;
+  if (numAttentionHeads % numKeyValueHeads != 0)
+    return emitError() << "#llm.config: " << numAttentionHeads
+                       << " attention heads cannot share " << numKeyValueHeads
+                       << " key/value heads evenly";
+  if (!(rmsNormEps.convertToDouble() > 0) || !(ropeTheta.convertToDouble() > 0))
+    return emitError() << "#llm.config: rms_norm_eps and rope_theta must be "
+                          "positive";
+  SmallVector<int64_t> ids{bosTokenId};
+  llvm::append_range(ids, eosTokenIds);
+  for (int64_t id : ids)
+    if (id < 0 || id >= vocabSize)
+      return emitError() << "#llm.config: token id " << id
+                         << " is not in the vocabulary [0, " << vocabSize
+                         << ")";
+  if (awqGroupSize && *awqGroupSize <= 0)
+    return emitError() << "#llm.config: awq_group_size must be positive";
+  return success();
+}
+
+ModelConfigAttr mlir::llm::getModelConfig(Operation *module) {
+  if (auto abi = module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName))
+    if (ModelConfigAttr config = abi.getConfig())
+      return config;
+  return module->getAttrOfType<ModelConfigAttr>(kModelConfigAttrName);
 }

@@ -20,69 +20,18 @@ void LLMDialect::initialize() {
   registerAttributes();
 }
 
-/// Verifies `llm.config` (a dictionary on a module): its sizes are positive
-/// integers within the bounds the importer enforces, its token ids lie in
-/// the vocabulary, and the KV caches (`[layers, context, kv_heads,
-/// head_dim]`, arguments 2 and 3) and logits (`[tokens, vocab]`, result 0)
-/// of @prefill and @decode, while they are still tensors or memrefs, have
-/// the sizes it gives. A config that disagrees with the code would make the
-/// runtime size buffers wrongly.
-static LogicalResult verifyConfig(Operation *op, NamedAttribute attr) {
-  auto module = dyn_cast<ModuleOp>(op);
-  auto config = dyn_cast<DictionaryAttr>(attr.getValue());
-  if (!module || !config)
-    return op->emitError("'llm.config' must be a dictionary on a module");
-  struct Field {
-    const char *name;
-    int64_t limit;
-    int64_t value = 0;
-  } fields[] = {{"vocab_size", int64_t(1) << 24},
-                {"num_hidden_layers", 4096},
-                {"num_key_value_heads", 4096},
-                {"head_dim", 4096},
-                {"max_position_embeddings", int64_t(1) << 24}};
-  // Each field present is checked (hand-written test modules carry only
-  // some; the runtime requires the ones it reads).
-  for (Field &field : fields) {
-    Attribute present = config.get(field.name);
-    if (!present) {
-      field.value = ShapedType::kDynamic;
-      continue;
-    }
-    auto value = dyn_cast<IntegerAttr>(present);
-    if (!value)
-      return op->emitError("'llm.config' field '")
-             << field.name << "' must be an integer";
-    field.value = value.getValue().getSExtValue();
-    if (field.value <= 0 || field.value > field.limit)
-      return op->emitError("'llm.config' field '")
-             << field.name << "' must be in [1, " << field.limit << "], not "
-             << field.value;
-  }
-  int64_t vocab = fields[0].value;
-  SmallVector<Attribute> ids;
-  if (Attribute bos = config.get("bos_token_id"))
-    ids.push_back(bos);
-  if (auto eos = config.get("eos_token_ids")) {
-    auto list = dyn_cast<ArrayAttr>(eos);
-    if (!list)
-      return op->emitError("'llm.config' field 'eos_token_ids' must be an "
-                           "array of integers");
-    llvm::append_range(ids, list.getValue());
-  }
-  for (Attribute id : ids) {
-    auto value = dyn_cast<IntegerAttr>(id);
-    if (!value || value.getValue().getSExtValue() < 0 ||
-        (!ShapedType::isDynamic(vocab) &&
-         value.getValue().getSExtValue() >= vocab))
-      return op->emitError("'llm.config' token ids must be integers in the "
-                           "vocabulary [0, ")
-             << (ShapedType::isDynamic(vocab) ? std::string("vocab_size")
-                                              : std::to_string(vocab))
-             << "), not " << id;
-  }
-  SmallVector<int64_t> cacheShape = {fields[1].value, ShapedType::kDynamic,
-                                     fields[2].value, fields[3].value};
+/// Verifies a model's #llm.config against the module's entry points: the
+/// KV caches (`[layers, context, kv_heads, head_dim]`) and logits
+/// (`[tokens, vocab]`) of @prefill and @decode, while they are still tensors
+/// or memrefs, have the sizes it gives. A config that disagrees with the
+/// code would make the runtime size buffers wrongly.
+static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
+                                                    ModelConfigAttr config) {
+  auto module = cast<ModuleOp>(op);
+  SmallVector<int64_t> cacheShape = {config.getNumHiddenLayers(),
+                                     ShapedType::kDynamic,
+                                     config.getNumKeyValueHeads(),
+                                     config.getHeadDim()};
   for (StringRef name : {"prefill", "decode"}) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
@@ -111,23 +60,34 @@ static LogicalResult verifyConfig(Operation *op, NamedAttribute attr) {
         matches = ShapedType::isDynamic(cacheShape[d]) ||
                   (*shape)[d] == cacheShape[d];
       if (!matches)
-        return op->emitError("'llm.config' gives KV caches of [")
-               << fields[1].value << ", context, " << fields[2].value << ", "
-               << fields[3].value << "] but @" << name << " takes "
+        return op->emitError("#llm.config gives KV caches of [")
+               << cacheShape[0] << ", context, " << cacheShape[2] << ", "
+               << cacheShape[3] << "] but @" << name << " takes "
                << type.getInput(arg);
     }
     for (unsigned result = 0; result < type.getNumResults(); ++result) {
       if (!named(func.getResultAttrDict(result), "logits"))
         continue;
       std::optional<ArrayRef<int64_t>> shape = shapeOf(type.getResult(result));
-      if (shape && !ShapedType::isDynamic(vocab) &&
-          (shape->size() != 2 || (*shape)[1] != vocab))
-        return op->emitError("'llm.config' gives a vocabulary of ")
-               << vocab << " but @" << name << " returns logits of type "
-               << type.getResult(result);
+      if (shape &&
+          (shape->size() != 2 || (*shape)[1] != config.getVocabSize()))
+        return op->emitError("#llm.config gives a vocabulary of ")
+               << config.getVocabSize() << " but @" << name
+               << " returns logits of type " << type.getResult(result);
     }
   }
   return success();
+}
+
+/// Verifies `llm.config` (the #llm.config of a module not yet hoisted).
+static LogicalResult verifyConfig(Operation *op, NamedAttribute attr) {
+  auto config = dyn_cast<ModelConfigAttr>(attr.getValue());
+  if (!isa<ModuleOp>(op) || !config)
+    return op->emitError("'llm.config' must be a #llm.config on a module");
+  if (op->hasAttr(kModuleABIAttrName))
+    return op->emitError("a module has its config either as 'llm.config' or "
+                         "in its #llm.abi, not both");
+  return verifyConfigAgainstEntryPoints(op, config);
 }
 
 /// Whether `actual` (a tensor, or the memref it became) has the shape and
@@ -148,6 +108,9 @@ static LogicalResult verifyABI(Operation *op, NamedAttribute attr) {
   auto abi = dyn_cast<ModuleABIAttr>(attr.getValue());
   if (!module || !abi)
     return op->emitError("'llm.abi' must be a #llm.abi on a module");
+  if (ModelConfigAttr config = abi.getConfig())
+    if (failed(verifyConfigAgainstEntryPoints(op, config)))
+      return failure();
   if (!abi.getPrepared().empty() && !module.lookupSymbol("prepare"))
     return op->emitError("'llm.abi' lists prepared buffers but the module "
                          "has no @prepare");
@@ -195,9 +158,9 @@ static LogicalResult verifyABI(Operation *op, NamedAttribute attr) {
 
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
-  if (attr.getName() == "llm.config")
+  if (attr.getName() == kModelConfigAttrName)
     return verifyConfig(op, attr);
-  if (attr.getName() == "llm.abi")
+  if (attr.getName() == kModuleABIAttrName)
     return verifyABI(op, attr);
   return success();
 }

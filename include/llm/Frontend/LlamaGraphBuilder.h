@@ -22,12 +22,9 @@ struct LayerParamNames {
 /// K/V caches ([layers, context, kv_heads, head_dim], context dynamic) and
 /// return the logits of every input position and the updated caches.
 /// Weights are `llm.param` ops named as in the checkpoint. The module carries
-/// the config as the `llm.config` dictionary attribute.
+/// the config as its `llm.config` attribute (a #llm.config).
 OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context,
                                        const LlamaConfig &config);
-
-/// Name of the module attribute holding the model configuration.
-inline constexpr llvm::StringLiteral kConfigAttrName = "llm.config";
 
 } // namespace mlir::llm
 

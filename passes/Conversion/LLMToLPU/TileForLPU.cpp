@@ -203,13 +203,11 @@ void LLMTileForLPUPass::runOnOperation() {
 
   int64_t contextLen = context;
   if (contextLen == 0) {
-    auto config = module->getAttrOfType<DictionaryAttr>("llm.config");
-    auto max = config ? config.getAs<IntegerAttr>("max_position_embeddings")
-                      : IntegerAttr();
-    if (!max)
-      return fail("the module has no llm.config max_position_embeddings: "
-                  "give context=N");
-    contextLen = max.getInt();
+    ModelConfigAttr config = getModelConfig(module);
+    if (!config)
+      return fail("the module has no model config (#llm.config) to take "
+                  "max_position_embeddings from: give context=N");
+    contextLen = config.getMaxPositionEmbeddings();
   }
   if (contextLen <= 0 || contextLen > (int64_t(1) << 24))
     return fail("context must be between 1 and 16777216, not " +

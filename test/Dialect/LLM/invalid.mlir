@@ -925,12 +925,12 @@ func.func @pair_dot_lanes(%a: vector<32xi16>, %b: vector<32xi16>) -> vector<8xi3
 // -----
 
 //===----------------------------------------------------------------------===//
-// llm.config: checked against the entry points (the runtime sizes the KV
-// cache and logits buffers from it)
+// #llm.config: its sizes and token ids, and checked against the entry points
+// (the runtime sizes the KV cache and logits buffers from it)
 //===----------------------------------------------------------------------===//
 
-// expected-error @+1 {{'llm.config' gives KV caches of [1, context, 2, 8] but @prefill takes 'tensor<2x?x2x8xf32>'}}
-module attributes {llm.config = {num_hidden_layers = 1 : i64, num_key_value_heads = 2 : i64, head_dim = 8 : i64, vocab_size = 16 : i64}} {
+// expected-error @+1 {{#llm.config gives KV caches of [1, context, 2, 8] but @prefill takes 'tensor<2x?x2x8xf32>'}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
   func.func @prefill(%t: tensor<?xi32>, %p: index, %k: tensor<2x?x2x8xf32> {llm.name = "key_cache"}, %v: tensor<2x?x2x8xf32> {llm.name = "value_cache"}) -> (tensor<?x16xf32> {llm.name = "logits"}) {
     %0 = tensor.empty() : tensor<3x16xf32>
     %1 = tensor.cast %0 : tensor<3x16xf32> to tensor<?x16xf32>
@@ -940,9 +940,9 @@ module attributes {llm.config = {num_hidden_layers = 1 : i64, num_key_value_head
 
 // -----
 
-// expected-error @+1 {{'llm.config' gives a vocabulary of 32 but @decode returns logits of type 'tensor<1x16xf32>'}}
-module attributes {llm.config = {vocab_size = 32 : i64}} {
-  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<2x?x2x8xf32>, %v: tensor<2x?x2x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
+// expected-error @+1 {{#llm.config gives a vocabulary of 32 but @decode returns logits of type 'tensor<1x16xf32>'}}
+module attributes {llm.config = #llm.config<vocab_size = 32, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
+  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<1x?x2x8xf32>, %v: tensor<1x?x2x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
     %0 = tensor.empty() : tensor<1x16xf32>
     return %0 : tensor<1x16xf32>
   }
@@ -950,20 +950,55 @@ module attributes {llm.config = {vocab_size = 32 : i64}} {
 
 // -----
 
-// expected-error @+1 {{'llm.config' field 'num_hidden_layers' must be in [1, 4096], not 0}}
-module attributes {llm.config = {num_hidden_layers = 0 : i64}} {
+// The config inside a module's #llm.abi is checked the same way.
+// expected-error @+1 {{#llm.config gives a vocabulary of 32 but @decode returns logits of type 'tensor<1x16xf32>'}}
+module attributes {llm.abi = #llm.abi<config = #llm.config<vocab_size = 32, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>, tensors = [], prepare = [], prepared = [], weights = []>} {
+  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<1x?x2x8xf32>, %v: tensor<1x?x2x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
+    %0 = tensor.empty() : tensor<1x16xf32>
+    return %0 : tensor<1x16xf32>
+  }
 }
 
 // -----
 
-// expected-error @+1 {{'llm.config' field 'max_position_embeddings' must be in [1, 16777216], not 4611686018427387904}}
-module attributes {llm.config = {max_position_embeddings = 4611686018427387904 : i64}} {
+// expected-error @+1 {{a module has its config either as 'llm.config' or in its #llm.abi, not both}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>, llm.abi = #llm.abi<config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>, tensors = [], prepare = [], prepared = [], weights = []>} {
 }
 
 // -----
 
-// expected-error @+1 {{'llm.config' token ids must be integers in the vocabulary [0, 8), not "x"}}
-module attributes {llm.config = {vocab_size = 8 : i64, eos_token_ids = ["x"]}} {
+// expected-error @+1 {{'llm.config' must be a #llm.config on a module}}
+module attributes {llm.config = {vocab_size = 16 : i64}} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.config field 'num_hidden_layers' must be in [1, 4096], not 0}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 0, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.config field 'max_position_embeddings' must be in [1, 16777216], not 4611686018427387904}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 4611686018427387904, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.config: token id 16 is not in the vocabulary [0, 16)}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2, 16]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.config: 6 attention heads cannot share 4 key/value heads evenly}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 6, num_key_value_heads = 4, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
+}
+
+// -----
+
+// expected-error @+1 {{#llm.config: rms_norm_eps and rope_theta must be positive}}
+module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 0.0, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
 }
 
 // -----

@@ -430,6 +430,16 @@ module @abi attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8
   }
 }
 
+// The model's config, as the importer sets it (`llm.config`) and inside the
+// ABI, where llm-hoist-weight-prep moves it; rope scaling and the AWQ group
+// size are optional.
+// CHECK-LABEL: module @config attributes {llm.config = #llm.config<name = "tiny", vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 4, num_key_value_heads = 2, head_dim = 4, max_position_embeddings = 64, rms_norm_eps = 1.000000e-05, rope_theta = 5.000000e+05, tie_word_embeddings = true, bos_token_id = 1, eos_token_ids = [2, 3], rope_scaling = <factor = 8.000000e+00, low_freq_factor = 1.000000e+00, high_freq_factor = 4.000000e+00, original_max_position = 8192>, awq_group_size = 128>}
+module @config attributes {llm.config = #llm.config<name = "tiny", vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 4, num_key_value_heads = 2, head_dim = 4, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 500000.0, tie_word_embeddings = true, bos_token_id = 1, eos_token_ids = [2, 3], rope_scaling = <factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>, awq_group_size = 128>} {
+}
+// CHECK-LABEL: module @abi_config attributes {llm.abi = #llm.abi<config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 4, num_key_value_heads = 2, head_dim = 4, max_position_embeddings = 64, rms_norm_eps = 1.000000e-05, rope_theta = 1.000000e+04, tie_word_embeddings = false, bos_token_id = 0, eos_token_ids = []>, tensors = [], prepare = [], prepared = [], weights = []>}
+module @abi_config attributes {llm.abi = #llm.abi<config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 4, num_key_value_heads = 2, head_dim = 4, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 0, eos_token_ids = []>, tensors = [], prepare = [], prepared = [], weights = []>} {
+}
+
 // A module that reads no weights: every list is empty, and no @prepare is
 // needed.
 // CHECK-LABEL: module @no_weights attributes {llm.abi = #llm.abi<tensors = [], prepare = [], prepared = [], weights = []>}

@@ -10,6 +10,12 @@
 #include "llm/Dialect/LLM/IR/LLMAttrs.h.inc"
 
 namespace mlir::llm {
+/// The module attribute holding the model's #llm.config until
+/// llm-hoist-weight-prep moves it into the module's #llm.abi.
+inline constexpr llvm::StringLiteral kModelConfigAttrName = "llm.config";
+/// The model's configuration: from the #llm.abi of `module` once weights
+/// are hoisted, else its `llm.config`; null when it has neither.
+ModelConfigAttr getModelConfig(Operation *module);
 /// The module attribute holding the module's #llm.abi.
 inline constexpr llvm::StringLiteral kModuleABIAttrName = "llm.abi";
 /// The runtime function `@prepare` calls with the elements prepared so far

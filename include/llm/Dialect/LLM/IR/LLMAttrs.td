@@ -16,6 +16,36 @@ class LLM_F64Parameter<string desc> : APFloatParameter<desc> {
   let printer = [{ $_printer.printFloat($_self) }];
 }
 
+// A list of integers written in square brackets.
+class LLM_I64ListParameter<string desc> : ArrayRefParameter<"int64_t", desc> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<::llvm::SmallVector<int64_t>> {
+    ::llvm::SmallVector<int64_t> values;
+    if ($_parser.parseCommaSeparatedList(
+            ::mlir::AsmParser::Delimiter::Square, [&]() -> ::mlir::ParseResult {
+              return $_parser.parseInteger(values.emplace_back());
+            }))
+      return ::mlir::failure();
+    return values;
+  }() }];
+  let printer = [{
+    $_printer << '[';
+    ::llvm::interleaveComma($_self, $_printer);
+    $_printer << ']';
+  }];
+}
+
+// A flag written `true` or `false`.
+class LLM_BoolParameter<string desc> : AttrParameter<"bool", desc> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<bool> {
+    if (succeeded($_parser.parseOptionalKeyword("true")))
+      return true;
+    if (failed($_parser.parseKeyword("false")))
+      return ::mlir::failure();
+    return false;
+  }() }];
+  let printer = [{ $_printer << ($_self ? "true" : "false") }];
+}
+
 def LLM_Llama3RopeScalingAttr : LLM_Attr<"Llama3RopeScaling", "rope_llama3"> {
   let summary = "Llama-3.1 frequency-dependent rotary embedding scaling";
   let description = [{
@@ -54,6 +84,50 @@ def LLM_Llama3RopeScalingAttr : LLM_Attr<"Llama3RopeScaling", "rope_llama3"> {
   }];
 }
 
+def LLM_ModelConfigAttr : LLM_Attr<"ModelConfig", "config"> {
+  let summary = "A model's configuration: its sizes, constants and token ids";
+  let description = [{
+    What the importer read from the model's config.json (the fields keep
+    Hugging Face's names). The runtime sizes the KV caches and logits from
+    it, stops at its end-of-sequence ids and bounds the context by
+    `max_position_embeddings`; the LPU tiling sizes its caches from it. The
+    importer sets it as the module's `llm.config` attribute;
+    `llm-hoist-weight-prep` moves it into the module's `#llm.abi`. Either
+    way the dialect checks it against the entry points' caches and logits.
+
+    ```mlir
+    #llm.config<name = "stories15M", vocab_size = 32000, hidden_size = 288,
+                intermediate_size = 768, num_hidden_layers = 6,
+                num_attention_heads = 6, num_key_value_heads = 6,
+                head_dim = 48, max_position_embeddings = 256,
+                rms_norm_eps = 1.0e-05, rope_theta = 10000.0,
+                tie_word_embeddings = true, bos_token_id = 1,
+                eos_token_ids = [2]>
+    ```
+  }];
+  let parameters = (ins
+      StringRefParameter<"the model's name", "\"\"">:$name,
+      "int64_t":$vocab_size,
+      "int64_t":$hidden_size,
+      "int64_t":$intermediate_size,
+      "int64_t":$num_hidden_layers,
+      "int64_t":$num_attention_heads,
+      "int64_t":$num_key_value_heads,
+      "int64_t":$head_dim,
+      "int64_t":$max_position_embeddings,
+      LLM_F64Parameter<"">:$rms_norm_eps,
+      LLM_F64Parameter<"">:$rope_theta,
+      LLM_BoolParameter<"">:$tie_word_embeddings,
+      "int64_t":$bos_token_id,
+      LLM_I64ListParameter<"">:$eos_token_ids,
+      OptionalParameter<"::mlir::llm::Llama3RopeScalingAttr">:$rope_scaling,
+      OptionalParameter<"std::optional<int64_t>",
+                        "group size of AWQ-quantized checkpoint weights">:
+          $awq_group_size);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def LLM_WeightTensorAttr : LLM_Attr<"WeightTensor", "tensor"> {
   let summary = "A checkpoint tensor a module reads: its name and type";
   let description = [{
@@ -73,6 +147,8 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
     The contract between a module and the runtime, set by
     `llm-hoist-weight-prep` as the module's `llm.abi` attribute:
 
+    - `config`: the model's configuration (`#llm.config`; optional in the
+      syntax, required by the runtime);
     - `tensors`: the checkpoint tensors the module reads (`#llm.tensor`:
       name, element type and shape), bound from the checkpoint by name in
       their stored precision;
@@ -93,6 +169,7 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
     ```
   }];
   let parameters = (ins
+      OptionalParameter<"::mlir::llm::ModelConfigAttr">:$config,
       ArrayRefParameter<"::mlir::llm::WeightTensorAttr">:$tensors,
       ArrayRefParameter<"int64_t">:$prepare,
       ArrayRefParameter<"::mlir::RankedTensorType">:$prepared,
