@@ -353,17 +353,6 @@ CompiledModel::fromCache(llvm::StringRef directory, uint64_t key) {
   return model;
 }
 
-/// The strings of `list` appended to `out`; false if one is not a string.
-static bool appendNames(ArrayAttr list, std::vector<std::string> &out) {
-  for (Attribute item : list) {
-    auto text = llvm::dyn_cast<StringAttr>(item);
-    if (!text)
-      return false;
-    out.push_back(text.str());
-  }
-  return true;
-}
-
 /// The runtime's description of a buffer of `type`.
 static ::llm::runtime::BufferType bufferType(RankedTensorType type) {
   std::string element;
@@ -477,21 +466,16 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   shape.maxPositions = config.getMaxPositionEmbeddings();
   shape.bosTokenId = config.getBosTokenId();
   llvm::append_range(shape.eosTokenIds, config.getEosTokenIds());
-  if (auto exposed = (*module)->getAttrOfType<ArrayAttr>("llm.activations")) {
-    for (Attribute entry : exposed) {
-      auto dict = llvm::dyn_cast<DictionaryAttr>(entry);
-      auto name = dict ? dict.getAs<StringAttr>("name") : StringAttr();
-      auto features = dict ? dict.getAs<IntegerAttr>("features") : IntegerAttr();
-      auto sources = dict ? dict.getAs<ArrayAttr>("sources") : ArrayAttr();
-      if (!name || !features || !sources)
-        return makeError("malformed entry in llm.activations");
-      ::llm::runtime::ExposedActivation activation{name.str(),
-                                                   features.getInt(), {}};
-      if (!appendNames(sources, activation.sources))
-        return makeError("malformed entry in llm.activations");
-      shape.activations.push_back(std::move(activation));
-    }
+  for (ExposedActivationAttr exposed :
+       (*module)->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName)
+           .getActivations()) {
+    ::llm::runtime::ExposedActivation activation{exposed.getName().str(),
+                                                 exposed.getFeatures(), {}};
+    for (StringAttr source : exposed.getSources())
+      activation.sources.push_back(source.str());
+    shape.activations.push_back(std::move(activation));
   }
+
 
   // JIT for the host CPU.
   llvm::InitializeNativeTarget();

@@ -38,14 +38,12 @@ struct LLMExposeActivationsPass
       values.push_back(matmul.getInput());
       // The checkpoint tensors the weight is made of, so that tools (the
       // activation-aware search) need not parse stacked names.
-      SmallVector<Attribute> sources;
+      SmallVector<StringAttr> sources;
       for (ParamOp param : params)
         sources.push_back(param.getNameAttr());
-      table.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("name", b.getStringAttr(layerName(params))),
-           b.getNamedAttr("features", b.getI64IntegerAttr(
-                                          matmul.getInput().getType().getDimSize(1))),
-           b.getNamedAttr("sources", b.getArrayAttr(sources))}));
+      table.push_back(ExposedActivationAttr::get(
+          b.getContext(), layerName(params),
+          matmul.getInput().getType().getDimSize(1), sources));
     });
     if (values.empty())
       return;
@@ -58,14 +56,14 @@ struct LLMExposeActivationsPass
     SmallVector<Type> results(prefill.getResultTypes());
     for (auto [value, entry] : llvm::zip(values, table)) {
       results.push_back(value.getType());
-      StringRef name = cast<DictionaryAttr>(entry).getAs<StringAttr>("name");
+      StringRef name = cast<ExposedActivationAttr>(entry).getName();
       resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
           "llm.name", b.getStringAttr("activation:" + name))));
     }
     prefill.setFunctionType(
         b.getFunctionType(prefill.getArgumentTypes(), results));
     prefill.setAllResultAttrs(resultAttrs);
-    module->setAttr("llm.activations", b.getArrayAttr(table));
+    module->setAttr(kExposedActivationsAttrName, b.getArrayAttr(table));
   }
 };
 } // namespace

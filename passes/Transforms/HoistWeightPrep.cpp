@@ -383,13 +383,20 @@ LogicalResult WeightPrepHoister::run() {
   SmallVector<WeightTensorAttr> tensorAttrs;
   for (auto &[name, type] : tensors)
     tensorAttrs.push_back(WeightTensorAttr::get(b.getContext(), name, type));
-  // The model's config becomes part of the ABI.
+  // The model's config and the activations @prefill exposes become part of
+  // the ABI.
   ModelConfigAttr config = getModelConfig(module);
   module->removeAttr(kModelConfigAttrName);
+  SmallVector<ExposedActivationAttr> activations;
+  if (auto exposed =
+          module->getAttrOfType<ArrayAttr>(kExposedActivationsAttrName))
+    for (Attribute entry : exposed)
+      activations.push_back(cast<ExposedActivationAttr>(entry));
+  module->removeAttr(kExposedActivationsAttrName);
   module->setAttr(kModuleABIAttrName,
                   ModuleABIAttr::get(b.getContext(), config, tensorAttrs,
                                      prepareArgs, prepared,
-                                     weights.getArrayRef()));
+                                     weights.getArrayRef(), activations));
   return success();
 }
 

@@ -97,6 +97,7 @@ Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
   SmallVector<WeightTensorAttr> tensors;
   SmallVector<int64_t> prepare, weights;
   SmallVector<RankedTensorType> prepared;
+  SmallVector<ExposedActivationAttr> activations;
   auto parseIndex = [&](SmallVector<int64_t> &into) {
     return [&parser, &into]() -> ParseResult {
       int64_t value;
@@ -132,12 +133,18 @@ Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
                   return success();
                 }) ||
       parser.parseComma() ||
-      parseList(parser, "weights", parseIndex(weights)) ||
-      parser.parseGreater())
+      parseList(parser, "weights", parseIndex(weights)))
+    return {};
+  if (succeeded(parser.parseOptionalComma()) &&
+      parseList(parser, "activations", [&]() -> ParseResult {
+        return parser.parseAttribute(activations.emplace_back());
+      }))
+    return {};
+  if (parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
                     parser.getContext(), config, tensors, prepare, prepared,
-                    weights);
+                    weights, activations);
 }
 
 void ModuleABIAttr::print(AsmPrinter &printer) const {
@@ -152,7 +159,13 @@ void ModuleABIAttr::print(AsmPrinter &printer) const {
   llvm::interleaveComma(getPrepared(), printer);
   printer << "], weights = [";
   llvm::interleaveComma(getWeights(), printer);
-  printer << "]>";
+  printer << "]";
+  if (!getActivations().empty()) {
+    printer << ", activations = [";
+    llvm::interleaveComma(getActivations(), printer);
+    printer << "]";
+  }
+  printer << ">";
 }
 
 LogicalResult
@@ -160,7 +173,8 @@ ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                       ModelConfigAttr, ArrayRef<WeightTensorAttr> tensors,
                       ArrayRef<int64_t> prepare,
                       ArrayRef<RankedTensorType> prepared,
-                      ArrayRef<int64_t> weights) {
+                      ArrayRef<int64_t> weights,
+                      ArrayRef<ExposedActivationAttr> activations) {
   llvm::StringSet<> names;
   for (WeightTensorAttr tensor : tensors) {
     if (!tensor)
@@ -184,6 +198,18 @@ ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "#llm.abi: weight argument " << index
                          << " is not one of the " << buffers
                          << " buffers (checkpoint tensors, then prepared)";
+  return success();
+}
+
+LogicalResult ExposedActivationAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, StringRef name,
+    int64_t features, ArrayRef<StringAttr> sources) {
+  if (name.empty() || sources.empty())
+    return emitError() << "an exposed activation needs a name and the "
+                          "checkpoint tensors of its weight";
+  if (features <= 0)
+    return emitError() << "exposed activation '" << name
+                       << "' needs a positive number of features";
   return success();
 }
 

@@ -160,6 +160,14 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   if (attr.getName() == kModelConfigAttrName)
     return verifyConfig(op, attr);
+  if (attr.getName() == kExposedActivationsAttrName) {
+    auto list = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !list ||
+        !llvm::all_of(list, llvm::IsaPred<ExposedActivationAttr>))
+      return op->emitError("'llm.activations' must be an array of "
+                           "#llm.activation on a module");
+    return success();
+  }
   if (attr.getName() == kModuleABIAttrName)
     return verifyABI(op, attr);
   return success();

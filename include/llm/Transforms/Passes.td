@@ -136,7 +136,9 @@ def LLMExposeActivationsPass
     For calibration (activation-aware quantization): `@prefill` also
     returns the input of every `llm.matmul` whose weight is a parameter, in
     graph order, and the module records them as `llm.activations` (an array
-    of `{name, features}`, `name` being the weight's). `llm-run
+    of `#llm.activation`: the weight's name, the features and the checkpoint
+    tensors of the weight), which `llm-hoist-weight-prep` moves into the
+    module's `#llm.abi`. `llm-run
     --activations-out DIR` writes them as `.npy` files. `@decode` is left
     as it is.
   }];

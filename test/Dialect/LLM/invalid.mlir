@@ -1003,6 +1003,24 @@ module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, i
 
 // -----
 
+// expected-error @+1 {{'llm.activations' must be an array of #llm.activation on a module}}
+module attributes {llm.activations = [{name = "w", features = 8 : i64}]} {
+}
+
+// -----
+
+// expected-error @+1 {{exposed activation 'w' needs a positive number of features}}
+module attributes {llm.activations = [#llm.activation<"w" : 0, sources = ["w"]>]} {
+}
+
+// -----
+
+// expected-error @+1 {{an exposed activation needs a name and the checkpoint tensors of its weight}}
+module attributes {llm.activations = [#llm.activation<"" : 8, sources = ["w"]>]} {
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // #llm.tensor and #llm.abi
 //===----------------------------------------------------------------------===//

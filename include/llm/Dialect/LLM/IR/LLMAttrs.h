@@ -16,6 +16,10 @@ inline constexpr llvm::StringLiteral kModelConfigAttrName = "llm.config";
 /// The model's configuration: from the #llm.abi of `module` once weights
 /// are hoisted, else its `llm.config`; null when it has neither.
 ModelConfigAttr getModelConfig(Operation *module);
+/// The module attribute listing the #llm.activation that @prefill returns,
+/// until llm-hoist-weight-prep moves them into the module's #llm.abi.
+inline constexpr llvm::StringLiteral kExposedActivationsAttrName =
+    "llm.activations";
 /// The module attribute holding the module's #llm.abi.
 inline constexpr llvm::StringLiteral kModuleABIAttrName = "llm.abi";
 /// The runtime function `@prepare` calls with the elements prepared so far

@@ -141,6 +141,25 @@ def LLM_WeightTensorAttr : LLM_Attr<"WeightTensor", "tensor"> {
   let genVerifyDecl = 1;
 }
 
+def LLM_ExposedActivationAttr : LLM_Attr<"ExposedActivation", "activation"> {
+  let summary = "A linear layer's input that @prefill also returns";
+  let description = [{
+    Set by `llm-expose-activations` for calibration (activation-aware
+    quantization): the layer's name (its weight's), the number of input
+    features, and the checkpoint tensors its weight is made of (several
+    when projections are stacked).
+
+    ```mlir
+    #llm.activation<"model.layers.0.mlp.down_proj" : 768,
+                    sources = ["model.layers.0.mlp.down_proj.weight"]>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"">:$name, "int64_t":$features,
+                        ArrayRefParameter<"::mlir::StringAttr">:$sources);
+  let assemblyFormat = "`<` $name `:` $features `,` `sources` `=` `[` $sources `]` `>`";
+  let genVerifyDecl = 1;
+}
+
 def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
   let summary = "The buffers a compiled module binds, and in which order";
   let description = [{
@@ -157,7 +176,9 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
       order), which the runtime computes once and may cache;
     - `weights`: the trailing arguments of `@prefill` and `@decode` (after
       the token ids, the position and the K and V caches), each an index
-      into the buffers `tensors ++ prepared`.
+      into the buffers `tensors ++ prepared`;
+    - `activations` (optional): the linear-layer inputs `@prefill` returns
+      after its logits and caches (`llm-expose-activations`).
 
     Buffers are sized from these types; the dialect verifies the indices and
     that the functions' signatures agree with them.
@@ -173,7 +194,9 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
       ArrayRefParameter<"::mlir::llm::WeightTensorAttr">:$tensors,
       ArrayRefParameter<"int64_t">:$prepare,
       ArrayRefParameter<"::mlir::RankedTensorType">:$prepared,
-      ArrayRefParameter<"int64_t">:$weights);
+      ArrayRefParameter<"int64_t">:$weights,
+      OptionalArrayRefParameter<"::mlir::llm::ExposedActivationAttr">:
+          $activations);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
