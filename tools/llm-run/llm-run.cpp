@@ -29,7 +29,11 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <malloc.h>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unistd.h>
 
 // From the LLVM OpenMP runtime that the compiled code's parallel loops use.
@@ -121,6 +125,33 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// Prints `message` on stderr if it lives longer than a second: one line
+/// saying what a slow step is doing, and nothing for a quick one.
+class SlowStepNotice {
+public:
+  explicit SlowStepNotice(std::string message)
+      : waiter([this, message = std::move(message)] {
+          std::unique_lock<std::mutex> lock(mutex);
+          if (!done.wait_for(lock, std::chrono::seconds(1),
+                             [this] { return finished; }))
+            llvm::errs() << "llm-run: " << message << "\n";
+        }) {}
+  ~SlowStepNotice() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      finished = true;
+    }
+    done.notify_one();
+    waiter.join();
+  }
+
+private:
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  std::thread waiter;
+};
+
 static double millis(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -208,6 +239,12 @@ int main(int argc, char **argv) {
   compileOptions.jitDebug = jitDebug;
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
+  std::optional<SlowStepNotice> compiling;
+  compiling.emplace(
+      "compiling the module for this CPU" +
+      (cacheDirectory.empty()
+           ? std::string(" (not cached: compiled again on every run)")
+           : " (once: the code is cached in " + cacheDirectory + ")"));
   if (!modulePath.empty()) {
     model = mlir::llm::CompiledModel::loadFile(modulePath, compileOptions);
   } else {
@@ -219,6 +256,7 @@ int main(int argc, char **argv) {
     model = mlir::llm::CompiledModel::compile(std::move(context),
                                               std::move(module), compileOptions);
   }
+  compiling.reset();
   if (!model)
     return fail(llvm::toString(model.takeError()));
   double compileMs = millis(Clock::now() - startCompile);
