@@ -21,7 +21,9 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
@@ -49,39 +51,39 @@ static cl::opt<std::string> modulePath(cl::Positional,
                                        cl::init(""), cl::cat(category));
 static cl::opt<std::string> modelDir("model", cl::desc("Hugging Face checkpoint directory"),
                                      cl::value_desc("dir"), cl::cat(category));
-static cl::alias modelDirShort("m", cl::aliasopt(modelDir), cl::NotHidden);
+static cl::alias modelDirShort("m", cl::desc("Alias for --model"), cl::aliasopt(modelDir), cl::NotHidden);
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
                                    cl::init(""), cl::cat(category));
-static cl::alias promptShort("p", cl::aliasopt(prompt), cl::NotHidden);
+static cl::alias promptShort("p", cl::desc("Alias for --prompt"), cl::aliasopt(prompt), cl::NotHidden);
 static cl::opt<std::string> promptIds("prompt-ids",
                                       cl::desc("Comma-separated prompt token ids (no tokenizer needed)"),
                                       cl::init(""), cl::cat(category));
-static cl::opt<int> nPredict("n-predict", cl::desc("Tokens to generate (-1: until EOS or the context is full)"),
+static cl::opt<int> nPredict("n-predict", cl::desc("Tokens to generate (-1: until EOS or the context is full; default -1)"),
                              cl::init(-1), cl::cat(category));
-static cl::alias nPredictShort("n", cl::aliasopt(nPredict), cl::NotHidden);
-static cl::opt<int> ctxSize("ctx-size", cl::desc("Context size (0: the model's max_position_embeddings)"),
+static cl::alias nPredictShort("n", cl::desc("Alias for --n-predict"), cl::aliasopt(nPredict), cl::NotHidden);
+static cl::opt<int> ctxSize("ctx-size", cl::desc("Context size (0: the model's max_position_embeddings; default 0)"),
                             cl::init(0), cl::cat(category));
-static cl::alias ctxSizeShort("c", cl::aliasopt(ctxSize), cl::NotHidden);
+static cl::alias ctxSizeShort("c", cl::desc("Alias for --ctx-size"), cl::aliasopt(ctxSize), cl::NotHidden);
 // LLVM itself registers an option named "threads"; ours is spelled
 // --num-threads internally and --threads is rewritten to it in main().
 static cl::opt<int> threads("num-threads", cl::desc("Threads (default: all cores); also --threads"),
                             cl::init(0), cl::cat(category));
-static cl::alias threadsShort("t", cl::aliasopt(threads), cl::NotHidden);
-static cl::opt<float> temp("temp", cl::desc("Temperature (0: greedy)"),
+static cl::alias threadsShort("t", cl::desc("Alias for --num-threads"), cl::aliasopt(threads), cl::NotHidden);
+static cl::opt<float> temp("temp", cl::desc("Temperature (0: greedy; default 0.8)"),
                            cl::init(0.8f), cl::cat(category));
-static cl::opt<int> topK("top-k", cl::desc("Top-k sampling (<= 0: off)"),
+static cl::opt<int> topK("top-k", cl::desc("Top-k sampling (<= 0: off; default 40)"),
                          cl::init(40), cl::cat(category));
-static cl::opt<float> topP("top-p", cl::desc("Top-p sampling (1: off)"),
+static cl::opt<float> topP("top-p", cl::desc("Top-p sampling (1: off; default 0.95)"),
                            cl::init(0.95f), cl::cat(category));
-static cl::opt<float> minP("min-p", cl::desc("Min-p sampling (0: off)"),
+static cl::opt<float> minP("min-p", cl::desc("Min-p sampling (0: off; default 0.05)"),
                            cl::init(0.05f), cl::cat(category));
-static cl::opt<float> repeatPenalty("repeat-penalty", cl::desc("Repetition penalty (1: off)"),
+static cl::opt<float> repeatPenalty("repeat-penalty", cl::desc("Repetition penalty (1: off; default 1)"),
                                     cl::init(1.0f), cl::cat(category));
-static cl::opt<int> repeatLastN("repeat-last-n", cl::desc("Tokens the penalty looks back at (-1: context)"),
+static cl::opt<int> repeatLastN("repeat-last-n", cl::desc("Tokens the penalty looks back at (-1: context; default 64)"),
                                 cl::init(64), cl::cat(category));
-static cl::opt<long long> seed("seed", cl::desc("RNG seed (-1: random)"),
+static cl::opt<long long> seed("seed", cl::desc("RNG seed (-1: random; default -1)"),
                                cl::init(-1), cl::cat(category));
-static cl::alias seedShort("s", cl::aliasopt(seed), cl::NotHidden);
+static cl::alias seedShort("s", cl::desc("Alias for --seed"), cl::aliasopt(seed), cl::NotHidden);
 static cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object instead of streaming text"),
                                 cl::cat(category));
 static cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the prompt's logits [n_prompt, vocab] as float32 .npy"),
@@ -152,6 +154,30 @@ private:
   std::thread waiter;
 };
 
+/// The first argument that names no option of llm-run (llama.cpp flags it
+/// does not have, such as -ngl), or "" when all do. Values of options that
+/// take one (`-p "-x"`) are skipped; "--" ends the options.
+static std::string unknownOption(llvm::ArrayRef<std::string> args) {
+  auto options = cl::getRegisteredOptions();
+  for (size_t i = 1; i < args.size(); ++i) {
+    llvm::StringRef arg(args[i]);
+    if (arg == "--")
+      break;
+    if (!arg.starts_with("-") || arg == "-")
+      continue;
+    llvm::StringRef name = arg.ltrim('-');
+    bool inlineValue = name.contains('=');
+    name = name.split('=').first;
+    auto it = options.find(name);
+    if (it == options.end())
+      return arg.str();
+    if (!inlineValue &&
+        it->second->getValueExpectedFlag() == cl::ValueRequired)
+      ++i;
+  }
+  return "";
+}
+
 static double millis(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -175,11 +201,20 @@ int main(int argc, char **argv) {
   for (const std::string &arg : args)
     cargs.push_back(arg.c_str());
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "llm-run (llm compiler) " LLM_VERSION "\n  built with LLVM/MLIR "
+       << LLVM_VERSION_STRING << "\n";
+  });
+  if (std::string unknown = unknownOption(args); !unknown.empty())
+    return fail("unknown option '" + unknown + "' (see llm-run --help)");
   cl::ParseCommandLineOptions(static_cast<int>(cargs.size()), cargs.data(),
                               "llm CPU inference\n");
 
   if (modelDir.empty())
     return fail("no model: pass -m MODEL_DIR (a Hugging Face checkpoint directory)");
+  if (prompt.getNumOccurrences() && promptIds.getNumOccurrences())
+    return fail("give the prompt either as text (-p) or as token ids "
+                "(--prompt-ids), not both");
   if (!llvm::sys::fs::exists(modelDir))
     return fail("model directory '" + modelDir + "' does not exist");
   if (!llvm::sys::fs::is_directory(modelDir))
@@ -495,7 +530,9 @@ int main(int argc, char **argv) {
                                {"prompt_tokens_per_s", promptTps},
                                {"generated_tokens", static_cast<int64_t>(generated.size())},
                                {"generation_ms", decodeMs},
-                               {"generation_tokens_per_s", genTps},
+                               {"generation_tokens_per_s",
+                                decodeSteps ? llvm::json::Value(genTps)
+                                            : llvm::json::Value(nullptr)},
                                {"time_to_first_token_ms", ttftMs}};
     llvm::json::Array promptArray, generatedArray;
     for (int32_t id : tokens)
@@ -516,12 +553,23 @@ int main(int argc, char **argv) {
     if (contextFull)
       llvm::errs() << "llm-run: stopped: the context of " << context
                    << " tokens is full\n";
+    // The first token comes from the prompt pass: a generation speed needs
+    // at least one decode step.
+    std::string generation =
+        decodeSteps ? llvm::formatv("generation {0} tokens, {1:F2} tokens/s",
+                                    generated.size(), genTps)
+                          .str()
+                    : llvm::formatv("generation {0} token{1} (from the prompt "
+                                    "pass: no decode step to time)",
+                                    generated.size(),
+                                    generated.size() == 1 ? "" : "s")
+                          .str();
     llvm::errs() << llvm::format(
         "llm-run: compile %.1f ms%s | prompt %lld tokens, %.2f tokens/s | "
-        "generation %zu tokens, %.2f tokens/s | time to first token %.1f ms\n",
+        "%s | time to first token %.1f ms\n",
         compileMs, (*model)->fromCache() ? " (cached)" : "",
-        static_cast<long long>(nPrompt), promptTps, generated.size(),
-        genTps, ttftMs);
+        static_cast<long long>(nPrompt), promptTps, generation.c_str(),
+        ttftMs);
   }
   return 0;
 }

@@ -143,7 +143,7 @@ def main():
     case("prompt ids outside the vocabulary",
          [tool("llm-run"), "-m", good, "--prompt-ids", "1,99999"], "not a token id")
     case("unknown option", [tool("llm-run"), "-m", good, "--frobnicate"],
-         "Unknown command line argument '--frobnicate'")
+         "unknown option '--frobnicate'")
     case("INT4 group size 2^20",
          [tool("llm-opt"), "--llm-quantize-int4=group-size=1048576",
           os.path.join(args.src, "test", "Transforms", "llm-quantize-int4.mlir")],
