@@ -2,6 +2,7 @@
 
 #include "llm/runtime/SafeTensors.h"
 #include "llm/runtime/JsonText.h"
+#include "TextFile.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -62,8 +63,9 @@ std::string shapeToString(const std::vector<int64_t> &shape) {
   return fmt::format("[{}]", fmt::join(shape, ", "));
 }
 
-/// Reads a whole small text file.
-Expected<std::string> readTextFile(const std::string &path) {
+} // namespace
+
+Expected<std::string> detail::readTextFile(const std::string &path) {
   // Only regular files of sane size: a FIFO would block, /dev/zero never end.
   std::error_code ec;
   fs::file_status status = fs::status(path, ec);
@@ -72,7 +74,7 @@ Expected<std::string> readTextFile(const std::string &path) {
   constexpr uintmax_t kMaxTextBytes = uintmax_t(256) << 20;
   if (uintmax_t size = fs::file_size(path, ec); !ec && size > kMaxTextBytes)
     return Error(fmt::format("'{}' is {} bytes, more than the {} byte limit of "
-                             "a JSON index",
+                             "a JSON file",
                              path, size, kMaxTextBytes));
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -84,7 +86,6 @@ Expected<std::string> readTextFile(const std::string &path) {
   return ss.str();
 }
 
-} // namespace
 
 size_t dtypeSize(DType dtype) { return info(dtype).size; }
 const char *dtypeName(DType dtype) { return info(dtype).name; }
@@ -392,7 +393,7 @@ Expected<Checkpoint> Checkpoint::open(const std::string &pathStr) {
     const fs::path indexPath = path / "model.safetensors.index.json";
     if (fs::exists(indexPath, ec)) {
       const std::string idx = indexPath.string();
-      auto text = readTextFile(idx);
+      auto text = detail::readTextFile(idx);
       if (!text)
         return Error(fmt::format("checkpoint index: {}", text.message()));
       json index;

@@ -12,6 +12,7 @@
 #include "llm/Execution/CompiledModel.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/runtime/GenerationConfig.h"
 #include "llm/runtime/PreparedCache.h"
 #include "llm/runtime/ModelRunner.h"
 #include "llm/runtime/Npy.h"
@@ -100,6 +101,11 @@ static cl::opt<std::string> extraWeights(
     cl::desc("More tensors (a .safetensors file or directory), e.g. the "
              "activation-aware scales of python/awq_search.py"),
     cl::value_desc("path"), cl::init(""), cl::cat(category));
+static cl::list<std::string> stopStrings(
+    "stop",
+    cl::desc("Stop when the generated text contains STRING (repeatable; the "
+             "string is not printed)"),
+    cl::value_desc("string"), cl::cat(category));
 static cl::opt<bool> ignoreEos("ignore-eos", cl::desc("Keep generating after an end-of-sequence token"),
                                cl::cat(category));
 static cl::opt<bool> quantizeOnly("prepare-only",
@@ -222,6 +228,11 @@ int main(int argc, char **argv) {
                 "' is a file, not a model directory: pass the Hugging Face "
                 "checkpoint directory that holds config.json");
 
+  // The checkpoint's generation_config.json supplies the defaults of the
+  // flags not given.
+  auto generationConfig = rt::GenerationConfig::readDirectory(modelDir);
+  if (!generationConfig)
+    return fail(generationConfig.message());
   rt::SamplerParams samplerParams;
   samplerParams.temp = temp;
   samplerParams.top_k = topK;
@@ -229,6 +240,22 @@ int main(int argc, char **argv) {
   samplerParams.min_p = minP;
   samplerParams.repeat_penalty = repeatPenalty;
   samplerParams.repeat_last_n = repeatLastN;
+  if (!temp.getNumOccurrences()) {
+    if (generationConfig->doSample == false)
+      samplerParams.temp = 0.0f;
+    else if (generationConfig->temperature)
+      samplerParams.temp = *generationConfig->temperature;
+  }
+  if (!topK.getNumOccurrences() && generationConfig->topK)
+    samplerParams.top_k = *generationConfig->topK;
+  if (!topP.getNumOccurrences() && generationConfig->topP)
+    samplerParams.top_p = *generationConfig->topP;
+  if (!repeatPenalty.getNumOccurrences() &&
+      generationConfig->repetitionPenalty)
+    samplerParams.repeat_penalty = *generationConfig->repetitionPenalty;
+  for (const std::string &stop : stopStrings)
+    if (stop.empty())
+      return fail("--stop needs a non-empty string");
   if (seed < -1 || seed > 0xFFFFFFFFLL)
     return fail("--seed must be -1 or in [0, 4294967295], got " +
                 llvm::Twine(seed));
@@ -386,6 +413,16 @@ int main(int argc, char **argv) {
 
   int64_t context = ctxSize > 0 ? ctxSize : shape.maxPositions;
   int64_t nPrompt = static_cast<int64_t>(tokens.size());
+  // End-of-sequence ids: config.json's and generation_config.json's.
+  std::vector<int64_t> eosIds = shape.eosTokenIds;
+  for (int64_t id : generationConfig->eosTokenIds) {
+    if (id >= shape.vocabSize)
+      return fail("generation_config.json: eos_token_id " + llvm::Twine(id) +
+                  " is not in the vocabulary [0, " +
+                  llvm::Twine(shape.vocabSize) + ")");
+    if (!llvm::is_contained(eosIds, id))
+      eosIds.push_back(id);
+  }
   if (nPrompt > context)
     return fail("the prompt has " + llvm::Twine(nPrompt) +
                 " tokens but the context holds " + llvm::Twine(context) +
@@ -470,7 +507,20 @@ int main(int argc, char **argv) {
   std::vector<float> step;
   Clock::time_point firstToken;
   bool contextFull = false;
+  // Without -n, generation_config.json's max_new_tokens, within the context.
   int64_t limit = nPredict >= 0 ? nPredict : context - nPrompt;
+  if (!nPredict.getNumOccurrences() && generationConfig->maxNewTokens)
+    limit = std::min(limit, *generationConfig->maxNewTokens);
+  // Text held back because it may begin a --stop string.
+  std::string pending;
+  std::string stoppedBy;
+  auto emit = [&](llvm::StringRef text) {
+    generatedText += text;
+    if (!jsonOutput) {
+      llvm::outs() << text;
+      llvm::outs().flush();
+    }
+  };
   while (static_cast<int64_t>(generated.size()) < limit) {
     auto next = sampler->sampleAndAccept(last, static_cast<size_t>(shape.vocabSize));
     if (!next.ok())
@@ -478,17 +528,37 @@ int main(int argc, char **argv) {
     if (generated.empty())
       firstToken = Clock::now();
     generated.push_back(*next);
-    if (!ignoreEos && llvm::is_contained(shape.eosTokenIds, *next))
+    if (!ignoreEos && llvm::is_contained(eosIds, *next))
       break;
     if (stream) {
       auto piece = stream->push(*next);
       if (!piece.ok())
         return fail(piece.message());
-      generatedText += *piece;
-      if (!jsonOutput) {
-        llvm::outs() << *piece;
-        llvm::outs().flush();
+      pending += *piece;
+      // A stop string ends the text before it; otherwise everything that
+      // cannot begin one is printed.
+      size_t cut = std::string::npos;
+      for (const std::string &stop : stopStrings)
+        if (size_t at = pending.find(stop); at < cut) {
+          cut = at;
+          stoppedBy = stop;
+        }
+      if (cut != std::string::npos) {
+        emit(llvm::StringRef(pending).take_front(cut));
+        pending.clear();
+        break;
       }
+      size_t keep = 0;
+      for (const std::string &stop : stopStrings)
+        for (size_t n = std::min(stop.size() - 1, pending.size()); n > keep;
+             --n)
+          if (llvm::StringRef(pending).ends_with(
+                  llvm::StringRef(stop).take_front(n))) {
+            keep = n;
+            break;
+          }
+      emit(llvm::StringRef(pending).drop_back(keep));
+      pending.erase(0, pending.size() - keep);
     }
     if (static_cast<int64_t>(generated.size()) == limit)
       break;
@@ -502,16 +572,15 @@ int main(int argc, char **argv) {
   // With -n -1 the context is full when the generation limit was reached
   // without an end-of-sequence token (a prompt that fills the context leaves
   // room for none).
-  if (nPredict < 0 && static_cast<int64_t>(generated.size()) == limit &&
+  if (nPredict < 0 && limit == context - nPrompt && stoppedBy.empty() &&
+      static_cast<int64_t>(generated.size()) == limit &&
       (generated.empty() || ignoreEos ||
-       !llvm::is_contained(shape.eosTokenIds, generated.back())))
+       !llvm::is_contained(eosIds, generated.back())))
     contextFull = true;
   auto end = Clock::now();
-  if (stream) {
-    std::string rest = stream->flush();
-    generatedText += rest;
-    if (!jsonOutput)
-      llvm::outs() << rest;
+  if (stream && stoppedBy.empty()) {
+    pending += stream->flush();
+    emit(pending);
   }
 
   double prefillMs = millis(prefillEnd - start);
@@ -543,8 +612,19 @@ int main(int argc, char **argv) {
                               {"generated_ids", std::move(generatedArray)},
                               {"text", generatedText},
                               {"seed", static_cast<int64_t>(sampler->seed())},
+                              {"sampling",
+                               llvm::json::Object{
+                                   {"temperature", samplerParams.temp},
+                                   {"top_k", samplerParams.top_k},
+                                   {"top_p", samplerParams.top_p},
+                                   {"min_p", samplerParams.min_p},
+                                   {"repeat_penalty",
+                                    samplerParams.repeat_penalty}}},
                               {"context_size", context},
                               {"stopped_at_context_limit", contextFull},
+                              {"stopped_by_string",
+                               stoppedBy.empty() ? llvm::json::Value(nullptr)
+                                                 : llvm::json::Value(stoppedBy)},
                               {"timings", std::move(timings)}};
     llvm::outs() << llvm::json::Value(std::move(result)) << "\n";
   } else {
