@@ -212,10 +212,12 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
                                    source + ": expected a JSON object");
 
   ConfigReader reader(root, source);
-  if (auto modelType = reader.string("model_type");
-      modelType && *modelType != "llama")
-    reader.fail("unsupported model_type '" +
-                boundedText(*modelType) + "' (expected 'llama')");
+  // Mistral is LLaMA's graph, with sliding-window attention in its first
+  // release: accepted where the window covers every position.
+  std::optional<std::string> modelType = reader.string("model_type");
+  if (modelType && *modelType != "llama" && *modelType != "mistral")
+    reader.fail("unsupported model_type '" + boundedText(*modelType) +
+                "' (supported: 'llama', 'mistral')");
   if (auto act = reader.string("hidden_act"); act && *act != "silu")
     reader.fail("unsupported hidden_act '" + boundedText(*act) +
                 "' (expected 'silu')");
@@ -254,6 +256,16 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
       reader.fail("unsupported torch_dtype '" +
                   boundedText(*dtype) +
                   "' (supported: 'float32', 'float16', 'bfloat16')");
+  }
+  if (modelType == "mistral" && root.contains("sliding_window") &&
+      !root["sliding_window"].is_null()) {
+    int64_t window = reader.integer("sliding_window", std::nullopt);
+    if (window < config.maxPositionEmbeddings)
+      reader.fail("sliding_window = " + llvm::Twine(window) +
+                  " is shorter than max_position_embeddings = " +
+                  llvm::Twine(config.maxPositionEmbeddings) +
+                  ": sliding-window attention is not supported (a window "
+                  "of at least the context, or null, is)");
   }
   config.bosTokenId = reader.integer("bos_token_id", 1);
   config.eosTokenIds = reader.tokenIds("eos_token_id", 2);
