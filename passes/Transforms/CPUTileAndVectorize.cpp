@@ -165,10 +165,14 @@ struct LLMCPUTileAndVectorizePass
     });
     for (linalg::LinalgOp op : candidates) {
       int64_t extent = op.getStaticLoopRanges().back();
-      // `rows` vectors of lanes per row, or the most that divide it.
-      int64_t ratio = lanes * rows;
-      while (extent % ratio != 0)
-        ratio /= 2;
+      // Up to `rows` vectors of lanes per row: the most that divide it (at
+      // least two, as isContiguousMatrixVector checked).
+      int64_t ratio = 2 * lanes;
+      for (int64_t vectors = rows; vectors > 2; --vectors)
+        if (extent % (vectors * lanes) == 0) {
+          ratio = vectors * lanes;
+          break;
+        }
       unsigned outputRank =
           op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getNumResults();
       FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
