@@ -74,6 +74,18 @@ static std::string optionsText(const CompileOptions &options) {
          (options.parallel ? " parallel" : " serial");
 }
 
+std::unique_ptr<CompiledModel>
+CompiledModel::lookupCache(llvm::StringRef moduleText,
+                           const CompileOptions &options,
+                           std::optional<uint64_t> &key) {
+  if (options.cacheDirectory.empty())
+    return nullptr;
+  key = compileCacheKey(moduleText, optionsText(options));
+  if (options.refreshCache || options.jitDebug)
+    return nullptr;
+  return fromCache(options.cacheDirectory, *key);
+}
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
@@ -82,12 +94,8 @@ CompiledModel::loadFile(llvm::StringRef path, const CompileOptions &options) {
                      buffer.getError().message());
   // A module compiled before on this kind of CPU: its code, unparsed.
   std::optional<uint64_t> key;
-  if (!options.cacheDirectory.empty()) {
-    key = compileCacheKey((*buffer)->getBuffer(), optionsText(options));
-    if (!options.refreshCache && !options.jitDebug)
-      if (auto cached = fromCache(options.cacheDirectory, *key))
-        return cached;
-  }
+  if (auto cached = lookupCache((*buffer)->getBuffer(), options, key))
+    return cached;
   auto context = createExecutionContext();
   OwningOpRef<ModuleOp> module;
   {
@@ -112,13 +120,11 @@ CompiledModel::compile(std::unique_ptr<MLIRContext> context,
     std::string text;
     llvm::raw_string_ostream os(text);
     module->print(os, OpPrintingFlags().enableDebugInfo(false));
-    key = compileCacheKey(text, optionsText(options));
-    if (!options.refreshCache && !options.jitDebug)
-      if (auto cached = fromCache(options.cacheDirectory, *key)) {
-        // The module is destroyed before its context.
-        module = nullptr;
-        return cached;
-      }
+    if (auto cached = lookupCache(text, options, key)) {
+      // The module is destroyed before its context.
+      module = nullptr;
+      return cached;
+    }
   }
   return compileWithKey(std::move(context), std::move(module), options, key);
 }
@@ -139,9 +145,11 @@ static llvm::json::Value bufferJSON(const ::llm::runtime::BufferType &type) {
                             {"shape", int64Array(type.shape)}};
 }
 
-/// The integer fields of the model's shape, by their config names.
-static std::array<std::pair<int64_t *, const char *>, 6>
-shapeFields(::llm::runtime::ModelShape &shape) {
+/// The integer fields of the model's shape (`Shape` is ModelShape, const or
+/// not), by their config names.
+template <typename Shape>
+static auto shapeFields(Shape &shape)
+    -> std::array<std::pair<decltype(&shape.vocabSize), const char *>, 6> {
   return {{{&shape.vocabSize, "vocab_size"},
            {&shape.numLayers, "num_hidden_layers"},
            {&shape.numKvHeads, "num_key_value_heads"},
@@ -174,8 +182,7 @@ std::string CompiledModel::metadataJSON() const {
       {"prepare_fingerprint", std::to_string(abi_.prepareFingerprint)},
       {"eos_token_ids", int64Array(shape_.eosTokenIds)},
       {"activations", std::move(activations)}};
-  ::llm::runtime::ModelShape shape = shape_;
-  for (auto [field, key] : shapeFields(shape))
+  for (auto [field, key] : shapeFields(shape_))
     object[key] = *field;
   std::string text;
   llvm::raw_string_ostream os(text);

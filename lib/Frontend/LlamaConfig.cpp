@@ -257,9 +257,10 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
                   boundedText(*dtype) +
                   "' (supported: 'float32', 'float16', 'bfloat16')");
   }
-  if (modelType == "mistral" && root.contains("sliding_window") &&
-      !root["sliding_window"].is_null()) {
-    int64_t window = reader.integer("sliding_window", std::nullopt);
+  if (modelType == "mistral") {
+    // Missing or null: no window.
+    int64_t window =
+        reader.integer("sliding_window", config.maxPositionEmbeddings);
     if (window < config.maxPositionEmbeddings)
       reader.fail("sliding_window = " + llvm::Twine(window) +
                   " is shorter than max_position_embeddings = " +

@@ -75,6 +75,11 @@ private:
   /// (or it is invalid).
   static std::unique_ptr<CompiledModel> fromCache(llvm::StringRef directory,
                                                   uint64_t key);
+  /// With a cache directory: sets `key` for `moduleText` and returns its
+  /// cached model, unless the options ask to compile; else null.
+  static std::unique_ptr<CompiledModel>
+  lookupCache(llvm::StringRef moduleText, const CompileOptions &options,
+              std::optional<uint64_t> &key);
   /// The ABI and shape, for the cache.
   std::string metadataJSON() const;
 
