@@ -75,10 +75,7 @@ uint64_t mlir::llm::compileCacheKey(llvm::StringRef moduleText,
 
 std::string mlir::llm::compileCachePath(llvm::StringRef directory,
                                         uint64_t key) {
-  char name[64];
-  std::snprintf(name, sizeof name, "/compiled-%016llx.o",
-                static_cast<unsigned long long>(key));
-  return directory.str() + name;
+  return ::llm::runtime::cacheFilePath(directory.str(), "compiled", key, ".o");
 }
 
 std::optional<CachedCompilation>

@@ -186,10 +186,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       for (uint64_t h : hashes)
         hash.add(h);
       key = hash.digest();
-      char name[64];
-      std::snprintf(name, sizeof name, "/prepared-%016llx.bin",
-                    static_cast<unsigned long long>(abi.prepareFingerprint));
-      path = options.cacheDirectory + name;
+      path = cacheFilePath(options.cacheDirectory, "prepared",
+                           abi.prepareFingerprint, ".bin");
       if (!options.refreshCache)
         store->cache_ = PreparedCacheFile::open(path, key, abi.prepared);
     }

@@ -37,6 +37,11 @@ uint64_t contentHash(const TensorView &tensor, bool mapped = false);
 /// Only for file mappings: anonymous memory would read back as zeros.
 void releasePages(const void *data, size_t bytes);
 
+/// `directory`/`prefix`-<16 hex digits of key>`suffix`: the name of a cache
+/// entry (prepared weights, compiled code).
+std::string cacheFilePath(const std::string &directory, const char *prefix,
+                          uint64_t key, const char *suffix);
+
 /// Opens a cache file for reading only if it is a regular file of this user
 /// reached without a symbolic link (and without blocking on a FIFO planted
 /// in its place); its descriptor and size, or -1.
