@@ -26,6 +26,8 @@ config.substitutions.append(("%llm_obj_root", config.llm_obj_root))
 # The real model shared with the team lives beside the checkout.
 shared_models = os.path.join(os.path.dirname(config.llm_src_root), "shared", "models")
 config.substitutions.append(("%shared_models", shared_models))
+if os.path.isfile(os.path.join(shared_models, "llama3-tokenizer", "tokenizer.json")):
+    config.available_features.add("llama3-tokenizer")
 if os.path.isdir(os.path.join(shared_models, "stories260K")):
     config.available_features.add("stories260k")
 else:

@@ -59,8 +59,9 @@ protected:
 
   /// Streams `ids` through a StreamDecoder; checks every chunk is valid UTF-8
   /// and returns the chunks.
-  static std::vector<std::string> stream(const std::vector<int32_t> &ids) {
-    StreamDecoder dec(*tok_);
+  static std::vector<std::string> stream(const std::vector<int32_t> &ids,
+                                         bool skipSpecial = true) {
+    StreamDecoder dec(*tok_, skipSpecial);
     std::vector<std::string> chunks;
     for (int32_t id : ids) {
       auto chunk = dec.push(id);
@@ -92,12 +93,13 @@ TEST_F(TokenizerTest, SpecialIdsAndVocab) {
   EXPECT_EQ(tok_->bosId(), 1);
   EXPECT_EQ(tok_->eosId(), 2);
   EXPECT_EQ(tok_->unkId(), 0);
-  EXPECT_TRUE(tok_->isControl(1));
-  EXPECT_FALSE(tok_->isControl(403));
-  EXPECT_TRUE(tok_->isByte(3)); // <0x00> follows <unk>, <s>, </s>
+  EXPECT_TRUE(tok_->isSpecial(1));
+  EXPECT_FALSE(tok_->isSpecial(403));
+  EXPECT_EQ(tok_->piece(3), "<0x00>"); // follows <unk>, <s>, </s>
   EXPECT_EQ(tok_->piece(3), "<0x00>");
-  EXPECT_FALSE(tok_->isByte(-1));
-  EXPECT_FALSE(tok_->isByte(512));
+  EXPECT_FALSE(tok_->isSpecial(-1));
+  EXPECT_FALSE(tok_->isSpecial(512));
+  EXPECT_EQ(tok_->piece(512), "");
   EXPECT_EQ(tok_->piece(512), "");
 }
 
@@ -141,7 +143,7 @@ TEST_F(TokenizerTest, MultiByteUtf8RoundTripsThroughByteFallback) {
   ASSERT_TRUE(ids.ok()) << ids.message();
   size_t bytePieces = 0;
   for (int32_t id : *ids)
-    bytePieces += tok_->isByte(id);
+    bytePieces += tok_->piece(id).rfind("<0x", 0) == 0;
   EXPECT_GE(bytePieces, 12u) << "expected →, ✓, 日, 本 to use byte fallback";
   std::vector<std::string> chunks = stream(*ids);
   EXPECT_EQ(join(chunks), text);
@@ -209,10 +211,14 @@ TEST_F(TokenizerTest, StreamMatchesFullDecodeOnRandomSequences) {
         ids.push_back(259 + static_cast<int32_t>(rng() % (n - 259)));
       }
     }
-    std::vector<std::string> chunks = stream(ids);
+    // With control pieces kept, SentencePiece's own decoder is the
+    // reference (a control piece ends a run of byte pieces).
     auto full = tok_->decode(ids);
     ASSERT_TRUE(full.ok()) << full.message();
-    ASSERT_EQ(join(chunks), *full) << "trial " << trial;
+    ASSERT_EQ(join(stream(ids, /*skipSpecial=*/false)), *full) << "trial " << trial;
+    auto text = tok_->decode(ids, /*skipSpecial=*/true);
+    ASSERT_TRUE(text.ok()) << text.message();
+    ASSERT_EQ(join(stream(ids)), *text) << "trial " << trial;
   }
 }
 
@@ -257,7 +263,13 @@ TEST(TokenizerLoad, GarbageFile) {
   EXPECT_NE(tok.message().find(path), std::string::npos) << tok.message();
   EXPECT_NE(tok.message().find("could not be loaded"), std::string::npos) << tok.message();
 
+  // A directory is searched for its tokenizer file.
   tok = Tokenizer::load(dir.path().string());
   ASSERT_FALSE(tok.ok());
-  EXPECT_NE(tok.message().find("not a regular file"), std::string::npos) << tok.message();
+  EXPECT_NE(tok.message().find(path), std::string::npos) << tok.message();
+
+  TempDir empty;
+  tok = Tokenizer::load(empty.path().string());
+  ASSERT_FALSE(tok.ok());
+  EXPECT_NE(tok.message().find("has no tokenizer"), std::string::npos) << tok.message();
 }

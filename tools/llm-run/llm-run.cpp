@@ -380,8 +380,8 @@ int main(int argc, char **argv) {
 
   // The prompt.
   std::optional<rt::Tokenizer> tokenizer;
-  std::string tokenizerPath = modelDir + "/tokenizer.model";
-  if (llvm::sys::fs::exists(tokenizerPath)) {
+  std::string tokenizerPath = rt::Tokenizer::findInDirectory(modelDir);
+  if (!tokenizerPath.empty()) {
     auto loaded = rt::Tokenizer::load(tokenizerPath);
     if (!loaded.ok())
       return fail(loaded.message());
@@ -400,11 +400,20 @@ int main(int argc, char **argv) {
     }
   } else {
     if (!tokenizer)
-      return fail("no tokenizer: '" + tokenizerPath +
-                  "' does not exist (pass --prompt-ids to give token ids)");
-    auto encoded = tokenizer->encode(prompt, /*addBos=*/false);
+      return fail("no tokenizer: '" + modelDir +
+                  "' has neither tokenizer.model nor tokenizer.json (pass "
+                  "--prompt-ids to give token ids)");
+    // Special tokens written in the prompt ("<|eot_id|>") are parsed, as
+    // llama.cpp and Hugging Face do.
+    auto encoded = tokenizer->encode(prompt, /*addSpecial=*/false, /*parseSpecial=*/true);
     if (!encoded.ok())
       return fail(encoded.message());
+    for (int32_t id : *encoded)
+      if (id >= shape.vocabSize)
+        return fail("the prompt has token " + llvm::Twine(id) + " ('" + tokenizer->piece(id) +
+                    "' from '" + tokenizer->path() +
+                    "'), outside the model's vocabulary of " + llvm::Twine(shape.vocabSize) +
+                    ": the tokenizer does not belong to this model");
     tokens.push_back(static_cast<int32_t>(shape.bosTokenId));
     tokens.insert(tokens.end(), encoded->begin(), encoded->end());
   }
