@@ -80,6 +80,18 @@ inline bool isValidUtf8(std::string_view s) {
   return true;
 }
 
+/// The Llama-3.1 tokenizer directory of ../shared (tokenizer.json,
+/// tokenizer_config.json, expected.json): $LLM_TEST_LLAMA3_TOKENIZER, else
+/// the shared models directory; "" when absent.
+inline std::string llama3TokenizerDirectory() {
+  if (const char *env = std::getenv("LLM_TEST_LLAMA3_TOKENIZER"); env && *env)
+    return env;
+  for (const char *candidate : {LLM_TEST_LLAMA3_DIR_DEFAULT, LLM_TEST_LLAMA3_DIR_FALLBACK})
+    if (std::filesystem::exists(std::string(candidate) + "/tokenizer.json"))
+      return candidate;
+  return "";
+}
+
 } // namespace llm::runtime::testing
 
 #endif // LLM_RUNTIME_UNITTESTS_TESTUTIL_H

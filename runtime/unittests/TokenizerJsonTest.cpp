@@ -22,25 +22,18 @@
 
 using namespace llm::runtime;
 using llm::runtime::testing::isValidUtf8;
+using llm::runtime::testing::llama3TokenizerDirectory;
 using llm::runtime::testing::TempDir;
 using llm::runtime::testing::writeFile;
 using nlohmann::json;
 
 namespace {
 
-std::string llama3Directory() {
-  if (const char *env = std::getenv("LLM_TEST_LLAMA3_TOKENIZER"); env && *env)
-    return env;
-  for (const char *candidate : {LLM_TEST_LLAMA3_DIR_DEFAULT, LLM_TEST_LLAMA3_DIR_FALLBACK})
-    if (std::filesystem::exists(std::string(candidate) + "/tokenizer.json"))
-      return candidate;
-  return "";
-}
 
 class Llama3TokenizerTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    std::string dir = llama3Directory();
+    std::string dir = llama3TokenizerDirectory();
     if (dir.empty())
       return;
     auto tok = Tokenizer::load(dir + "/tokenizer.json");
