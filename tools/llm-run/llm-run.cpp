@@ -12,6 +12,10 @@
 #include "llm/Execution/CompiledModel.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
+#include "Chat.h"
+
+#include "llm/runtime/ChatTemplate.h"
+#include "llm/runtime/Generation.h"
 #include "llm/runtime/GenerationConfig.h"
 #include "llm/runtime/PreparedCache.h"
 #include "llm/runtime/ModelRunner.h"
@@ -28,6 +32,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -106,6 +111,23 @@ static cl::list<std::string> stopStrings(
     cl::desc("Stop when the generated text contains STRING (repeatable; the "
              "string is not printed)"),
     cl::value_desc("string"), cl::cat(category));
+static cl::opt<bool> conversation(
+    "conversation",
+    cl::desc("Chat: read user messages from stdin, one per line, and answer each with the "
+             "model's chat template (tokenizer_config.json); the KV cache keeps the "
+             "conversation. Also -cnv and --chat"),
+    cl::cat(category));
+static cl::alias conversationShort("cnv", cl::desc("Alias for --conversation"),
+                                   cl::aliasopt(conversation), cl::NotHidden);
+static cl::alias conversationChat("chat", cl::desc("Alias for --conversation"),
+                                  cl::aliasopt(conversation), cl::NotHidden);
+static cl::opt<std::string> systemPrompt("system",
+                                         cl::desc("The system message of a conversation"),
+                                         cl::value_desc("text"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> chatTemplateFile(
+    "chat-template-file",
+    cl::desc("A Jinja chat template to use instead of tokenizer_config.json's"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
 static cl::opt<bool> ignoreEos("ignore-eos", cl::desc("Keep generating after an end-of-sequence token"),
                                cl::cat(category));
 static cl::opt<bool> quantizeOnly("prepare-only",
@@ -221,6 +243,16 @@ int main(int argc, char **argv) {
   if (prompt.getNumOccurrences() && promptIds.getNumOccurrences())
     return fail("give the prompt either as text (-p) or as token ids "
                 "(--prompt-ids), not both");
+  if (conversation) {
+    if (prompt.getNumOccurrences() || promptIds.getNumOccurrences())
+      return fail("--conversation reads the user's messages from stdin: give no -p or "
+                  "--prompt-ids (--system sets the system message)");
+    if (!logitsOut.empty() || !activationsOut.empty())
+      return fail("--logits-out and --activations-out need a single prompt, not "
+                  "--conversation");
+  } else if (systemPrompt.getNumOccurrences() || chatTemplateFile.getNumOccurrences()) {
+    return fail("--system and --chat-template-file apply to --conversation (-cnv)");
+  }
   if (!llvm::sys::fs::exists(modelDir))
     return fail("model directory '" + modelDir + "' does not exist");
   if (!llvm::sys::fs::is_directory(modelDir))
@@ -387,6 +419,70 @@ int main(int argc, char **argv) {
       return fail(loaded.message());
     tokenizer.emplace(std::move(*loaded));
   }
+  // End-of-sequence ids: config.json's, generation_config.json's, and the
+  // tokenizer's end-of-turn token (tokenizer_config.json's eos_token, e.g.
+  // Llama-3's <|eot_id|>).
+  std::vector<int64_t> eosIds = shape.eosTokenIds;
+  for (int64_t id : generationConfig->eosTokenIds) {
+    if (id >= shape.vocabSize)
+      return fail("generation_config.json: eos_token_id " + llvm::Twine(id) +
+                  " is not in the vocabulary [0, " +
+                  llvm::Twine(shape.vocabSize) + ")");
+    if (!llvm::is_contained(eosIds, id))
+      eosIds.push_back(id);
+  }
+  auto tokenizerConfig = rt::TokenizerConfig::loadFromDirectory(modelDir);
+  if (!tokenizerConfig.ok())
+    return fail(tokenizerConfig.message());
+  if (tokenizer && !tokenizerConfig->eosToken.empty()) {
+    int32_t id = tokenizer->tokenId(tokenizerConfig->eosToken);
+    if (id >= 0 && id < shape.vocabSize && !llvm::is_contained(eosIds, id))
+      eosIds.push_back(id);
+  }
+  int64_t context = ctxSize > 0 ? ctxSize : shape.maxPositions;
+
+  if (conversation) {
+    if (!tokenizer)
+      return fail("--conversation needs a tokenizer: '" + modelDir +
+                  "' has neither tokenizer.model nor tokenizer.json");
+    std::string source;
+    if (!chatTemplateFile.empty()) {
+      auto buffer = llvm::MemoryBuffer::getFile(chatTemplateFile, /*IsText=*/true);
+      if (!buffer)
+        return fail("cannot read the chat template '" + chatTemplateFile +
+                    "': " + buffer.getError().message());
+      source = (*buffer)->getBuffer().str();
+    } else if (tokenizerConfig->chatTemplate) {
+      source = *tokenizerConfig->chatTemplate;
+    } else {
+      return fail("--conversation: the model has no chat template ('" + modelDir +
+                  "/tokenizer_config.json' has no chat_template); give one with "
+                  "--chat-template-file");
+    }
+    auto chatTemplate = rt::ChatTemplate::parse(source);
+    if (!chatTemplate.ok())
+      return fail(chatTemplate.message());
+    if (rt::Status s = (*runner)->allocateCache(context); !s.ok())
+      return fail(s.message());
+    llm::run::ChatOptions chat;
+    chat.systemPrompt = systemPrompt;
+    chat.bosToken = tokenizerConfig->bosToken.empty() && tokenizer->bosId() >= 0
+                        ? tokenizer->piece(tokenizer->bosId())
+                        : tokenizerConfig->bosToken;
+    chat.eosToken = tokenizerConfig->eosToken.empty() && tokenizer->eosId() >= 0
+                        ? tokenizer->piece(tokenizer->eosId())
+                        : tokenizerConfig->eosToken;
+    chat.sampling = samplerParams;
+    chat.generation.eosIds = eosIds;
+    chat.generation.ignoreEos = ignoreEos;
+    chat.generation.stopStrings = stopStrings;
+    chat.maxReplyTokens = nPredict;
+    if (!nPredict.getNumOccurrences() && generationConfig->maxNewTokens)
+      chat.maxReplyTokens = *generationConfig->maxNewTokens;
+    chat.json = jsonOutput;
+    return llm::run::runChat(**runner, *tokenizer, *chatTemplate, chat, stdin);
+  }
+
   std::vector<int32_t> tokens;
   if (promptIds.getNumOccurrences() && llvm::StringRef(promptIds).trim().empty())
     return fail("--prompt-ids is empty: give comma-separated token ids");
@@ -420,18 +516,7 @@ int main(int argc, char **argv) {
   if (tokens.empty())
     return fail("the prompt is empty");
 
-  int64_t context = ctxSize > 0 ? ctxSize : shape.maxPositions;
   int64_t nPrompt = static_cast<int64_t>(tokens.size());
-  // End-of-sequence ids: config.json's and generation_config.json's.
-  std::vector<int64_t> eosIds = shape.eosTokenIds;
-  for (int64_t id : generationConfig->eosTokenIds) {
-    if (id >= shape.vocabSize)
-      return fail("generation_config.json: eos_token_id " + llvm::Twine(id) +
-                  " is not in the vocabulary [0, " +
-                  llvm::Twine(shape.vocabSize) + ")");
-    if (!llvm::is_contained(eosIds, id))
-      eosIds.push_back(id);
-  }
   if (nPrompt > context)
     return fail("the prompt has " + llvm::Twine(nPrompt) +
                 " tokens but the context holds " + llvm::Twine(context) +
@@ -462,39 +547,35 @@ int main(int argc, char **argv) {
       if (auto ignored = stream->push(id); !ignored.ok())
         return fail(ignored.message());
 
-  // Prefill, then decode one token at a time.
-  auto start = Clock::now();
-  auto logits = (*runner)->forward(tokens, 0);
-  if (!logits.ok())
-    return fail(logits.message());
-  auto prefillEnd = Clock::now();
-  if (!logitsOut.empty())
-    if (rt::Status s = rt::writeNpyF32(logitsOut, logits->data(),
-                                       static_cast<size_t>(nPrompt),
-                                       static_cast<size_t>(shape.vocabSize));
-        !s.ok())
-      return fail(s.message());
-  if (!activationsOut.empty()) {
+  // Prefill (writing the prompt's logits and activations when asked), then
+  // decode one token at a time.
+  auto onPrefill = [&](const std::vector<float> &logits) -> rt::Status {
+    if (!logitsOut.empty())
+      if (rt::Status s = rt::writeNpyF32(logitsOut, logits.data(), static_cast<size_t>(nPrompt),
+                                         static_cast<size_t>(shape.vocabSize));
+          !s.ok())
+        return s;
+    if (activationsOut.empty())
+      return rt::Status::success();
     if (shape.activations.empty())
-      return fail("--activations-out: the module exposes no activations "
-                  "(run --llm-expose-activations before --llm-cpu-pipeline)");
+      return rt::Error("--activations-out: the module exposes no activations "
+                       "(run --llm-expose-activations before --llm-cpu-pipeline)");
     if (nPrompt < 2)
-      return fail("--activations-out needs a prompt of at least 2 tokens "
-                  "(activations come from the prefill)");
+      return rt::Error("--activations-out needs a prompt of at least 2 tokens "
+                       "(activations come from the prefill)");
     if (std::error_code ec = llvm::sys::fs::create_directories(activationsOut))
-      return fail("cannot create '" + activationsOut + "': " + ec.message());
+      return rt::Error("cannot create '" + activationsOut + "': " + ec.message());
     const auto &values = (*runner)->lastActivations();
     // DIR/activations.json lists each layer's weight, width and the
     // checkpoint tensors it is made of.
     llvm::json::Array index;
     for (size_t i = 0; i < values.size(); ++i) {
       const rt::ExposedActivation &layer = shape.activations[i];
-      if (rt::Status s = rt::writeNpyF32(
-              activationsOut + "/" + layer.name + ".npy", values[i].data(),
-              static_cast<size_t>(nPrompt),
-              static_cast<size_t>(layer.features));
+      if (rt::Status s = rt::writeNpyF32(activationsOut + "/" + layer.name + ".npy",
+                                         values[i].data(), static_cast<size_t>(nPrompt),
+                                         static_cast<size_t>(layer.features));
           !s.ok())
-        return fail(s.message());
+        return s;
       llvm::json::Array sources;
       for (const std::string &source : layer.sources)
         sources.push_back(source);
@@ -505,97 +586,43 @@ int main(int argc, char **argv) {
     std::error_code ec;
     llvm::raw_fd_ostream indexFile(activationsOut + "/activations.json", ec);
     if (ec)
-      return fail("cannot write '" + activationsOut +
-                  "/activations.json': " + ec.message());
+      return rt::Error("cannot write '" + activationsOut + "/activations.json': " + ec.message());
     indexFile << llvm::json::Value(std::move(index)) << "\n";
-  }
-
-  std::vector<int32_t> generated;
-  std::string generatedText;
-  const float *last = logits->data() + (nPrompt - 1) * shape.vocabSize;
-  std::vector<float> step;
-  Clock::time_point firstToken;
-  bool contextFull = false;
+    return rt::Status::success();
+  };
+  rt::GenerateOptions generation;
+  generation.eosIds = eosIds;
+  generation.ignoreEos = ignoreEos;
+  generation.stopStrings = stopStrings;
   // Without -n, generation_config.json's max_new_tokens, within the context.
   int64_t limit = nPredict >= 0 ? nPredict : context - nPrompt;
   if (!nPredict.getNumOccurrences() && generationConfig->maxNewTokens)
     limit = std::min(limit, *generationConfig->maxNewTokens);
-  // Text held back because it may begin a --stop string.
-  std::string pending;
-  std::string stoppedBy;
-  auto emit = [&](llvm::StringRef text) {
-    generatedText += text;
-    if (!jsonOutput) {
-      llvm::outs() << text;
-      llvm::outs().flush();
-    }
-  };
-  while (static_cast<int64_t>(generated.size()) < limit) {
-    auto next = sampler->sampleAndAccept(last, static_cast<size_t>(shape.vocabSize));
-    if (!next.ok())
-      return fail(next.message());
-    if (generated.empty())
-      firstToken = Clock::now();
-    generated.push_back(*next);
-    if (!ignoreEos && llvm::is_contained(eosIds, *next))
-      break;
-    if (stream) {
-      auto piece = stream->push(*next);
-      if (!piece.ok())
-        return fail(piece.message());
-      pending += *piece;
-      // A stop string ends the text before it; otherwise everything that
-      // cannot begin one is printed.
-      size_t cut = std::string::npos;
-      for (const std::string &stop : stopStrings)
-        if (size_t at = pending.find(stop); at < cut) {
-          cut = at;
-          stoppedBy = stop;
+  generation.maxTokens = limit;
+  auto result = rt::generate(
+      **runner, *sampler, stream ? &*stream : nullptr, tokens, 0, generation,
+      [&](const std::string &text) {
+        if (!jsonOutput) {
+          llvm::outs() << text;
+          llvm::outs().flush();
         }
-      if (cut != std::string::npos) {
-        emit(llvm::StringRef(pending).take_front(cut));
-        pending.clear();
-        break;
-      }
-      size_t keep = 0;
-      for (const std::string &stop : stopStrings)
-        for (size_t n = std::min(stop.size() - 1, pending.size()); n > keep;
-             --n)
-          if (llvm::StringRef(pending).ends_with(
-                  llvm::StringRef(stop).take_front(n))) {
-            keep = n;
-            break;
-          }
-      emit(llvm::StringRef(pending).drop_back(keep));
-      pending.erase(0, pending.size() - keep);
-    }
-    if (static_cast<int64_t>(generated.size()) == limit)
-      break;
-    int64_t position = nPrompt + static_cast<int64_t>(generated.size()) - 1;
-    auto stepLogits = (*runner)->forward({*next}, position);
-    if (!stepLogits.ok())
-      return fail(stepLogits.message());
-    step = std::move(*stepLogits);
-    last = step.data();
-  }
+      },
+      onPrefill);
+  if (!result.ok())
+    return fail(result.message());
+  const std::vector<int32_t> &generated = result->generated;
+  const std::string &generatedText = result->text;
+  const std::string &stoppedBy = result->stoppedBy;
   // With -n -1 the context is full when the generation limit was reached
   // without an end-of-sequence token (a prompt that fills the context leaves
   // room for none).
-  if (nPredict < 0 && limit == context - nPrompt && stoppedBy.empty() &&
-      static_cast<int64_t>(generated.size()) == limit &&
-      (generated.empty() || ignoreEos ||
-       !llvm::is_contained(eosIds, generated.back())))
-    contextFull = true;
-  auto end = Clock::now();
-  if (stream && stoppedBy.empty()) {
-    pending += stream->flush();
-    emit(pending);
-  }
+  bool contextFull = nPredict < 0 && limit == context - nPrompt && stoppedBy.empty() &&
+                     static_cast<int64_t>(generated.size()) == limit && !result->endedByEos;
 
-  double prefillMs = millis(prefillEnd - start);
-  double ttftMs = generated.empty() ? prefillMs : millis(firstToken - start);
+  double prefillMs = result->prefillMs;
+  double ttftMs = result->firstTokenMs;
   size_t decodeSteps = generated.empty() ? 0 : generated.size() - 1;
-  double decodeMs = generated.empty() ? 0.0 : millis(end - firstToken);
+  double decodeMs = result->decodeMs;
   double promptTps = nPrompt / (prefillMs / 1000.0);
   double genTps = decodeSteps && decodeMs > 0 ? decodeSteps / (decodeMs / 1000.0) : 0.0;
 
