@@ -188,6 +188,29 @@ TEST(ChatTemplateLanguage, ErrorsNameTheProblem) {
   expectError("{% for x in 5 %}{% endfor %}", "a integer is not iterable");
 }
 
+TEST(ChatTemplateLanguage, BoundedWork) {
+  // A template is a program from a model directory: runaway ones stop with
+  // an error instead of hanging, exhausting memory or the stack.
+  auto expectError = [](const std::string &source, const std::string &needle) {
+    std::string got = render(source);
+    EXPECT_NE(got.find(needle), std::string::npos) << source.substr(0, 60) << " -> " << got;
+  };
+  expectError("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+              "rendering takes more than 1000000 steps");
+  expectError("{{ range(1000000) }}", "range() is too long");
+  expectError("{{ 'x' * 100000000000 }}", "larger than the rendering limit");
+  expectError("{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}",
+              "nests deeper than 256 levels");
+  std::string nestedIfs;
+  for (int i = 0; i < 1000; ++i)
+    nestedIfs += "{% if true %}";
+  expectError(nestedIfs, "nests deeper than 256 levels");
+  // Integer arithmetic wraps rather than overflowing.
+  EXPECT_EQ(render("{{ 2 ** 64 }} {{ 9223372036854775807 + 1 }} {{ range(9223372036854775806, "
+                   "9223372036854775807, 5) }}"),
+            "0 -9223372036854775808 [9223372036854775806]");
+}
+
 TEST(TokenizerConfigLoad, FieldsAndErrors) {
   TempDir dir;
   auto empty = TokenizerConfig::loadFromDirectory(dir.path().string());

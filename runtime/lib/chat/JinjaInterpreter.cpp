@@ -185,6 +185,11 @@ std::string expectString(const Value *v, const char *what, int line) {
   return v->string;
 }
 
+/// Bounds on one rendering: a template is a program, and one from a model
+/// directory must not hang or exhaust memory.
+constexpr uint64_t kMaxSteps = 1'000'000;
+constexpr size_t kMaxOutputBytes = size_t(64) << 20;
+
 class Interpreter {
 public:
   Interpreter(const Value &context) {
@@ -214,7 +219,16 @@ private:
     return Flow::Normal;
   }
 
+  void tick(int line, const std::string &out) {
+    if (++steps_ > kMaxSteps)
+      fail(line, fmt::format("rendering takes more than {} steps: the template does not end",
+                             kMaxSteps));
+    if (out.size() > kMaxOutputBytes)
+      fail(line, fmt::format("the rendering exceeds {} MiB", kMaxOutputBytes >> 20));
+  }
+
   Flow execute(const Node &node, std::string &out) {
+    tick(node.line, out);
     switch (node.kind) {
     case Node::Kind::Text:
       out += node.text;
@@ -291,6 +305,7 @@ private:
     ++loopDepth_;
     const auto n = static_cast<int64_t>(items.size());
     for (int64_t i = 0; i < n; ++i) {
+      tick(node.line, out);
       scopes_.emplace_back();
       bind(node, items[i]);
       Dict loop;
@@ -401,7 +416,8 @@ private:
         fail(e.line, fmt::format("unary '{}' needs a number, not a {}", e.name, v.typeName()));
       if (e.name == "+")
         return v;
-      return v.kind == Kind::Int ? Value::from(-v.integer) : Value::from(-v.real);
+      return v.kind == Kind::Int ? Value::from(static_cast<int64_t>(0 - static_cast<uint64_t>(v.integer)))
+                                 : Value::from(-v.real);
     }
     case Expr::Kind::Binary:
       return binary(e);
@@ -480,6 +496,8 @@ private:
     if (op == "*" && ((a.isString() && b.kind == Kind::Int) || (b.isString() && a.kind == Kind::Int))) {
       const Value &s = a.isString() ? a : b;
       int64_t n = a.isString() ? b.integer : a.integer;
+      if (n > 0 && s.string.size() * static_cast<uint64_t>(n) > kMaxOutputBytes)
+        fail(e.line, "a string repetition larger than the rendering limit");
       std::string out;
       for (int64_t i = 0; i < n; ++i)
         out += s.string;
@@ -493,17 +511,22 @@ private:
                                b.typeName()));
     }
     bool ints = a.kind == Kind::Int && b.kind == Kind::Int;
+    // Integers wrap (defined behaviour) where Python's would grow.
+    auto wrap = [](uint64_t v) { return Value::from(static_cast<int64_t>(v)); };
+    auto ua = static_cast<uint64_t>(a.integer), ub = static_cast<uint64_t>(b.integer);
     if (op == "+")
-      return ints ? Value::from(a.integer + b.integer) : Value::from(a.asReal() + b.asReal());
+      return ints ? wrap(ua + ub) : Value::from(a.asReal() + b.asReal());
     if (op == "-")
-      return ints ? Value::from(a.integer - b.integer) : Value::from(a.asReal() - b.asReal());
+      return ints ? wrap(ua - ub) : Value::from(a.asReal() - b.asReal());
     if (op == "*")
-      return ints ? Value::from(a.integer * b.integer) : Value::from(a.asReal() * b.asReal());
+      return ints ? wrap(ua * ub) : Value::from(a.asReal() * b.asReal());
     if ((op == "/" || op == "//" || op == "%") && b.asReal() == 0.0)
       fail(e.line, "division by zero");
     if (op == "/")
       return Value::from(a.asReal() / b.asReal());
     if (op == "//") {
+      if (ints && b.integer == -1)
+        return wrap(0 - ua);
       if (ints) {
         int64_t q = a.integer / b.integer;
         if ((a.integer % b.integer != 0) && ((a.integer < 0) != (b.integer < 0)))
@@ -513,6 +536,8 @@ private:
       return Value::from(std::floor(a.asReal() / b.asReal()));
     }
     if (op == "%") {
+      if (ints && b.integer == -1)
+        return Value::from(int64_t(0));
       if (ints) {
         int64_t r = a.integer % b.integer;
         if (r != 0 && ((r < 0) != (b.integer < 0)))
@@ -526,10 +551,12 @@ private:
     }
     if (op == "**") {
       if (ints && b.integer >= 0) {
-        int64_t r = 1;
-        for (int64_t i = 0; i < b.integer; ++i)
-          r *= a.integer;
-        return Value::from(r);
+        // By squaring, wrapping like the other integer operators here.
+        uint64_t result = 1, base = static_cast<uint64_t>(a.integer);
+        for (uint64_t n = static_cast<uint64_t>(b.integer); n; n >>= 1, base *= base)
+          if (n & 1)
+            result *= base;
+        return Value::from(static_cast<int64_t>(result));
       }
       return Value::from(std::pow(a.asReal(), b.asReal()));
     }
@@ -605,10 +632,13 @@ private:
     int64_t step = part(2).value_or(1);
     if (step == 0)
       fail(e.line, "slice step cannot be zero");
+    if (step < -size - 1 || step > size + 1) // one element at most either way
+      step = step < 0 ? -size - 1 : size + 1;
     auto clamp = [&](std::optional<int64_t> v, int64_t dflt) {
       if (!v)
         return dflt;
-      int64_t x = *v < 0 ? *v + size : *v;
+      int64_t x = std::clamp<int64_t>(*v, -size - 1, size + 1);
+      x = x < 0 ? x + size : x;
       if (step > 0)
         return std::clamp<int64_t>(x, 0, size);
       return std::clamp<int64_t>(x, -1, size - 1);
@@ -834,8 +864,11 @@ private:
     if (name == "int") {
       if (v.kind == Kind::Int)
         return v;
-      if (v.kind == Kind::Float)
+      if (v.kind == Kind::Float) {
+        if (!(std::fabs(v.real) < 9.2e18))
+          fail(line, fmt::format("int: {} does not fit an integer", v.repr()));
         return Value::from(static_cast<int64_t>(v.real));
+      }
       if (v.kind == Kind::Bool)
         return Value::from(static_cast<int64_t>(v.boolean));
       if (v.isString()) {
@@ -863,7 +896,8 @@ private:
     }
     if (name == "abs") {
       if (v.kind == Kind::Int)
-        return Value::from(v.integer < 0 ? -v.integer : v.integer);
+        return Value::from(static_cast<int64_t>(
+            v.integer < 0 ? 0 - static_cast<uint64_t>(v.integer) : static_cast<uint64_t>(v.integer)));
       if (v.kind == Kind::Float)
         return Value::from(std::fabs(v.real));
       fail(line, fmt::format("abs needs a number, not a {}", v.typeName()));
@@ -1165,11 +1199,17 @@ private:
         }
         if (step == 0)
           throw TemplateError("range() step cannot be zero");
-        if ((stop - start) / step > 100000)
+        const __int128 span = static_cast<__int128>(stop) - start;
+        __int128 count = 0;
+        if (step > 0 && span > 0)
+          count = (span + step - 1) / step;
+        else if (step < 0 && span < 0)
+          count = (span + step + 1) / step;
+        if (count > 100000)
           throw TemplateError("range() is too long");
         List out;
-        for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
-          out.push_back(Value::from(i));
+        for (__int128 k = 0; k < count; ++k)
+          out.push_back(Value::from(static_cast<int64_t>(start + k * step)));
         return Value::from(std::move(out));
       }));
     if (name == "strftime_now")
@@ -1189,6 +1229,7 @@ private:
 
   std::vector<std::unordered_map<std::string, Value>> scopes_;
   int loopDepth_ = 0;
+  uint64_t steps_ = 0;
 };
 
 } // namespace

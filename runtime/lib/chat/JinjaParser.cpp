@@ -266,6 +266,10 @@ void applyWhitespaceControl(std::vector<Segment> &segments) {
   }
 }
 
+/// Nesting beyond this (blocks in blocks, parentheses in parentheses) is an
+/// error rather than a deep recursion.
+constexpr int kMaxNesting = 256;
+
 class Parser {
 public:
   explicit Parser(std::vector<Segment> segments) : segs_(std::move(segments)) {}
@@ -283,6 +287,7 @@ private:
   /// Parses nodes until a statement whose keyword is in `stops` (consumed;
   /// returned in `stop`) or the end (only allowed when `stops` is empty).
   NodeList parseBody(const std::set<std::string> &stops, std::string &stop) {
+    Nesting nesting(*this, segs_.empty() ? 0 : segs_[std::min(seg_, segs_.size() - 1)].line);
     NodeList body;
     while (seg_ < segs_.size()) {
       Segment &seg = segs_[seg_];
@@ -488,7 +493,18 @@ private:
 
   // --- expressions (Jinja's precedence, lowest first) ---------------------
 
+  /// Counts the nesting depth of the parse while alive.
+  struct Nesting {
+    Nesting(Parser &p, int line) : parser(p) {
+      if (++parser.depth_ > kMaxNesting)
+        fail(line, fmt::format("the template nests deeper than {} levels", kMaxNesting));
+    }
+    ~Nesting() { --parser.depth_; }
+    Parser &parser;
+  };
+
   ExprPtr parseExpression() {
+    Nesting nesting(*this, peek().line);
     ExprPtr value = parseOr();
     if (peekName("if")) {
       int line = advance().line;
@@ -534,6 +550,7 @@ private:
     return left;
   }
   ExprPtr parseNot() {
+    Nesting nesting(*this, peek().line);
     if (peekName("not")) {
       int line = advance().line;
       auto e = make(Expr::Kind::Unary, line);
@@ -598,6 +615,7 @@ private:
     return left;
   }
   ExprPtr parseUnary() {
+    Nesting nesting(*this, peek().line);
     if (peekOp("-") || peekOp("+")) {
       const Token &t = advance();
       auto e = make(Expr::Kind::Unary, t.line);
@@ -815,6 +833,7 @@ private:
 
   std::vector<Segment> segs_;
   size_t seg_ = 0;
+  int depth_ = 0;
   const std::vector<Token> *tokens_ = nullptr;
   size_t tok_ = 0;
 };
