@@ -16,8 +16,8 @@ seconds=${1:-600}
 shift || true
 build=${LLM_FUZZ_BUILD:-build-fuzz}
 jobs=${LLM_FUZZ_JOBS:-1}
-all=(safetensors-fuzzer checkpoint-index-fuzzer tokenizer-fuzzer npy-fuzzer
-     config-fuzzer ir-fuzzer)
+all=(safetensors-fuzzer checkpoint-index-fuzzer tokenizer-fuzzer hf-tokenizer-fuzzer
+     chat-template-fuzzer npy-fuzzer config-fuzzer ir-fuzzer)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 # The tokenizer target needs a real SentencePiece model.
@@ -29,6 +29,15 @@ if [ ! -f "$tokenizer" ]; then
   targets=("${kept[@]}")
 fi
 export LLM_FUZZ_TOKENIZER="$(realpath "$tokenizer" 2>/dev/null || echo "$tokenizer")"
+# The tokenizer.json target needs the Llama-3.1 tokenizer.
+hf_tokenizer=${LLM_FUZZ_HF_TOKENIZER:-../shared/models/llama3-tokenizer/tokenizer.json}
+if [ ! -f "$hf_tokenizer" ]; then
+  echo "fuzz.sh: $hf_tokenizer not found (set LLM_FUZZ_HF_TOKENIZER): hf-tokenizer-fuzzer is skipped" >&2
+  kept=()
+  for t in "${targets[@]}"; do [ "$t" != hf-tokenizer-fuzzer ] && kept+=("$t"); done
+  targets=("${kept[@]}")
+fi
+export LLM_FUZZ_HF_TOKENIZER="$(realpath "$hf_tokenizer" 2>/dev/null || echo "$hf_tokenizer")"
 
 for tool in clang-22 clang++-22; do
   command -v "$tool" >/dev/null || {
@@ -56,7 +65,8 @@ seeds() {
   case "$1" in
     safetensors-fuzzer) echo test/fuzz/Inputs/safetensors ;;
     checkpoint-index-fuzzer) echo test/fuzz/Inputs/checkpoint-index ;;
-    tokenizer-fuzzer) echo test/fuzz/Inputs/tokenizer ;;
+    tokenizer-fuzzer|hf-tokenizer-fuzzer) echo test/fuzz/Inputs/tokenizer ;;
+    chat-template-fuzzer) echo test/fuzz/Inputs/chat-template ;;
     npy-fuzzer) echo test/fuzz/Inputs/npy ;;
     config-fuzzer) echo test/Frontend/Inputs/tiny test/Frontend/Inputs/bad ;;
     ir-fuzzer) echo test/Dialect/LLM test/Dialect/LPU ;;

@@ -16,14 +16,20 @@
 #include <string>
 #include <vector>
 
+// The variable naming the tokenizer file (one per target: SentencePiece and
+// tokenizer.json).
+#ifndef LLM_FUZZ_TOKENIZER_ENV
+#define LLM_FUZZ_TOKENIZER_ENV "LLM_FUZZ_TOKENIZER"
+#endif
+
 namespace {
 const llm::runtime::Tokenizer &tokenizer() {
   static const llm::runtime::Tokenizer *loaded = [] {
-    const char *path = std::getenv("LLM_FUZZ_TOKENIZER");
+    const char *path = std::getenv(LLM_FUZZ_TOKENIZER_ENV);
     std::string file = path && *path ? path : LLM_FUZZ_TOKENIZER_DEFAULT;
     auto t = llm::runtime::Tokenizer::load(file);
     if (!t.ok()) {
-      std::fprintf(stderr, "TokenizerFuzzer: %s (set LLM_FUZZ_TOKENIZER)\n",
+      std::fprintf(stderr, "TokenizerFuzzer: %s (set " LLM_FUZZ_TOKENIZER_ENV ")\n",
                    t.message().c_str());
       std::exit(1);
     }
@@ -42,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   --size;
   if (mode % 2 == 0) {
     std::string_view text(reinterpret_cast<const char *>(data), size);
-    auto ids = tok.encode(text, mode & 2);
+    auto ids = tok.encode(text, mode & 2, /*parseSpecial=*/mode & 4);
     if (ids.ok())
       (void)tok.decode(*ids);
     return 0;
@@ -54,22 +60,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::memcpy(&raw, data + 2 * i, 2);
     ids[i] = raw;
   }
-  auto full = tok.decode(ids);
-  llm::runtime::StreamDecoder stream(tok);
-  std::string streamed;
-  bool ok = true;
-  for (int32_t id : ids) {
-    auto piece = stream.push(id);
-    if (!piece.ok()) {
-      ok = false;
-      break;
+  // Streamed text adds up to the full decode, with special tokens kept and
+  // with them skipped.
+  for (bool skipSpecial : {false, true}) {
+    auto full = tok.decode(ids, skipSpecial);
+    llm::runtime::StreamDecoder stream(tok, skipSpecial);
+    std::string streamed;
+    bool ok = true;
+    for (int32_t id : ids) {
+      auto piece = stream.push(id);
+      if (!piece.ok()) {
+        ok = false;
+        break;
+      }
+      streamed += *piece;
     }
-    streamed += *piece;
-  }
-  if (ok) {
-    streamed += stream.flush();
-    if (full.ok() && *full != streamed)
-      __builtin_trap(); // the stream must add up to the full decode
+    if (ok) {
+      streamed += stream.flush();
+      if (full.ok() && *full != streamed)
+        __builtin_trap();
+    }
   }
   return 0;
 }
