@@ -41,6 +41,9 @@ Expected<std::string> ChatTemplate::render(const std::vector<ChatMessage> &messa
   variables["add_generation_prompt"] = addGenerationPrompt;
   variables["bos_token"] = bosToken;
   variables["eos_token"] = eosToken;
+  // As apply_chat_template passes them when none are given.
+  variables["tools"] = nullptr;
+  variables["documents"] = nullptr;
   try {
     return impl_->program.render(jinja::Value::fromJson(variables));
   } catch (const std::exception &e) {

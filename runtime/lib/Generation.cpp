@@ -33,6 +33,9 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
                                   const std::function<Status(const std::vector<float> &)> &onPrefill) {
   if (tokens.empty())
     return Error("generate: no tokens to prefill");
+  for (const std::string &stop : options.stopStrings)
+    if (stop.empty())
+      return Error("generate: an empty stop string");
   const int64_t vocab = runner.shape().vocabSize;
   GenerateResult result;
   auto emit = [&](const std::string &text) {
@@ -58,9 +61,6 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
   const float *last = logits->data() + (tokens.size() - 1) * static_cast<size_t>(vocab);
   Clock::time_point firstToken;
   std::string pending; // text that may begin a stop string
-  for (const std::string &stop : options.stopStrings)
-    if (stop.empty())
-      return Error("generate: an empty stop string");
   while (static_cast<int64_t>(result.generated.size()) < options.maxTokens) {
     auto next = sampler.sampleAndAccept(last, static_cast<size_t>(vocab));
     if (!next.ok())
@@ -73,7 +73,9 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
       result.endedByEos = true;
       break;
     }
-    if (stream) {
+    // An id the model has but the tokenizer lacks (a vocabulary padded past
+    // the tokenizer's) has no text.
+    if (stream && stream->tokenizer().isValid(*next)) {
       auto piece = stream->push(*next);
       if (!piece.ok())
         return piece.status();

@@ -68,6 +68,15 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
 
     bool isJson = fs::path(file).extension() == ".json";
     auto model = isJson ? detail::loadTokenizerJson(file) : detail::loadSentencePieceModel(file);
+    if (!model.ok() && !isJson && fs::is_directory(path, ec)) {
+      // A tokenizer.model that is not SentencePiece (Meta's tiktoken files)
+      // beside a tokenizer.json: use the latter.
+      std::string json = (fs::path(path) / "tokenizer.json").string();
+      if (fs::exists(json, ec)) {
+        file = json;
+        model = detail::loadTokenizerJson(file);
+      }
+    }
     if (!model.ok())
       return Error(fmt::format("tokenizer '{}': {}", file, model.message()));
     Tokenizer tok;

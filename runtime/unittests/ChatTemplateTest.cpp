@@ -199,8 +199,20 @@ TEST(ChatTemplateLanguage, BoundedWork) {
               "rendering takes more than 1000000 steps");
   expectError("{{ range(1000000) }}", "range() is too long");
   expectError("{{ 'x' * 100000000000 }}", "larger than the rendering limit");
-  expectError("{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}",
+  expectError("{{ " + std::string(100, '(') + "1" + std::string(100, ')') + " }}",
               "nests deeper than 256 levels");
+  std::string chain = "{{ 1";
+  for (int i = 0; i < 1000; ++i)
+    chain += " ~ 1";
+  expectError(chain + " }}", "a tag of more than 512 tokens");
+  expectError("{% set ns = namespace() %}{% set ns.me = ns %}", "a namespace cannot hold a namespace");
+  expectError("{% endfor %}", "'endfor' without an open block");
+  EXPECT_EQ(render("[{{ '' * 9000000000000000000 }}][{{ 'ab' * -1 }}]"), "[][]");
+  EXPECT_EQ(render("{{ [9223372036854775807, 1] | sum }}"), "-9223372036854775808");
+  EXPECT_EQ(render("{{ 'a\nb' | indent(-5) }}|{{ [1] | tojson(indent=-3) }}"), "a\nb|[\n1\n]");
+  // Jinja drops one trailing newline of the template.
+  EXPECT_EQ(render("x\n"), "x");
+  EXPECT_EQ(render("x\n\n"), "x\n");
   std::string nestedIfs;
   for (int i = 0; i < 1000; ++i)
     nestedIfs += "{% if true %}";

@@ -319,7 +319,22 @@ TEST(TokenizerJsonLoad, ErrorsNameTheProblem) {
   expectError(t.dump(), "added_tokens[3] has id -4");
 
   t = sentencePieceStyleJson();
+  t["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", ""}};
+  expectError(t.dump(), "Metaspace needs a non-empty replacement");
+
+  t = sentencePieceStyleJson();
   t["post_processor"]["single"][0]["SpecialToken"]["id"] = "<nope>";
   t["post_processor"]["special_tokens"] = json::object();
   expectError(t.dump(), "special token '<nope>' has no id");
+}
+
+TEST(TokenizerJsonLoad, NonSentencePieceModelFallsBackToJson) {
+  // Meta's Llama-3 directories ship a tiktoken tokenizer.model beside the
+  // tokenizer.json: the directory loads the latter.
+  TempDir dir;
+  writeFile(dir.file("tokenizer.model"), "IQ== 0\nIg== 1\n");
+  auto tok = writeAndLoad(dir, sentencePieceStyleJson());
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  EXPECT_EQ(tok->formatName(), "tokenizer.json");
+  EXPECT_EQ(*tok->encode("ab", false), (std::vector<int32_t>{264}));
 }

@@ -65,6 +65,15 @@ int runChat(rt::ModelRunner &runner, const rt::Tokenizer &tokenizer,
     auto tokens = tokenizer.encode(*text, /*addSpecial=*/false, /*parseSpecial=*/true);
     if (!tokens.ok())
       return fail(tokens.message());
+    if (tokens->empty())
+      return fail("the chat template rendered the conversation as no tokens");
+    for (int32_t id : *tokens)
+      if (id >= runner.shape().vocabSize)
+        return fail("the conversation has token " + std::to_string(id) + " ('" +
+                    tokenizer.piece(id) + "' from '" + tokenizer.path() +
+                    "'), outside the model's vocabulary of " +
+                    std::to_string(runner.shape().vocabSize) +
+                    ": the tokenizer does not belong to this model");
     const auto total = static_cast<int64_t>(tokens->size());
     if (total >= context) {
       llvm::errs() << "llm-run: the conversation (" << total

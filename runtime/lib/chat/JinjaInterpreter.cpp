@@ -277,6 +277,8 @@ private:
     if (target.kind != Kind::Namespace)
       fail(node.line, fmt::format("cannot set an attribute of '{}', a {} (only a namespace())",
                                   node.targets[0], target.typeName()));
+    if (value.kind == Kind::Namespace)
+      fail(node.line, "a namespace cannot hold a namespace");
     target.dict->set(node.targets[1], std::move(value));
   }
 
@@ -496,7 +498,9 @@ private:
     if (op == "*" && ((a.isString() && b.kind == Kind::Int) || (b.isString() && a.kind == Kind::Int))) {
       const Value &s = a.isString() ? a : b;
       int64_t n = a.isString() ? b.integer : a.integer;
-      if (n > 0 && s.string.size() * static_cast<uint64_t>(n) > kMaxOutputBytes)
+      if (n <= 0 || s.string.empty())
+        return Value::from(std::string());
+      if (static_cast<uint64_t>(n) > kMaxOutputBytes / s.string.size())
         fail(e.line, "a string repetition larger than the rendering limit");
       std::string out;
       for (int64_t i = 0; i < n; ++i)
@@ -858,7 +862,7 @@ private:
       const Value *indent = a.get(0, "indent");
       std::optional<int> n;
       if (indent && indent->kind == Kind::Int)
-        n = static_cast<int>(indent->integer);
+        n = static_cast<int>(std::clamp<int64_t>(indent->integer, 0, 64));
       return Value::from(v.toJson(n));
     }
     if (name == "int") {
@@ -966,7 +970,8 @@ private:
         if (!item.isNumber())
           fail(line, "sum needs numbers");
         total = total.kind == Kind::Int && item.kind == Kind::Int
-                    ? Value::from(total.integer + item.integer)
+                    ? Value::from(static_cast<int64_t>(static_cast<uint64_t>(total.integer) +
+                                                       static_cast<uint64_t>(item.integer)))
                     : Value::from(total.asReal() + item.asReal());
       }
       return total;
@@ -1030,9 +1035,10 @@ private:
     if (name == "indent") {
       const Value *width = a.get(0, "width");
       const Value *first = a.get(1, "first");
+      int64_t columns = width && width->kind == Kind::Int ? width->integer : 4;
       std::string pad = width && width->isString()
                             ? width->string
-                            : std::string(width && width->kind == Kind::Int ? width->integer : 4,
+                            : std::string(static_cast<size_t>(std::clamp<int64_t>(columns, 0, 64)),
                                           ' ');
       std::string s = str(), out;
       bool atLineStart = first && first->truthy();

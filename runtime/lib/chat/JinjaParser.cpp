@@ -42,6 +42,10 @@ bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 bool isNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+/// Tokens in one tag at most (expressions are trees as deep as their
+/// operator chains are long).
+constexpr size_t kMaxTagTokens = 512;
+
 class Lexer {
 public:
   explicit Lexer(const std::string &source) : src_(source) {}
@@ -113,6 +117,9 @@ private:
         break;
       }
       seg.tokens.push_back(readToken());
+      // Operator chains parse into trees as deep as they are long.
+      if (seg.tokens.size() > kMaxTagTokens)
+        fail(seg.line, fmt::format("a tag of more than {} tokens", kMaxTagTokens));
     }
     Token end;
     end.line = line_;
@@ -438,6 +445,8 @@ private:
       ++seg_;
       return node;
     }
+    if (keyword.rfind("end", 0) == 0 || keyword == "else" || keyword == "elif")
+      fail(line, fmt::format("'{}' without an open block it could end", keyword));
     fail(line, fmt::format("unsupported construct: the '{}' statement", keyword));
   }
 
@@ -841,7 +850,13 @@ private:
 } // namespace
 
 TemplateAst parseTemplate(const std::string &source) {
-  std::vector<Segment> segments = Lexer(source).run();
+  // Jinja drops one trailing newline of the source (keep_trailing_newline off).
+  std::string text = source;
+  if (text.size() >= 2 && text.compare(text.size() - 2, 2, "\r\n") == 0)
+    text.resize(text.size() - 2);
+  else if (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  std::vector<Segment> segments = Lexer(text).run();
   applyWhitespaceControl(segments);
   return Parser(std::move(segments)).run();
 }

@@ -324,6 +324,8 @@ Status parsePreTokenizers(const json &node, const std::string &where,
   } else if (type == "Metaspace") {
     step.kind = PreTokenizer::Metaspace;
     step.replacement = stringField(node, "replacement", std::string(kMetaspace));
+    if (step.replacement.empty())
+      return Error(fmt::format("{}: Metaspace needs a non-empty replacement", where));
     step.scheme = prependScheme(node);
     step.split = node.value("split", true);
   } else if (type == "Digits") {
@@ -386,6 +388,8 @@ Status parseDecoders(const json &node, const std::string &where, std::vector<Dec
   } else if (type == "Metaspace") {
     step.kind = Decoder::Metaspace;
     step.a = stringField(node, "replacement", std::string(kMetaspace));
+    if (step.a.empty())
+      return Error(fmt::format("{}: Metaspace needs a non-empty replacement", where));
     step.scheme = prependScheme(node);
   } else {
     return Error(fmt::format("{}: decoder '{}' is not supported (supported: Sequence, "

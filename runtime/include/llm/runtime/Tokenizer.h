@@ -109,6 +109,7 @@ public:
 
   /// All text emitted so far (since construction or the last reset()).
   const std::string &text() const { return emittedAll_; }
+  const Tokenizer &tokenizer() const { return *tok_; }
 
 private:
   const Tokenizer *tok_;
