@@ -30,6 +30,8 @@ _OVERRIDES = {
     "theta": "rope_theta",
     "eps": "rms_norm_eps",
     "tie": "tie_word_embeddings",
+    "model_type": "model_type",
+    "attention_bias": "attention_bias",
 }
 
 
@@ -71,6 +73,10 @@ def _build_parser():
                         help="storage dtype of the weights (default f32)")
     parser.add_argument("--shards", type=int, default=1, help="number of safetensors shards (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--model-type", choices=("llama", "qwen2"),
+                        help="config.json model_type (qwen2: q/k/v projection biases)")
+    parser.add_argument("--attention-bias", action="store_true", default=None,
+                        help="LLaMA's attention_bias: biases on the q/k/v/o projections")
     return parser
 
 

@@ -213,16 +213,16 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
 
   ConfigReader reader(root, source);
   // Mistral is LLaMA's graph, with sliding-window attention in its first
-  // release: accepted where the window covers every position.
+  // release: accepted where the window covers every position. Qwen2 is
+  // LLaMA's graph with biases on the q/k/v projections.
   std::optional<std::string> modelType = reader.string("model_type");
-  if (modelType && *modelType != "llama" && *modelType != "mistral")
+  if (modelType && *modelType != "llama" && *modelType != "mistral" &&
+      *modelType != "qwen2")
     reader.fail("unsupported model_type '" + boundedText(*modelType) +
-                "' (supported: 'llama', 'mistral')");
+                "' (supported: 'llama', 'mistral', 'qwen2')");
   if (auto act = reader.string("hidden_act"); act && *act != "silu")
     reader.fail("unsupported hidden_act '" + boundedText(*act) +
                 "' (expected 'silu')");
-  if (reader.boolean("attention_bias", false))
-    reader.fail("attention_bias = true is not supported");
   if (reader.boolean("mlp_bias", false))
     reader.fail("mlp_bias = true is not supported");
 
@@ -249,6 +249,14 @@ llvm::Expected<LlamaConfig> LlamaConfig::parseJSON(llvm::StringRef text,
   config.ropeScaling = reader.ropeScaling();
   config.awq = reader.quantization();
   config.tieWordEmbeddings = reader.boolean("tie_word_embeddings", false);
+  if (modelType == "qwen2") {
+    config.qkvBias = true;
+    if (reader.boolean("use_sliding_window", false))
+      reader.fail("use_sliding_window = true is not supported (sliding-window "
+                  "attention does not exist yet)");
+  } else if (reader.boolean("attention_bias", false)) {
+    config.qkvBias = config.outputBias = true;
+  }
   if (auto dtype = reader.string("torch_dtype")) {
     if (auto parsed = parseWeightDType(*dtype))
       config.weightDType = *parsed;
@@ -427,7 +435,9 @@ int64_t LlamaConfig::parameterCount() const {
   int64_t d = hiddenSize, f = intermediateSize;
   int64_t perLayer = 2 * d + d * queryFeatures() +
                      2 * d * keyValueFeatures() + queryFeatures() * d +
-                     3 * d * f;
+                     3 * d * f +
+                     (qkvBias ? queryFeatures() + 2 * keyValueFeatures() : 0) +
+                     (outputBias ? d : 0);
   int64_t embeddings = vocabSize * d * (tieWordEmbeddings ? 1 : 2);
   return numHiddenLayers * perLayer + embeddings + d;
 }

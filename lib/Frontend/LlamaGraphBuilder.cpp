@@ -88,6 +88,15 @@ private:
                                 repacked.getZeros(), /*input_scale=*/Value(),
                                 g);
   }
+  /// `input + bias[name]` when `enabled` (a projection with a bias).
+  Value biasAdd(Value input, StringRef weightName, bool enabled) {
+    if (!enabled)
+      return input;
+    auto type = llvm::cast<RankedTensorType>(input.getType());
+    std::string name = weightName.drop_back(strlen("weight")).str() + "bias";
+    Value bias = param(name, {type.getDimSize(1)});
+    return BiasAddOp::create(b, loc, input, bias);
+  }
   Value rmsNorm(Value input, StringRef weightName) {
     Value weight = param(weightName, {config.hiddenSize});
     return RMSNormOp::create(b, loc, input, weight,
@@ -146,9 +155,12 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
     LayerParamNames names = LayerParamNames::forLayer(layer);
     // Self-attention block.
     Value normed = rmsNorm(hidden, names.inputNorm);
-    Value q = matmul(normed, names.qProj, config.queryFeatures(), d);
-    Value k = matmul(normed, names.kProj, config.keyValueFeatures(), d);
-    Value v = matmul(normed, names.vProj, config.keyValueFeatures(), d);
+    Value q = biasAdd(matmul(normed, names.qProj, config.queryFeatures(), d),
+                      names.qProj, config.qkvBias);
+    Value k = biasAdd(matmul(normed, names.kProj, config.keyValueFeatures(), d),
+                      names.kProj, config.qkvBias);
+    Value v = biasAdd(matmul(normed, names.vProj, config.keyValueFeatures(), d),
+                      names.vProj, config.qkvBias);
     q = rope(q, position);
     k = rope(k, position);
     auto attention = AttentionOp::create(
@@ -160,8 +172,9 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
         /*rope_theta=*/FloatAttr(), /*rope_scaling=*/Llama3RopeScalingAttr());
     keyCache = attention.getNewKeyCache();
     valueCache = attention.getNewValueCache();
-    Value attnOut =
-        matmul(attention.getOutput(), names.oProj, d, config.queryFeatures());
+    Value attnOut = biasAdd(
+        matmul(attention.getOutput(), names.oProj, d, config.queryFeatures()),
+        names.oProj, config.outputBias);
     hidden = AddOp::create(b, loc, hidden, attnOut);
     // SwiGLU feed-forward block.
     normed = rmsNorm(hidden, names.postNorm);

@@ -54,7 +54,8 @@ _SHARD_PATTERN = re.compile(r"model-\d{5}-of-\d{5}\.safetensors")
 def tensor_specs(config):
     """List ``(name, shape, kind)`` for every weight, in Hugging Face order.
 
-    ``kind`` is ``"embedding"``, ``"norm"`` or ``"linear"``; linear weights
+    ``kind`` is ``"embedding"``, ``"norm"``, ``"linear"`` or ``"bias"`` (the
+    attention projection biases of Qwen2 or ``attention_bias``); linear weights
     have shape ``[out_features, in_features]``.  ``lm_head.weight`` is
     omitted when the embeddings are tied.
     """
@@ -76,6 +77,9 @@ def tensor_specs(config):
             (prefix + "mlp.up_proj.weight", (f, d), "linear"),
             (prefix + "mlp.down_proj.weight", (d, f), "linear"),
         ]
+        out = {"q": q_dim, "k": kv_dim, "v": kv_dim, "o": d}
+        specs += [(prefix + f"self_attn.{proj}_proj.bias", (out[proj],), "bias")
+                  for proj in config.biased_projections]
     specs.append(("model.norm.weight", (d,), "norm"))
     if not config.tie_word_embeddings:
         specs.append(("lm_head.weight", (config.vocab_size, d), "linear"))
@@ -100,6 +104,8 @@ def scale_init(values, shape, kind):
     elif kind == "norm":
         values *= np.float32(0.1)
         values += np.float32(1.0)
+    elif kind == "bias":
+        values *= np.float32(0.5)
     return values
 
 

@@ -73,6 +73,10 @@ class LlamaConfig:
     rope_scaling: dict = None
     tie_word_embeddings: bool = False
     torch_dtype: str = "float32"
+    # "llama", or "qwen2" (LLaMA's graph with q/k/v projection biases).
+    model_type: str = "llama"
+    # LLaMA's attention_bias: biases on the q/k/v and o projections.
+    attention_bias: bool = False
 
     def __post_init__(self):
         if self.head_dim is None:
@@ -112,6 +116,15 @@ class LlamaConfig:
             raise ValueError(f"rope_theta must be a finite positive number, got {self.rope_theta!r}")
         if not isinstance(self.tie_word_embeddings, bool):
             raise ValueError(f"tie_word_embeddings must be a boolean, got {self.tie_word_embeddings!r}")
+        if self.model_type not in ("llama", "qwen2"):
+            raise ValueError(f"model_type must be 'llama' or 'qwen2', got {self.model_type!r}")
+
+    @property
+    def biased_projections(self):
+        """The attention projections that carry a bias ("q", "k", "v", "o")."""
+        if self.model_type == "qwen2":
+            return ("q", "k", "v")
+        return ("q", "k", "v", "o") if self.attention_bias else ()
 
     @property
     def kv_group_size(self):
@@ -121,13 +134,15 @@ class LlamaConfig:
     @classmethod
     def from_dict(cls, data):
         """Build a config from a parsed ``config.json`` dict."""
-        if data.get("model_type", "llama") != "llama":
-            raise ValueError(f"model_type must be 'llama', got {data.get('model_type')!r}")
+        model_type = data.get("model_type", "llama")
+        if model_type not in ("llama", "qwen2"):
+            raise ValueError(f"model_type must be 'llama' or 'qwen2', got {model_type!r}")
         if data.get("hidden_act", "silu") != "silu":
             raise ValueError(f"only hidden_act 'silu' is supported, got {data.get('hidden_act')!r}")
-        for flag in ("attention_bias", "mlp_bias"):
-            if data.get(flag, False):
-                raise ValueError(f"{flag}=true is not supported")
+        if data.get("mlp_bias", False):
+            raise ValueError("mlp_bias=true is not supported")
+        if model_type == "qwen2" and data.get("use_sliding_window", False):
+            raise ValueError("use_sliding_window=true is not supported")
         required = ("hidden_size", "intermediate_size", "num_hidden_layers",
                     "num_attention_heads", "vocab_size")
         missing = [key for key in required if key not in data]
@@ -149,6 +164,8 @@ class LlamaConfig:
             rope_scaling=data.get("rope_scaling"),
             tie_word_embeddings=data.get("tie_word_embeddings", False),
             torch_dtype=data.get("torch_dtype", "float32"),
+            model_type=model_type,
+            attention_bias=model_type == "llama" and bool(data.get("attention_bias", False)),
         )
 
     @classmethod
@@ -175,9 +192,10 @@ class LlamaConfig:
         ``head_dim`` is written when it differs from the default
         ``hidden_size // num_attention_heads`` or when ``include_head_dim``.
         """
+        qwen2 = self.model_type == "qwen2"
         data = {
-            "architectures": ["LlamaForCausalLM"],
-            "model_type": "llama",
+            "architectures": ["Qwen2ForCausalLM" if qwen2 else "LlamaForCausalLM"],
+            "model_type": self.model_type,
             "hidden_size": self.hidden_size,
             "intermediate_size": self.intermediate_size,
             "num_hidden_layers": self.num_hidden_layers,
@@ -193,11 +211,15 @@ class LlamaConfig:
             "rms_norm_eps": self.rms_norm_eps,
             "rope_theta": self.rope_theta,
             "rope_scaling": self.rope_scaling,
-            "attention_bias": False,
+            "attention_bias": self.attention_bias,
             "mlp_bias": False,
             "tie_word_embeddings": self.tie_word_embeddings,
             "bos_token_id": 1,
             "eos_token_id": 2,
             "torch_dtype": self.torch_dtype,
         })
+        if qwen2:
+            del data["attention_bias"], data["mlp_bias"]
+            data["use_sliding_window"] = False
+            data["sliding_window"] = None
         return data

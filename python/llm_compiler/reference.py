@@ -176,6 +176,9 @@ def expected_shapes(config):
     shapes = {"model.embed_tokens.weight": (config.vocab_size, d)}
     for i in range(config.num_hidden_layers):
         shapes.update({f"model.layers.{i}.{name}": shape for name, shape in layer_shapes.items()})
+        for proj in config.biased_projections:
+            out = {"q": q_dim, "k": kv_dim, "v": kv_dim, "o": d}[proj]
+            shapes[f"model.layers.{i}.self_attn.{proj}_proj.bias"] = (out,)
     shapes["model.norm.weight"] = (d,)
     shapes["lm_head.weight"] = (config.vocab_size, d)
     return shapes
@@ -258,9 +261,13 @@ class LlamaModel:
         for i in range(cfg.num_hidden_layers):
             p = f"model.layers.{i}."
             h = rms_norm(x, w[p + "input_layernorm.weight"], cfg.rms_norm_eps)
-            q = (h @ w[p + "self_attn.q_proj.weight"].T).reshape(n, heads, head_dim).transpose(1, 0, 2)
-            k = (h @ w[p + "self_attn.k_proj.weight"].T).reshape(n, kv_heads, head_dim).transpose(1, 0, 2)
-            v = (h @ w[p + "self_attn.v_proj.weight"].T).reshape(n, kv_heads, head_dim).transpose(1, 0, 2)
+            def project(x, proj):
+                y = x @ w[p + f"self_attn.{proj}_proj.weight"].T
+                return y + w[p + f"self_attn.{proj}_proj.bias"] if proj in cfg.biased_projections else y
+
+            q = project(h, "q").reshape(n, heads, head_dim).transpose(1, 0, 2)
+            k = project(h, "k").reshape(n, kv_heads, head_dim).transpose(1, 0, 2)
+            v = project(h, "v").reshape(n, kv_heads, head_dim).transpose(1, 0, 2)
             q = apply_rope(q, cos, sin)
             k = apply_rope(k, cos, sin)
             if cache is not None:
@@ -268,7 +275,7 @@ class LlamaModel:
             k_positions = np.arange(start_pos + n - k.shape[1], start_pos + n)
             attn = causal_attention(q, k, v, positions, k_positions)
             attn = attn.transpose(1, 0, 2).reshape(n, heads * head_dim)
-            x = x + attn @ w[p + "self_attn.o_proj.weight"].T
+            x = x + project(attn, "o")
 
             h = rms_norm(x, w[p + "post_attention_layernorm.weight"], cfg.rms_norm_eps)
             gate = silu(h @ w[p + "mlp.gate_proj.weight"].T)

@@ -313,6 +313,25 @@ LogicalResult RMSNormOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// BiasAddOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BiasAddOp::verify() {
+  auto input = getInput().getType();
+  auto bias = getBias().getType();
+  if (failed(verifyWeightElementType(*this, getBias(), getInput())))
+    return failure();
+  if (input.getRank() < 1)
+    return emitOpError("requires an input of rank >= 1");
+  int64_t features = input.getDimSize(input.getRank() - 1);
+  if (!dimsCompatible(features, bias.getDimSize(0)))
+    return emitOpError("bias size ")
+           << dimToString(bias.getDimSize(0)) << " does not match the "
+           << dimToString(features) << " features of the input";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 

@@ -119,7 +119,7 @@ LogicalResult AttentionOp::verify() {
 LogicalResult VectorOp::verify() {
   static constexpr llvm::StringLiteral kinds[] = {
       "embedding", "rms_norm", "rope", "silu", "silu_mul", "add", "mul",
-      "select"};
+      "bias_add", "select"};
   if (!llvm::is_contained(kinds, getKind()))
     return emitOpError("unknown vector work '") << getKind() << "'";
   if (getKind() == "embedding" ? !getInputs().empty() : getInputs().empty())

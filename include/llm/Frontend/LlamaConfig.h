@@ -59,6 +59,10 @@ struct LlamaConfig {
   std::optional<Llama3RopeScaling> ropeScaling;
   std::optional<AwqQuantization> awq;
   bool tieWordEmbeddings = false;
+  /// Biases of the q/k/v projections (Qwen2; LLaMA's attention_bias).
+  bool qkvBias = false;
+  /// A bias of the attention output projection (LLaMA's attention_bias).
+  bool outputBias = false;
   WeightDType weightDType = WeightDType::F32;
   int64_t bosTokenId = 1;
   std::vector<int64_t> eosTokenIds = {2};

@@ -394,6 +394,16 @@ LogicalResult Scheduler::emit(Operation *op) {
     return success();
   }
 
+  if (auto biasAdd = dyn_cast<BiasAddOp>(op)) {
+    Activation *x = activation(biasAdd.getInput());
+    if (!x)
+      return missing(biasAdd.getInput());
+    // Each piece adds its columns of the (resident) bias on its own chip.
+    activations[biasAdd.getResult()] =
+        elementwise("bias_add", {x}, vector_ops::kAdd, false, true);
+    return success();
+  }
+
   if (isa<AddOp, MulOp>(op)) {
     Activation *a = activation(op->getOperand(0));
     Activation *b = activation(op->getOperand(1));

@@ -62,6 +62,11 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       // Split along the hidden dimension: every shard serves every token.
       set.add({paramName(embedding.getTable()),
                shapeOf(embedding.getTable()), 1, target.mxmCols, 16});
+    } else if (auto biasAdd = dyn_cast<BiasAddOp>(op)) {
+      if (!requireParam(biasAdd.getBias()))
+        return WalkResult::interrupt();
+      auto shape = shapeOf(biasAdd.getBias());
+      set.add({paramName(biasAdd.getBias()), shape, 0, shape[0], 16});
     } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
       if (!requireParam(norm.getWeight()))
         return WalkResult::interrupt();

@@ -67,6 +67,34 @@ struct MulLowering : ElementwiseLowering<MulOp> {
   }
 };
 
+/// result[..., f] = input[..., f] + bias[f]: the bias broadcast over the
+/// leading dimensions, widened to the input's type.
+struct BiasAddLowering : OpRewritePattern<BiasAddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BiasAddOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto type = op.getResult().getType();
+    unsigned rank = type.getRank();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{op.getInput(), op.getBias()},
+        emptyLike(rewriter, loc, op.getInput()),
+        ArrayRef<AffineMap>{identityMap(ctx, rank),
+                            projectionMap(ctx, rank, {rank - 1}),
+                            identityMap(ctx, rank)},
+        iterators(rank), [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value bias = widenTo(b, nested, args[1], args[0].getType());
+          linalg::YieldOp::create(
+              b, nested,
+              ValueRange{arith::AddFOp::create(b, nested, args[0], bias).getResult()});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 /// result[s, d] = table[ids[s], d], a gather inside a linalg.generic.
 struct EmbeddingLowering : OpRewritePattern<EmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -104,6 +132,7 @@ struct EmbeddingLowering : OpRewritePattern<EmbeddingOp> {
 
 void mlir::llm::detail::populateElementwisePatterns(
     RewritePatternSet &patterns) {
-  patterns.add<SiLULowering, AddLowering, MulLowering, EmbeddingLowering>(
+  patterns.add<SiLULowering, AddLowering, MulLowering, BiasAddLowering,
+               EmbeddingLowering>(
       patterns.getContext());
 }

@@ -427,3 +427,16 @@ func.func @param() -> tensor<4x8xf32> {
   %0 = llm.rms_norm %x, %w eps = 1.0e-5 : tensor<4x8xf32>, tensor<8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+// A projection's bias, stored as bf16, broadcast over the rows and widened.
+// CHECK-LABEL: func.func @bias_add(
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<16xbf16>)
+// CHECK: ^bb0(%[[X:.*]]: f32, %[[B:.*]]: bf16, %{{.*}}: f32):
+// CHECK: %[[W:.*]] = arith.extf %[[B]] : bf16 to f32
+// CHECK: arith.addf %[[X]], %[[W]] : f32
+func.func @bias_add(%x: tensor<?x16xf32>, %b: tensor<16xbf16>) -> tensor<?x16xf32> {
+  %0 = llm.bias_add %x, %b : tensor<?x16xf32>, tensor<16xbf16>
+  return %0 : tensor<?x16xf32>
+}

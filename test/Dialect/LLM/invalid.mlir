@@ -1179,3 +1179,11 @@ module attributes {llm.abi = #llm.abi<tensors = ["w"], prepare = [], prepared = 
 // expected-error @+1 {{expected 'prepared'}}
 module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<4xf32>>], prepare = [], weights = [0]>} {
 }
+
+// -----
+
+func.func @bias_add_size(%x: tensor<?x16xf32>, %b: tensor<8xf32>) -> tensor<?x16xf32> {
+  // expected-error @below {{bias size 8 does not match the 16 features of the input}}
+  %0 = llm.bias_add %x, %b : tensor<?x16xf32>, tensor<8xf32>
+  return %0 : tensor<?x16xf32>
+}

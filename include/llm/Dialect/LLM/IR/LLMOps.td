@@ -175,6 +175,22 @@ def LLM_RMSNormOp : LLM_Op<"rms_norm", [Pure,
   let hasVerifier = 1;
 }
 
+def LLM_BiasAddOp : LLM_Op<"bias_add", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Adds a linear layer's bias to every row";
+  let description = [{
+    `result[..., f] = input[..., f] + bias[f]`: the bias of a projection
+    (Qwen2's q/k/v, LLaMA's with `attention_bias`), a checkpoint tensor in its
+    stored precision, widened to the input's type.
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_Float1DTensor:$bias);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $bias attr-dict `:` type($input) `,` type($bias)
+  }];
+  let hasVerifier = 1;
+}
+
 def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
   let summary = "Linear layer with Hugging Face weight layout";
   let description = [{

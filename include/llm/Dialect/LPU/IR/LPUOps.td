@@ -177,7 +177,8 @@ def LPU_VectorOp : LPU_ScheduledOp<"vector"> {
   let description = [{
     `kind` names the work: `embedding` (gather of the token's row from a
     resident table shard), `rms_norm`, `rope`, `silu`, `silu_mul`, `add`,
-    `mul`, or `select` (a column range of its input, e.g. one projection's
+    `mul`, `bias_add` (a projection's resident bias added to its output
+    columns), or `select` (a column range of its input, e.g. one projection's
     share of a fused matmul's output).
     `weights`, when present, is the resident shard it reads.
   }];
