@@ -351,6 +351,16 @@ std::vector<std::string> Checkpoint::names() const {
   return out;
 }
 
+Checkpoint Checkpoint::fromViews(std::vector<TensorView> views,
+                                 std::shared_ptr<const void> owner) {
+  Checkpoint ckpt;
+  ckpt.views_ = std::move(views);
+  ckpt.owner_ = std::move(owner);
+  for (const TensorView &t : ckpt.views_)
+    ckpt.byName_.emplace(t.name, &t);
+  return ckpt;
+}
+
 Expected<Checkpoint> Checkpoint::open(const std::string &pathStr) {
   try {
     Checkpoint ckpt;

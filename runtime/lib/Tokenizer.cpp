@@ -2,6 +2,8 @@
 
 #include "llm/runtime/Tokenizer.h"
 
+#include "llm/runtime/Gguf.h"
+
 #include "tokenizer/TokenizerModel.h"
 #include "tokenizer/Utf8.h"
 
@@ -82,18 +84,33 @@ Expected<Tokenizer> Tokenizer::load(const std::string &path) {
     Tokenizer tok;
     tok.model_ = std::move(*model);
     tok.path_ = file;
-    // Longest added tokens first, so "<|eot_id|>" is not cut by a prefix.
-    std::stable_sort(tok.model_->addedTokens.begin(), tok.model_->addedTokens.end(),
-                     [](const detail::AddedToken &a, const detail::AddedToken &b) {
-                       return a.content.size() > b.content.size();
-                     });
-    for (size_t i = 0; i < tok.model_->addedTokens.size(); ++i) {
-      auto first = static_cast<unsigned char>(tok.model_->addedTokens[i].content[0]);
-      tok.model_->addedByFirstByte[first].push_back(static_cast<uint32_t>(i));
-    }
+    tok.indexAddedTokens();
     return tok;
   } catch (const std::exception &e) {
     return Error(fmt::format("tokenizer '{}': {}", path, e.what()));
+  }
+}
+
+Expected<Tokenizer> Tokenizer::fromGguf(const GgufFile &file) {
+  auto model = detail::tokenizerFromGguf(file);
+  if (!model.ok())
+    return Error(fmt::format("GGUF file '{}': {}", file.path(), model.message()));
+  Tokenizer tok;
+  tok.model_ = std::move(*model);
+  tok.path_ = file.path();
+  tok.indexAddedTokens();
+  return tok;
+}
+
+void Tokenizer::indexAddedTokens() {
+  // Longest added tokens first, so "<|eot_id|>" is not cut by a prefix.
+  std::stable_sort(model_->addedTokens.begin(), model_->addedTokens.end(),
+                   [](const detail::AddedToken &a, const detail::AddedToken &b) {
+                     return a.content.size() > b.content.size();
+                   });
+  for (size_t i = 0; i < model_->addedTokens.size(); ++i) {
+    auto first = static_cast<unsigned char>(model_->addedTokens[i].content[0]);
+    model_->addedByFirstByte[first].push_back(static_cast<uint32_t>(i));
   }
 }
 

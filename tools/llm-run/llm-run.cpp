@@ -16,6 +16,7 @@
 
 #include "llm/runtime/ChatTemplate.h"
 #include "llm/runtime/Generation.h"
+#include "llm/runtime/Gguf.h"
 #include "llm/runtime/GenerationConfig.h"
 #include "llm/runtime/PreparedCache.h"
 #include "llm/runtime/ModelRunner.h"
@@ -255,14 +256,27 @@ int main(int argc, char **argv) {
   }
   if (!llvm::sys::fs::exists(modelDir))
     return fail("model directory '" + modelDir + "' does not exist");
-  if (!llvm::sys::fs::is_directory(modelDir))
-    return fail("'" + modelDir +
-                "' is a file, not a model directory: pass the Hugging Face "
-                "checkpoint directory that holds config.json");
+  // A GGUF file holds the config, the tokenizer and the weights in one; the
+  // directory around it keeps the caches.
+  std::shared_ptr<rt::GgufFile> gguf;
+  std::string modelHome = modelDir;
+  if (!llvm::sys::fs::is_directory(modelDir)) {
+    if (!llvm::StringRef(modelDir).ends_with(".gguf"))
+      return fail("'" + modelDir +
+                  "' is a file, not a model directory: pass the Hugging Face "
+                  "checkpoint directory that holds config.json, or a .gguf file");
+    auto opened = rt::GgufFile::open(modelDir);
+    if (!opened.ok())
+      return fail(opened.message());
+    gguf = std::move(*opened);
+    llvm::SmallString<256> parent = llvm::sys::path::parent_path(modelDir);
+    modelHome = parent.empty() ? "." : parent.str().str();
+  }
 
   // The checkpoint's generation_config.json supplies the defaults of the
   // flags not given.
-  auto generationConfig = rt::GenerationConfig::readDirectory(modelDir);
+  auto generationConfig = gguf ? rt::Expected<rt::GenerationConfig>(rt::GenerationConfig{})
+                               : rt::GenerationConfig::readDirectory(modelDir);
   if (!generationConfig)
     return fail(generationConfig.message());
   rt::SamplerParams samplerParams;
@@ -317,7 +331,7 @@ int main(int argc, char **argv) {
       // No usable cache (a shipped .llm-cache that is a symbolic link or
       // another user's, a read-only model directory and no writable home):
       // run uncached, and say so once.
-      auto dir = rt::preparedCacheDirectory(modelDir);
+      auto dir = rt::preparedCacheDirectory(modelHome);
       if (dir.ok())
         cacheDirectory = *dir;
       else
@@ -342,7 +356,8 @@ int main(int argc, char **argv) {
   if (!modulePath.empty()) {
     model = mlir::llm::CompiledModel::loadFile(modulePath, compileOptions);
   } else {
-    auto config = mlir::llm::LlamaConfig::readFile(modelDir);
+    auto config = gguf ? mlir::llm::LlamaConfig::readGguf(modelDir)
+                       : mlir::llm::LlamaConfig::readFile(modelDir);
     if (!config)
       return fail(llvm::toString(config.takeError()));
     auto context = mlir::llm::createExecutionContext();
@@ -357,7 +372,7 @@ int main(int argc, char **argv) {
   const rt::ModelShape &shape = (*model)->shape();
 
   // Weights, bound by name.
-  auto checkpoint = rt::Checkpoint::open(modelDir);
+  auto checkpoint = gguf ? rt::ggufCheckpoint(gguf) : rt::Checkpoint::open(modelDir);
   if (!checkpoint.ok())
     return fail(checkpoint.message());
   // Layers the module does not have are ignored: say so (a config that
@@ -412,8 +427,13 @@ int main(int argc, char **argv) {
 
   // The prompt.
   std::optional<rt::Tokenizer> tokenizer;
-  std::string tokenizerPath = rt::Tokenizer::findInDirectory(modelDir);
-  if (!tokenizerPath.empty()) {
+  std::string tokenizerPath = gguf ? std::string() : rt::Tokenizer::findInDirectory(modelDir);
+  if (gguf && gguf->find("tokenizer.ggml.model")) {
+    auto loaded = rt::Tokenizer::fromGguf(*gguf);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    tokenizer.emplace(std::move(*loaded));
+  } else if (!tokenizerPath.empty()) {
     auto loaded = rt::Tokenizer::load(tokenizerPath);
     if (!loaded.ok())
       return fail(loaded.message());
@@ -431,9 +451,13 @@ int main(int argc, char **argv) {
     if (!llvm::is_contained(eosIds, id))
       eosIds.push_back(id);
   }
-  auto tokenizerConfig = rt::TokenizerConfig::loadFromDirectory(modelDir);
+  auto tokenizerConfig = gguf ? rt::Expected<rt::TokenizerConfig>(rt::TokenizerConfig{})
+                              : rt::TokenizerConfig::loadFromDirectory(modelDir);
   if (!tokenizerConfig.ok())
     return fail(tokenizerConfig.message());
+  if (gguf)
+    if (const rt::GgufValue *t = gguf->find("tokenizer.chat_template"); t && t->string())
+      tokenizerConfig->chatTemplate = *t->string();
   if (tokenizer && !tokenizerConfig->eosToken.empty()) {
     int32_t id = tokenizer->tokenId(tokenizerConfig->eosToken);
     if (id >= 0 && id < shape.vocabSize && !llvm::is_contained(eosIds, id))

@@ -36,6 +36,10 @@ static llvm::cl::opt<std::string>
                llvm::cl::desc("Preset imported by --import-llama-preset"),
                llvm::cl::value_desc("name"), llvm::cl::Hidden);
 
+static llvm::cl::opt<std::string>
+    ggufPath("gguf-path", llvm::cl::desc("File imported by --import-gguf"),
+             llvm::cl::value_desc("file"), llvm::cl::Hidden);
+
 static llvm::cl::opt<std::string> weightDType(
     "weight-dtype",
     llvm::cl::desc("Element type of the imported module's weights: f32, f16 "
@@ -80,6 +84,16 @@ static void registerLLMTranslations() {
       },
       [](DialectRegistry &registry) { llm::registerAllLLMDialects(registry); });
 
+  // The GGUF file is mapped, not read through the source manager: only its
+  // metadata is needed, and the file may be tens of gigabytes.
+  static TranslateToMLIRRegistration importGguf(
+      "import-gguf", "import a GGUF model file (llama.cpp's format; its metadata)",
+      [](llvm::SourceMgr &, MLIRContext *context) {
+        return importConfig(llm::LlamaConfig::readGguf(ggufPath),
+                            FileLineColLoc::get(context, ggufPath, 0, 0), context);
+      },
+      [](DialectRegistry &registry) { llm::registerAllLLMDialects(registry); });
+
   // The registry keeps a StringRef to the description: it must outlive it.
   static const std::string presetDescription =
       "import a named LLaMA preset (" +
@@ -107,7 +121,7 @@ static std::vector<std::string> normalizeArguments(int argc, char **argv) {
     llvm::StringRef flag = arg.ltrim('-');
     if (i == 0 || !arg.starts_with("-") ||
         !(flag.starts_with("import-llama-config") ||
-          flag.starts_with("import-llama-preset"))) {
+          flag.starts_with("import-llama-preset") || flag.starts_with("import-gguf"))) {
       out.push_back(args[i]);
       continue;
     }
@@ -122,6 +136,11 @@ static std::vector<std::string> normalizeArguments(int argc, char **argv) {
       continue;
     if (name == "import-llama-preset") {
       out.push_back("--llama-preset-name=" + operand);
+      emptyInput = true;
+      continue;
+    }
+    if (name == "import-gguf") {
+      out.push_back("--gguf-path=" + operand);
       emptyInput = true;
       continue;
     }

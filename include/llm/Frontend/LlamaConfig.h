@@ -74,6 +74,9 @@ struct LlamaConfig {
   /// Reads a config.json file, or the config.json inside a checkpoint
   /// directory.
   static llvm::Expected<LlamaConfig> readFile(llvm::StringRef path);
+  /// The configuration of a GGUF file (llama.cpp's metadata keys; weights
+  /// imported as F32).
+  static llvm::Expected<LlamaConfig> readGguf(llvm::StringRef path);
   /// Returns a named preset (see `presetNames()`).
   static llvm::Expected<LlamaConfig> preset(llvm::StringRef name);
   static std::vector<std::string> presetNames();

@@ -492,6 +492,7 @@ public:
   }
 
   static Expected<std::unique_ptr<TokenizerModel>> load(const std::string &path);
+  static Expected<std::unique_ptr<TokenizerModel>> fromJson(const json &root);
 
 private:
   static uint32_t decodeCodePoint(std::string_view c) {
@@ -576,6 +577,10 @@ Expected<std::unique_ptr<TokenizerModel>> TokenizerJsonModel::load(const std::st
   json root = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded())
     return Error("is not valid JSON");
+  return fromJson(root);
+}
+
+Expected<std::unique_ptr<TokenizerModel>> TokenizerJsonModel::fromJson(const json &root) {
   if (!root.is_object())
     return Error("is not a JSON object");
 
@@ -686,6 +691,14 @@ Expected<std::unique_ptr<TokenizerModel>> TokenizerJsonModel::load(const std::st
 }
 
 } // namespace
+
+Expected<std::unique_ptr<TokenizerModel>> tokenizerJsonFromValue(const nlohmann::json &root) {
+  try {
+    return TokenizerJsonModel::fromJson(root);
+  } catch (const std::exception &e) {
+    return Error(e.what());
+  }
+}
 
 Expected<std::unique_ptr<TokenizerModel>> loadTokenizerJson(const std::string &path) {
   try {

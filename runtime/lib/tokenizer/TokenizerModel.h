@@ -13,12 +13,18 @@
 #include "llm/runtime/Status.h"
 #include "tokenizer/Utf8.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace llm::runtime {
+class GgufFile;
+}
 
 namespace llm::runtime::detail {
 
@@ -75,6 +81,10 @@ public:
 /// Loaders; errors name `path`.
 Expected<std::unique_ptr<TokenizerModel>> loadSentencePieceModel(const std::string &path);
 Expected<std::unique_ptr<TokenizerModel>> loadTokenizerJson(const std::string &path);
+/// The tokenizer a GGUF file's metadata describes.
+Expected<std::unique_ptr<TokenizerModel>> tokenizerFromGguf(const GgufFile &file);
+/// A tokenizer.json already parsed (or built, e.g. from GGUF metadata).
+Expected<std::unique_ptr<TokenizerModel>> tokenizerJsonFromValue(const nlohmann::json &root);
 
 } // namespace llm::runtime::detail
 

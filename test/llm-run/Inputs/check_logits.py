@@ -55,7 +55,7 @@ def _run(cmd, what):
 class Checker:
     def __init__(self, args):
         self.args = args
-        with open(os.path.join(args.model, "config.json"), encoding="utf-8") as f:
+        with open(os.path.join(args.model if os.path.isdir(args.model) else args.ref_model, "config.json"), encoding="utf-8") as f:
             self.config = json.load(f)
         c = self.config
         dtype = self._stored_dtypes()
@@ -80,6 +80,8 @@ class Checker:
             return len(set(json.load(f)["weight_map"].values()))
 
     def _stored_dtypes(self):
+        if not os.path.isdir(self.args.model):
+            return "GGUF"  # a .gguf file: its types are in its own header
         sys.path.insert(0, os.path.join(self.args.src, "python"))
         from llm_compiler import safetensors_io as st
         dtypes = set()

@@ -129,8 +129,15 @@ public:
   /// The opened files, in the order they were opened.
   const std::vector<std::unique_ptr<SafeTensorsFile>> &files() const { return files_; }
 
+  /// Tensors held elsewhere (read from another format, e.g. GGUF); `owner`
+  /// keeps their storage alive as long as the checkpoint. Names must be
+  /// unique.
+  static Checkpoint fromViews(std::vector<TensorView> views, std::shared_ptr<const void> owner);
+
 private:
   std::vector<std::unique_ptr<SafeTensorsFile>> files_;
+  std::vector<TensorView> views_;
+  std::shared_ptr<const void> owner_;
   std::map<std::string, const TensorView *, std::less<>> byName_;
 };
 

@@ -23,6 +23,7 @@
 
 namespace llm::runtime {
 
+class GgufFile;
 namespace detail {
 class TokenizerModel;
 } // namespace detail
@@ -37,6 +38,9 @@ public:
   /// The tokenizer file a model directory holds ("" if none), by the same
   /// preference as load().
   static std::string findInDirectory(const std::string &directory);
+  /// The tokenizer of a GGUF file's metadata ("llama" SentencePiece pieces
+  /// with scores, or "gpt2" byte-level BPE with merges).
+  static Expected<Tokenizer> fromGguf(const GgufFile &file);
 
   Tokenizer(Tokenizer &&) noexcept;
   Tokenizer &operator=(Tokenizer &&) noexcept;
@@ -80,6 +84,8 @@ private:
   Tokenizer();
   Status encodeText(std::string_view text, bool parseSpecial,
                     std::vector<int32_t> &out) const;
+  /// Orders the added tokens for matching (longest first, by first byte).
+  void indexAddedTokens();
 
   std::unique_ptr<detail::TokenizerModel> model_;
   std::string path_;
