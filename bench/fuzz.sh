@@ -17,7 +17,7 @@ shift || true
 build=${LLM_FUZZ_BUILD:-build-fuzz}
 jobs=${LLM_FUZZ_JOBS:-1}
 all=(safetensors-fuzzer checkpoint-index-fuzzer tokenizer-fuzzer hf-tokenizer-fuzzer
-     chat-template-fuzzer npy-fuzzer config-fuzzer ir-fuzzer)
+     chat-template-fuzzer gguf-fuzzer npy-fuzzer config-fuzzer ir-fuzzer)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 # The tokenizer target needs a real SentencePiece model.
@@ -67,6 +67,7 @@ seeds() {
     checkpoint-index-fuzzer) echo test/fuzz/Inputs/checkpoint-index ;;
     tokenizer-fuzzer|hf-tokenizer-fuzzer) echo test/fuzz/Inputs/tokenizer ;;
     chat-template-fuzzer) echo test/fuzz/Inputs/chat-template ;;
+    gguf-fuzzer) echo test/fuzz/Inputs/gguf ;;
     npy-fuzzer) echo test/fuzz/Inputs/npy ;;
     config-fuzzer) echo test/Frontend/Inputs/tiny test/Frontend/Inputs/bad ;;
     ir-fuzzer) echo test/Dialect/LLM test/Dialect/LPU ;;
