@@ -78,6 +78,11 @@ static llvm::Expected<LlamaConfig> fromGguf(const rt::GgufFile &file) {
     hasBias |= llvm::StringRef(t.name).ends_with("attn_q.bias");
   }
   config.tieWordEmbeddings = !hasOutput;
+  // Q4_0 linear layers run on the INT4 kernels from their own blocks.
+  for (const rt::GgufTensorInfo &t : file.tensors())
+    if (t.type == static_cast<uint32_t>(rt::GgmlType::Q4_0) && t.shape.size() == 2)
+      if (std::string name = rt::huggingFaceTensorName(t.name); !name.empty())
+        config.q4_0Weights.insert(name);
   config.qkvBias = arch == "qwen2" || hasBias;
   config.weightDType = WeightDType::F32;
   auto tokenId = [&](const char *key, int64_t fallback) {

@@ -62,8 +62,26 @@ private:
     if (config.awq && weightName.ends_with("_proj.weight"))
       return awqMatmul(input, resultType, weightName.drop_back(7),
                        outFeatures, inFeatures);
+    if (config.q4_0Weights.count(weightName.str()))
+      return q4_0Matmul(input, resultType, weightName, outFeatures, inFeatures);
     Value weight = param(weightName, {outFeatures, inFeatures});
     return MatmulOp::create(b, loc, resultType, input, weight);
+  }
+  /// A linear layer a GGUF file stores as Q4_0 blocks: `<layer>.q4_0`, the
+  /// raw bytes, repacked by `llm.repack_q4_0` for the INT4 kernels.
+  Value q4_0Matmul(Value input, RankedTensorType resultType, StringRef weightName,
+                   int64_t outFeatures, int64_t inFeatures) {
+    std::string layer = weightName.ends_with(".weight")
+                            ? weightName.drop_back(strlen(".weight")).str()
+                            : weightName.str();
+    int64_t blockBytes = inFeatures / RepackQ4_0Op::kBlockValues * RepackQ4_0Op::kBlockBytes;
+    Value blocks = ParamOp::create(
+        b, loc, RankedTensorType::get({outFeatures, blockBytes}, b.getI8Type()),
+        b.getStringAttr(layer + ".q4_0"));
+    auto repacked = RepackQ4_0Op::create(b, loc, blocks);
+    return MatmulInt4Op::create(b, loc, resultType, input, repacked.getPacked(),
+                                repacked.getScales(), repacked.getZeros(),
+                                /*input_scale=*/Value(), RepackQ4_0Op::kBlockValues);
   }
   /// A linear layer of a pre-quantized AWQ checkpoint: its tensors
   /// `<layer>.qweight/.qzeros/.scales`, repacked by `llm.repack_awq`.

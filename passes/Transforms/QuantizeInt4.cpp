@@ -115,7 +115,7 @@ void mlir::llm::eraseDeadWeightOps(Operation *root) {
   // Post-order erases users before their operands' producers.
   SmallVector<Operation *> candidates;
   root->walk([&](Operation *op) {
-    if (isa<ParamOp, ScaleColumnsOp, QuantizeInt4Op, RepackAwqOp,
+    if (isa<ParamOp, ScaleColumnsOp, QuantizeInt4Op, RepackAwqOp, RepackQ4_0Op,
             tensor::ConcatOp>(op))
       candidates.push_back(op);
   });

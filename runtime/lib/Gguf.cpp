@@ -286,6 +286,32 @@ struct GgufStorage {
   std::vector<std::vector<float>> buffers;
 };
 
+/// GGUF converters reorder each head's query/key rows from (half, pair) to
+/// (pair, half) for ggml's rotary layout; copies `view` with them put back.
+Status unpermuteRows(TensorView &view, int64_t heads, GgufStorage &storage,
+                     const std::string &path, const std::string &tensor) {
+  if (view.shape.size() != 2 || view.shape[0] % (2 * heads) != 0)
+    return Error(fmt::format("GGUF file '{}': tensor '{}' of shape [{}] does not split into "
+                             "{} heads of even size",
+                             path, tensor, fmt::join(view.shape, ", "), heads));
+  const int64_t rows = view.shape[0];
+  const int64_t half = rows / heads / 2;
+  const size_t rowBytes = view.nbytes / static_cast<size_t>(rows);
+  auto &buffer = storage.buffers.emplace_back((view.nbytes + 3) / 4);
+  auto *out = reinterpret_cast<uint8_t *>(buffer.data());
+  const auto *in = static_cast<const uint8_t *>(view.data);
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t i = 0; i < half; ++i)
+      for (int64_t j = 0; j < 2; ++j) {
+        // Stored row (h, i, j) holds Hugging Face's row (h, j, i).
+        int64_t stored = (h * half + i) * 2 + j;
+        int64_t original = (h * 2 + j) * half + i;
+        std::memcpy(out + original * rowBytes, in + stored * rowBytes, rowBytes);
+      }
+  view.data = out;
+  return Status::success();
+}
+
 void dequantize(const GgufTensorInfo &t, const uint8_t *data, float *out) {
   const uint64_t blocks = static_cast<uint64_t>(t.nbytes) / (t.type == uint32_t(GgmlType::Q8_0) ? 34 : 18);
   for (uint64_t b = 0; b < blocks; ++b) {
@@ -347,8 +373,29 @@ Expected<Checkpoint> ggufCheckpoint(const std::shared_ptr<GgufFile> &file) {
       view.data = data;
       view.nbytes = t.nbytes;
       break;
-    case GgmlType::Q8_0:
-    case GgmlType::Q4_0: {
+    case GgmlType::Q4_0:
+      if (view.shape.size() == 2 && name.size() > 7 &&
+          name.compare(name.size() - 7, 7, ".weight") == 0) {
+        // The raw blocks, for llm.repack_q4_0 and the INT4 kernels.
+        TensorView raw;
+        raw.name = name.substr(0, name.size() - 7) + ".q4_0";
+        raw.dtype = DType::I8;
+        raw.shape = {view.shape[0], view.shape[1] / 32 * 18};
+        raw.data = data;
+        raw.nbytes = t.nbytes;
+        if (permuteHeads > 0) {
+          if (Status st = unpermuteRows(raw, permuteHeads, *storage, file->path(), t.name);
+              !st.ok())
+            return st;
+        }
+        views.push_back(std::move(raw));
+        // Only a table that is also looked up (the embeddings) is needed
+        // in float as well.
+        if (name != "model.embed_tokens.weight")
+          continue;
+      }
+      [[fallthrough]];
+    case GgmlType::Q8_0: {
       // Dequantized once to F32 (the module computes with F32 weights).
       auto &buffer = storage->buffers.emplace_back(static_cast<size_t>(t.nbytes /
                                                                        (t.type == 8 ? 34 : 18) * 32));
@@ -363,30 +410,9 @@ Expected<Checkpoint> ggufCheckpoint(const std::shared_ptr<GgufFile> &file) {
                                "are F32, F16, BF16, Q8_0 and Q4_0",
                                file->path(), t.name, t.type, typeName(t.type)));
     }
-    if (permuteHeads > 0) {
-      // GGUF converters reorder each head's rows from (half, pair) to
-      // (pair, half) for ggml's rotary layout; put them back.
-      if (view.shape.size() != 2 || view.shape[0] % (2 * permuteHeads) != 0)
-        return Error(fmt::format("GGUF file '{}': tensor '{}' of shape [{}] does not split into "
-                                 "{} heads of even size",
-                                 file->path(), t.name, fmt::join(view.shape, ", "), permuteHeads));
-      const int64_t rows = view.shape[0], cols = view.shape[1];
-      const int64_t half = rows / permuteHeads / 2;
-      const size_t rowBytes = view.nbytes / static_cast<size_t>(rows);
-      auto &buffer = storage->buffers.emplace_back((view.nbytes + 3) / 4);
-      auto *out = reinterpret_cast<uint8_t *>(buffer.data());
-      const auto *in = static_cast<const uint8_t *>(view.data);
-      for (int64_t h = 0; h < permuteHeads; ++h)
-        for (int64_t i = 0; i < half; ++i)
-          for (int64_t j = 0; j < 2; ++j) {
-            // Stored row (h, i, j) holds Hugging Face's row (h, j, i).
-            int64_t stored = (h * half + i) * 2 + j;
-            int64_t original = (h * 2 + j) * half + i;
-            std::memcpy(out + original * rowBytes, in + stored * rowBytes, rowBytes);
-          }
-      (void)cols;
-      view.data = out;
-    }
+    if (permuteHeads > 0)
+      if (Status st = unpermuteRows(view, permuteHeads, *storage, file->path(), t.name); !st.ok())
+        return st;
     views.push_back(std::move(view));
   }
   return Checkpoint::fromViews(std::move(views), storage);

@@ -30,6 +30,8 @@ std::optional<DType> storedDType(const std::string &elementType) {
     return DType::BF16;
   if (elementType == "i32")
     return DType::I32;
+  if (elementType == "i8")
+    return DType::I8;
   return std::nullopt;
 }
 

@@ -116,6 +116,8 @@ std::string mlir::llm::weightLayerName(Value weight) {
     return weightLayerName(quantized.getWeight());
   if (auto repacked = dyn_cast_or_null<RepackAwqOp>(def))
     return weightLayerName(repacked.getQweight());
+  if (auto repacked = dyn_cast_or_null<RepackQ4_0Op>(def))
+    return weightLayerName(repacked.getBlocks());
   return "";
 }
 
@@ -209,6 +211,25 @@ LogicalResult RepackAwqOp::verify() {
            << qweight << " must be [" << groups << ", " << out << "], not "
            << getAwqScales().getType();
   return verifyInt4Results(*this, out, in, g, getPacked().getType(),
+                           getScales().getType(), getZeros().getType());
+}
+
+void RepackQ4_0Op::build(OpBuilder &b, OperationState &state, Value blocks) {
+  auto type = cast<RankedTensorType>(blocks.getType());
+  int64_t out = type.getDimSize(0), groups = type.getDimSize(1) / kBlockBytes;
+  auto groupType = RankedTensorType::get({groups, out}, b.getF32Type());
+  build(b, state, int4QweightType(b.getContext(), out, groups, kBlockValues), groupType,
+        groupType, blocks);
+}
+
+LogicalResult RepackQ4_0Op::verify() {
+  auto blocks = getBlocks().getType();
+  if (blocks.isDynamicDim(0) || blocks.isDynamicDim(1) ||
+      blocks.getDimSize(1) % kBlockBytes != 0)
+    return emitOpError("blocks must be [out, in / 32 * 18] bytes, not ") << blocks;
+  int64_t out = blocks.getDimSize(0);
+  int64_t in = blocks.getDimSize(1) / kBlockBytes * kBlockValues;
+  return verifyInt4Results(*this, out, in, kBlockValues, getPacked().getType(),
                            getScales().getType(), getZeros().getType());
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <set>
 #include <vector>
 
 namespace mlir::llm {
@@ -64,6 +65,9 @@ struct LlamaConfig {
   /// A bias of the attention output projection (LLaMA's attention_bias).
   bool outputBias = false;
   WeightDType weightDType = WeightDType::F32;
+  /// Linear weights a GGUF file stores as Q4_0 blocks: bound raw as
+  /// `<layer>.q4_0` (i8) and repacked for llm.matmul_int4, not dequantized.
+  std::set<std::string> q4_0Weights;
   int64_t bosTokenId = 1;
   std::vector<int64_t> eosTokenIds = {2};
 

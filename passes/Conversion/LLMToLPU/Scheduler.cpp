@@ -448,7 +448,7 @@ LogicalResult Scheduler::emit(Operation *op) {
     return success();
   }
 
-  if (isa<ParamOp, ScaleColumnsOp, QuantizeInt4Op, RepackAwqOp,
+  if (isa<ParamOp, ScaleColumnsOp, QuantizeInt4Op, RepackAwqOp, RepackQ4_0Op,
           tensor::ConcatOp, func::ReturnOp, tensor::DimOp>(op))
     return success();
   return op->emitOpError("llm-tile-lpu: no LPU mapping for this operation");

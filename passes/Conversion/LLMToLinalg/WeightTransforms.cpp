@@ -338,10 +338,100 @@ struct RepackAwqLowering : OpRewritePattern<RepackAwqOp> {
   }
 };
 
+/// llm.repack_q4_0: scales read from each block's fp16 bytes, zero points 8,
+/// and each word of ours gathered from the nibbles of its row's block.
+struct RepackQ4_0Lowering : OpRewritePattern<RepackQ4_0Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RepackQ4_0Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    Type f32 = rewriter.getF32Type(), i32 = rewriter.getI32Type();
+    Value blocks = op.getBlocks();
+    auto blocksType = cast<RankedTensorType>(blocks.getType());
+    const int64_t out = blocksType.getDimSize(0);
+    const int64_t groups = blocksType.getDimSize(1) / RepackQ4_0Op::kBlockBytes;
+    const int64_t g = RepackQ4_0Op::kBlockValues, tile = int4RowTile(out);
+    const int64_t perGroup = g / kInt4NibblesPerWord;
+    auto index = [](OpBuilder &b, Location l, int64_t v) {
+      return arith::ConstantIndexOp::create(b, l, v).getResult();
+    };
+    /// blocks[row, group * 18 + offset] zero-extended to i32.
+    auto byteAt = [&](OpBuilder &b, Location l, Value row, Value group, Value offset) {
+      Value base = arith::MulIOp::create(b, l, group, index(b, l, RepackQ4_0Op::kBlockBytes));
+      Value column = arith::AddIOp::create(b, l, base, offset);
+      Value byte = tensor::ExtractOp::create(b, l, blocks, ValueRange{row, column});
+      return arith::ExtUIOp::create(b, l, i32, byte).getResult();
+    };
+
+    // Scales [groups, out]: the fp16 at the start of each block.
+    auto groupType = RankedTensorType::get({groups, out}, f32);
+    auto scales = linalg::GenericOp::create(
+        rewriter, loc, groupType, ValueRange{},
+        ValueRange{emptyTensor(rewriter, loc, {groups, out}, f32, {})},
+        ArrayRef<AffineMap>{identityMap(ctx, 2)}, iterators(2),
+        [&](OpBuilder &b, Location nested, ValueRange) {
+          Value group = linalg::IndexOp::create(b, nested, 0);
+          Value row = linalg::IndexOp::create(b, nested, 1);
+          Value lo = byteAt(b, nested, row, group, index(b, nested, 0));
+          Value hi = byteAt(b, nested, row, group, index(b, nested, 1));
+          Value bits = arith::OrIOp::create(
+              b, nested, lo, arith::ShLIOp::create(b, nested, hi, i32Constant(b, nested, 8)));
+          Value half = arith::BitcastOp::create(
+              b, nested, b.getF16Type(), arith::TruncIOp::create(b, nested, b.getI16Type(), bits));
+          linalg::YieldOp::create(b, nested,
+                                  ValueRange{arith::ExtFOp::create(b, nested, f32, half)});
+        });
+    Value zeros = filled(rewriter, loc, {groups, out}, rewriter.getF32FloatAttr(8.0f));
+
+    // Words [out / tile, groups, group / 8, tile]: loops (nt, g, b, t, s),
+    // nibble s holds input s * group / 8 + b of row nt * tile + t; s is a
+    // reduction.
+    auto wordsType = RankedTensorType::get({out / tile, groups, perGroup, tile}, i32);
+    Value init = filled(rewriter, loc, wordsType.getShape(), rewriter.getI32IntegerAttr(0));
+    // An operand over the nibble loop gives it its bounds.
+    Value nibbles = emptyTensor(rewriter, loc, {kInt4NibblesPerWord}, i32, {});
+    auto words = linalg::GenericOp::create(
+        rewriter, loc, wordsType, ValueRange{nibbles}, ValueRange{init},
+        ArrayRef<AffineMap>{projectionMap(ctx, 5, {4}), projectionMap(ctx, 5, {0, 1, 2, 3})},
+        iterators(4, 1),
+        [&](OpBuilder &b, Location nested, ValueRange args) {
+          Value nt = linalg::IndexOp::create(b, nested, 0);
+          Value group = linalg::IndexOp::create(b, nested, 1);
+          Value bIdx = linalg::IndexOp::create(b, nested, 2);
+          Value t = linalg::IndexOp::create(b, nested, 3);
+          Value s = linalg::IndexOp::create(b, nested, 4);
+          Value row = arith::AddIOp::create(
+              b, nested, arith::MulIOp::create(b, nested, nt, index(b, nested, tile)), t);
+          // k = s * perGroup + b in [0, 32): byte 2 + k % 16, high nibble when k >= 16.
+          Value k = arith::AddIOp::create(
+              b, nested, arith::MulIOp::create(b, nested, s, index(b, nested, perGroup)), bIdx);
+          Value low = arith::RemUIOp::create(b, nested, k, index(b, nested, 16));
+          Value offset = arith::AddIOp::create(b, nested, low, index(b, nested, 2));
+          Value byte = byteAt(b, nested, row, group, offset);
+          Value high = arith::CmpIOp::create(b, nested, arith::CmpIPredicate::uge, k,
+                                             index(b, nested, 16));
+          Value shift = arith::SelectOp::create(b, nested, high, i32Constant(b, nested, 4),
+                                                i32Constant(b, nested, 0));
+          Value code = extractNibble(b, nested, byte, shift);
+          Value place = arith::MulIOp::create(
+              b, nested,
+              arith::IndexCastOp::create(b, nested, i32, s).getResult(), i32Constant(b, nested, 4));
+          Value placed = arith::ShLIOp::create(b, nested, code, place);
+          linalg::YieldOp::create(b, nested,
+                                  ValueRange{arith::OrIOp::create(b, nested, args[1], placed)});
+        });
+    rewriter.replaceOp(op, {words.getResult(0), scales.getResult(0), zeros});
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::llm::detail::populateWeightTransformPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<ScaleColumnsLowering, QuantizeInt4Lowering, RepackAwqLowering>(
+  patterns.add<ScaleColumnsLowering, QuantizeInt4Lowering, RepackAwqLowering,
+               RepackQ4_0Lowering>(
       patterns.getContext());
 }

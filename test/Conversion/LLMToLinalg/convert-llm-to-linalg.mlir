@@ -440,3 +440,25 @@ func.func @bias_add(%x: tensor<?x16xf32>, %b: tensor<16xbf16>) -> tensor<?x16xf3
   %0 = llm.bias_add %x, %b : tensor<?x16xf32>, tensor<16xbf16>
   return %0 : tensor<?x16xf32>
 }
+
+// -----
+
+// GGUF Q4_0 blocks: the scale is each block's first two bytes as f16, every
+// zero point 8, and each word gathers 8 nibbles (low nibbles for inputs 0..15
+// of a block, high ones for 16..31) of one row.
+// CHECK-LABEL: func.func @repack_q4_0(
+// CHECK: linalg.generic
+// CHECK: arith.trunci %{{.*}} : i32 to i16
+// CHECK: arith.bitcast %{{.*}} : i16 to f16
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: linalg.fill ins(%{{.*}} : f32)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.cmpi uge
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: arith.shli
+// CHECK: arith.ori
+func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>) {
+  %p, %s, %z = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  return %p, %s, %z : tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+}

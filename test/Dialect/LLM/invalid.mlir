@@ -1187,3 +1187,12 @@ func.func @bias_add_size(%x: tensor<?x16xf32>, %b: tensor<8xf32>) -> tensor<?x16
   %0 = llm.bias_add %x, %b : tensor<?x16xf32>, tensor<8xf32>
   return %0 : tensor<?x16xf32>
 }
+
+// -----
+
+// Q4_0 rows are whole 18-byte blocks.
+func.func @repack_q4_0_partial_block(%blocks: tensor<64x40xi8>) -> tensor<1x2x4x64xi32> {
+  // expected-error @+1 {{'llm.repack_q4_0' op blocks must be [out, in / 32 * 18] bytes, not 'tensor<64x40xi8>'}}
+  %q, %s, %z = llm.repack_q4_0 %blocks : tensor<64x40xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  return %q : tensor<1x2x4x64xi32>
+}

@@ -490,3 +490,13 @@ func.func @quantized_linear(%x: tensor<?x48xf32>) -> tensor<?x100xf32> {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<2x100xf32>, tensor<2x100xf32> -> tensor<?x100xf32>
   return %0 : tensor<?x100xf32>
 }
+
+// A GGUF Q4_0 layer of 64 outputs and 64 inputs: two 18-byte blocks a row;
+// the results are typed like those of llm.quantize_int4 with group 32.
+// CHECK-LABEL: func.func @repack_q4_0(
+// CHECK: llm.repack_q4_0 %{{.*}} : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+// GENERIC: "llm.repack_q4_0"(%{{.*}}) : (tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>)
+func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>) {
+  %p, %s, %z = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  return %p, %s, %z : tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+}

@@ -3,10 +3,12 @@
 // A GGUF file holds a model's configuration and tokenizer as typed key/value
 // metadata and its tensors in ggml's layouts. GgufFile maps and validates the
 // file; ggufCheckpoint presents its tensors under Hugging Face names
-// (token_embd.weight -> model.embed_tokens.weight, ...) as F32/F16/BF16
-// views: F32, F16 and BF16 tensors in place from the mapping, Q8_0 and Q4_0
-// blocks dequantized to F32, and the query/key rows that GGUF converters
-// permute for ggml's rotary layout put back in Hugging Face's order.
+// (token_embd.weight -> model.embed_tokens.weight, ...): F32, F16 and BF16
+// tensors in place from the mapping; a Q4_0 linear weight as its raw blocks
+// (`<layer>.q4_0`, i8 [out, in / 32 * 18], for llm.repack_q4_0 and the INT4
+// kernels); Q8_0 tensors and a Q4_0 embedding table dequantized to F32; and
+// the query/key rows that GGUF converters permute for ggml's rotary layout
+// put back in Hugging Face's order.
 //
 //===----------------------------------------------------------------------===//
 

@@ -145,6 +145,36 @@ def LLM_RepackAwqOp : LLM_Op<"repack_awq", [Pure]> {
 // Graph ops
 //===----------------------------------------------------------------------===//
 
+def LLM_RepackQ4_0Op : LLM_Op<"repack_q4_0", [Pure]> {
+  let summary = "GGUF Q4_0 blocks in the layout of llm.quantize_int4";
+  let description = [{
+    Repacks a linear layer stored in ggml's Q4_0 format (`weight [out, in]`)
+    without rounding anything. `blocks` holds each row's `in / 32` blocks of
+    18 bytes: an fp16 scale `d`, then 16 bytes whose low nibbles are the codes
+    of inputs 0..15 of the block and whose high nibbles those of 16..31; the
+    weight is `(code - 8) * d`. The results are a group-32 pack for
+    `llm.matmul_int4`: the codes as they are, `d` as the scale and 8 as every
+    zero point.
+
+    ```mlir
+    %q, %s, %z = llm.repack_q4_0 %blocks
+        : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+    ```
+  }];
+  let arguments = (ins 2DTensorOf<[I8]>:$blocks);
+  let results = (outs 4DTensorOf<[I32]>:$packed, 2DTensorOf<[F32]>:$scales,
+                      2DTensorOf<[F32]>:$zeros);
+  let assemblyFormat = [{
+    $blocks attr-dict `:` type($blocks) `->` type($packed) `,` type($scales)
+    `,` type($zeros)
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$blocks)>];
+  let extraClassDeclaration = [{
+    static constexpr int64_t kBlockValues = 32, kBlockBytes = 18;
+  }];
+  let hasVerifier = 1;
+}
+
 def LLM_EmbeddingOp : LLM_Op<"embedding", [Pure]> {
   let summary = "Token embedding lookup";
   let description = [{
