@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ ccache
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   libsentencepiece-dev sentencepiece nlohmann-json3-dev libfmt-dev libgtest-dev
-  libxxhash-dev libpcre2-dev clang-22 libfuzzer-22-dev libclang-rt-22-dev
+  libxxhash-dev libpcre2-dev libicu-dev clang-22 libfuzzer-22-dev libclang-rt-22-dev
   python3-numpy
 )
 missing=()

@@ -279,6 +279,27 @@ TEST(SentencePieceStyleJson, MergesByteFallbackAndDecoding) {
   EXPECT_EQ(*dec.push(264), "\xEF\xBF\xBD ab");
 }
 
+TEST(SentencePieceStyleJson, UnicodeNormalization) {
+  // NFC first (as Qwen2's tokenizer.json does): "e" + U+0301 becomes "é".
+  json t = sentencePieceStyleJson();
+  t["normalizer"]["normalizers"].insert(t["normalizer"]["normalizers"].begin(),
+                                        json{{"type", "NFC"}});
+  TempDir dir;
+  auto tok = writeAndLoad(dir, t);
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  std::vector<int32_t> composed = {259, 3 + 0xC3, 3 + 0xA9};
+  EXPECT_EQ(*tok->encode("\xC3\xA9", false), composed);
+  EXPECT_EQ(*tok->encode("e\xCC\x81", false), composed);
+  // NFKC also folds compatibility characters: the ligature "ﬁ" is "fi".
+  t["normalizer"]["normalizers"][0]["type"] = "NFKC";
+  TempDir dir2;
+  auto nfkc = writeAndLoad(dir2, t);
+  ASSERT_TRUE(nfkc.ok()) << nfkc.message();
+  EXPECT_EQ(*nfkc->encode("\xEF\xAC\x81", false), *nfkc->encode("fi", false));
+  // Invalid UTF-8 is left alone (and encodes byte by byte).
+  EXPECT_TRUE(tok->encode("a\xFF", false).ok());
+}
+
 TEST(TokenizerJsonLoad, ErrorsNameTheProblem) {
   TempDir dir;
   std::string path = dir.file("tokenizer.json");
@@ -303,8 +324,8 @@ TEST(TokenizerJsonLoad, ErrorsNameTheProblem) {
   expectError(t.dump(), "merge 3 ('x' + 'y')");
 
   t = sentencePieceStyleJson();
-  t["normalizer"] = {{"type", "NFKC"}};
-  expectError(t.dump(), "normalizer 'NFKC' is not supported");
+  t["normalizer"] = {{"type", "Lowercase"}};
+  expectError(t.dump(), "normalizer 'Lowercase' is not supported");
 
   t = sentencePieceStyleJson();
   t["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "(unclosed"}}}};

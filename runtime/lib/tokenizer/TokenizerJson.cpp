@@ -3,7 +3,8 @@
 // The pipeline of a tokenizer.json: normalizer -> pre-tokenizer -> BPE model
 // -> post-processor, and the decoder for the way back. Supported are the
 // pieces LLaMA-family tokenizers use:
-//  - byte-level BPE (Llama-3: Split with a Unicode regex, then ByteLevel);
+//  - byte-level BPE (Llama-3: Split with a Unicode regex, then ByteLevel;
+//    Qwen2: the same after NFC normalization, by ICU);
 //  - SentencePiece-style BPE (LLaMA-2: Prepend/Replace normalizers or a
 //    Metaspace pre-tokenizer, byte fallback, decoders Replace, ByteFallback,
 //    Fuse, Strip).
@@ -20,6 +21,8 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 
 #include <map>
 #include <optional>
@@ -81,17 +84,43 @@ PrependScheme prependScheme(const json &step) {
 // Normalizers
 //===----------------------------------------------------------------------===//
 
-struct Normalizer {
-  enum Kind { Prepend, Replace } kind;
-  std::string a, b; // Prepend: a; Replace: a -> b
+/// Unicode normalization form `form` ("NFC", "NFKC", "NFD", "NFKD") of
+/// UTF-8 `text`, by ICU; invalid UTF-8 is left as it is.
+Status unicodeNormalize(const std::string &form, std::string &text) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2 *normalizer =
+      form == "NFC"    ? icu::Normalizer2::getNFCInstance(status)
+      : form == "NFKC" ? icu::Normalizer2::getNFKCInstance(status)
+      : form == "NFD"  ? icu::Normalizer2::getNFDInstance(status)
+                       : icu::Normalizer2::getNFKDInstance(status);
+  if (U_FAILURE(status) || !normalizer)
+    return Error(fmt::format("Unicode normalization {} is unavailable: {}", form,
+                             u_errorName(status)));
+  if (utf8::lossy(text) != text)
+    return Status::success(); // not valid UTF-8: nothing to normalize safely
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(text);
+  icu::UnicodeString result = normalizer->normalize(source, status);
+  if (U_FAILURE(status))
+    return Error(fmt::format("Unicode normalization {} failed: {}", form, u_errorName(status)));
+  text.clear();
+  result.toUTF8String(text);
+  return Status::success();
+}
 
-  void apply(std::string &text) const {
+struct Normalizer {
+  enum Kind { Prepend, Replace, Unicode } kind;
+  std::string a, b; // Prepend: a; Replace: a -> b; Unicode: a = the form
+
+  Status apply(std::string &text) const {
     if (kind == Prepend) {
       if (!text.empty())
         text.insert(0, a);
-    } else {
+    } else if (kind == Replace) {
       replaceAll(text, a, b);
+    } else {
+      return unicodeNormalize(a, text);
     }
+    return Status::success();
   }
 };
 
@@ -119,11 +148,14 @@ Status parseNormalizers(const json &node, const std::string &where,
     out.push_back({Normalizer::Replace, *pattern, stringField(node, "content", "")});
     return Status::success();
   }
-  if (type == "NFC" || type == "NFKC" || type == "NFD" || type == "NFKD" ||
-      type == "Lowercase" || type == "Strip" || type == "StripAccents" || type == "BertNormalizer" ||
-      type == "Precompiled" || type == "Nmt")
+  if (type == "NFC" || type == "NFKC" || type == "NFD" || type == "NFKD") {
+    out.push_back({Normalizer::Unicode, type, ""});
+    return Status::success();
+  }
+  if (type == "Lowercase" || type == "Strip" || type == "StripAccents" ||
+      type == "BertNormalizer" || type == "Precompiled" || type == "Nmt")
     return Error(fmt::format("{}: normalizer '{}' is not supported (supported: Sequence, "
-                             "Prepend, Replace)",
+                             "Prepend, Replace, NFC, NFKC, NFD, NFKD)",
                              where, type));
   return Error(fmt::format("{}: unknown normalizer type '{}'", where, type));
 }
@@ -412,7 +444,8 @@ public:
                        std::vector<int32_t> &out) const override {
     std::string normalized(text);
     for (const Normalizer &n : normalizers_)
-      n.apply(normalized);
+      if (Status st = n.apply(normalized); !st.ok())
+        return st;
     std::vector<std::string> words;
     words.push_back(std::move(normalized));
     for (const PreTokenizer &p : preTokenizers_)
