@@ -123,8 +123,31 @@ def sentencepiece_vocab(path):
     return pieces, scores, types
 
 
-def tokenizer_metadata(model_dir, config_data):
+def _adds_bos(model_dir, tokenizer_json):
+    """Whether the tokenizer puts BOS before a sequence: tokenizer_config.json's
+    add_bos_token, else the tokenizer.json post-processor's template (a
+    SentencePiece model without either: yes, as LLaMA's does)."""
+    config_path = os.path.join(model_dir, "tokenizer_config.json")
+    if os.path.exists(config_path):
+        value = json.load(open(config_path, encoding="utf-8")).get("add_bos_token")
+        if isinstance(value, bool):
+            return value
+    if tokenizer_json is None:
+        return True
+
+    def template_bos(node):
+        if not isinstance(node, dict):
+            return False
+        if node.get("type") == "TemplateProcessing":
+            single = node.get("single", [])
+            return bool(single) and "SpecialToken" in single[0]
+        return any(template_bos(p) for p in node.get("processors", []))
+    return template_bos(tokenizer_json.get("post_processor"))
+
+
+def tokenizer_metadata(model_dir, config_data, model_type):
     meta = {}
+    tokenizer_json = None
     spm = os.path.join(model_dir, "tokenizer.model")
     hf = os.path.join(model_dir, "tokenizer.json")
     if os.path.exists(spm):
@@ -135,7 +158,7 @@ def tokenizer_metadata(model_dir, config_data):
         if "<unk>" in pieces:
             meta["tokenizer.ggml.unknown_token_id"] = pieces.index("<unk>")
     elif os.path.exists(hf):
-        tok = json.load(open(hf, encoding="utf-8"))
+        tok = tokenizer_json = json.load(open(hf, encoding="utf-8"))
         vocab = tok["model"]["vocab"]
         size = max(list(vocab.values()) + [t["id"] for t in tok.get("added_tokens", [])]) + 1
         tokens = [f"[PAD{i}]" for i in range(size)]
@@ -145,7 +168,8 @@ def tokenizer_metadata(model_dir, config_data):
         for t in tok.get("added_tokens", []):
             tokens[t["id"]], types[t["id"]] = t["content"], 3 if t.get("special") else 4
         merges = [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]]
-        meta.update({"tokenizer.ggml.model": "gpt2", "tokenizer.ggml.pre": "llama-bpe",
+        meta.update({"tokenizer.ggml.model": "gpt2",
+                     "tokenizer.ggml.pre": "qwen2" if model_type == "qwen2" else "llama-bpe",
                      "tokenizer.ggml.tokens": tokens, "tokenizer.ggml.token_type": types,
                      "tokenizer.ggml.merges": merges})
     bos, eos = config_data.get("bos_token_id"), config_data.get("eos_token_id")
@@ -153,7 +177,7 @@ def tokenizer_metadata(model_dir, config_data):
         eos = eos[0] if eos else None
     if bos is not None:
         meta["tokenizer.ggml.bos_token_id"] = bos
-        meta["tokenizer.ggml.add_bos_token"] = True
+    meta["tokenizer.ggml.add_bos_token"] = _adds_bos(model_dir, tokenizer_json)
     if eos is not None:
         meta["tokenizer.ggml.eos_token_id"] = eos
     return meta
@@ -191,15 +215,16 @@ def main():
         f"{arch}.attention.layer_norm_rms_epsilon": float(config.rms_norm_eps),
         f"{arch}.vocab_size": config.vocab_size,
     }
-    meta.update(tokenizer_metadata(args.model_dir, config_data))
+    meta.update(tokenizer_metadata(args.model_dir, config_data, arch))
 
     tensors, exact = [], {}
     for name in sorted(weights, key=lambda n: (n.count("layers"), n)):
         values = np.asarray(weights[name], dtype=np.float32)
         stored = values
-        if arch == "llama" and name.endswith("self_attn.q_proj.weight"):
+        # llama.cpp's converter permutes LLaMA's query/key weights and biases.
+        if arch == "llama" and (".self_attn.q_proj." in name):
             stored = permute(values, config.num_attention_heads)
-        elif arch == "llama" and name.endswith("self_attn.k_proj.weight"):
+        elif arch == "llama" and (".self_attn.k_proj." in name):
             stored = permute(values, config.num_key_value_heads)
         data, ggml_type = gguf.encode_tensor(stored, args.type)
         tensors.append((gguf_name(name), list(values.shape), ggml_type, data))

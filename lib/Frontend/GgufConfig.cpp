@@ -72,18 +72,26 @@ static llvm::Expected<LlamaConfig> fromGguf(const rt::GgufFile &file) {
   const rt::GgufValue *tokens = file.find("tokenizer.ggml.tokens");
   int64_t vocab = tokens && tokens->array() ? static_cast<int64_t>(tokens->array()->size()) : 0;
   config.vocabSize = integer("vocab_size", vocab > 0 ? std::optional<int64_t>(vocab) : std::nullopt);
-  bool hasOutput = false, hasBias = false;
+  bool hasOutput = false, hasQkvBias = false, hasOutputBias = false;
   for (const rt::GgufTensorInfo &t : file.tensors()) {
-    hasOutput |= t.name == "output.weight";
-    hasBias |= llvm::StringRef(t.name).ends_with("attn_q.bias");
+    llvm::StringRef tensor(t.name);
+    hasOutput |= tensor == "output.weight";
+    hasQkvBias |= tensor.ends_with("attn_q.bias") || tensor.ends_with("attn_k.bias") ||
+                  tensor.ends_with("attn_v.bias");
+    hasOutputBias |= tensor.ends_with("attn_output.bias");
+    // llama.cpp stores Llama-3.1's RoPE scaling as per-dimension factors.
+    if (tensor == "rope_freqs.weight")
+      fail("rope_freqs.weight (per-dimension RoPE factors, e.g. Llama-3.1's scaling) is not "
+           "supported: import the Hugging Face checkpoint instead");
   }
   config.tieWordEmbeddings = !hasOutput;
+  config.outputBias = hasOutputBias;
   // Q4_0 linear layers run on the INT4 kernels from their own blocks.
   for (const rt::GgufTensorInfo &t : file.tensors())
     if (t.type == static_cast<uint32_t>(rt::GgmlType::Q4_0) && t.shape.size() == 2)
       if (std::string name = rt::huggingFaceTensorName(t.name); !name.empty())
         config.q4_0Weights.insert(name);
-  config.qkvBias = arch == "qwen2" || hasBias;
+  config.qkvBias = arch == "qwen2" || hasQkvBias;
   config.weightDType = WeightDType::F32;
   auto tokenId = [&](const char *key, int64_t fallback) {
     const rt::GgufValue *v = file.find(key);

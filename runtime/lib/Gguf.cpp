@@ -76,9 +76,15 @@ public:
         throw std::runtime_error(fmt::format("'{}': nested arrays are not supported", key));
       uint32_t elementType = scalar<uint32_t>(key.c_str());
       uint64_t n = scalar<uint64_t>(key.c_str());
-      // Each element takes at least one byte: a count beyond the file is bad.
-      if (n > size_ - pos_)
+      // The smallest encoding of one element: a count beyond the file is bad.
+      static constexpr uint8_t kMinBytes[] = {1, 1, 2, 2, 4, 4, 4, 1, 8, 12, 8, 8, 8};
+      uint64_t minBytes = elementType < sizeof(kMinBytes) ? kMinBytes[elementType] : 1;
+      if (n > (size_ - pos_) / minBytes)
         throw std::runtime_error(fmt::format("'{}': an array of {} elements cannot fit", key, n));
+      elements_ += n;
+      if (elements_ > kMaxMetadataElements)
+        throw std::runtime_error(fmt::format(
+            "the metadata holds more than {} array elements", kMaxMetadataElements));
       GgufValue::Array items;
       items.reserve(n);
       for (uint64_t i = 0; i < n; ++i)
@@ -96,9 +102,13 @@ public:
   }
 
 private:
+  /// Metadata array elements in all (a 128k vocabulary with scores and
+  /// types and 280k merges is under 1M).
+  static constexpr uint64_t kMaxMetadataElements = uint64_t(16) << 20;
   const uint8_t *data_;
   size_t size_;
   size_t pos_ = 0;
+  uint64_t elements_ = 0;
 };
 
 /// Bytes of `elements` values of ggml type `type` (0 for types this runtime
@@ -181,6 +191,8 @@ Expected<std::shared_ptr<GgufFile>> GgufFile::open(const std::string &path) {
     Reader r(bytes, file->size_);
     r.scalar<uint32_t>("magic");
     file->version_ = r.scalar<uint32_t>("the version");
+    if (file->version_ == 0x02000000u || file->version_ == 0x03000000u)
+      return fail("the file is big-endian; only little-endian GGUF files are supported");
     if (file->version_ != 2 && file->version_ != 3)
       return fail(fmt::format("GGUF version {} is not supported (2 and 3 are)", file->version_));
     uint64_t tensorCount = r.scalar<uint64_t>("the tensor count");
@@ -191,6 +203,8 @@ Expected<std::shared_ptr<GgufFile>> GgufFile::open(const std::string &path) {
     for (uint64_t i = 0; i < kvCount; ++i) {
       std::string key = r.string("a metadata key");
       uint32_t type = r.scalar<uint32_t>(key.c_str());
+      if (file->metadata_.count(key))
+        return fail(fmt::format("metadata key '{}' appears twice", key));
       file->metadata_[key] = r.value(type, key);
     }
     uint64_t alignment = 32;
@@ -229,6 +243,10 @@ Expected<std::shared_ptr<GgufFile>> GgufFile::open(const std::string &path) {
     for (GgufTensorInfo &t : file->tensors_) {
       if (t.offset % alignment)
         return fail(fmt::format("tensor '{}' is not aligned to {} bytes", t.name, alignment));
+      if (dataStart > file->size_ || t.offset > file->size_ - dataStart)
+        return fail(fmt::format("tensor '{}' starts past the end of the file ({} bytes): the "
+                                "file is truncated",
+                                t.name, file->size_));
       t.offset += dataStart;
       if (t.nbytes && (t.offset > file->size_ || t.nbytes > file->size_ - t.offset))
         return fail(fmt::format("tensor '{}' ({} bytes at {}) runs past the end of the file "
@@ -290,7 +308,8 @@ struct GgufStorage {
 /// (pair, half) for ggml's rotary layout; copies `view` with them put back.
 Status unpermuteRows(TensorView &view, int64_t heads, GgufStorage &storage,
                      const std::string &path, const std::string &tensor) {
-  if (view.shape.size() != 2 || view.shape[0] % (2 * heads) != 0)
+  if (view.shape.empty() || heads <= 0 || heads > view.shape[0] ||
+      view.shape[0] % (2 * heads) != 0)
     return Error(fmt::format("GGUF file '{}': tensor '{}' of shape [{}] does not split into "
                              "{} heads of even size",
                              path, tensor, fmt::join(view.shape, ", "), heads));
@@ -362,8 +381,9 @@ Expected<Checkpoint> ggufCheckpoint(const std::shared_ptr<GgufFile> &file) {
     view.name = name;
     view.shape = t.shape;
     const uint8_t *data = file->data(t);
-    bool isQuery = name.find("self_attn.q_proj.weight") != std::string::npos;
-    bool isKey = name.find("self_attn.k_proj.weight") != std::string::npos;
+    // Weights and biases alike (llama.cpp's converter permutes both).
+    bool isQuery = name.find("self_attn.q_proj.") != std::string::npos;
+    bool isKey = name.find("self_attn.k_proj.") != std::string::npos;
     int64_t permuteHeads = permuted && isQuery ? heads : permuted && isKey ? kvHeads : 0;
     switch (static_cast<GgmlType>(t.type)) {
     case GgmlType::F32:

@@ -279,6 +279,21 @@ int main(int argc, char **argv) {
                                : rt::GenerationConfig::readDirectory(modelDir);
   if (!generationConfig)
     return fail(generationConfig.message());
+  // The tokenizer, before any long step: a problem with it is found first.
+  std::optional<rt::Tokenizer> tokenizer;
+  std::string tokenizerPath = gguf ? std::string() : rt::Tokenizer::findInDirectory(modelDir);
+  if (gguf && gguf->find("tokenizer.ggml.model")) {
+    auto loaded = rt::Tokenizer::fromGguf(*gguf);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    tokenizer.emplace(std::move(*loaded));
+  } else if (!tokenizerPath.empty()) {
+    auto loaded = rt::Tokenizer::load(tokenizerPath);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    tokenizer.emplace(std::move(*loaded));
+  }
+
   rt::SamplerParams samplerParams;
   samplerParams.temp = temp;
   samplerParams.top_k = topK;
@@ -426,19 +441,6 @@ int main(int argc, char **argv) {
   }
 
   // The prompt.
-  std::optional<rt::Tokenizer> tokenizer;
-  std::string tokenizerPath = gguf ? std::string() : rt::Tokenizer::findInDirectory(modelDir);
-  if (gguf && gguf->find("tokenizer.ggml.model")) {
-    auto loaded = rt::Tokenizer::fromGguf(*gguf);
-    if (!loaded.ok())
-      return fail(loaded.message());
-    tokenizer.emplace(std::move(*loaded));
-  } else if (!tokenizerPath.empty()) {
-    auto loaded = rt::Tokenizer::load(tokenizerPath);
-    if (!loaded.ok())
-      return fail(loaded.message());
-    tokenizer.emplace(std::move(*loaded));
-  }
   // End-of-sequence ids: config.json's, generation_config.json's, and the
   // tokenizer's end-of-turn token (tokenizer_config.json's eos_token, e.g.
   // Llama-3's <|eot_id|>).
@@ -523,9 +525,10 @@ int main(int argc, char **argv) {
       return fail("no tokenizer: '" + modelDir +
                   "' has neither tokenizer.model nor tokenizer.json (pass "
                   "--prompt-ids to give token ids)");
-    // Special tokens written in the prompt ("<|eot_id|>") are parsed, as
-    // llama.cpp and Hugging Face do.
-    auto encoded = tokenizer->encode(prompt, /*addSpecial=*/false, /*parseSpecial=*/true);
+    // Special tokens written in the prompt ("<|eot_id|>") are parsed, and the
+    // tokenizer adds what it adds before a sequence (LLaMA's BOS; nothing for
+    // Qwen2), as llama.cpp and Hugging Face do.
+    auto encoded = tokenizer->encode(prompt, /*addSpecial=*/true, /*parseSpecial=*/true);
     if (!encoded.ok())
       return fail(encoded.message());
     for (int32_t id : *encoded)
@@ -534,7 +537,6 @@ int main(int argc, char **argv) {
                     "' from '" + tokenizer->path() +
                     "'), outside the model's vocabulary of " + llvm::Twine(shape.vocabSize) +
                     ": the tokenizer does not belong to this model");
-    tokens.push_back(static_cast<int32_t>(shape.bosTokenId));
     tokens.insert(tokens.end(), encoded->begin(), encoded->end());
   }
   if (tokens.empty())

@@ -22,6 +22,9 @@ namespace {
 
 using nlohmann::json;
 
+// Qwen2's: Llama-3's with single digits.
+constexpr const char *kQwen2Pattern =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 constexpr const char *kLlama3Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
@@ -57,6 +60,10 @@ json sentencePieceJson(const std::vector<std::string> &pieces, const std::vector
   std::vector<Merge> merges;
   for (size_t i = 0; i < pieces.size(); ++i) {
     std::vector<Merge> local;
+    // SentencePiece pieces are short; a long one cannot be a merge result
+    // worth the quadratic split search.
+    if (pieces[i].size() > 256)
+      continue;
     for (size_t cut : innerBoundaries(pieces[i])) {
       auto l = ids.find(pieces[i].substr(0, cut)), r = ids.find(pieces[i].substr(cut));
       if (l != ids.end() && r != ids.end())
@@ -121,14 +128,17 @@ json byteLevelJson(const std::vector<std::string> &pieces, const std::vector<int
   json t;
   t["added_tokens"] = added;
   t["normalizer"] = nullptr;
-  if (pre == "llama-bpe" || pre == "llama3")
-    t["pre_tokenizer"] = {
+  auto split = [](const char *pattern) {
+    return json{
         {"type", "Sequence"},
         {"pretokenizers",
-         json::array({{{"type", "Split"},
-                       {"pattern", {{"Regex", kLlama3Pattern}}},
-                       {"behavior", "Isolated"}},
+         json::array({{{"type", "Split"}, {"pattern", {{"Regex", pattern}}}, {"behavior", "Isolated"}},
                       {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}})}};
+  };
+  if (pre == "llama-bpe" || pre == "llama3")
+    t["pre_tokenizer"] = split(kLlama3Pattern);
+  else if (pre == "qwen2")
+    t["pre_tokenizer"] = split(kQwen2Pattern);
   else
     t["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
   t["decoder"] = {{"type", "ByteLevel"}};
@@ -186,9 +196,17 @@ Expected<std::unique_ptr<TokenizerModel>> tokenizerFromGguf(const GgufFile &file
     std::vector<std::string> merges;
     if (Status st = strings("tokenizer.ggml.merges", merges); !st.ok())
       return st;
-    const GgufValue *pre = file.find("tokenizer.ggml.pre");
-    t = byteLevelJson(pieces, types, merges, pre && pre->string() ? *pre->string() : "default",
-                      bos, addBos);
+    const GgufValue *preValue = file.find("tokenizer.ggml.pre");
+    std::string pre = preValue && preValue->string() ? *preValue->string() : "default";
+    if (pre != "default" && pre != "gpt-2" && pre != "gpt2" && pre != "llama-bpe" &&
+        pre != "llama3" && pre != "qwen2")
+      return Error(fmt::format("tokenizer.ggml.pre '{}' is not supported (supported: 'default', "
+                               "'gpt-2', 'llama-bpe', 'qwen2')",
+                               pre));
+    // Byte-level vocabularies add no BOS unless the file says so.
+    bool byteLevelAddsBos = addBosValue && std::holds_alternative<bool>(addBosValue->value) &&
+                            std::get<bool>(addBosValue->value);
+    t = byteLevelJson(pieces, types, merges, pre, bos, byteLevelAddsBos);
   } else {
     return Error(fmt::format("tokenizer.ggml.model '{}' is not supported (supported: 'llama', "
                              "'gpt2')",
