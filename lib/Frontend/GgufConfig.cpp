@@ -7,8 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "llm/Frontend/LlamaConfig.h"
-#include "llm/runtime/Gguf.h"
+#include "llm/Frontend/GgufConfig.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/Path.h"
@@ -17,7 +16,7 @@ using namespace mlir;
 using namespace mlir::llm;
 namespace rt = ::llm::runtime;
 
-static llvm::Expected<LlamaConfig> fromGguf(const rt::GgufFile &file) {
+llvm::Expected<LlamaConfig> mlir::llm::llamaConfigFromGguf(const rt::GgufFile &file) {
   std::string problems;
   auto fail = [&](const std::string &text) { problems += "\n  " + text; };
   const rt::GgufValue *archValue = file.find("general.architecture");
@@ -113,5 +112,5 @@ llvm::Expected<LlamaConfig> LlamaConfig::readGguf(llvm::StringRef path) {
   auto file = rt::GgufFile::open(path.str());
   if (!file.ok())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), file.message());
-  return fromGguf(**file);
+  return llamaConfigFromGguf(**file);
 }

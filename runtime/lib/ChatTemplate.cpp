@@ -14,6 +14,14 @@ namespace llm::runtime {
 
 struct ChatTemplate::Impl {
   jinja::Template program;
+
+  Expected<std::string> render(const nlohmann::ordered_json &variables) const {
+    try {
+      return program.render(jinja::Value::fromJson(variables));
+    } catch (const std::exception &e) {
+      return Error(fmt::format("chat template: {}", e.what()));
+    }
+  }
 };
 
 ChatTemplate::ChatTemplate() = default;
@@ -44,22 +52,14 @@ Expected<std::string> ChatTemplate::render(const std::vector<ChatMessage> &messa
   // As apply_chat_template passes them when none are given.
   variables["tools"] = nullptr;
   variables["documents"] = nullptr;
-  try {
-    return impl_->program.render(jinja::Value::fromJson(variables));
-  } catch (const std::exception &e) {
-    return Error(fmt::format("chat template: {}", e.what()));
-  }
+  return impl_->render(variables);
 }
 
 Expected<std::string> ChatTemplate::renderJson(const std::string &variablesJson) const {
   auto variables = nlohmann::ordered_json::parse(variablesJson, nullptr, false);
   if (variables.is_discarded() || !variables.is_object())
     return Error("chat template: the variables are not a JSON object");
-  try {
-    return impl_->program.render(jinja::Value::fromJson(variables));
-  } catch (const std::exception &e) {
-    return Error(fmt::format("chat template: {}", e.what()));
-  }
+  return impl_->render(variables);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 //===- Chat.cpp - llm-run's interactive conversation mode -----------------===//
 
 #include "Chat.h"
+#include "Prompt.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
@@ -62,18 +63,13 @@ int runChat(rt::ModelRunner &runner, const rt::Tokenizer &tokenizer,
                                     options.eosToken);
     if (!text.ok())
       return fail(text.message());
-    auto tokens = tokenizer.encode(*text, /*addSpecial=*/false, /*parseSpecial=*/true);
+    // The rendering carries its own special tokens (BOS included).
+    auto tokens = encodeForModel(tokenizer, *text, /*addSpecial=*/false,
+                                 runner.shape().vocabSize, "the conversation");
     if (!tokens.ok())
       return fail(tokens.message());
     if (tokens->empty())
       return fail("the chat template rendered the conversation as no tokens");
-    for (int32_t id : *tokens)
-      if (id >= runner.shape().vocabSize)
-        return fail("the conversation has token " + std::to_string(id) + " ('" +
-                    tokenizer.piece(id) + "' from '" + tokenizer.path() +
-                    "'), outside the model's vocabulary of " +
-                    std::to_string(runner.shape().vocabSize) +
-                    ": the tokenizer does not belong to this model");
     const auto total = static_cast<int64_t>(tokens->size());
     if (total >= context) {
       llvm::errs() << "llm-run: the conversation (" << total

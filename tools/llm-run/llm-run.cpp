@@ -10,9 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "llm/Execution/CompiledModel.h"
+#include "llm/Frontend/GgufConfig.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
 #include "Chat.h"
+#include "Prompt.h"
 
 #include "llm/runtime/ChatTemplate.h"
 #include "llm/runtime/Generation.h"
@@ -371,7 +373,7 @@ int main(int argc, char **argv) {
   if (!modulePath.empty()) {
     model = mlir::llm::CompiledModel::loadFile(modulePath, compileOptions);
   } else {
-    auto config = gguf ? mlir::llm::LlamaConfig::readGguf(modelDir)
+    auto config = gguf ? mlir::llm::llamaConfigFromGguf(*gguf)
                        : mlir::llm::LlamaConfig::readFile(modelDir);
     if (!config)
       return fail(llvm::toString(config.takeError()));
@@ -528,15 +530,10 @@ int main(int argc, char **argv) {
     // Special tokens written in the prompt ("<|eot_id|>") are parsed, and the
     // tokenizer adds what it adds before a sequence (LLaMA's BOS; nothing for
     // Qwen2), as llama.cpp and Hugging Face do.
-    auto encoded = tokenizer->encode(prompt, /*addSpecial=*/true, /*parseSpecial=*/true);
+    auto encoded = llm::run::encodeForModel(*tokenizer, prompt, /*addSpecial=*/true,
+                                            shape.vocabSize, "the prompt");
     if (!encoded.ok())
       return fail(encoded.message());
-    for (int32_t id : *encoded)
-      if (id >= shape.vocabSize)
-        return fail("the prompt has token " + llvm::Twine(id) + " ('" + tokenizer->piece(id) +
-                    "' from '" + tokenizer->path() +
-                    "'), outside the model's vocabulary of " + llvm::Twine(shape.vocabSize) +
-                    ": the tokenizer does not belong to this model");
     tokens.insert(tokens.end(), encoded->begin(), encoded->end());
   }
   if (tokens.empty())

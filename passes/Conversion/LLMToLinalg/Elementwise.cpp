@@ -14,20 +14,27 @@ using namespace mlir::llm::detail;
 namespace {
 
 /// Lowers an elementwise op to a linalg.generic whose body `compute` builds
-/// the scalar result from the scalar operands.
+/// the scalar result from the scalar operands; `operandMap` says how an
+/// operand is indexed (all of the result's dimensions by default, fewer for
+/// one that is broadcast).
 template <typename OpTy>
 struct ElementwiseLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   virtual Value compute(OpBuilder &b, Location loc, ValueRange args) const = 0;
+  virtual AffineMap operandMap(MLIRContext *ctx, unsigned operand, unsigned rank) const {
+    return identityMap(ctx, rank);
+  }
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value result = op->getResult(0);
     unsigned rank = llvm::cast<RankedTensorType>(result.getType()).getRank();
-    SmallVector<AffineMap> maps(op->getNumOperands() + 1,
-                                identityMap(op.getContext(), rank));
+    SmallVector<AffineMap> maps;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      maps.push_back(operandMap(op.getContext(), i, rank));
+    maps.push_back(identityMap(op.getContext(), rank));
     auto generic = linalg::GenericOp::create(
         rewriter, loc, result.getType(), op->getOperands(),
         emptyLike(rewriter, loc, op->getOperand(0)), maps, iterators(rank),
@@ -69,29 +76,13 @@ struct MulLowering : ElementwiseLowering<MulOp> {
 
 /// result[..., f] = input[..., f] + bias[f]: the bias broadcast over the
 /// leading dimensions, widened to the input's type.
-struct BiasAddLowering : OpRewritePattern<BiasAddOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(BiasAddOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto type = op.getResult().getType();
-    unsigned rank = type.getRank();
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{op.getInput(), op.getBias()},
-        emptyLike(rewriter, loc, op.getInput()),
-        ArrayRef<AffineMap>{identityMap(ctx, rank),
-                            projectionMap(ctx, rank, {rank - 1}),
-                            identityMap(ctx, rank)},
-        iterators(rank), [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value bias = widenTo(b, nested, args[1], args[0].getType());
-          linalg::YieldOp::create(
-              b, nested,
-              ValueRange{arith::AddFOp::create(b, nested, args[0], bias).getResult()});
-        });
-    rewriter.replaceOp(op, generic.getResults());
-    return success();
+struct BiasAddLowering : ElementwiseLowering<BiasAddOp> {
+  using ElementwiseLowering::ElementwiseLowering;
+  AffineMap operandMap(MLIRContext *ctx, unsigned operand, unsigned rank) const override {
+    return operand == 1 ? projectionMap(ctx, rank, {rank - 1}) : identityMap(ctx, rank);
+  }
+  Value compute(OpBuilder &b, Location loc, ValueRange args) const override {
+    return arith::AddFOp::create(b, loc, args[0], widenTo(b, loc, args[1], args[0].getType()));
   }
 };
 

@@ -149,41 +149,13 @@ std::string floatRepr(double d) {
   return text;
 }
 
-std::string stringRepr(const std::string &s) {
-  char quote = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
-  std::string out(1, quote);
-  for (char c : s) {
-    switch (c) {
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (c == quote)
-        out += std::string("\\") + c;
-      else
-        out.push_back(c);
-    }
-  }
+/// Appends `s` quoted with `quote`, escaping backslash, newline, carriage
+/// return, tab and the quote as Python's repr does, and with `json` also
+/// backspace, form feed and other control characters as JSON does.
+void appendQuoted(const std::string &s, char quote, bool json, std::string &out) {
   out.push_back(quote);
-  return out;
-}
-
-void jsonString(const std::string &s, std::string &out) {
-  out.push_back('"');
   for (char c : s) {
     switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
     case '\\':
       out += "\\\\";
       break;
@@ -196,14 +168,15 @@ void jsonString(const std::string &s, std::string &out) {
     case '\t':
       out += "\\t";
       break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
     default:
-      if (static_cast<unsigned char>(c) < 0x20) {
+      if (c == quote) {
+        out.push_back('\\');
+        out.push_back(c);
+      } else if (json && c == '\b') {
+        out += "\\b";
+      } else if (json && c == '\f') {
+        out += "\\f";
+      } else if (json && static_cast<unsigned char>(c) < 0x20) {
         char buffer[8];
         std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
         out += buffer;
@@ -212,8 +185,17 @@ void jsonString(const std::string &s, std::string &out) {
       }
     }
   }
-  out.push_back('"');
+  out.push_back(quote);
 }
+
+std::string stringRepr(const std::string &s) {
+  char quote = s.find('\'') != std::string::npos && s.find('"') == std::string::npos ? '"' : '\'';
+  std::string out;
+  appendQuoted(s, quote, /*json=*/false, out);
+  return out;
+}
+
+void jsonString(const std::string &s, std::string &out) { appendQuoted(s, '"', /*json=*/true, out); }
 
 void toJsonInto(const Value &v, std::optional<int> indent, int depth, std::string &out) {
   auto newline = [&](int level) {

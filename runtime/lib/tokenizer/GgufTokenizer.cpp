@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace llm::runtime::detail {
@@ -179,9 +180,13 @@ Expected<std::unique_ptr<TokenizerModel>> tokenizerFromGguf(const GgufFile &file
   }
   const GgufValue *bosValue = file.find("tokenizer.ggml.bos_token_id");
   int64_t bos = bosValue && bosValue->isInteger() ? bosValue->integer() : -1;
-  const GgufValue *addBosValue = file.find("tokenizer.ggml.add_bos_token");
-  bool addBos = !addBosValue || !std::holds_alternative<bool>(addBosValue->value) ||
-                std::get<bool>(addBosValue->value);
+  // Whether BOS goes before a sequence: the file's flag, else what the
+  // vocabulary's kind does (SentencePiece LLaMA models add one, byte-level
+  // vocabularies do not).
+  std::optional<bool> addBosFlag;
+  if (const GgufValue *v = file.find("tokenizer.ggml.add_bos_token"))
+    if (const bool *flag = std::get_if<bool>(&v->value))
+      addBosFlag = *flag;
   json t;
   if (*model->string() == "llama") {
     std::vector<double> scores(pieces.size(), 0.0);
@@ -191,7 +196,7 @@ Expected<std::unique_ptr<TokenizerModel>> tokenizerFromGguf(const GgufFile &file
       for (size_t i = 0; i < pieces.size(); ++i)
         scores[i] = (*s->array())[i].number();
     }
-    t = sentencePieceJson(pieces, scores, types, bos, addBos);
+    t = sentencePieceJson(pieces, scores, types, bos, addBosFlag.value_or(true));
   } else if (*model->string() == "gpt2") {
     std::vector<std::string> merges;
     if (Status st = strings("tokenizer.ggml.merges", merges); !st.ok())
@@ -203,10 +208,7 @@ Expected<std::unique_ptr<TokenizerModel>> tokenizerFromGguf(const GgufFile &file
       return Error(fmt::format("tokenizer.ggml.pre '{}' is not supported (supported: 'default', "
                                "'gpt-2', 'llama-bpe', 'qwen2')",
                                pre));
-    // Byte-level vocabularies add no BOS unless the file says so.
-    bool byteLevelAddsBos = addBosValue && std::holds_alternative<bool>(addBosValue->value) &&
-                            std::get<bool>(addBosValue->value);
-    t = byteLevelJson(pieces, types, merges, pre, bos, byteLevelAddsBos);
+    t = byteLevelJson(pieces, types, merges, pre, bos, addBosFlag.value_or(false));
   } else {
     return Error(fmt::format("tokenizer.ggml.model '{}' is not supported (supported: 'llama', "
                              "'gpt2')",
