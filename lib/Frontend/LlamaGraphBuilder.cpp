@@ -4,15 +4,19 @@
 #include "llm/Dialect/LLM/IR/Int4Layout.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <map>
+#include <set>
+
 using namespace mlir;
 using namespace mlir::llm;
 
-LayerParamNames LayerParamNames::forLayer(int64_t layer) {
-  std::string prefix = "model.layers." + std::to_string(layer) + ".";
+LayerParamNames LayerParamNames::withPrefix(StringRef prefixRef) {
+  std::string prefix = prefixRef.str();
   return {prefix + "input_layernorm.weight",
           prefix + "self_attn.q_proj.weight",
           prefix + "self_attn.k_proj.weight",
@@ -22,6 +26,14 @@ LayerParamNames LayerParamNames::forLayer(int64_t layer) {
           prefix + "mlp.gate_proj.weight",
           prefix + "mlp.up_proj.weight",
           prefix + "mlp.down_proj.weight"};
+}
+
+LayerParamNames LayerParamNames::forLayer(int64_t layer) {
+  return withPrefix("model.layers." + std::to_string(layer) + ".");
+}
+
+LayerParamNames LayerParamNames::forAnyLayer() {
+  return withPrefix(("model.layers." + ParamOp::kLayerPlaceholder + ".").str());
 }
 
 namespace {
@@ -40,9 +52,25 @@ public:
 private:
   /// A checkpoint tensor, in the precision the checkpoint stores it.
   Value param(StringRef name, ArrayRef<int64_t> shape) {
-    return ParamOp::create(b, loc, RankedTensorType::get(shape, weightType),
-                           b.getStringAttr(name));
+    return param(name, RankedTensorType::get(shape, weightType));
   }
+  /// A checkpoint tensor of type `type`; inside a layer function, a name
+  /// with the layer placeholder names the tensor of the layer it runs.
+  Value param(StringRef name, RankedTensorType type) {
+    bool perLayer = name.contains(ParamOp::kLayerPlaceholder);
+    return ParamOp::create(b, loc, type, b.getStringAttr(name),
+                           perLayer ? layerIndex : Value());
+  }
+  /// The decoder-layer function for layers whose checkpoint stores the
+  /// linear layers `q4_0` as GGUF Q4_0 blocks (usually one for the whole
+  /// model), made on first use.
+  func::FuncOp layerFunction(StringRef entry, int64_t seqLen,
+                             RankedTensorType cacheType,
+                             const std::set<std::string> &q4_0);
+  /// Emits the body of one decoder layer: `hidden` in, `hidden` out, the
+  /// caches threaded through.
+  Value emitLayer(Value hidden, Value position, Value &keyCache,
+                  Value &valueCache, Value layer);
   Type storageType(const LlamaConfig &config) {
     switch (config.weightDType) {
     case WeightDType::F16:
@@ -62,7 +90,9 @@ private:
     if (config.awq && weightName.ends_with("_proj.weight"))
       return awqMatmul(input, resultType, weightName.drop_back(7),
                        outFeatures, inFeatures);
-    if (config.q4_0Weights.count(weightName.str()))
+    // In a layer function, the names carry the placeholder and the layer's
+    // own Q4_0 set applies.
+    if ((q4_0Layers ? *q4_0Layers : config.q4_0Weights).count(weightName.str()))
       return q4_0Matmul(input, resultType, weightName, outFeatures, inFeatures);
     Value weight = param(weightName, {outFeatures, inFeatures});
     return MatmulOp::create(b, loc, resultType, input, weight);
@@ -75,9 +105,9 @@ private:
                             ? weightName.drop_back(strlen(".weight")).str()
                             : weightName.str();
     int64_t blockBytes = inFeatures / RepackQ4_0Op::kBlockValues * RepackQ4_0Op::kBlockBytes;
-    Value blocks = ParamOp::create(
-        b, loc, RankedTensorType::get({outFeatures, blockBytes}, b.getI8Type()),
-        b.getStringAttr(layer + ".q4_0"));
+    Value blocks = param(
+        layer + ".q4_0",
+        RankedTensorType::get({outFeatures, blockBytes}, b.getI8Type()));
     auto repacked = RepackQ4_0Op::create(b, loc, blocks);
     return MatmulInt4Op::create(b, loc, resultType, input, repacked.getPacked(),
                                 repacked.getScales(), repacked.getZeros(),
@@ -90,9 +120,7 @@ private:
     int64_t g = config.awq->groupSize;
     int64_t groups = inFeatures / g;
     auto tensor = [&](StringRef suffix, ArrayRef<int64_t> shape, Type type) {
-      return ParamOp::create(b, loc, RankedTensorType::get(shape, type),
-                             b.getStringAttr(layer + suffix))
-          .getResult();
+      return param((layer + suffix).str(), RankedTensorType::get(shape, type));
     };
     Value qweight =
         tensor(".qweight", {inFeatures, outFeatures / 8}, b.getI32Type());
@@ -137,7 +165,90 @@ private:
   Type f32;
   /// The element type of the checkpoint's weights.
   Type weightType;
+  /// While a layer function is emitted: its layer argument, and the names
+  /// (with the layer placeholder) of its Q4_0 linear layers.
+  Value layerIndex;
+  const std::set<std::string> *q4_0Layers = nullptr;
+  /// Layer functions by entry point and Q4_0 layers.
+  std::map<std::pair<std::string, std::set<std::string>>, func::FuncOp>
+      layerFunctions;
 };
+
+Value DecoderEmitter::emitLayer(Value hidden, Value position,
+                                Value &keyCache, Value &valueCache,
+                                Value layer) {
+  int64_t d = config.hiddenSize;
+  LayerParamNames names = LayerParamNames::forAnyLayer();
+  // Self-attention block.
+  Value normed = rmsNorm(hidden, names.inputNorm);
+  Value q = biasAdd(matmul(normed, names.qProj, config.queryFeatures(), d),
+                    names.qProj, config.qkvBias);
+  Value k = biasAdd(matmul(normed, names.kProj, config.keyValueFeatures(), d),
+                    names.kProj, config.qkvBias);
+  Value v = biasAdd(matmul(normed, names.vProj, config.keyValueFeatures(), d),
+                    names.vProj, config.qkvBias);
+  q = rope(q, position);
+  k = rope(k, position);
+  auto attention = AttentionOp::create(
+      b, loc, TypeRange{q.getType(), keyCache.getType(), valueCache.getType()},
+      q, k, v, keyCache, valueCache, position, layer, /*layer=*/IntegerAttr(),
+      b.getI64IntegerAttr(config.numAttentionHeads),
+      b.getI64IntegerAttr(config.numKeyValueHeads),
+      b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr(),
+      /*rope_theta=*/FloatAttr(), /*rope_scaling=*/Llama3RopeScalingAttr());
+  keyCache = attention.getNewKeyCache();
+  valueCache = attention.getNewValueCache();
+  Value attnOut = biasAdd(
+      matmul(attention.getOutput(), names.oProj, d, config.queryFeatures()),
+      names.oProj, config.outputBias);
+  hidden = AddOp::create(b, loc, hidden, attnOut);
+  // SwiGLU feed-forward block.
+  normed = rmsNorm(hidden, names.postNorm);
+  Value gate = matmul(normed, names.gateProj, config.intermediateSize, d);
+  Value up = matmul(normed, names.upProj, config.intermediateSize, d);
+  Value act = MulOp::create(b, loc, SiLUOp::create(b, loc, gate), up);
+  Value down = matmul(act, names.downProj, d, config.intermediateSize);
+  return AddOp::create(b, loc, hidden, down);
+}
+
+func::FuncOp
+DecoderEmitter::layerFunction(StringRef entry, int64_t seqLen,
+                              RankedTensorType cacheType,
+                              const std::set<std::string> &q4_0) {
+  func::FuncOp &func = layerFunctions[{entry.str(), q4_0}];
+  if (func)
+    return func;
+  auto hiddenType = RankedTensorType::get({seqLen, config.hiddenSize}, f32);
+  auto funcType = b.getFunctionType(
+      {hiddenType, b.getIndexType(), cacheType, cacheType, b.getIndexType()},
+      {hiddenType, cacheType, cacheType});
+  // Layers stored differently (a GGUF file mixing Q4_0 and float layers)
+  // get functions of their own: @prefill_layer, @prefill_layer_1...
+  int64_t variant = -1;
+  for (auto &[key, f] : layerFunctions)
+    variant += key.first == entry;
+  std::string name = (entry + "_layer").str();
+  if (variant > 0)
+    name += "_" + std::to_string(variant);
+  OpBuilder::InsertionGuard guard(b);
+  func = func::FuncOp::create(b, loc, name, funcType);
+  func.setPrivate();
+  // The caches are named as the entry points' are: updated in place, they
+  // stop being results once bufferized (llm-drop-returned-arguments).
+  func.setResultAttr(1, "llm.name", b.getStringAttr("key_cache"));
+  func.setResultAttr(2, "llm.name", b.getStringAttr("value_cache"));
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  layerIndex = body->getArgument(4);
+  q4_0Layers = &q4_0;
+  Value keyCache = body->getArgument(2), valueCache = body->getArgument(3);
+  Value hidden = emitLayer(body->getArgument(0), body->getArgument(1),
+                           keyCache, valueCache, layerIndex);
+  func::ReturnOp::create(b, loc, ValueRange{hidden, keyCache, valueCache});
+  layerIndex = Value();
+  q4_0Layers = nullptr;
+  return func;
+}
 
 func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
   int64_t d = config.hiddenSize;
@@ -169,38 +280,28 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
   Value hidden = EmbeddingOp::create(
       b, loc, RankedTensorType::get({seqLen, d}, f32), embedTable, tokens);
 
+  // One call per decoder layer, to the layer function (emitted once after
+  // this entry point), so that the IR does not grow with depth.
+  LayerParamNames any = LayerParamNames::forAnyLayer();
   for (int64_t layer = 0; layer < config.numHiddenLayers; ++layer) {
     LayerParamNames names = LayerParamNames::forLayer(layer);
-    // Self-attention block.
-    Value normed = rmsNorm(hidden, names.inputNorm);
-    Value q = biasAdd(matmul(normed, names.qProj, config.queryFeatures(), d),
-                      names.qProj, config.qkvBias);
-    Value k = biasAdd(matmul(normed, names.kProj, config.keyValueFeatures(), d),
-                      names.kProj, config.qkvBias);
-    Value v = biasAdd(matmul(normed, names.vProj, config.keyValueFeatures(), d),
-                      names.vProj, config.qkvBias);
-    q = rope(q, position);
-    k = rope(k, position);
-    auto attention = AttentionOp::create(
-        b, loc, TypeRange{q.getType(), cacheType, cacheType}, q, k, v,
-        keyCache, valueCache, position, b.getI64IntegerAttr(layer),
-        b.getI64IntegerAttr(config.numAttentionHeads),
-        b.getI64IntegerAttr(config.numKeyValueHeads),
-        b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr(),
-        /*rope_theta=*/FloatAttr(), /*rope_scaling=*/Llama3RopeScalingAttr());
-    keyCache = attention.getNewKeyCache();
-    valueCache = attention.getNewValueCache();
-    Value attnOut = biasAdd(
-        matmul(attention.getOutput(), names.oProj, d, config.queryFeatures()),
-        names.oProj, config.outputBias);
-    hidden = AddOp::create(b, loc, hidden, attnOut);
-    // SwiGLU feed-forward block.
-    normed = rmsNorm(hidden, names.postNorm);
-    Value gate = matmul(normed, names.gateProj, config.intermediateSize, d);
-    Value up = matmul(normed, names.upProj, config.intermediateSize, d);
-    Value act = MulOp::create(b, loc, SiLUOp::create(b, loc, gate), up);
-    Value down = matmul(act, names.downProj, d, config.intermediateSize);
-    hidden = AddOp::create(b, loc, hidden, down);
+    std::set<std::string> q4_0;
+    for (auto [concrete, templated] :
+         llvm::zip(names.linearLayers(), any.linearLayers()))
+      if (config.q4_0Weights.count(*concrete))
+        q4_0.insert(*templated);
+    func::FuncOp layerFunc;
+    {
+      OpBuilder::InsertionGuard layerGuard(b);
+      b.setInsertionPointAfter(func);
+      layerFunc = layerFunction(name, seqLen, cacheType, q4_0);
+    }
+    Value index = arith::ConstantIndexOp::create(b, loc, layer);
+    auto call = func::CallOp::create(
+        b, loc, layerFunc, ValueRange{hidden, position, keyCache, valueCache, index});
+    hidden = call.getResult(0);
+    keyCache = call.getResult(1);
+    valueCache = call.getResult(2);
   }
 
   hidden = rmsNorm(hidden, "model.norm.weight");
@@ -234,7 +335,7 @@ ModelConfigAttr configAttr(Builder &b, const LlamaConfig &c) {
 
 OwningOpRef<ModuleOp> mlir::llm::buildLlamaModule(MLIRContext &context,
                                                   const LlamaConfig &config) {
-  context.loadDialect<LLMDialect, func::FuncDialect>();
+  context.loadDialect<LLMDialect, arith::ArithDialect, func::FuncDialect>();
   OpBuilder b(&context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
   if (!config.name.empty())

@@ -66,6 +66,8 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Caches updated in their arguments' buffers are not returned (by the
+  // decoder-layer functions, then by the entry points).
   pm.addPass(createLLMDropReturnedArgumentsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);

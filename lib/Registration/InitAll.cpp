@@ -8,6 +8,8 @@
 #include "llm/Pipelines/Pipelines.h"
 #include "llm/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+
 namespace {
 /// The llm attributes a lowered module keeps (`llm.abi`, `llm.config`,
 /// `llm.name` on entry-point arguments) are for the runtime: translating to
@@ -22,6 +24,9 @@ void mlir::llm::registerAllLLMDialects(DialectRegistry &registry) {
   registry.addExtension(+[](mlir::MLIRContext *, LLMDialect *dialect) {
     dialect->addInterfaces<LLMToLLVMIRTranslationInterface>();
   });
+  // Decoder-layer functions are inlined where a consumer wants every layer
+  // spelled out (the LPU planner, the graph summary).
+  func::registerInlinerExtension(registry);
 }
 
 void mlir::llm::registerAllLLMPasses() {

@@ -14,11 +14,83 @@ namespace mlir::llm {
 using namespace mlir;
 
 namespace {
+/// The results of `func` that return one of its memref arguments.
+llvm::BitVector returnedArguments(func::FuncOp func) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  llvm::BitVector drop(func.getNumResults());
+  for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
+    auto arg = dyn_cast<BlockArgument>(operand);
+    if (arg && arg.getOwner() == &func.getBody().front() &&
+        isa<BaseMemRefType>(arg.getType()))
+      drop.set(i);
+  }
+  return drop;
+}
+
+/// Whether result `i` of `func` is a KV cache (`llm.name` ending in
+/// "cache", as the importer names them).
+bool isCacheResult(func::FuncOp func, unsigned i) {
+  auto name = func.getResultAttrOfType<StringAttr>(i, "llm.name");
+  return name && name.getValue().ends_with("cache");
+}
+
+/// Drops the cache results of private `func` that return an argument's
+/// buffer; each call then uses the buffer it passed.
+LogicalResult dropFromCallee(ModuleOp module, func::FuncOp func) {
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(func, module);
+  if (!uses || llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
+        return !isa<func::CallOp>(use.getUser());
+      }))
+    return success();
+  llvm::BitVector drop = returnedArguments(func);
+  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+    if (!isCacheResult(func, i))
+      drop.reset(i);
+    else if (!drop.test(i))
+      return func.emitError("result ")
+             << i << " (a KV cache) is not updated in place in its "
+             << "argument's buffer";
+  }
+  if (drop.none())
+    return success();
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  SmallVector<unsigned> argumentOf(func.getNumResults());
+  for (int i : drop.set_bits())
+    argumentOf[i] = cast<BlockArgument>(ret.getOperand(i)).getArgNumber();
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = cast<func::CallOp>(use.getUser());
+    OpBuilder b(call);
+    SmallVector<Type> kept;
+    for (auto [i, type] : llvm::enumerate(call.getResultTypes()))
+      if (!drop.test(i))
+        kept.push_back(type);
+    auto newCall = func::CallOp::create(b, call.getLoc(), call.getCallee(),
+                                        kept, call.getOperands());
+    newCall->setDiscardableAttrs(call->getDiscardableAttrDictionary());
+    unsigned next = 0;
+    for (unsigned i = 0; i < call.getNumResults(); ++i)
+      call.getResult(i).replaceAllUsesWith(
+          drop.test(i) ? call.getOperand(argumentOf[i])
+                       : newCall.getResult(next++));
+    call.erase();
+  }
+  ret->eraseOperands(drop);
+  return func.eraseResults(drop);
+}
+
 struct LLMDropReturnedArgumentsPass
     : llm::impl::LLMDropReturnedArgumentsPassBase<
           LLMDropReturnedArgumentsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Functions the module calls (decoder-layer functions) first: their
+    // callers then see the caches they were given.
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func.isPrivate() && !func.isExternal() &&
+          func.getBody().hasOneBlock())
+        if (failed(dropFromCallee(module, func)))
+          return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>()) {
       // Only entry points: public, defined, and not called from the module
       // (a caller would still expect the results).

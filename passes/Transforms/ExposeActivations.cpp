@@ -4,6 +4,8 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir::llm {
@@ -25,6 +27,14 @@ struct LLMExposeActivationsPass
           << "llm-expose-activations: the module has no @prefill function";
       return signalPassFailure();
     }
+    // Each layer's activations are results of their own: the decoder-layer
+    // functions are inlined first, their parameters then naming the
+    // layer's own tensors (a calibration module is compiled once).
+    OpPassManager inliner(ModuleOp::getOperationName());
+    inliner.addPass(createInlinerPass());
+    inliner.addPass(createSymbolDCEPass());
+    if (failed(runPipeline(inliner, module)))
+      return signalPassFailure();
     Builder b(&getContext());
     SmallVector<Value> values;
     SmallVector<Attribute> table;

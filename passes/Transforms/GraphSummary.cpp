@@ -4,6 +4,7 @@
 #include "llm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSet.h"
@@ -34,23 +35,80 @@ std::string humanCount(double value) {
   return out;
 }
 
-void summarizeFunction(func::FuncOp func, raw_ostream &os) {
+/// Counts what a function runs, the functions it calls included, once per
+/// call: a model whose layers are one function called per layer counts as
+/// the layers spelled out.
+struct ExecutedOps {
+  ModuleOp module;
   llvm::MapVector<StringRef, int64_t> opCounts;
   llvm::StringSet<> params;
   int64_t elements = 0, bytes = 0, layers = 0;
-  func.walk([&](Operation *op) {
-    if (op->getDialect() && isa<LLMDialect>(op->getDialect()))
-      ++opCounts[op->getName().stripDialect()];
-    if (auto attention = dyn_cast<AttentionOp>(op))
-      layers = std::max<int64_t>(layers, attention.getLayer() + 1);
-    auto param = dyn_cast<ParamOp>(op);
-    if (!param || !params.insert(param.getName()).second)
-      return;
-    auto type = param.getResult().getType();
-    elements += type.getNumElements();
-    bytes += type.getNumElements() *
-             ((type.getElementTypeBitWidth() + 7) / 8);
-  });
+
+  /// The constant `value` has in a call of `func` whose arguments are
+  /// `args` (null where not a constant).
+  static std::optional<int64_t>
+  constantOf(Value value, ArrayRef<std::optional<int64_t>> args) {
+    APInt constant;
+    if (matchPattern(value, m_ConstantInt(&constant)))
+      return constant.getSExtValue();
+    if (auto arg = dyn_cast<BlockArgument>(value);
+        arg && arg.getOwner()->isEntryBlock() &&
+        isa<func::FuncOp>(arg.getOwner()->getParentOp()) &&
+        arg.getArgNumber() < args.size())
+      return args[arg.getArgNumber()];
+    return std::nullopt;
+  }
+
+  void count(func::FuncOp func, ArrayRef<std::optional<int64_t>> args,
+             unsigned depth = 0) {
+    func.walk([&](Operation *op) {
+      if (op->getDialect() && isa<LLMDialect>(op->getDialect()))
+        ++opCounts[op->getName().stripDialect()];
+      if (auto attention = dyn_cast<AttentionOp>(op)) {
+        std::optional<int64_t> layer =
+            attention.getLayer()
+                ? std::optional<int64_t>(*attention.getLayer())
+                : constantOf(attention.getLayerIndex(), args);
+        if (layer)
+          layers = std::max<int64_t>(layers, *layer + 1);
+      }
+      if (auto call = dyn_cast<func::CallOp>(op)) {
+        auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+        if (!callee || callee.isExternal() || depth > 16)
+          return;
+        SmallVector<std::optional<int64_t>> calleeArgs;
+        for (Value operand : call.getOperands())
+          calleeArgs.push_back(constantOf(operand, args));
+        count(callee, calleeArgs, depth + 1);
+        return;
+      }
+      auto param = dyn_cast<ParamOp>(op);
+      if (!param)
+        return;
+      std::string name = param.getName().str();
+      if (Value layer = param.getLayer()) {
+        std::optional<int64_t> index = constantOf(layer, args);
+        if (!index)
+          return;
+        name = param.getNameForLayer(*index);
+      }
+      if (!params.insert(name).second)
+        return;
+      auto type = param.getResult().getType();
+      elements += type.getNumElements();
+      bytes += type.getNumElements() *
+               ((type.getElementTypeBitWidth() + 7) / 8);
+    });
+  }
+};
+
+void summarizeFunction(ModuleOp module, func::FuncOp func, raw_ostream &os) {
+  ExecutedOps executed{module};
+  executed.count(func, {});
+  auto &opCounts = executed.opCounts;
+  auto &params = executed.params;
+  int64_t elements = executed.elements, bytes = executed.bytes,
+          layers = executed.layers;
   os << "func @" << func.getSymName() << ": " << layers
      << " decoder layers, " << params.size() << " parameters, "
      << humanCount(static_cast<double>(elements)) << " weights ("
@@ -103,8 +161,11 @@ struct LLMGraphSummaryPass
         os << " awq_group_size=" << *group;
       os << "\n";
     }
+    // The entry points (a function the module calls is counted in its
+    // callers).
     for (auto func : module.getOps<func::FuncOp>())
-      summarizeFunction(func, os);
+      if (SymbolTable::symbolKnownUseEmpty(func, module))
+        summarizeFunction(module, func, os);
     output->keep();
     markAllAnalysesPreserved();
   }

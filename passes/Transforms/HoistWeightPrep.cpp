@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
@@ -48,6 +49,143 @@ bool hasBufferResults(Operation *op) {
            auto tensor = dyn_cast<RankedTensorType>(type);
            return tensor && tensor.hasStaticShape();
          });
+}
+
+/// Whether `op` computes from checkpoint tensors only, given that the ops
+/// in `weightOnly` do: a parameter, or a pure op with static tensor results
+/// over such values.
+bool computesFromWeights(Operation *op,
+                         const llvm::DenseSet<Operation *> &weightOnly) {
+  if (isa<ParamOp>(op))
+    return true;
+  if (op->getNumOperands() == 0 || op->getNumRegions() != 0 ||
+      !isMemoryEffectFree(op) || !hasBufferResults(op))
+    return false;
+  return llvm::all_of(op->getOperands(), [&](Value operand) {
+    Operation *def = operand.getDefiningOp();
+    return def && weightOnly.contains(def);
+  });
+}
+
+/// The checkpoint tensor a clone of `param` names at a call site, where
+/// its layer operand became `layer`: the plain parameter for a constant
+/// layer, a parameter of the caller's own layer argument otherwise.
+FailureOr<ParamOp> instantiateParam(OpBuilder &b, ParamOp param, Value layer,
+                                    func::CallOp call) {
+  APInt constant;
+  if (matchPattern(layer, m_ConstantInt(&constant)) &&
+      !constant.isNegative())
+    return ParamOp::create(
+        b, param.getLoc(), param.getType(),
+        b.getStringAttr(param.getNameForLayer(constant.getSExtValue())));
+  if (isa<BlockArgument>(layer))
+    return ParamOp::create(b, param.getLoc(), param.getType(),
+                           param.getNameAttr(), layer);
+  return call.emitOpError("passes a layer that is not a constant to @")
+         << call.getCallee() << ", whose parameter '" << param.getName()
+         << "' needs one";
+}
+
+/// Moves the weight-only computations of the private function `callee` to
+/// its call sites: each call computes them from its own layer's tensors and
+/// passes the results as new trailing arguments. Returns whether the
+/// callers changed.
+FailureOr<bool> sinkWeightOnlyOps(ModuleOp module, func::FuncOp callee) {
+  llvm::DenseSet<Operation *> weightOnly;
+  SmallVector<Operation *> ordered;
+  callee.walk([&](Operation *op) {
+    if (computesFromWeights(op, weightOnly)) {
+      weightOnly.insert(op);
+      ordered.push_back(op);
+    }
+  });
+  // The weight-only values the rest of the function reads.
+  SmallVector<Value> frontier;
+  for (Operation *op : ordered)
+    for (Value result : op->getResults())
+      if (llvm::any_of(result.getUsers(), [&](Operation *user) {
+            return !weightOnly.contains(user);
+          }))
+        frontier.push_back(result);
+  if (frontier.empty())
+    return false;
+
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(callee, module);
+  SmallVector<func::CallOp> calls;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    if (!call)
+      return use.getUser()->emitOpError("refers to @")
+             << callee.getSymName()
+             << ", whose weights are prepared per call: only calls may";
+    calls.push_back(call);
+  }
+
+  OpBuilder b(module.getContext());
+  for (func::CallOp call : calls) {
+    b.setInsertionPoint(call);
+    IRMapping mapping;
+    mapping.map(callee.getArguments(), call.getOperands());
+    for (Operation *op : ordered) {
+      if (auto param = dyn_cast<ParamOp>(op)) {
+        if (Value layer = param.getLayer()) {
+          FailureOr<ParamOp> clone =
+              instantiateParam(b, param, mapping.lookup(layer), call);
+          if (failed(clone))
+            return failure();
+          mapping.map(param.getResult(), clone->getResult());
+          continue;
+        }
+      }
+      b.clone(*op, mapping);
+    }
+    SmallVector<Value> operands(call.getOperands());
+    for (Value value : frontier)
+      operands.push_back(mapping.lookup(value));
+    auto newCall = func::CallOp::create(b, call.getLoc(), callee, operands);
+    newCall->setDiscardableAttrs(call->getDiscardableAttrDictionary());
+    call.replaceAllUsesWith(newCall.getResults());
+    call.erase();
+  }
+
+  unsigned first = callee.getNumArguments();
+  SmallVector<unsigned> positions(frontier.size(), first);
+  SmallVector<Type> types;
+  for (Value value : frontier)
+    types.push_back(value.getType());
+  SmallVector<DictionaryAttr> attrs(frontier.size(), DictionaryAttr());
+  SmallVector<Location> locs(frontier.size(), callee.getLoc());
+  if (failed(callee.insertArguments(positions, types, attrs, locs)))
+    return failure();
+  for (auto [i, value] : llvm::enumerate(frontier))
+    value.replaceAllUsesWith(callee.getArgument(first + i));
+  for (Operation *op : llvm::reverse(ordered))
+    op->erase();
+  return true;
+}
+
+/// Moves every weight-only computation of a private function (a
+/// decoder-layer function) to its callers, repeatedly, so that the entry
+/// points hold all of them and the weight-only ops' parameters name
+/// concrete tensors.
+LogicalResult sinkWeightOnlyOpsIntoCallers(ModuleOp module) {
+  for (unsigned round = 0;; ++round) {
+    bool changed = false;
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      if (!func.isPrivate() || func.isExternal())
+        continue;
+      FailureOr<bool> sunk = sinkWeightOnlyOps(module, func);
+      if (failed(sunk))
+        return failure();
+      changed |= *sunk;
+    }
+    if (!changed)
+      return success();
+    if (round > 64)
+      return module.emitError("llm-hoist-weight-prep: functions call each "
+                              "other too deeply");
+  }
 }
 
 class WeightPrepHoister {
@@ -92,17 +230,7 @@ private:
 
 void WeightPrepHoister::classify(func::FuncOp func) {
   func.walk([&](Operation *op) {
-    if (isa<ParamOp>(op)) {
-      weightOnly.insert(op);
-      return;
-    }
-    if (op->getNumOperands() == 0 || op->getNumRegions() != 0 ||
-        !isMemoryEffectFree(op) || !hasBufferResults(op))
-      return;
-    if (llvm::all_of(op->getOperands(), [&](Value operand) {
-          Operation *def = operand.getDefiningOp();
-          return def && weightOnly.contains(def);
-        }))
+    if (computesFromWeights(op, weightOnly))
       weightOnly.insert(op);
   });
 }
@@ -229,9 +357,13 @@ LogicalResult WeightPrepHoister::run() {
   if (module.lookupSymbol("prepare"))
     return module.emitError("llm-hoist-weight-prep: the module already has "
                             "a @prepare symbol");
+  // Decoder-layer functions compute nothing from weights once their
+  // callers do it for them; the entry points then take every weight.
+  if (failed(sinkWeightOnlyOpsIntoCallers(module)))
+    return failure();
   SmallVector<func::FuncOp> entries;
   for (auto func : module.getOps<func::FuncOp>())
-    if (!func.isExternal())
+    if (!func.isExternal() && !func.isPrivate())
       entries.push_back(func);
   for (func::FuncOp func : entries)
     classify(func);

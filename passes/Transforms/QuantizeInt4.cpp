@@ -93,9 +93,12 @@ FailureOr<MatmulInt4Op> mlir::llm::quantizeMatmulInt4(
   if (options.activationAware) {
     // The scale vector is a tensor of its own, bound by name (made by
     // python/awq_search.py for this layer).
+    // In a decoder-layer function it is the called layer's tensor, as its
+    // weights are.
     inputScale = ParamOp::create(rewriter, loc, RankedTensorType::get({in}, f32),
                                  rewriter.getStringAttr(layerName(params) +
-                                                        ".awq_scale"))
+                                                        ".awq_scale"),
+                                 params.front().getLayer())
                      .getResult();
     quantized = ScaleColumnsOp::create(
         rewriter, loc, RankedTensorType::get(weightType.getShape(), f32),

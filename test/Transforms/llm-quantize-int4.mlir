@@ -220,19 +220,23 @@ func.func @argument_weight(%x: tensor<4x48xf32>, %w: tensor<8x48xf32>) -> tensor
 // The tiny config
 //===----------------------------------------------------------------------===//
 
-// 14 linear layers per entry point become matmul_int4; only the LM head is
-// left in float.
+// The 7 linear layers of the decoder-layer function (called once per layer)
+// become matmul_int4; only the LM head is left in float.
 // TINY-LABEL: func.func @prefill(
-// TINY-NOT: llm.matmul %
-// TINY-COUNT-14: llm.matmul_int4
 // TINY-NOT: llm.matmul_int4
 // TINY: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
 // TINY-NEXT: %[[L:.*]] = llm.matmul %{{.*}}, %[[LW]] : tensor<?x48xf32>, tensor<99x48xf32> -> tensor<?x99xf32>
 // TINY-NEXT: return %[[L]],
-// TINY-LABEL: func.func @decode(
+// TINY-LABEL: func.func private @prefill_layer(
 // TINY-NOT: llm.matmul %
-// TINY-COUNT-14: llm.matmul_int4
+// TINY-COUNT-7: llm.matmul_int4
+// TINY-NOT: llm.matmul_int4
+// TINY-LABEL: func.func @decode(
 // TINY-NOT: llm.matmul_int4
 // TINY: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
 // TINY-NEXT: %[[L:.*]] = llm.matmul %{{.*}}, %[[LW]] : tensor<1x48xf32>, tensor<99x48xf32> -> tensor<1x99xf32>
 // TINY-NEXT: return %[[L]],
+// TINY-LABEL: func.func private @decode_layer(
+// TINY-NOT: llm.matmul %
+// TINY-COUNT-7: llm.matmul_int4
+// TINY-NOT: llm.matmul_int4

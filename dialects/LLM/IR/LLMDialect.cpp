@@ -4,19 +4,36 @@
 #include "llm/Dialect/LLM/IR/LLMAttrs.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace mlir::llm;
 
 #include "llm/Dialect/LLM/IR/LLMOpsDialect.cpp.inc"
 
+namespace {
+/// Every llm op is pure and refers to nothing outside its operands: a
+/// decoder-layer function inlines into its callers as it is.
+struct LLMInlinerInterface : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+  bool isLegalToInline(Region *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+};
+} // namespace
+
 void LLMDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "llm/Dialect/LLM/IR/LLMOps.cpp.inc"
       >();
+  addInterfaces<LLMInlinerInterface>();
   registerAttributes();
 }
 

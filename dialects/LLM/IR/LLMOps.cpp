@@ -124,7 +124,37 @@ std::string mlir::llm::weightLayerName(Value weight) {
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");
+  size_t placeholders = 0;
+  for (size_t at = getName().find(kLayerPlaceholder); at != StringRef::npos;
+       at = getName().find(kLayerPlaceholder, at + 1))
+    ++placeholders;
+  if (getLayer() && placeholders != 1)
+    return emitOpError("with a layer operand needs exactly one '")
+           << kLayerPlaceholder << "' in its name, got '" << getName() << "'";
+  if (!getLayer() && placeholders != 0)
+    return emitOpError("name '")
+           << getName() << "' has a layer placeholder but no layer operand";
   return success();
+}
+
+std::string ParamOp::getNameForLayer(int64_t layer) {
+  StringRef name = getName();
+  size_t at = name.find(kLayerPlaceholder);
+  if (at == StringRef::npos)
+    return name.str();
+  return (name.take_front(at) + llvm::Twine(layer) +
+          name.drop_front(at + kLayerPlaceholder.size()))
+      .str();
+}
+
+OpFoldResult ParamOp::fold(FoldAdaptor adaptor) {
+  // A constant layer names one tensor: the plain parameter (in place).
+  auto layer = llvm::dyn_cast_if_present<IntegerAttr>(adaptor.getLayer());
+  if (!layer || layer.getValue().isNegative())
+    return {};
+  setName(getNameForLayer(layer.getInt()));
+  getLayerMutable().clear();
+  return getResult();
 }
 
 //===----------------------------------------------------------------------===//
@@ -408,7 +438,55 @@ double AttentionOp::getEffectiveScale() {
   return 1.0 / std::sqrt(static_cast<double>(getHeadDim()));
 }
 
+OpFoldResult AttentionOp::getCacheLayer() {
+  if (Value index = getLayerIndex())
+    return index;
+  return getLayerAttr();
+}
+
+LogicalResult AttentionOp::fold(FoldAdaptor adaptor,
+                                SmallVectorImpl<OpFoldResult> &results) {
+  // A constant layer index becomes the attribute (in place).
+  auto layer =
+      llvm::dyn_cast_if_present<IntegerAttr>(adaptor.getLayerIndex());
+  if (!layer || layer.getValue().isNegative())
+    return failure();
+  setLayer(layer.getInt());
+  getLayerIndexMutable().clear();
+  return success();
+}
+
+/// `layer 3` (a constant) or `layer %l` (an index value).
+static ParseResult
+parseLayerRef(OpAsmParser &parser,
+              std::optional<OpAsmParser::UnresolvedOperand> &index,
+              IntegerAttr &layer) {
+  OpAsmParser::UnresolvedOperand operand;
+  OptionalParseResult parsed = parser.parseOptionalOperand(operand);
+  if (parsed.has_value()) {
+    if (failed(*parsed))
+      return failure();
+    index = operand;
+    return success();
+  }
+  int64_t value;
+  if (parser.parseInteger(value))
+    return failure();
+  layer = parser.getBuilder().getI64IntegerAttr(value);
+  return success();
+}
+
+static void printLayerRef(OpAsmPrinter &printer, Operation *, Value index,
+                          IntegerAttr layer) {
+  if (index)
+    printer << index;
+  else
+    printer << layer.getInt();
+}
+
 LogicalResult AttentionOp::verify() {
+  if (static_cast<bool>(getLayerIndex()) == static_cast<bool>(getLayerAttr()))
+    return emitOpError("needs either a constant layer or a layer index");
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
   int64_t headDim = getHeadDim();
   if (getRopeScalingAttr() && !getRopeThetaAttr())
@@ -448,9 +526,10 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("KV cache must be [layers, context, ")
            << kvHeads << ", " << headDim << "], got " << cache;
   int64_t layers = cache.getDimSize(0);
-  if (!ShapedType::isDynamic(layers) && getLayer() >= layers)
+  if (!ShapedType::isDynamic(layers) && getLayer() &&
+      static_cast<int64_t>(*getLayer()) >= layers)
     return emitOpError("layer ")
-           << getLayer() << " is out of range for a KV cache of " << layers
+           << *getLayer() << " is out of range for a KV cache of " << layers
            << " layers";
   if (auto scale = getScale(); scale && !(scale->convertToDouble() > 0.0))
     return emitOpError("requires a positive scale");

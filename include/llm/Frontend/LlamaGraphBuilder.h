@@ -8,17 +8,31 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <array>
+
 namespace mlir::llm {
 
 /// Hugging Face tensor names of one decoder layer's weights.
 struct LayerParamNames {
   std::string inputNorm, qProj, kProj, vProj, oProj, postNorm, gateProj,
       upProj, downProj;
+  /// The names of layer `layer`.
   static LayerParamNames forLayer(int64_t layer);
+  /// The names with `{}` for the layer, as a decoder-layer function's
+  /// `llm.param` ops carry them.
+  static LayerParamNames forAnyLayer();
+  /// The names with `prefix` (`model.layers.N.`) before each.
+  static LayerParamNames withPrefix(llvm::StringRef prefix);
+  /// The seven linear layers' weight names.
+  std::array<const std::string *, 7> linearLayers() const {
+    return {&qProj, &kProj, &vProj, &oProj, &gateProj, &upProj, &downProj};
+  }
 };
 
 /// Builds a module holding `@prefill` (a dynamic number of tokens) and
-/// `@decode` (one token). Both take the token ids, the start position and the
+/// `@decode` (one token), each calling a private decoder-layer function
+/// (`@prefill_layer`, `@decode_layer`) once per layer with the layer's index,
+/// so that the module's size does not grow with the model's depth. Both take the token ids, the start position and the
 /// K/V caches ([layers, context, kv_heads, head_dim], context dynamic) and
 /// return the logits of every input position and the updated caches.
 /// Weights are `llm.param` ops named as in the checkpoint. The module carries

@@ -155,6 +155,8 @@ def LLMDropReturnedArgumentsPass
     so each entry point returns only its logits; functions with callers and
     non-memref results are left alone. A cache result that is not its
     argument (the cache was copied instead of updated in place) is an error.
+    Private functions that only calls use (the decoder-layer functions) lose
+    such results too, each call then using the buffer it passed.
   }];
 }
 

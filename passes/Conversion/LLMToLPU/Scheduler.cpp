@@ -334,7 +334,7 @@ LogicalResult Scheduler::emit(Operation *op) {
       return op->emitOpError("llm-tile-lpu: attention inputs are unknown");
     unsigned index;
     const auto &shards =
-        shardsOf(kvCacheName(attention.getLayer()), index);
+        shardsOf(kvCacheName(*attention.getLayer()), index);
     int64_t headDim = attention.getHeadDim();
     int64_t group = attention.getNumHeads() / attention.getNumKvHeads();
     Activation out;

@@ -16,6 +16,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::llm {
@@ -98,7 +100,7 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       set.add({source, {out, in}, 0,
                target.mxmCols, 4});
     } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
-      set.add({kvCacheName(attention.getLayer()),
+      set.add({kvCacheName(*attention.getLayer()),
                {2, context, attention.getNumKvHeads(), attention.getHeadDim()},
                2, 1, 16});
     }
@@ -205,6 +207,23 @@ void LLMTileForLPUPass::runOnOperation() {
   auto decode = module.lookupSymbol<func::FuncOp>("decode");
   if (!decode || decode.isExternal())
     return fail("expects an imported llm module with a @decode function");
+  // The plan places every layer's weights and cache on chips of its own:
+  // the decoder-layer functions are inlined (unrolled), so that parameters
+  // and attention name each layer's tensors and cache.
+  OpPassManager unroll(ModuleOp::getOperationName());
+  unroll.addPass(createInlinerPass());
+  unroll.addPass(createSymbolDCEPass());
+  if (failed(runPipeline(unroll, module)))
+    return signalPassFailure();
+  WalkResult perLayer = decode.walk([](Operation *op) {
+    auto attention = dyn_cast<llm::AttentionOp>(op);
+    return isa<func::CallOp>(op) || (attention && !attention.getLayer())
+               ? WalkResult::interrupt()
+               : WalkResult::advance();
+  });
+  if (perLayer.wasInterrupted())
+    return fail("@decode has calls or attention at a layer that is not a "
+                "constant after inlining");
 
   int64_t contextLen = context;
   if (contextLen == 0) {

@@ -64,7 +64,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     auto append = [&](Value rows, Value cache) -> Value {
       Value split = tensor::ExpandShapeOp::create(rewriter, loc, rowsType,
                                                   rows, splitHeads);
-      SmallVector<OpFoldResult> offsets = {idx(op.getLayer()), position,
+      SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), position,
                                            idx(0), idx(0)};
       SmallVector<OpFoldResult> sizes = {idx(1), seqSize, idx(kvHeads),
                                          idx(headDim)};
@@ -79,7 +79,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     auto historyType = RankedTensorType::get(
         {ShapedType::kDynamic, kvHeads, headDim}, elementType);
     auto history = [&](Value cache) -> Value {
-      SmallVector<OpFoldResult> offsets = {idx(op.getLayer()), idx(0), idx(0),
+      SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), idx(0), idx(0),
                                            idx(0)};
       SmallVector<OpFoldResult> sizes = {idx(1), total, idx(kvHeads),
                                          idx(headDim)};

@@ -4,6 +4,7 @@
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LPU/IR/LPUDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -20,7 +21,8 @@ void mlir::llm::lpu::registerLPUTranslations() {
   auto dialects = [](DialectRegistry &registry) {
     // llm modules parse too, so that exporting one that was not planned
     // says so instead of failing to parse.
-    registry.insert<LPUDialect, LLMDialect, func::FuncDialect>();
+    registry.insert<LPUDialect, LLMDialect, arith::ArithDialect,
+                    func::FuncDialect>();
   };
   static TranslateFromMLIRRegistration toJSON(
       "lpu-to-json",

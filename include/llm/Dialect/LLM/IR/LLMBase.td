@@ -27,7 +27,8 @@ def LLM_Dialect : Dialect {
   // the entry points' cache and logits types (the runtime sizes its buffers
   // from it).
   let hasOperationAttrVerify = 1;
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
   let extraClassDeclaration = [{
     void registerAttributes();
   }];

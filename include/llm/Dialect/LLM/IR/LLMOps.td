@@ -27,11 +27,35 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     ```mlir
     %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xbf16>
     ```
+
+    Inside a decoder-layer function, a parameter names the tensor of the
+    layer the function is called for: the name holds one `{}`, replaced by
+    the value of the `layer` operand (the function's layer argument). Once
+    that operand is a constant (the function inlined, or the computation
+    cloned to a call site) the op folds to the plain name.
+
+    ```mlir
+    %w = llm.param "model.layers.{}.mlp.up_proj.weight"[%layer] : tensor<11008x4096xbf16>
+    ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, Optional<Index>:$layer);
   let results = (outs AnyStaticShapeTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`[` $layer^ `]`)? attr-dict `:` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
+  let builders = [
+    OpBuilder<(ins "Type":$type, "StringAttr":$name), [{
+      build($_builder, $_state, type, name, /*layer=*/Value());
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// What stands for the layer number in the name of a parameter that
+    /// has a `layer` operand.
+    static constexpr llvm::StringLiteral kLayerPlaceholder = "{}";
+    /// The checkpoint tensor's name for layer `layer` (the name itself
+    /// when it has no placeholder).
+    std::string getNameForLayer(int64_t layer);
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -322,7 +346,7 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
   let summary = "Grouped-query causal attention over a KV cache";
   let description = [{
     Writes `key` and `value` ([seq, kv_heads * head_dim]) into layer `layer`
-    of the caches ([layers, context, kv_heads, head_dim]) at rows
+    (a constant, or an index value in a decoder-layer function) of the caches ([layers, context, kv_heads, head_dim]) at rows
     `position .. position + seq`, then attends every query row `s` to cache
     rows `0 .. position + s` (causal). Query head `h` reads KV head
     `h / (num_heads / num_kv_heads)`. Scores are scaled by `scale`
@@ -338,7 +362,8 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
                        LLM_Float2DTensor:$value,
                        LLM_Float4DTensor:$key_cache,
                        LLM_Float4DTensor:$value_cache, Index:$position,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
+                       Optional<Index>:$layer_index,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
@@ -350,14 +375,18 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
                       LLM_Float4DTensor:$new_value_cache);
   let assemblyFormat = [{
     $query `,` $key `,` $value `cache` `(` $key_cache `,` $value_cache `)`
-    `at` $position `layer` $layer `heads` `=` $num_heads `kv_heads` `=`
+    `at` $position `layer` custom<LayerRef>($layer_index, $layer) `heads` `=` $num_heads `kv_heads` `=`
     $num_kv_heads `head_dim` `=` $head_dim attr-dict `:` type($query) `,`
     type($key) `,` type($key_cache)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The softmax scale: the `scale` attribute, or 1/sqrt(head_dim).
     double getEffectiveScale();
+    /// The cache layer: the `layer` attribute, or the `layer_index`
+    /// operand (a decoder-layer function's layer argument).
+    OpFoldResult getCacheLayer();
   }];
 }
 
