@@ -48,9 +48,9 @@ LogicalResult dropFromCallee(ModuleOp module, func::FuncOp func) {
     if (!isCacheResult(func, i))
       drop.reset(i);
     else if (!drop.test(i))
-      return func.emitError("result ")
-             << i << " (a KV cache) is not updated in place in its "
-             << "argument's buffer";
+      return func.emitError("result '")
+             << func.getResultAttrOfType<StringAttr>(i, "llm.name").getValue()
+             << "' is not updated in place in its argument's buffer";
   }
   if (drop.none())
     return success();

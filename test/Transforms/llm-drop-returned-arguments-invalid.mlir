@@ -24,3 +24,18 @@ func.func @prefill(%kc: memref<2x8xf32>, %vc: memref<2x8xf32>)
   %fresh = memref.alloc() : memref<2x8xf32>
   return %logits, %kc, %fresh : memref<4xf32>, memref<2x8xf32>, memref<2x8xf32>
 }
+
+// -----
+
+// The same in a decoder-layer function.
+func.func @decode(%kc: memref<2x8xf32> {llm.name = "key_cache"})
+    -> (memref<2x8xf32> {llm.name = "key_cache"}) {
+  %k = call @decode_layer(%kc) : (memref<2x8xf32>) -> memref<2x8xf32>
+  return %k : memref<2x8xf32>
+}
+// expected-error @+1 {{result 'key_cache' is not updated in place in its argument's buffer}}
+func.func private @decode_layer(%kc: memref<2x8xf32>) -> (memref<2x8xf32> {llm.name = "key_cache"}) {
+  %copy = memref.alloc() : memref<2x8xf32>
+  memref.copy %kc, %copy : memref<2x8xf32> to memref<2x8xf32>
+  return %copy : memref<2x8xf32>
+}

@@ -1,6 +1,8 @@
 // llm-drop-returned-arguments: after bufferization the KV caches come back as
 // the caller's own buffers; those results are dropped, so that the entry
-// points return only their logits.
+// points return only their logits. A private function that only calls use
+// (a decoder-layer function) loses its cache results the same way, each call
+// then using the buffer it passed.
 
 // RUN: llm-opt %s --llm-drop-returned-arguments -split-input-file | FileCheck %s
 
@@ -106,4 +108,35 @@ func.func @caller(%m: memref<4xf32>) {
 // CHECK: return %[[I]] : index
 func.func @scalar(%i: index) -> index {
   return %i : index
+}
+
+// -----
+
+// The layer function updates the caches in place: its cache results go, the
+// calls use the caches they passed, and the entry point then returns its
+// own arguments, which go too. Its other memref result stays.
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %[[X:[^:]*]]: memref<1x16xf32>, %[[KC:[^:]*]]: memref<2x8x2x4xf32> {llm.name = "key_cache"}, %[[VC:[^:]*]]: memref<2x8x2x4xf32> {llm.name = "value_cache"})
+// CHECK-SAME: -> (memref<1x16xf32> {llm.name = "logits"})
+// CHECK: %[[H0:.*]] = call @decode_layer(%[[X]], %[[KC]], %[[VC]]) : (memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>) -> memref<1x16xf32>
+// CHECK: %[[H1:.*]] = call @decode_layer(%[[H0]], %[[KC]], %[[VC]])
+// CHECK: return %[[H1]] : memref<1x16xf32>
+// CHECK-LABEL: func.func private @decode_layer(
+// CHECK-SAME: -> memref<1x16xf32>
+// CHECK: return %{{.*}} : memref<1x16xf32>
+func.func @decode(%x: memref<1x16xf32>,
+                  %kc: memref<2x8x2x4xf32> {llm.name = "key_cache"},
+                  %vc: memref<2x8x2x4xf32> {llm.name = "value_cache"})
+    -> (memref<1x16xf32> {llm.name = "logits"},
+        memref<2x8x2x4xf32> {llm.name = "key_cache"},
+        memref<2x8x2x4xf32> {llm.name = "value_cache"}) {
+  %h0, %k0, %v0 = call @decode_layer(%x, %kc, %vc) : (memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>) -> (memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>)
+  %h1, %k1, %v1 = call @decode_layer(%h0, %k0, %v0) : (memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>) -> (memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>)
+  return %h1, %k1, %v1 : memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>
+}
+func.func private @decode_layer(%x: memref<1x16xf32>, %kc: memref<2x8x2x4xf32>, %vc: memref<2x8x2x4xf32>)
+    -> (memref<1x16xf32>, memref<2x8x2x4xf32> {llm.name = "key_cache"}, memref<2x8x2x4xf32> {llm.name = "value_cache"}) {
+  %h = memref.alloc() : memref<1x16xf32>
+  memref.copy %x, %h : memref<1x16xf32> to memref<1x16xf32>
+  return %h, %kc, %vc : memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>
 }

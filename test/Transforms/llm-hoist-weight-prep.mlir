@@ -268,3 +268,72 @@ module @has_prepare {
   }
   func.func private @prepare()
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// A decoder-layer function called per layer
+//===----------------------------------------------------------------------===//
+
+// The layer function's weight-only computation (the INT4 pack of its
+// layer's projection) moves to each call, where the layer is a constant
+// and the parameter names that layer's tensor; the function takes the
+// result as a new argument. The entry point then hoists the calls' packs
+// like any other: one outlined function for both layers, two prepared packs,
+// and the layer function computes nothing from weights.
+// CHECK-LABEL: module @layers attributes {llm.abi = #llm.abi<
+// CHECK-SAME: tensors = [#llm.tensor<"model.layers.0.proj.weight" : tensor<8x16xf32>>, #llm.tensor<"model.layers.1.proj.weight" : tensor<8x16xf32>>],
+// CHECK-SAME: prepare = [0, 1],
+// CHECK-SAME: prepared = [tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>],
+// CHECK-SAME: weights = [2, 3, 4, 5, 6, 7]>
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<1x16xf32>,
+// CHECK-SAME: %[[Q0:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false}, %[[S0:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false}, %[[Z0:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false},
+// CHECK-SAME: %[[Q1:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false}, %[[S1:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false}, %[[Z1:[^:]*]]: tensor<2x8xf32> {bufferization.writable = false})
+// CHECK-NOT: llm.param
+// CHECK: %[[Y0:.*]] = call @decode_layer(%[[X]], %{{.*}}, %[[Q0]], %[[S0]], %[[Z0]])
+// CHECK: %[[Y1:.*]] = call @decode_layer(%[[Y0]], %{{.*}}, %[[Q1]], %[[S1]], %[[Z1]])
+// CHECK: return %[[Y1]]
+// CHECK-LABEL: func.func private @decode_layer(
+// CHECK-SAME: %[[IN:[^:]*]]: tensor<1x16xf32>, %{{[^:]*}}: index, %[[Q:[^:]*]]: tensor<1x2x1x8xi32>, %[[S:[^:]*]]: tensor<2x8xf32>, %[[Z:[^:]*]]: tensor<2x8xf32>) -> tensor<1x16xf32>
+// CHECK-NOT: llm.param
+// CHECK-NOT: llm.quantize_int4
+// CHECK: llm.matmul_int4 %[[IN]], %[[Q]], %[[S]], %[[Z]] group_size = 8
+// CHECK-LABEL: func.func private @prepare_0(
+// CHECK: llm.quantize_int4
+// CHECK-LABEL: func.func @prepare(
+// CHECK: call @prepare_0(%arg0)
+// CHECK: call @prepare_0(%arg1)
+module @layers {
+  func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x16xf32> {
+    %c0 = arith.constant 0 : index
+    %y0 = func.call @decode_layer(%x, %c0) : (tensor<1x16xf32>, index) -> tensor<1x16xf32>
+    %c1 = arith.constant 1 : index
+    %y1 = func.call @decode_layer(%y0, %c1) : (tensor<1x16xf32>, index) -> tensor<1x16xf32>
+    return %y1 : tensor<1x16xf32>
+  }
+  func.func private @decode_layer(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x16xf32> {
+    %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<1x8xf32>
+    %r = tensor.concat dim(1) %y, %y : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x16xf32>
+    return %r : tensor<1x16xf32>
+  }
+}
+
+// -----
+
+// A layer that is not a constant at a call cannot name a tensor.
+module @layer_not_constant {
+  func.func @decode(%x: tensor<1x16xf32>, %i: index) -> tensor<1x8xf32> {
+    %n = arith.addi %i, %i : index
+    // expected-error @+1 {{'func.call' op passes a layer that is not a constant to @decode_layer, whose parameter 'model.layers.{}.proj.weight' needs one}}
+    %y = func.call @decode_layer(%x, %n) : (tensor<1x16xf32>, index) -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+  func.func private @decode_layer(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x8xf32> {
+    %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
+    %y = llm.matmul %x, %w : tensor<1x16xf32>, tensor<8x16xf32> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}

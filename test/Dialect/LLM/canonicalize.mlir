@@ -232,3 +232,20 @@ func.func @live_cache(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %pos: index,
   %o, %nk, %nv = llm.attention %q, %k, %k cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
   return %nk, %nv : tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>
 }
+
+// -----
+
+// A constant layer names one tensor and one cache layer: the parameter folds
+// to the layer's own name and the attention to its constant layer (what
+// inlining a decoder-layer function at a call leaves).
+// CHECK-LABEL: func.func @constant_layer(
+// CHECK-NOT: arith.constant
+// CHECK: %[[W:.*]] = llm.param "model.layers.3.mlp.up_proj.weight" : tensor<8x4xf32>
+// CHECK: llm.attention {{.*}} layer 3 heads = 1 kv_heads = 1 head_dim = 4
+// CHECK: return %[[W]]
+func.func @constant_layer(%q: tensor<1x4xf32>, %kc: tensor<4x8x1x4xf32>, %pos: index) -> (tensor<8x4xf32>, tensor<1x4xf32>) {
+  %l = arith.constant 3 : index
+  %w = llm.param "model.layers.{}.mlp.up_proj.weight"[%l] : tensor<8x4xf32>
+  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x8x1x4xf32>
+  return %w, %o : tensor<8x4xf32>, tensor<1x4xf32>
+}

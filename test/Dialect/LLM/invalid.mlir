@@ -41,6 +41,31 @@ func.func @param_unranked() -> tensor<*xf32> {
 
 // -----
 
+// A layer operand names one tensor per layer: the name has one placeholder.
+func.func @param_layer_no_placeholder(%l: index) -> tensor<4xf32> {
+  // expected-error @+1 {{with a layer operand needs exactly one '{}' in its name, got 'model.layers.0.w'}}
+  %0 = llm.param "model.layers.0.w"[%l] : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @param_layer_two_placeholders(%l: index) -> tensor<4xf32> {
+  // expected-error @+1 {{with a layer operand needs exactly one '{}' in its name}}
+  %0 = llm.param "model.layers.{}.{}.w"[%l] : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @param_placeholder_no_layer() -> tensor<4xf32> {
+  // expected-error @+1 {{name 'model.layers.{}.w' has a layer placeholder but no layer operand}}
+  %0 = llm.param "model.layers.{}.w" : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // llm.embedding
 //===----------------------------------------------------------------------===//
@@ -361,6 +386,23 @@ func.func @rope_llama3_integer_factor(%x: tensor<?x64xf32>, %p: index) -> tensor
 //===----------------------------------------------------------------------===//
 // llm.attention
 //===----------------------------------------------------------------------===//
+
+// The layer is an attribute or an operand, not both.
+func.func @attention_layer_twice(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index, %l: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{needs either a constant layer or a layer index}}
+  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %vc, %p, %l) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_no_layer(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{needs either a constant layer or a layer index}}
+  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %vc, %p) <{head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  return %o : tensor<?x64xf32>
+}
+
+// -----
 
 func.func @attention_heads_multiple(%q: tensor<?x48xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x48xf32> {
   // expected-error @+1 {{num_heads (6) must be a multiple of num_kv_heads (4)}}

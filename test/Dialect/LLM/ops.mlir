@@ -28,6 +28,18 @@ func.func @param() -> (tensor<172x64xf32>, tensor<64xbf16>, tensor<512x64xf16>, 
   return %0, %1, %2, %3 : tensor<172x64xf32>, tensor<64xbf16>, tensor<512x64xf16>, tensor<64x64xf32>
 }
 
+// In a decoder-layer function: the layer's tensor, by the layer operand.
+// CHECK-LABEL: func.func @param_of_layer(
+// CHECK-SAME: %[[L:.*]]: index
+// CHECK: %[[W:.*]] = llm.param "model.layers.{}.mlp.up_proj.weight"[%[[L]]] : tensor<172x64xbf16>
+// CHECK: return %[[W]]
+// GENERIC-LABEL: sym_name = "param_of_layer"
+// GENERIC: "llm.param"(%{{.*}}) <{name = "model.layers.{}.mlp.up_proj.weight"}> : (index) -> tensor<172x64xbf16>
+func.func @param_of_layer(%layer: index) -> tensor<172x64xbf16> {
+  %0 = llm.param "model.layers.{}.mlp.up_proj.weight"[%layer] : tensor<172x64xbf16>
+  return %0 : tensor<172x64xbf16>
+}
+
 //===----------------------------------------------------------------------===//
 // llm.embedding
 //===----------------------------------------------------------------------===//
@@ -179,6 +191,19 @@ func.func @attention(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32
   %o0, %kc0, %vc0 = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
   %o1, %kc1, %vc1 = llm.attention %o0, %k, %v cache(%kc0, %vc0) at %pos layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
   return %o1, %kc1, %vc1 : tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>
+}
+
+// In a decoder-layer function the layer is an index value.
+// CHECK-LABEL: func.func @attention_layer_index(
+// CHECK-SAME: %[[POS:[^:]*]]: index, %[[L:[^:]*]]: index
+// CHECK: llm.attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) at %[[POS]] layer %[[L]] heads = 8 kv_heads = 4 head_dim = 8 : tensor<1x64xf32>, tensor<1x32xf32>, tensor<5x?x4x8xf32>
+// GENERIC-LABEL: sym_name = "attention_layer_index"
+// GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}>
+func.func @attention_layer_index(%q: tensor<1x64xf32>, %k: tensor<1x32xf32>, %v: tensor<1x32xf32>,
+                                 %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %pos: index, %layer: index)
+    -> (tensor<1x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer %layer heads = 8 kv_heads = 4 head_dim = 8 : tensor<1x64xf32>, tensor<1x32xf32>, tensor<5x?x4x8xf32>
+  return %o, %nk, %nv : tensor<1x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>
 }
 
 // An explicit softmax scale is carried in the attribute dictionary.
