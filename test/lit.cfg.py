@@ -35,8 +35,17 @@ else:
         "../shared/models/stories260K not found: tests that need it are unsupported"
     )
 
+# A shared library that is not an llm-compile artifact (LLVM's OpenMP
+# runtime), for the tests that check llm-run refuses one.
+config.substitutions.append(
+    ("%llm_libomp", os.path.join(config.llvm_lib_dir, "libomp.so"))
+)
+import platform
+if platform.machine() == "x86_64":
+    config.available_features.add("x86_64")
+
 tool_dirs = [config.llm_tools_dir, config.llvm_tools_dir]
-tools = ["llm-opt", "llm-translate", "llm-run", "LLMRuntimeTests", "LLMLPUTargetTests"]
+tools = ["llm-opt", "llm-translate", "llm-run", "llm-compile", "LLMRuntimeTests", "LLMLPUTargetTests"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs
 )

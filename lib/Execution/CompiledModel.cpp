@@ -31,7 +31,12 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Target/TargetMachine.h"
+
 #include <array>
+#include <dlfcn.h>
 
 using namespace mlir;
 using namespace mlir::llm;
@@ -407,61 +412,58 @@ static llvm::Expected<::llm::runtime::ModuleABI> runtimeABI(ModuleOp module) {
   return result;
 }
 
-llvm::Expected<std::unique_ptr<CompiledModel>>
-CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
-                              OwningOpRef<ModuleOp> moduleArg,
-                              const CompileOptions &options,
-                              std::optional<uint64_t> cacheKey) {
-  // Locals are destroyed in reverse order: the module before its context.
-  std::unique_ptr<MLIRContext> context = std::move(contextArg);
-  OwningOpRef<ModuleOp> module = std::move(moduleArg);
-  DiagnosticCollector diagnostics(context.get());
-  ModelConfigAttr config = getModelConfig(*module);
-  if (!config)
-    return makeError("the module has no model config (#llm.config): it was "
-                     "not produced by llm-translate --import-llama-*");
-
-  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-
-  // Lower unless the module is already entirely in the LLVM dialect.
+/// Lowers `module` to the LLVM dialect for a CPU with `features` (unless it
+/// is lowered already) and checks that the kernels it was lowered with need
+/// no feature that CPU lacks (`cpu` names it in the message).
+static llvm::Error lowerForCPU(ModuleOp module,
+                               const llvm::StringMap<bool> &features,
+                               bool parallel, llvm::StringRef cpu,
+                               DiagnosticCollector &diagnostics) {
   bool lowered = true;
   module->walk([&](Operation *op) {
-    if (op != module->getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+    if (op != module.getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
       lowered = false;
   });
   if (!lowered) {
-    PassManager pm(context.get());
+    PassManager pm(module.getContext());
     CPUPipelineOptions pipelineOptions;
-    pipelineOptions.parallel = options.parallel;
-    // Compiled here for this machine: its fastest INT4 decode kernel.
+    pipelineOptions.parallel = parallel;
+    // The fastest INT4 decode kernel of the CPU compiled for.
     for (const PairDotTarget &target : kPairDotTargets)
-      if (host.lookup(target.cpuFeature)) {
+      if (features.lookup(target.cpuFeature)) {
         pipelineOptions.int4Kernel = target.kernel.str();
         break;
       }
     buildCPUPipeline(pm, pipelineOptions);
-    if (failed(pm.run(*module)))
+    if (failed(pm.run(module)))
       return makeError("lowering the module to LLVM failed:" +
                        diagnostics.messages);
   }
-
-  // Kernels compiled for CPU features this host lacks would stop the
-  // process with an illegal instruction.
-  if (auto features = (*module)->getAttrOfType<ArrayAttr>("llm.cpu_features")) {
-    for (Attribute item : features) {
+  // Kernels compiled for CPU features the CPU lacks would stop the process
+  // with an illegal instruction.
+  if (auto needed = module->getAttrOfType<ArrayAttr>("llm.cpu_features")) {
+    for (Attribute item : needed) {
       auto feature = llvm::dyn_cast<StringAttr>(item);
       if (!feature)
         return makeError("malformed llm.cpu_features attribute");
-      if (!host.lookup(feature.getValue()))
+      if (!features.lookup(feature.getValue()))
         return makeError("the module needs the CPU feature '" +
-                         feature.getValue().str() +
-                         "', which this machine lacks; compile it with "
+                         feature.getValue().str() + "', which " + cpu +
+                         " lacks; compile it with "
                          "--llm-cpu-pipeline=int4-kernel=generic");
     }
   }
+  return llvm::Error::success();
+}
 
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::describe(ModuleOp module) {
+  ModelConfigAttr config = getModelConfig(module);
+  if (!config)
+    return makeError("the module has no model config (#llm.config): it was "
+                     "not produced by llm-translate --import-llama-*");
   auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
-  auto abi = runtimeABI(*module);
+  auto abi = runtimeABI(module);
   if (!abi)
     return abi.takeError();
   model->abi_ = std::move(*abi);
@@ -474,7 +476,7 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   shape.bosTokenId = config.getBosTokenId();
   llvm::append_range(shape.eosTokenIds, config.getEosTokenIds());
   for (ExposedActivationAttr exposed :
-       (*module)->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName)
+       module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName)
            .getActivations()) {
     ::llm::runtime::ExposedActivation activation{exposed.getName().str(),
                                                  exposed.getFeatures(), {}};
@@ -482,7 +484,29 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
       activation.sources.push_back(source.str());
     shape.activations.push_back(std::move(activation));
   }
+  return std::move(model);
+}
 
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
+                              OwningOpRef<ModuleOp> moduleArg,
+                              const CompileOptions &options,
+                              std::optional<uint64_t> cacheKey) {
+  // Locals are destroyed in reverse order: the module before its context.
+  std::unique_ptr<MLIRContext> context = std::move(contextArg);
+  OwningOpRef<ModuleOp> module = std::move(moduleArg);
+  DiagnosticCollector diagnostics(context.get());
+  if (!getModelConfig(*module))
+    return makeError("the module has no model config (#llm.config): it was "
+                     "not produced by llm-translate --import-llama-*");
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  if (llvm::Error error = lowerForCPU(*module, host, options.parallel,
+                                      "this machine", diagnostics))
+    return std::move(error);
+  auto described = describe(*module);
+  if (!described)
+    return described.takeError();
+  std::unique_ptr<CompiledModel> model = std::move(*described);
 
   // JIT for the host CPU.
   llvm::InitializeNativeTarget();
@@ -543,4 +567,255 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   model->context_ = std::move(context);
   return std::move(model);
 }
-CompiledModel::~CompiledModel() = default;
+CompiledModel::~CompiledModel() {
+  // The code goes last: nothing of it runs after this.
+  engine_.reset();
+  jit_.reset();
+  if (library_)
+    ::dlclose(library_);
+}
+
+//===----------------------------------------------------------------------===//
+// Ahead-of-time artifacts
+//===----------------------------------------------------------------------===//
+
+/// The enabled features of `info`'s CPU and feature string, by name.
+static llvm::StringMap<bool> enabledFeatures(const llvm::MCSubtargetInfo &info) {
+  llvm::StringMap<bool> features;
+  for (const llvm::SubtargetFeatureKV &kv : info.getAllProcessorFeatures())
+    if (info.getFeatureBits().test(kv.Value))
+      features[kv.Key] = true;
+  return features;
+}
+
+llvm::Expected<TargetDescription>
+mlir::llm::describeTarget(llvm::StringRef cpu, llvm::StringRef features) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  TargetDescription target;
+  target.triple = llvm::sys::getProcessTriple();
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(target.triple), error);
+  if (!llvmTarget)
+    return makeError("no code generator for " + target.triple + ": " + error);
+  if (cpu.empty() || cpu == "native") {
+    // This machine, as the JIT sees it.
+    target.cpu = llvm::sys::getHostCPUName().str();
+    std::vector<std::string> host;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      host.push_back((feature.second ? "+" : "-") + feature.first().str());
+    std::sort(host.begin(), host.end());
+    target.featureString = llvm::join(host, ",");
+  } else {
+    target.cpu = cpu.str();
+  }
+  if (!features.empty())
+    target.featureString += (target.featureString.empty() ? "" : ",") +
+                            features.str();
+  // A throwaway machine to check the names against the target's tables.
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      llvm::Triple(target.triple), "", "", llvm::TargetOptions(),
+      llvm::Reloc::PIC_));
+  const llvm::MCSubtargetInfo *info =
+      machine ? machine->getMCSubtargetInfo() : nullptr;
+  if (!info)
+    return makeError("cannot create a code generator for " + target.triple);
+  if (!info->isCPUStringValid(target.cpu))
+    return makeError("unknown CPU '" + target.cpu + "' for " + target.triple +
+                     " (llc-22 -mcpu=help lists them)");
+  llvm::SmallVector<llvm::StringRef> requested;
+  features.split(requested, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef feature : requested) {
+    llvm::StringRef name = feature.trim();
+    if (!name.consume_front("+") && !name.consume_front("-"))
+      return makeError("CPU feature '" + feature +
+                       "' must start with + or -");
+    if (!llvm::any_of(info->getAllProcessorFeatures(),
+                      [&](const llvm::SubtargetFeatureKV &kv) {
+                        return name == kv.Key;
+                      }))
+      return makeError("unknown CPU feature '" + name + "' for " +
+                       target.triple + " (llc-22 -mattr=help lists them)");
+  }
+  return target;
+}
+
+/// A code generator for `target`, position-independent (for a shared
+/// library).
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+targetMachine(const TargetDescription &target, unsigned optLevel) {
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(target.triple), error);
+  if (!llvmTarget)
+    return makeError(error);
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      llvm::Triple(target.triple), target.cpu, target.featureString,
+      llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
+      optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                    : llvm::CodeGenOptLevel::Default));
+  if (!machine)
+    return makeError("cannot create a code generator for " + target.triple);
+  return std::move(machine);
+}
+
+llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextArg,
+                                           OwningOpRef<ModuleOp> moduleArg,
+                                           const TargetDescription &target,
+                                           const CompileOptions &options,
+                                           llvm::StringRef objectPath) {
+  std::unique_ptr<MLIRContext> context = std::move(contextArg);
+  OwningOpRef<ModuleOp> module = std::move(moduleArg);
+  DiagnosticCollector diagnostics(context.get());
+  auto codegen = targetMachine(target, options.optLevel);
+  if (!codegen)
+    return codegen.takeError();
+  llvm::StringMap<bool> features =
+      enabledFeatures(*(*codegen)->getMCSubtargetInfo());
+  if (!getModelConfig(*module))
+    return makeError("the module has no model config (#llm.config): it was "
+                     "not produced by llm-translate --import-llama-*");
+  if (llvm::Error error = lowerForCPU(*module, features, options.parallel,
+                                      "CPU '" + target.cpu + "'", diagnostics))
+    return error;
+  auto described = describe(*module);
+  if (!described)
+    return described.takeError();
+
+  // What llm-run checks before calling anything: the runtime ABI, the
+  // features the code may use, and the module's ABI and shape.
+  llvm::json::Array featureNames;
+  std::vector<std::string> sorted;
+  for (const auto &feature : features)
+    sorted.push_back(feature.first().str());
+  std::sort(sorted.begin(), sorted.end());
+  for (const std::string &name : sorted)
+    featureNames.push_back(name);
+  auto moduleMetadata = llvm::json::parse((*described)->metadataJSON());
+  if (!moduleMetadata)
+    return moduleMetadata.takeError();
+  llvm::json::Object metadata{
+      {"runtime_abi", kRuntimeABIVersion},
+      {"compiler", "llm-compiler/LLVM " LLVM_VERSION_STRING},
+      {"triple", target.triple},
+      {"cpu", target.cpu},
+      {"features", std::move(featureNames)},
+      {"module", std::move(*moduleMetadata)}};
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(metadata));
+  text.push_back('\0');
+  {
+    OpBuilder b(context.get());
+    b.setInsertionPointToEnd(module->getBody());
+    LLVM::GlobalOp::create(
+        b, module->getLoc(),
+        LLVM::LLVMArrayType::get(b.getIntegerType(8), text.size()),
+        /*isConstant=*/true, LLVM::Linkage::External, kArtifactMetadataSymbol,
+        b.getStringAttr(text));
+  }
+
+  // Compiled as the JIT compiles (the same packed entry points), for the
+  // target's CPU; the code is linked here but never run.
+  auto optimizer = targetMachine(target, options.optLevel);
+  if (!optimizer)
+    return optimizer.takeError();
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(
+      options.optLevel, /*sizeLevel=*/0, optimizer->get());
+  engineOptions.enableObjectDump = true;
+  engineOptions.enablePerfNotificationListener = false;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.jitCodeGenOptLevel =
+      options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default;
+  auto engine =
+      ExecutionEngine::create(*module, engineOptions, std::move(*codegen));
+  if (!engine)
+    return makeError("code generation failed: " +
+                     llvm::toString(engine.takeError()) + diagnostics.messages);
+  (*engine)->registerSymbols(runtimeSymbols);
+  for (llvm::StringRef name : {"prefill", "decode"})
+    if (auto fn = (*engine)->lookupPacked(name); !fn)
+      return makeError("the module has no @" + name + " entry point: " +
+                       llvm::toString(fn.takeError()));
+  (*engine)->dumpToObjectFile(objectPath);
+  if (!llvm::sys::fs::exists(objectPath))
+    return makeError("cannot write the object file '" + objectPath + "'");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::loadSharedLibrary(llvm::StringRef path) {
+  void *library = ::dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return makeError("cannot load '" + path + "': " + ::dlerror());
+  auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
+  model->library_ = library;
+  auto refuse = [&](const llvm::Twine &why) {
+    return makeError("'" + path + "' " + why);
+  };
+  const auto *text = static_cast<const char *>(
+      ::dlsym(library, kArtifactMetadataSymbol));
+  if (!text)
+    return refuse("is not a compiled model: it has no " +
+                  llvm::Twine(kArtifactMetadataSymbol) +
+                  " (build one with llm-compile)");
+  auto parsed = llvm::json::parse(llvm::StringRef(text));
+  const llvm::json::Object *metadata = parsed ? parsed->getAsObject() : nullptr;
+  if (!metadata) {
+    if (!parsed)
+      llvm::consumeError(parsed.takeError());
+    return refuse("has malformed metadata");
+  }
+  std::optional<int64_t> abiVersion = metadata->getInteger("runtime_abi");
+  if (abiVersion != kRuntimeABIVersion)
+    return refuse("was built for runtime ABI " +
+                  (abiVersion ? llvm::Twine(*abiVersion) : llvm::Twine("?")) +
+                  ", this llm-run has ABI " + llvm::Twine(kRuntimeABIVersion) +
+                  ": compile it again with this llm-compile");
+  std::optional<llvm::StringRef> triple = metadata->getString("triple");
+  if (!triple || *triple != llvm::sys::getProcessTriple())
+    return refuse("was built for " + (triple ? *triple : "another target") +
+                  ", not " + llvm::sys::getProcessTriple());
+  // Every ISA feature the code may use must be present here (the target's
+  // tuning flags, which no host reports, are not checked).
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  const llvm::json::Array *features = metadata->getArray("features");
+  if (!features)
+    return refuse("has malformed metadata (no features)");
+  std::vector<std::string> missing;
+  for (const llvm::json::Value &feature : *features) {
+    std::optional<llvm::StringRef> name = feature.getAsString();
+    if (!name)
+      return refuse("has malformed metadata (features)");
+    auto it = host.find(*name);
+    if (it != host.end() && !it->second)
+      missing.push_back(name->str());
+  }
+  if (!missing.empty())
+    return refuse("was compiled for CPU '" +
+                  metadata->getString("cpu").value_or("?") +
+                  "' and uses features this machine lacks: " +
+                  llvm::join(missing, ", ") +
+                  "; build it for this machine with llm-compile (or with "
+                  "--mcpu for an older CPU)");
+  const llvm::json::Value *module = metadata->get("module");
+  std::string moduleText;
+  if (module)
+    llvm::raw_string_ostream(moduleText) << *module;
+  if (!module || !readMetadata(moduleText, model->abi_, model->shape_))
+    return refuse("has malformed metadata (module ABI)");
+  auto entry = [&](llvm::StringRef name) {
+    return reinterpret_cast<::llm::runtime::PackedFunction>(
+        ::dlsym(library, ("_mlir_" + name).str().c_str()));
+  };
+  model->prefill_ = entry("prefill");
+  model->decode_ = entry("decode");
+  model->prepare_ = model->abi_.prepared.empty() ? nullptr : entry("prepare");
+  if (!model->prefill_ || !model->decode_ ||
+      (!model->abi_.prepared.empty() && !model->prepare_))
+    return refuse("lacks an entry point (@prefill, @decode or @prepare)");
+  model->fromCache_ = true;
+  return std::move(model);
+}

@@ -40,6 +40,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <condition_variable>
 #include <malloc.h>
 #include <mutex>
@@ -365,12 +367,26 @@ int main(int argc, char **argv) {
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
   std::optional<SlowStepNotice> compiling;
-  compiling.emplace(
-      "compiling the module for this CPU" +
-      (cacheDirectory.empty()
-           ? std::string(" (not cached: compiled again on every run)")
-           : " (once: the code is cached in " + cacheDirectory + ")"));
-  if (!modulePath.empty()) {
+  // An ahead-of-time artifact (llm-compile's shared library) is loaded,
+  // not compiled.
+  bool artifact = false;
+  if (!modulePath.empty() && modulePath != "-") {
+    char magic[4] = {};
+    if (std::FILE *file = std::fopen(modulePath.c_str(), "rb")) {
+      artifact = std::fread(magic, 1, 4, file) == 4 &&
+                 std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+      std::fclose(file);
+    }
+  }
+  if (!artifact)
+    compiling.emplace(
+        "compiling the module for this CPU" +
+        (cacheDirectory.empty()
+             ? std::string(" (not cached: compiled again on every run)")
+             : " (once: the code is cached in " + cacheDirectory + ")"));
+  if (artifact) {
+    model = mlir::llm::CompiledModel::loadSharedLibrary(modulePath);
+  } else if (!modulePath.empty()) {
     model = mlir::llm::CompiledModel::loadFile(modulePath, compileOptions);
   } else {
     auto config = gguf ? mlir::llm::llamaConfigFromGguf(*gguf)

@@ -42,6 +42,30 @@ struct CompileOptions {
   bool jitDebug = false;
 };
 
+/// The version of the calling convention between compiled modules and the
+/// runtime (packed entry points taking memref descriptors in the order of
+/// the module's ABI, the runtime symbols they call): an ahead-of-time
+/// artifact of another version is refused.
+constexpr int64_t kRuntimeABIVersion = 1;
+
+/// The symbol of an ahead-of-time artifact that holds its metadata (a JSON
+/// C string: runtime ABI, target CPU and features, the module's ABI).
+constexpr const char *kArtifactMetadataSymbol = "llm_module_metadata";
+
+/// A CPU to compile for ahead of time.
+struct TargetDescription {
+  std::string triple;
+  /// An LLVM CPU name (`skylake-avx512`, `x86-64-v3`).
+  std::string cpu;
+  /// LLVM feature string (`+avx2,-avx512f`).
+  std::string featureString;
+};
+
+/// The host (`cpu` empty or "native", with its exact features) or a named
+/// CPU, with extra `features` (`+avx2,-avx512f`); unknown names are errors.
+llvm::Expected<TargetDescription> describeTarget(llvm::StringRef cpu,
+                                                 llvm::StringRef features);
+
 class CompiledModel {
 public:
   /// Parses `path` and compiles it.
@@ -52,9 +76,24 @@ public:
   compile(std::unique_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
           const CompileOptions &options);
 
+  /// Compiles a module for `target` into a relocatable, position-independent
+  /// object at `objectPath`, with its metadata (kArtifactMetadataSymbol), to
+  /// be linked into a shared library.
+  static llvm::Error compileToObject(std::unique_ptr<MLIRContext> context,
+                                     OwningOpRef<ModuleOp> module,
+                                     const TargetDescription &target,
+                                     const CompileOptions &options,
+                                     llvm::StringRef objectPath);
+  /// Loads an ahead-of-time artifact (a shared library llm-compile wrote):
+  /// nothing is compiled. Refuses one built for another runtime ABI or for
+  /// CPU features this machine lacks, before running any of its code.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  loadSharedLibrary(llvm::StringRef path);
+
   ~CompiledModel();
 
-  /// Whether the code came from the compile cache (nothing was compiled).
+  /// Whether the code came from the compile cache or an ahead-of-time
+  /// artifact (nothing was compiled).
   bool fromCache() const { return fromCache_; }
 
   /// The buffers the module binds (its verified `#llm.abi`).
@@ -67,6 +106,9 @@ public:
 
 private:
   CompiledModel() = default;
+  /// The ABI and shape of a module (lowered or not), without code.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  describe(ModuleOp module);
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   compileWithKey(std::unique_ptr<MLIRContext> context,
                  OwningOpRef<ModuleOp> module, const CompileOptions &options,
@@ -87,6 +129,8 @@ private:
   std::unique_ptr<ExecutionEngine> engine_;
   /// The code of a cached model.
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  /// The shared library of an ahead-of-time artifact (dlopen handle).
+  void *library_ = nullptr;
   bool fromCache_ = false;
   ::llm::runtime::ModuleABI abi_;
   ::llm::runtime::ModelShape shape_;
