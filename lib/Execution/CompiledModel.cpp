@@ -33,6 +33,8 @@
 #include "llvm/TargetParser/Host.h"
 
 #include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -77,7 +79,8 @@ private:
 /// The compile options that change the code, as text for the cache key.
 static std::string optionsText(const CompileOptions &options) {
   return "O" + std::to_string(options.optLevel) +
-         (options.parallel ? " parallel" : " serial");
+         (options.parallel ? " parallel" : " serial") +
+         " no-post-ra-scheduler"; // configureCodeGeneration()
 }
 
 std::unique_ptr<CompiledModel>
@@ -196,7 +199,50 @@ std::string CompiledModel::metadataJSON() const {
   return text;
 }
 
-/// Reads what metadataJSON() wrote (an entry that passed its checksum).
+/// Whether the ABI and shape read back from metadata (a cache entry, or an
+/// ahead-of-time artifact, which is not verified by the dialect) are
+/// consistent: every index in range, every buffer of positive dimensions
+/// and at most 2^40 elements, the shape's sizes positive. The runtime
+/// sizes and indexes its buffers with them.
+static bool validABI(const ::llm::runtime::ModuleABI &abi,
+                     const ::llm::runtime::ModelShape &shape) {
+  constexpr int64_t kMaxElements = int64_t(1) << 40;
+  auto validType = [&](const ::llm::runtime::BufferType &type) {
+    int64_t elements = 1;
+    for (int64_t d : type.shape) {
+      if (d <= 0 || d > kMaxElements)
+        return false;
+      elements *= d;
+      if (elements > kMaxElements)
+        return false;
+    }
+    return !type.elementType.empty();
+  };
+  auto tensors = static_cast<int64_t>(abi.tensors.size());
+  auto buffers = tensors + static_cast<int64_t>(abi.prepared.size());
+  for (const auto &tensor : abi.tensors)
+    if (tensor.name.empty() || !validType(tensor.type))
+      return false;
+  for (const auto &type : abi.prepared)
+    if (!validType(type))
+      return false;
+  for (int64_t index : abi.prepareArguments)
+    if (index < 0 || index >= tensors)
+      return false;
+  for (int64_t index : abi.weights)
+    if (index < 0 || index >= buffers)
+      return false;
+  for (auto [field, key] : shapeFields(shape))
+    if (*field < 0 || (*field == 0 && field != &shape.bosTokenId))
+      return false;
+  for (int64_t id : shape.eosTokenIds)
+    if (id < 0 || id >= shape.vocabSize)
+      return false;
+  return shape.bosTokenId < shape.vocabSize;
+}
+
+/// Reads what metadataJSON() wrote (an entry that passed its checksum, or
+/// an artifact's metadata) and checks it (validABI).
 static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
                          ::llm::runtime::ModelShape &shape) {
   auto parsed = llvm::json::parse(text);
@@ -285,7 +331,7 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
       return false;
     *field = *value;
   }
-  return true;
+  return validABI(abi, shape);
 }
 
 /// LLVM code-generation settings of the project, applied once per process
@@ -432,6 +478,14 @@ static llvm::Expected<::llm::runtime::ModuleABI> runtimeABI(ModuleOp module) {
   return result;
 }
 
+/// An error unless `module` carries its model's config.
+static llvm::Error requireModelConfig(ModuleOp module) {
+  if (getModelConfig(module))
+    return llvm::Error::success();
+  return makeError("the module has no model config (#llm.config): it was "
+                   "not produced by llm-translate --import-llama-*");
+}
+
 /// Lowers `module` to the LLVM dialect for a CPU with `features` (unless it
 /// is lowered already) and checks that the kernels it was lowered with need
 /// no feature that CPU lacks (`cpu` names it in the message).
@@ -478,10 +532,9 @@ static llvm::Error lowerForCPU(ModuleOp module,
 
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::describe(ModuleOp module) {
+  if (llvm::Error error = requireModelConfig(module))
+    return std::move(error);
   ModelConfigAttr config = getModelConfig(module);
-  if (!config)
-    return makeError("the module has no model config (#llm.config): it was "
-                     "not produced by llm-translate --import-llama-*");
   auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
   auto abi = runtimeABI(module);
   if (!abi)
@@ -516,9 +569,8 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   std::unique_ptr<MLIRContext> context = std::move(contextArg);
   OwningOpRef<ModuleOp> module = std::move(moduleArg);
   DiagnosticCollector diagnostics(context.get());
-  if (!getModelConfig(*module))
-    return makeError("the module has no model config (#llm.config): it was "
-                     "not produced by llm-translate --import-llama-*");
+  if (llvm::Error error = requireModelConfig(*module))
+    return std::move(error);
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   if (llvm::Error error = lowerForCPU(*module, host, options.parallel,
                                       "this machine", diagnostics))
@@ -631,9 +683,6 @@ mlir::llm::describeTarget(llvm::StringRef cpu, llvm::StringRef features) {
   } else {
     target.cpu = cpu.str();
   }
-  if (!features.empty())
-    target.featureString += (target.featureString.empty() ? "" : ",") +
-                            features.str();
   // A throwaway machine to check the names against the target's tables.
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       llvm::Triple(target.triple), "", "", llvm::TargetOptions(),
@@ -658,6 +707,8 @@ mlir::llm::describeTarget(llvm::StringRef cpu, llvm::StringRef features) {
                       }))
       return makeError("unknown CPU feature '" + name + "' for " +
                        target.triple + " (llc-22 -mattr=help lists them)");
+    target.featureString += (target.featureString.empty() ? "" : ",") +
+                            feature.trim().str();
   }
   return target;
 }
@@ -695,9 +746,8 @@ llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextA
     return codegen.takeError();
   llvm::StringMap<bool> features =
       enabledFeatures(*(*codegen)->getMCSubtargetInfo());
-  if (!getModelConfig(*module))
-    return makeError("the module has no model config (#llm.config): it was "
-                     "not produced by llm-translate --import-llama-*");
+  if (llvm::Error error = requireModelConfig(*module))
+    return error;
   if (llvm::Error error = lowerForCPU(*module, features, options.parallel,
                                       "CPU '" + target.cpu + "'", diagnostics))
     return error;
@@ -707,10 +757,14 @@ llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextA
 
   // What llm-run checks before calling anything: the runtime ABI, the
   // features the code may use, and the module's ABI and shape.
+  // The ISA features host detection reports (the target's tuning flags,
+  // which no CPU reports, are left out): llm-run requires each of them.
   llvm::json::Array featureNames;
   std::vector<std::string> sorted;
+  llvm::StringMap<bool> detectable = llvm::sys::getHostCPUFeatures();
   for (const auto &feature : features)
-    sorted.push_back(feature.first().str());
+    if (detectable.contains(feature.first()))
+      sorted.push_back(feature.first().str());
   std::sort(sorted.begin(), sorted.end());
   for (const std::string &name : sorted)
     featureNames.push_back(name);
@@ -757,33 +811,90 @@ llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextA
     return makeError("code generation failed: " +
                      llvm::toString(engine.takeError()) + diagnostics.messages);
   (*engine)->registerSymbols(runtimeSymbols);
-  for (llvm::StringRef name : {"prefill", "decode"})
+  llvm::SmallVector<llvm::StringRef> entries = {"prefill", "decode"};
+  if (!(*described)->abi_.prepared.empty())
+    entries.push_back("prepare");
+  for (llvm::StringRef name : entries)
     if (auto fn = (*engine)->lookupPacked(name); !fn)
       return makeError("the module has no @" + name + " entry point: " +
                        llvm::toString(fn.takeError()));
   (*engine)->dumpToObjectFile(objectPath);
-  if (!llvm::sys::fs::exists(objectPath))
+  // dumpToObjectFile only prints its failures: check what it wrote.
+  auto written = llvm::object::ObjectFile::createObjectFile(objectPath);
+  if (!written) {
+    llvm::consumeError(written.takeError());
     return makeError("cannot write the object file '" + objectPath + "'");
+  }
   return llvm::Error::success();
 }
 
+/// The metadata an ahead-of-time artifact exports (kArtifactMetadataSymbol),
+/// read from the file as an ELF object: nothing of it is loaded or run.
+static llvm::Expected<std::string> readArtifactMetadata(llvm::StringRef path) {
+  auto file = llvm::object::ObjectFile::createObjectFile(path);
+  if (!file)
+    return makeError("'" + path + "' is not a shared library: " +
+                     llvm::toString(file.takeError()));
+  auto *elf =
+      llvm::dyn_cast<llvm::object::ELFObjectFileBase>(file->getBinary());
+  if (!elf)
+    return makeError("'" + path + "' is not an ELF shared library");
+  for (const llvm::object::ELFSymbolRef &symbol :
+       elf->getDynamicSymbolIterators()) {
+    llvm::Expected<llvm::StringRef> name = symbol.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    if (*name != kArtifactMetadataSymbol)
+      continue;
+    llvm::Expected<llvm::object::section_iterator> section =
+        symbol.getSection();
+    llvm::Expected<uint64_t> address = symbol.getAddress();
+    if (!section || !address || *section == elf->section_end() ||
+        symbol.getELFType() != llvm::ELF::STT_OBJECT) {
+      if (!section)
+        llvm::consumeError(section.takeError());
+      if (!address)
+        llvm::consumeError(address.takeError());
+      break;
+    }
+    llvm::Expected<llvm::StringRef> contents = (*section)->getContents();
+    if (!contents) {
+      llvm::consumeError(contents.takeError());
+      break;
+    }
+    uint64_t offset = *address - (*section)->getAddress();
+    uint64_t size = symbol.getSize();
+    constexpr uint64_t kMaxMetadata = uint64_t(1) << 30;
+    if (*address < (*section)->getAddress() || size == 0 ||
+        size > kMaxMetadata || offset > contents->size() ||
+        size > contents->size() - offset)
+      break;
+    // A C string: up to its terminator.
+    llvm::StringRef text = contents->substr(offset, size);
+    return text.take_until([](char c) { return c == '\0'; }).str();
+  }
+  return makeError("'" + path + "' is not a compiled model: it has no " +
+                   llvm::Twine(kArtifactMetadataSymbol) +
+                   " (build one with llm-compile)");
+}
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
-CompiledModel::loadSharedLibrary(llvm::StringRef path) {
-  void *library = ::dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library)
-    return makeError("cannot load '" + path + "': " + ::dlerror());
-  auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
-  model->library_ = library;
+CompiledModel::loadSharedLibrary(llvm::StringRef pathArg) {
+  // dlopen searches the library path for a name without a slash: the
+  // artifact is named by its absolute path.
+  llvm::SmallString<256> path(pathArg);
+  if (std::error_code ec = llvm::sys::fs::make_absolute(path))
+    return makeError("cannot resolve '" + pathArg + "': " + ec.message());
   auto refuse = [&](const llvm::Twine &why) {
-    return makeError("'" + path + "' " + why);
+    return makeError("'" + pathArg + "' " + why);
   };
-  const auto *text = static_cast<const char *>(
-      ::dlsym(library, kArtifactMetadataSymbol));
+  // Everything is checked from the file before any of its code is loaded.
+  llvm::Expected<std::string> text = readArtifactMetadata(path);
   if (!text)
-    return refuse("is not a compiled model: it has no " +
-                  llvm::Twine(kArtifactMetadataSymbol) +
-                  " (build one with llm-compile)");
-  auto parsed = llvm::json::parse(llvm::StringRef(text));
+    return text.takeError();
+  auto parsed = llvm::json::parse(*text);
   const llvm::json::Object *metadata = parsed ? parsed->getAsObject() : nullptr;
   if (!metadata) {
     if (!parsed)
@@ -800,8 +911,8 @@ CompiledModel::loadSharedLibrary(llvm::StringRef path) {
   if (!triple || *triple != llvm::sys::getProcessTriple())
     return refuse("was built for " + (triple ? *triple : "another target") +
                   ", not " + llvm::sys::getProcessTriple());
-  // Every ISA feature the code may use must be present here (the target's
-  // tuning flags, which no host reports, are not checked).
+  // Every ISA feature the code may use must be present here; one this
+  // machine does not report is missing.
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   const llvm::json::Array *features = metadata->getArray("features");
   if (!features)
@@ -811,8 +922,7 @@ CompiledModel::loadSharedLibrary(llvm::StringRef path) {
     std::optional<llvm::StringRef> name = feature.getAsString();
     if (!name)
       return refuse("has malformed metadata (features)");
-    auto it = host.find(*name);
-    if (it != host.end() && !it->second)
+    if (!host.lookup(*name))
       missing.push_back(name->str());
   }
   if (!missing.empty())
@@ -822,12 +932,18 @@ CompiledModel::loadSharedLibrary(llvm::StringRef path) {
                   llvm::join(missing, ", ") +
                   "; build it for this machine with llm-compile (or with "
                   "--mcpu for an older CPU)");
+  auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
   const llvm::json::Value *module = metadata->get("module");
   std::string moduleText;
   if (module)
     llvm::raw_string_ostream(moduleText) << *module;
   if (!module || !readMetadata(moduleText, model->abi_, model->shape_))
     return refuse("has malformed metadata (module ABI)");
+
+  void *library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return refuse(llvm::Twine("cannot be loaded: ") + ::dlerror());
+  model->library_ = library;
   auto entry = [&](llvm::StringRef name) {
     return reinterpret_cast<::llm::runtime::PackedFunction>(
         ::dlsym(library, ("_mlir_" + name).str().c_str()));

@@ -11,12 +11,8 @@ using namespace mlir;
 
 void mlir::llm::buildLPUPipeline(OpPassManager &pm,
                                  const LPUPipelineOptions &options) {
-  // The plan places and schedules every layer on its own chips: the
-  // decoder-layer functions are inlined (their parameters and attention
-  // then name the layer's own tensors and cache) before quantizing, so
-  // that each layer's own matrices are packed.
-  pm.addPass(createInlinerPass());
-  pm.addPass(createSymbolDCEPass());
+  // (llm-tile-lpu spells out the decoder-layer functions: it places every
+  // layer on chips of its own.)
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 4-bit weights go through the project's quantization pass (the LM head

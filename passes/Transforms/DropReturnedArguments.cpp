@@ -35,25 +35,21 @@ bool isCacheResult(func::FuncOp func, unsigned i) {
 }
 
 /// Drops the cache results of private `func` that return an argument's
-/// buffer; each call then uses the buffer it passed.
-LogicalResult dropFromCallee(ModuleOp module, func::FuncOp func) {
+/// buffer; each call then uses the buffer it passed. Returns whether
+/// anything was dropped.
+bool dropFromCallee(ModuleOp module, func::FuncOp func) {
   std::optional<SymbolTable::UseRange> uses =
       SymbolTable::getSymbolUses(func, module);
   if (!uses || llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
         return !isa<func::CallOp>(use.getUser());
       }))
-    return success();
+    return false;
   llvm::BitVector drop = returnedArguments(func);
-  for (unsigned i = 0; i < func.getNumResults(); ++i) {
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
     if (!isCacheResult(func, i))
       drop.reset(i);
-    else if (!drop.test(i))
-      return func.emitError("result '")
-             << func.getResultAttrOfType<StringAttr>(i, "llm.name").getValue()
-             << "' is not updated in place in its argument's buffer";
-  }
   if (drop.none())
-    return success();
+    return false;
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   SmallVector<unsigned> argumentOf(func.getNumResults());
   for (int i : drop.set_bits())
@@ -62,12 +58,20 @@ LogicalResult dropFromCallee(ModuleOp module, func::FuncOp func) {
     auto call = cast<func::CallOp>(use.getUser());
     OpBuilder b(call);
     SmallVector<Type> kept;
+    SmallVector<Attribute> keptAttrs;
+    ArrayAttr resAttrs = call.getResAttrsAttr();
     for (auto [i, type] : llvm::enumerate(call.getResultTypes()))
-      if (!drop.test(i))
+      if (!drop.test(i)) {
         kept.push_back(type);
+        if (resAttrs)
+          keptAttrs.push_back(resAttrs[i]);
+      }
+    // The same call, with all its attributes, minus the dropped results.
     auto newCall = func::CallOp::create(b, call.getLoc(), call.getCallee(),
                                         kept, call.getOperands());
-    newCall->setDiscardableAttrs(call->getDiscardableAttrDictionary());
+    newCall->setAttrs(call->getAttrs());
+    if (resAttrs)
+      newCall.setResAttrsAttr(b.getArrayAttr(keptAttrs));
     unsigned next = 0;
     for (unsigned i = 0; i < call.getNumResults(); ++i)
       call.getResult(i).replaceAllUsesWith(
@@ -76,7 +80,20 @@ LogicalResult dropFromCallee(ModuleOp module, func::FuncOp func) {
     call.erase();
   }
   ret->eraseOperands(drop);
-  return func.eraseResults(drop);
+  (void)func.eraseResults(drop);
+  return true;
+}
+
+/// A cache result of `func` that is not one of its arguments' buffers (the
+/// cache was copied instead of updated in place): an error.
+LogicalResult checkCachesInPlace(func::FuncOp func) {
+  llvm::BitVector returned = returnedArguments(func);
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    if (isCacheResult(func, i) && !returned.test(i))
+      return func.emitError("result '")
+             << func.getResultAttrOfType<StringAttr>(i, "llm.name").getValue()
+             << "' is not updated in place in its argument's buffer";
+  return success();
 }
 
 struct LLMDropReturnedArgumentsPass
@@ -84,13 +101,22 @@ struct LLMDropReturnedArgumentsPass
           LLMDropReturnedArgumentsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // Functions the module calls (decoder-layer functions) first: their
+    // Functions the module calls (decoder-layer functions) first, callees
+    // before callers whatever their order (until nothing changes): their
     // callers then see the caches they were given.
+    SmallVector<func::FuncOp> callees;
     for (auto func : module.getOps<func::FuncOp>())
       if (func.isPrivate() && !func.isExternal() &&
           func.getBody().hasOneBlock())
-        if (failed(dropFromCallee(module, func)))
-          return signalPassFailure();
+        callees.push_back(func);
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (func::FuncOp func : callees)
+        changed |= dropFromCallee(module, func);
+    }
+    for (func::FuncOp func : callees)
+      if (failed(checkCachesInPlace(func)))
+        return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>()) {
       // Only entry points: public, defined, and not called from the module
       // (a caller would still expect the results).
@@ -98,25 +124,11 @@ struct LLMDropReturnedArgumentsPass
           !func.getBody().hasOneBlock() ||
           !SymbolTable::symbolKnownUseEmpty(func, module))
         continue;
-      auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-      llvm::BitVector drop(func.getNumResults());
-      for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
-        auto arg = dyn_cast<BlockArgument>(operand);
-        if (!arg || arg.getOwner() != &func.getBody().front() ||
-            !isa<BaseMemRefType>(arg.getType()))
-          continue;
-        drop.set(i);
-      }
       // A KV cache that comes back as a fresh buffer was not updated in place.
-      for (unsigned i = 0; i < func.getNumResults(); ++i) {
-        auto name = func.getResultAttrOfType<StringAttr>(i, "llm.name");
-        if (!drop.test(i) && name && name.getValue().ends_with("cache")) {
-          func.emitError("result '")
-              << name.getValue()
-              << "' is not updated in place in its argument's buffer";
-          return signalPassFailure();
-        }
-      }
+      if (failed(checkCachesInPlace(func)))
+        return signalPassFailure();
+      auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+      llvm::BitVector drop = returnedArguments(func);
       if (drop.none())
         continue;
       ret->eraseOperands(drop);

@@ -4,8 +4,7 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
+#include "llm/Transforms/LayerFunctions.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir::llm {
@@ -30,10 +29,10 @@ struct LLMExposeActivationsPass
     // Each layer's activations are results of their own: the decoder-layer
     // functions are inlined first, their parameters then naming the
     // layer's own tensors (a calibration module is compiled once).
-    OpPassManager inliner(ModuleOp::getOperationName());
-    inliner.addPass(createInlinerPass());
-    inliner.addPass(createSymbolDCEPass());
-    if (failed(runPipeline(inliner, module)))
+    OpPassManager spellOut(ModuleOp::getOperationName());
+    addSpellOutLayersPasses(spellOut);
+    if (failed(runPipeline(spellOut, module)) ||
+        failed(verifyLayersSpelledOut(module, "llm-expose-activations")))
       return signalPassFailure();
     Builder b(&getContext());
     SmallVector<Value> values;

@@ -16,6 +16,12 @@
 // tensors they read (the same projection of every layer) share one
 // function, so the code of @prepare does not grow with the model's depth.
 //
+// A decoder-layer function (private, called once per layer) first gives its
+// weight-only computations to its calls, where the layer is a constant and
+// each parameter names that layer's tensor; the entry points then hold every
+// weight-only subgraph, and @prepare and the ABI are what they would be with
+// every layer spelled out.
+//
 //===----------------------------------------------------------------------===//
 
 #include "llm/Transforms/Passes.h"
@@ -67,20 +73,36 @@ bool computesFromWeights(Operation *op,
   });
 }
 
-/// The checkpoint tensor a clone of `param` names at a call site, where
-/// its layer operand became `layer`: the plain parameter for a constant
-/// layer, a parameter of the caller's own layer argument otherwise.
-FailureOr<ParamOp> instantiateParam(OpBuilder &b, ParamOp param, Value layer,
+/// The layer a call passes to a parameter of its callee: a constant, or an
+/// argument of the caller (itself a private function, whose own calls
+/// resolve it in turn).
+struct LayerAtCall {
+  std::optional<int64_t> constant;
+  Value argument;
+};
+
+/// Resolves the layer operand `layer` of a callee's parameter at `call`
+/// (`mapping`: the callee's arguments to the call's operands).
+FailureOr<LayerAtCall> resolveLayer(ParamOp param, Value layer,
+                                    const IRMapping &mapping,
                                     func::CallOp call) {
+  Value value = mapping.lookupOrNull(layer);
+  if (!value)
+    value = layer; // Defined in the callee: only a constant resolves.
   APInt constant;
-  if (matchPattern(layer, m_ConstantInt(&constant)) &&
-      !constant.isNegative())
-    return ParamOp::create(
-        b, param.getLoc(), param.getType(),
-        b.getStringAttr(param.getNameForLayer(constant.getSExtValue())));
-  if (isa<BlockArgument>(layer))
-    return ParamOp::create(b, param.getLoc(), param.getType(),
-                           param.getNameAttr(), layer);
+  if (matchPattern(value, m_ConstantInt(&constant))) {
+    if (constant.isNegative())
+      return call.emitOpError("passes the negative layer ")
+             << constant.getSExtValue() << " to @" << call.getCallee();
+    return LayerAtCall{constant.getSExtValue(), Value()};
+  }
+  auto argument = dyn_cast<BlockArgument>(value);
+  auto caller = argument ? dyn_cast<func::FuncOp>(
+                               argument.getOwner()->getParentOp())
+                         : func::FuncOp();
+  if (mapping.contains(layer) && caller && caller.isPrivate() &&
+      argument.getOwner()->isEntryBlock())
+    return LayerAtCall{std::nullopt, argument};
   return call.emitOpError("passes a layer that is not a constant to @")
          << call.getCallee() << ", whose parameter '" << param.getName()
          << "' needs one";
@@ -89,7 +111,7 @@ FailureOr<ParamOp> instantiateParam(OpBuilder &b, ParamOp param, Value layer,
 /// Moves the weight-only computations of the private function `callee` to
 /// its call sites: each call computes them from its own layer's tensors and
 /// passes the results as new trailing arguments. Returns whether the
-/// callers changed.
+/// callers changed. Every call is checked before anything changes.
 FailureOr<bool> sinkWeightOnlyOps(ModuleOp module, func::FuncOp callee) {
   llvm::DenseSet<Operation *> weightOnly;
   SmallVector<Operation *> ordered;
@@ -112,6 +134,8 @@ FailureOr<bool> sinkWeightOnlyOps(ModuleOp module, func::FuncOp callee) {
 
   std::optional<SymbolTable::UseRange> uses =
       SymbolTable::getSymbolUses(callee, module);
+  if (!uses)
+    return callee.emitOpError("has uses that cannot be listed");
   SmallVector<func::CallOp> calls;
   for (const SymbolTable::SymbolUse &use : *uses) {
     auto call = dyn_cast<func::CallOp>(use.getUser());
@@ -121,32 +145,52 @@ FailureOr<bool> sinkWeightOnlyOps(ModuleOp module, func::FuncOp callee) {
              << ", whose weights are prepared per call: only calls may";
     calls.push_back(call);
   }
+  // Each call's layer for each parameter of a layer.
+  SmallVector<DenseMap<Operation *, LayerAtCall>> layers(calls.size());
+  for (auto [call, resolved] : llvm::zip(calls, layers)) {
+    IRMapping mapping;
+    mapping.map(callee.getArguments(), call.getOperands());
+    for (Operation *op : ordered)
+      if (auto param = dyn_cast<ParamOp>(op); param && param.getLayer()) {
+        FailureOr<LayerAtCall> layer =
+            resolveLayer(param, param.getLayer(), mapping, call);
+        if (failed(layer))
+          return failure();
+        resolved[op] = *layer;
+      }
+  }
 
   OpBuilder b(module.getContext());
-  for (func::CallOp call : calls) {
+  for (auto [call, resolved] : llvm::zip(calls, layers)) {
     b.setInsertionPoint(call);
     IRMapping mapping;
     mapping.map(callee.getArguments(), call.getOperands());
     for (Operation *op : ordered) {
-      if (auto param = dyn_cast<ParamOp>(op)) {
-        if (Value layer = param.getLayer()) {
-          FailureOr<ParamOp> clone =
-              instantiateParam(b, param, mapping.lookup(layer), call);
-          if (failed(clone))
-            return failure();
-          mapping.map(param.getResult(), clone->getResult());
-          continue;
-        }
+      auto param = dyn_cast<ParamOp>(op);
+      if (!param || !param.getLayer()) {
+        b.clone(*op, mapping);
+        continue;
       }
-      b.clone(*op, mapping);
+      const LayerAtCall &layer = resolved.lookup(op);
+      auto clone =
+          layer.constant
+              ? ParamOp::create(b, param.getLoc(), param.getType(),
+                                b.getStringAttr(
+                                    param.getNameForLayer(*layer.constant)))
+              : ParamOp::create(b, param.getLoc(), param.getType(),
+                                param.getNameAttr(), layer.argument);
+      mapping.map(param.getResult(), clone.getResult());
     }
-    SmallVector<Value> operands(call.getOperands());
+    // The call keeps its attributes; the new operands have none.
+    SmallVector<Value> operands;
     for (Value value : frontier)
       operands.push_back(mapping.lookup(value));
-    auto newCall = func::CallOp::create(b, call.getLoc(), callee, operands);
-    newCall->setDiscardableAttrs(call->getDiscardableAttrDictionary());
-    call.replaceAllUsesWith(newCall.getResults());
-    call.erase();
+    call->insertOperands(call->getNumOperands(), operands);
+    if (ArrayAttr argAttrs = call.getArgAttrsAttr()) {
+      SmallVector<Attribute> extended(argAttrs.begin(), argAttrs.end());
+      extended.append(operands.size(), b.getDictionaryAttr({}));
+      call.setArgAttrsAttr(b.getArrayAttr(extended));
+    }
   }
 
   unsigned first = callee.getNumArguments();
@@ -236,6 +280,11 @@ void WeightPrepHoister::classify(func::FuncOp func) {
 }
 
 FailureOr<int64_t> WeightPrepHoister::tensorIndex(ParamOp param) {
+  if (param.getLayer())
+    return param.emitOpError("parameter '")
+           << param.getName()
+           << "' of a layer not known here: only a private function called "
+              "with constant layers may read per-layer parameters";
   auto [it, inserted] =
       tensors.insert({param.getName(), param.getType()});
   if (!inserted && it->second != param.getType())
@@ -298,8 +347,10 @@ FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
   std::function<void(Operation *)> collect = [&](Operation *op) {
     if (slice.contains(op))
       return;
-    for (Value operand : op->getOperands())
-      collect(operand.getDefiningOp());
+    // Parameters are the leaves (a layer operand is checked by tensorIndex).
+    if (!isa<ParamOp>(op))
+      for (Value operand : op->getOperands())
+        collect(operand.getDefiningOp());
     slice.insert(op);
   };
   collect(root);

@@ -140,3 +140,29 @@ func.func private @decode_layer(%x: memref<1x16xf32>, %kc: memref<2x8x2x4xf32>, 
   memref.copy %x, %h : memref<1x16xf32> to memref<1x16xf32>
   return %h, %kc, %vc : memref<1x16xf32>, memref<2x8x2x4xf32>, memref<2x8x2x4xf32>
 }
+
+// -----
+
+// A layer function calling another, in either order in the module: the
+// inner one's caches go first, then the outer one's.
+// CHECK-LABEL: func.func private @outer(
+// CHECK-SAME: -> memref<4xf32>
+// CHECK: %[[H:.*]] = call @inner(%{{.*}}, %{{.*}}) : (memref<4xf32>, memref<2x8xf32>) -> memref<4xf32>
+// CHECK: return %[[H]] : memref<4xf32>
+// CHECK-LABEL: func.func private @inner(
+// CHECK-SAME: -> memref<4xf32>
+func.func private @outer(%x: memref<4xf32>, %kc: memref<2x8xf32>)
+    -> (memref<4xf32>, memref<2x8xf32> {llm.name = "key_cache"}) {
+  %h, %k = call @inner(%x, %kc) : (memref<4xf32>, memref<2x8xf32>) -> (memref<4xf32>, memref<2x8xf32>)
+  return %h, %k : memref<4xf32>, memref<2x8xf32>
+}
+func.func private @inner(%x: memref<4xf32>, %kc: memref<2x8xf32>)
+    -> (memref<4xf32>, memref<2x8xf32> {llm.name = "key_cache"}) {
+  %h = memref.alloc() : memref<4xf32>
+  return %h, %kc : memref<4xf32>, memref<2x8xf32>
+}
+func.func @decode(%x: memref<4xf32>, %kc: memref<2x8xf32> {llm.name = "key_cache"})
+    -> (memref<4xf32> {llm.name = "logits"}, memref<2x8xf32> {llm.name = "key_cache"}) {
+  %h, %k = call @outer(%x, %kc) : (memref<4xf32>, memref<2x8xf32>) -> (memref<4xf32>, memref<2x8xf32>)
+  return %h, %k : memref<4xf32>, memref<2x8xf32>
+}

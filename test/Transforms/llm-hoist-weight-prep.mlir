@@ -337,3 +337,65 @@ module @layer_not_constant {
     return %y : tensor<1x8xf32>
   }
 }
+
+// -----
+
+// The layer passes through a private function to another: the inner
+// function's pack moves to its caller, where the layer is still an argument,
+// then to the entry point, where it is a constant.
+// CHECK-LABEL: module @nested_layers attributes {llm.abi = #llm.abi<
+// CHECK-SAME: tensors = [#llm.tensor<"model.layers.4.proj.weight" : tensor<8x16xf32>>]
+// CHECK-LABEL: func.func @decode(
+// CHECK: call @outer(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-LABEL: func.func private @outer(
+// CHECK-NOT: llm.param
+// CHECK: call @inner(
+// CHECK-LABEL: func.func private @inner(
+// CHECK-NOT: llm.
+// CHECK: llm.matmul_int4
+module @nested_layers {
+  func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
+    %c4 = arith.constant 4 : index
+    %y = func.call @outer(%x, %c4) : (tensor<1x16xf32>, index) -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+  func.func private @outer(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x8xf32> {
+    %y = func.call @inner(%x, %layer) : (tensor<1x16xf32>, index) -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+  func.func private @inner(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x8xf32> {
+    %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// An entry point's own argument is not a layer known when compiling.
+module @layer_from_entry {
+  func.func @decode(%x: tensor<1x16xf32>, %i: index) -> tensor<1x8xf32> {
+    // expected-error @+1 {{'func.call' op passes a layer that is not a constant to @decode_layer}}
+    %y = func.call @decode_layer(%x, %i) : (tensor<1x16xf32>, index) -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+  func.func private @decode_layer(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x8xf32> {
+    %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<2x8xf32>, tensor<2x8xf32> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}
+
+// -----
+
+// A per-layer parameter in an entry point has no layer to name.
+module @param_of_layer_in_entry {
+  func.func @decode(%x: tensor<1x16xf32>, %i: index) -> tensor<1x8xf32> {
+    // expected-error @+1 {{'llm.param' op parameter 'model.layers.{}.proj.weight' of a layer not known here}}
+    %w = llm.param "model.layers.{}.proj.weight"[%i] : tensor<8x16xf32>
+    %y = llm.matmul %x, %w : tensor<1x16xf32>, tensor<8x16xf32> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}

@@ -65,8 +65,13 @@ static int fail(const Twine &message) {
 /// driver; the OpenMP and MLIR runner libraries the code calls come from
 /// LLVM's library directory.
 static Error linkSharedLibrary(StringRef object, StringRef output) {
+  // $CC may carry arguments of its own (`ccache cc`, `clang-22 -fuse-ld=lld`).
   const char *cc = std::getenv("CC");
-  std::string driver = cc && *cc ? cc : "cc";
+  SmallVector<StringRef> words;
+  StringRef(cc && *cc ? cc : "cc").split(words, ' ', -1, /*KeepEmpty=*/false);
+  if (words.empty())
+    words.push_back("cc");
+  std::string driver = words.front().str();
   ErrorOr<std::string> program = sys::findProgramByName(driver);
   if (!program)
     return createStringError(inconvertibleErrorCode(),
@@ -74,16 +79,12 @@ static Error linkSharedLibrary(StringRef object, StringRef output) {
                                  "' to link a shared library (set CC, or "
                                  "write an object with -o FILE.o)");
   std::string libDir = LLM_LLVM_LIBRARY_DIR;
-  SmallVector<std::string> args = {*program,
-                                   "-shared",
-                                   "-o",
-                                   output.str(),
-                                   object.str(),
-                                   "-L" + libDir,
-                                   "-Wl,-rpath," + libDir,
-                                   "-lomp",
-                                   "-lmlir_c_runner_utils",
-                                   "-Wl,-z,noexecstack"};
+  SmallVector<std::string> args = {*program};
+  for (StringRef word : ArrayRef<StringRef>(words).drop_front())
+    args.push_back(word.str());
+  args.append({"-shared", "-o", output.str(), object.str(), "-L" + libDir,
+               "-Wl,-rpath," + libDir, "-lomp", "-lmlir_c_runner_utils",
+               "-Wl,-z,noexecstack"});
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int rc = sys::ExecuteAndWait(*program, argRefs, std::nullopt, {}, 0, 0,

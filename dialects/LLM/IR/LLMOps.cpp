@@ -449,7 +449,9 @@ LogicalResult AttentionOp::fold(FoldAdaptor adaptor,
   // A constant layer index becomes the attribute (in place).
   auto layer =
       llvm::dyn_cast_if_present<IntegerAttr>(adaptor.getLayerIndex());
-  if (!layer || layer.getValue().isNegative())
+  int64_t layers = getKeyCache().getType().getDimSize(0);
+  if (!layer || layer.getValue().isNegative() ||
+      (!ShapedType::isDynamic(layers) && layer.getInt() >= layers))
     return failure();
   setLayer(layer.getInt());
   getLayerIndexMutable().clear();

@@ -77,6 +77,14 @@ def LLMHoistWeightPrepPass : Pass<"llm-hoist-weight-prep", "mlir::ModuleOp"> {
     elements prepared so far and in all) to the runtime function
     `llm_prepare_progress(i64, i64)`. A module that already has `llm.abi`
     is left as it is.
+
+    Private functions (the decoder-layer functions, whose parameters name
+    the called layer's tensors: `llm.param "model.layers.{}..."[%layer]`)
+    first give their weight-only computations to their calls: each call
+    computes them from its layer's tensors (its constant layer names them)
+    and passes the results as new arguments, repeatedly through nested
+    calls. Every call is checked before anything changes; a layer that is
+    not a constant at an entry point's call is an error.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -13,11 +13,10 @@
 #include "llm/Conversion/Passes.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 #include "llm/Dialect/LPU/IR/LPUOps.h"
+#include "llm/Transforms/LayerFunctions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::llm {
@@ -210,20 +209,11 @@ void LLMTileForLPUPass::runOnOperation() {
   // The plan places every layer's weights and cache on chips of its own:
   // the decoder-layer functions are inlined (unrolled), so that parameters
   // and attention name each layer's tensors and cache.
-  OpPassManager unroll(ModuleOp::getOperationName());
-  unroll.addPass(createInlinerPass());
-  unroll.addPass(createSymbolDCEPass());
-  if (failed(runPipeline(unroll, module)))
+  OpPassManager spellOut(ModuleOp::getOperationName());
+  addSpellOutLayersPasses(spellOut);
+  if (failed(runPipeline(spellOut, module)) ||
+      failed(verifyLayersSpelledOut(module, "llm-tile-lpu")))
     return signalPassFailure();
-  WalkResult perLayer = decode.walk([](Operation *op) {
-    auto attention = dyn_cast<llm::AttentionOp>(op);
-    return isa<func::CallOp>(op) || (attention && !attention.getLayer())
-               ? WalkResult::interrupt()
-               : WalkResult::advance();
-  });
-  if (perLayer.wasInterrupted())
-    return fail("@decode has calls or attention at a layer that is not a "
-                "constant after inlining");
 
   int64_t contextLen = context;
   if (contextLen == 0) {

@@ -249,3 +249,15 @@ func.func @constant_layer(%q: tensor<1x4xf32>, %kc: tensor<4x8x1x4xf32>, %pos: i
   %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x8x1x4xf32>
   return %w, %o : tensor<8x4xf32>, tensor<1x4xf32>
 }
+
+// -----
+
+// A constant layer outside the cache stays an operand (the verifier would
+// reject it as an attribute).
+// CHECK-LABEL: func.func @constant_layer_out_of_range(
+// CHECK: llm.attention {{.*}} layer %{{.*}} heads = 1
+func.func @constant_layer_out_of_range(%q: tensor<1x4xf32>, %kc: tensor<4x8x1x4xf32>, %pos: index) -> tensor<1x4xf32> {
+  %l = arith.constant 4 : index
+  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x8x1x4xf32>
+  return %o : tensor<1x4xf32>
+}
