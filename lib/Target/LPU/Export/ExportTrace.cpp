@@ -7,6 +7,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <cmath>
 #include <set>
 
 using namespace mlir;
@@ -38,7 +39,16 @@ LogicalResult mlir::llm::lpu::exportPlanToTrace(Operation *op,
     return program->emitError("the plan has no schedule '")
            << scheduleName << "'";
 
-  double cyclesPerUs = program->getClockMhz().convertToDouble();
+  // Integer nanoseconds (with displayTimeUnit "ns"): an event's start and
+  // end are each the floor of its cycle's time, so an event that starts
+  // when another ends starts exactly there. Fractional microseconds made
+  // back-to-back events overlap by rounding, and Perfetto drops partially
+  // overlapping slices.
+  double clockMhz = program->getClockMhz().convertToDouble();
+  auto nsAt = [&](int64_t cycle) {
+    return static_cast<int64_t>(
+        std::floor(static_cast<double>(cycle) * 1000.0 / clockMhz));
+  };
   UnitTracks tracks{program->getMxmUnits(), program->getVxmUnits(),
                     program->getSxmUnits()};
   std::set<std::pair<int64_t, int64_t>> usedTracks;
@@ -62,8 +72,10 @@ LogicalResult mlir::llm::lpu::exportPlanToTrace(Operation *op,
           j.attribute("ph", "X");
           j.attribute("pid", sop.getChipIndex());
           j.attribute("tid", track);
-          j.attribute("ts", sop.getStartCycle() / cyclesPerUs);
-          j.attribute("dur", sop.getDurationCycles() / cyclesPerUs);
+          int64_t start = nsAt(sop.getStartCycle());
+          int64_t end = nsAt(sop.getStartCycle() + sop.getDurationCycles());
+          j.attribute("ts", start);
+          j.attribute("dur", end - start);
           j.attributeObject("args", [&] {
             j.attribute("start_cycle", sop.getStartCycle());
             j.attribute("cycles", sop.getDurationCycles());
