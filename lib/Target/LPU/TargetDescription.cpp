@@ -169,7 +169,12 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   r.elementType("int8", t.int8);
   r.elementType("int4", t.int4);
   r.string({"activation_type"}, t.activationType);
-  r.number({"c2c", "links"}, t.c2cLinks);
+  int64_t localLinks = 0, globalLinks = 0;
+  r.number({"c2c", "local_links"}, localLinks);
+  r.number({"c2c", "global_links"}, globalLinks);
+  // A chip's links: its local links (one to each other chip of its node),
+  // then its global ports.
+  t.c2cLinks = localLinks + globalLinks;
   r.number({"c2c", "bytes_per_s"}, t.c2cBytesPerSecond);
   r.number({"c2c", "hop_latency_ns"}, t.c2cHopLatencyNs);
   r.number({"system", "chips_per_node"}, t.chipsPerNode);
@@ -182,8 +187,9 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   if (t.chipsPerRack % t.chipsPerNode != 0)
     return error("'system.chips_per_rack' must be a multiple of "
                  "'system.chips_per_node'");
-  if (t.c2cLinks < t.chipsPerNode - 1)
-    return error("'c2c.links' cannot connect every chip of a node");
+  if (localLinks != t.chipsPerNode - 1)
+    return error("'c2c.local_links' must connect each chip to every other "
+                 "chip of its node (system.chips_per_node - 1)");
   return t;
 }
 

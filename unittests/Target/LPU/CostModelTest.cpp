@@ -46,10 +46,11 @@ TEST(MatmulCost, Int4IsBoundByUnpackingOnTheVectorUnits) {
   EXPECT_EQ(c.storedBytes, 33554432);
   EXPECT_EQ(c.memoryCycles, 1639);  // ceil(33554432 / 20480)
   EXPECT_EQ(c.installCycles, 3380); // 169 tiles per MXM x 20
-  // 2 ops per weight + (multiply, add) per output and group of 128.
-  EXPECT_EQ(c.vectorCycles, 26420); // ceil((134217728 + 1048576) / 5120)
+  // 1 op per weight (mask and shift: two weights per two ops) + (multiply,
+  // add) per output and group of 128.
+  EXPECT_EQ(c.vectorCycles, 13312); // ceil((67108864 + 1048576) / 5120)
   EXPECT_TRUE(c.usesVectorUnits());
-  EXPECT_EQ(c.cycles, 26420 + 340);
+  EXPECT_EQ(c.cycles, 13312 + 340);
 }
 
 TEST(MatmulCost, PrefillIsBoundByStreamingRows) {
@@ -99,6 +100,7 @@ TEST(Topology, HopsFollowNodesAndRacks) {
   EXPECT_EQ(tsp().hopsBetween(0, 7), 1);
   EXPECT_EQ(tsp().hopsBetween(0, 8), 2);
   EXPECT_EQ(tsp().hopsBetween(0, 71), 2);
-  EXPECT_EQ(tsp().hopsBetween(0, 72), 3);
+  // Between racks: local-global-local, 5 hops at the low end.
+  EXPECT_EQ(tsp().hopsBetween(0, 72), 5);
 }
 } // namespace

@@ -3,6 +3,7 @@
 #include "llm/Target/LPU/TargetDescription.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -37,7 +38,8 @@ TEST(TargetDescription, ShippedChipHasItsPublishedFigures) {
   EXPECT_NEAR(4.0 * t.mxmInt8MacsPerCycle * 2 * t.clockMHz * 1e6, 737e12, 1e12);
   EXPECT_NEAR(4.0 * t.mxmFp16MacsPerCycle * 2 * t.clockMHz * 1e6, 184e12, 1e12);
   EXPECT_EQ(t.vxmAlus, 5120);
-  EXPECT_EQ(t.c2cLinks, 16);
+  // 7 local links (all-to-all in a node of 8) and 4 global ports.
+  EXPECT_EQ(t.c2cLinks, 11);
   EXPECT_EQ(t.chipsPerNode, 8);
   EXPECT_EQ(t.chipsPerRack, 72);
   EXPECT_TRUE(t.int8.native);
@@ -66,10 +68,45 @@ TEST(TargetDescription, MalformedJSONIsReported) {
 }
 
 TEST(TargetDescription, NonNativeTypeNeedsItsUnpackCost) {
-  std::string json = edited("\"unpack_ops_per_weight\": 2,", "");
+  std::string json = edited("\"unpack_ops_per_weight\": 1,", "");
   EXPECT_NE(errorOf(json).find("element_types.int4.unpack_ops_per_weight"),
             std::string::npos)
       << errorOf(json);
+}
+
+/// Checks that every figure under `node` (an object with a "value", or an
+/// element type with "native") says where it comes from: a "source", or
+/// "assumption": true with a "note" saying what it rests on.
+void expectSourced(const nlohmann::json &node, const std::string &path) {
+  bool figure = node.contains("value") || node.contains("native");
+  if (figure) {
+    bool sourced = node.contains("source") && node["source"].is_string() &&
+                   !node["source"].get<std::string>().empty();
+    bool assumed = node.contains("assumption") &&
+                   node["assumption"] == true && node.contains("note") &&
+                   node["note"].is_string();
+    EXPECT_TRUE(sourced != assumed)
+        << path << " needs a source, or assumption: true with a note "
+        << "(and not both)";
+    if (node.contains("source"))
+      EXPECT_EQ(node["source"].get<std::string>().find("assumption"),
+                std::string::npos)
+          << path << ": an assumption is marked, not written as a source";
+    return;
+  }
+  for (const auto &[key, child] : node.items()) {
+    std::string childPath = path.empty() ? key : path + "." + key;
+    if (child.is_object())
+      expectSourced(child, childPath);
+    else
+      EXPECT_TRUE(childPath == "name" || childPath == "description")
+          << childPath << " is a bare figure: give it a value and a source";
+  }
+}
+
+TEST(TargetDescription, EveryFigureIsSourcedOrMarkedAnAssumption) {
+  auto root = nlohmann::json::parse(defaultTargetDescriptionJSON().str());
+  expectSourced(root, "");
 }
 
 TEST(TargetDescription, MissingFileIsReported) {
