@@ -198,7 +198,20 @@ private:
       }
       return out;
     }
-    int64_t chip = homeChip(*operands.front());
+    // On the chip of the operand produced last (a residual add follows the
+    // layer's output onto its stage's chips instead of pulling every
+    // layer's output back to where the residual stream started).
+    Activation *latest = operands.front();
+    auto readyOf = [](const Activation *a) {
+      int64_t ready = 0;
+      for (const Piece &p : a->pieces)
+        ready = std::max(ready, p.ready);
+      return ready;
+    };
+    for (Activation *a : operands.drop_front())
+      if (readyOf(a) > readyOf(latest))
+        latest = a;
+    int64_t chip = homeChip(*latest);
     llvm::SmallVector<Piece> inputs;
     for (Activation *a : operands)
       llvm::append_range(inputs, gather(*a, chip));
