@@ -91,8 +91,32 @@ private:
       return it->second;
     llvm::SmallVector<Piece> local;
     for (const Piece &piece : act.pieces)
-      local.push_back(piece.chip == chip ? piece : transfer(piece, chip));
+      local.push_back(piece.chip == chip ? piece
+                                         : transfer(nearestCopy(act, piece, chip),
+                                                    chip));
     return act.onChip[chip] = std::move(local);
+  }
+
+  /// Where `chip` should receive `piece` of `act` from: a copy already sent
+  /// to another chip of `chip`'s node (one hop over a local link), when the
+  /// piece comes from another node; else the piece itself. A fan-out to the
+  /// chips of another node then crosses the global link once and spreads
+  /// inside the node, instead of queueing every copy on one global link.
+  Piece nearestCopy(const Activation &act, const Piece &piece,
+                    int64_t chip) const {
+    int64_t n = target.chipsPerNode;
+    if (piece.chip / n == chip / n)
+      return piece;
+    const Piece *best = nullptr;
+    for (const auto &[other, pieces] : act.onChip) {
+      if (other == chip || other / n != chip / n)
+        continue;
+      for (const Piece &copy : pieces)
+        if (copy.chip == other && copy.begin == piece.begin &&
+            copy.end == piece.end && (!best || copy.ready < best->ready))
+          best = &copy;
+    }
+    return best ? *best : piece;
   }
 
   Piece transfer(const Piece &piece, int64_t to) {
