@@ -58,7 +58,7 @@ LogicalResult ProgramOp::verifyRegions() {
 int64_t ScheduleOp::getMakespan() {
   int64_t end = 0;
   for (auto op : getBody().front().getOps<ScheduledOpInterface>())
-    end = std::max(end, op.getEnd());
+    end = std::max(end, op.getReady());
   return end;
 }
 
@@ -122,10 +122,10 @@ LogicalResult ScheduleOp::verifyRegions() {
         return op->emitOpError("on chip ")
                << chip << " reads a value that is on chip "
                << producer.getResultChip();
-      if (producer.getEnd() > op.getStartCycle())
+      if (producer.getReady() > op.getStartCycle())
         return op->emitOpError("starts at cycle ")
                << op.getStartCycle() << " but its input is ready at cycle "
-               << producer.getEnd();
+               << producer.getReady();
     }
 
     ArrayRef<int64_t> units[] = {op.getMxmUnits(), op.getVxmUnits(),

@@ -124,13 +124,19 @@ private:
     int64_t &free = units(piece.chip).links[link];
     int64_t start = std::max(piece.ready, free);
     int64_t bytes = tokens * (piece.end - piece.begin) * 2;
-    int64_t duration = transferCycles(
-        target, bytes, target.hopsBetween(piece.chip, to));
+    // The link is busy while the bytes go out; the hops add latency, not
+    // occupancy (the next transfer follows on the link meanwhile).
+    int64_t occupancy = transferCycles(target, bytes, /*hops=*/0);
+    int64_t latency =
+        transferCycles(target, bytes, target.hopsBetween(piece.chip, to)) -
+        occupancy;
     auto op = TransferOp::create(
         builder, loc(), piece.value.getType(), piece.value, to, piece.chip,
-        start, duration, DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(), indices({link}));
-    free = start + duration;
-    return {op.getResult(), to, piece.begin, piece.end, free};
+        start, occupancy, DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+        DenseI64ArrayAttr(), indices({link}),
+        latency > 0 ? builder.getI64IntegerAttr(latency) : IntegerAttr());
+    free = start + occupancy;
+    return {op.getResult(), to, piece.begin, piece.end, free + latency};
   }
 
   static llvm::SmallVector<Value> values(ArrayRef<Piece> pieces) {

@@ -664,3 +664,27 @@ lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 
     %1 = lpu.attention %0 cache @kv heads 0 count 2 chip 0 at 1 for 1 mxm [0] vxm [0] : (tensor<1x4xf32>) -> tensor<1x4xf32>
   }
 }
+
+// -----
+
+// A transfer's result arrives `latency` cycles (its hops) after it releases
+// its link: the next transfer may use the link, the data may not be used.
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0] latency 40 : tensor<1x4xf32>
+    %2 = lpu.transfer %0 to 1 chip 0 at 30 for 20 links [0] latency 40 : tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.vector' op starts at cycle 60 but its input is ready at cycle 70}}
+    %3 = lpu.vector "silu"(%1) chip 1 at 60 for 10 vxm [0] : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.transfer' op needs a non-negative latency}}
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0] latency -5 : tensor<1x4xf32>
+  }
+}

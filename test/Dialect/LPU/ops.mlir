@@ -62,6 +62,8 @@
 // CHECK-NEXT: %[[E:.*]] = lpu.vector "embedding" chip 0 at 0 for 40 vxm [1] : () -> tensor<4x8xbf16>
 // CHECK-NEXT: %[[R:.*]] = lpu.vector "rms_norm"(%[[E]]) chip 0 at 40 for 8 vxm [0, 1] sxm [0, 1] : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
 // CHECK-NEXT: %{{.*}} = lpu.transfer %[[R]] to 1 chip 0 at 48 for 30 links [0, 1, 2, 3] : tensor<4x8xbf16>
+// CHECK-NEXT: %[[L:.*]] = lpu.transfer %[[R]] to 1 chip 0 at 78 for 30 links [0, 1, 2, 3] latency 25 : tensor<4x8xbf16>
+// CHECK-NEXT: lpu.vector "silu"(%[[L]]) chip 1 at 133 for 8 vxm [0]
 // CHECK-NEXT: }
 // CHECK-NEXT: }
 // GENERIC: }) {lpu.phase = "prefill"} : () -> ()
@@ -105,5 +107,10 @@ lpu.program target "test-lpu" chips 2 weight_bits 8 clock_mhz 900.0
     %0 = lpu.vector "embedding" chip 0 at 0 for 40 vxm [1] : () -> tensor<4x8xbf16>
     %1 = lpu.vector "rms_norm"(%0) chip 0 at 40 for 8 vxm [0, 1] sxm [0, 1] : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
     %2 = lpu.transfer %1 to 1 chip 0 at 48 for 30 links [0, 1, 2, 3] : tensor<4x8xbf16>
+    // A transfer with hops: it holds the links for 30 cycles (78..108) and
+    // its data arrives 25 cycles later (133), when it is read; the links
+    // would be free for another transfer from 108.
+    %3 = lpu.transfer %1 to 1 chip 0 at 78 for 30 links [0, 1, 2, 3] latency 25 : tensor<4x8xbf16>
+    %4 = lpu.vector "silu"(%3) chip 1 at 133 for 8 vxm [0] : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
   }
 }

@@ -124,6 +124,8 @@ LogicalResult mlir::llm::lpu::exportPlanToJSON(Operation *op,
                   j.attribute("to", transfer.getTo());
                 j.attribute("start", sop.getStartCycle());
                 j.attribute("duration", sop.getDurationCycles());
+                if (sop.getLatencyCycles() > 0)
+                  j.attribute("latency", sop.getLatencyCycles());
                 j.attributeObject("units", [&] {
                   if (!sop.getMxmUnits().empty())
                     writeIntArray(j, "mxm", sop.getMxmUnits());

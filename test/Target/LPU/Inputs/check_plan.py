@@ -58,9 +58,11 @@ def main(path):
             for unit, indices in op["units"].items():
                 for index in indices:
                     busy[(op["chip"], unit, index)].append((start, end))
-            end_of[op["id"]] = end
+            # A transfer's result arrives `latency` cycles (its hops) after
+            # it releases its link.
+            end_of[op["id"]] = end + op.get("latency", 0)
             home[op["id"]] = op.get("to", op["chip"])
-            last = max(last, end)
+            last = max(last, end_of[op["id"]])
         for key, spans in busy.items():
             spans.sort()
             for (s0, e0), (s1, e1) in zip(spans, spans[1:]):

@@ -11,7 +11,8 @@ def LPU_ScheduledOpInterface : OpInterface<"ScheduledOpInterface"> {
     An operation of a static schedule: it runs on one chip, starts at a fixed
     cycle, lasts a fixed number of cycles and occupies a set of functional
     units of that chip for that whole time. Its results are available on
-    `getResultChip()` at `getEnd()`.
+    `getResultChip()` at `getReady()`: `getEnd()` plus its latency (a
+    transfer's hops, during which its link is already free).
   }];
   let methods = [
     InterfaceMethod<"The chip the operation runs on.", "int64_t", "getChipIndex",
@@ -30,10 +31,14 @@ def LPU_ScheduledOpInterface : OpInterface<"ScheduledOpInterface"> {
       "getSxmUnits", (ins), [{}], [{ return $_op.getSxm().value_or(::llvm::ArrayRef<int64_t>()); }]>,
     InterfaceMethod<"The chip-to-chip links it occupies.", "::llvm::ArrayRef<int64_t>",
       "getLinkUnits", (ins), [{}], [{ return $_op.getLinks().value_or(::llvm::ArrayRef<int64_t>()); }]>,
+    InterfaceMethod<"Cycles from its end until its results are available.",
+      "int64_t", "getLatencyCycles", (ins), [{}], [{ return 0; }]>,
   ];
   let extraSharedClassDeclaration = [{
     /// The cycle after its last.
     int64_t getEnd() { return $_op.getStartCycle() + $_op.getDurationCycles(); }
+    /// The cycle its results are available on their chip.
+    int64_t getReady() { return getEnd() + $_op.getLatencyCycles(); }
   }];
 }
 

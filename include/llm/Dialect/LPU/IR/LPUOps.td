@@ -195,14 +195,21 @@ def LPU_TransferOp : LPU_ScheduledOp<"transfer", [AllTypesMatch<["input", "resul
   let summary = "A chip-to-chip transfer over the C2C links";
   let description = [{
     Sends `input` from chip `chip` to chip `to` over the source chip's links
-    `links`; the result is available on `to` when the transfer ends.
+    `links`, which it occupies for `duration` cycles (the bytes over the
+    links' bandwidth); the result is available on `to` `latency` cycles
+    later (the hops), while the links already carry the next transfer.
   }];
-  let arguments = !con((ins LPU_ActivationTensor:$input, I64Attr:$to), timing);
+  let arguments = !con((ins LPU_ActivationTensor:$input, I64Attr:$to), timing,
+                       (ins OptionalAttr<I64Attr>:$latency));
   let results = (outs LPU_ActivationTensor:$result);
-  let assemblyFormat = "$input `to` $to " # timingFormat # "attr-dict `:` type($input)";
+  let assemblyFormat = "$input `to` $to " # timingFormat #
+      "(`latency` $latency^)? attr-dict `:` type($input)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     int64_t getResultChip() { return getTo(); }
+    int64_t getLatencyCycles() {
+      return static_cast<int64_t>(getLatency().value_or(0));
+    }
   }];
 }
 
