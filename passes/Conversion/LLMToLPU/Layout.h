@@ -28,6 +28,9 @@ struct ResidentTensor {
   unsigned stripeDim = 0;          ///< The dimension cut into stripes.
   int64_t stripeWidth = 1;         ///< Elements of `stripeDim` per stripe.
   unsigned bits = 16;              ///< Storage bits per element.
+  /// A linear layer's weights, streamed through the matrix units once per
+  /// token (not an embedding table, a norm, a bias or a cache).
+  bool streamed = false;
 
   int64_t numStripes() const {
     return (shape[stripeDim] + stripeWidth - 1) / stripeWidth;

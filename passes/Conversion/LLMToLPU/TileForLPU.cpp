@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Bound.h"
 #include "Layout.h"
 #include "Scheduler.h"
 
@@ -83,7 +84,7 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
           set.tensors[set.index[name]].stripeDim != 0)
         name += "#lm_head";
       set.add({name, shapeOf(matmul.getWeight()), 0, target.mxmCols,
-               weightBits});
+               weightBits, /*streamed=*/true});
     } else if (auto matmul = dyn_cast<MatmulInt4Op>(op)) {
       // A layer llm-quantize-int4 (or an AWQ import) made 4-bit: resident
       // as its source tensor's [out, in] at 4 bits, whatever weight-bits.
@@ -97,7 +98,7 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       int64_t out = matmul.getType().getDimSize(1);
       int64_t in = matmul.getInput().getType().getDimSize(1);
       set.add({source, {out, in}, 0,
-               target.mxmCols, 4});
+               target.mxmCols, 4, /*streamed=*/true});
     } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
       set.add({kvCacheName(*attention.getLayer()),
                {2, context, attention.getNumKvHeads(), attention.getHeadDim()},
@@ -171,6 +172,59 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
   };
   if (failed(addSchedule("decode", 1, contextLen)))
     return failure();
+  // What no schedule of this layout can beat (Bound.h), beside the decode
+  // schedule, for the plan's summary.
+  // The dependent levels of the token's work: a matmul or an attention is
+  // one level after the latest of its inputs' levels.
+  BoundShape shape{0, 0, 1, 1, 1, contextLen};
+  std::vector<std::vector<unsigned>> levels;
+  llvm::DenseMap<Value, unsigned> levelOf;
+  auto enter = [&](Operation *op, StringRef tensor) {
+    unsigned level = 0;
+    for (Value operand : op->getOperands())
+      level = std::max(level, levelOf.lookup(operand));
+    if (levels.size() <= level)
+      levels.resize(level + 1);
+    if (auto it = set.index.find(tensor); it != set.index.end())
+      levels[level].push_back(it->second);
+    for (Value result : op->getResults())
+      levelOf[result] = level + 1;
+  };
+  decode.walk([&](Operation *op) {
+    if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
+      ++shape.layers;
+      shape.kvHeads = attention.getNumKvHeads();
+      shape.queriesPerKV = attention.getNumHeads() / attention.getNumKvHeads();
+      shape.headDim = attention.getHeadDim();
+      enter(op, kvCacheName(*attention.getLayer()));
+      return;
+    }
+    if (auto embedding = dyn_cast<EmbeddingOp>(op))
+      shape.hidden = embedding.getType().getDimSize(1);
+    if (auto matmul = dyn_cast<llm::MatmulOp>(op)) {
+      // The resident name (a tied LM head is resident a second time).
+      std::string name = paramName(matmul.getWeight());
+      auto it = set.index.find(name + "#lm_head");
+      enter(op, it != set.index.end() ? name + "#lm_head" : name);
+      return;
+    }
+    if (auto matmul = dyn_cast<MatmulInt4Op>(op)) {
+      enter(op, paramName(matmul.getQweight()));
+      return;
+    }
+    // Anything else passes its inputs' level on.
+    unsigned level = 0;
+    for (Value operand : op->getOperands())
+      level = std::max(level, levelOf.lookup(operand));
+    for (Value result : op->getResults())
+      levelOf[result] = level;
+  });
+  for (auto schedule : program.getBody().front().getOps<ScheduleOp>())
+    if (schedule.getName() == "decode")
+      schedule->setAttr(
+          "lpu.lower_bound",
+          decodeLowerBound(target, set.tensors, layout, levels, shape)
+              .toAttr(b.getContext()));
   if (prompt > 0 && failed(addSchedule("prefill", prompt, prompt)))
     return failure();
   return program;

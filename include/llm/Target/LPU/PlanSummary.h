@@ -27,6 +27,9 @@ struct ScheduleSummary {
   /// Busy fraction of each unit class (mxm, vxm, sxm, link) over all chips
   /// for the length of the schedule.
   std::map<std::string, double> utilization;
+  /// The analytic lower bound the planner recorded (`lpu.lower_bound`), in
+  /// cycles per term and "total"; empty when it recorded none.
+  std::map<std::string, int64_t> lowerBound;
 };
 
 struct PlanSummary {

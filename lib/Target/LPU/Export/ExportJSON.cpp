@@ -49,6 +49,19 @@ static void writeSummary(llvm::json::OStream &j, const PlanSummary &s) {
           j.attribute("transfer_bytes", schedule.transferBytes);
         });
     });
+    if (auto it = s.schedules.find("decode"); it != s.schedules.end()) {
+      const ScheduleSummary &d = it->second;
+      // The decode step's analytic lower bound, per term, in microseconds.
+      if (auto total = d.lowerBound.find("total"); total != d.lowerBound.end())
+        j.attributeObject("bounds", [&] {
+          for (auto &[term, cycles] : d.lowerBound)
+            j.attribute("decode_" + term + "_us", cycles / s.clockMHz);
+          j.attribute("decode_schedule_to_bound",
+                      total->second > 0
+                          ? double(d.makespanCycles) / total->second
+                          : 0.0);
+        });
+    }
   });
 }
 

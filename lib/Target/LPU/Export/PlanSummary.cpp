@@ -47,6 +47,10 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
     ss.context = schedule.getContext();
     ss.makespanCycles = schedule.getMakespan();
     ss.latencyUs = ss.makespanCycles / s.clockMHz;
+    if (auto bound = schedule->getAttrOfType<DictionaryAttr>("lpu.lower_bound"))
+      for (NamedAttribute term : bound)
+        if (auto cycles = llvm::dyn_cast<IntegerAttr>(term.getValue()))
+          ss.lowerBound[term.getName().str()] = cycles.getInt();
     double busy[4] = {0, 0, 0, 0};
     for (auto op : schedule.getBody().front().getOps<ScheduledOpInterface>()) {
       ++ss.operations;

@@ -81,6 +81,24 @@ def main(path):
         fail("decode tokens/s is not 1 / latency")
     print("summary ok")
 
+    # The analytic lower bound: the sum of its terms, and no more than the
+    # schedule achieves.
+    bounds = summary.get("bounds")
+    if bounds is None:
+        fail("no decode lower bound in the summary")
+    terms = ["weights", "phases", "attention", "collectives", "handoffs"]
+    total = sum(bounds[f"decode_{t}_us"] for t in terms)
+    if abs(total - bounds["decode_total_us"]) > 1e-6 * max(total, 1):
+        fail(f"the bound's terms sum to {total}, not {bounds['decode_total_us']}")
+    latency = summary["decode_latency_us"]
+    if bounds["decode_total_us"] > latency * (1 + 1e-9) or total <= 0:
+        fail(f"the decode schedule ({latency} us) beats its lower bound "
+             f"({bounds['decode_total_us']} us)")
+    ratio = latency / bounds["decode_total_us"]
+    if abs(ratio - bounds["decode_schedule_to_bound"]) > 1e-6 * ratio:
+        fail("decode_schedule_to_bound is not the latency over the bound")
+    print(f"bound ok: the decode schedule is {ratio:.2f}x its lower bound")
+
 
 if __name__ == "__main__":
     main(sys.argv[1])
