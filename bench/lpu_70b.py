@@ -102,7 +102,8 @@ def main():
                              "/dev/null", ir)
     print(f"{args.model}: import {t_import:.2f} s, peak {m_import:.0f} MiB\n")
     header = ("| configuration | chips (fewest) | stages x TP | decode tok/s/user "
-              "| decode latency us | lower bound us | latency / bound | prefill 128 tok ms "
+              "| decode latency us | lower bound us | latency / bound "
+              "| pipelined users | system tok/s | tok/s per chip | prefill 128 tok ms "
               "| SRAM used | plan s | export s | peak MiB |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
@@ -128,6 +129,9 @@ def main():
               f"{stages} x {s['tensor_parallel']} | {s['decode_tokens_per_s']:.0f} | "
               f"{s['decode_latency_us']:.0f} | {s['bounds']['decode_total_us']:.0f} | "
               f"{s['bounds']['decode_schedule_to_bound']:.2f} | "
+              f"{s['pipelined']['users_in_flight']} | "
+              f"{s['pipelined']['system_tokens_per_s']:.0f} | "
+              f"{s['pipelined']['tokens_per_s_per_chip']:.1f} | "
               f"{s['prefill_latency_us'] / 1e3:.1f} | "
               f"{100 * s['sram_used_fraction']:.0f}% | {t_plan:.2f} | {t_json:.2f} | "
               f"{max(m_plan, m_json, m_import):.0f} |")

@@ -30,6 +30,11 @@ struct ScheduleSummary {
   /// The analytic lower bound the planner recorded (`lpu.lower_bound`), in
   /// cycles per term and "total"; empty when it recorded none.
   std::map<std::string, int64_t> lowerBound;
+  /// The longest time a pipeline stage (tensor_parallel chips) is in use for
+  /// one token, from its first operation's start to its last's end, and the
+  /// number of stages that do any work. With one user's token per stage in
+  /// flight, a system completes a token every `maxStageSpanCycles`.
+  int64_t maxStageSpanCycles = 0, activeStages = 0;
 };
 
 struct PlanSummary {

@@ -51,6 +51,34 @@ static void writeSummary(llvm::json::OStream &j, const PlanSummary &s) {
     });
     if (auto it = s.schedules.find("decode"); it != s.schedules.end()) {
       const ScheduleSummary &d = it->second;
+      // Beyond one user (a prediction, not a published anchor): one user's
+      // token per pipeline stage in flight; a stage takes the next token
+      // when it has finished the last, so the system completes one token
+      // per longest stage span. Each user needs its own KV cache: the users
+      // are at most those whose caches fit the SRAM the plan leaves free
+      // (in all; the cache of a layer must also fit its own chips).
+      if (d.maxStageSpanCycles > 0 && d.makespanCycles > 0)
+        j.attributeObject("pipelined", [&] {
+          double spanUs = d.maxStageSpanCycles / s.clockMHz;
+          int64_t pipelineUsers = (d.makespanCycles + d.maxStageSpanCycles - 1) /
+                                  d.maxStageSpanCycles;
+          int64_t memoryUsers =
+              s.kvCacheBytes > 0
+                  ? 1 + std::max<int64_t>(s.sramBytes - s.reservedBytes, 0) /
+                            s.kvCacheBytes
+                  : pipelineUsers;
+          int64_t users = std::min(pipelineUsers, memoryUsers);
+          double systemTps =
+              std::min(1e6 / spanUs, users * 1e6 / d.latencyUs);
+          j.attribute("stages", d.activeStages);
+          j.attribute("max_stage_span_us", spanUs);
+          j.attribute("pipeline_users", pipelineUsers);
+          j.attribute("memory_users", memoryUsers);
+          j.attribute("users_in_flight", users);
+          j.attribute("system_tokens_per_s", systemTps);
+          j.attribute("tokens_per_s_per_chip",
+                      s.chips ? systemTps / s.chips : 0.0);
+        });
       // The decode step's analytic lower bound, per term, in microseconds.
       if (auto total = d.lowerBound.find("total"); total != d.lowerBound.end())
         j.attributeObject("bounds", [&] {

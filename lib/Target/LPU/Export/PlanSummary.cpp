@@ -4,6 +4,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 
+#include <map>
+
 using namespace mlir;
 using namespace mlir::llm::lpu;
 
@@ -52,8 +54,14 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
         if (auto cycles = llvm::dyn_cast<IntegerAttr>(term.getValue()))
           ss.lowerBound[term.getName().str()] = cycles.getInt();
     double busy[4] = {0, 0, 0, 0};
+    std::map<int64_t, std::pair<int64_t, int64_t>> stageSpan;
     for (auto op : schedule.getBody().front().getOps<ScheduledOpInterface>()) {
       ++ss.operations;
+      auto [it, inserted] = stageSpan.try_emplace(
+          op.getChipIndex() / std::max<int64_t>(s.tensorParallel, 1),
+          op.getStartCycle(), op.getEnd());
+      it->second.first = std::min(it->second.first, op.getStartCycle());
+      it->second.second = std::max(it->second.second, op.getEnd());
       double d = op.getDurationCycles();
       busy[0] += d * op.getMxmUnits().size();
       busy[1] += d * op.getVxmUnits().size();
@@ -66,6 +74,10 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
                             ((type.getElementTypeBitWidth() + 7) / 8);
       }
     }
+    ss.activeStages = static_cast<int64_t>(stageSpan.size());
+    for (auto &[stage, span] : stageSpan)
+      ss.maxStageSpanCycles =
+          std::max(ss.maxStageSpanCycles, span.second - span.first);
     for (int c = 0; c < 4; ++c) {
       double capacity = double(unitsPerChip[c]) * s.chips * ss.makespanCycles;
       ss.utilization[unitNames[c]] = capacity > 0 ? busy[c] / capacity : 0;

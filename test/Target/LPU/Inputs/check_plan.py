@@ -99,6 +99,36 @@ def main(path):
         fail("decode_schedule_to_bound is not the latency over the bound")
     print(f"bound ok: the decode schedule is {ratio:.2f}x its lower bound")
 
+    # Pipelined users: recomputed from the decode schedule's operations.
+    decode = next(s for s in plan["schedules"] if s["name"] == "decode")
+    tp = max(summary["tensor_parallel"], 1)
+    spans = {}
+    for op in decode["operations"]:
+        stage = op["chip"] // tp
+        lo, hi = spans.get(stage, (op["start"], op["start"] + op["duration"]))
+        spans[stage] = (min(lo, op["start"]), max(hi, op["start"] + op["duration"]))
+    longest = max(hi - lo for lo, hi in spans.values())
+    piped = summary["pipelined"]
+    makespan = decode["makespan_cycles"]
+    if piped["stages"] != len(spans):
+        fail(f"pipelined: {piped['stages']} stages, the schedule uses {len(spans)}")
+    if abs(piped["max_stage_span_us"] - longest / clock) > 1e-6 * longest / clock:
+        fail(f"pipelined: longest stage span {piped['max_stage_span_us']} us, not {longest / clock}")
+    if piped["pipeline_users"] != -(-makespan // longest):
+        fail("pipelined: pipeline users is not ceil(makespan / longest span)")
+    free = summary["sram_bytes"] * (1 - summary["sram_used_fraction"])
+    memory_users = 1 + int(round(free)) // summary["kv_cache_bytes"]
+    if abs(piped["memory_users"] - memory_users) > 1:
+        fail(f"pipelined: {piped['memory_users']} users' caches fit, not {memory_users}")
+    users = min(piped["pipeline_users"], piped["memory_users"])
+    if piped["users_in_flight"] != users:
+        fail("pipelined: users in flight is not the fewer of the two limits")
+    expected = min(clock * 1e6 / longest, users * 1e6 / summary["decode_latency_us"])
+    if abs(piped["system_tokens_per_s"] - expected) > 1e-6 * expected:
+        fail("pipelined: system tokens/s is not min(1 / longest span, users / latency)")
+    print(f"pipelined ok: {piped['users_in_flight']} users in flight, "
+          f"{piped['system_tokens_per_s']:.0f} tokens/s per system")
+
 
 if __name__ == "__main__":
     main(sys.argv[1])
