@@ -29,6 +29,7 @@ void mlir::llm::buildLPUPipeline(OpPassManager &pm,
   tiling.weightBits = options.weightBits;
   tiling.groupSize = options.groupSize;
   tiling.promptLength = options.promptLength;
+  tiling.verifyTokens = options.verifyTokens;
   tiling.context = options.context;
   tiling.tensorParallel = options.tensorParallel;
   pm.addPass(createLLMTileForLPUPass(tiling));

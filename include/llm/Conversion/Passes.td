@@ -66,6 +66,9 @@ def LLMTileForLPUPass : Pass<"llm-tile-lpu", "mlir::ModuleOp"> {
            "context, if shorter)">,
     Option<"context", "context", "int64_t", /*default=*/"0",
            "Positions of the KV cache; 0 for max_position_embeddings">,
+    Option<"verifyTokens", "verify-tokens", "int64_t", /*default=*/"0",
+           "Also schedule a speculative-decoding verification: this many "
+           "tokens in one pass against the full context (0: none)">,
     Option<"tensorParallel", "tensor-parallel", "int64_t", /*default=*/"0",
            "Chips per pipeline stage; 0 to choose the fastest">,
   ];

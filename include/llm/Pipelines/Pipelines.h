@@ -62,6 +62,11 @@ struct LPUPipelineOptions : public PassPipelineOptions<LPUPipelineOptions> {
                                               "schedule; 0 for 128 (or the "
                                               "context, if shorter)"),
                                llvm::cl::init(0)};
+  Option<int64_t> verifyTokens{
+      *this, "verify-tokens",
+      llvm::cl::desc("Also schedule a speculative-decoding verification of "
+                     "this many tokens against the full context (0: none)"),
+      llvm::cl::init(0)};
   Option<int64_t> context{*this, "context",
                           llvm::cl::desc("KV cache positions; 0 for "
                                          "max_position_embeddings"),

@@ -227,6 +227,11 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
               .toAttr(b.getContext()));
   if (prompt > 0 && failed(addSchedule("prefill", prompt, prompt)))
     return failure();
+  // Speculative decoding: the target model checks `verifyTokens` drafted
+  // tokens in one pass, each against the full context.
+  if (verifyTokens > 0 &&
+      failed(addSchedule("verify", verifyTokens, contextLen)))
+    return failure();
   return program;
 }
 
@@ -286,6 +291,9 @@ void LLMTileForLPUPass::runOnOperation() {
   if (prompt < 0 || prompt > contextLen)
     return fail("prompt-length must be between 1 and the context (" +
                 Twine(contextLen) + "), not " + Twine(prompt));
+  if (verifyTokens < 0 || verifyTokens > contextLen)
+    return fail("verify-tokens must be between 0 and the context (" +
+                Twine(contextLen) + "), not " + Twine(verifyTokens));
 
   // Every tensor the plan sizes has a bounded number of elements, so that
   // no product of sizes, bytes and cycles below overflows (hand-written IR

@@ -40,6 +40,11 @@ static void writeSummary(llvm::json::OStream &j, const PlanSummary &s) {
       j.attribute("prefill_tokens_per_s",
                   p.latencyUs > 0 ? p.tokens * 1e6 / p.latencyUs : 0);
     }
+    if (auto it = s.schedules.find("verify"); it != s.schedules.end()) {
+      // Speculative decoding: drafted tokens checked in one pass.
+      j.attribute("verify_tokens", it->second.tokens);
+      j.attribute("verify_latency_us", it->second.latencyUs);
+    }
     j.attributeObject("utilization", [&] {
       for (auto &[name, schedule] : s.schedules)
         j.attributeObject(name, [&] {
