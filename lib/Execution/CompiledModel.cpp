@@ -334,6 +334,26 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
   return validABI(abi, shape);
 }
 
+/// How the JIT and ahead-of-time compilation both generate code: the
+/// optimizer for `machine`, its code-generation level, the object kept when
+/// `keepObject`; no perf jitdump files (they accumulated under
+/// /tmp/.debug/jit, one per run) and no GDB registration of every compiled
+/// object unless `options.jitDebug`.
+static ExecutionEngineOptions engineOptionsFor(const CompileOptions &options,
+                                               llvm::TargetMachine *machine,
+                                               bool keepObject) {
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer =
+      makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine);
+  engineOptions.enablePerfNotificationListener = options.jitDebug;
+  engineOptions.enableGDBNotificationListener = options.jitDebug;
+  engineOptions.enableObjectDump = keepObject;
+  engineOptions.jitCodeGenOptLevel =
+      options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default;
+  return engineOptions;
+}
+
 /// LLVM code-generation settings of the project, applied once per process
 /// before the first compilation. The post-RA list scheduler, which LLVM
 /// runs for some CPUs (AMD Zen among them), is quadratic in the size of a
@@ -590,18 +610,9 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   auto targetMachine = machineBuilder->createTargetMachine();
   if (!targetMachine)
     return targetMachine.takeError();
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
-      options.optLevel, /*sizeLevel=*/0, targetMachine->get());
-  // No perf jitdump files (they accumulated under /tmp/.debug/jit, one per
-  // run) and no GDB registration of every compiled object, unless asked.
-  engineOptions.enablePerfNotificationListener = options.jitDebug;
-  engineOptions.enableGDBNotificationListener = options.jitDebug;
   // Keep the object code for the compile cache.
-  engineOptions.enableObjectDump = cacheKey.has_value();
-  engineOptions.jitCodeGenOptLevel =
-      options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
-                            : llvm::CodeGenOptLevel::Default;
+  ExecutionEngineOptions engineOptions = engineOptionsFor(
+      options, targetMachine->get(), /*keepObject=*/cacheKey.has_value());
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)
     return makeError("JIT compilation failed: " +
@@ -796,15 +807,10 @@ llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextA
   auto optimizer = targetMachine(target, options.optLevel);
   if (!optimizer)
     return optimizer.takeError();
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
-      options.optLevel, /*sizeLevel=*/0, optimizer->get());
-  engineOptions.enableObjectDump = true;
-  engineOptions.enablePerfNotificationListener = false;
-  engineOptions.enableGDBNotificationListener = false;
-  engineOptions.jitCodeGenOptLevel =
-      options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
-                            : llvm::CodeGenOptLevel::Default;
+  CompileOptions quiet = options;
+  quiet.jitDebug = false;
+  ExecutionEngineOptions engineOptions =
+      engineOptionsFor(quiet, optimizer->get(), /*keepObject=*/true);
   auto engine =
       ExecutionEngine::create(*module, engineOptions, std::move(*codegen));
   if (!engine)

@@ -61,6 +61,16 @@ static int fail(const Twine &message) {
   return 1;
 }
 
+/// A new file next to `output` with `extension`, in `path`.
+static Error createBeside(StringRef output, StringRef extension,
+                          SmallVectorImpl<char> &path) {
+  if (std::error_code ec = sys::fs::createUniqueFile(
+          output + ".%%%%%%" + extension, path))
+    return createStringError(ec, "cannot create a file next to '" + output +
+                                     "': " + ec.message());
+  return Error::success();
+}
+
 /// Links `object` into the shared library `output` with the C compiler
 /// driver; the OpenMP and MLIR runner libraries the code calls come from
 /// LLVM's library directory.
@@ -140,10 +150,8 @@ int main(int argc, char **argv) {
   // The object goes next to the output and becomes it (or is linked into
   // it) only once complete.
   SmallString<256> object;
-  if (std::error_code ec = sys::fs::createUniqueFile(
-          outputPath + ".%%%%%%.o", object))
-    return fail("cannot create a file next to '" + outputPath +
-                "': " + ec.message());
+  if (Error error = createBeside(outputPath, ".o", object))
+    return fail(toString(std::move(error)));
   FileRemover removeObject(object.str());
   mlir::llm::CompileOptions options;
   options.optLevel = optLevel;
@@ -157,10 +165,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   SmallString<256> library;
-  if (std::error_code ec = sys::fs::createUniqueFile(
-          outputPath + ".%%%%%%.so", library))
-    return fail("cannot create a file next to '" + outputPath +
-                "': " + ec.message());
+  if (Error error = createBeside(outputPath, ".so", library))
+    return fail(toString(std::move(error)));
   FileRemover removeLibrary(library.str());
   if (Error error = linkSharedLibrary(object, library))
     return fail(toString(std::move(error)));
