@@ -82,47 +82,90 @@ struct TilePlan {
   SmallVector<int64_t> vectorLoopOrder;
 };
 
-/// Whether `op` is a matrix-vector product over contiguous memory whose
-/// weights (its largest input) are narrower than its result (16-bit weights
-/// widened in registers): one reduction loop, innermost, that every input
-/// it indexes walks as its innermost dimension, static loops, and weights
-/// that depend on every parallel loop longer than one, so that no loaded
-/// weight is reused (decode's projections). Tiled as other contractions
-/// (several rows at a time, a horizontal sum per tile), such an op reads
-/// several short rows at once (768 16-bit weights are 24 cache lines),
-/// streams too short for the hardware prefetchers: measured 40% slower per
-/// decode step than reading one row front to back. F32 rows, twice as long,
-/// are read fastest several at a time, as they are.
-bool isContiguousMatrixVector(linalg::LinalgOp op, int64_t lanes) {
+/// A small static parallel loop of `op` that its weights (largest input)
+/// do not depend on: a block of a prompt's rows (LLMToLinalg's kRowBlock),
+/// kept whole in registers so that each weight vector loaded serves all of
+/// its rows; -1 when there is none.
+int rowBlockLoop(linalg::LinalgOp op) {
+  OpOperand *weights = largestInput(op);
+  if (!weights)
+    return -1;
+  AffineMap weightMap = op.getMatchingIndexingMap(weights);
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (unsigned i = 0; i < ranges.size(); ++i)
+    if (kinds[i] == utils::IteratorType::parallel &&
+        !ShapedType::isDynamic(ranges[i]) && ranges[i] > 1 &&
+        ranges[i] <= maxRegisterBlock && !weightMap.isFunctionOfDim(i))
+      return i;
+  return -1;
+}
+
+/// How the reduction of a contraction over contiguous memory is computed:
+/// split into per-lane partial sums (vector accumulators, independent
+/// chains of multiply-adds that stay in registers across the whole
+/// reduction, summed once at its end) or tiled as it is.
+enum class LaneSplit {
+  None,
+  /// Decode's matrix-vector products whose weights are narrower than the
+  /// result (16-bit weights widened in registers): one output row at a
+  /// time, read front to back. Tiled as other contractions (several rows
+  /// at a time, a horizontal sum per tile), such an op reads several short
+  /// rows at once (768 16-bit weights are 24 cache lines), streams too
+  /// short for the hardware prefetchers: measured 40% slower per decode
+  /// step than reading one row front to back. F32 rows, twice as long, are
+  /// read fastest several at a time, as they are.
+  MatrixVector,
+  /// A prompt's products on a block of rows (rowBlockLoop): register tiles
+  /// of the block's rows times a few outputs, each weight vector loaded
+  /// once for all the rows.
+  RowBlock,
+};
+
+/// Whether and how `op`'s reduction is split (see LaneSplit): one
+/// reduction loop, innermost, of a static extent that is a multiple of two
+/// vectors, that every input it indexes walks as its innermost dimension
+/// and the output does not depend on; weights (the largest input) of a
+/// static shape.
+LaneSplit laneSplitKind(linalg::LinalgOp op, int64_t lanes) {
   if (op.getNumReductionLoops() != 1 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics())
-    return false;
+    return LaneSplit::None;
   unsigned n = op.getNumLoops();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (!linalg::isReductionIterator(op.getIteratorTypesArray()[n - 1]) ||
-      llvm::any_of(ranges, ShapedType::isDynamic) ||
-      ranges[n - 1] % (2 * lanes) != 0)
-    return false;
+      ShapedType::isDynamic(ranges[n - 1]) || ranges[n - 1] % (2 * lanes) != 0)
+    return LaneSplit::None;
   OpOperand *weights = largestInput(op);
-  if (!weights ||
-      getElementTypeOrSelf(weights->get().getType()).getIntOrFloatBitWidth() >=
-          getElementTypeOrSelf(op->getResult(0).getType())
-              .getIntOrFloatBitWidth())
-    return false;
-  AffineMap weightMap = op.getMatchingIndexingMap(weights);
-  for (unsigned i = 0; i + 1 < n; ++i)
-    if (ranges[i] > 1 && !weightMap.isFunctionOfDim(i))
-      return false;
+  if (!weights)
+    return LaneSplit::None;
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     if (!map.isFunctionOfDim(n - 1))
       continue;
     if (!map.isProjectedPermutation() || map.getNumResults() == 0 ||
         map.getDimPosition(map.getNumResults() - 1) != n - 1)
-      return false;
+      return LaneSplit::None;
   }
-  return !op.getMatchingIndexingMap(op.getDpsInitOperand(0))
-              .isFunctionOfDim(n - 1);
+  if (op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isFunctionOfDim(n - 1))
+    return LaneSplit::None;
+  AffineMap weightMap = op.getMatchingIndexingMap(weights);
+  if (rowBlockLoop(op) >= 0) {
+    // Dynamic loops only over rows, which the weights do not depend on.
+    for (unsigned i = 0; i + 1 < n; ++i)
+      if (ShapedType::isDynamic(ranges[i]) && weightMap.isFunctionOfDim(i))
+        return LaneSplit::None;
+    return LaneSplit::RowBlock;
+  }
+  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+      getElementTypeOrSelf(weights->get().getType()).getIntOrFloatBitWidth() >=
+          getElementTypeOrSelf(op->getResult(0).getType())
+              .getIntOrFloatBitWidth())
+    return LaneSplit::None;
+  for (unsigned i = 0; i + 1 < n; ++i)
+    if (ranges[i] > 1 && !weightMap.isFunctionOfDim(i))
+      return LaneSplit::None;
+  return LaneSplit::MatrixVector;
 }
 
 /// The largest tile <= `target` that divides `extent`, so that every tile is
@@ -146,6 +189,54 @@ int64_t staticWork(linalg::LinalgOp op) {
   return work;
 }
 
+/// `order` (empty: the op's own) with the register-tile loops of `op`
+/// reordered so that each tile of the weights (the largest input) serves
+/// every row of a prompt while it is in cache: the static parallel loops
+/// the weights depend on run outside the dynamic parallel loops they do not
+/// depend on (the sequence), the other loops keeping their places. Without
+/// it a prompt streams the whole weight matrix from memory once per row (or
+/// block of rows) instead of once. Ops with no such dynamic loop (decode)
+/// keep `order`.
+SmallVector<int64_t> weightStationaryOrder(linalg::LinalgOp op,
+                                           ArrayRef<int64_t> order) {
+  unsigned n = op.getNumLoops();
+  SmallVector<int64_t> loops =
+      order.empty() ? llvm::to_vector(llvm::seq<int64_t>(0, n))
+                    : SmallVector<int64_t>(order);
+  OpOperand *weights = largestInput(op);
+  if (!weights)
+    return SmallVector<int64_t>(order);
+  AffineMap weightMap = op.getMatchingIndexingMap(weights);
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  auto isParallel = [&](int64_t i) {
+    return kinds[i] == utils::IteratorType::parallel;
+  };
+  auto isStationary = [&](int64_t i) {
+    return isParallel(i) && !ShapedType::isDynamic(ranges[i]) &&
+           weightMap.isFunctionOfDim(i);
+  };
+  auto isStreamed = [&](int64_t i) {
+    return isParallel(i) && ShapedType::isDynamic(ranges[i]) &&
+           !weightMap.isFunctionOfDim(i);
+  };
+  if (llvm::none_of(loops, isStreamed) || llvm::none_of(loops, isStationary))
+    return SmallVector<int64_t>(order);
+  // The parallel positions, refilled stationary loops first.
+  SmallVector<int64_t> parallel;
+  for (int64_t i : loops)
+    if (isStationary(i))
+      parallel.push_back(i);
+  for (int64_t i : loops)
+    if (isParallel(i) && !isStationary(i))
+      parallel.push_back(i);
+  auto next = parallel.begin();
+  for (int64_t &i : loops)
+    if (isParallel(i))
+      i = *next++;
+  return loops;
+}
+
 struct LLMCPUTileAndVectorizePass
     : llm::impl::LLMCPUTileAndVectorizePassBase<LLMCPUTileAndVectorizePass> {
   using Base::Base;
@@ -160,13 +251,13 @@ struct LLMCPUTileAndVectorizePass
   void splitMatrixVectorReductions(RewriterBase &rewriter, func::FuncOp func) {
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (isContiguousMatrixVector(op, lanes))
+      if (laneSplitKind(op, lanes) == LaneSplit::MatrixVector)
         candidates.push_back(op);
     });
     for (linalg::LinalgOp op : candidates) {
       int64_t extent = op.getStaticLoopRanges().back();
       // Up to `rows` vectors of lanes per row: the most that divide it (at
-      // least two, as isContiguousMatrixVector checked).
+      // least two, as laneSplitKind checked).
       int64_t ratio = 2 * lanes;
       for (int64_t vectors = rows; vectors > 2; --vectors)
         if (extent % (vectors * lanes) == 0) {
@@ -188,17 +279,25 @@ struct LLMCPUTileAndVectorizePass
     }
   }
 
-  /// The register tiles of a lane-split matrix-vector product (loops
-  /// `..., n, ko, ki`) in its row's loop: all lanes, `ko` innermost.
+  /// The register tiles of a lane-split product (loops `..., ko, ki`) in
+  /// its lane sum's register tile: its static parallel loops whole (the
+  /// tile's rows and outputs, and the lanes), `ko` innermost, one step at
+  /// a time.
   static TilePlan laneSplitPlan(linalg::LinalgOp op) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
     unsigned n = ranges.size();
     TilePlan p{SmallVector<int64_t>(n, 0), SmallVector<int64_t>(n, 1)};
-    p.vectorTiles[n - 1] = ranges[n - 1];
     for (unsigned i = 0; i < n; ++i)
-      if (i != n - 2)
+      if (kinds[i] == utils::IteratorType::parallel &&
+          !ShapedType::isDynamic(ranges[i]))
+        p.vectorTiles[i] = ranges[i];
+    for (unsigned i = 0; i < n; ++i)
+      if (kinds[i] == utils::IteratorType::parallel)
         p.vectorLoopOrder.push_back(i);
-    p.vectorLoopOrder.push_back(n - 2);
+    for (unsigned i = 0; i < n; ++i)
+      if (kinds[i] != utils::IteratorType::parallel)
+        p.vectorLoopOrder.push_back(i);
     return p;
   }
 
@@ -266,6 +365,7 @@ struct LLMCPUTileAndVectorizePass
         continue;
       p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
     }
+    p.vectorLoopOrder = weightStationaryOrder(op, p.vectorLoopOrder);
     return distribute ? distributePlan(op, p) : p;
   }
 
@@ -413,6 +513,67 @@ struct LLMCPUTileAndVectorizePass
     return success();
   }
 
+  /// Tiles a product over a block of a prompt's rows (LaneSplit::RowBlock)
+  /// for registers: tiles of the block's rows times the most outputs whose
+  /// accumulators (a vector of lanes per row and output) fit in
+  /// `tileRegisters`, the outputs' loop outermost (a tile of weights serves
+  /// every row while in cache); in each tile the reduction is split into
+  /// per-lane partial sums, accumulated in registers over the whole
+  /// reduction and summed once at its end.
+  LogicalResult tileRowBlockForRegisters(RewriterBase &rewriter,
+                                         linalg::LinalgOp op) {
+    unsigned n = op.getNumLoops();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int block = rowBlockLoop(op);
+    AffineMap weightMap = op.getMatchingIndexingMap(largestInput(op));
+    int outputs = -1;
+    for (int i = n - 2; i >= 0 && outputs < 0; --i)
+      if (i != block && !ShapedType::isDynamic(ranges[i]) &&
+          weightMap.isFunctionOfDim(i))
+        outputs = i;
+    if (outputs < 0)
+      return tileForRegisters(rewriter, op, plan(op, /*distribute=*/false));
+    SmallVector<int64_t> sizes(n, 1);
+    sizes[n - 1] = 0;
+    sizes[block] = ranges[block];
+    sizes[outputs] = largestDivisorUpTo(
+        ranges[outputs],
+        static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(
+            std::max<int64_t>(1, tileRegisters / ranges[block])))));
+    SmallVector<int64_t> order{outputs};
+    for (int i = 0; i < static_cast<int>(n); ++i)
+      if (i != outputs)
+        order.push_back(i);
+    FailureOr<linalg::LinalgOp> tiled = tile(
+        rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp, order);
+    if (failed(tiled))
+      return op->emitError("failed to tile for registers");
+    unsigned outputRank = tiled->getMatchingIndexingMap(
+                                   tiled->getDpsInitOperand(0))
+                              .getNumResults();
+    rewriter.setInsertionPoint(*tiled);
+    FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
+        rewriter, *tiled, [&](linalg::LinalgOp) {
+          return linalg::SplitReductionOptions{lanes, outputRank,
+                                               /*innerParallel=*/true};
+        });
+    if (failed(split))
+      return tileForRegisters(rewriter, *tiled,
+                              TilePlan{{}, SmallVector<int64_t>(n, 0)});
+    auto partials = cast<linalg::LinalgOp>(split->splitLinalgOp);
+    if (failed(tileForRegisters(rewriter, partials, laneSplitPlan(partials))))
+      return failure();
+    for (Operation *whole : {split->fillOp.getOperation(),
+                             split->resultCombiningLinalgOp.getOperation()}) {
+      rewriter.setInsertionPoint(whole);
+      FailureOr<linalg::VectorizationResult> vectorized =
+          linalg::vectorize(rewriter, whole);
+      if (succeeded(vectorized))
+        rewriter.replaceOp(whole, vectorized->replacements);
+    }
+    return success();
+  }
+
   /// Tiles a lane sum one output at a time with its partial sums fused in,
   /// and vectorizes the three (fill, partial sums, sum) in each tile.
   LogicalResult tileLaneSumForRegisters(RewriterBase &rewriter,
@@ -510,8 +671,9 @@ struct LLMCPUTileAndVectorizePass
       if (erased.contains(op.getOperation()))
         continue;
       LogicalResult done =
-          op->hasAttr(laneSumAttr)
-              ? tileLaneSumForRegisters(rewriter, op)
+          op->hasAttr(laneSumAttr) ? tileLaneSumForRegisters(rewriter, op)
+          : laneSplitKind(op, lanes) == LaneSplit::RowBlock
+              ? tileRowBlockForRegisters(rewriter, op)
               : tileForRegisters(rewriter, op, plan(op, /*distribute=*/false));
       if (failed(done))
         return signalPassFailure();

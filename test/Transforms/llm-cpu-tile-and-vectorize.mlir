@@ -339,7 +339,8 @@ func.func @embedding(%t: tensor<10x32xf32>, %ids: tensor<?xi32>) -> tensor<?x32x
 // needs 4 * 2 accumulators, so a tile has 3 vectors, the largest divisor of
 // 512 outputs within that being 32 (2 vectors). The register-tile loops run
 // the parallel loops outside the reduction, so the accumulators stay in
-// registers for all of b.
+// registers for all of b, and the weights' loops (G, n) outside the row
+// blocks, so that each tile of weights serves every row while in cache.
 
 // BLOCK-LABEL: func.func @block_dot(
 // BLOCK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -347,9 +348,9 @@ func.func @embedding(%t: tensor<10x32xf32>, %ids: tensor<?xi32>) -> tensor<?x32x
 // BLOCK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // BLOCK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // BLOCK-DAG: %[[C512:.*]] = arith.constant 512 : index
-// BLOCK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
 // BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C3]] step %[[C1]]
 // BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C512]] step %[[C32]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
 // BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C8]] step %[[C1]]
 // BLOCK: vector.transfer_read {{.*}} : tensor<1x1x32xi8>, vector<1x4x1x2x1x32xi8>
 // BLOCK: arith.uitofp %{{.*}} : vector<1x4x1x2x1x32xi8> to vector<1x4x1x2x1x32xf32>
@@ -413,4 +414,39 @@ func.func @shared_destination(%x: tensor<1x256xf32>, %w1: tensor<512x256xf32>, %
     linalg.yield %5 : f32
   } -> tensor<1x512xf32>
   return %2, %3 : tensor<1x512xf32>, tensor<1x512xf32>
+}
+
+// -----
+
+#bx_map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#bw_map = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#by_map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+
+// A prompt's matmul on blocks of 4 rows (as convert-llm-to-linalg writes
+// llm.matmul over dynamic rows): register tiles of the 4 rows times 4
+// outputs (16 accumulators of the 24 tile registers, a power of two), the
+// outputs' loop outside the row blocks'. In each tile the reduction over k
+// is split into 16 lanes: the k loop accumulates vector<1x4x4x16> partial
+// sums (one vector per row and output, no horizontal sum inside), summed
+// over the lanes once after it.
+
+// BLOCK-LABEL: func.func @row_block_matmul(
+// BLOCK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// BLOCK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// BLOCK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C32]] step %[[C4]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C4]] step %[[C1]]
+// BLOCK: %[[P:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<1x4x4x1x16xf32>
+// BLOCK: vector.multi_reduction <add>, %[[P]], %{{.*}} [3] : vector<1x4x4x1x16xf32> to vector<1x4x4x16xf32>
+// BLOCK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [3] : vector<1x4x4x16xf32> to vector<1x4x4xf32>
+func.func @row_block_matmul(%x: tensor<?x4x64xf32>, %w: tensor<32x64xf32>, %init: tensor<?x4x32xf32>) -> tensor<?x4x32xf32> {
+  %0 = linalg.generic {indexing_maps = [#bx_map, #bw_map, #by_map], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x4x64xf32>, tensor<32x64xf32>) outs(%init : tensor<?x4x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x32xf32>
+  return %0 : tensor<?x4x32xf32>
 }

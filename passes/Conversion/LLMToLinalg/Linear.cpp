@@ -12,36 +12,65 @@ using namespace mlir::llm::detail;
 
 namespace {
 
-/// y[s, n] = sum_k x[s, k] * w[n, k]: a contraction over (s, n, k) whose
-/// reduction dim is contiguous in both operands (HF weight layout).
+/// y[r..., n] = sum_k x[r..., k] * w[n, k] for x with `rowDims` leading
+/// row dimensions: a contraction over (r..., n, k) whose reduction dim is
+/// contiguous in both operands (HF weight layout).
+Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
+                       unsigned rowDims) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  SmallVector<int64_t> shape(xType.getShape().take_front(rowDims));
+  shape.push_back(wType.getDimSize(0));
+  SmallVector<Value> dynamicSizes;
+  for (unsigned d = 0; d < rowDims; ++d)
+    if (xType.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
+  if (wType.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, w, 0));
+  Value init = fill(b, loc,
+                    emptyTensor(b, loc, shape, xType.getElementType(),
+                                dynamicSizes),
+                    0.0);
+  unsigned loops = rowDims + 2;
+  SmallVector<unsigned> rows = llvm::to_vector(llvm::seq(0u, rowDims));
+  auto rowsThen = [&](ArrayRef<unsigned> more) {
+    SmallVector<unsigned> dims(rows);
+    dims.append(more.begin(), more.end());
+    return dims;
+  };
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{x, w}, ValueRange{init},
+             ArrayRef<AffineMap>{
+                 projectionMap(ctx, loops, rowsThen({rowDims + 1})),
+                 projectionMap(ctx, loops, {rowDims, rowDims + 1}),
+                 projectionMap(ctx, loops, rowsThen({rowDims}))},
+             iterators(rowDims + 1, 1),
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               yieldMultiplyAccumulate(nb, nested, args[0], args[1], args[2]);
+             })
+      .getResult(0);
+}
+
+/// llm.matmul: one contraction over a known number of rows (decode), or,
+/// over a prompt's rows, one on blocks of kRowBlock rows (which share each
+/// weight vector loaded) and one on the remaining rows.
 struct MatmulLowering : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
     auto resultType = op.getResult().getType();
-    SmallVector<Value> dynamicSizes;
-    if (resultType.isDynamicDim(0))
-      dynamicSizes.push_back(
-          tensor::DimOp::create(rewriter, loc, op.getInput(), 0));
-    if (resultType.isDynamicDim(1))
-      dynamicSizes.push_back(
-          tensor::DimOp::create(rewriter, loc, op.getWeight(), 0));
-    Value init = emptyTensor(rewriter, loc, resultType.getShape(),
-                             resultType.getElementType(), dynamicSizes);
-    init = fill(rewriter, loc, init, 0.0);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, resultType, ValueRange{op.getInput(), op.getWeight()},
-        ValueRange{init},
-        ArrayRef<AffineMap>{projectionMap(ctx, 3, {0, 2}),
-                            projectionMap(ctx, 3, {1, 2}),
-                            projectionMap(ctx, 3, {0, 1})},
-        iterators(2, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
-          yieldMultiplyAccumulate(b, nested, args[0], args[1], args[2]);
-        });
-    Value result = generic.getResult(0);
+    Value w = op.getWeight();
+    Value result =
+        resultType.isDynamicDim(0)
+            ? computeInRowBlocks(
+                  rewriter, loc, op.getInput(), resultType,
+                  [&](OpBuilder &b, Location l, Value rows, unsigned rowDims) {
+                    return buildContraction(b, l, rows, w, rowDims);
+                  })
+            : buildContraction(rewriter, loc, op.getInput(), w, 1);
     if (std::optional<APFloat> eps = op.getRmsNormEps())
       result = scaleRowsByInverseRMS(rewriter, loc, op.getInput(), result,
                                      eps->convertToDouble());

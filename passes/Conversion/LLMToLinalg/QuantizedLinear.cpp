@@ -37,57 +37,6 @@ using namespace mlir::llm::detail;
 
 namespace {
 
-/// Prompt rows that share each unpacked weight vector.
-constexpr int64_t kRowBlock = 4;
-
-/// Rows [offset, offset + count) of a [s, ...] tensor.
-Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
-                OpFoldResult count) {
-  auto type = cast<RankedTensorType>(t.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, t);
-  offsets[0] = offset;
-  sizes[0] = count;
-  return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
-}
-
-/// Writes `part` into rows [offset, ...) of `into`.
-Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
-                 OpFoldResult offset) {
-  auto type = cast<RankedTensorType>(part.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  offsets[0] = offset;
-  return tensor::InsertSliceOp::create(b, loc, part, into, offsets,
-                                       tensor::getMixedSizes(b, loc, part), strides);
-}
-
-/// [m, rest...] -> [m / kRowBlock, kRowBlock, rest...] (m a multiple).
-Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks) {
-  auto type = cast<RankedTensorType>(t.getType());
-  SmallVector<int64_t> shape{ShapedType::kDynamic, kRowBlock};
-  SmallVector<OpFoldResult> sizes{blocks, b.getIndexAttr(kRowBlock)};
-  SmallVector<ReassociationIndices> groups{{0, 1}};
-  for (int64_t d = 1; d < type.getRank(); ++d) {
-    shape.push_back(type.getDimSize(d));
-    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
-    groups.push_back({d + 1});
-  }
-  return tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), t, groups,
-      sizes);
-}
-
-/// [blocks, kRowBlock, rest...] -> [blocks * kRowBlock, rest...].
-Value collapseRows(OpBuilder &b, Location loc, Value t) {
-  auto type = cast<RankedTensorType>(t.getType());
-  SmallVector<ReassociationIndices> groups{{0, 1}};
-  for (int64_t d = 2; d < type.getRank(); ++d)
-    groups.push_back({d});
-  return tensor::CollapseShapeOp::create(b, loc, t, groups);
-}
-
 /// [r..., m, n] -> [r..., m * n]: the rows of an output from its tiles
 /// ([.., out / T, T]), or the inputs of each group from x ([..., G, 8, g /
 /// 8]).
@@ -526,39 +475,17 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
       return success();
     }
 
-    // Otherwise (prompts) rows [0, blocked) in blocks of kRowBlock, which
-    // share each dequantized weight vector, and the remaining rows
-    // [blocked, s) one by one, each part writing its rows of y.
-    Value rowCount = tensor::DimOp::create(rewriter, loc, x, 0);
-    Value block = arith::ConstantIndexOp::create(rewriter, loc, kRowBlock);
-    Value blocks = arith::DivUIOp::create(rewriter, loc, rowCount, block);
-    Value blocked = arith::MulIOp::create(rewriter, loc, blocks, block);
-    Value rest = arith::SubIOp::create(rewriter, loc, rowCount, blocked);
-    OpFoldResult zero = rewriter.getIndexAttr(0);
-
-    Value blockRows = collapseRows(
-        rewriter, loc,
-        mergeTrailingPair(rewriter, loc,
-                   buildDequantizedProducts(
-                       rewriter, loc,
-                       expandRows(rewriter, loc,
-                                  sliceRows(rewriter, loc, x, zero, blocked),
-                                  blocks),
-                       op.getQweight(), scales, zeros, 2)));
-    auto resultType = op.getResult().getType();
-    Value init = emptyTensor(rewriter, loc, resultType.getShape(), f32,
-                             resultType.isDynamicDim(0)
-                                 ? ValueRange{rowCount}
-                                 : ValueRange{});
-    Value result = insertRows(rewriter, loc, blockRows, init, zero);
-    Value restRows = mergeTrailingPair(
-        rewriter, loc,
-        buildDequantizedProducts(rewriter, loc,
-                                 sliceRows(rewriter, loc, x, blocked, rest),
-                                 op.getQweight(), scales, zeros, 1));
-    result = insertRows(rewriter, loc, restRows, result, blocked);
-    if (result.getType() != resultType)
-      result = tensor::CastOp::create(rewriter, loc, resultType, result);
+    // Otherwise (prompts) in blocks of kRowBlock rows, which share each
+    // dequantized weight vector, and the remaining rows one by one.
+    Value qweight = op.getQweight();
+    Value result = computeInRowBlocks(
+        rewriter, loc, x, op.getResult().getType(),
+        [&](OpBuilder &b, Location l, Value rows, unsigned rowDims) {
+          return mergeTrailingPair(
+              b, l,
+              buildDequantizedProducts(b, l, rows, qweight, scales, zeros,
+                                       rowDims));
+        });
     rewriter.replaceOp(op, normalizeRows(rewriter, op, result));
     return success();
   }

@@ -12,26 +12,68 @@
 // llm.matmul: y[s, n] = sum_k x[s, k] * w[n, k] over a zero-filled init.
 //===----------------------------------------------------------------------===//
 
+// A known number of rows (decode): one contraction.
 // CHECK-DAG: #[[$MM_X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-DAG: #[[$MM_W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG: #[[$MM_Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-LABEL: func.func @matmul(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
-// CHECK: %[[C0:.*]] = arith.constant 0 : index
-// CHECK: %[[S:.*]] = tensor.dim %[[X]], %[[C0]] : tensor<?x16xf32>
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[S]]) : tensor<?x32xf32>
+// CHECK-LABEL: func.func @matmul_decode(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<1x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x32xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<?x32xf32>) -> tensor<?x32xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<1x32xf32>) -> tensor<1x32xf32>
 // CHECK: %[[Y:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$MM_X]], #[[$MM_W]], #[[$MM_Y]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x16xf32>, tensor<32x16xf32>)
-// CHECK-SAME: outs(%[[INIT]] : tensor<?x32xf32>)
+// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<1x16xf32>, tensor<32x16xf32>)
+// CHECK-SAME: outs(%[[INIT]] : tensor<1x32xf32>)
 // CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[B]] : f32
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x32xf32>
+// CHECK-NEXT: } -> tensor<1x32xf32>
+// CHECK: return %[[Y]] : tensor<1x32xf32>
+func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<1x32xf32> {
+  %0 = llm.matmul %x, %w : tensor<1x16xf32>, tensor<32x16xf32> -> tensor<1x32xf32>
+  return %0 : tensor<1x32xf32>
+}
+
+// -----
+
+// A prompt's rows: blocks of 4 rows ([s / 4, 4, k], kept whole in registers
+// by the CPU tiling so that each weight vector serves all four), then the
+// remaining rows, each written into its rows of the result.
+// CHECK-DAG: #[[$BX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[$BW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[$BY:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$RX:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$RW:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[$RY:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
+// CHECK: %[[S:.*]] = tensor.dim %[[X]]
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %[[S]], %[[C4]] : index
+// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C4]] : index
+// CHECK: %[[REST:.*]] = arith.subi %[[S]], %[[BLOCKED]] : index
+// CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[X]][0, 0] [%[[BLOCKED]], 16] [1, 1]
+// CHECK: %[[XB:.*]] = tensor.expand_shape %[[HEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 4, 16]
+// CHECK: %[[INITB:.*]] = linalg.fill {{.*}} -> tensor<?x4x32xf32>
+// CHECK: %[[YB:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BW]], #[[$BY]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[XB]], %[[W]] : tensor<?x4x16xf32>, tensor<32x16xf32>)
+// CHECK-SAME: outs(%[[INITB]] : tensor<?x4x32xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-NEXT: linalg.yield %[[SUM]] : f32
+// CHECK: %[[YBC:.*]] = tensor.collapse_shape %[[YB]] {{\[\[}}0, 1], [2]]
+// CHECK: %[[Y0:.*]] = tensor.insert_slice %[[YBC]] into %{{.*}}[0, 0]
+// CHECK: %[[TAIL:.*]] = tensor.extract_slice %[[X]][%[[BLOCKED]], 0] [%[[REST]], 16] [1, 1]
+// CHECK: %[[YR:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RW]], #[[$RY]]]
+// CHECK-SAME: ins(%[[TAIL]], %[[W]] : tensor<?x16xf32>, tensor<32x16xf32>)
+// CHECK: %[[Y:.*]] = tensor.insert_slice %[[YR]] into %[[Y0]][%[[BLOCKED]], 0]
 // CHECK: return %[[Y]] : tensor<?x32xf32>
 func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf32> {
   %0 = llm.matmul %x, %w : tensor<?x16xf32>, tensor<32x16xf32> -> tensor<?x32xf32>
@@ -44,7 +86,7 @@ func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf3
 // body (never converted as a whole).
 // CHECK-LABEL: func.func @matmul_bf16_weight(
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<32x16xbf16>)
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<?x4x16xf32>, tensor<32x16xbf16>)
 // CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: bf16, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[BW]] : f32

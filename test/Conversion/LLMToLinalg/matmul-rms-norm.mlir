@@ -9,9 +9,11 @@
 // CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @matmul_rms(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>, %[[W:[^:]*]]: tensor<4x8xf32>
-// CHECK: %[[Y:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x8xf32>, tensor<4x8xf32>)
-// CHECK: } -> tensor<?x4xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: tensor<?x4x8xf32>, tensor<4x8xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: tensor<?x8xf32>, tensor<4x8xf32>)
+// CHECK: %[[Y:.*]] = tensor.insert_slice
 // CHECK: %[[SS:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$ID]], #[[$ROW]]]
 // CHECK-SAME: iterator_types = ["parallel", "reduction"]

@@ -1,0 +1,96 @@
+//===- RowBlocks.cpp - prompt rows in register blocks ---------------------===//
+//
+// A layer over a prompt's dynamic rows is computed on blocks of kRowBlock
+// rows, [s / kRowBlock, kRowBlock, ...], and on the remaining rows one by
+// one. The CPU tiling keeps a block whole in registers, so that every
+// weight vector loaded (and unpacked) serves all of its rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PopulatePatterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::llm::detail;
+
+namespace {
+
+/// Rows [offset, offset + count) of a [s, ...] tensor.
+Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
+                OpFoldResult count) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, t);
+  offsets[0] = offset;
+  sizes[0] = count;
+  return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
+}
+
+/// Writes `part` into rows [offset, ...) of `into`.
+Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
+                 OpFoldResult offset) {
+  auto type = cast<RankedTensorType>(part.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  offsets[0] = offset;
+  return tensor::InsertSliceOp::create(b, loc, part, into, offsets,
+                                       tensor::getMixedSizes(b, loc, part),
+                                       strides);
+}
+
+/// [m, rest...] -> [m / kRowBlock, kRowBlock, rest...] (m a multiple).
+Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> shape{ShapedType::kDynamic, kRowBlock};
+  SmallVector<OpFoldResult> sizes{blocks, b.getIndexAttr(kRowBlock)};
+  SmallVector<ReassociationIndices> groups{{0, 1}};
+  for (int64_t d = 1; d < type.getRank(); ++d) {
+    shape.push_back(type.getDimSize(d));
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+    groups.push_back({d + 1});
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), t, groups,
+      sizes);
+}
+
+/// [blocks, kRowBlock, rest...] -> [blocks * kRowBlock, rest...].
+Value collapseRows(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<ReassociationIndices> groups{{0, 1}};
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    groups.push_back({d});
+  return tensor::CollapseShapeOp::create(b, loc, t, groups);
+}
+
+} // namespace
+
+Value mlir::llm::detail::computeInRowBlocks(
+    OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
+    function_ref<Value(OpBuilder &, Location, Value, unsigned)> compute) {
+  Value rowCount = tensor::DimOp::create(b, loc, x, 0);
+  Value block = arith::ConstantIndexOp::create(b, loc, kRowBlock);
+  Value blocks = arith::DivUIOp::create(b, loc, rowCount, block);
+  Value blocked = arith::MulIOp::create(b, loc, blocks, block);
+  Value rest = arith::SubIOp::create(b, loc, rowCount, blocked);
+  OpFoldResult zero = b.getIndexAttr(0);
+
+  Value blockRows = collapseRows(
+      b, loc,
+      compute(b, loc,
+              expandRows(b, loc, sliceRows(b, loc, x, zero, blocked), blocks),
+              2));
+  Value init = emptyTensor(b, loc, resultType.getShape(),
+                           resultType.getElementType(),
+                           resultType.isDynamicDim(0) ? ValueRange{rowCount}
+                                                      : ValueRange{});
+  Value result = insertRows(b, loc, blockRows, init, zero);
+  Value restRows = compute(b, loc, sliceRows(b, loc, x, blocked, rest), 1);
+  result = insertRows(b, loc, restRows, result, blocked);
+  if (result.getType() != resultType)
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  return result;
+}
