@@ -610,8 +610,17 @@ struct LLMCPUTileAndVectorizePass
           shared.push_back(op);
       });
       for (OpTy op : shared) {
-        SmallVector<OpOperand *> uses = llvm::map_to_vector(
-            op->getResult(0).getUses(), [](OpOperand &use) { return &use; });
+        // Only destinations of linalg ops: other users (the slices of a
+        // result that its parts are computed in) share the buffer on
+        // purpose.
+        SmallVector<OpOperand *> uses;
+        for (OpOperand &use : op->getResult(0).getUses()) {
+          auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+          if (user && user.isDpsInit(&use))
+            uses.push_back(&use);
+        }
+        if (uses.size() < 2)
+          continue;
         for (OpOperand *use : llvm::drop_begin(uses)) {
           // Next to its user, so that no buffer is live longer than before.
           rewriter.setInsertionPoint(use->getOwner());
@@ -689,7 +698,10 @@ struct LLMCPUTileAndVectorizePass
     // tile) rather than a part of a larger buffer allocated for all.
     {
       RewritePatternSet patterns(&getContext());
-      tensor::populateFoldTensorEmptyPatterns(patterns);
+      // Not an empty tensor with several users: the result whose slices
+      // the parts of a prompt's layer are computed in (computeInRowBlocks).
+      tensor::populateFoldTensorEmptyPatterns(patterns,
+                                              /*foldSingleUseOnly=*/true);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }

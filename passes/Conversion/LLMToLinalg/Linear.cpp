@@ -13,25 +13,13 @@ using namespace mlir::llm::detail;
 namespace {
 
 /// y[r..., n] = sum_k x[r..., k] * w[n, k] for x with `rowDims` leading
-/// row dimensions: a contraction over (r..., n, k) whose reduction dim is
-/// contiguous in both operands (HF weight layout).
+/// row dimensions, computed in `init` (y's shape): a contraction over (r...,
+/// n, k) whose reduction dim is contiguous in both operands (HF weight
+/// layout).
 Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
-                       unsigned rowDims) {
+                       Value init, unsigned rowDims) {
   MLIRContext *ctx = b.getContext();
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
-  SmallVector<int64_t> shape(xType.getShape().take_front(rowDims));
-  shape.push_back(wType.getDimSize(0));
-  SmallVector<Value> dynamicSizes;
-  for (unsigned d = 0; d < rowDims; ++d)
-    if (xType.isDynamicDim(d))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
-  if (wType.isDynamicDim(0))
-    dynamicSizes.push_back(tensor::DimOp::create(b, loc, w, 0));
-  Value init = fill(b, loc,
-                    emptyTensor(b, loc, shape, xType.getElementType(),
-                                dynamicSizes),
-                    0.0);
+  init = fill(b, loc, init, 0.0);
   unsigned loops = rowDims + 2;
   SmallVector<unsigned> rows = llvm::to_vector(llvm::seq(0u, rowDims));
   auto rowsThen = [&](ArrayRef<unsigned> more) {
@@ -63,14 +51,24 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     Location loc = op.getLoc();
     auto resultType = op.getResult().getType();
     Value w = op.getWeight();
-    Value result =
-        resultType.isDynamicDim(0)
-            ? computeInRowBlocks(
-                  rewriter, loc, op.getInput(), resultType,
-                  [&](OpBuilder &b, Location l, Value rows, unsigned rowDims) {
-                    return buildContraction(b, l, rows, w, rowDims);
-                  })
-            : buildContraction(rewriter, loc, op.getInput(), w, 1);
+    Value result;
+    if (resultType.isDynamicDim(0)) {
+      result = computeInRowBlocks(
+          rewriter, loc, op.getInput(), resultType,
+          [&](OpBuilder &b, Location l, Value rows, Value init,
+              unsigned rowDims) {
+            return buildContraction(b, l, rows, w, init, rowDims);
+          });
+    } else {
+      SmallVector<Value> dynamicSizes;
+      if (resultType.isDynamicDim(1))
+        dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, w, 0));
+      result = buildContraction(
+          rewriter, loc, op.getInput(), w,
+          emptyTensor(rewriter, loc, resultType.getShape(),
+                      resultType.getElementType(), dynamicSizes),
+          1);
+    }
     if (std::optional<APFloat> eps = op.getRmsNormEps())
       result = scaleRowsByInverseRMS(rewriter, loc, op.getInput(), result,
                                      eps->convertToDouble());

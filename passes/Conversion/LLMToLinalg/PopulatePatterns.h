@@ -72,16 +72,18 @@ AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
 
 /// Rows of a prompt computed together, kept whole in registers by the CPU
 /// tiling so that each weight vector loaded serves all of them.
-constexpr int64_t kRowBlock = 4;
+constexpr int64_t kRowBlock = 6;
 
-/// The [s, ...] result (`resultType`, s dynamic) of a layer over the rows of
-/// `x` [s, ...]: `compute`(x', rowDims) on x' = the first s - s % kRowBlock
-/// rows as [blocks, kRowBlock, ...] (rowDims 2), then on the remaining rows
-/// [s % kRowBlock, ...] (rowDims 1); each returns its rows of the result in
-/// the same leading layout.
+/// The [s, n] result (`resultType`, s dynamic) of a layer over the rows of
+/// `x` [s, ...]: `compute`(x', init, rowDims) on x' = the first s - s %
+/// kRowBlock rows as [blocks, kRowBlock, ...] (rowDims 2), then on the
+/// remaining rows [s % kRowBlock, ...] (rowDims 1). `init` is the part's
+/// rows of the result in the same leading layout ([blocks, kRowBlock, n] or
+/// [rows, n]), uninitialized; `compute` returns them computed, in its type.
 Value computeInRowBlocks(
     OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
-    function_ref<Value(OpBuilder &, Location, Value, unsigned)> compute);
+    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)>
+        compute);
 
 /// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
 /// whole number of `lanes`-lane registers) and groups of `groupSize` inputs

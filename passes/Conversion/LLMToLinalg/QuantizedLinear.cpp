@@ -51,21 +51,6 @@ Value mergeTrailingPair(OpBuilder &b, Location loc, Value y) {
   return tensor::CollapseShapeOp::create(b, loc, y, groups);
 }
 
-/// Zeros of shape [rows of x..., trailing...].
-Value zerosWithRows(OpBuilder &b, Location loc, Value x, unsigned rowDims,
-                    ArrayRef<int64_t> trailing) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape(xType.getShape().take_front(rowDims));
-  shape.append(trailing.begin(), trailing.end());
-  SmallVector<Value> dynamicSizes;
-  for (unsigned d = 0; d < rowDims; ++d)
-    if (xType.isDynamicDim(d))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, x, d));
-  return fill(b, loc,
-              emptyTensor(b, loc, shape, xType.getElementType(), dynamicSizes),
-              0.0);
-}
-
 /// The loops (r..., nt, G, b, s, t) of a kernel over x [r..., G, 8, g / 8]
 /// with `rowDims` leading row dimensions.
 struct KernelLoops {
@@ -107,15 +92,31 @@ Value unpackNibble(OpBuilder &b, Location loc, Value word, unsigned nibbleLoop,
 /// with the weight dequantized in the loop, w = nibble_s(q[nt, G, b, t]) *
 /// scale[G, nt, t] - zero[G, nt, t] * scale[G, nt, t], for x [r..., G, 8,
 /// g / 8] with `rowDims` leading row dimensions (1: rows; 2: blocks of
-/// kRowBlock rows, which share each dequantized weight vector). Scales and
-/// zeros are [G, nt, t].
+/// kRowBlock rows, which share each dequantized weight vector), computed in
+/// `rowsInit` [r..., nt * t]. Scales and zeros are [G, nt, t].
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
-                               unsigned rowDims) {
+                               Value rowsInit, unsigned rowDims) {
   MLIRContext *ctx = b.getContext();
   auto qType = cast<RankedTensorType>(qweight.getType());
-  Value init = zerosWithRows(b, loc, x, rowDims,
-                             {qType.getDimSize(0), qType.getDimSize(3)});
+  auto initType = cast<RankedTensorType>(rowsInit.getType());
+  SmallVector<int64_t> shape(initType.getShape().drop_back());
+  shape.append({qType.getDimSize(0), qType.getDimSize(3)});
+  SmallVector<ReassociationIndices> groups;
+  for (unsigned d = 0; d < rowDims; ++d)
+    groups.push_back({static_cast<int64_t>(d)});
+  groups.push_back({rowDims, rowDims + 1});
+  SmallVector<OpFoldResult> sizes =
+      tensor::getMixedSizes(b, loc, rowsInit);
+  sizes.pop_back();
+  sizes.append({b.getIndexAttr(qType.getDimSize(0)),
+                b.getIndexAttr(qType.getDimSize(3))});
+  Value init = fill(b, loc,
+                    tensor::ExpandShapeOp::create(
+                        b, loc,
+                        RankedTensorType::get(shape, initType.getElementType()),
+                        rowsInit, groups, sizes),
+                    0.0);
   KernelLoops l(rowDims);
   AffineMap perGroupRow = projectionMap(ctx, l.count, {l.group, l.tile, l.lane});
   return linalg::GenericOp::create(
@@ -480,11 +481,12 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     Value qweight = op.getQweight();
     Value result = computeInRowBlocks(
         rewriter, loc, x, op.getResult().getType(),
-        [&](OpBuilder &b, Location l, Value rows, unsigned rowDims) {
+        [&](OpBuilder &b, Location l, Value rows, Value init,
+            unsigned rowDims) {
           return mergeTrailingPair(
               b, l,
               buildDequantizedProducts(b, l, rows, qweight, scales, zeros,
-                                       rowDims));
+                                       init, rowDims));
         });
     rewriter.replaceOp(op, normalizeRows(rewriter, op, result));
     return success();

@@ -70,7 +70,8 @@ Value collapseRows(OpBuilder &b, Location loc, Value t) {
 
 Value mlir::llm::detail::computeInRowBlocks(
     OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
-    function_ref<Value(OpBuilder &, Location, Value, unsigned)> compute) {
+    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)>
+        compute) {
   Value rowCount = tensor::DimOp::create(b, loc, x, 0);
   Value block = arith::ConstantIndexOp::create(b, loc, kRowBlock);
   Value blocks = arith::DivUIOp::create(b, loc, rowCount, block);
@@ -78,17 +79,22 @@ Value mlir::llm::detail::computeInRowBlocks(
   Value rest = arith::SubIOp::create(b, loc, rowCount, blocked);
   OpFoldResult zero = b.getIndexAttr(0);
 
+  // Each part is computed in its rows of the result: slices of one buffer
+  // once bufferized, so nothing is copied.
+  Value result = emptyTensor(b, loc, resultType.getShape(),
+                             resultType.getElementType(),
+                             resultType.isDynamicDim(0) ? ValueRange{rowCount}
+                                                        : ValueRange{});
   Value blockRows = collapseRows(
       b, loc,
       compute(b, loc,
               expandRows(b, loc, sliceRows(b, loc, x, zero, blocked), blocks),
+              expandRows(b, loc, sliceRows(b, loc, result, zero, blocked),
+                         blocks),
               2));
-  Value init = emptyTensor(b, loc, resultType.getShape(),
-                           resultType.getElementType(),
-                           resultType.isDynamicDim(0) ? ValueRange{rowCount}
-                                                      : ValueRange{});
-  Value result = insertRows(b, loc, blockRows, init, zero);
-  Value restRows = compute(b, loc, sliceRows(b, loc, x, blocked, rest), 1);
+  result = insertRows(b, loc, blockRows, result, zero);
+  Value restRows = compute(b, loc, sliceRows(b, loc, x, blocked, rest),
+                           sliceRows(b, loc, result, blocked, rest), 1);
   result = insertRows(b, loc, restRows, result, blocked);
   if (result.getType() != resultType)
     result = tensor::CastOp::create(b, loc, resultType, result);

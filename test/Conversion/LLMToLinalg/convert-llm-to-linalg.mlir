@@ -39,9 +39,10 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 
 // -----
 
-// A prompt's rows: blocks of 4 rows ([s / 4, 4, k], kept whole in registers
-// by the CPU tiling so that each weight vector serves all four), then the
-// remaining rows, each written into its rows of the result.
+// A prompt's rows: blocks of 6 rows ([s / 6, 6, k], kept whole in registers
+// by the CPU tiling so that each weight vector serves all six), then the
+// remaining rows, each computed in its rows of one result tensor (slices of
+// one buffer once bufferized: nothing is copied).
 // CHECK-DAG: #[[$BX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-DAG: #[[$BW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-DAG: #[[$BY:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
@@ -51,28 +52,34 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
 // CHECK: %[[S:.*]] = tensor.dim %[[X]]
-// CHECK: %[[C4:.*]] = arith.constant 4 : index
-// CHECK: %[[BLOCKS:.*]] = arith.divui %[[S]], %[[C4]] : index
-// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C4]] : index
+// CHECK: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %[[S]], %[[C6]] : index
+// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C6]] : index
 // CHECK: %[[REST:.*]] = arith.subi %[[S]], %[[BLOCKED]] : index
+// CHECK: %[[RESULT:.*]] = tensor.empty(%[[S]]) : tensor<?x32xf32>
+// CHECK: %[[YHEAD:.*]] = tensor.extract_slice %[[RESULT]][0, 0] [%[[BLOCKED]], 32] [1, 1]
+// CHECK: %[[YB0:.*]] = tensor.expand_shape %[[YHEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 6, 32]
 // CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[X]][0, 0] [%[[BLOCKED]], 16] [1, 1]
-// CHECK: %[[XB:.*]] = tensor.expand_shape %[[HEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 4, 16]
-// CHECK: %[[INITB:.*]] = linalg.fill {{.*}} -> tensor<?x4x32xf32>
+// CHECK: %[[XB:.*]] = tensor.expand_shape %[[HEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 6, 16]
+// CHECK: %[[INITB:.*]] = linalg.fill {{.*}} outs(%[[YB0]] : tensor<?x6x32xf32>)
 // CHECK: %[[YB:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BW]], #[[$BY]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%[[XB]], %[[W]] : tensor<?x4x16xf32>, tensor<32x16xf32>)
-// CHECK-SAME: outs(%[[INITB]] : tensor<?x4x32xf32>)
+// CHECK-SAME: ins(%[[XB]], %[[W]] : tensor<?x6x16xf32>, tensor<32x16xf32>)
+// CHECK-SAME: outs(%[[INITB]] : tensor<?x6x32xf32>)
 // CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[B]] : f32
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK: %[[YBC:.*]] = tensor.collapse_shape %[[YB]] {{\[\[}}0, 1], [2]]
-// CHECK: %[[Y0:.*]] = tensor.insert_slice %[[YBC]] into %{{.*}}[0, 0]
+// CHECK: %[[Y0:.*]] = tensor.insert_slice %[[YBC]] into %[[RESULT]][0, 0]
+// CHECK: %[[YTAIL:.*]] = tensor.extract_slice %[[Y0]][%[[BLOCKED]], 0] [%[[REST]], 32] [1, 1]
 // CHECK: %[[TAIL:.*]] = tensor.extract_slice %[[X]][%[[BLOCKED]], 0] [%[[REST]], 16] [1, 1]
+// CHECK: %[[INITR:.*]] = linalg.fill {{.*}} outs(%[[YTAIL]] : tensor<?x32xf32>)
 // CHECK: %[[YR:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RW]], #[[$RY]]]
 // CHECK-SAME: ins(%[[TAIL]], %[[W]] : tensor<?x16xf32>, tensor<32x16xf32>)
+// CHECK-SAME: outs(%[[INITR]] : tensor<?x32xf32>)
 // CHECK: %[[Y:.*]] = tensor.insert_slice %[[YR]] into %[[Y0]][%[[BLOCKED]], 0]
 // CHECK: return %[[Y]] : tensor<?x32xf32>
 func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf32> {
@@ -86,7 +93,7 @@ func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf3
 // body (never converted as a whole).
 // CHECK-LABEL: func.func @matmul_bf16_weight(
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<?x4x16xf32>, tensor<32x16xbf16>)
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<?x6x16xf32>, tensor<32x16xbf16>)
 // CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: bf16, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[BW:.*]] = arith.extf %[[B]] : bf16 to f32
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[BW]] : f32

@@ -41,19 +41,24 @@
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [%[[ROWS]], 3, 8, 2] : tensor<?x48xf32> into tensor<?x3x8x2xf32>
 // CHECK: %[[ST:.*]] = tensor.expand_shape %[[S]] {{\[}}[0], [1, 2]] output_shape [3, 3, 8] : tensor<3x24xf32> into tensor<3x3x8xf32>
 // CHECK: %[[ZT:.*]] = tensor.expand_shape %[[Z]] {{\[}}[0], [1, 2]] output_shape [3, 3, 8] : tensor<3x24xf32> into tensor<3x3x8xf32>
-// Rows [0, 4 * (s / 4)) in blocks of 4, the rest [4 * (s / 4), s).
+// Rows [0, 6 * (s / 6)) in blocks of 6, the rest [6 * (s / 6), s), each
+// computed in its rows of one result tensor.
 // CHECK: %[[N:.*]] = tensor.dim %[[XG]], %{{.*}} : tensor<?x3x8x2xf32>
-// CHECK: %[[C4:.*]] = arith.constant 4 : index
-// CHECK: %[[BLOCKS:.*]] = arith.divui %[[N]], %[[C4]] : index
-// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C4]] : index
+// CHECK: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %[[N]], %[[C6]] : index
+// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C6]] : index
 // CHECK: %[[REST:.*]] = arith.subi %[[N]], %[[BLOCKED]] : index
+// CHECK: %[[Y_E:.*]] = tensor.empty(%[[N]]) : tensor<?x24xf32>
+// CHECK: %[[YB:.*]] = tensor.extract_slice %[[Y_E]][0, 0] [%[[BLOCKED]], 24] [1, 1]
+// CHECK: %[[YBE:.*]] = tensor.expand_shape %[[YB]] {{\[}}[0, 1], [2]] output_shape [%[[BLOCKS]], 6, 24]
 // CHECK: %[[XB:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 0] [%[[BLOCKED]], 3, 8, 2] [1, 1, 1, 1]
-// CHECK: %[[XBE:.*]] = tensor.expand_shape %[[XB]] {{\[}}[0, 1], [2], [3], [4]] output_shape [%[[BLOCKS]], 4, 3, 8, 2] : tensor<?x3x8x2xf32> into tensor<?x4x3x8x2xf32>
-// CHECK: %[[B_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x4x3x8xf32>)
+// CHECK: %[[XBE:.*]] = tensor.expand_shape %[[XB]] {{\[}}[0, 1], [2], [3], [4]] output_shape [%[[BLOCKS]], 6, 3, 8, 2] : tensor<?x3x8x2xf32> into tensor<?x6x3x8x2xf32>
+// CHECK: %[[YBT:.*]] = tensor.expand_shape %[[YBE]] {{\[}}[0], [1], [2, 3]] output_shape [%{{.*}}, 6, 3, 8] : tensor<?x6x24xf32> into tensor<?x6x3x8xf32>
+// CHECK: %[[B_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[YBT]] : tensor<?x6x3x8xf32>)
 // CHECK: %[[BY:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BQ]], #[[$BGN]], #[[$BGN]], #[[$BY]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XBE]], %[[Q]], %[[ST]], %[[ZT]] : tensor<?x4x3x8x2xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf32>, tensor<3x3x8xf32>) outs(%[[B_I]] : tensor<?x4x3x8xf32>)
+// CHECK-SAME: ins(%[[XBE]], %[[Q]], %[[ST]], %[[ZT]] : tensor<?x6x3x8x2xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf32>, tensor<3x3x8xf32>) outs(%[[B_I]] : tensor<?x6x3x8xf32>)
 // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[WORD:.*]]: i32, %[[SC:.*]]: f32, %[[ZP:.*]]: f32, %[[ACC:.*]]: f32):
 // Nibble s of the word, unsigned, dequantized as nibble * scale - zero *
 // scale.
@@ -71,14 +76,15 @@
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XV]], %[[W]] : f32
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
-// CHECK-NEXT: } -> tensor<?x4x3x8xf32>
-// CHECK: %[[BYT:.*]] = tensor.collapse_shape %[[BY]] {{\[}}[0], [1], [2, 3]] : tensor<?x4x3x8xf32> into tensor<?x4x24xf32>
-// CHECK: %[[BYC:.*]] = tensor.collapse_shape %[[BYT]] {{\[}}[0, 1], [2]] : tensor<?x4x24xf32> into tensor<?x24xf32>
-// CHECK: %[[Y_E:.*]] = tensor.empty(%[[N]]) : tensor<?x24xf32>
+// CHECK-NEXT: } -> tensor<?x6x3x8xf32>
+// CHECK: %[[BYT:.*]] = tensor.collapse_shape %[[BY]] {{\[}}[0], [1], [2, 3]] : tensor<?x6x3x8xf32> into tensor<?x6x24xf32>
+// CHECK: %[[BYC:.*]] = tensor.collapse_shape %[[BYT]] {{\[}}[0, 1], [2]] : tensor<?x6x24xf32> into tensor<?x24xf32>
 // CHECK: %[[Y1:.*]] = tensor.insert_slice %[[BYC]] into %[[Y_E]][0, 0]
 // The remaining rows, one at a time.
+// CHECK: %[[YR:.*]] = tensor.extract_slice %[[Y1]][%[[BLOCKED]], 0] [%[[REST]], 24] [1, 1]
 // CHECK: %[[XR:.*]] = tensor.extract_slice %[[XG]][%[[BLOCKED]], 0, 0, 0] [%[[REST]], 3, 8, 2] [1, 1, 1, 1]
-// CHECK: %[[R_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x8xf32>)
+// CHECK: %[[YRT:.*]] = tensor.expand_shape %[[YR]] {{\[}}[0], [1, 2]] output_shape [%[[REST]], 3, 8]
+// CHECK: %[[R_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[YRT]] : tensor<?x3x8xf32>)
 // CHECK: %[[RY:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RQ]], #[[$RGN]], #[[$RGN]], #[[$RY]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]

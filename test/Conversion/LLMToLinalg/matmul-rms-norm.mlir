@@ -10,7 +10,7 @@
 // CHECK-LABEL: func.func @matmul_rms(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>, %[[W:[^:]*]]: tensor<4x8xf32>
 // CHECK: linalg.generic
-// CHECK-SAME: tensor<?x4x8xf32>, tensor<4x8xf32>)
+// CHECK-SAME: tensor<?x6x8xf32>, tensor<4x8xf32>)
 // CHECK: linalg.generic
 // CHECK-SAME: tensor<?x8xf32>, tensor<4x8xf32>)
 // CHECK: %[[Y:.*]] = tensor.insert_slice
