@@ -17,8 +17,6 @@ Usage: bench/int4_kernel.py [--build build] [--out 16384] [--in 8192]
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import tempfile
 
@@ -26,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 from llm_compiler.cpu import cpu_flags  # noqa: E402
-LIBS = "/usr/lib/llvm-22/lib"
+from layer_timing import lower, seconds_per_call, timed_module  # noqa: E402
 
 
 def row_tile(out):
@@ -63,41 +61,7 @@ def module(kind, out, inputs, group, calls):
   %w0 = tensor.empty() : {w}
   %w = linalg.fill ins(%one : f32) outs(%w0 : {w}) -> {w}"""
         args, types = "%x, %w", f"{x}, {w}"
-    return f"""
-func.func private @rtclock() -> f64
-func.func private @printF64(f64)
-func.func private @printNewline()
-
-func.func @layer(%x: {x}, {params}) -> {y} {{
-  %y = {layer}
-  return %y : {y}
-}}
-
-func.func @main() {{
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %calls = arith.constant {calls} : index
-  %never = arith.constant false
-  %one = arith.constant 1.0 : f32
-  %x0 = tensor.empty() : {x}
-  %x = linalg.fill ins(%one : f32) outs(%x0 : {x}) -> {x}{setup}
-  %warm = func.call @layer({args}) : ({types}) -> {y}
-  %t0 = func.call @rtclock() : () -> f64
-  scf.for %i = %c0 to %calls step %c1 {{
-    %y = func.call @layer({args}) : ({types}) -> {y}
-    %v = tensor.extract %y[%c0, %c0] : {y}
-    %d = arith.extf %v : f32 to f64
-    scf.if %never {{
-      func.call @printF64(%d) : (f64) -> ()
-    }}
-  }}
-  %t1 = func.call @rtclock() : () -> f64
-  %dt = arith.subf %t1, %t0 : f64
-  func.call @printF64(%dt) : (f64) -> ()
-  func.call @printNewline() : () -> ()
-  return
-}}
-"""
+    return timed_module(layer, params, x, y, setup, args, types, calls)
 
 
 def main():
@@ -113,7 +77,6 @@ def main():
     if args.group_size % 8:
         sys.exit("--group-size must be a multiple of 8")
     llm_opt = os.path.join(ROOT, args.build, "bin", "llm-opt")
-    runner = "mlir-runner-22"
     work = tempfile.mkdtemp(prefix="int4-kernel-")
     groups = -(-args.inputs // args.group_size)
     weight_bytes = {
@@ -139,27 +102,11 @@ def main():
         compiled[kind] = os.path.join(work, f"{name}.llvm.mlir")
         pipeline = (f"--llm-cpu-pipeline=int4-kernel={kernels[kind][1]}" if kind in kernels
                     else "--llm-cpu-pipeline")
-        subprocess.run([llm_opt, source, pipeline, "-o", compiled[kind]], check=True)
-        # mlir-runner knows no llm dialect: drop the (empty) weight ABI.
-        with open(compiled[kind]) as f:
-            lowered = f.read()
-        lowered = re.sub(r"llm\.abi = #llm\.abi<[^>]*>,? ?", "",
-                         lowered, count=1)
-        with open(compiled[kind], "w") as f:
-            f.write(lowered)
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    libs = ",".join(os.path.join(LIBS, lib) for lib in
-                    ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so"))
+        lower(llm_opt, source, compiled[kind], pipeline)
     best = {}
     for _ in range(args.repeats):  # interleaved rounds
         for kind in kinds:
-            proc = subprocess.run([runner, compiled[kind], "-e", "main",
-                                   "-entry-point-result=void", "-O3",
-                                   f"-shared-libs={libs}"],
-                                  capture_output=True, text=True, env=env)
-            if proc.returncode != 0:
-                sys.exit(f"mlir-runner failed:\n{proc.stderr}")
-            seconds = float(proc.stdout.split()[0]) / args.calls
+            seconds = seconds_per_call(compiled[kind], args.calls, args.threads)
             best[kind] = min(best.get(kind, seconds), seconds)
     print(f"one-row layer {args.out} x {args.inputs}, INT4 groups of {args.group_size}, "
           f"{args.threads} threads, best of {args.repeats}\n")

@@ -14,13 +14,11 @@ Usage: bench/prompt_gemm.py [--build build] [--rows 128] [--threads 2]
 
 import argparse
 import os
-import re
-import subprocess
-import sys
 import tempfile
 
+from layer_timing import lower, seconds_per_call, timed_module
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIBS = "/usr/lib/llvm-22/lib"
 
 # (name, outputs, inputs)
 SHAPES = [
@@ -37,45 +35,13 @@ def module(out, inputs, rows, calls, wtype):
     x = f"tensor<?x{inputs}xf32>"
     w = f"tensor<{out}x{inputs}x{wtype}>"
     y = f"tensor<?x{out}xf32>"
-    return f"""
-func.func private @rtclock() -> f64
-func.func private @printF64(f64)
-func.func private @printNewline()
-
-func.func @layer(%x: {x}, %w: {w}) -> {y} {{
-  %y = llm.matmul %x, %w : {x}, {w} -> {y}
-  return %y : {y}
-}}
-
-func.func @main() {{
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %calls = arith.constant {calls} : index
-  %rows = arith.constant {rows} : index
-  %never = arith.constant false
-  %one = arith.constant 1.0 : f32
+    setup = f"""
   %wone = arith.constant 1.0 : {wtype}
-  %x0 = tensor.empty(%rows) : {x}
-  %x = linalg.fill ins(%one : f32) outs(%x0 : {x}) -> {x}
   %w0 = tensor.empty() : {w}
-  %w = linalg.fill ins(%wone : {wtype}) outs(%w0 : {w}) -> {w}
-  %warm = func.call @layer(%x, %w) : ({x}, {w}) -> {y}
-  %t0 = func.call @rtclock() : () -> f64
-  scf.for %i = %c0 to %calls step %c1 {{
-    %y = func.call @layer(%x, %w) : ({x}, {w}) -> {y}
-    %v = tensor.extract %y[%c0, %c0] : {y}
-    %d = arith.extf %v : f32 to f64
-    scf.if %never {{
-      func.call @printF64(%d) : (f64) -> ()
-    }}
-  }}
-  %t1 = func.call @rtclock() : () -> f64
-  %dt = arith.subf %t1, %t0 : f64
-  func.call @printF64(%dt) : (f64) -> ()
-  func.call @printNewline() : () -> ()
-  return
-}}
-"""
+  %w = linalg.fill ins(%wone : {wtype}) outs(%w0 : {w}) -> {w}"""
+    return timed_module(f"llm.matmul %x, %w : {x}, {w} -> {y}", f"%w: {w}", x, y, setup,
+                        "%x, %w", f"{x}, {w}", calls, x_sizes="%rows").replace(
+        "  %never =", f"  %rows = arith.constant {rows} : index\n  %never =", 1)
 
 
 def main():
@@ -88,9 +54,6 @@ def main():
     args = parser.parse_args()
     llm_opt = os.path.join(ROOT, args.build, "bin", "llm-opt")
     work = tempfile.mkdtemp(prefix="prompt-gemm-")
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    libs = ",".join(os.path.join(LIBS, lib) for lib in
-                    ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so"))
     print(f"prompt layer of {args.rows} rows, {args.threads} threads, best of {args.repeats}\n")
     print("| layer | weights | outputs x inputs | ms per call | GFLOP/s |")
     print("|---|---|---|---|---|")
@@ -100,22 +63,9 @@ def main():
             lowered = os.path.join(work, "layer.llvm.mlir")
             with open(source, "w") as f:
                 f.write(module(out, inputs, args.rows, args.calls, wtype))
-            subprocess.run([llm_opt, source, "--llm-cpu-pipeline", "-o", lowered], check=True)
-            # mlir-runner knows no llm dialect: drop the (empty) weight ABI.
-            with open(lowered) as f:
-                text = re.sub(r"llm\.abi = #llm\.abi<[^>]*>,? ?", "", f.read(), count=1)
-            with open(lowered, "w") as f:
-                f.write(text)
-            best = None
-            for _ in range(args.repeats):
-                proc = subprocess.run(["mlir-runner-22", lowered, "-e", "main",
-                                       "-entry-point-result=void", "-O3",
-                                       f"-shared-libs={libs}"],
-                                      capture_output=True, text=True, env=env)
-                if proc.returncode != 0:
-                    sys.exit(f"mlir-runner failed:\n{proc.stderr}")
-                seconds = float(proc.stdout.split()[0]) / args.calls
-                best = seconds if best is None else min(best, seconds)
+            lower(llm_opt, source, lowered)
+            best = min(seconds_per_call(lowered, args.calls, args.threads)
+                       for _ in range(args.repeats))
             flops = 2.0 * args.rows * out * inputs
             print(f"| {name} | {wtype} | {out} x {inputs} | {best * 1e3:.2f} | "
                   f"{flops / best / 1e9:.0f} |", flush=True)
