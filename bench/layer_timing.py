@@ -10,10 +10,11 @@ import sys
 LIBS = "/usr/lib/llvm-22/lib"
 
 
-def timed_module(layer, params, x, y, setup, args, types, calls, x_sizes=""):
+def timed_module(layer, params, x, y, setup, args, types, calls, x_sizes="",
+                 constants=""):
     """A module whose @layer(%x: x, params) -> y computes `layer` (an op
-    writing %y) and whose @main fills %x with ones (dynamic sizes
-    `x_sizes`), runs `setup`, calls @layer(args) once to warm up, then
+    writing %y) and whose @main defines `constants`, fills %x with ones
+    (dynamic sizes `x_sizes`), runs `setup`, calls @layer(args) once to warm up, then
     `calls` times, and prints the seconds those took."""
     return f"""
 func.func private @rtclock() -> f64
@@ -30,7 +31,7 @@ func.func @main() {{
   %c1 = arith.constant 1 : index
   %calls = arith.constant {calls} : index
   %never = arith.constant false
-  %one = arith.constant 1.0 : f32
+  %one = arith.constant 1.0 : f32{constants}
   %x0 = tensor.empty({x_sizes}) : {x}
   %x = linalg.fill ins(%one : f32) outs(%x0 : {x}) -> {x}{setup}
   %warm = func.call @layer({args}) : ({types}) -> {y}

@@ -20,7 +20,8 @@ using namespace mlir;
 
 namespace {
 
-/// The largest loop kept whole in registers to reuse unpacked weights.
+/// The largest loop kept whole in registers so that every weight vector
+/// loaded (and unpacked) serves all of its iterations.
 constexpr int64_t maxRegisterBlock = 8;
 /// Iterations a dynamic loop is assumed to have when weighing whether an op
 /// is worth distributing over threads.
@@ -82,23 +83,43 @@ struct TilePlan {
   SmallVector<int64_t> vectorLoopOrder;
 };
 
+/// Whether loop `i` of `op` is small, static and parallel, and `weights`
+/// (its largest input) do not depend on it: kept whole in registers, every
+/// weight vector loaded serves all of its iterations.
+bool isRegisterBlockLoop(linalg::LinalgOp op, OpOperand *weights, unsigned i) {
+  int64_t extent = op.getStaticLoopRanges()[i];
+  return op.getIteratorTypesArray()[i] == utils::IteratorType::parallel &&
+         !ShapedType::isDynamic(extent) && extent <= maxRegisterBlock &&
+         !op.getMatchingIndexingMap(weights).isFunctionOfDim(i);
+}
+
 /// A small static parallel loop of `op` that its weights (largest input)
-/// do not depend on: a block of a prompt's rows (LLMToLinalg's kRowBlock),
+/// do not depend on (isRegisterBlockLoop, longer than one): a block of a prompt's rows (LLMToLinalg's kRowBlock),
 /// kept whole in registers so that each weight vector loaded serves all of
 /// its rows; -1 when there is none.
 int rowBlockLoop(linalg::LinalgOp op) {
   OpOperand *weights = largestInput(op);
   if (!weights)
     return -1;
-  AffineMap weightMap = op.getMatchingIndexingMap(weights);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
   for (unsigned i = 0; i < ranges.size(); ++i)
-    if (kinds[i] == utils::IteratorType::parallel &&
-        !ShapedType::isDynamic(ranges[i]) && ranges[i] > 1 &&
-        ranges[i] <= maxRegisterBlock && !weightMap.isFunctionOfDim(i))
+    if (ranges[i] > 1 && isRegisterBlockLoop(op, weights, i))
       return i;
   return -1;
+}
+
+/// Splits the reduction (innermost) of `op` into `ratio` parallel lanes,
+/// `k = ko * ratio + ki` with `ki` innermost: partial sums over `ko` for
+/// every lane, then their sum over the lanes.
+FailureOr<linalg::SplitReductionResult>
+splitIntoLanes(RewriterBase &rewriter, linalg::LinalgOp op, int64_t ratio) {
+  unsigned outputRank =
+      op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getNumResults();
+  rewriter.setInsertionPoint(op);
+  return linalg::splitReduction(rewriter, op, [&](linalg::LinalgOp) {
+    return linalg::SplitReductionOptions{ratio, outputRank,
+                                         /*innerParallel=*/true};
+  });
 }
 
 /// How the reduction of a contraction over contiguous memory is computed:
@@ -264,13 +285,8 @@ struct LLMCPUTileAndVectorizePass
           ratio = vectors * lanes;
           break;
         }
-      unsigned outputRank =
-          op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getNumResults();
-      FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
-          rewriter, op, [&](linalg::LinalgOp) {
-            return linalg::SplitReductionOptions{ratio, outputRank,
-                                                 /*innerParallel=*/true};
-          });
+      FailureOr<linalg::SplitReductionResult> split =
+          splitIntoLanes(rewriter, op, ratio);
       if (failed(split))
         continue; // Not a recognised combiner: tiled as it is.
       split->splitLinalgOp->setAttr(laneSplitAttr, rewriter.getUnitAttr());
@@ -279,10 +295,10 @@ struct LLMCPUTileAndVectorizePass
     }
   }
 
-  /// The register tiles of a lane-split product (loops `..., ko, ki`) in
-  /// its lane sum's register tile: its static parallel loops whole (the
-  /// tile's rows and outputs, and the lanes), `ko` innermost, one step at
-  /// a time.
+  /// The register tiles of a lane-split product (splitIntoLanes: loops
+  /// `..., ko, ki`, `ko` the reduction) inside a register tile of its
+  /// result: its static parallel loops whole (the tile's rows and outputs,
+  /// and the lanes), `ko` innermost, one step at a time.
   static TilePlan laneSplitPlan(linalg::LinalgOp op) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
@@ -326,18 +342,14 @@ struct LLMCPUTileAndVectorizePass
     // horizontal sums.
     bool outerReduction =
         innermostReduction >= 0 && innermostParallel > innermostReduction;
-    // In that form, a small static parallel loop that the largest input
-    // (the weights) does not depend on (the row block of a quantized matmul)
-    // is kept whole in registers: every loaded and unpacked weight vector
-    // then serves all of its iterations.
+    // In that form, the register block loops (isRegisterBlockLoop: the row
+    // block of a quantized matmul over a prompt) are kept whole.
     int64_t reuse = 1;
     if (outerReduction) {
       OpOperand *weights = largestInput(op);
       for (unsigned i = 0; weights && i < n; ++i) {
-        if (kinds[i] != utils::IteratorType::parallel ||
-            static_cast<int>(i) == innermostParallel ||
-            ShapedType::isDynamic(ranges[i]) || ranges[i] > maxRegisterBlock ||
-            op.getMatchingIndexingMap(weights).isFunctionOfDim(i))
+        if (static_cast<int>(i) == innermostParallel ||
+            !isRegisterBlockLoop(op, weights, i))
           continue;
         p.vectorTiles[i] = ranges[i];
         reuse *= ranges[i];
@@ -379,11 +391,13 @@ struct LLMCPUTileAndVectorizePass
       return p;
     int64_t work = staticWork(op);
     // Among the static parallel loops that hold at least two register
-    // tiles, the one with the most tiles (then the longest).
-    int best = -1;
+    // tiles, the one with the most tiles (then the longest); never a block
+    // of a prompt's rows, which its register tiles keep whole.
+    int best = -1, block = rowBlockLoop(op);
     auto tilesOf = [&](unsigned i) { return ranges[i] / p.vectorTiles[i]; };
     for (unsigned i = 0; i < n; ++i)
       if (kinds[i] == utils::IteratorType::parallel &&
+          static_cast<int>(i) != block &&
           !ShapedType::isDynamic(ranges[i]) && tilesOf(i) >= 2 &&
           (best < 0 || tilesOf(i) > tilesOf(best) ||
            (tilesOf(i) == tilesOf(best) && ranges[i] > ranges[best])))
@@ -536,30 +550,20 @@ struct LLMCPUTileAndVectorizePass
     SmallVector<int64_t> sizes(n, 1);
     sizes[n - 1] = 0;
     sizes[block] = ranges[block];
+    // One accumulator (a vector of lanes) per row and output.
     sizes[outputs] = largestDivisorUpTo(
         ranges[outputs],
-        static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(
-            std::max<int64_t>(1, tileRegisters / ranges[block])))));
-    SmallVector<int64_t> order{outputs};
-    for (int i = 0; i < static_cast<int>(n); ++i)
-      if (i != outputs)
-        order.push_back(i);
-    FailureOr<linalg::LinalgOp> tiled = tile(
-        rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp, order);
+        outerProductVectors(op, ranges[block], outputs, n - 1));
+    FailureOr<linalg::LinalgOp> tiled =
+        tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp,
+             weightStationaryOrder(op, {}));
     if (failed(tiled))
       return op->emitError("failed to tile for registers");
-    unsigned outputRank = tiled->getMatchingIndexingMap(
-                                   tiled->getDpsInitOperand(0))
-                              .getNumResults();
-    rewriter.setInsertionPoint(*tiled);
-    FailureOr<linalg::SplitReductionResult> split = linalg::splitReduction(
-        rewriter, *tiled, [&](linalg::LinalgOp) {
-          return linalg::SplitReductionOptions{lanes, outputRank,
-                                               /*innerParallel=*/true};
-        });
-    if (failed(split))
+    FailureOr<linalg::SplitReductionResult> split =
+        splitIntoLanes(rewriter, *tiled, lanes);
+    if (failed(split)) // Not a recognised combiner: tiled as it is.
       return tileForRegisters(rewriter, *tiled,
-                              TilePlan{{}, SmallVector<int64_t>(n, 0)});
+                              plan(*tiled, /*distribute=*/false));
     auto partials = cast<linalg::LinalgOp>(split->splitLinalgOp);
     if (failed(tileForRegisters(rewriter, partials, laneSplitPlan(partials))))
       return failure();
@@ -610,17 +614,8 @@ struct LLMCPUTileAndVectorizePass
           shared.push_back(op);
       });
       for (OpTy op : shared) {
-        // Only destinations of linalg ops: other users (the slices of a
-        // result that its parts are computed in) share the buffer on
-        // purpose.
-        SmallVector<OpOperand *> uses;
-        for (OpOperand &use : op->getResult(0).getUses()) {
-          auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
-          if (user && user.isDpsInit(&use))
-            uses.push_back(&use);
-        }
-        if (uses.size() < 2)
-          continue;
+        SmallVector<OpOperand *> uses = llvm::map_to_vector(
+            op->getResult(0).getUses(), [](OpOperand &use) { return &use; });
         for (OpOperand *use : llvm::drop_begin(uses)) {
           // Next to its user, so that no buffer is live longer than before.
           rewriter.setInsertionPoint(use->getOwner());
@@ -698,10 +693,7 @@ struct LLMCPUTileAndVectorizePass
     // tile) rather than a part of a larger buffer allocated for all.
     {
       RewritePatternSet patterns(&getContext());
-      // Not an empty tensor with several users: the result whose slices
-      // the parts of a prompt's layer are computed in (computeInRowBlocks).
-      tensor::populateFoldTensorEmptyPatterns(patterns,
-                                              /*foldSingleUseOnly=*/true);
+      tensor::populateFoldTensorEmptyPatterns(patterns);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
         return signalPassFailure();
     }

@@ -422,7 +422,7 @@ func.func @shared_destination(%x: tensor<1x256xf32>, %w1: tensor<512x256xf32>, %
 #bw_map = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 #by_map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 
-// A prompt's matmul on blocks of 4 rows (as convert-llm-to-linalg writes
+// A prompt's matmul on blocks of rows, here 4 (as convert-llm-to-linalg writes
 // llm.matmul over dynamic rows): register tiles of the 4 rows times 4
 // outputs (16 accumulators of the 24 tile registers, a power of two), the
 // outputs' loop outside the row blocks'. In each tile the reduction over k

@@ -5,6 +5,7 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 #include "llm/Dialect/LLM/IR/PairDotTargets.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -42,7 +43,8 @@ struct ConvertLLMToLinalgPass
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect, scf::SCFDialect,
-                           vector::VectorDialect>();
+                           vector::VectorDialect,
+                           bufferization::BufferizationDialect>();
     target.addIllegalDialect<LLMDialect>();
     target.addLegalOp<ParamOp, PairDotI16Op>();
     RewritePatternSet patterns(ctx);

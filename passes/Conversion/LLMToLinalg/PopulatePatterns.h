@@ -74,10 +74,10 @@ AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
 /// tiling so that each weight vector loaded serves all of them.
 constexpr int64_t kRowBlock = 6;
 
-/// The [s, n] result (`resultType`, s dynamic) of a layer over the rows of
-/// `x` [s, ...]: `compute`(x', init, rowDims) on x' = the first s - s %
-/// kRowBlock rows as [blocks, kRowBlock, ...] (rowDims 2), then on the
-/// remaining rows [s % kRowBlock, ...] (rowDims 1). `init` is the part's
+/// The [s, n] result (`resultType`; s dynamic, or at least kRowBlock) of a
+/// layer over the rows of `x` [s, ...]: `compute`(x', init, rowDims) on x' =
+/// the first s - s % kRowBlock rows as [blocks, kRowBlock, ...] (rowDims 2),
+/// then on the remaining rows [s % kRowBlock, ...] (rowDims 1). `init` is the part's
 /// rows of the result in the same leading layout ([blocks, kRowBlock, n] or
 /// [rows, n]), uninitialized; `compute` returns them computed, in its type.
 Value computeInRowBlocks(

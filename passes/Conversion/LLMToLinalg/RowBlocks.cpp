@@ -10,6 +10,7 @@
 #include "PopulatePatterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -79,12 +80,16 @@ Value mlir::llm::detail::computeInRowBlocks(
   Value rest = arith::SubIOp::create(b, loc, rowCount, blocked);
   OpFoldResult zero = b.getIndexAttr(0);
 
-  // Each part is computed in its rows of the result: slices of one buffer
-  // once bufferized, so nothing is copied.
-  Value result = emptyTensor(b, loc, resultType.getShape(),
-                             resultType.getElementType(),
-                             resultType.isDynamicDim(0) ? ValueRange{rowCount}
-                                                        : ValueRange{});
+  // Each part is computed in its rows of one result buffer, so nothing is
+  // copied. An explicit allocation, not a tensor.empty: CSE would merge the
+  // empty results of layers that read the same input (q/k/v, gate/up), and
+  // the tiling gives each slice or reshape of an empty tensor its own
+  // buffer; both would copy the parts into their result.
+  SmallVector<Value> dynamicSizes;
+  if (resultType.isDynamicDim(0))
+    dynamicSizes.push_back(rowCount);
+  Value result =
+      bufferization::AllocTensorOp::create(b, loc, resultType, dynamicSizes);
   Value blockRows = collapseRows(
       b, loc,
       compute(b, loc,

@@ -48,7 +48,7 @@
 // CHECK: %[[BLOCKS:.*]] = arith.divui %[[N]], %[[C6]] : index
 // CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C6]] : index
 // CHECK: %[[REST:.*]] = arith.subi %[[N]], %[[BLOCKED]] : index
-// CHECK: %[[Y_E:.*]] = tensor.empty(%[[N]]) : tensor<?x24xf32>
+// CHECK: %[[Y_E:.*]] = bufferization.alloc_tensor(%[[N]]) : tensor<?x24xf32>
 // CHECK: %[[YB:.*]] = tensor.extract_slice %[[Y_E]][0, 0] [%[[BLOCKED]], 24] [1, 1]
 // CHECK: %[[YBE:.*]] = tensor.expand_shape %[[YB]] {{\[}}[0, 1], [2]] output_shape [%[[BLOCKS]], 6, 24]
 // CHECK: %[[XB:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 0] [%[[BLOCKED]], 3, 8, 2] [1, 1, 1, 1]
