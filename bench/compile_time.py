@@ -24,7 +24,6 @@ Usage: bench/compile_time.py [--unrolled] [--models stories110M,tinyllama]
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -44,17 +43,6 @@ def checkpoint(name):
                         "--out", path, "--preset", PRESETS[name], "--no-tie", "--seed", "1",
                         "--dtype", "f32"], check=True, stdout=subprocess.DEVNULL)
     return path
-
-
-def timed(cmd, **kwargs):
-    """Runs `cmd`; returns (wall seconds, peak RSS MiB of the children so far
-    measured as the max over this command's processes, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.monotonic()
-    out = subprocess.run(cmd, check=True, capture_output=True, **kwargs)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(before, after) / 1024.0, out.stdout
 
 
 def peak_rss_mib(cmd):

@@ -3,6 +3,7 @@
 #include "llm/Execution/CompileCache.h"
 #include "llm/runtime/PreparedCache.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FileSystem.h"
@@ -11,6 +12,7 @@
 
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <dlfcn.h>
 #include <unistd.h>
@@ -54,6 +56,14 @@ uint64_t mlir::llm::compilerBuildHash() {
   return hash;
 }
 
+std::string mlir::llm::hostCPUFeatureString() {
+  std::vector<std::string> sorted;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    sorted.push_back((feature.second ? "+" : "-") + feature.first().str());
+  std::sort(sorted.begin(), sorted.end());
+  return llvm::join(sorted, ",");
+}
+
 uint64_t mlir::llm::compileCacheKey(llvm::StringRef moduleText,
                                     llvm::StringRef options) {
   std::string key = "llm-compiler compile cache 1/LLVM " LLVM_VERSION_STRING;
@@ -61,13 +71,8 @@ uint64_t mlir::llm::compileCacheKey(llvm::StringRef moduleText,
   key += "\n" + options.str();
   key += "\n" + llvm::sys::getHostCPUName().str();
   // Every feature, in a fixed order.
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  std::vector<std::string> sorted;
-  for (const auto &feature : features)
-    sorted.push_back((feature.second ? "+" : "-") + feature.first().str());
-  std::sort(sorted.begin(), sorted.end());
-  for (const std::string &feature : sorted)
-    key += "," + feature;
+  if (std::string features = hostCPUFeatureString(); !features.empty())
+    key += "," + features;
   key += "\n";
   uint64_t head = llvm::xxh3_64bits(key);
   return llvm::xxh3_64bits(moduleText) ^ (head * 0x9E3779B97F4A7C15ull);

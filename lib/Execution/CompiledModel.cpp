@@ -39,6 +39,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <array>
+#include <functional>
 #include <dlfcn.h>
 
 using namespace mlir;
@@ -334,17 +335,24 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
   return validABI(abi, shape);
 }
 
+/// The optimizer engineOptionsFor sets up. ExecutionEngineOptions only
+/// refers to it (a function_ref): the caller keeps it alive until
+/// ExecutionEngine::create returns.
+using Optimizer = std::function<llvm::Error(llvm::Module *)>;
+
 /// How the JIT and ahead-of-time compilation both generate code: the
-/// optimizer for `machine`, its code-generation level, the object kept when
-/// `keepObject`; no perf jitdump files (they accumulated under
-/// /tmp/.debug/jit, one per run) and no GDB registration of every compiled
-/// object unless `options.jitDebug`.
+/// optimizer for `machine` (set in `optimizer`), its code-generation level,
+/// the object kept when `keepObject`; no perf jitdump files (they
+/// accumulated under /tmp/.debug/jit, one per run) and no GDB registration
+/// of every compiled object unless `options.jitDebug`.
 static ExecutionEngineOptions engineOptionsFor(const CompileOptions &options,
                                                llvm::TargetMachine *machine,
-                                               bool keepObject) {
+                                               bool keepObject,
+                                               Optimizer &optimizer) {
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
+  optimizer =
       makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, machine);
+  engineOptions.transformer = optimizer;
   engineOptions.enablePerfNotificationListener = options.jitDebug;
   engineOptions.enableGDBNotificationListener = options.jitDebug;
   engineOptions.enableObjectDump = keepObject;
@@ -380,6 +388,34 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner
       llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress),
       llvm::JITSymbolFlags::Exported};
   return symbols;
+}
+
+const char *CompiledModel::bindEntryPoints(
+    llvm::function_ref<::llm::runtime::PackedFunction(llvm::StringRef)>
+        lookup) {
+  for (auto [slot, name] : {std::pair{&prefill_, "prefill"},
+                            {&decode_, "decode"},
+                            {&prepare_, "prepare"}}) {
+    if (slot == &prepare_ && abi_.prepared.empty())
+      break;
+    *slot = lookup(name);
+    if (!*slot)
+      return name;
+  }
+  return nullptr;
+}
+
+/// A lookup of `engine`'s packed entry points for bindEntryPoints: the
+/// message of its last failure goes to `error`.
+static auto packedLookup(ExecutionEngine &engine, std::string &error) {
+  return [&engine, &error](llvm::StringRef name)
+             -> ::llm::runtime::PackedFunction {
+    auto fn = engine.lookupPacked(name);
+    if (fn)
+      return *fn;
+    error = llvm::toString(fn.takeError());
+    return nullptr;
+  };
 }
 
 std::unique_ptr<CompiledModel>
@@ -439,12 +475,7 @@ CompiledModel::fromCache(llvm::StringRef directory, uint64_t key) {
     }
     return symbol->toPtr<::llm::runtime::PackedFunction>();
   };
-  model->prefill_ = lookup("prefill");
-  model->decode_ = lookup("decode");
-  if (!model->abi_.prepared.empty())
-    model->prepare_ = lookup("prepare");
-  if (!model->prefill_ || !model->decode_ ||
-      (!model->abi_.prepared.empty() && !model->prepare_))
+  if (model->bindEntryPoints(lookup))
     return nullptr;
   model->jit_ = std::move(*jit);
   model->fromCache_ = true;
@@ -552,9 +583,9 @@ static llvm::Error lowerForCPU(ModuleOp module,
 
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::describe(ModuleOp module) {
-  if (llvm::Error error = requireModelConfig(module))
-    return std::move(error);
+  // Its callers checked it first (requireModelConfig).
   ModelConfigAttr config = getModelConfig(module);
+  assert(config && "describe() of a module without its model config");
   auto model = std::unique_ptr<CompiledModel>(new CompiledModel());
   auto abi = runtimeABI(module);
   if (!abi)
@@ -611,29 +642,24 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   if (!targetMachine)
     return targetMachine.takeError();
   // Keep the object code for the compile cache.
-  ExecutionEngineOptions engineOptions = engineOptionsFor(
-      options, targetMachine->get(), /*keepObject=*/cacheKey.has_value());
+  Optimizer optimizer;
+  ExecutionEngineOptions engineOptions =
+      engineOptionsFor(options, targetMachine->get(),
+                       /*keepObject=*/cacheKey.has_value(), optimizer);
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()) + diagnostics.messages);
   model->engine_ = std::move(*engine);
   model->engine_->registerSymbols(runtimeSymbols);
-  for (auto [slot, name] : {std::pair{&model->prefill_, "prefill"},
-                            {&model->decode_, "decode"}}) {
-    auto fn = model->engine_->lookupPacked(name);
-    if (!fn)
-      return makeError(llvm::Twine("the module has no @") + name +
-                       " entry point: " + llvm::toString(fn.takeError()));
-    *slot = *fn;
-  }
-  if (!model->abi_.prepared.empty()) {
-    auto fn = model->engine_->lookupPacked("prepare");
-    if (!fn)
+  std::string lookupError;
+  if (const char *missing = model->bindEntryPoints(
+          packedLookup(*model->engine_, lookupError))) {
+    if (llvm::StringRef(missing) == "prepare")
       return makeError("the module lists prepared weights but has no "
-                       "@prepare entry point: " +
-                       llvm::toString(fn.takeError()));
-    model->prepare_ = *fn;
+                       "@prepare entry point: " + lookupError);
+    return makeError(llvm::Twine("the module has no @") + missing +
+                     " entry point: " + lookupError);
   }
   if (cacheKey) {
     // The code compiled (at the lookups above), with what the runtime
@@ -686,11 +712,7 @@ mlir::llm::describeTarget(llvm::StringRef cpu, llvm::StringRef features) {
   if (cpu.empty() || cpu == "native") {
     // This machine, as the JIT sees it.
     target.cpu = llvm::sys::getHostCPUName().str();
-    std::vector<std::string> host;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      host.push_back((feature.second ? "+" : "-") + feature.first().str());
-    std::sort(host.begin(), host.end());
-    target.featureString = llvm::join(host, ",");
+    target.featureString = hostCPUFeatureString();
   } else {
     target.cpu = cpu.str();
   }
@@ -803,27 +825,25 @@ llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextA
   }
 
   // Compiled as the JIT compiles (the same packed entry points), for the
-  // target's CPU; the code is linked here but never run.
-  auto optimizer = targetMachine(target, options.optLevel);
-  if (!optimizer)
-    return optimizer.takeError();
+  // target's CPU; the code is linked here but never run. The optimizer
+  // runs inside ExecutionEngine::create, which owns the machine meanwhile.
   CompileOptions quiet = options;
   quiet.jitDebug = false;
-  ExecutionEngineOptions engineOptions =
-      engineOptionsFor(quiet, optimizer->get(), /*keepObject=*/true);
+  Optimizer optimizer;
+  ExecutionEngineOptions engineOptions = engineOptionsFor(
+      quiet, codegen->get(), /*keepObject=*/true, optimizer);
   auto engine =
       ExecutionEngine::create(*module, engineOptions, std::move(*codegen));
   if (!engine)
     return makeError("code generation failed: " +
                      llvm::toString(engine.takeError()) + diagnostics.messages);
   (*engine)->registerSymbols(runtimeSymbols);
-  llvm::SmallVector<llvm::StringRef> entries = {"prefill", "decode"};
-  if (!(*described)->abi_.prepared.empty())
-    entries.push_back("prepare");
-  for (llvm::StringRef name : entries)
-    if (auto fn = (*engine)->lookupPacked(name); !fn)
-      return makeError("the module has no @" + name + " entry point: " +
-                       llvm::toString(fn.takeError()));
+  // Bound in the description, which is discarded with the engine.
+  std::string lookupError;
+  if (const char *missing = (*described)->bindEntryPoints(
+          packedLookup(**engine, lookupError)))
+    return makeError(llvm::Twine("the module has no @") + missing +
+                     " entry point: " + lookupError);
   (*engine)->dumpToObjectFile(objectPath);
   // dumpToObjectFile only prints its failures: check what it wrote.
   auto written = llvm::object::ObjectFile::createObjectFile(objectPath);
@@ -954,11 +974,7 @@ CompiledModel::loadSharedLibrary(llvm::StringRef pathArg) {
     return reinterpret_cast<::llm::runtime::PackedFunction>(
         ::dlsym(library, ("_mlir_" + name).str().c_str()));
   };
-  model->prefill_ = entry("prefill");
-  model->decode_ = entry("decode");
-  model->prepare_ = model->abi_.prepared.empty() ? nullptr : entry("prepare");
-  if (!model->prefill_ || !model->decode_ ||
-      (!model->abi_.prepared.empty() && !model->prepare_))
+  if (model->bindEntryPoints(entry))
     return refuse("lacks an entry point (@prefill, @decode or @prepare)");
   model->fromCache_ = true;
   return std::move(model);

@@ -235,8 +235,8 @@ DecoderEmitter::layerFunction(StringRef entry, int64_t seqLen,
   func.setPrivate();
   // The caches are named as the entry points' are: updated in place, they
   // stop being results once bufferized (llm-drop-returned-arguments).
-  func.setResultAttr(1, "llm.name", b.getStringAttr("key_cache"));
-  func.setResultAttr(2, "llm.name", b.getStringAttr("value_cache"));
+  func.setResultAttr(1, "llm.name", b.getStringAttr(kKeyCacheName));
+  func.setResultAttr(2, "llm.name", b.getStringAttr(kValueCacheName));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   layerIndex = body->getArgument(4);
@@ -264,11 +264,11 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
   auto func = func::FuncOp::create(b, loc, name, funcType);
   func.setArgAttr(0, "llm.name", b.getStringAttr("tokens"));
   func.setArgAttr(1, "llm.name", b.getStringAttr("position"));
-  func.setArgAttr(2, "llm.name", b.getStringAttr("key_cache"));
-  func.setArgAttr(3, "llm.name", b.getStringAttr("value_cache"));
+  func.setArgAttr(2, "llm.name", b.getStringAttr(kKeyCacheName));
+  func.setArgAttr(3, "llm.name", b.getStringAttr(kValueCacheName));
   func.setResultAttr(0, "llm.name", b.getStringAttr("logits"));
-  func.setResultAttr(1, "llm.name", b.getStringAttr("key_cache"));
-  func.setResultAttr(2, "llm.name", b.getStringAttr("value_cache"));
+  func.setResultAttr(1, "llm.name", b.getStringAttr(kKeyCacheName));
+  func.setResultAttr(2, "llm.name", b.getStringAttr(kValueCacheName));
 
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();

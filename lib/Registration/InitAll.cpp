@@ -25,7 +25,7 @@ void mlir::llm::registerAllLLMDialects(DialectRegistry &registry) {
     dialect->addInterfaces<LLMToLLVMIRTranslationInterface>();
   });
   // Decoder-layer functions are inlined where a consumer wants every layer
-  // spelled out (the LPU planner, the graph summary).
+  // spelled out (the LPU planner, llm-expose-activations).
   func::registerInlinerExtension(registry);
 }
 

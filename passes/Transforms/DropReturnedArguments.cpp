@@ -1,5 +1,6 @@
 //===- DropReturnedArguments.cpp - drop results aliasing arguments --------===//
 
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,28 +28,29 @@ llvm::BitVector returnedArguments(func::FuncOp func) {
   return drop;
 }
 
-/// Whether result `i` of `func` is a KV cache (`llm.name` ending in
-/// "cache", as the importer names them).
+/// Whether result `i` of `func` is a KV cache (its `llm.name`).
 bool isCacheResult(func::FuncOp func, unsigned i) {
   auto name = func.getResultAttrOfType<StringAttr>(i, "llm.name");
-  return name && name.getValue().ends_with("cache");
+  return name && llm::isKVCacheName(name.getValue());
 }
 
 /// Drops the cache results of private `func` that return an argument's
 /// buffer; each call then uses the buffer it passed. Returns whether
 /// anything was dropped.
 bool dropFromCallee(ModuleOp module, func::FuncOp func) {
-  std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(func, module);
-  if (!uses || llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
-        return !isa<func::CallOp>(use.getUser());
-      }))
-    return false;
   llvm::BitVector drop = returnedArguments(func);
   for (unsigned i = 0; i < func.getNumResults(); ++i)
     if (!isCacheResult(func, i))
       drop.reset(i);
   if (drop.none())
+    return false;
+  // Only when every use is a call (a walk of the module: after the cheap
+  // check above).
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(func, module);
+  if (!uses || llvm::any_of(*uses, [](const SymbolTable::SymbolUse &use) {
+        return !isa<func::CallOp>(use.getUser());
+      }))
     return false;
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   SmallVector<unsigned> argumentOf(func.getNumResults());
@@ -84,10 +86,11 @@ bool dropFromCallee(ModuleOp module, func::FuncOp func) {
   return true;
 }
 
-/// A cache result of `func` that is not one of its arguments' buffers (the
-/// cache was copied instead of updated in place): an error.
-LogicalResult checkCachesInPlace(func::FuncOp func) {
-  llvm::BitVector returned = returnedArguments(func);
+/// A cache result of `func` that is not one of its arguments' buffers
+/// (`returned`: returnedArguments; the cache was copied instead of updated
+/// in place): an error.
+LogicalResult checkCachesInPlace(func::FuncOp func,
+                                 const llvm::BitVector &returned) {
   for (unsigned i = 0; i < func.getNumResults(); ++i)
     if (isCacheResult(func, i) && !returned.test(i))
       return func.emitError("result '")
@@ -115,7 +118,7 @@ struct LLMDropReturnedArgumentsPass
         changed |= dropFromCallee(module, func);
     }
     for (func::FuncOp func : callees)
-      if (failed(checkCachesInPlace(func)))
+      if (failed(checkCachesInPlace(func, returnedArguments(func))))
         return signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>()) {
       // Only entry points: public, defined, and not called from the module
@@ -125,10 +128,10 @@ struct LLMDropReturnedArgumentsPass
           !SymbolTable::symbolKnownUseEmpty(func, module))
         continue;
       // A KV cache that comes back as a fresh buffer was not updated in place.
-      if (failed(checkCachesInPlace(func)))
+      llvm::BitVector drop = returnedArguments(func);
+      if (failed(checkCachesInPlace(func, drop)))
         return signalPassFailure();
       auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-      llvm::BitVector drop = returnedArguments(func);
       if (drop.none())
         continue;
       ret->eraseOperands(drop);

@@ -44,8 +44,8 @@ struct ExecutedOps {
   llvm::StringSet<> params;
   int64_t elements = 0, bytes = 0, layers = 0;
 
-  /// The constant `value` has in a call of `func` whose arguments are
-  /// `args` (null where not a constant).
+  /// The constant `value` has in a call whose arguments are `args` (those
+  /// of the function `value` is in; nullopt where not a constant).
   static std::optional<int64_t>
   constantOf(Value value, ArrayRef<std::optional<int64_t>> args) {
     APInt constant;

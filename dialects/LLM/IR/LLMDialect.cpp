@@ -61,13 +61,9 @@ static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
     };
     // The caches and logits are the arguments and result the importer
     // names (`llm.name`), wherever later passes moved them.
-    auto named = [](DictionaryAttr attrs, StringRef what) {
-      auto name = attrs ? attrs.getAs<StringAttr>("llm.name") : StringAttr();
-      return name && name.getValue() == what;
-    };
     for (unsigned arg = 0; arg < type.getNumInputs(); ++arg) {
-      DictionaryAttr attrs = func.getArgAttrDict(arg);
-      if (!named(attrs, "key_cache") && !named(attrs, "value_cache"))
+      auto argName = func.getArgAttrOfType<StringAttr>(arg, "llm.name");
+      if (!argName || !isKVCacheName(argName.getValue()))
         continue;
       std::optional<ArrayRef<int64_t>> shape = shapeOf(type.getInput(arg));
       if (!shape)
@@ -83,7 +79,9 @@ static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
                << type.getInput(arg);
     }
     for (unsigned result = 0; result < type.getNumResults(); ++result) {
-      if (!named(func.getResultAttrDict(result), "logits"))
+      auto resultName =
+          func.getResultAttrOfType<StringAttr>(result, "llm.name");
+      if (!resultName || resultName.getValue() != "logits")
         continue;
       std::optional<ArrayRef<int64_t>> shape = shapeOf(type.getResult(result));
       if (shape &&

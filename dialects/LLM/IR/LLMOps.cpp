@@ -124,10 +124,7 @@ std::string mlir::llm::weightLayerName(Value weight) {
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("requires a non-empty parameter name");
-  size_t placeholders = 0;
-  for (size_t at = getName().find(kLayerPlaceholder); at != StringRef::npos;
-       at = getName().find(kLayerPlaceholder, at + 1))
-    ++placeholders;
+  size_t placeholders = getName().count(kLayerPlaceholder);
   if (getLayer() && placeholders != 1)
     return emitOpError("with a layer operand needs exactly one '")
            << kLayerPlaceholder << "' in its name, got '" << getName() << "'";

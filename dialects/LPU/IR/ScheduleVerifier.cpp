@@ -107,9 +107,13 @@ LogicalResult ScheduleOp::verifyRegions() {
         op.getResultChip() >= program.getChips())
       return op->emitOpError("uses a chip outside the program's ")
              << program.getChips();
+    // Neither its end nor its ready cycle (the end plus its latency, which
+    // a transfer verifies non-negative) may overflow.
     if (op.getStartCycle() < 0 || op.getDurationCycles() <= 0 ||
         op.getDurationCycles() > std::numeric_limits<int64_t>::max() -
-                                     op.getStartCycle())
+                                     op.getStartCycle() ||
+        op.getLatencyCycles() > std::numeric_limits<int64_t>::max() -
+                                    op.getEnd())
       return op->emitOpError("needs a non-negative start and a positive "
                              "duration that do not overflow");
 

@@ -31,6 +31,10 @@ namespace mlir::llm {
 /// that keeps its version, changes the code it emits for the same module.
 uint64_t compilerBuildHash();
 
+/// Every feature host detection reports for this CPU, enabled (`+avx2`) or
+/// not (`-avx512f`), sorted and joined with commas: an LLVM feature string.
+std::string hostCPUFeatureString();
+
 /// A key for `moduleText` compiled with `options` (any text that changes
 /// the code) by this build of the compiler for this host.
 uint64_t compileCacheKey(llvm::StringRef moduleText, llvm::StringRef options);

@@ -16,6 +16,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -106,9 +108,16 @@ public:
 
 private:
   CompiledModel() = default;
-  /// The ABI and shape of a module (lowered or not), without code.
+  /// The ABI and shape of a module (lowered or not) that carries its model
+  /// config (requireModelConfig), without code.
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   describe(ModuleOp module);
+  /// Sets the entry points to what `lookup` finds (null: nothing): @prefill
+  /// and @decode always, @prepare when the module prepares weights, in that
+  /// order. Returns the name of the first one not found, or null.
+  const char *bindEntryPoints(
+      llvm::function_ref<::llm::runtime::PackedFunction(llvm::StringRef)>
+          lookup);
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   compileWithKey(std::unique_ptr<MLIRContext> context,
                  OwningOpRef<ModuleOp> module, const CompileOptions &options,

@@ -8,9 +8,11 @@ include "mlir/Pass/PassBase.td"
 def LLMGraphSummaryPass : Pass<"llm-graph-summary", "mlir::ModuleOp"> {
   let summary = "Print a summary of an llm model graph";
   let description = [{
-    Prints, for every function of the module, the number of decoder layers,
-    the count of each llm op, and the parameters it binds (count, elements and
-    bytes). The IR is left unchanged.
+    Prints, for every entry point of the module (a public function nothing
+    in the module calls), the number of decoder layers, the count of each llm
+    op, and the parameters it binds (count, elements and bytes), counting
+    each call of a function (a decoder-layer function) as the ops of its
+    body for the layer it is given. The IR is left unchanged.
   }];
   let options = [
     Option<"outputFile", "output", "std::string", /*default=*/"\"-\"",
@@ -154,17 +156,18 @@ def LLMExposeActivationsPass
 
 def LLMDropReturnedArgumentsPass
     : Pass<"llm-drop-returned-arguments", "mlir::ModuleOp"> {
-  let summary = "Drop entry-point results that return an argument's buffer";
+  let summary = "Drop results that return an argument's buffer (the KV caches)";
   let description = [{
     After bufferization, the updated KV caches of `@prefill`/`@decode` are the
     caller's own buffers, written in place and returned unchanged. This pass
     removes such memref results from public functions that nothing in the
     module calls (the runtime, which owns the caches, is their only caller),
-    so each entry point returns only its logits; functions with callers and
-    non-memref results are left alone. A cache result that is not its
-    argument (the cache was copied instead of updated in place) is an error.
-    Private functions that only calls use (the decoder-layer functions) lose
-    such results too, each call then using the buffer it passed.
+    so each entry point returns only its logits. Private functions that only
+    calls use (the decoder-layer functions) lose their KV cache results of
+    that kind too, callees before callers, each call then using the buffer it
+    passed. Public functions with callers and non-memref results are left
+    alone. A cache result that is not its argument (the cache was copied
+    instead of updated in place) is an error.
   }];
 }
 
@@ -244,6 +247,15 @@ def LLMCPUTileAndVectorizePass
     into `rows` x `lanes` per-lane partial sums and their sum, tiled one
     output row at a time with the partial sums fused in: each row is read
     front to back into `rows` vector accumulators, summed once at its end.
+
+    A contraction over a block of a prompt's rows (a small static loop the
+    weights do not depend on, as convert-llm-to-linalg writes a prompt's
+    linear layers) is tiled into the block's rows times the outputs whose
+    accumulators fit in 24 vector registers, and each tile's reduction is
+    split into `lanes` partial sums, accumulated over the whole reduction and
+    summed once. The register-tile loops over the weights run outside those
+    over a prompt's rows (weight-stationary), so that each tile of weights
+    serves every row while in cache.
 
     The fill that initializes a distributed op's destination moves into its
     `scf.forall`, so that each thread initializes its own chunk; a fill or

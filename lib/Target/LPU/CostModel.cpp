@@ -80,8 +80,12 @@ int64_t mlir::llm::lpu::transferCycles(const TargetDescription &target,
   if (bytes <= 0)
     return 0;
   double perCycle = target.linkBytesPerCycle() * std::max<int64_t>(links, 1);
-  return ceilDiv(double(bytes), perCycle) +
-         static_cast<int64_t>(std::ceil(hops * target.hopLatencyCycles()));
+  return ceilDiv(double(bytes), perCycle) + hopCycles(target, hops);
+}
+
+int64_t mlir::llm::lpu::hopCycles(const TargetDescription &target,
+                                  int64_t hops) {
+  return static_cast<int64_t>(std::ceil(hops * target.hopLatencyCycles()));
 }
 
 int64_t mlir::llm::lpu::attentionCycles(const TargetDescription &target,

@@ -26,7 +26,7 @@ namespace mlir::llm::lpu {
 
 /// The model's figures the bound needs.
 struct BoundShape {
-  int64_t layers, hidden, kvHeads, queriesPerKV, headDim, context;
+  int64_t layers, hidden, queriesPerKV, headDim, context;
 };
 
 /// Cycles of each term of the bound.

@@ -108,8 +108,13 @@ private:
     if (piece.chip / n == chip / n)
       return piece;
     const Piece *best = nullptr;
-    for (const auto &[other, pieces] : act.onChip) {
-      if (other == chip || other / n != chip / n)
+    // The chips of `chip`'s node, in order (onChip is ordered by chip).
+    int64_t node = chip / n;
+    for (auto it = act.onChip.lower_bound(node * n),
+              end = act.onChip.lower_bound((node + 1) * n);
+         it != end; ++it) {
+      const auto &[other, pieces] = *it;
+      if (other == chip)
         continue;
       for (const Piece &copy : pieces)
         if (copy.chip == other && copy.begin == piece.begin &&
@@ -128,8 +133,7 @@ private:
     // occupancy (the next transfer follows on the link meanwhile).
     int64_t occupancy = transferCycles(target, bytes, /*hops=*/0);
     int64_t latency =
-        transferCycles(target, bytes, target.hopsBetween(piece.chip, to)) -
-        occupancy;
+        bytes > 0 ? hopCycles(target, target.hopsBetween(piece.chip, to)) : 0;
     auto op = TransferOp::create(
         builder, loc(), piece.value.getType(), piece.value, to, piece.chip,
         start, occupancy, DenseI64ArrayAttr(), DenseI64ArrayAttr(),

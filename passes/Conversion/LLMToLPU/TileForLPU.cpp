@@ -118,20 +118,24 @@ struct LLMTileForLPUPass
   void runOnOperation() override;
 
   /// Builds an lpu.program for `layout` at the end of `block`, with its
-  /// placements and the decode schedule, and a prefill schedule of `prompt`
-  /// tokens unless it is 0.
+  /// placements and the decode schedule. Unless `trial`, the decode schedule
+  /// carries its analytic lower bound (`lpu.lower_bound`, Bound.h), and the
+  /// program has a prefill schedule of `prompt` tokens unless it is 0 and a
+  /// verify schedule of verify-tokens tokens unless it is 0. A trial (one
+  /// stage width of the search) has the decode schedule only: the search
+  /// reads its makespan and nothing else.
   FailureOr<ProgramOp> buildProgram(Block &block, func::FuncOp decode,
                                     const TargetDescription &target,
                                     const ResidentSet &set,
                                     const Layout &layout, int64_t contextLen,
-                                    int64_t prompt);
+                                    int64_t prompt, bool trial);
 };
 } // namespace
 
 FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
     Block &block, func::FuncOp decode, const TargetDescription &target,
     const ResidentSet &set, const Layout &layout, int64_t contextLen,
-    int64_t prompt) {
+    int64_t prompt, bool trial) {
   OpBuilder b = OpBuilder::atBlockEnd(&block);
   Location loc = decode.getLoc();
   auto program = ProgramOp::create(
@@ -165,18 +169,23 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
   }
 
   auto addSchedule = [&](StringRef name, int64_t tokens,
-                         int64_t positions) -> LogicalResult {
+                         int64_t positions) -> FailureOr<ScheduleOp> {
     auto schedule = ScheduleOp::create(b, loc, name, tokens, positions);
     schedule.getBody().emplaceBlock();
-    return emitSchedule(plan, decode, schedule);
+    if (failed(emitSchedule(plan, decode, schedule)))
+      return failure();
+    return schedule;
   };
-  if (failed(addSchedule("decode", 1, contextLen)))
+  FailureOr<ScheduleOp> decodeSchedule = addSchedule("decode", 1, contextLen);
+  if (failed(decodeSchedule))
     return failure();
+  if (trial)
+    return program;
   // What no schedule of this layout can beat (Bound.h), beside the decode
   // schedule, for the plan's summary.
   // The dependent levels of the token's work: a matmul or an attention is
   // one level after the latest of its inputs' levels.
-  BoundShape shape{0, 0, 1, 1, 1, contextLen};
+  BoundShape shape{0, 0, 1, 1, contextLen};
   std::vector<std::vector<unsigned>> levels;
   llvm::DenseMap<Value, unsigned> levelOf;
   auto enter = [&](Operation *op, StringRef tensor) {
@@ -193,7 +202,6 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
   decode.walk([&](Operation *op) {
     if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
       ++shape.layers;
-      shape.kvHeads = attention.getNumKvHeads();
       shape.queriesPerKV = attention.getNumHeads() / attention.getNumKvHeads();
       shape.headDim = attention.getHeadDim();
       enter(op, kvCacheName(*attention.getLayer()));
@@ -219,12 +227,10 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
     for (Value result : op->getResults())
       levelOf[result] = level;
   });
-  for (auto schedule : program.getBody().front().getOps<ScheduleOp>())
-    if (schedule.getName() == "decode")
-      schedule->setAttr(
-          "lpu.lower_bound",
-          decodeLowerBound(target, set.tensors, layout, levels, shape)
-              .toAttr(b.getContext()));
+  (*decodeSchedule)
+      ->setAttr("lpu.lower_bound",
+                decodeLowerBound(target, set.tensors, layout, levels, shape)
+                    .toAttr(b.getContext()));
   if (prompt > 0 && failed(addSchedule("prefill", prompt, prompt)))
     return failure();
   // Speculative decoding: the target model checks `verifyTokens` drafted
@@ -366,7 +372,7 @@ void LLMTileForLPUPass::runOnOperation() {
     OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
     FailureOr<ProgramOp> program =
         buildProgram(*scratch->getBody(), decode, desc, *set, *layout,
-                     contextLen, /*prompt=*/0);
+                     contextLen, /*prompt=*/0, /*trial=*/true);
     if (failed(program))
       return signalPassFailure();
     int64_t cycles = (*program.value().getBody().front().getOps<ScheduleOp>()
@@ -381,8 +387,9 @@ void LLMTileForLPUPass::runOnOperation() {
     return fail("no layout of the model fits " + Twine(use) +
                 " chips with tensor-parallel=" + Twine(tensorParallel));
 
-  FailureOr<ProgramOp> program = buildProgram(
-      *module.getBody(), decode, desc, *set, *best, contextLen, prompt);
+  FailureOr<ProgramOp> program =
+      buildProgram(*module.getBody(), decode, desc, *set, *best, contextLen,
+                   prompt, /*trial=*/false);
   if (failed(program))
     return signalPassFailure();
   (*program)->setAttr("fewest_chips",

@@ -47,9 +47,14 @@ int64_t vectorCycles(const TargetDescription &target, int64_t elements,
                      double opsPerElement, int64_t reductions = 0);
 
 /// Cycles to move `bytes` over `links` parallel chip-to-chip links, `hops`
-/// hops away.
+/// hops away: the bytes over the links' bandwidth, plus hopCycles(hops)
+/// (none when there are no bytes).
 int64_t transferCycles(const TargetDescription &target, int64_t bytes,
                        int64_t hops, int64_t links = 1);
+
+/// The latency of `hops` chip-to-chip hops, in whole cycles: the part of a
+/// transfer during which its link is already free.
+int64_t hopCycles(const TargetDescription &target, int64_t hops);
 
 /// Cycles of grouped-query attention for `rows` query positions against
 /// `context` cached positions, for `kvHeads` KV heads with `queriesPerKV`
