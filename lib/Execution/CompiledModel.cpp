@@ -1,6 +1,7 @@
 //===- CompiledModel.cpp - JIT-compiled llm module ------------------------===//
 
 #include "llm/Execution/CompiledModel.h"
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Conversion/Passes.h"
 #include "llm/Dialect/LLM/IR/LLMAttrs.h"
@@ -191,6 +192,7 @@ std::string CompiledModel::metadataJSON() const {
       {"weights", int64Array(abi_.weights)},
       {"prepare_fingerprint", std::to_string(abi_.prepareFingerprint)},
       {"eos_token_ids", int64Array(shape_.eosTokenIds)},
+      {"batched_decode", shape_.batchedDecode},
       {"activations", std::move(activations)}};
   for (auto [field, key] : shapeFields(shape_))
     object[key] = *field;
@@ -332,6 +334,10 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
       return false;
     *field = *value;
   }
+  std::optional<bool> batched = object->getBoolean("batched_decode");
+  if (!batched)
+    return false;
+  shape.batchedDecode = *batched;
   return validABI(abi, shape);
 }
 
@@ -395,9 +401,11 @@ const char *CompiledModel::bindEntryPoints(
         lookup) {
   for (auto [slot, name] : {std::pair{&prefill_, "prefill"},
                             {&decode_, "decode"},
-                            {&prepare_, "prepare"}}) {
-    if (slot == &prepare_ && abi_.prepared.empty())
-      break;
+                            {&prepare_, "prepare"},
+                            {&decodeBatch_, "decode_batch"}}) {
+    if ((slot == &prepare_ && abi_.prepared.empty()) ||
+        (slot == &decodeBatch_ && !shape_.batchedDecode))
+      continue;
     *slot = lookup(name);
     if (!*slot)
       return name;
@@ -599,6 +607,7 @@ CompiledModel::describe(ModuleOp module) {
   shape.maxPositions = config.getMaxPositionEmbeddings();
   shape.bosTokenId = config.getBosTokenId();
   llvm::append_range(shape.eosTokenIds, config.getEosTokenIds());
+  shape.batchedDecode = static_cast<bool>(module.lookupSymbol(kDecodeBatchName));
   for (ExposedActivationAttr exposed :
        module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName)
            .getActivations()) {
@@ -975,7 +984,8 @@ CompiledModel::loadSharedLibrary(llvm::StringRef pathArg) {
         ::dlsym(library, ("_mlir_" + name).str().c_str()));
   };
   if (model->bindEntryPoints(entry))
-    return refuse("lacks an entry point (@prefill, @decode or @prepare)");
+    return refuse("lacks an entry point (@prefill, @decode, @prepare or "
+                  "@decode_batch)");
   model->fromCache_ = true;
   return std::move(model);
 }

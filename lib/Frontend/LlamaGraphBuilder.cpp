@@ -46,8 +46,9 @@ public:
         f32(builder.getF32Type()), weightType(storageType(config)) {}
 
   /// Emits `func.func @name` processing `seqLen` tokens (dynamic if
-  /// ShapedType::kDynamic).
-  func::FuncOp emit(StringRef name, int64_t seqLen);
+  /// ShapedType::kDynamic) of one sequence; with `batched`, one token of
+  /// each of a dynamic number of sequences (`@decode_batch`).
+  func::FuncOp emit(StringRef name, int64_t seqLen, bool batched = false);
 
 private:
   /// A checkpoint tensor, in the precision the checkpoint stores it.
@@ -65,11 +66,20 @@ private:
   /// linear layers `q4_0` as GGUF Q4_0 blocks (usually one for the whole
   /// model), made on first use.
   func::FuncOp layerFunction(StringRef entry, int64_t seqLen,
+                             TypeRange positionTypes,
                              RankedTensorType cacheType,
                              const std::set<std::string> &q4_0);
+  /// Where the rows of a layer sit: at `start`, `start + 1`... of one
+  /// sequence, or (a batched decode step) each at `positions[b]` of cache
+  /// slot `slots[b]`.
+  struct RowPositions {
+    Value start;
+    Value slots, positions;
+    bool batched() const { return static_cast<bool>(slots); }
+  };
   /// Emits the body of one decoder layer: `hidden` in, `hidden` out, the
   /// caches threaded through.
-  Value emitLayer(Value hidden, Value position, Value &keyCache,
+  Value emitLayer(Value hidden, const RowPositions &at, Value &keyCache,
                   Value &valueCache, Value layer);
   Type storageType(const LlamaConfig &config) {
     switch (config.weightDType) {
@@ -148,15 +158,17 @@ private:
     return RMSNormOp::create(b, loc, input, weight,
                              b.getF64FloatAttr(config.rmsNormEps));
   }
-  Value rope(Value input, Value position) {
-    Llama3RopeScalingAttr scaling;
+  Llama3RopeScalingAttr ropeScaling() {
     if (const auto &s = config.ropeScaling)
-      scaling = Llama3RopeScalingAttr::get(b.getContext(), s->factor,
-                                           s->lowFreqFactor, s->highFreqFactor,
-                                           s->originalMaxPosition);
+      return Llama3RopeScalingAttr::get(b.getContext(), s->factor,
+                                        s->lowFreqFactor, s->highFreqFactor,
+                                        s->originalMaxPosition);
+    return {};
+  }
+  Value rope(Value input, Value position) {
     return RopeOp::create(b, loc, input, position,
                           b.getI64IntegerAttr(config.headDim),
-                          b.getF64FloatAttr(config.ropeTheta), scaling);
+                          b.getF64FloatAttr(config.ropeTheta), ropeScaling());
   }
 
   OpBuilder &b;
@@ -174,7 +186,7 @@ private:
       layerFunctions;
 };
 
-Value DecoderEmitter::emitLayer(Value hidden, Value position,
+Value DecoderEmitter::emitLayer(Value hidden, const RowPositions &at,
                                 Value &keyCache, Value &valueCache,
                                 Value layer) {
   int64_t d = config.hiddenSize;
@@ -187,19 +199,37 @@ Value DecoderEmitter::emitLayer(Value hidden, Value position,
                     names.kProj, config.qkvBias);
   Value v = biasAdd(matmul(normed, names.vProj, config.keyValueFeatures(), d),
                     names.vProj, config.qkvBias);
-  q = rope(q, position);
-  k = rope(k, position);
-  auto attention = AttentionOp::create(
-      b, loc, TypeRange{q.getType(), keyCache.getType(), valueCache.getType()},
-      q, k, v, keyCache, valueCache, position, layer, /*layer=*/IntegerAttr(),
-      b.getI64IntegerAttr(config.numAttentionHeads),
-      b.getI64IntegerAttr(config.numKeyValueHeads),
-      b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr(),
-      /*rope_theta=*/FloatAttr(), /*rope_scaling=*/Llama3RopeScalingAttr());
-  keyCache = attention.getNewKeyCache();
-  valueCache = attention.getNewValueCache();
+  Value attended;
+  if (at.batched()) {
+    // Each row at its own position: the rotary embedding is part of the
+    // batched attention.
+    auto attention = BatchedAttentionOp::create(
+        b, loc, TypeRange{q.getType(), keyCache.getType(), valueCache.getType()},
+        q, k, v, keyCache, valueCache, at.slots, at.positions, layer,
+        b.getI64IntegerAttr(config.numAttentionHeads),
+        b.getI64IntegerAttr(config.numKeyValueHeads),
+        b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr(),
+        b.getF64FloatAttr(config.ropeTheta), ropeScaling());
+    attended = attention.getOutput();
+    keyCache = attention.getNewKeyCache();
+    valueCache = attention.getNewValueCache();
+  } else {
+    q = rope(q, at.start);
+    k = rope(k, at.start);
+    auto attention = AttentionOp::create(
+        b, loc,
+        TypeRange{q.getType(), keyCache.getType(), valueCache.getType()}, q,
+        k, v, keyCache, valueCache, at.start, layer, /*layer=*/IntegerAttr(),
+        b.getI64IntegerAttr(config.numAttentionHeads),
+        b.getI64IntegerAttr(config.numKeyValueHeads),
+        b.getI64IntegerAttr(config.headDim), /*scale=*/FloatAttr(),
+        /*rope_theta=*/FloatAttr(), /*rope_scaling=*/Llama3RopeScalingAttr());
+    attended = attention.getOutput();
+    keyCache = attention.getNewKeyCache();
+    valueCache = attention.getNewValueCache();
+  }
   Value attnOut = biasAdd(
-      matmul(attention.getOutput(), names.oProj, d, config.queryFeatures()),
+      matmul(attended, names.oProj, d, config.queryFeatures()),
       names.oProj, config.outputBias);
   hidden = AddOp::create(b, loc, hidden, attnOut);
   // SwiGLU feed-forward block.
@@ -213,15 +243,19 @@ Value DecoderEmitter::emitLayer(Value hidden, Value position,
 
 func::FuncOp
 DecoderEmitter::layerFunction(StringRef entry, int64_t seqLen,
+                              TypeRange positionTypes,
                               RankedTensorType cacheType,
                               const std::set<std::string> &q4_0) {
   func::FuncOp &func = layerFunctions[{entry.str(), q4_0}];
   if (func)
     return func;
   auto hiddenType = RankedTensorType::get({seqLen, config.hiddenSize}, f32);
-  auto funcType = b.getFunctionType(
-      {hiddenType, b.getIndexType(), cacheType, cacheType, b.getIndexType()},
-      {hiddenType, cacheType, cacheType});
+  // (hidden, positions..., key cache, value cache, layer).
+  SmallVector<Type> inputs = {hiddenType};
+  llvm::append_range(inputs, positionTypes);
+  inputs.append({cacheType, cacheType, b.getIndexType()});
+  auto funcType =
+      b.getFunctionType(inputs, {hiddenType, cacheType, cacheType});
   // Layers stored differently (a GGUF file mixing Q4_0 and float layers)
   // get functions of their own: @prefill_layer, @prefill_layer_1...
   int64_t variant = -1;
@@ -239,33 +273,60 @@ DecoderEmitter::layerFunction(StringRef entry, int64_t seqLen,
   func.setResultAttr(2, "llm.name", b.getStringAttr(kValueCacheName));
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
-  layerIndex = body->getArgument(4);
+  unsigned caches = 1 + positionTypes.size();
+  layerIndex = body->getArgument(caches + 2);
   q4_0Layers = &q4_0;
-  Value keyCache = body->getArgument(2), valueCache = body->getArgument(3);
-  Value hidden = emitLayer(body->getArgument(0), body->getArgument(1),
-                           keyCache, valueCache, layerIndex);
+  RowPositions at;
+  if (positionTypes.size() == 2)
+    at = {Value(), body->getArgument(1), body->getArgument(2)};
+  else
+    at.start = body->getArgument(1);
+  Value keyCache = body->getArgument(caches),
+        valueCache = body->getArgument(caches + 1);
+  Value hidden =
+      emitLayer(body->getArgument(0), at, keyCache, valueCache, layerIndex);
   func::ReturnOp::create(b, loc, ValueRange{hidden, keyCache, valueCache});
   layerIndex = Value();
   q4_0Layers = nullptr;
   return func;
 }
 
-func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
+func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen,
+                                  bool batched) {
   int64_t d = config.hiddenSize;
-  auto cacheType = RankedTensorType::get(
-      {config.numHiddenLayers, ShapedType::kDynamic, config.numKeyValueHeads,
-       config.headDim},
-      f32);
+  // One sequence's caches: [layers, context, kv_heads, head_dim]; a batch's
+  // pools have a leading dimension of slots.
+  SmallVector<int64_t> cacheShape = {config.numHiddenLayers,
+                                     ShapedType::kDynamic,
+                                     config.numKeyValueHeads, config.headDim};
+  if (batched)
+    cacheShape.insert(cacheShape.begin(), ShapedType::kDynamic);
+  auto cacheType = RankedTensorType::get(cacheShape, f32);
   auto tokensType = RankedTensorType::get({seqLen}, b.getI32Type());
   auto logitsType = RankedTensorType::get({seqLen, config.vocabSize}, f32);
-  auto funcType = b.getFunctionType(
-      {tokensType, b.getIndexType(), cacheType, cacheType},
-      {logitsType, cacheType, cacheType});
+  // The rows' places: a start position, or each row's slot and position.
+  auto rowsType = RankedTensorType::get({seqLen}, b.getI64Type());
+  SmallVector<Type> positionTypes;
+  SmallVector<StringRef> positionNames;
+  if (batched) {
+    positionTypes = {rowsType, rowsType};
+    positionNames = {"slots", "positions"};
+  } else {
+    positionTypes = {b.getIndexType()};
+    positionNames = {"position"};
+  }
+  SmallVector<Type> inputs = {tokensType};
+  llvm::append_range(inputs, positionTypes);
+  inputs.append({cacheType, cacheType});
+  auto funcType =
+      b.getFunctionType(inputs, {logitsType, cacheType, cacheType});
   auto func = func::FuncOp::create(b, loc, name, funcType);
+  unsigned caches = 1 + positionTypes.size();
   func.setArgAttr(0, "llm.name", b.getStringAttr("tokens"));
-  func.setArgAttr(1, "llm.name", b.getStringAttr("position"));
-  func.setArgAttr(2, "llm.name", b.getStringAttr(kKeyCacheName));
-  func.setArgAttr(3, "llm.name", b.getStringAttr(kValueCacheName));
+  for (auto [i, argName] : llvm::enumerate(positionNames))
+    func.setArgAttr(1 + i, "llm.name", b.getStringAttr(argName));
+  func.setArgAttr(caches, "llm.name", b.getStringAttr(kKeyCacheName));
+  func.setArgAttr(caches + 1, "llm.name", b.getStringAttr(kValueCacheName));
   func.setResultAttr(0, "llm.name", b.getStringAttr("logits"));
   func.setResultAttr(1, "llm.name", b.getStringAttr(kKeyCacheName));
   func.setResultAttr(2, "llm.name", b.getStringAttr(kValueCacheName));
@@ -273,8 +334,11 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
   OpBuilder::InsertionGuard guard(b);
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  Value tokens = entry->getArgument(0), position = entry->getArgument(1);
-  Value keyCache = entry->getArgument(2), valueCache = entry->getArgument(3);
+  Value tokens = entry->getArgument(0);
+  SmallVector<Value> positionArgs(
+      entry->getArguments().slice(1, positionTypes.size()));
+  Value keyCache = entry->getArgument(caches),
+        valueCache = entry->getArgument(caches + 1);
 
   Value embedTable = param("model.embed_tokens.weight", {config.vocabSize, d});
   Value hidden = EmbeddingOp::create(
@@ -294,11 +358,13 @@ func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen) {
     {
       OpBuilder::InsertionGuard layerGuard(b);
       b.setInsertionPointAfter(func);
-      layerFunc = layerFunction(name, seqLen, cacheType, q4_0);
+      layerFunc = layerFunction(name, seqLen, positionTypes, cacheType, q4_0);
     }
     Value index = arith::ConstantIndexOp::create(b, loc, layer);
-    auto call = func::CallOp::create(
-        b, loc, layerFunc, ValueRange{hidden, position, keyCache, valueCache, index});
+    SmallVector<Value> operands = {hidden};
+    llvm::append_range(operands, positionArgs);
+    operands.append({keyCache, valueCache, index});
+    auto call = func::CallOp::create(b, loc, layerFunc, operands);
     hidden = call.getResult(0);
     keyCache = call.getResult(1);
     valueCache = call.getResult(2);
@@ -333,8 +399,9 @@ ModelConfigAttr configAttr(Builder &b, const LlamaConfig &c) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> mlir::llm::buildLlamaModule(MLIRContext &context,
-                                                  const LlamaConfig &config) {
+OwningOpRef<ModuleOp>
+mlir::llm::buildLlamaModule(MLIRContext &context, const LlamaConfig &config,
+                            const LlamaModuleOptions &options) {
   context.loadDialect<LLMDialect, arith::ArithDialect, func::FuncDialect>();
   OpBuilder b(&context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
@@ -345,5 +412,7 @@ OwningOpRef<ModuleOp> mlir::llm::buildLlamaModule(MLIRContext &context,
   DecoderEmitter emitter(b, config);
   emitter.emit("prefill", ShapedType::kDynamic);
   emitter.emit("decode", 1);
+  if (options.batchedDecode)
+    emitter.emit("decode_batch", ShapedType::kDynamic, /*batched=*/true);
   return module;
 }

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/BitVector.h"
 
 namespace mlir::llm {
@@ -15,16 +16,33 @@ namespace mlir::llm {
 using namespace mlir;
 
 namespace {
+/// The argument of `func` whose buffer `value` is: the argument itself, or
+/// the result of loops that carry it through unchanged (a batched decode
+/// step updates its pools in a loop over the sequences); else null.
+BlockArgument argumentBuffer(func::FuncOp func, Value value) {
+  while (auto result = dyn_cast<OpResult>(value)) {
+    auto loop = dyn_cast<scf::ForOp>(result.getOwner());
+    if (!loop)
+      return {};
+    unsigned i = result.getResultNumber();
+    if (loop.getYieldedValues()[i] != loop.getRegionIterArgs()[i])
+      return {};
+    value = loop.getInitArgs()[i];
+  }
+  auto arg = cast<BlockArgument>(value);
+  if (arg.getOwner() != &func.getBody().front() ||
+      !isa<BaseMemRefType>(arg.getType()))
+    return {};
+  return arg;
+}
+
 /// The results of `func` that return one of its memref arguments.
 llvm::BitVector returnedArguments(func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   llvm::BitVector drop(func.getNumResults());
-  for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
-    auto arg = dyn_cast<BlockArgument>(operand);
-    if (arg && arg.getOwner() == &func.getBody().front() &&
-        isa<BaseMemRefType>(arg.getType()))
+  for (auto [i, operand] : llvm::enumerate(ret.getOperands()))
+    if (argumentBuffer(func, operand))
       drop.set(i);
-  }
   return drop;
 }
 
@@ -55,7 +73,7 @@ bool dropFromCallee(ModuleOp module, func::FuncOp func) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   SmallVector<unsigned> argumentOf(func.getNumResults());
   for (int i : drop.set_bits())
-    argumentOf[i] = cast<BlockArgument>(ret.getOperand(i)).getArgNumber();
+    argumentOf[i] = argumentBuffer(func, ret.getOperand(i)).getArgNumber();
   for (const SymbolTable::SymbolUse &use : *uses) {
     auto call = cast<func::CallOp>(use.getUser());
     OpBuilder b(call);

@@ -26,11 +26,69 @@ size_t stopPrefixLength(const std::string &text, const std::vector<std::string> 
 }
 } // namespace
 
+Expected<std::string> TokenStepper::step(const float *logits, size_t vocab) {
+  if (done_)
+    return Error("generation has ended");
+  if (static_cast<int64_t>(generated_.size()) >= options_.maxTokens) {
+    done_ = true;
+    return std::string();
+  }
+  auto next = sampler_.sampleAndAccept(logits, vocab);
+  if (!next.ok())
+    return next.status();
+  generated_.push_back(*next);
+  if (!options_.ignoreEos &&
+      std::find(options_.eosIds.begin(), options_.eosIds.end(), *next) !=
+          options_.eosIds.end()) {
+    endedByEos_ = done_ = true;
+    return std::string();
+  }
+  std::string text;
+  // An id the model has but the tokenizer lacks (a vocabulary padded past
+  // the tokenizer's) has no text.
+  if (stream_ && stream_->tokenizer().isValid(*next)) {
+    auto piece = stream_->push(*next);
+    if (!piece.ok())
+      return piece.status();
+    pending_ += *piece;
+    size_t cut = std::string::npos;
+    for (const std::string &stop : options_.stopStrings)
+      if (size_t at = pending_.find(stop); at < cut) {
+        cut = at;
+        stoppedBy_ = stop;
+      }
+    if (cut != std::string::npos) {
+      text = pending_.substr(0, cut);
+      pending_.clear();
+      done_ = true;
+      return text;
+    }
+    size_t keep = stopPrefixLength(pending_, options_.stopStrings);
+    text = pending_.substr(0, pending_.size() - keep);
+    pending_.erase(0, pending_.size() - keep);
+  }
+  if (static_cast<int64_t>(generated_.size()) >= options_.maxTokens)
+    done_ = true;
+  return text;
+}
+
+std::string TokenStepper::finish() {
+  if (!stream_)
+    return std::string();
+  std::string rest = stream_->flush();
+  if (!stoppedBy_.empty())
+    return std::string();
+  std::string text = pending_ + rest;
+  pending_.clear();
+  return text;
+}
+
 Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamDecoder *stream,
                                   const std::vector<int32_t> &tokens, int64_t position,
                                   const GenerateOptions &options,
                                   const std::function<void(const std::string &)> &onText,
-                                  const std::function<Status(const std::vector<float> &)> &onPrefill) {
+                                  const std::function<Status(const std::vector<float> &)> &onPrefill,
+                                  int64_t slot) {
   if (tokens.empty())
     return Error("generate: no tokens to prefill");
   for (const std::string &stop : options.stopStrings)
@@ -47,7 +105,7 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
   };
 
   auto start = Clock::now();
-  auto logits = runner.forward(tokens, position);
+  auto logits = runner.forward(tokens, position, slot);
   if (!logits.ok())
     return logits.status();
   result.prefillMs = millis(Clock::now() - start);
@@ -57,47 +115,20 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
   position += static_cast<int64_t>(tokens.size());
   result.cachedPositions = position;
 
+  TokenStepper stepper(sampler, stream, options);
   std::vector<float> step;
   const float *last = logits->data() + (tokens.size() - 1) * static_cast<size_t>(vocab);
   Clock::time_point firstToken;
-  std::string pending; // text that may begin a stop string
-  while (static_cast<int64_t>(result.generated.size()) < options.maxTokens) {
-    auto next = sampler.sampleAndAccept(last, static_cast<size_t>(vocab));
-    if (!next.ok())
-      return next.status();
-    if (result.generated.empty())
+  while (options.maxTokens > 0) {
+    auto text = stepper.step(last, static_cast<size_t>(vocab));
+    if (!text.ok())
+      return text.status();
+    if (stepper.generated().size() == 1)
       firstToken = Clock::now();
-    result.generated.push_back(*next);
-    if (!options.ignoreEos &&
-        std::find(options.eosIds.begin(), options.eosIds.end(), *next) != options.eosIds.end()) {
-      result.endedByEos = true;
+    emit(*text);
+    if (stepper.done())
       break;
-    }
-    // An id the model has but the tokenizer lacks (a vocabulary padded past
-    // the tokenizer's) has no text.
-    if (stream && stream->tokenizer().isValid(*next)) {
-      auto piece = stream->push(*next);
-      if (!piece.ok())
-        return piece.status();
-      pending += *piece;
-      size_t cut = std::string::npos;
-      for (const std::string &stop : options.stopStrings)
-        if (size_t at = pending.find(stop); at < cut) {
-          cut = at;
-          result.stoppedBy = stop;
-        }
-      if (cut != std::string::npos) {
-        emit(pending.substr(0, cut));
-        pending.clear();
-        break;
-      }
-      size_t keep = stopPrefixLength(pending, options.stopStrings);
-      emit(pending.substr(0, pending.size() - keep));
-      pending.erase(0, pending.size() - keep);
-    }
-    if (static_cast<int64_t>(result.generated.size()) == options.maxTokens)
-      break;
-    auto stepLogits = runner.forward({*next}, position);
+    auto stepLogits = runner.forward({stepper.lastToken()}, position, slot);
     if (!stepLogits.ok())
       return stepLogits.status();
     ++position;
@@ -106,10 +137,10 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
     last = step.data();
   }
   auto end = Clock::now();
-  if (stream && result.stoppedBy.empty())
-    emit(pending + stream->flush());
-  else if (stream)
-    stream->flush();
+  emit(stepper.finish());
+  result.generated = stepper.generated();
+  result.stoppedBy = stepper.stoppedBy();
+  result.endedByEos = stepper.endedByEos();
   result.firstTokenMs = result.generated.empty() ? result.prefillMs : millis(firstToken - start);
   result.decodeMs = result.generated.empty() ? 0.0 : millis(end - firstToken);
   return result;

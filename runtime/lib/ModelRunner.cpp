@@ -29,39 +29,44 @@ ModelRunner::~ModelRunner() = default;
 
 Expected<std::unique_ptr<ModelRunner>>
 ModelRunner::create(const Checkpoint &checkpoint, ModuleABI abi,
-                    ModelShape shape, PackedFunction prefill,
-                    PackedFunction decode, PackedFunction prepare,
+                    ModelShape shape, EntryPoints entryPoints,
                     const LoadOptions &options) {
-  auto store = ParameterStore::build(checkpoint, abi, prepare, options);
+  auto store =
+      ParameterStore::build(checkpoint, abi, entryPoints.prepare, options);
   if (!store)
     return Error(store.message());
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
   runner->shape_ = std::move(shape);
-  runner->prefill_ = prefill;
-  runner->decode_ = decode;
+  runner->entryPoints_ = entryPoints;
   runner->store_ = std::move(*store);
   runner->abi_ = std::move(abi);
   return std::move(runner);
 }
 
 
-Status ModelRunner::allocateCache(int64_t contextSize) {
+Status ModelRunner::allocateCache(int64_t contextSize, int64_t slots) {
   if (contextSize <= 0)
     return Error("context size must be positive, got " +
                  std::to_string(contextSize));
+  if (slots <= 0)
+    return Error("the number of sequences (slots) must be positive, got " +
+                 std::to_string(slots));
   // Checked: a hostile config must not turn into a tiny allocation.
-  size_t elements = 1, bytes = 0;
+  size_t perSlot = 1, elements = 0, bytes = 0;
   bool overflow = false;
   for (int64_t factor :
        {shape_.numLayers, contextSize, shape_.numKvHeads, shape_.headDim})
     overflow |= factor <= 0 ||
-                __builtin_mul_overflow(elements, static_cast<size_t>(factor),
-                                       &elements);
+                __builtin_mul_overflow(perSlot, static_cast<size_t>(factor),
+                                       &perSlot);
+  overflow |= __builtin_mul_overflow(perSlot, static_cast<size_t>(slots),
+                                     &elements);
   overflow |= __builtin_mul_overflow(elements, 2 * sizeof(float), &bytes);
   if (overflow)
-    return Error("a KV cache of " + std::to_string(contextSize) +
-                 " positions for " + std::to_string(shape_.numLayers) +
-                 " layers of " + std::to_string(shape_.numKvHeads) + " x " +
+    return Error("a KV cache of " + std::to_string(slots) + " x " +
+                 std::to_string(contextSize) + " positions for " +
+                 std::to_string(shape_.numLayers) + " layers of " +
+                 std::to_string(shape_.numKvHeads) + " x " +
                  std::to_string(shape_.headDim) +
                  " values is larger than this machine can address");
   // calloc: zeroed pages are mapped lazily, so a large context costs memory
@@ -72,28 +77,72 @@ Status ModelRunner::allocateCache(int64_t contextSize) {
                  std::free};
   if (!keyCache_ || !valueCache_)
     return Error("cannot allocate a KV cache of " +
-                 std::to_string(2 * elements * sizeof(float) >> 20) +
-                 " MiB for " + std::to_string(contextSize) + " positions");
+                 std::to_string(bytes >> 20) + " MiB for " +
+                 std::to_string(slots) + " x " + std::to_string(contextSize) +
+                 " positions");
   context_ = contextSize;
+  slots_ = slots;
+  slotElements_ = perSlot;
   return Status();
 }
 
-Expected<std::vector<float>>
-ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
-  if (tokens.empty())
-    return Error("no tokens to process");
+Status ModelRunner::checkTokens(const int32_t *tokens, size_t count,
+                                int64_t position, int64_t slot) const {
   if (!context_)
     return Error("the KV cache is not allocated");
-  if (position < 0 ||
-      position + static_cast<int64_t>(tokens.size()) > context_)
+  if (slot < 0 || slot >= slots_)
+    return Error("slot " + std::to_string(slot) + " is outside the pool of " +
+                 std::to_string(slots_) + " sequences");
+  if (position < 0 || position + static_cast<int64_t>(count) > context_)
     return Error("positions " + std::to_string(position) + ".." +
-                 std::to_string(position + tokens.size() - 1) +
+                 std::to_string(position + count - 1) +
                  " exceed the context size " + std::to_string(context_));
-  for (int32_t id : tokens)
-    if (id < 0 || id >= shape_.vocabSize)
-      return Error("token id " + std::to_string(id) +
+  for (size_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= shape_.vocabSize)
+      return Error("token id " + std::to_string(tokens[i]) +
                    " is outside the vocabulary (size " +
                    std::to_string(shape_.vocabSize) + ")");
+  return Status();
+}
+
+namespace {
+/// Copies the `rows` x vocab logits a module returned (and frees them);
+/// non-finite logits (NaN or infinite weights, an overflow) would be
+/// sampled as if they were meaningful: an error naming the position.
+Expected<std::vector<float>> takeLogits(const LogitsDescriptor &result,
+                                        int64_t rows, int64_t vocab,
+                                        const std::vector<int64_t> &positions) {
+  if (!result.allocated || result.sizes[0] != rows || result.sizes[1] != vocab) {
+    std::free(result.allocated);
+    return Error("the compiled module returned logits of an unexpected shape");
+  }
+  std::vector<float> logits(static_cast<size_t>(rows * vocab));
+  for (int64_t row = 0; row < rows; ++row)
+    std::memcpy(logits.data() + row * vocab,
+                result.aligned + result.offset + row * result.strides[0],
+                sizeof(float) * vocab);
+  std::free(result.allocated);
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t v = 0; v < vocab; ++v)
+      if (!std::isfinite(logits[row * vocab + v]))
+        return Error("the logits at position " +
+                     std::to_string(positions[row]) +
+                     " are not finite (token " + std::to_string(v) + ": " +
+                     std::to_string(logits[row * vocab + v]) +
+                     "); the weights or the computation produce NaN or "
+                     "infinity");
+  return logits;
+}
+} // namespace
+
+Expected<std::vector<float>>
+ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position,
+                     int64_t slot) {
+  if (tokens.empty())
+    return Error("no tokens to process");
+  if (Status s = checkTokens(tokens.data(), tokens.size(), position, slot);
+      !s.ok())
+    return Error(s.message());
 
   int64_t n = static_cast<int64_t>(tokens.size());
   std::vector<int64_t> cacheShape = {shape_.numLayers, context_,
@@ -101,8 +150,8 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
   PackedArgs args(16 + 12 * abi_.weights.size());
   args.addMemRef(tokens.data(), {n});
   args.add(position);
-  args.addMemRef(keyCache_.get(), cacheShape);
-  args.addMemRef(valueCache_.get(), cacheShape);
+  args.addMemRef(keyCache(slot), cacheShape);
+  args.addMemRef(valueCache(slot), cacheShape);
   for (size_t i = 0; i < abi_.weights.size(); ++i)
     args.addMemRef(store_->data()[i], abi_.bufferType(abi_.weights[i]).shape);
   // Results: the logits, then (prefill of a calibration module) the
@@ -110,16 +159,20 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
   size_t extra = n == 1 ? 0 : shape_.activations.size();
   std::vector<LogitsDescriptor> results(1 + extra);
   std::vector<void *> pointers = args.pointers(results.data());
-  (n == 1 ? decode_ : prefill_)(pointers.data());
+  (n == 1 ? entryPoints_.decode : entryPoints_.prefill)(pointers.data());
   const LogitsDescriptor &result = results.front();
 
   activations_.clear();
-  for (size_t i = 0; i < extra; ++i) {
+  Status activationError;
+  for (size_t i = 0; i < extra && activationError.ok(); ++i) {
     const LogitsDescriptor &d = results[1 + i];
     int64_t width = shape_.activations[i].features;
-    if (!d.allocated || d.sizes[0] != n || d.sizes[1] != width)
-      return Error("the compiled module returned activation '" +
-                   shape_.activations[i].name + "' of an unexpected shape");
+    if (!d.allocated || d.sizes[0] != n || d.sizes[1] != width) {
+      activationError = Error("the compiled module returned activation '" +
+                              shape_.activations[i].name +
+                              "' of an unexpected shape");
+      break;
+    }
     std::vector<float> values(static_cast<size_t>(n * width));
     for (int64_t row = 0; row < n; ++row)
       std::memcpy(values.data() + row * width,
@@ -134,26 +187,51 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position) {
       owned.insert(results[i].allocated);
   for (void *buffer : owned)
     std::free(buffer);
-
-  if (!result.allocated || result.sizes[0] != n ||
-      result.sizes[1] != shape_.vocabSize)
-    return Error("the compiled module returned logits of an unexpected shape");
-  std::vector<float> logits(static_cast<size_t>(n * shape_.vocabSize));
+  std::vector<int64_t> positions(n);
   for (int64_t row = 0; row < n; ++row)
-    std::memcpy(logits.data() + row * shape_.vocabSize,
-                result.aligned + result.offset + row * result.strides[0],
-                sizeof(float) * shape_.vocabSize);
-  std::free(result.allocated);
-  // Non-finite logits (NaN or infinite weights, an overflow) would be
-  // sampled as if they were meaningful: stop with the position they came
-  // from instead.
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t v = 0; v < shape_.vocabSize; ++v)
-      if (!std::isfinite(logits[row * shape_.vocabSize + v]))
-        return Error("the logits at position " + std::to_string(position + row) +
-                     " are not finite (token " + std::to_string(v) + ": " +
-                     std::to_string(logits[row * shape_.vocabSize + v]) +
-                     "); the weights or the computation produce NaN or "
-                     "infinity");
+    positions[row] = position + row;
+  auto logits = takeLogits(result, n, shape_.vocabSize, positions);
+  if (!activationError.ok())
+    return Error(activationError.message());
   return logits;
+}
+
+Expected<std::vector<float>>
+ModelRunner::forwardBatch(const std::vector<int32_t> &tokens,
+                          const std::vector<int64_t> &slots,
+                          const std::vector<int64_t> &positions) {
+  if (!entryPoints_.decodeBatch)
+    return Error("the module has no @decode_batch entry point (import it "
+                 "with llm-translate --batched-decode)");
+  if (tokens.empty())
+    return Error("no sequences to decode");
+  if (slots.size() != tokens.size() || positions.size() != tokens.size())
+    return Error("a batch of " + std::to_string(tokens.size()) +
+                 " tokens needs as many slots and positions, got " +
+                 std::to_string(slots.size()) + " and " +
+                 std::to_string(positions.size()));
+  std::set<int64_t> seen;
+  for (size_t b = 0; b < tokens.size(); ++b) {
+    if (Status s = checkTokens(&tokens[b], 1, positions[b], slots[b]); !s.ok())
+      return Error("sequence " + std::to_string(b) + " of the batch: " +
+                   s.message());
+    if (!seen.insert(slots[b]).second)
+      return Error("slot " + std::to_string(slots[b]) +
+                   " appears twice in one batch");
+  }
+  auto n = static_cast<int64_t>(tokens.size());
+  std::vector<int64_t> poolShape = {slots_, shape_.numLayers, context_,
+                                    shape_.numKvHeads, shape_.headDim};
+  PackedArgs args(32 + 12 * abi_.weights.size());
+  args.addMemRef(tokens.data(), {n});
+  args.addMemRef(slots.data(), {n});
+  args.addMemRef(positions.data(), {n});
+  args.addMemRef(keyCache_.get(), poolShape);
+  args.addMemRef(valueCache_.get(), poolShape);
+  for (size_t i = 0; i < abi_.weights.size(); ++i)
+    args.addMemRef(store_->data()[i], abi_.bufferType(abi_.weights[i]).shape);
+  LogitsDescriptor result{};
+  std::vector<void *> pointers = args.pointers(&result);
+  entryPoints_.decodeBatch(pointers.data());
+  return takeLogits(result, n, shape_.vocabSize, positions);
 }

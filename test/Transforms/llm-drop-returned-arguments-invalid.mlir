@@ -39,3 +39,20 @@ func.func private @decode_layer(%kc: memref<2x8xf32>) -> (memref<2x8xf32> {llm.n
   memref.copy %kc, %copy : memref<2x8xf32> to memref<2x8xf32>
   return %copy : memref<2x8xf32>
 }
+
+// -----
+
+// A loop that yields another buffer than the one it carries does not return
+// the argument's buffer.
+// expected-error @+1 {{result 'key_cache' is not updated in place in its argument's buffer}}
+func.func @decode_batch(%n: index, %kp: memref<2x8xf32> {llm.name = "key_cache"})
+    -> (memref<2x8xf32> {llm.name = "key_cache"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %k = scf.for %i = %c0 to %n step %c1 iter_args(%ka = %kp) -> (memref<2x8xf32>) {
+    %copy = memref.alloc() : memref<2x8xf32>
+    memref.copy %ka, %copy : memref<2x8xf32> to memref<2x8xf32>
+    scf.yield %copy : memref<2x8xf32>
+  }
+  return %k : memref<2x8xf32>
+}

@@ -166,3 +166,28 @@ func.func @decode(%x: memref<4xf32>, %kc: memref<2x8xf32> {llm.name = "key_cache
   %h, %k = call @outer(%x, %kc) : (memref<4xf32>, memref<2x8xf32>) -> (memref<4xf32>, memref<2x8xf32>)
   return %h, %k : memref<4xf32>, memref<2x8xf32>
 }
+
+// -----
+
+// A batched decode step updates its pools in a loop over the sequences: a
+// loop that carries an argument's buffer through unchanged returns that
+// buffer, so the result is dropped too.
+// CHECK-LABEL: func.func @decode_batch(
+// CHECK-SAME: -> (memref<?x16xf32> {llm.name = "logits"}) {
+// CHECK: scf.for
+// CHECK: return %{{.*}} : memref<?x16xf32>
+func.func @decode_batch(%n: index,
+                        %kp: memref<4x2x8x2x4xf32> {llm.name = "key_cache"},
+                        %vp: memref<4x2x8x2x4xf32> {llm.name = "value_cache"})
+    -> (memref<?x16xf32> {llm.name = "logits"},
+        memref<4x2x8x2x4xf32> {llm.name = "key_cache"},
+        memref<4x2x8x2x4xf32> {llm.name = "value_cache"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %logits = memref.alloc(%n) : memref<?x16xf32>
+  %k, %v = scf.for %i = %c0 to %n step %c1 iter_args(%ka = %kp, %va = %vp)
+      -> (memref<4x2x8x2x4xf32>, memref<4x2x8x2x4xf32>) {
+    scf.yield %ka, %va : memref<4x2x8x2x4xf32>, memref<4x2x8x2x4xf32>
+  }
+  return %logits, %k, %v : memref<?x16xf32>, memref<4x2x8x2x4xf32>, memref<4x2x8x2x4xf32>
+}

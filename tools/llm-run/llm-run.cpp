@@ -439,9 +439,8 @@ int main(int argc, char **argv) {
   bool derives = !(*model)->abi().prepared.empty();
   loadOptions.cacheDirectory = cacheDirectory;
   auto startLoad = Clock::now();
-  auto runner = rt::ModelRunner::create(
-      *checkpoint, (*model)->abi(), shape, (*model)->prefill(),
-      (*model)->decode(), (*model)->prepare(), loadOptions);
+  auto runner = rt::ModelRunner::create(*checkpoint, (*model)->abi(), shape,
+                                        (*model)->entryPoints(), loadOptions);
   if (!runner.ok())
     return fail(runner.message());
   double loadMs = millis(Clock::now() - startLoad);

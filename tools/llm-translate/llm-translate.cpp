@@ -47,6 +47,12 @@ static llvm::cl::opt<std::string> weightDType(
                    "presets)"),
     llvm::cl::value_desc("type"));
 
+static llvm::cl::opt<bool> batchedDecode(
+    "batched-decode",
+    llvm::cl::desc("Also import @decode_batch: one decode step of several "
+                   "sequences, each in its own slot of a KV-cache pool (for "
+                   "llm-server and the Python package)"));
+
 /// Builds the module of `config`, or reports `error` at the file's location.
 static OwningOpRef<Operation *>
 importConfig(llvm::Expected<llm::LlamaConfig> config, Location loc,
@@ -65,7 +71,9 @@ importConfig(llvm::Expected<llm::LlamaConfig> config, Location loc,
     config->weightDType = *dtype;
   }
   return OwningOpRef<Operation *>(
-      llm::buildLlamaModule(*context, *config).release().getOperation());
+      llm::buildLlamaModule(*context, *config, {batchedDecode})
+          .release()
+          .getOperation());
 }
 
 static void registerLLMTranslations() {
@@ -122,7 +130,15 @@ static std::vector<std::string> normalizeArguments(int argc, char **argv) {
     if (i == 0 || !arg.starts_with("-") ||
         !(flag.starts_with("import-llama-config") ||
           flag.starts_with("import-llama-preset") || flag.starts_with("import-gguf"))) {
-      out.push_back(args[i]);
+      // A checkpoint directory given apart from its flag
+      // (`--import-llama-config --batched-decode DIR`) is its config.json too.
+      llvm::SmallString<256> config(arg);
+      llvm::sys::path::append(config, "config.json");
+      if (i > 0 && !arg.starts_with("-") && llvm::sys::fs::is_directory(arg) &&
+          llvm::sys::fs::is_regular_file(config))
+        out.push_back(std::string(config));
+      else
+        out.push_back(args[i]);
       continue;
     }
     auto [name, value] = flag.split('=');

@@ -38,8 +38,9 @@ void LLMDialect::initialize() {
 }
 
 /// Verifies a model's #llm.config against the module's entry points: the
-/// KV caches (`[layers, context, kv_heads, head_dim]`) and logits
-/// (`[tokens, vocab]`) of @prefill and @decode, while they are still tensors
+/// KV caches (`[layers, context, kv_heads, head_dim]`, with a leading
+/// dimension of slots for @decode_batch's pools) and logits
+/// (`[tokens, vocab]`) of the entry points, while they are still tensors
 /// or memrefs, have the sizes it gives. A config that disagrees with the
 /// code would make the runtime size buffers wrongly.
 static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
@@ -49,7 +50,7 @@ static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
                                      ShapedType::kDynamic,
                                      config.getNumKeyValueHeads(),
                                      config.getHeadDim()};
-  for (StringRef name : {"prefill", "decode"}) {
+  for (StringRef name : kEntryPointNames) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
       continue;
@@ -68,13 +69,16 @@ static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
       std::optional<ArrayRef<int64_t>> shape = shapeOf(type.getInput(arg));
       if (!shape)
         continue;
-      bool matches = shape->size() == 4;
+      // A pool of slots has one leading dimension more.
+      size_t rank = name == kDecodeBatchName ? 5 : 4;
+      bool matches = shape->size() == rank;
       for (unsigned d = 0; matches && d < 4; ++d)
         matches = ShapedType::isDynamic(cacheShape[d]) ||
-                  (*shape)[d] == cacheShape[d];
+                  (*shape)[rank - 4 + d] == cacheShape[d];
       if (!matches)
         return op->emitError("#llm.config gives KV caches of [")
-               << cacheShape[0] << ", context, " << cacheShape[2] << ", "
+               << (rank == 5 ? "slots, " : "") << cacheShape[0]
+               << ", context, " << cacheShape[2] << ", "
                << cacheShape[3] << "] but @" << name << " takes "
                << type.getInput(arg);
     }
@@ -149,7 +153,7 @@ static LogicalResult verifyABI(Operation *op, NamedAttribute attr) {
                << i << " of @prepare is " << type.getResult(i) << ", not "
                << expected;
   }
-  for (StringRef name : {"prefill", "decode"}) {
+  for (StringRef name : kEntryPointNames) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
       continue;

@@ -426,8 +426,69 @@ LogicalResult RopeOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// AttentionOp
+// AttentionOp and BatchedAttentionOp
 //===----------------------------------------------------------------------===//
+
+/// What llm.attention and llm.batched_attention share: heads, rotary
+/// embedding, scale, element types, and the feature sizes of the query,
+/// key and value rows and of the cache's trailing [kv_heads, head_dim].
+template <typename Op>
+static LogicalResult verifyAttentionCommon(Op op, RankedTensorType cache) {
+  int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads();
+  int64_t headDim = op.getHeadDim();
+  if (op.getRopeScalingAttr() && !op.getRopeThetaAttr())
+    return op.emitOpError("rope_scaling needs rope_theta");
+  if (auto theta = op.getRopeTheta()) {
+    if (!(theta->convertToDouble() > 0.0))
+      return op.emitOpError("requires a positive rope_theta");
+    if (headDim % 2 != 0)
+      return op.emitOpError("rotary embeddings need an even head_dim, got ")
+             << headDim;
+  }
+  if (heads % kvHeads != 0)
+    return op.emitOpError("num_heads (")
+           << heads << ") must be a multiple of num_kv_heads (" << kvHeads
+           << ")";
+  if (failed(verifySameElementType(
+          op, {op.getQuery(), op.getKey(), op.getKeyCache(), op.getOutput()})))
+    return failure();
+  auto query = op.getQuery().getType();
+  auto key = op.getKey().getType();
+  if (!dimsCompatible(query.getDimSize(1), heads * headDim))
+    return op.emitOpError("query features ")
+           << dimToString(query.getDimSize(1)) << " != num_heads * head_dim = "
+           << heads * headDim;
+  if (!dimsCompatible(key.getDimSize(1), kvHeads * headDim))
+    return op.emitOpError("key/value features ")
+           << dimToString(key.getDimSize(1))
+           << " != num_kv_heads * head_dim = " << kvHeads * headDim;
+  if (!dimsCompatible(query.getDimSize(0), key.getDimSize(0)))
+    return op.emitOpError("query rows ")
+           << dimToString(query.getDimSize(0)) << " != key/value rows "
+           << dimToString(key.getDimSize(0));
+  int64_t rank = cache.getRank();
+  if (!dimsCompatible(cache.getDimSize(rank - 2), kvHeads) ||
+      !dimsCompatible(cache.getDimSize(rank - 1), headDim))
+    return op.emitOpError("KV cache must be [")
+           << (rank == 5 ? "slots, " : "") << "layers, context, " << kvHeads
+           << ", " << headDim << "], got " << cache;
+  if (auto scale = op.getScale(); scale && !(scale->convertToDouble() > 0.0))
+    return op.emitOpError("requires a positive scale");
+  return success();
+}
+
+LogicalResult BatchedAttentionOp::verify() {
+  if (failed(verifyAttentionCommon(*this, getKeyCache().getType())))
+    return failure();
+  int64_t rows = getQuery().getType().getDimSize(0);
+  int64_t slots = getSlots().getType().getDimSize(0);
+  if (!dimsCompatible(rows, slots))
+    return emitOpError("query rows ")
+           << dimToString(rows) << " != slots and positions "
+           << dimToString(slots);
+  return success();
+}
+
 
 double AttentionOp::getEffectiveScale() {
   if (auto scale = getScale())
@@ -486,52 +547,15 @@ static void printLayerRef(OpAsmPrinter &printer, Operation *, Value index,
 LogicalResult AttentionOp::verify() {
   if (static_cast<bool>(getLayerIndex()) == static_cast<bool>(getLayerAttr()))
     return emitOpError("needs either a constant layer or a layer index");
-  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
-  int64_t headDim = getHeadDim();
-  if (getRopeScalingAttr() && !getRopeThetaAttr())
-    return emitOpError("rope_scaling needs rope_theta");
-  if (auto theta = getRopeTheta()) {
-    if (!(theta->convertToDouble() > 0.0))
-      return emitOpError("requires a positive rope_theta");
-    if (headDim % 2 != 0)
-      return emitOpError("rotary embeddings need an even head_dim, got ")
-             << headDim;
-  }
-  if (heads % kvHeads != 0)
-    return emitOpError("num_heads (")
-           << heads << ") must be a multiple of num_kv_heads (" << kvHeads
-           << ")";
-  if (failed(verifySameElementType(
-          *this, {getQuery(), getKey(), getKeyCache(), getOutput()})))
-    return failure();
-
-  auto query = getQuery().getType();
-  auto key = getKey().getType();
   auto cache = getKeyCache().getType();
-  if (!dimsCompatible(query.getDimSize(1), heads * headDim))
-    return emitOpError("query features ")
-           << dimToString(query.getDimSize(1)) << " != num_heads * head_dim = "
-           << heads * headDim;
-  if (!dimsCompatible(key.getDimSize(1), kvHeads * headDim))
-    return emitOpError("key/value features ")
-           << dimToString(key.getDimSize(1))
-           << " != num_kv_heads * head_dim = " << kvHeads * headDim;
-  if (!dimsCompatible(query.getDimSize(0), key.getDimSize(0)))
-    return emitOpError("query rows ")
-           << dimToString(query.getDimSize(0)) << " != key/value rows "
-           << dimToString(key.getDimSize(0));
-  if (!dimsCompatible(cache.getDimSize(2), kvHeads) ||
-      !dimsCompatible(cache.getDimSize(3), headDim))
-    return emitOpError("KV cache must be [layers, context, ")
-           << kvHeads << ", " << headDim << "], got " << cache;
+  if (failed(verifyAttentionCommon(*this, cache)))
+    return failure();
   int64_t layers = cache.getDimSize(0);
   if (!ShapedType::isDynamic(layers) && getLayer() &&
       static_cast<int64_t>(*getLayer()) >= layers)
     return emitOpError("layer ")
            << *getLayer() << " is out of range for a KV cache of " << layers
            << " layers";
-  if (auto scale = getScale(); scale && !(scale->convertToDouble() > 0.0))
-    return emitOpError("requires a positive scale");
   return success();
 }
 

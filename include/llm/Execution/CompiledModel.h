@@ -105,6 +105,12 @@ public:
   ::llm::runtime::PackedFunction decode() const { return decode_; }
   /// Null when the module prepares nothing.
   ::llm::runtime::PackedFunction prepare() const { return prepare_; }
+  /// Null when the module has no @decode_batch (shape().batchedDecode).
+  ::llm::runtime::PackedFunction decodeBatch() const { return decodeBatch_; }
+  /// The entry points, for ModelRunner::create.
+  ::llm::runtime::EntryPoints entryPoints() const {
+    return {prefill_, decode_, prepare_, decodeBatch_};
+  }
 
 private:
   CompiledModel() = default;
@@ -113,8 +119,8 @@ private:
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   describe(ModuleOp module);
   /// Sets the entry points to what `lookup` finds (null: nothing): @prefill
-  /// and @decode always, @prepare when the module prepares weights, in that
-  /// order. Returns the name of the first one not found, or null.
+  /// and @decode always, @prepare when the module prepares weights,
+  /// @decode_batch when it has one, in that order. Returns the name of the first one not found, or null.
   const char *bindEntryPoints(
       llvm::function_ref<::llm::runtime::PackedFunction(llvm::StringRef)>
           lookup);
@@ -144,7 +150,7 @@ private:
   ::llm::runtime::ModuleABI abi_;
   ::llm::runtime::ModelShape shape_;
   ::llm::runtime::PackedFunction prefill_ = nullptr, decode_ = nullptr,
-                                 prepare_ = nullptr;
+                                 prepare_ = nullptr, decodeBatch_ = nullptr;
 };
 
 /// A context with every dialect and translation the tools need.

@@ -37,8 +37,20 @@ struct LayerParamNames {
 /// return the logits of every input position and the updated caches.
 /// Weights are `llm.param` ops named as in the checkpoint. The module carries
 /// the config as its `llm.config` attribute (a #llm.config).
+///
+/// With `batchedDecode`, the module also holds `@decode_batch`: one decode
+/// step of a dynamic number of sequences, each in its own slot of a KV-cache
+/// pool ([slots, layers, context, kv_heads, head_dim]) at its own position.
+/// It takes the token ids (`[batch] i32`), the slots and positions
+/// (`[batch] i64`) and the two pools, and returns `[batch, vocab]` logits
+/// and the pools; its layers call `@decode_batch_layer`, whose attention is
+/// `llm.batched_attention`.
+struct LlamaModuleOptions {
+  bool batchedDecode = false;
+};
 OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context,
-                                       const LlamaConfig &config);
+                                       const LlamaConfig &config,
+                                       const LlamaModuleOptions &options = {});
 
 } // namespace mlir::llm
 

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -219,8 +220,98 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// A batched decode step's attention: a loop over the batch whose body is
+/// the `llm.attention` of row b's one token on its slot's cache (a
+/// rank-reduced slice of the pool at `slots[b]`), lowered as above. The
+/// pool slices are extracted from and inserted back into the loop-carried
+/// pools at the same offsets, so bufferization updates the runtime's pool
+/// in place.
+struct BatchedAttentionLowering : OpRewritePattern<BatchedAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BatchedAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto poolType = op.getKeyCache().getType();
+    auto idx = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value rows = tensor::DimOp::create(rewriter, loc, op.getQuery(), 0);
+    Value outputInit = emptyLike(rewriter, loc, op.getQuery());
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, rows, one,
+        ValueRange{outputInit, op.getKeyCache(), op.getValueCache()},
+        [&](OpBuilder &b, Location nested, Value row, ValueRange carried) {
+          auto element = [&](Value vector) -> Value {
+            Value value = tensor::ExtractOp::create(b, nested, vector, row);
+            return arith::IndexCastOp::create(b, nested, b.getIndexType(),
+                                              value);
+          };
+          Value slot = element(op.getSlots());
+          Value position = element(op.getPositions());
+          // Row b of a [rows, features] tensor, as [1, features].
+          auto rowOf = [&](Value matrix) -> Value {
+            auto type = cast<RankedTensorType>(matrix.getType());
+            auto rowType = RankedTensorType::get({1, type.getDimSize(1)},
+                                                 type.getElementType());
+            return tensor::ExtractSliceOp::create(
+                b, nested, rowType, matrix,
+                ArrayRef<OpFoldResult>{row, idx(0)},
+                ArrayRef<OpFoldResult>{idx(1),
+                                       tensor::getMixedSize(b, nested, matrix, 1)},
+                ArrayRef<OpFoldResult>{idx(1), idx(1)});
+          };
+          // The slot's [layers, context, kv_heads, head_dim] cache.
+          auto cacheType = RankedTensorType::get(poolType.getShape().drop_front(),
+                                                 poolType.getElementType());
+          SmallVector<OpFoldResult> offsets = {slot, idx(0), idx(0), idx(0),
+                                               idx(0)};
+          SmallVector<OpFoldResult> strides(5, idx(1));
+          auto slotSizes = [&](Value pool) {
+            SmallVector<OpFoldResult> sizes = {idx(1)};
+            for (int64_t d = 1; d < 5; ++d)
+              sizes.push_back(tensor::getMixedSize(b, nested, pool, d));
+            return sizes;
+          };
+          auto slotOf = [&](Value pool) -> Value {
+            return tensor::ExtractSliceOp::create(b, nested, cacheType, pool,
+                                                  offsets, slotSizes(pool),
+                                                  strides);
+          };
+          Value query = rowOf(op.getQuery());
+          auto attention = AttentionOp::create(
+              b, nested,
+              TypeRange{query.getType(), cacheType, cacheType}, query,
+              rowOf(op.getKey()), rowOf(op.getValue()), slotOf(carried[1]),
+              slotOf(carried[2]), position, op.getLayer(),
+              /*layer=*/IntegerAttr(), op.getNumHeadsAttr(),
+              op.getNumKvHeadsAttr(), op.getHeadDimAttr(), op.getScaleAttr(),
+              op.getRopeThetaAttr(), op.getRopeScalingAttr());
+          Value output = tensor::InsertSliceOp::create(
+              b, nested, attention.getOutput(), carried[0],
+              ArrayRef<OpFoldResult>{row, idx(0)},
+              ArrayRef<OpFoldResult>{idx(1),
+                                     tensor::getMixedSize(b, nested, query, 1)},
+              ArrayRef<OpFoldResult>{idx(1), idx(1)});
+          auto putBack = [&](Value cache, Value pool) -> Value {
+            return tensor::InsertSliceOp::create(b, nested, cache, pool,
+                                                 offsets, slotSizes(pool),
+                                                 strides);
+          };
+          Value keys = putBack(attention.getNewKeyCache(), carried[1]);
+          Value values = putBack(attention.getNewValueCache(), carried[2]);
+          scf::YieldOp::create(b, nested, ValueRange{output, keys, values});
+        });
+    rewriter.replaceOp(op, loop.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::llm::detail::populateAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionLowering>(patterns.getContext());
+  patterns.add<AttentionLowering, BatchedAttentionLowering>(
+      patterns.getContext());
 }

@@ -1238,3 +1238,31 @@ func.func @repack_q4_0_partial_block(%blocks: tensor<64x40xi8>) -> tensor<1x2x4x
   %q, %s, %z = llm.repack_q4_0 %blocks : tensor<64x40xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
   return %q : tensor<1x2x4x64xi32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llm.batched_attention
+//===----------------------------------------------------------------------===//
+
+func.func @batched_attention_rows(%q: tensor<3x64xf32>, %k: tensor<3x16xf32>, %v: tensor<3x16xf32>, %kp: tensor<4x3x?x2x8xf32>, %vp: tensor<4x3x?x2x8xf32>, %slots: tensor<2xi64>, %l: index) -> tensor<3x64xf32> {
+  // expected-error @+1 {{query rows 3 != slots and positions 2}}
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 : tensor<3x64xf32>, tensor<3x16xf32>, tensor<4x3x?x2x8xf32>, tensor<2xi64>
+  return %o : tensor<3x64xf32>
+}
+
+// -----
+
+func.func @batched_attention_pool(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x?x4x8xf32>, %vp: tensor<4x3x?x4x8xf32>, %slots: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{KV cache must be [slots, layers, context, 2, 8], got 'tensor<4x3x?x4x8xf32>'}}
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x4x8xf32>, tensor<?xi64>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @batched_attention_scaling_without_theta(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x?x2x8xf32>, %vp: tensor<4x3x?x2x8xf32>, %slots: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{rope_scaling needs rope_theta}}
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 {rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 32>} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x2x8xf32>, tensor<?xi64>
+  return %o : tensor<?x64xf32>
+}

@@ -525,3 +525,12 @@ func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tens
   %p, %s, %z = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
   return %p, %s, %z : tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
 }
+
+// llm.batched_attention: one token per sequence, each in its own slot of
+// the cache pool, with the rotary embedding at each row's position.
+// CHECK-LABEL: func.func @batched_attention
+// CHECK: llm.batched_attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) slots %{{.*}} positions %{{.*}} layer %{{.*}} heads = 8 kv_heads = 2 head_dim = 8 {rope_theta = 1.000000e+04 : f64} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x2x8xf32>, tensor<?xi64>
+func.func @batched_attention(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x?x2x8xf32>, %vp: tensor<4x3x?x2x8xf32>, %slots: tensor<?xi64>, %pos: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %pos layer %l heads = 8 kv_heads = 2 head_dim = 8 {rope_theta = 1.0e4 : f64} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x2x8xf32>, tensor<?xi64>
+  return %o : tensor<?x64xf32>
+}

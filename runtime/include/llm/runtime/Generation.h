@@ -46,16 +46,55 @@ struct GenerateResult {
   int64_t cachedPositions = 0;
 };
 
+/// One sequence's sampling, a token at a time: given the logits of its last
+/// position, samples the next id, decides whether generation ends (an
+/// end-of-sequence id, a stop string, the token limit) and returns the text
+/// that became final. generate() runs it for one sequence; a server runs
+/// one per request of a batch.
+class TokenStepper {
+public:
+  /// `stream` may be null (no text, no stop strings).
+  TokenStepper(Sampler &sampler, StreamDecoder *stream,
+               const GenerateOptions &options)
+      : sampler_(sampler), stream_(stream), options_(options) {}
+
+  /// Samples from `logits` (`vocab` values). Returns the newly final text;
+  /// afterwards done() says whether generation ended, else lastToken() is
+  /// the id to run next.
+  Expected<std::string> step(const float *logits, size_t vocab);
+  /// Whether generation ended (limit, end of sequence or stop string).
+  bool done() const { return done_; }
+  int32_t lastToken() const { return generated_.back(); }
+  /// What was held back (text that might have begun a stop string, an
+  /// incomplete character) once generation ends without a stop string.
+  std::string finish();
+
+  const std::vector<int32_t> &generated() const { return generated_; }
+  bool endedByEos() const { return endedByEos_; }
+  const std::string &stoppedBy() const { return stoppedBy_; }
+
+private:
+  Sampler &sampler_;
+  StreamDecoder *stream_;
+  const GenerateOptions &options_;
+  std::vector<int32_t> generated_;
+  std::string pending_; // text that may begin a stop string
+  std::string stoppedBy_;
+  bool endedByEos_ = false, done_ = false;
+};
+
 /// Prefills `tokens` at `position` (the cache already holds [0, position)),
 /// then samples up to options.maxTokens tokens. `onText` receives final text
 /// as it comes (`stream` may be null: no text); `onPrefill` sees the prefill's
 /// logits [tokens, vocab] and may stop with an error. The sampler must
-/// already have accepted the context it should penalise.
+/// already have accepted the context it should penalise. The sequence is
+/// the one in cache slot `slot`.
 Expected<GenerateResult>
 generate(ModelRunner &runner, Sampler &sampler, StreamDecoder *stream,
          const std::vector<int32_t> &tokens, int64_t position, const GenerateOptions &options,
          const std::function<void(const std::string &)> &onText,
-         const std::function<Status(const std::vector<float> &)> &onPrefill = {});
+         const std::function<Status(const std::vector<float> &)> &onPrefill = {},
+         int64_t slot = 0);
 
 } // namespace llm::runtime
 

@@ -6,7 +6,13 @@
 // position (index), the K and V caches (memref<L x C x KVH x D x f32>), one
 // memref per weight buffer of the module's ABI (`ModuleABI::weights`), and a
 // pointer to the returned logits descriptor (memref<? x vocab x f32>,
-// malloc'ed by the module).
+// malloc'ed by the module). `@decode_batch` (optional) takes the token ids,
+// the slots and positions (memref<?xi64>) and the K and V cache pools
+// (memref<S x L x C x KVH x D x f32>) instead of a position and caches.
+//
+// The runner owns the pool: `slots` sequences of `contextSize` positions
+// each, contiguous, so that slot s's caches are the s-th [L, C, KVH, D]
+// block, which @prefill and @decode take as one sequence's caches.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,8 +46,18 @@ struct ModelShape {
   int64_t vocabSize = 0, numLayers = 0, numKvHeads = 0, headDim = 0,
           maxPositions = 0, bosTokenId = 1;
   std::vector<int64_t> eosTokenIds;
+  /// Whether the module has `@decode_batch`.
+  bool batchedDecode = false;
   /// Inputs of the linear layers that `@prefill` also returns.
   std::vector<ExposedActivation> activations;
+};
+
+/// A compiled module's entry points (null: absent; @prefill and @decode are
+/// required, @prepare when the module prepares weights, @decode_batch when
+/// `ModelShape::batchedDecode`).
+struct EntryPoints {
+  PackedFunction prefill = nullptr, decode = nullptr, prepare = nullptr,
+                 decodeBatch = nullptr;
 };
 
 class ModelRunner {
@@ -51,14 +67,15 @@ public:
   /// points.
   static Expected<std::unique_ptr<ModelRunner>>
   create(const Checkpoint &checkpoint, ModuleABI abi, ModelShape shape,
-         PackedFunction prefill, PackedFunction decode,
-         PackedFunction prepare, const LoadOptions &options = {});
+         EntryPoints entryPoints, const LoadOptions &options = {});
 
   ~ModelRunner();
 
-  /// Allocates (zeroed) K/V caches for `contextSize` positions.
-  Status allocateCache(int64_t contextSize);
+  /// Allocates (zeroed) K/V caches of `slots` sequences of `contextSize`
+  /// positions each.
+  Status allocateCache(int64_t contextSize, int64_t slots = 1);
   int64_t contextSize() const { return context_; }
+  int64_t slots() const { return slots_; }
   const ModelShape &shape() const { return shape_; }
   /// Whether loading ran `@prepare` (false: nothing to prepare, or cached).
   bool ranPrepare() const { return store_->prepared(); }
@@ -67,8 +84,18 @@ public:
   /// logits of every position, row-major [n, vocab]. Uses `@decode` for a
   /// single token and `@prefill` otherwise. Rejects ids outside the
   /// vocabulary and positions past the context.
+  /// The caches of slot `slot` are used.
   Expected<std::vector<float>> forward(const std::vector<int32_t> &tokens,
-                                       int64_t position);
+                                       int64_t position, int64_t slot = 0);
+
+  /// One decode step of several sequences with `@decode_batch`: token b at
+  /// position `positions[b]` of slot `slots[b]` (distinct slots). Returns
+  /// the logits row-major [batch, vocab]; row b equals what `forward` of
+  /// that token alone returns.
+  Expected<std::vector<float>>
+  forwardBatch(const std::vector<int32_t> &tokens,
+               const std::vector<int64_t> &slots,
+               const std::vector<int64_t> &positions);
 
   /// After a prefill of a module that exposes activations: each linear
   /// layer's input, row-major [tokens, features], in `shape().activations`
@@ -79,14 +106,27 @@ public:
 
 private:
   ModelRunner() = default;
+  /// Checks the ids and the positions [position, position + count) of a
+  /// slot against the vocabulary, the context and the pool.
+  Status checkTokens(const int32_t *tokens, size_t count, int64_t position,
+                     int64_t slot) const;
+  /// The K and V caches of `slot`.
+  float *keyCache(int64_t slot) const {
+    return keyCache_.get() + slot * slotElements_;
+  }
+  float *valueCache(int64_t slot) const {
+    return valueCache_.get() + slot * slotElements_;
+  }
 
   ModelShape shape_;
   ModuleABI abi_;
   /// The weight buffers (checkpoint tensors and prepared buffers).
   std::unique_ptr<ParameterStore> store_;
   std::vector<std::vector<float>> activations_;
-  PackedFunction prefill_ = nullptr, decode_ = nullptr;
-  int64_t context_ = 0;
+  EntryPoints entryPoints_;
+  int64_t context_ = 0, slots_ = 0;
+  /// Elements of one slot's K (or V) cache.
+  size_t slotElements_ = 0;
   std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};
   std::unique_ptr<float, void (*)(void *)> valueCache_{nullptr, nullptr};
 };

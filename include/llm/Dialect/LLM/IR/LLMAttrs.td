@@ -174,8 +174,9 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
     - `prepare`: the tensors `@prepare` takes, in order (indices into
       `tensors`); `@prepare` returns the `prepared` buffers (their types, in
       order), which the runtime computes once and may cache;
-    - `weights`: the trailing arguments of `@prefill` and `@decode` (after
-      the token ids, the position and the K and V caches), each an index
+    - `weights`: the trailing arguments of `@prefill`, `@decode` and
+      `@decode_batch` (after the token ids, the position, or the slots and
+      positions, and the K and V caches), each an index
       into the buffers `tensors ++ prepared`;
     - `activations` (optional): the linear-layer inputs `@prefill` returns
       after its logits and caches (`llm-expose-activations`).

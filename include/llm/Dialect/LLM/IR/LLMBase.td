@@ -47,6 +47,7 @@ def LLM_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def LLM_Float1DTensor : 1DTensorOf<[AnyFloat]>;
 def LLM_Float2DTensor : 2DTensorOf<[AnyFloat]>;
 def LLM_Float4DTensor : 4DTensorOf<[AnyFloat]>;
+def LLM_Float5DTensor : TensorRankOf<[AnyFloat], [5]>;
 def LLM_TokenIds : 1DTensorOf<[AnySignlessInteger]>;
 
 #endif // LLM_DIALECT_LLM_IR_LLMBASE_TD

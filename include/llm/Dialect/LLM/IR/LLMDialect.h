@@ -16,6 +16,14 @@ namespace mlir::llm {
 inline constexpr llvm::StringLiteral kKeyCacheName = "key_cache";
 inline constexpr llvm::StringLiteral kValueCacheName = "value_cache";
 
+/// The entry points a model's module may have, besides @prepare: a prompt,
+/// one decode step, and one decode step of a batch of sequences (optional).
+inline constexpr llvm::StringLiteral kPrefillName = "prefill";
+inline constexpr llvm::StringLiteral kDecodeName = "decode";
+inline constexpr llvm::StringLiteral kDecodeBatchName = "decode_batch";
+inline constexpr llvm::StringLiteral kEntryPointNames[] = {
+    kPrefillName, kDecodeName, kDecodeBatchName};
+
 /// Whether `name` (an `llm.name`) is a KV cache's.
 inline bool isKVCacheName(llvm::StringRef name) {
   return name == kKeyCacheName || name == kValueCacheName;

@@ -390,6 +390,57 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
   }];
 }
 
+def LLM_BatchedAttentionOp : LLM_Op<"batched_attention", [Pure,
+    AllTypesMatch<["query", "output"]>,
+    AllTypesMatch<["key", "value"]>,
+    AllTypesMatch<["slots", "positions"]>,
+    AllTypesMatch<["key_cache", "value_cache", "new_key_cache",
+                   "new_value_cache"]>]> {
+  let summary = "One decode step of several sequences, each in its own KV-cache slot";
+  let description = [{
+    The attention of a batched decode step: row `b` of `query`, `key` and
+    `value` is the one new token of sequence `b`, which lives in slot
+    `slots[b]` of the cache pool (`[slots, layers, context, kv_heads,
+    head_dim]`) at position `positions[b]`. Row `b` is exactly
+    `llm.attention` of that one token on the slot's cache
+    (`[layers, context, kv_heads, head_dim]`) at that position: its key and
+    value are written at `[slots[b], layer, positions[b]]`, and its query
+    attends to rows `0 .. positions[b]` of the slot. With `rope_theta`, the
+    query and key are first rotated at `positions[b]`, as `llm.rope` does.
+    Rows must name distinct slots.
+
+    ```mlir
+    %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp)
+        slots %slots positions %pos layer %l heads = 8 kv_heads = 4
+        head_dim = 8 {rope_theta = 10000.0 : f64}
+        : tensor<?x64xf32>, tensor<?x32xf32>, tensor<4x2x?x4x8xf32>, tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins LLM_Float2DTensor:$query, LLM_Float2DTensor:$key,
+                       LLM_Float2DTensor:$value,
+                       LLM_Float5DTensor:$key_cache,
+                       LLM_Float5DTensor:$value_cache,
+                       1DTensorOf<[I64]>:$slots,
+                       1DTensorOf<[I64]>:$positions, Index:$layer,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       OptionalAttr<F64Attr>:$scale,
+                       OptionalAttr<F64Attr>:$rope_theta,
+                       OptionalAttr<LLM_Llama3RopeScalingAttr>:$rope_scaling);
+  let results = (outs LLM_Float2DTensor:$output,
+                      LLM_Float5DTensor:$new_key_cache,
+                      LLM_Float5DTensor:$new_value_cache);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `cache` `(` $key_cache `,` $value_cache `)`
+    `slots` $slots `positions` $positions `layer` $layer
+    `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
+    `head_dim` `=` $head_dim attr-dict `:` type($query) `,` type($key) `,`
+    type($key_cache) `,` type($slots)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise ops
 //===----------------------------------------------------------------------===//
