@@ -9,7 +9,7 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   libsentencepiece-dev sentencepiece nlohmann-json3-dev libfmt-dev libgtest-dev
   libxxhash-dev libpcre2-dev libicu-dev clang-22 libfuzzer-22-dev libclang-rt-22-dev
-  python3-numpy
+  python3-numpy python3-setuptools python3-venv libcpp-httplib-dev
 )
 missing=()
 for p in "${packages[@]}"; do

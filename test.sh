@@ -8,6 +8,20 @@ status=0
 /usr/lib/llvm-22/bin/lit -sv build/test || status=1
 /usr/bin/python3 -m unittest discover -s python/tests || status=1
 
+# The Python package installed into a fresh virtual environment (no
+# downloads), its runtime tests run against the installed copy.
+venv="$(mktemp -d)/venv"
+if /usr/bin/python3 -m venv --system-site-packages "$venv" &&
+   "$venv/bin/pip" install -q --no-build-isolation ./python; then
+  (cd "$(dirname "$venv")" &&
+   LLM_TEST_INSTALLED=1 "$venv/bin/python" "$OLDPWD/python/tests/test_runtime.py") ||
+    status=1
+else
+  echo "test.sh: installing the Python package (pip install ./python) failed" >&2
+  status=1
+fi
+rm -rf "$(dirname "$venv")"
+
 # The runtime and its unit tests under AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer (any report fails the run).
 export CCACHE_BASEDIR="$PWD"

@@ -196,8 +196,9 @@ void BatchScheduler::admit(std::unique_ptr<Running> request) {
     finish(*request, RequestEvent::Failed, text.message());
     return;
   }
-  if (!text->empty())
-    request->handle->push({RequestEvent::Text, std::move(*text)});
+  // One event per token (its text may be empty: part of a character, or a
+  // model without a tokenizer), so that consumers see progress.
+  request->handle->push({RequestEvent::Text, std::move(*text)});
   if (request->stepper.done()) {
     finish(*request, RequestEvent::Finished, "");
     return;
@@ -256,8 +257,7 @@ void BatchScheduler::step() {
       request.handle->generated_ =
           static_cast<int64_t>(request.stepper.generated().size());
     }
-    if (!text->empty())
-      request.handle->push({RequestEvent::Text, std::move(*text)});
+    request.handle->push({RequestEvent::Text, std::move(*text)});
     if (request.stepper.done())
       finish(request, RequestEvent::Finished, "");
   }

@@ -164,6 +164,21 @@ parseCompletionRequest(const std::string &text, bool chat,
     request.stream = v.get<bool>();
     return "";
   });
+  fields.field("ignore_eos", [&](const json &v) -> std::string {
+    if (!v.is_boolean())
+      return "must be true or false";
+    request.ignoreEos = v.get<bool>();
+    return "";
+  });
+  fields.field("stream_options", [&](const json &v) -> std::string {
+    if (!v.is_object())
+      return "must be an object";
+    auto usage = v.find("include_usage");
+    if (usage != v.end() && !usage->is_boolean())
+      return "has an 'include_usage' that is not true or false";
+    request.streamUsage = usage != v.end() && usage->get<bool>();
+    return "";
+  });
   fields.field("stop", [&](const json &v) -> std::string {
     if (v.is_string()) {
       request.stop.push_back(v.get<std::string>());

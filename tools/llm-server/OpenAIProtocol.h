@@ -34,6 +34,10 @@ struct CompletionRequest {
   runtime::SamplerParams sampling;
   std::vector<std::string> stop;
   bool stream = false;
+  /// stream_options.include_usage: the last streamed chunk carries usage.
+  bool streamUsage = false;
+  /// llama.cpp's extension: keep generating after end-of-sequence ids.
+  bool ignoreEos = false;
 };
 
 /// Parses `body`; an error message (for a 400) when it is not a valid

@@ -23,6 +23,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <mutex>
 #include <csignal>
 #include <ctime>
 #include <malloc.h>
@@ -212,13 +213,14 @@ private:
         request.maxTokens ? *request.maxTokens
                           : session_.contextSize() - promptTokens;
     generation.options.stopStrings = request.stop;
+    generation.options.ignoreEos = request.ignoreEos;
     auto handle = scheduler_.submit(std::move(generation));
     if (!handle.ok())
       return reject(res, 400, handle.message());
     std::string id = (chat ? "chatcmpl-" : "cmpl-") +
                      std::to_string(++requests_);
     if (request.stream)
-      return stream(res, *handle, id, chat);
+      return stream(res, *handle, id, chat, request.streamUsage);
 
     std::string text;
     std::vector<RequestEvent> events;
@@ -232,6 +234,7 @@ private:
       }
       events.clear();
     }
+    logEnd(id, **handle, failure);
     if (!failure.empty())
       return reject(res, 500, "generation failed: " + failure);
     json choice = {{"index", 0},
@@ -255,12 +258,31 @@ private:
                     "application/json");
   }
 
+  /// One line on stderr per request: its tokens and how it ended.
+  static void logEnd(const std::string &id, const RequestHandle &handle,
+                     const std::string &failure) {
+    std::string line = "llm-server: " + id + ": " +
+                       std::to_string(handle.promptTokens()) + " prompt + " +
+                       std::to_string(handle.generatedTokens()) +
+                       " generated tokens, ";
+    line += failure.empty() ? "finished (" + handle.finishReason() + ")"
+            : failure == "cancelled" ? std::string("cancelled (the client "
+                                                   "disconnected)")
+                                     : "failed: " + failure;
+    std::lock_guard<std::mutex> lock(logMutex());
+    llvm::errs() << line << "\n";
+  }
+  static std::mutex &logMutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+
   /// Server-sent events: one `data: {chunk}` per piece of text, a last
   /// chunk with the finish reason, then `data: [DONE]`.
   void stream(httplib::Response &res, std::shared_ptr<RequestHandle> handle,
-              std::string id, bool chat) {
-    auto chunk = [this, id, chat](const std::string *text,
-                                  const std::string *finish) {
+              std::string id, bool chat, bool usage) {
+    auto chunk = [this, id, chat, usage, handle](const std::string *text,
+                                                 const std::string *finish) {
       json choice = {{"index", 0},
                      {"finish_reason", finish ? json(*finish) : json(nullptr)}};
       if (chat)
@@ -272,12 +294,18 @@ private:
                    {"created", unixTime()},
                    {"model", name_},
                    {"choices", {choice}}};
+      if (finish && usage) {
+        int64_t generated = handle->generatedTokens();
+        body["usage"] = {{"prompt_tokens", handle->promptTokens()},
+                         {"completion_tokens", generated},
+                         {"total_tokens", handle->promptTokens() + generated}};
+      }
       return "data: " +
              body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
     };
     res.set_chunked_content_provider(
         "text/event-stream",
-        [handle, chunk](size_t, httplib::DataSink &sink) {
+        [handle, chunk, id](size_t, httplib::DataSink &sink) {
           std::vector<RequestEvent> events;
           while (handle->wait(events, std::chrono::milliseconds(100))) {
             if (!sink.is_writable()) {
@@ -291,7 +319,9 @@ private:
               } else if (event.kind == RequestEvent::Finished) {
                 std::string reason = handle->finishReason();
                 data = chunk(nullptr, &reason) + "data: [DONE]\n\n";
+                logEnd(id, *handle, "");
               } else {
+                logEnd(id, *handle, event.text);
                 data = "data: " +
                        llm::server::errorBody("generation failed: " +
                                                   event.text,
@@ -308,10 +338,12 @@ private:
           sink.done();
           return true;
         },
-        [handle](bool success) {
+        [handle, id](bool success) {
           // A client that went away frees its slot.
-          if (!success)
+          if (!success) {
             handle->cancel();
+            logEnd(id, *handle, "cancelled");
+          }
         });
   }
 

@@ -35,7 +35,8 @@ struct GenerationRequest {
   ::llm::runtime::GenerateOptions options;
 };
 
-/// What a request's consumer receives, in order: text pieces, then one
+/// What a request's consumer receives, in order: one `Text` per generated
+/// token (the text that became final with it, possibly empty), then one
 /// `Finished` or `Failed`.
 struct RequestEvent {
   enum Kind { Text, Finished, Failed } kind = Text;
