@@ -5,7 +5,8 @@ Starts its own server (``build/bin/llm-server``) on a free local port, sends
 rounds of N concurrent greedy requests (N = 1, 2, 4, 8 by default), checks
 that every response is complete (its finish reason, ``data: [DONE]``, the
 number of tokens asked for) and prints the aggregate generated tokens/s of
-each round, its ratio to one stream, and the p50/p99 time to first token.
+each round (the median of --rounds), its ratio to one stream, and the
+p50/p99 time to first token over all requests.
 With ``--check``, the text of each response must equal what ``llm-run``
 generates greedily for the same prompt (the model needs a tokenizer).
 
@@ -139,7 +140,9 @@ def main():
     parser.add_argument("--llm-run", default=os.path.join(ROOT, "build/bin/llm-run"))
     parser.add_argument("-t", "--threads", type=int, default=0)
     parser.add_argument("--streams", default="1,2,4,8")
-    parser.add_argument("--tokens", type=int, default=64, help="tokens per request")
+    parser.add_argument("--tokens", type=int, default=128, help="tokens per request")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per number of streams (the median is reported)")
     parser.add_argument("--context", type=int, default=256)
     parser.add_argument("--check", action="store_true",
                         help="text prompts; each response must equal llm-run's greedy text")
@@ -165,45 +168,48 @@ def main():
         rows, ttfts = [], []
         base = None
         for n in streams:
-            results = [None] * n
+            rates = []
+            for _ in range(args.rounds):
+                results = [None] * n
 
-            def client(i):
-                body = {"prompt": prompt_of(i), "max_tokens": args.tokens, "temperature": 0,
-                        "stream": True, "stream_options": {"include_usage": True}}
-                if not args.check:
-                    body["ignore_eos"] = True
-                try:
-                    results[i] = server.stream(body)
-                except Exception as e:  # noqa: BLE001 - reported below
-                    results[i] = e
+                def client(i):
+                    body = {"prompt": prompt_of(i), "max_tokens": args.tokens, "temperature": 0,
+                            "stream": True, "stream_options": {"include_usage": True}}
+                    if not args.check:
+                        body["ignore_eos"] = True
+                    try:
+                        results[i] = server.stream(body)
+                    except Exception as e:  # noqa: BLE001 - reported below
+                        results[i] = e
 
-            threads = [threading.Thread(target=client, args=(i,)) for i in range(n)]
-            start = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            seconds = time.perf_counter() - start
-            generated = 0
-            for i, result in enumerate(results):
-                if isinstance(result, Exception):
-                    failures.append("%d streams, request %d: %s" % (n, i, result))
-                    continue
-                text, finish, usage, first, done = result
-                if not done or finish not in ("stop", "length") or not usage:
-                    failures.append("%d streams, request %d: incomplete (done=%s, finish=%s)"
-                                    % (n, i, done, finish))
-                    continue
-                count = usage["completion_tokens"]
-                if not args.check and count != args.tokens:
-                    failures.append("%d streams, request %d: %d tokens, not %d"
-                                    % (n, i, count, args.tokens))
-                if args.check and text != expected[i]:
-                    failures.append("%d streams, request %d: %r != llm-run's %r"
-                                    % (n, i, text, expected[i]))
-                generated += count
-                ttfts.append(first)
-            rate = generated / seconds
+                threads = [threading.Thread(target=client, args=(i,)) for i in range(n)]
+                start = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                seconds = time.perf_counter() - start
+                generated = 0
+                for i, result in enumerate(results):
+                    if isinstance(result, Exception):
+                        failures.append("%d streams, request %d: %s" % (n, i, result))
+                        continue
+                    text, finish, usage, first, done = result
+                    if not done or finish not in ("stop", "length") or not usage:
+                        failures.append("%d streams, request %d: incomplete (done=%s, finish=%s)"
+                                        % (n, i, done, finish))
+                        continue
+                    count = usage["completion_tokens"]
+                    if not args.check and count != args.tokens:
+                        failures.append("%d streams, request %d: %d tokens, not %d"
+                                        % (n, i, count, args.tokens))
+                    if args.check and text != expected[i]:
+                        failures.append("%d streams, request %d: %r != llm-run's %r"
+                                        % (n, i, text, expected[i]))
+                    generated += count
+                    ttfts.append(first)
+                rates.append((generated / seconds, generated, seconds))
+            rate, generated, seconds = sorted(rates)[len(rates) // 2]
             base = base or rate
             rows.append((n, generated, seconds, rate, rate / base))
         print("| concurrent streams | tokens | seconds | aggregate tok/s | vs 1 stream |")
@@ -220,7 +226,7 @@ def main():
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures))
         sys.exit(1)
-    print("all %d responses complete%s" % (sum(streams),
+    print("all %d responses complete%s" % (sum(streams) * args.rounds,
                                           ", equal to llm-run's" if args.check else ""))
 
 

@@ -73,6 +73,10 @@ AffineMap projectionMap(MLIRContext *ctx, unsigned rank,
 /// Rows of a prompt computed together, kept whole in registers by the CPU
 /// tiling so that each weight vector loaded serves all of them.
 constexpr int64_t kRowBlock = 6;
+/// The block sizes computeInRowBlocks uses, largest first: blocks of 6, then
+/// of 2 for what remains (a batched decode step of 2 to 5 sequences), then
+/// the last row alone.
+constexpr int64_t kRowBlocks[] = {kRowBlock, 2};
 
 /// The [s, n] result (`resultType`; s dynamic, or at least kRowBlock) of a
 /// layer over the rows of `x` [s, ...]: `compute`(x', init, rowDims) on x' =

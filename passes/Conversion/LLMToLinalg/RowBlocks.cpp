@@ -1,8 +1,9 @@
 //===- RowBlocks.cpp - prompt rows in register blocks ---------------------===//
 //
 // A layer over a prompt's dynamic rows is computed on blocks of kRowBlock
-// rows, [s / kRowBlock, kRowBlock, ...], and on the remaining rows one by
-// one. The CPU tiling keeps a block whole in registers, so that every
+// rows, [s / kRowBlock, kRowBlock, ...], then on blocks of the smaller sizes
+// of kRowBlocks, and on the remaining rows one by one; a part without rows
+// is skipped. The CPU tiling keeps a block whole in registers, so that every
 // weight vector loaded (and unpacked) serves all of its rows.
 //
 //===----------------------------------------------------------------------===//
@@ -11,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -42,11 +44,12 @@ Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
                                        strides);
 }
 
-/// [m, rest...] -> [m / kRowBlock, kRowBlock, rest...] (m a multiple).
-Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks) {
+/// [m, rest...] -> [m / block, block, rest...] (m a multiple).
+Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks,
+                 int64_t block) {
   auto type = cast<RankedTensorType>(t.getType());
-  SmallVector<int64_t> shape{ShapedType::kDynamic, kRowBlock};
-  SmallVector<OpFoldResult> sizes{blocks, b.getIndexAttr(kRowBlock)};
+  SmallVector<int64_t> shape{ShapedType::kDynamic, block};
+  SmallVector<OpFoldResult> sizes{blocks, b.getIndexAttr(block)};
   SmallVector<ReassociationIndices> groups{{0, 1}};
   for (int64_t d = 1; d < type.getRank(); ++d) {
     shape.push_back(type.getDimSize(d));
@@ -58,7 +61,7 @@ Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks) {
       sizes);
 }
 
-/// [blocks, kRowBlock, rest...] -> [blocks * kRowBlock, rest...].
+/// [blocks, block, rest...] -> [blocks * block, rest...].
 Value collapseRows(OpBuilder &b, Location loc, Value t) {
   auto type = cast<RankedTensorType>(t.getType());
   SmallVector<ReassociationIndices> groups{{0, 1}};
@@ -74,12 +77,6 @@ Value mlir::llm::detail::computeInRowBlocks(
     function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)>
         compute) {
   Value rowCount = tensor::DimOp::create(b, loc, x, 0);
-  Value block = arith::ConstantIndexOp::create(b, loc, kRowBlock);
-  Value blocks = arith::DivUIOp::create(b, loc, rowCount, block);
-  Value blocked = arith::MulIOp::create(b, loc, blocks, block);
-  Value rest = arith::SubIOp::create(b, loc, rowCount, blocked);
-  OpFoldResult zero = b.getIndexAttr(0);
-
   // Each part is computed in its rows of one result buffer, so nothing is
   // copied. An explicit allocation, not a tensor.empty: CSE would merge the
   // empty results of layers that read the same input (q/k/v, gate/up), and
@@ -90,17 +87,47 @@ Value mlir::llm::detail::computeInRowBlocks(
     dynamicSizes.push_back(rowCount);
   Value result =
       bufferization::AllocTensorOp::create(b, loc, resultType, dynamicSizes);
-  Value blockRows = collapseRows(
-      b, loc,
-      compute(b, loc,
-              expandRows(b, loc, sliceRows(b, loc, x, zero, blocked), blocks),
-              expandRows(b, loc, sliceRows(b, loc, result, zero, blocked),
-                         blocks),
-              2));
-  result = insertRows(b, loc, blockRows, result, zero);
-  Value restRows = compute(b, loc, sliceRows(b, loc, x, blocked, rest),
-                           sliceRows(b, loc, result, blocked, rest), 1);
-  result = insertRows(b, loc, restRows, result, blocked);
+  // Blocks of each size in turn, from rows [offset, offset + rest). A part
+  // with no rows is skipped: the tiling hoists weight loads out of its
+  // (empty) row loops, and an empty part would still read every weight.
+  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+  Value rest = rowCount;
+  Value zeroRows = offset;
+  auto computePart = [&](Value rows, Value blocks, int64_t size) {
+    Value nonEmpty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                           rows, zeroRows);
+    auto part = scf::IfOp::create(
+        b, loc, nonEmpty,
+        [&](OpBuilder &then, Location nested) {
+          Value input = sliceRows(then, nested, x, offset, rows);
+          Value init = sliceRows(then, nested, result, offset, rows);
+          Value computed;
+          if (size > 1) {
+            computed = collapseRows(
+                then, nested,
+                compute(then, nested,
+                        expandRows(then, nested, input, blocks, size),
+                        expandRows(then, nested, init, blocks, size), 2));
+          } else {
+            computed = compute(then, nested, input, init, 1);
+          }
+          scf::YieldOp::create(
+              then, nested, insertRows(then, nested, computed, result, offset));
+        },
+        [&](OpBuilder &otherwise, Location nested) {
+          scf::YieldOp::create(otherwise, nested, result);
+        });
+    result = part.getResult(0);
+  };
+  for (int64_t size : kRowBlocks) {
+    Value block = arith::ConstantIndexOp::create(b, loc, size);
+    Value blocks = arith::DivUIOp::create(b, loc, rest, block);
+    Value rows = arith::MulIOp::create(b, loc, blocks, block);
+    computePart(rows, blocks, size);
+    offset = arith::AddIOp::create(b, loc, offset, rows);
+    rest = arith::SubIOp::create(b, loc, rest, rows);
+  }
+  computePart(rest, Value(), 1);
   if (result.getType() != resultType)
     result = tensor::CastOp::create(b, loc, resultType, result);
   return result;

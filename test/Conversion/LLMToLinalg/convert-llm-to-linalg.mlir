@@ -40,10 +40,12 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 // -----
 
 // A prompt's rows: blocks of 6 rows ([s / 6, 6, k], kept whole in registers
-// by the CPU tiling so that each weight vector serves all six), then the
-// remaining rows, each computed in its rows of one result tensor (slices of
+// by the CPU tiling so that each weight vector serves all six), then blocks
+// of 2 of what remains (a batched decode step of 2 to 5 sequences), then the
+// last row; each part computed in its rows of one result tensor (slices of
 // one buffer once bufferized: nothing is copied), an explicit allocation
-// that CSE does not merge with another layer's.
+// that CSE does not merge with another layer's, and skipped when it has no
+// rows (an empty part would still read the weights).
 // CHECK-DAG: #[[$BX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-DAG: #[[$BW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-DAG: #[[$BY:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
@@ -53,14 +55,15 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
 // CHECK: %[[S:.*]] = tensor.dim %[[X]]
+// CHECK: %[[RESULT:.*]] = bufferization.alloc_tensor(%[[S]]) : tensor<?x32xf32>
 // CHECK: %[[C6:.*]] = arith.constant 6 : index
 // CHECK: %[[BLOCKS:.*]] = arith.divui %[[S]], %[[C6]] : index
 // CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C6]] : index
-// CHECK: %[[REST:.*]] = arith.subi %[[S]], %[[BLOCKED]] : index
-// CHECK: %[[RESULT:.*]] = bufferization.alloc_tensor(%[[S]]) : tensor<?x32xf32>
-// CHECK: %[[YHEAD:.*]] = tensor.extract_slice %[[RESULT]][0, 0] [%[[BLOCKED]], 32] [1, 1]
+// CHECK: %[[ANY6:.*]] = arith.cmpi ne, %[[BLOCKED]], %{{.*}} : index
+// CHECK: %[[Y0:.*]] = scf.if %[[ANY6]] -> (tensor<?x32xf32>) {
+// CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[X]][%{{.*}}, 0] [%[[BLOCKED]], 16] [1, 1]
+// CHECK: %[[YHEAD:.*]] = tensor.extract_slice %[[RESULT]][%{{.*}}, 0] [%[[BLOCKED]], 32] [1, 1]
 // CHECK: %[[YB0:.*]] = tensor.expand_shape %[[YHEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 6, 32]
-// CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[X]][0, 0] [%[[BLOCKED]], 16] [1, 1]
 // CHECK: %[[XB:.*]] = tensor.expand_shape %[[HEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 6, 16]
 // CHECK: %[[INITB:.*]] = linalg.fill {{.*}} outs(%[[YB0]] : tensor<?x6x32xf32>)
 // CHECK: %[[YB:.*]] = linalg.generic
@@ -73,15 +76,32 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK: %[[YBC:.*]] = tensor.collapse_shape %[[YB]] {{\[\[}}0, 1], [2]]
-// CHECK: %[[Y0:.*]] = tensor.insert_slice %[[YBC]] into %[[RESULT]][0, 0]
-// CHECK: %[[YTAIL:.*]] = tensor.extract_slice %[[Y0]][%[[BLOCKED]], 0] [%[[REST]], 32] [1, 1]
-// CHECK: %[[TAIL:.*]] = tensor.extract_slice %[[X]][%[[BLOCKED]], 0] [%[[REST]], 16] [1, 1]
+// CHECK: %[[INS6:.*]] = tensor.insert_slice %[[YBC]] into %[[RESULT]]
+// CHECK: scf.yield %[[INS6]]
+// CHECK: } else {
+// CHECK: scf.yield %[[RESULT]]
+// CHECK: %[[REST:.*]] = arith.subi %[[S]], %[[BLOCKED]] : index
+// CHECK: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: %[[PAIRS:.*]] = arith.divui %[[REST]], %[[C2]] : index
+// CHECK: %[[PAIRED:.*]] = arith.muli %[[PAIRS]], %[[C2]] : index
+// CHECK: %[[Y1:.*]] = scf.if
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%[[PAIRS]], 2, 16]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[W]] : tensor<?x2x16xf32>, tensor<32x16xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %[[Y0]]
+// CHECK: scf.yield %[[Y0]]
+// CHECK: %[[LAST:.*]] = arith.subi %[[REST]], %[[PAIRED]] : index
+// CHECK: %[[ANY1:.*]] = arith.cmpi ne, %[[LAST]], %{{.*}} : index
+// CHECK: %[[Y:.*]] = scf.if %[[ANY1]] -> (tensor<?x32xf32>) {
+// CHECK: %[[TAIL:.*]] = tensor.extract_slice %[[X]][%{{.*}}, 0] [%[[LAST]], 16] [1, 1]
+// CHECK: %[[YTAIL:.*]] = tensor.extract_slice %[[Y1]][%{{.*}}, 0] [%[[LAST]], 32] [1, 1]
 // CHECK: %[[INITR:.*]] = linalg.fill {{.*}} outs(%[[YTAIL]] : tensor<?x32xf32>)
 // CHECK: %[[YR:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RW]], #[[$RY]]]
 // CHECK-SAME: ins(%[[TAIL]], %[[W]] : tensor<?x16xf32>, tensor<32x16xf32>)
 // CHECK-SAME: outs(%[[INITR]] : tensor<?x32xf32>)
-// CHECK: %[[Y:.*]] = tensor.insert_slice %[[YR]] into %[[Y0]][%[[BLOCKED]], 0]
+// CHECK: tensor.insert_slice %[[YR]] into %[[Y1]]
+// CHECK: scf.yield %[[Y1]]
 // CHECK: return %[[Y]] : tensor<?x32xf32>
 func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) -> tensor<?x32xf32> {
   %0 = llm.matmul %x, %w : tensor<?x16xf32>, tensor<32x16xf32> -> tensor<?x32xf32>

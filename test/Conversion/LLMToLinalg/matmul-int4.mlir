@@ -6,8 +6,8 @@
 // every kernel runs over (rows..., nt, G, b, s, t), unpacking nibble s of a
 // word with (word >> 4 s) & 15.
 //
-// Prompts (dynamic rows): blocks of 4 rows ([s / 4, 4, ...], rows that share
-// each dequantized weight) and the remaining rows, each part writing its rows
+// Prompts (dynamic rows): blocks of 6 rows ([s / 6, 6, ...], rows that share
+// each dequantized weight), blocks of 2 and the last row, each part writing its rows
 // of y, with the weight dequantized in the loop:
 //   y += x * (nibble * scale - zero * scale)
 // A few static rows (decode): per-group dot products of the raw nibbles
@@ -41,17 +41,18 @@
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2, 3]] output_shape [%[[ROWS]], 3, 8, 2] : tensor<?x48xf32> into tensor<?x3x8x2xf32>
 // CHECK: %[[ST:.*]] = tensor.expand_shape %[[S]] {{\[}}[0], [1, 2]] output_shape [3, 3, 8] : tensor<3x24xf32> into tensor<3x3x8xf32>
 // CHECK: %[[ZT:.*]] = tensor.expand_shape %[[Z]] {{\[}}[0], [1, 2]] output_shape [3, 3, 8] : tensor<3x24xf32> into tensor<3x3x8xf32>
-// Rows [0, 6 * (s / 6)) in blocks of 6, the rest [6 * (s / 6), s), each
-// computed in its rows of one result tensor.
+// Rows [0, 6 * (s / 6)) in blocks of 6, then blocks of 2, then the last
+// row, each part computed in its rows of one result tensor and skipped when
+// it has none.
 // CHECK: %[[N:.*]] = tensor.dim %[[XG]], %{{.*}} : tensor<?x3x8x2xf32>
+// CHECK: %[[Y_E:.*]] = bufferization.alloc_tensor(%[[N]]) : tensor<?x24xf32>
 // CHECK: %[[C6:.*]] = arith.constant 6 : index
 // CHECK: %[[BLOCKS:.*]] = arith.divui %[[N]], %[[C6]] : index
 // CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C6]] : index
-// CHECK: %[[REST:.*]] = arith.subi %[[N]], %[[BLOCKED]] : index
-// CHECK: %[[Y_E:.*]] = bufferization.alloc_tensor(%[[N]]) : tensor<?x24xf32>
-// CHECK: %[[YB:.*]] = tensor.extract_slice %[[Y_E]][0, 0] [%[[BLOCKED]], 24] [1, 1]
+// CHECK: scf.if
+// CHECK: %[[XB:.*]] = tensor.extract_slice %[[XG]][%{{.*}}, 0, 0, 0] [%[[BLOCKED]], 3, 8, 2] [1, 1, 1, 1]
+// CHECK: %[[YB:.*]] = tensor.extract_slice %[[Y_E]][%{{.*}}, 0] [%[[BLOCKED]], 24] [1, 1]
 // CHECK: %[[YBE:.*]] = tensor.expand_shape %[[YB]] {{\[}}[0, 1], [2]] output_shape [%[[BLOCKS]], 6, 24]
-// CHECK: %[[XB:.*]] = tensor.extract_slice %[[XG]][0, 0, 0, 0] [%[[BLOCKED]], 3, 8, 2] [1, 1, 1, 1]
 // CHECK: %[[XBE:.*]] = tensor.expand_shape %[[XB]] {{\[}}[0, 1], [2], [3], [4]] output_shape [%[[BLOCKS]], 6, 3, 8, 2] : tensor<?x3x8x2xf32> into tensor<?x6x3x8x2xf32>
 // CHECK: %[[YBT:.*]] = tensor.expand_shape %[[YBE]] {{\[}}[0], [1], [2, 3]] output_shape [%{{.*}}, 6, 3, 8] : tensor<?x6x24xf32> into tensor<?x6x3x8xf32>
 // CHECK: %[[B_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[YBT]] : tensor<?x6x3x8xf32>)
@@ -79,11 +80,16 @@
 // CHECK-NEXT: } -> tensor<?x6x3x8xf32>
 // CHECK: %[[BYT:.*]] = tensor.collapse_shape %[[BY]] {{\[}}[0], [1], [2, 3]] : tensor<?x6x3x8xf32> into tensor<?x6x24xf32>
 // CHECK: %[[BYC:.*]] = tensor.collapse_shape %[[BYT]] {{\[}}[0, 1], [2]] : tensor<?x6x24xf32> into tensor<?x24xf32>
-// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[BYC]] into %[[Y_E]][0, 0]
-// The remaining rows, one at a time.
-// CHECK: %[[YR:.*]] = tensor.extract_slice %[[Y1]][%[[BLOCKED]], 0] [%[[REST]], 24] [1, 1]
-// CHECK: %[[XR:.*]] = tensor.extract_slice %[[XG]][%[[BLOCKED]], 0, 0, 0] [%[[REST]], 3, 8, 2] [1, 1, 1, 1]
-// CHECK: %[[YRT:.*]] = tensor.expand_shape %[[YR]] {{\[}}[0], [1, 2]] output_shape [%[[REST]], 3, 8]
+// CHECK: tensor.insert_slice %[[BYC]] into %[[Y_E]]
+// Blocks of 2.
+// CHECK: linalg.generic
+// CHECK-SAME: tensor<?x2x3x8x2xf32>
+// The last row.
+// CHECK: %[[LAST:.*]] = arith.subi
+// CHECK: %[[Y:.*]] = scf.if
+// CHECK: %[[XR:.*]] = tensor.extract_slice %[[XG]][%{{.*}}, 0, 0, 0] [%[[LAST]], 3, 8, 2] [1, 1, 1, 1]
+// CHECK: %[[YR:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [%[[LAST]], 24] [1, 1]
+// CHECK: %[[YRT:.*]] = tensor.expand_shape %[[YR]] {{\[}}[0], [1, 2]] output_shape [%[[LAST]], 3, 8]
 // CHECK: %[[R_I:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[YRT]] : tensor<?x3x8xf32>)
 // CHECK: %[[RY:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RQ]], #[[$RGN]], #[[$RGN]], #[[$RY]]]
@@ -92,7 +98,7 @@
 // CHECK: linalg.index 4 : index
 // CHECK: } -> tensor<?x3x8xf32>
 // CHECK: %[[RYC:.*]] = tensor.collapse_shape %[[RY]] {{\[}}[0], [1, 2]] : tensor<?x3x8xf32> into tensor<?x24xf32>
-// CHECK: %[[Y:.*]] = tensor.insert_slice %[[RYC]] into %[[Y1]][%[[BLOCKED]], 0]
+// CHECK: tensor.insert_slice %[[RYC]] into
 // CHECK: return %[[Y]] : tensor<?x24xf32>
 func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x3x2x8xi32>, %s: tensor<3x24xf32>, %z: tensor<3x24xf32>) -> tensor<?x24xf32> {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 16 : tensor<?x40xf32>, tensor<3x3x2x8xi32>, tensor<3x24xf32>, tensor<3x24xf32> -> tensor<?x24xf32>

@@ -12,8 +12,10 @@
 // CHECK: linalg.generic
 // CHECK-SAME: tensor<?x6x8xf32>, tensor<4x8xf32>)
 // CHECK: linalg.generic
+// CHECK-SAME: tensor<?x2x8xf32>, tensor<4x8xf32>)
+// CHECK: %[[Y:.*]] = scf.if
+// CHECK: linalg.generic
 // CHECK-SAME: tensor<?x8xf32>, tensor<4x8xf32>)
-// CHECK: %[[Y:.*]] = tensor.insert_slice
 // CHECK: %[[SS:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$ID]], #[[$ROW]]]
 // CHECK-SAME: iterator_types = ["parallel", "reduction"]
