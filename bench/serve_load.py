@@ -99,9 +99,10 @@ class Server:
             chunk = json.loads(data)
             if "error" in chunk:
                 raise RuntimeError(chunk["error"]["message"])
-            choice = chunk["choices"][0]
-            text += choice.get("text", "")
-            finish = choice.get("finish_reason") or finish
+            # The usage comes in a last chunk without choices.
+            for choice in chunk["choices"]:
+                text += choice.get("text", "")
+                finish = choice.get("finish_reason") or finish
             usage = chunk.get("usage") or usage
         connection.close()
         return text, finish, usage, first, done
@@ -211,7 +212,7 @@ def main():
                 rates.append((generated / seconds, generated, seconds))
             rate, generated, seconds = sorted(rates)[len(rates) // 2]
             base = base or rate
-            rows.append((n, generated, seconds, rate, rate / base))
+            rows.append((n, generated, seconds, rate, rate / base if base else 0.0))
         print("| concurrent streams | tokens | seconds | aggregate tok/s | vs 1 stream |")
         print("|---|---|---|---|---|")
         for n, generated, seconds, rate, ratio in rows:

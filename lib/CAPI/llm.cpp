@@ -5,8 +5,6 @@
 #include "llm/runtime/Generation.h"
 #include "llm/runtime/Sampler.h"
 
-#include <omp.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -47,13 +45,8 @@ llm_model *llm_model_open(const char *model, const char *module,
                           const char *cache_dir, int32_t no_cache) {
   if (!given(model, "the model path"))
     return nullptr;
-  if (threads < 0)
-    return failWith("threads must be >= 0 (0: all cores), got " +
-                        std::to_string(threads),
-                    nullptr);
-  if (threads > 0)
-    omp_set_num_threads(threads);
   llm::serving::SessionOptions options;
+  options.threads = threads;
   options.model = model;
   options.module = module ? module : "";
   options.contextSize = context_size;
@@ -109,8 +102,10 @@ char *llm_detokenize(const llm_model *model, const int32_t *ids,
                      int64_t count) {
   if (!given(model, "the model") || (count > 0 && !given(ids, "the ids")))
     return nullptr;
-  if (count < 0)
-    return failWith("a negative number of ids", nullptr);
+  // Bounded before anything is allocated from it.
+  if (count < 0 || count > (int64_t(1) << 26))
+    return failWith("cannot detokenize " + std::to_string(count) + " ids",
+                    nullptr);
   const rt::Tokenizer *tokenizer = model->session->tokenizer();
   if (!tokenizer)
     return failWith(std::string("the model has no tokenizer"), nullptr);
@@ -134,6 +129,11 @@ int32_t llm_prefill(llm_model *model, int64_t slot, int64_t position,
     return -1;
   if (count <= 0)
     return failWith(std::string("no tokens to prefill"), -1);
+  if (count > model->session->contextSize())
+    return failWith(std::to_string(count) + " tokens exceed the context size " +
+                        std::to_string(model->session->contextSize()),
+                    -1);
+  model->session->useThreadsHere();
   auto result = model->session->runner().forward(
       std::vector<int32_t>(ids, ids + count), position, slot);
   if (!result.ok())
@@ -154,6 +154,12 @@ int32_t llm_decode_batch(llm_model *model, int64_t count, const int32_t *ids,
     return -1;
   if (count <= 0)
     return failWith(std::string("no sequences to decode"), -1);
+  if (count > model->session->runner().slots())
+    return failWith(std::to_string(count) + " sequences exceed the pool of " +
+                        std::to_string(model->session->runner().slots()) +
+                        " slots",
+                    -1);
+  model->session->useThreadsHere();
   auto result = model->session->runner().forwardBatch(
       std::vector<int32_t>(ids, ids + count),
       std::vector<int64_t>(slots, slots + count),
@@ -184,7 +190,7 @@ int64_t llm_generate(llm_model *model, int64_t slot, const int32_t *prompt,
                         std::to_string(max_tokens),
                     int64_t(-1));
   int64_t context = model->session->contextSize();
-  if (prompt_count + max_tokens > context)
+  if (prompt_count > context || max_tokens > context - prompt_count)
     return failWith("the prompt (" + std::to_string(prompt_count) +
                         " tokens) plus " + std::to_string(max_tokens) +
                         " new tokens exceeds the context size " +
@@ -206,6 +212,7 @@ int64_t llm_generate(llm_model *model, int64_t slot, const int32_t *prompt,
   auto sampler = rt::Sampler::create(params);
   if (!sampler.ok())
     return failWith(sampler.message(), int64_t(-1));
+  model->session->useThreadsHere();
   std::vector<int32_t> tokens(prompt, prompt + prompt_count);
   for (int32_t id : tokens)
     sampler->accept(id);

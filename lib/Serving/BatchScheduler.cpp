@@ -74,10 +74,14 @@ struct BatchScheduler::Running {
   int64_t position = 0;
 };
 
-BatchScheduler::BatchScheduler(ModelSession &session) : session_(session) {
+BatchScheduler::BatchScheduler(ModelSession &session, size_t maxWaiting)
+    : session_(session), maxWaiting_(maxWaiting) {
   for (int64_t slot = session.runner().slots(); slot-- > 0;)
     freeSlots_.push_back(slot);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    session_.useThreadsHere();
+    run();
+  });
 }
 
 BatchScheduler::~BatchScheduler() {
@@ -100,6 +104,20 @@ size_t BatchScheduler::waiting() const {
 
 size_t BatchScheduler::running() const { return runningCount_; }
 
+static const char kBusy[] = "too many requests are waiting for a slot";
+
+bool BatchScheduler::isBusy(const std::string &message) {
+  return message.rfind(kBusy, 0) == 0;
+}
+
+void BatchScheduler::cancelAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto &weak : live_)
+    if (auto handle = weak.lock())
+      handle->cancel();
+  wake_.notify_all();
+}
+
 rt::Expected<std::shared_ptr<RequestHandle>>
 BatchScheduler::submit(GenerationRequest request) {
   const rt::ModelShape &shape = session_.shape();
@@ -117,7 +135,7 @@ BatchScheduler::submit(GenerationRequest request) {
                      " tokens but the context holds " +
                      std::to_string(context));
   if (request.options.maxTokens < 0 ||
-      promptTokens + request.options.maxTokens > context)
+      request.options.maxTokens > context - promptTokens)
     return rt::Error("the prompt (" + std::to_string(promptTokens) +
                      " tokens) plus " +
                      std::to_string(request.options.maxTokens) +
@@ -145,7 +163,15 @@ BatchScheduler::submit(GenerationRequest request) {
           return rt::Error(ignored.message());
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.size() >= maxWaiting_)
+      return rt::Error(std::string(kBusy) + " (" +
+                       std::to_string(queue_.size()) + "); try again later");
     queue_.push_back(std::move(running));
+    // Ended requests leave the registry as new ones come.
+    live_.erase(std::remove_if(live_.begin(), live_.end(),
+                               [](const auto &w) { return w.expired(); }),
+                live_.end());
+    live_.push_back(handle);
   }
   wake_.notify_all();
   return handle;
@@ -174,14 +200,14 @@ void BatchScheduler::finish(Running &request, RequestEvent::Kind kind,
 
 void BatchScheduler::admit(std::unique_ptr<Running> request) {
   const std::vector<int32_t> &prompt = request->request.prompt;
-  auto logits = session_.runner().forward(prompt, 0, request->slot);
+  auto logits = rt::prefillLast(session_.runner(), prompt, 0, request->slot);
   if (!logits.ok()) {
     finish(*request, RequestEvent::Failed, logits.message());
     return;
   }
   request->position = static_cast<int64_t>(prompt.size());
   size_t vocab = session_.shape().vocabSize;
-  const float *last = logits->data() + (prompt.size() - 1) * vocab;
+  const float *last = logits->data();
   if (request->request.options.maxTokens == 0) {
     finish(*request, RequestEvent::Finished, "");
     return;

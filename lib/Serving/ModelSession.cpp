@@ -10,6 +10,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <omp.h>
+
 #include <cstring>
 #include <cstdio>
 
@@ -45,7 +47,13 @@ ModelSession::open(const SessionOptions &options) {
     return rt::Error("the context size must be >= 0 (0: the model's "
                      "max_position_embeddings), got " +
                      std::to_string(options.contextSize));
+  if (options.threads < 0)
+    return rt::Error("the number of threads must be >= 0 (0: all cores), got " +
+                     std::to_string(options.threads));
   std::unique_ptr<ModelSession> session(new ModelSession());
+  if (options.threads > 0)
+    omp_set_num_threads(options.threads);
+  session->threads_ = omp_get_max_threads();
   // A GGUF file holds the config, the tokenizer and the weights in one; the
   // directory around it keeps the caches.
   std::string home = model;
@@ -171,6 +179,8 @@ ModelSession::open(const SessionOptions &options) {
   }
   return std::move(session);
 }
+
+void ModelSession::useThreadsHere() const { omp_set_num_threads(threads_); }
 
 rt::Expected<std::vector<int32_t>>
 ModelSession::encode(const std::string &text, bool addSpecial,

@@ -26,6 +26,27 @@ size_t stopPrefixLength(const std::string &text, const std::vector<std::string> 
 }
 } // namespace
 
+Expected<std::vector<float>> prefillLast(ModelRunner &runner,
+                                         const std::vector<int32_t> &tokens,
+                                         int64_t position, int64_t slot,
+                                         size_t chunk) {
+  if (tokens.empty())
+    return Error("no tokens to prefill");
+  chunk = std::max<size_t>(chunk, 1);
+  const size_t vocab = static_cast<size_t>(runner.shape().vocabSize);
+  std::vector<float> last;
+  for (size_t first = 0; first < tokens.size(); first += chunk) {
+    size_t end = std::min(tokens.size(), first + chunk);
+    auto logits = runner.forward(
+        std::vector<int32_t>(tokens.begin() + first, tokens.begin() + end),
+        position + static_cast<int64_t>(first), slot);
+    if (!logits.ok())
+      return logits.status();
+    last.assign(logits->end() - vocab, logits->end());
+  }
+  return last;
+}
+
 Expected<std::string> TokenStepper::step(const float *logits, size_t vocab) {
   if (done_)
     return Error("generation has ended");
@@ -105,7 +126,9 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
   };
 
   auto start = Clock::now();
-  auto logits = runner.forward(tokens, position, slot);
+  // Every position's logits when onPrefill wants them; else only the last.
+  auto logits = onPrefill ? runner.forward(tokens, position, slot)
+                          : prefillLast(runner, tokens, position, slot);
   if (!logits.ok())
     return logits.status();
   result.prefillMs = millis(Clock::now() - start);
@@ -117,7 +140,7 @@ Expected<GenerateResult> generate(ModelRunner &runner, Sampler &sampler, StreamD
 
   TokenStepper stepper(sampler, stream, options);
   std::vector<float> step;
-  const float *last = logits->data() + (tokens.size() - 1) * static_cast<size_t>(vocab);
+  const float *last = logits->data() + logits->size() - static_cast<size_t>(vocab);
   Clock::time_point firstToken;
   while (options.maxTokens > 0) {
     auto text = stepper.step(last, static_cast<size_t>(vocab));

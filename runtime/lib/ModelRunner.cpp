@@ -93,10 +93,12 @@ Status ModelRunner::checkTokens(const int32_t *tokens, size_t count,
   if (slot < 0 || slot >= slots_)
     return Error("slot " + std::to_string(slot) + " is outside the pool of " +
                  std::to_string(slots_) + " sequences");
-  if (position < 0 || position + static_cast<int64_t>(count) > context_)
-    return Error("positions " + std::to_string(position) + ".." +
-                 std::to_string(position + count - 1) +
-                 " exceed the context size " + std::to_string(context_));
+  // Without overflow: a hostile position must not wrap into range.
+  auto n = static_cast<int64_t>(count);
+  if (position < 0 || n > context_ || position > context_ - n)
+    return Error(std::to_string(n) + " token(s) at position " +
+                 std::to_string(position) + " exceed the context size " +
+                 std::to_string(context_));
   for (size_t i = 0; i < count; ++i)
     if (tokens[i] < 0 || tokens[i] >= shape_.vocabSize)
       return Error("token id " + std::to_string(tokens[i]) +

@@ -155,7 +155,8 @@ parseCompletionRequest(const std::string &text, bool chat,
   fields.number("top_p", 0.0, 1.0, request.sampling.top_p);
   fields.number("min_p", 0.0, 1.0, request.sampling.min_p);
   fields.integer("top_k", -1, std::numeric_limits<int32_t>::max(), topK);
-  fields.integer("seed", -1, 0xFFFFFFFFLL, seed);
+  // 2^32 - 1 is the sampler's "random seed" sentinel.
+  fields.integer("seed", -1, 0xFFFFFFFELL, seed);
   fields.number("repeat_penalty", 0.0, 100.0, request.sampling.repeat_penalty);
   fields.integer("n", 1, std::numeric_limits<int32_t>::max(), n);
   fields.field("stream", [&](const json &v) -> std::string {
@@ -192,8 +193,8 @@ parseCompletionRequest(const std::string &text, bool chat,
       return "must be a string or an array of at most 4 strings";
     }
     for (const std::string &s : request.stop)
-      if (s.empty())
-        return "must not contain an empty string";
+      if (s.empty() || s.size() > 256)
+        return "must hold strings of 1 to 256 bytes";
     return "";
   });
   if (!fields.error().empty())

@@ -20,7 +20,6 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
-#include <omp.h>
 
 #include <atomic>
 #include <mutex>
@@ -75,6 +74,10 @@ static cl::opt<bool> noCache("no-cache",
 static cl::opt<int> maxBody("max-body-size",
     cl::desc("Largest request body in bytes (default 1 MiB)"),
     cl::init(1 << 20), cl::cat(category));
+static cl::opt<int> queueLimit("queue-limit",
+    cl::desc("Requests that may wait for a slot; more get HTTP 429 "
+             "(default 64)"),
+    cl::init(64), cl::cat(category));
 static cl::opt<std::string> alias("alias",
     cl::desc("Model name in responses (default: the model's directory name)"),
     cl::cat(category));
@@ -91,8 +94,9 @@ int64_t unixTime() { return static_cast<int64_t>(std::time(nullptr)); }
 /// The server: the model, its scheduler, and the HTTP handlers.
 class Server {
 public:
-  Server(ModelSession &session, std::string name)
-      : session_(session), scheduler_(session), name_(std::move(name)) {
+  Server(ModelSession &session, std::string name, size_t maxWaiting)
+      : session_(session), scheduler_(session, maxWaiting),
+        name_(std::move(name)) {
     if (const auto &source = session.tokenizerConfig().chatTemplate) {
       auto parsed = rt::ChatTemplate::parse(*source);
       if (parsed.ok())
@@ -143,6 +147,9 @@ public:
                       "application/json");
     });
   }
+
+  /// Cancels every request (the server is stopping).
+  void cancelAll() { scheduler_.cancelAll(); }
 
 private:
   static void reject(httplib::Response &res, int status,
@@ -216,7 +223,8 @@ private:
     generation.options.ignoreEos = request.ignoreEos;
     auto handle = scheduler_.submit(std::move(generation));
     if (!handle.ok())
-      return reject(res, 400, handle.message());
+      return reject(res, BatchScheduler::isBusy(handle.message()) ? 429 : 400,
+                    handle.message());
     std::string id = (chat ? "chatcmpl-" : "cmpl-") +
                      std::to_string(++requests_);
     if (request.stream)
@@ -266,8 +274,9 @@ private:
                        std::to_string(handle.generatedTokens()) +
                        " generated tokens, ";
     line += failure.empty() ? "finished (" + handle.finishReason() + ")"
-            : failure == "cancelled" ? std::string("cancelled (the client "
-                                                   "disconnected)")
+            : failure == "cancelled" ? std::string("cancelled (its client "
+                                                   "went away, or the server "
+                                                   "is stopping)")
                                      : "failed: " + failure;
     std::lock_guard<std::mutex> lock(logMutex());
     llvm::errs() << line << "\n";
@@ -281,12 +290,12 @@ private:
   /// chunk with the finish reason, then `data: [DONE]`.
   void stream(httplib::Response &res, std::shared_ptr<RequestHandle> handle,
               std::string id, bool chat, bool usage) {
-    auto chunk = [this, id, chat, usage, handle](const std::string *text,
-                                                 const std::string *finish) {
+    auto chunk = [this, id, chat](json delta, const std::string *text,
+                                  const std::string *finish) {
       json choice = {{"index", 0},
                      {"finish_reason", finish ? json(*finish) : json(nullptr)}};
       if (chat)
-        choice["delta"] = text ? json{{"content", *text}} : json::object();
+        choice["delta"] = std::move(delta);
       else
         choice["text"] = text ? *text : "";
       json body = {{"id", id},
@@ -294,18 +303,44 @@ private:
                    {"created", unixTime()},
                    {"model", name_},
                    {"choices", {choice}}};
-      if (finish && usage) {
-        int64_t generated = handle->generatedTokens();
-        body["usage"] = {{"prompt_tokens", handle->promptTokens()},
-                         {"completion_tokens", generated},
-                         {"total_tokens", handle->promptTokens() + generated}};
-      }
       return "data: " +
              body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
     };
+    // The usage, as OpenAI sends it: a last chunk without choices.
+    auto usageChunk = [this, id, chat, handle]() {
+      int64_t generated = handle->generatedTokens();
+      json body = {{"id", id},
+                   {"object", chat ? "chat.completion.chunk" : "text_completion"},
+                   {"created", unixTime()},
+                   {"model", name_},
+                   {"choices", json::array()},
+                   {"usage",
+                    {{"prompt_tokens", handle->promptTokens()},
+                     {"completion_tokens", generated},
+                     {"total_tokens", handle->promptTokens() + generated}}}};
+      return "data: " + body.dump() + "\n\n";
+    };
+    // Logged once: when it ends, or when its client goes away.
+    auto logged = std::make_shared<std::atomic<bool>>(false);
+    auto logOnce = [id, handle, logged](const std::string &failure) {
+      if (!logged->exchange(true))
+        logEnd(id, *handle, failure);
+    };
     res.set_chunked_content_provider(
         "text/event-stream",
-        [handle, chunk, id](size_t, httplib::DataSink &sink) {
+        [handle, chunk, usageChunk, usage, chat, logOnce,
+         started = false](size_t, httplib::DataSink &sink) mutable {
+          if (chat && !started) {
+            // The first chunk of a chat stream names the role.
+            std::string data =
+                chunk(json{{"role", "assistant"}, {"content", ""}}, nullptr,
+                      nullptr);
+            started = true;
+            if (!sink.write(data.data(), data.size())) {
+              handle->cancel();
+              return false;
+            }
+          }
           std::vector<RequestEvent> events;
           while (handle->wait(events, std::chrono::milliseconds(100))) {
             if (!sink.is_writable()) {
@@ -315,13 +350,17 @@ private:
             for (RequestEvent &event : events) {
               std::string data;
               if (event.kind == RequestEvent::Text) {
-                data = chunk(&event.text, nullptr);
+                data = chunk(json{{"content", event.text}}, &event.text,
+                             nullptr);
               } else if (event.kind == RequestEvent::Finished) {
                 std::string reason = handle->finishReason();
-                data = chunk(nullptr, &reason) + "data: [DONE]\n\n";
-                logEnd(id, *handle, "");
+                data = chunk(json::object(), nullptr, &reason);
+                if (usage)
+                  data += usageChunk();
+                data += "data: [DONE]\n\n";
+                logOnce("");
               } else {
-                logEnd(id, *handle, event.text);
+                logOnce(event.text);
                 data = "data: " +
                        llm::server::errorBody("generation failed: " +
                                                   event.text,
@@ -338,11 +377,11 @@ private:
           sink.done();
           return true;
         },
-        [handle, id](bool success) {
+        [handle, logOnce](bool success) {
           // A client that went away frees its slot.
           if (!success) {
             handle->cancel();
-            logEnd(id, *handle, "cancelled");
+            logOnce("cancelled");
           }
         });
   }
@@ -387,16 +426,35 @@ int main(int argc, char **argv) {
     return fail("--ctx-size must be >= 0, got " + std::to_string(ctxSize));
   if (maxBody <= 0)
     return fail("--max-body-size must be positive");
-  if (threads > 0)
-    omp_set_num_threads(threads);
 
   // SIGINT and SIGTERM stop the server (handled by a thread of their own).
-  sigset_t stopSignals;
+  static sigset_t stopSignals;
   sigemptyset(&stopSignals);
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  // The first SIGINT or SIGTERM stops the server (its requests cancelled);
+  // while the model loads, or at a second signal, the process exits.
+  static std::atomic<httplib::Server *> listening{nullptr};
+  static std::atomic<Server *> serving{nullptr};
+  std::thread stopper([] {
+    int signal = 0;
+    sigwait(&stopSignals, &signal);
+    httplib::Server *http = listening.load();
+    if (!http) {
+      llvm::errs() << "llm-server: interrupted\n";
+      std::_Exit(128 + signal);
+    }
+    llvm::errs() << "llm-server: stopping (a second signal exits at once)\n";
+    if (Server *server = serving.load())
+      server->cancelAll();
+    http->stop();
+    sigwait(&stopSignals, &signal);
+    std::_Exit(128 + signal);
+  });
+  stopper.detach();
 
   llm::serving::SessionOptions options;
   options.model = modelDir;
@@ -406,6 +464,7 @@ int main(int argc, char **argv) {
   options.contextSize = ctxSize;
   options.slots = parallel;
   options.progress = true;
+  options.threads = threads;
   llvm::errs() << "llm-server: loading " << modelDir << "\n";
   auto session = ModelSession::open(options);
   if (!session.ok())
@@ -414,7 +473,10 @@ int main(int argc, char **argv) {
     llvm::errs() << "llm-server: warning: the module has no @decode_batch "
                     "(import it with llm-translate --batched-decode): "
                     "sequences decode one at a time\n";
-  Server server(**session, alias.empty() ? (*session)->name() : alias);
+  if (queueLimit <= 0)
+    return fail("--queue-limit must be positive");
+  Server server(**session, alias.empty() ? (*session)->name() : alias,
+                static_cast<size_t>(queueLimit));
   httplib::Server http;
   http.set_payload_max_length(static_cast<size_t>(maxBody));
   size_t workers = static_cast<size_t>(parallel) * 2 + 4;
@@ -422,16 +484,14 @@ int main(int argc, char **argv) {
   server.install(http);
   if (!http.bind_to_port(host.c_str(), port))
     return fail("cannot listen on " + host + ":" + std::to_string(port));
-  std::thread stopper([&http, &stopSignals] {
-    int signal = 0;
-    sigwait(&stopSignals, &signal);
-    http.stop();
-  });
-  stopper.detach();
+  serving = &server;
+  listening = &http;
   llvm::errs() << "llm-server: serving " << modelDir << " on http://" << host
                << ":" << port << " (" << parallel << " slots of "
                << (*session)->contextSize() << " positions)\n";
   http.listen_after_bind();
   llvm::errs() << "llm-server: stopped\n";
-  return 0;
+  // Every request was cancelled by the signal; the process ends without
+  // waiting for handler threads still writing to their clients.
+  std::_Exit(0);
 }

@@ -81,17 +81,23 @@ private:
 class BatchScheduler {
 public:
   /// Starts the scheduling thread; the session must outlive the scheduler.
-  explicit BatchScheduler(ModelSession &session);
+  /// At most `maxWaiting` requests wait for a slot (submit refuses more).
+  explicit BatchScheduler(ModelSession &session, size_t maxWaiting = 64);
   ~BatchScheduler();
 
   /// Queues `request`. Errors (nothing queued): an empty prompt, ids outside
-  /// the vocabulary, or a prompt plus max tokens longer than the context.
+  /// the vocabulary, a prompt plus max tokens longer than the context, or
+  /// too many requests waiting already (isBusy).
   ::llm::runtime::Expected<std::shared_ptr<RequestHandle>>
   submit(GenerationRequest request);
 
   /// Requests waiting for a slot, and running.
   size_t waiting() const;
   size_t running() const;
+  /// Cancels every request (the server is stopping).
+  void cancelAll();
+  /// Whether `message` (a submit error) says that too many requests wait.
+  static bool isBusy(const std::string &message);
 
 private:
   struct Running;
@@ -110,6 +116,9 @@ private:
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<int64_t> freeSlots_;
   std::atomic<size_t> runningCount_{0};
+  size_t maxWaiting_;
+  /// Every request not yet ended, for cancelAll.
+  std::vector<std::weak_ptr<RequestHandle>> live_;
   bool stopping_ = false;
   std::thread thread_;
 };

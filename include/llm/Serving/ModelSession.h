@@ -42,6 +42,8 @@ struct SessionOptions {
   int64_t slots = 1;
   /// Progress of weight preparation on stderr.
   bool progress = false;
+  /// OpenMP threads of the model's code (0: all cores).
+  int threads = 0;
 };
 
 class ModelSession {
@@ -70,6 +72,11 @@ public:
   const std::string &name() const { return name_; }
   int64_t contextSize() const { return runner_->contextSize(); }
   bool fromCache() const { return compiled_->fromCache(); }
+  /// Makes the calling thread run the model's code on the session's
+  /// threads: OpenMP's thread count is a setting of each calling thread, so
+  /// a thread other than the one that opened the session calls this before
+  /// running the model.
+  void useThreadsHere() const;
 
   /// `text` tokenized with the special tokens written in it parsed (and,
   /// with `addSpecial`, what the tokenizer puts before a sequence), checked
@@ -90,6 +97,7 @@ private:
   ::llm::runtime::TokenizerConfig tokenizerConfig_;
   std::vector<int64_t> eosIds_;
   std::string name_;
+  int threads_ = 1;
 };
 
 } // namespace llm::serving

@@ -46,6 +46,19 @@ struct GenerateResult {
   int64_t cachedPositions = 0;
 };
 
+/// The most prompt tokens one prefill call runs when only the last logits
+/// are needed: the logits of every position ([tokens, vocab] floats) of a
+/// long prompt would take gigabytes.
+inline constexpr size_t kPrefillChunk = 512;
+
+/// Runs `tokens` into cache slot `slot` from `position` (the slot holds
+/// [0, position) already) in chunks of at most `chunk` tokens, and returns
+/// the logits of the last one ([vocab]).
+Expected<std::vector<float>> prefillLast(ModelRunner &runner,
+                                         const std::vector<int32_t> &tokens,
+                                         int64_t position, int64_t slot,
+                                         size_t chunk = kPrefillChunk);
+
 /// One sequence's sampling, a token at a time: given the logits of its last
 /// position, samples the next id, decides whether generation ends (an
 /// end-of-sequence id, a stop string, the token limit) and returns the text
@@ -86,7 +99,8 @@ private:
 /// Prefills `tokens` at `position` (the cache already holds [0, position)),
 /// then samples up to options.maxTokens tokens. `onText` receives final text
 /// as it comes (`stream` may be null: no text); `onPrefill` sees the prefill's
-/// logits [tokens, vocab] and may stop with an error. The sampler must
+/// logits [tokens, vocab] and may stop with an error (without it, the
+/// prompt runs in chunks: prefillLast). The sampler must
 /// already have accepted the context it should penalise. The sequence is
 /// the one in cache slot `slot`.
 Expected<GenerateResult>
