@@ -139,7 +139,12 @@ int32_t llm_prefill(llm_model *model, int64_t slot, int64_t position,
   if (!result.ok())
     return failWith(result.message(), -1);
   size_t vocab = model->session->shape().vocabSize;
-  size_t first = last_only ? (count - 1) * vocab : 0;
+  if (!last_only && result->size() != static_cast<size_t>(count) * vocab)
+    return failWith(std::string("the module returns only the last position's "
+                                "logits (llm-prefill-last-logits): ask for "
+                                "the last ones"),
+                    -1);
+  size_t first = last_only ? result->size() - vocab : 0;
   std::memcpy(logits, result->data() + first,
               (result->size() - first) * sizeof(float));
   return 0;

@@ -4,8 +4,10 @@
 #include "llm/Frontend/GgufConfig.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/Transforms/Passes.h"
 #include "llm/runtime/PreparedCache.h"
 
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -133,6 +135,13 @@ ModelSession::open(const SessionOptions &options) {
     mlir::llm::LlamaModuleOptions moduleOptions;
     moduleOptions.batchedDecode = true;
     auto module = mlir::llm::buildLlamaModule(*context, *config, moduleOptions);
+    if (options.lastLogitsOnly) {
+      mlir::PassManager pm(context.get());
+      pm.addPass(mlir::llm::createLLMPrefillLastLogitsPass());
+      if (failed(pm.run(*module)))
+        return rt::Error("llm-prefill-last-logits failed on the imported "
+                         "module");
+    }
     compiled = mlir::llm::CompiledModel::compile(
         std::move(context), std::move(module), compileOptions);
   }

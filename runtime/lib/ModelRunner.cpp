@@ -189,10 +189,13 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position,
       owned.insert(results[i].allocated);
   for (void *buffer : owned)
     std::free(buffer);
-  std::vector<int64_t> positions(n);
-  for (int64_t row = 0; row < n; ++row)
-    positions[row] = position + row;
-  auto logits = takeLogits(result, n, shape_.vocabSize, positions);
+  // A module compiled with llm-prefill-last-logits returns the last
+  // position's logits only.
+  int64_t rows = n > 1 && result.allocated && result.sizes[0] == 1 ? 1 : n;
+  std::vector<int64_t> positions(rows);
+  for (int64_t row = 0; row < rows; ++row)
+    positions[row] = position + n - rows + row;
+  auto logits = takeLogits(result, rows, shape_.vocabSize, positions);
   if (!activationError.ok())
     return Error(activationError.message());
   return logits;

@@ -13,6 +13,8 @@
 #include "llm/Frontend/GgufConfig.h"
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
+#include "llm/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
 #include "Chat.h"
 #include "Prompt.h"
 
@@ -395,6 +397,15 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(config.takeError()));
     auto context = mlir::llm::createExecutionContext();
     auto module = mlir::llm::buildLlamaModule(*context, *config);
+    // Generation samples from the last position: its prompt pass computes
+    // the final norm and the LM head for that row only, unless every
+    // position's logits are asked for.
+    if (logitsOut.empty()) {
+      mlir::PassManager pm(context.get());
+      pm.addPass(mlir::llm::createLLMPrefillLastLogitsPass());
+      if (failed(pm.run(*module)))
+        return fail("llm-prefill-last-logits failed on the imported module");
+    }
     model = mlir::llm::CompiledModel::compile(std::move(context),
                                               std::move(module), compileOptions);
   }
@@ -588,6 +599,11 @@ int main(int argc, char **argv) {
   // Prefill (writing the prompt's logits and activations when asked), then
   // decode one token at a time.
   auto onPrefill = [&](const std::vector<float> &logits) -> rt::Status {
+    if (!logitsOut.empty() &&
+        logits.size() != static_cast<size_t>(nPrompt * shape.vocabSize))
+      return rt::Error("--logits-out: the module returns only the last "
+                       "position's logits (compiled with "
+                       "--llm-prefill-last-logits); compile it without");
     if (!logitsOut.empty())
       if (rt::Status s = rt::writeNpyF32(logitsOut, logits.data(), static_cast<size_t>(nPrompt),
                                          static_cast<size_t>(shape.vocabSize));

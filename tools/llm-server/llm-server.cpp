@@ -465,6 +465,7 @@ int main(int argc, char **argv) {
   options.slots = parallel;
   options.progress = true;
   options.threads = threads;
+  options.lastLogitsOnly = true;
   llvm::errs() << "llm-server: loading " << modelDir << "\n";
   auto session = ModelSession::open(options);
   if (!session.ok())

@@ -44,6 +44,9 @@ struct SessionOptions {
   bool progress = false;
   /// OpenMP threads of the model's code (0: all cores).
   int threads = 0;
+  /// When the module is imported: @prefill returns its last position's
+  /// logits only (llm-prefill-last-logits), as generation needs.
+  bool lastLogitsOnly = false;
 };
 
 class ModelSession {

@@ -154,6 +154,23 @@ def LLMExposeActivationsPass
   }];
 }
 
+def LLMPrefillLastLogitsPass
+    : Pass<"llm-prefill-last-logits", "mlir::ModuleOp"> {
+  let summary = "@prefill returns the logits of its last position only";
+  let description = [{
+    Generation samples from the last position of a prompt: this pass makes
+    `@prefill` return `[1, vocab]` logits, of its last row, instead of
+    `[tokens, vocab]`. The row slice moves up through the row-wise ops that
+    compute the logits (`llm.matmul`, `llm.matmul_int4`, `llm.rms_norm`,
+    `llm.bias_add`), so the final norm and the LM head run on one row
+    instead of every row of the prompt. The runtime reads either form
+    (`llm-run --logits-out` needs every row: llm-run does not apply this
+    pass then).
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def LLMDropReturnedArgumentsPass
     : Pass<"llm-drop-returned-arguments", "mlir::ModuleOp"> {
   let summary = "Drop results that return an argument's buffer (the KV caches)";

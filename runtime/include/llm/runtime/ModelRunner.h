@@ -81,7 +81,8 @@ public:
   bool ranPrepare() const { return store_->prepared(); }
 
   /// Runs `tokens` at positions [position, position + n) and returns the
-  /// logits of every position, row-major [n, vocab]. Uses `@decode` for a
+  /// logits of every position, row-major [n, vocab] (of the last one only,
+  /// [1, vocab], with a module compiled with llm-prefill-last-logits). Uses `@decode` for a
   /// single token and `@prefill` otherwise. Rejects ids outside the
   /// vocabulary and positions past the context.
   /// The caches of slot `slot` are used.
