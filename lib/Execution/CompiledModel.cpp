@@ -1,6 +1,7 @@
 //===- CompiledModel.cpp - JIT-compiled llm module ------------------------===//
 
 #include "llm/Execution/CompiledModel.h"
+#include "llm/Execution/AllocationCounter.h"
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Conversion/Passes.h"
@@ -392,6 +393,13 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner
   llvm::orc::SymbolMap symbols;
   symbols[interner(kPrepareProgressSymbol)] = {
       llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress),
+      llvm::JITSymbolFlags::Exported};
+  // The compiled code's allocations and copies, counted (AllocationCounter.h).
+  symbols[interner("malloc")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&mlir::llm::detail::countingMalloc),
+      llvm::JITSymbolFlags::Exported};
+  symbols[interner("memrefCopy")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&mlir::llm::detail::countingMemrefCopy),
       llvm::JITSymbolFlags::Exported};
   return symbols;
 }

@@ -14,6 +14,7 @@
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
 #include "llm/Transforms/Passes.h"
+#include "llm/Execution/AllocationCounter.h"
 #include "mlir/Pass/PassManager.h"
 #include "Chat.h"
 #include "Prompt.h"
@@ -598,7 +599,11 @@ int main(int argc, char **argv) {
 
   // Prefill (writing the prompt's logits and activations when asked), then
   // decode one token at a time.
+  // What the compiled code allocates and copies per decode step: the totals
+  // after the prompt pass and at the end.
+  mlir::llm::AllocationCounts afterPrefill;
   auto onPrefill = [&](const std::vector<float> &logits) -> rt::Status {
+    afterPrefill = mlir::llm::allocationCounts();
     if (!logitsOut.empty() &&
         logits.size() != static_cast<size_t>(nPrompt * shape.vocabSize))
       return rt::Error("--logits-out: the module returns only the last "
@@ -673,6 +678,8 @@ int main(int argc, char **argv) {
   bool contextFull = nPredict < 0 && limit == context - nPrompt && stoppedBy.empty() &&
                      static_cast<int64_t>(generated.size()) == limit && !result->endedByEos;
 
+  mlir::llm::AllocationCounts decodeCounts =
+      mlir::llm::allocationCounts() - afterPrefill;
   double prefillMs = result->prefillMs;
   double ttftMs = result->firstTokenMs;
   size_t decodeSteps = generated.empty() ? 0 : generated.size() - 1;
@@ -693,6 +700,16 @@ int main(int argc, char **argv) {
                                 decodeSteps ? llvm::json::Value(genTps)
                                             : llvm::json::Value(nullptr)},
                                {"time_to_first_token_ms", ttftMs}};
+    // Per decode step, of the JIT-compiled code (an ahead-of-time artifact
+    // calls the C library directly: not counted).
+    if (decodeSteps && !artifact) {
+      double steps = static_cast<double>(decodeSteps);
+      timings["decode_step"] = llvm::json::Object{
+          {"allocations", decodeCounts.allocations / steps},
+          {"allocated_bytes", decodeCounts.allocatedBytes / steps},
+          {"copies", decodeCounts.copies / steps},
+          {"copied_bytes", decodeCounts.copiedBytes / steps}};
+    }
     llvm::json::Array promptArray, generatedArray;
     for (int32_t id : tokens)
       promptArray.push_back(id);

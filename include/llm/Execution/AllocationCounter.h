@@ -1,0 +1,43 @@
+//===- AllocationCounter.h - What compiled code allocates and copies -*- C++ -*-===//
+//
+// The JIT resolves the compiled code's `malloc`, `free` and `memrefCopy` to
+// counting wrappers of the real functions, so that a run can report what a
+// decode step allocates and copies (a step should allocate nothing that
+// grows with the model or the context, and never copy the KV cache).
+// Totals since the process started; differences of two snapshots give a
+// step's share. Code loaded from an ahead-of-time shared library calls the
+// C library directly and is not counted.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLM_EXECUTION_ALLOCATIONCOUNTER_H
+#define LLM_EXECUTION_ALLOCATIONCOUNTER_H
+
+#include <cstdint>
+
+namespace mlir::llm {
+
+struct AllocationCounts {
+  uint64_t allocations = 0, allocatedBytes = 0;
+  /// memrefCopy calls (strided copies between buffers) and their bytes.
+  uint64_t copies = 0, copiedBytes = 0;
+
+  AllocationCounts operator-(const AllocationCounts &earlier) const {
+    return {allocations - earlier.allocations,
+            allocatedBytes - earlier.allocatedBytes, copies - earlier.copies,
+            copiedBytes - earlier.copiedBytes};
+  }
+};
+
+/// The totals so far of every JIT-compiled module's allocations and copies.
+AllocationCounts allocationCounts();
+
+namespace detail {
+/// The wrappers the JIT binds the compiled code's calls to.
+void *countingMalloc(uint64_t size);
+void countingMemrefCopy(int64_t elementSize, void *source, void *target);
+} // namespace detail
+
+} // namespace mlir::llm
+
+#endif // LLM_EXECUTION_ALLOCATIONCOUNTER_H
