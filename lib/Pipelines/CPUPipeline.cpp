@@ -69,6 +69,22 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   // Caches updated in their arguments' buffers are not returned (by the
   // decoder-layer functions, then by the entry points).
   pm.addPass(createLLMDropReturnedArgumentsPass());
+  // Small fixed-size buffers of a function's body (a decode step's
+  // activations) live on the stack instead of the heap: no malloc and free
+  // per step. Only at the top of a function body, never in a loop (an
+  // alloca in a loop would grow the stack at every iteration).
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createPromoteBuffersToStackPass([](Value alloc) {
+        auto type = dyn_cast<MemRefType>(alloc.getType());
+        Operation *op = alloc.getDefiningOp();
+        if (!type || !type.hasStaticShape() ||
+            !type.getElementType().isIntOrFloat() || !op ||
+            !isa<func::FuncOp>(op->getParentOp()))
+          return false;
+        int64_t bits = type.getNumElements() *
+                       type.getElementType().getIntOrFloatBitWidth();
+        return bits <= int64_t(64) * 1024 * 8;
+      }));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Buffers a function returns that are views of its allocations (a
