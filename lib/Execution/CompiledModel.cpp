@@ -41,6 +41,8 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <array>
+#include <cstdio>
+#include <cstring>
 #include <functional>
 #include <dlfcn.h>
 
@@ -921,6 +923,19 @@ static llvm::Expected<std::string> readArtifactMetadata(llvm::StringRef path) {
   return makeError("'" + path + "' is not a compiled model: it has no " +
                    llvm::Twine(kArtifactMetadataSymbol) +
                    " (build one with llm-compile)");
+}
+
+bool CompiledModel::isSharedLibrary(llvm::StringRef path) {
+  if (path.empty())
+    return false;
+  char magic[4] = {};
+  bool elf = false;
+  if (std::FILE *file = std::fopen(path.str().c_str(), "rb")) {
+    elf = std::fread(magic, 1, 4, file) == 4 &&
+          std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+    std::fclose(file);
+  }
+  return elf;
 }
 
 llvm::Expected<std::unique_ptr<CompiledModel>>

@@ -14,25 +14,10 @@
 
 #include <omp.h>
 
-#include <cstring>
-#include <cstdio>
 
 using namespace llm::serving;
 namespace rt = llm::runtime;
 
-namespace {
-/// Whether `path` is an ELF file (llm-compile's shared library).
-bool isSharedLibrary(const std::string &path) {
-  char magic[4] = {};
-  bool elf = false;
-  if (std::FILE *file = std::fopen(path.c_str(), "rb")) {
-    elf = std::fread(magic, 1, 4, file) == 4 &&
-          std::memcmp(magic, "\x7f" "ELF", 4) == 0;
-    std::fclose(file);
-  }
-  return elf;
-}
-} // namespace
 
 rt::Expected<std::unique_ptr<ModelSession>>
 ModelSession::open(const SessionOptions &options) {
@@ -122,7 +107,7 @@ ModelSession::open(const SessionOptions &options) {
   compileOptions.cacheDirectory = cacheDirectory;
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> compiled =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
-  if (!options.module.empty() && isSharedLibrary(options.module)) {
+  if (!options.module.empty() && mlir::llm::CompiledModel::isSharedLibrary(options.module)) {
     compiled = mlir::llm::CompiledModel::loadSharedLibrary(options.module);
   } else if (!options.module.empty()) {
     compiled = mlir::llm::CompiledModel::loadFile(options.module, compileOptions);

@@ -14,6 +14,7 @@
 #include "llm/Frontend/LlamaConfig.h"
 #include "llm/Frontend/LlamaGraphBuilder.h"
 #include "llm/Transforms/Passes.h"
+#include "llm/Support/ToolArguments.h"
 #include "llm/Execution/AllocationCounter.h"
 #include "mlir/Pass/PassManager.h"
 #include "Chat.h"
@@ -190,30 +191,6 @@ private:
   std::thread waiter;
 };
 
-/// The first argument that names no option of llm-run (llama.cpp flags it
-/// does not have, such as -ngl), or "" when all do. Values of options that
-/// take one (`-p "-x"`) are skipped; "--" ends the options.
-static std::string unknownOption(llvm::ArrayRef<std::string> args) {
-  auto options = cl::getRegisteredOptions();
-  for (size_t i = 1; i < args.size(); ++i) {
-    llvm::StringRef arg(args[i]);
-    if (arg == "--")
-      break;
-    if (!arg.starts_with("-") || arg == "-")
-      continue;
-    llvm::StringRef name = arg.ltrim('-');
-    bool inlineValue = name.contains('=');
-    name = name.split('=').first;
-    auto it = options.find(name);
-    if (it == options.end())
-      return arg.str();
-    if (!inlineValue &&
-        it->second->getValueExpectedFlag() == cl::ValueRequired)
-      ++i;
-  }
-  return "";
-}
-
 static double millis(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -225,14 +202,7 @@ int main(int argc, char **argv) {
   // for the next step instead of unmapping it and faulting it back in.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  std::vector<std::string> args(argv, argv + argc);
-  for (std::string &arg : args) {
-    llvm::StringRef ref(arg);
-    if (ref == "--threads" || ref == "-threads")
-      arg = "--num-threads";
-    else if (ref.starts_with("--threads=") || ref.starts_with("-threads="))
-      arg = "--num-threads=" + ref.split('=').second.str();
-  }
+  std::vector<std::string> args = llm::spellThreadsOption(argc, argv);
   std::vector<const char *> cargs;
   for (const std::string &arg : args)
     cargs.push_back(arg.c_str());
@@ -241,7 +211,7 @@ int main(int argc, char **argv) {
     os << "llm-run (llm compiler) " LLM_VERSION "\n  built with LLVM/MLIR "
        << LLVM_VERSION_STRING << "\n";
   });
-  if (std::string unknown = unknownOption(args); !unknown.empty())
+  if (std::string unknown = llm::unknownOption(args); !unknown.empty())
     return fail("unknown option '" + unknown + "' (see llm-run --help)");
   cl::ParseCommandLineOptions(static_cast<int>(cargs.size()), cargs.data(),
                               "llm CPU inference\n");
@@ -372,15 +342,8 @@ int main(int argc, char **argv) {
   std::optional<SlowStepNotice> compiling;
   // An ahead-of-time artifact (llm-compile's shared library) is loaded,
   // not compiled.
-  bool artifact = false;
-  if (!modulePath.empty() && modulePath != "-") {
-    char magic[4] = {};
-    if (std::FILE *file = std::fopen(modulePath.c_str(), "rb")) {
-      artifact = std::fread(magic, 1, 4, file) == 4 &&
-                 std::memcmp(magic, "\x7f" "ELF", 4) == 0;
-      std::fclose(file);
-    }
-  }
+  bool artifact = modulePath != "-" &&
+                  mlir::llm::CompiledModel::isSharedLibrary(modulePath);
   if (!artifact)
     compiling.emplace(
         "compiling the module for this CPU" +

@@ -14,6 +14,7 @@
 #include "OpenAIProtocol.h"
 #include "llm/Serving/BatchScheduler.h"
 #include "llm/Serving/ModelSession.h"
+#include "llm/Support/ToolArguments.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -398,18 +399,13 @@ private:
 int main(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  std::vector<std::string> args(argv, argv + argc);
-  for (std::string &arg : args) {
-    llvm::StringRef ref(arg);
-    if (ref == "--threads" || ref == "-threads")
-      arg = "--num-threads";
-    else if (ref.starts_with("--threads=") || ref.starts_with("-threads="))
-      arg = "--num-threads=" + ref.split('=').second.str();
-  }
+  std::vector<std::string> args = llm::spellThreadsOption(argc, argv);
   std::vector<const char *> cargs;
   for (const std::string &arg : args)
     cargs.push_back(arg.c_str());
   cl::HideUnrelatedOptions(category);
+  if (std::string unknown = llm::unknownOption(args); !unknown.empty())
+    return fail("unknown option '" + unknown + "' (see llm-server --help)");
   cl::ParseCommandLineOptions(static_cast<int>(cargs.size()), cargs.data(),
                               "llm OpenAI-compatible server\n");
   if (modelDir.empty())

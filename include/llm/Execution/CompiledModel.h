@@ -91,6 +91,9 @@ public:
   /// CPU features this machine lacks, before running any of its code.
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   loadSharedLibrary(llvm::StringRef path);
+  /// Whether `path` is a shared library (an ELF file, as llm-compile
+  /// writes), to be loaded with loadSharedLibrary rather than parsed.
+  static bool isSharedLibrary(llvm::StringRef path);
 
   ~CompiledModel();
 

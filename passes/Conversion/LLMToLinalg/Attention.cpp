@@ -252,16 +252,8 @@ struct BatchedAttentionLowering : OpRewritePattern<BatchedAttentionOp> {
           Value slot = element(op.getSlots());
           Value position = element(op.getPositions());
           // Row b of a [rows, features] tensor, as [1, features].
-          auto rowOf = [&](Value matrix) -> Value {
-            auto type = cast<RankedTensorType>(matrix.getType());
-            auto rowType = RankedTensorType::get({1, type.getDimSize(1)},
-                                                 type.getElementType());
-            return tensor::ExtractSliceOp::create(
-                b, nested, rowType, matrix,
-                ArrayRef<OpFoldResult>{row, idx(0)},
-                ArrayRef<OpFoldResult>{idx(1),
-                                       tensor::getMixedSize(b, nested, matrix, 1)},
-                ArrayRef<OpFoldResult>{idx(1), idx(1)});
+          auto rowOf = [&](Value matrix) {
+            return sliceRows(b, nested, matrix, row, idx(1));
           };
           // The slot's [layers, context, kv_heads, head_dim] cache.
           auto cacheType = RankedTensorType::get(poolType.getShape().drop_front(),
@@ -289,12 +281,8 @@ struct BatchedAttentionLowering : OpRewritePattern<BatchedAttentionOp> {
               /*layer=*/IntegerAttr(), op.getNumHeadsAttr(),
               op.getNumKvHeadsAttr(), op.getHeadDimAttr(), op.getScaleAttr(),
               op.getRopeThetaAttr(), op.getRopeScalingAttr());
-          Value output = tensor::InsertSliceOp::create(
-              b, nested, attention.getOutput(), carried[0],
-              ArrayRef<OpFoldResult>{row, idx(0)},
-              ArrayRef<OpFoldResult>{idx(1),
-                                     tensor::getMixedSize(b, nested, query, 1)},
-              ArrayRef<OpFoldResult>{idx(1), idx(1)});
+          Value output =
+              insertRows(b, nested, attention.getOutput(), carried[0], row);
           auto putBack = [&](Value cache, Value pool) -> Value {
             return tensor::InsertSliceOp::create(b, nested, cache, pool,
                                                  offsets, slotSizes(pool),

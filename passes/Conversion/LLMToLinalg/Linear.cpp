@@ -41,8 +41,8 @@ Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
 }
 
 /// llm.matmul: one contraction over a known number of rows (decode), or,
-/// over a prompt's rows, one on blocks of kRowBlock rows (which share each
-/// weight vector loaded) and one on the remaining rows.
+/// over a prompt's rows, contractions on blocks of rows (which share each
+/// weight vector loaded) and on the last remaining row (computeInRowBlocks).
 struct MatmulLowering : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 

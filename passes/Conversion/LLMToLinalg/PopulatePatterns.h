@@ -78,12 +78,20 @@ constexpr int64_t kRowBlock = 6;
 /// the last row alone.
 constexpr int64_t kRowBlocks[] = {kRowBlock, 2};
 
+/// Rows [offset, offset + count) of a [s, ...] tensor.
+Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
+                OpFoldResult count);
+/// `part` written into rows [offset, ...) of `into`.
+Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
+                 OpFoldResult offset);
+
 /// The [s, n] result (`resultType`; s dynamic, or at least kRowBlock) of a
 /// layer over the rows of `x` [s, ...]: `compute`(x', init, rowDims) on x' =
-/// the first s - s % kRowBlock rows as [blocks, kRowBlock, ...] (rowDims 2),
-/// then on the remaining rows [s % kRowBlock, ...] (rowDims 1). `init` is the part's
-/// rows of the result in the same leading layout ([blocks, kRowBlock, n] or
-/// [rows, n]), uninitialized; `compute` returns them computed, in its type.
+/// the rows in blocks of each size of kRowBlocks in turn, as [blocks, size,
+/// ...] (rowDims 2), then on the last remaining row [rows, ...] (rowDims 1);
+/// a part without rows is skipped. `init` is the part's rows of the result
+/// in the same leading layout ([blocks, size, n] or [rows, n]),
+/// uninitialized; `compute` returns them computed, in its type.
 Value computeInRowBlocks(
     OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
     function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)>

@@ -17,9 +17,9 @@
 //   then y = sum_G scale * D - zero * scale * sum_k x[r, G, k]: the scale
 //   and zero point are applied once per group and row.
 // - Prompts (dynamic rows): weights dequantized in the loop, w = nibble *
-//   scale - zero * scale, in blocks of kRowBlock rows ([s / kRowBlock,
-//   kRowBlock, ...]) that the CPU tiling keeps whole in registers, so that
-//   every dequantized weight vector serves all of the block's rows.
+//   scale - zero * scale, in blocks of rows ([s / 6, 6, ...], then of 2;
+//   computeInRowBlocks) that the CPU tiling keeps whole in registers, so
+//   that every dequantized weight vector serves all of the block's rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,7 +92,7 @@ Value unpackNibble(OpBuilder &b, Location loc, Value word, unsigned nibbleLoop,
 /// with the weight dequantized in the loop, w = nibble_s(q[nt, G, b, t]) *
 /// scale[G, nt, t] - zero[G, nt, t] * scale[G, nt, t], for x [r..., G, 8,
 /// g / 8] with `rowDims` leading row dimensions (1: rows; 2: blocks of
-/// kRowBlock rows, which share each dequantized weight vector), computed in
+/// rows, which share each dequantized weight vector), computed in
 /// `rowsInit` [r..., nt * t]. Scales and zeros are [G, nt, t].
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
@@ -476,8 +476,8 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
       return success();
     }
 
-    // Otherwise (prompts) in blocks of kRowBlock rows, which share each
-    // dequantized weight vector, and the remaining rows one by one.
+    // Otherwise (prompts) in blocks of rows, which share each dequantized
+    // weight vector, and the last row alone (computeInRowBlocks).
     Value qweight = op.getQweight();
     Value result = computeInRowBlocks(
         rewriter, loc, x, op.getResult().getType(),

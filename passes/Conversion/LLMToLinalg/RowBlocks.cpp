@@ -20,30 +20,6 @@ using namespace mlir::llm::detail;
 
 namespace {
 
-/// Rows [offset, offset + count) of a [s, ...] tensor.
-Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
-                OpFoldResult count) {
-  auto type = cast<RankedTensorType>(t.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, t);
-  offsets[0] = offset;
-  sizes[0] = count;
-  return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
-}
-
-/// Writes `part` into rows [offset, ...) of `into`.
-Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
-                 OpFoldResult offset) {
-  auto type = cast<RankedTensorType>(part.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  offsets[0] = offset;
-  return tensor::InsertSliceOp::create(b, loc, part, into, offsets,
-                                       tensor::getMixedSizes(b, loc, part),
-                                       strides);
-}
-
 /// [m, rest...] -> [m / block, block, rest...] (m a multiple).
 Value expandRows(OpBuilder &b, Location loc, Value t, OpFoldResult blocks,
                  int64_t block) {
@@ -71,6 +47,28 @@ Value collapseRows(OpBuilder &b, Location loc, Value t) {
 }
 
 } // namespace
+
+Value mlir::llm::detail::sliceRows(OpBuilder &b, Location loc, Value t,
+                                   OpFoldResult offset, OpFoldResult count) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, t);
+  offsets[0] = offset;
+  sizes[0] = count;
+  return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
+}
+
+Value mlir::llm::detail::insertRows(OpBuilder &b, Location loc, Value part,
+                                    Value into, OpFoldResult offset) {
+  auto type = cast<RankedTensorType>(part.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  offsets[0] = offset;
+  return tensor::InsertSliceOp::create(b, loc, part, into, offsets,
+                                       tensor::getMixedSizes(b, loc, part),
+                                       strides);
+}
 
 Value mlir::llm::detail::computeInRowBlocks(
     OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
