@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ClientConnection.h"
 #include "OpenAIProtocol.h"
 #include "llm/Serving/BatchScheduler.h"
 #include "llm/Serving/ModelSession.h"
@@ -228,13 +229,18 @@ private:
                     handle.message());
     std::string id = (chat ? "chatcmpl-" : "cmpl-") +
                      std::to_string(++requests_);
+    // A client that goes away frees its slot, streamed or not.
+    auto connection = std::make_shared<llm::server::ClientConnection>(
+        req.local_addr, req.local_port, req.remote_addr, req.remote_port);
     if (request.stream)
-      return stream(res, *handle, id, chat, request.streamUsage);
+      return stream(res, *handle, connection, id, chat, request.streamUsage);
 
     std::string text;
     std::vector<RequestEvent> events;
     std::string failure;
-    while ((*handle)->wait(events, std::chrono::milliseconds(500))) {
+    while ((*handle)->wait(events, std::chrono::milliseconds(100))) {
+      if (connection->closed())
+        (*handle)->cancel();
       for (RequestEvent &event : events) {
         if (event.kind == RequestEvent::Text)
           text += event.text;
@@ -290,6 +296,7 @@ private:
   /// Server-sent events: one `data: {chunk}` per piece of text, a last
   /// chunk with the finish reason, then `data: [DONE]`.
   void stream(httplib::Response &res, std::shared_ptr<RequestHandle> handle,
+              std::shared_ptr<llm::server::ClientConnection> connection,
               std::string id, bool chat, bool usage) {
     auto chunk = [this, id, chat](json delta, const std::string *text,
                                   const std::string *finish) {
@@ -329,7 +336,7 @@ private:
     };
     res.set_chunked_content_provider(
         "text/event-stream",
-        [handle, chunk, usageChunk, usage, chat, logOnce,
+        [handle, connection, chunk, usageChunk, usage, chat, logOnce,
          started = false](size_t, httplib::DataSink &sink) mutable {
           if (chat && !started) {
             // The first chunk of a chat stream names the role.
@@ -344,7 +351,7 @@ private:
           }
           std::vector<RequestEvent> events;
           while (handle->wait(events, std::chrono::milliseconds(100))) {
-            if (!sink.is_writable()) {
+            if (!sink.is_writable() || connection->closed()) {
               handle->cancel();
               return false;
             }
