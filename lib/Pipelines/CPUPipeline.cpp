@@ -108,6 +108,8 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   // OpenMP loop bodies sit in memref.alloca_scope, which must be lowered
   // while it still holds a single block, before scf becomes cf.
   pm.addPass(createLLMLowerPairDotPass());
+  // Collectives of a tensor-parallel module: calls of Open MPI.
+  pm.addPass(createLLMLowerMPIPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;

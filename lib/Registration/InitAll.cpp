@@ -27,6 +27,7 @@ void mlir::llm::registerAllLLMDialects(DialectRegistry &registry) {
   // Decoder-layer functions are inlined where a consumer wants every layer
   // spelled out (the LPU planner, llm-expose-activations).
   func::registerInlinerExtension(registry);
+  registerMPIMemoryEffects(registry);
 }
 
 void mlir::llm::registerAllLLMPasses() {

@@ -176,9 +176,11 @@ FailureOr<bool> sinkWeightOnlyOps(ModuleOp module, func::FuncOp callee) {
           layer.constant
               ? ParamOp::create(b, param.getLoc(), param.getType(),
                                 b.getStringAttr(
-                                    param.getNameForLayer(*layer.constant)))
+                                    param.getNameForLayer(*layer.constant)),
+                                Value(), param.getShardAttr())
               : ParamOp::create(b, param.getLoc(), param.getType(),
-                                param.getNameAttr(), layer.argument);
+                                param.getNameAttr(), layer.argument,
+                                param.getShardAttr());
       mapping.map(param.getResult(), clone.getResult());
     }
     // The call keeps its attributes; the new operands have none.
@@ -258,6 +260,8 @@ private:
   OpBuilder b;
   llvm::DenseSet<Operation *> weightOnly;
   llvm::MapVector<StringRef, RankedTensorType> tensors;
+  /// The shard of each sharded checkpoint tensor (llm-shard).
+  llvm::DenseMap<StringRef, ShardAttr> shards;
   /// Outlined functions by structural key: the function, its arguments
   /// (tensor indices) and the first prepared buffer it returns.
   struct Outlined {
@@ -291,6 +295,10 @@ FailureOr<int64_t> WeightPrepHoister::tensorIndex(ParamOp param) {
     return param.emitOpError("parameter '")
            << param.getName() << "' is used with types " << it->second
            << " and " << param.getType();
+  auto [shard, first] = shards.insert({param.getName(), param.getShardAttr()});
+  if (!first && shard->second != param.getShardAttr())
+    return param.emitOpError("parameter '")
+           << param.getName() << "' is read as two different shards";
   return static_cast<int64_t>(it - tensors.begin());
 }
 
@@ -565,7 +573,8 @@ LogicalResult WeightPrepHoister::run() {
 
   SmallVector<WeightTensorAttr> tensorAttrs;
   for (auto &[name, type] : tensors)
-    tensorAttrs.push_back(WeightTensorAttr::get(b.getContext(), name, type));
+    tensorAttrs.push_back(WeightTensorAttr::get(b.getContext(), name, type,
+                                                shards.lookup(name)));
   // The model's config and the activations @prefill exposes become part of
   // the ABI.
   ModelConfigAttr config = getModelConfig(module);

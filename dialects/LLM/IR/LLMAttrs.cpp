@@ -64,12 +64,32 @@ double Llama3RopeScalingAttr::scaleInverseFrequency(double invFreq) const {
 
 LogicalResult
 WeightTensorAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                         StringRef name, RankedTensorType type) {
+                         StringRef name, RankedTensorType type,
+                         ShardAttr shard) {
   if (name.empty())
     return emitError() << "a checkpoint tensor needs a name";
   if (!type || !type.hasStaticShape())
     return emitError() << "checkpoint tensor '" << name
                        << "' needs a static shape";
+  if (shard && shard.getDim() >= type.getRank())
+    return emitError() << "checkpoint tensor '" << name << "' of rank "
+                       << type.getRank() << " cannot be sharded along dim "
+                       << shard.getDim();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ShardAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShardAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                int64_t dim, int64_t parts, int64_t ranks) {
+  if (dim < 0)
+    return emitError() << "a shard's dim must be non-negative, not " << dim;
+  if (parts < 1 || ranks < parts || ranks % parts != 0)
+    return emitError() << "a tensor cut into " << parts
+                       << " parts cannot be shared evenly by " << ranks
+                       << " ranks";
   return success();
 }
 

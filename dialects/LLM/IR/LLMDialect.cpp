@@ -46,10 +46,12 @@ void LLMDialect::initialize() {
 static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
                                                     ModelConfigAttr config) {
   auto module = cast<ModuleOp>(op);
-  SmallVector<int64_t> cacheShape = {config.getNumHiddenLayers(),
-                                     ShapedType::kDynamic,
-                                     config.getNumKeyValueHeads(),
-                                     config.getHeadDim()};
+  // A tensor-parallel module holds its rank's KV heads.
+  SmallVector<int64_t> cacheShape = {
+      config.getNumHiddenLayers(), ShapedType::kDynamic,
+      kvHeadsPerRank(config.getNumKeyValueHeads(),
+                     getTensorParallelRanks(module)),
+      config.getHeadDim()};
   for (StringRef name : kEntryPointNames) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
@@ -175,8 +177,20 @@ static LogicalResult verifyABI(Operation *op, NamedAttribute attr) {
   return success();
 }
 
+int64_t mlir::llm::getTensorParallelRanks(Operation *module) {
+  auto ranks = module->getAttrOfType<IntegerAttr>(kTensorParallelAttrName);
+  return ranks && ranks.getInt() > 0 ? ranks.getInt() : 1;
+}
+
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
+  if (attr.getName() == kTensorParallelAttrName) {
+    auto ranks = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !ranks || ranks.getInt() < 1)
+      return op->emitError("'llm.tensor_parallel' must be a positive "
+                           "integer on a module");
+    return success();
+  }
   if (attr.getName() == kModelConfigAttrName)
     return verifyConfig(op, attr);
   if (attr.getName() == kExposedActivationsAttrName) {

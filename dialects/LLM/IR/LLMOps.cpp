@@ -131,6 +131,11 @@ LogicalResult ParamOp::verify() {
   if (!getLayer() && placeholders != 0)
     return emitOpError("name '")
            << getName() << "' has a layer placeholder but no layer operand";
+  if (ShardAttr shard = getShardAttr();
+      shard && shard.getDim() >= getType().getRank())
+    return emitOpError("of rank ")
+           << getType().getRank() << " cannot be sharded along dim "
+           << shard.getDim();
   return success();
 }
 

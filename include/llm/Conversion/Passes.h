@@ -10,6 +10,10 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MPI/IR/MPI.h"
+#include "mlir/Dialect/DLTI/DLTI.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -26,6 +30,11 @@ namespace llm {
 /// AVX-512BW, 8: AVX2; 0: the float kernel).
 void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
                                            int64_t pairedLanes = 0);
+
+/// Declares the memory effects of the mpi ops the lowering creates
+/// (`mpi.allreduce` reads its send buffer and writes its receive buffer),
+/// which upstream leaves unknown and buffer deallocation then rejects.
+void registerMPIMemoryEffects(DialectRegistry &registry);
 
 #define GEN_PASS_REGISTRATION
 #include "llm/Conversion/Passes.h.inc"

@@ -25,8 +25,22 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
-    "::mlir::bufferization::BufferizationDialect"
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::mpi::MPIDialect"
   ];
+}
+
+def LLMLowerMPIPass : Pass<"llm-lower-mpi", "mlir::ModuleOp"> {
+  let summary = "Lower MLIR's mpi dialect to calls of Open MPI's C API";
+  let description = [{
+    Applies upstream's MPI-to-LLVM patterns for Open MPI's ABI (the module's
+    `dlti.map` says `"MPI:Implementation" = "OpenMPI"`): `mpi.allreduce`
+    becomes `MPI_Allreduce` on `ompi_mpi_comm_world`, `ompi_mpi_float` and
+    `ompi_mpi_op_sum`, which the JIT resolves from the process's libmpi.
+    A module without mpi ops is left as it is.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::DLTIDialect"];
 }
 
 def LLMTileForLPUPass : Pass<"llm-tile-lpu", "mlir::ModuleOp"> {

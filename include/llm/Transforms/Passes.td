@@ -154,6 +154,34 @@ def LLMExposeActivationsPass
   }];
 }
 
+def LLMShardPass : Pass<"llm-shard", "mlir::ModuleOp"> {
+  let summary = "Partitions the model for tensor-parallel ranks (Megatron)";
+  let description = [{
+    Rewrites the module into the program every rank of a tensor-parallel
+    group of `tensor-parallel` processes runs (SPMD: one module, the rank
+    chosen at run time by the weights each binds):
+
+    - attention by heads: the query, key and value projections split by
+      their output rows (`llm.param ... shard <dim = 0>`), each rank holding
+      `num_heads / N` query heads and `num_kv_heads / N` KV heads (a KV head
+      shared by `N / num_kv_heads` ranks when there are fewer KV heads than
+      ranks) and only those heads' KV cache; the output projection split by
+      its input columns (`dim = 1`), its partial products summed over the
+      ranks (`llm.all_reduce`);
+    - the MLP the same way: gate and up projections by rows, the down
+      projection by columns, then `llm.all_reduce`;
+    - embeddings, norms and the LM head replicated.
+
+    Runs on the graph as imported, before fusion and quantization, which
+    then work on each rank's slices. Every head count and the MLP width
+    must divide evenly.
+  }];
+  let options = [
+    Option<"tensorParallel", "tensor-parallel", "int64_t", /*default=*/"1",
+           "Ranks the model is partitioned over">,
+  ];
+}
+
 def LLMPrefillLastLogitsPass
     : Pass<"llm-prefill-last-logits", "mlir::ModuleOp"> {
   let summary = "@prefill returns the logits of its last position only";

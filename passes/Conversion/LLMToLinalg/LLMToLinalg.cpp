@@ -30,6 +30,7 @@ void mlir::llm::populateLLMToLinalgConversionPatterns(
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
   detail::populateWeightTransformPatterns(patterns);
+  detail::populateCollectivePatterns(patterns);
 }
 
 namespace {
@@ -44,7 +45,8 @@ struct ConvertLLMToLinalgPass
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect, scf::SCFDialect,
                            vector::VectorDialect,
-                           bufferization::BufferizationDialect>();
+                           bufferization::BufferizationDialect,
+                           memref::MemRefDialect, mpi::MPIDialect>();
     target.addIllegalDialect<LLMDialect>();
     target.addLegalOp<ParamOp, PairDotI16Op>();
     RewritePatternSet patterns(ctx);

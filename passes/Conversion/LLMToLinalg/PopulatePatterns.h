@@ -26,6 +26,7 @@ void populateAttentionPatterns(RewritePatternSet &patterns);
 /// The weight transforms of @prepare (scale_columns, quantize_int4,
 /// repack_awq).
 void populateWeightTransformPatterns(RewritePatternSet &patterns);
+void populateCollectivePatterns(RewritePatternSet &patterns);
 
 /// An empty tensor with the shape of `like` (dynamic sizes taken from it).
 Value emptyLike(OpBuilder &b, Location loc, Value like);

@@ -128,17 +128,55 @@ def LLM_ModelConfigAttr : LLM_Attr<"ModelConfig", "config"> {
   let genVerifyDecl = 1;
 }
 
+def LLM_ShardAttr : LLM_Attr<"Shard", "shard"> {
+  let summary = "Which part of a checkpoint tensor one rank holds";
+  let description = [{
+    A tensor-parallel module (`llm-shard`) runs on every rank of a group of
+    `ranks` processes, each binding one part of a sharded weight: the tensor
+    cut along `dim` into `parts` equal slices, rank r holding slice
+    `r / (ranks / parts)`. `parts` is less than `ranks` when a slice is
+    shared by several ranks (a KV head when there are more ranks than KV
+    heads).
+
+    ```mlir
+    #llm.shard<dim = 0, parts = 2, ranks = 4>
+    ```
+  }];
+  let parameters = (ins "int64_t":$dim, "int64_t":$parts, "int64_t":$ranks);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The slice rank `rank` holds.
+    int64_t partOf(int64_t rank) const {
+      return rank / (getRanks() / getParts());
+    }
+  }];
+}
+
 def LLM_WeightTensorAttr : LLM_Attr<"WeightTensor", "tensor"> {
   let summary = "A checkpoint tensor a module reads: its name and type";
   let description = [{
+    `type` is what the module reads: with a `shard`, one rank's slice of the
+    checkpoint tensor (the tensor's size along the shard's dim is `parts`
+    times the type's).
+
     ```mlir
     #llm.tensor<"model.norm.weight" : tensor<288xbf16>>
+    #llm.tensor<"model.layers.0.mlp.up_proj.weight" : tensor<384x288xf32>,
+                #llm.shard<dim = 0, parts = 2, ranks = 2>>
     ```
   }];
   let parameters = (ins StringRefParameter<"">:$name,
-                        "::mlir::RankedTensorType":$type);
-  let assemblyFormat = "`<` $name `:` $type `>`";
+                        "::mlir::RankedTensorType":$type,
+                        OptionalParameter<"::mlir::llm::ShardAttr">:$shard);
+  let assemblyFormat = "`<` $name `:` $type (`,` $shard^)? `>`";
   let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "::llvm::StringRef":$name,
+                     "::mlir::RankedTensorType":$type), [{
+      return $_get($_ctxt, name, type, ShardAttr());
+    }]>
+  ];
 }
 
 def LLM_ExposedActivationAttr : LLM_Attr<"ExposedActivation", "activation"> {

@@ -24,6 +24,20 @@ inline constexpr llvm::StringLiteral kDecodeBatchName = "decode_batch";
 inline constexpr llvm::StringLiteral kEntryPointNames[] = {
     kPrefillName, kDecodeName, kDecodeBatchName};
 
+/// The module attribute (an i64) that `llm-shard` sets: the number of
+/// tensor-parallel ranks the module runs on.
+inline constexpr llvm::StringLiteral kTensorParallelAttrName =
+    "llm.tensor_parallel";
+
+/// The KV heads each rank of `ranks` holds, of `kvHeads` (a head shared by
+/// several ranks when there are fewer heads than ranks).
+inline int64_t kvHeadsPerRank(int64_t kvHeads, int64_t ranks) {
+  return kvHeads / std::min(kvHeads, ranks);
+}
+
+/// A module's tensor-parallel ranks (1 when it is not partitioned).
+int64_t getTensorParallelRanks(mlir::Operation *module);
+
 /// Whether `name` (an `llm.name`) is a KV cache's.
 inline bool isKVCacheName(llvm::StringRef name) {
   return name == kKeyCacheName || name == kValueCacheName;

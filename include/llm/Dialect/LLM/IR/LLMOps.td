@@ -28,6 +28,13 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     %w = llm.param "model.layers.0.mlp.up_proj.weight" : tensor<11008x4096xbf16>
     ```
 
+    With a `shard` (a tensor-parallel module, `llm-shard`), the result is
+    the rank's slice of the checkpoint tensor:
+
+    ```mlir
+    %w = llm.param "model.layers.0.mlp.down_proj.weight" shard <dim = 1, parts = 2, ranks = 2> : tensor<4096x5504xbf16>
+    ```
+
     Inside a decoder-layer function, a parameter names the tensor of the
     layer the function is called for: the name holds one `{}`, replaced by
     the value of the `layer` operand (the function's layer argument). Once
@@ -38,14 +45,20 @@ def LLM_ParamOp : LLM_Op<"param", [Pure]> {
     %w = llm.param "model.layers.{}.mlp.up_proj.weight"[%layer] : tensor<11008x4096xbf16>
     ```
   }];
-  let arguments = (ins StrAttr:$name, Optional<Index>:$layer);
+  let arguments = (ins StrAttr:$name, Optional<Index>:$layer,
+                       OptionalAttr<LLM_ShardAttr>:$shard);
   let results = (outs AnyStaticShapeTensor:$result);
-  let assemblyFormat = "$name (`[` $layer^ `]`)? attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $name (`[` $layer^ `]`)? (`shard` $shard^)? attr-dict `:` type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
   let builders = [
     OpBuilder<(ins "Type":$type, "StringAttr":$name), [{
-      build($_builder, $_state, type, name, /*layer=*/Value());
+      build($_builder, $_state, type, name, /*layer=*/Value(), ShardAttr());
+    }]>,
+    OpBuilder<(ins "Type":$type, "StringAttr":$name, "Value":$layer), [{
+      build($_builder, $_state, type, name, layer, ShardAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -496,6 +509,27 @@ def LLM_AddOp : LLM_BinaryElementwiseOp<"add"> {
 def LLM_MulOp : LLM_BinaryElementwiseOp<"mul"> {
   let summary = "Elementwise multiplication (SwiGLU gating)";
   let description = "Folds `x * 1` to `x` when one side is a one splat.";
+}
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+def LLM_AllReduceOp : LLM_Op<"all_reduce", [Pure, SameOperandsAndResultType]> {
+  let summary = "The sum of a tensor over every rank of a tensor-parallel group";
+  let description = [{
+    Each rank of a tensor-parallel module (`llm-shard`) holds a partial sum
+    (the product of its slice of a row-split weight); every rank gets their
+    sum. Lowered to `MPI_Allreduce` over the world communicator (MLIR's `mpi`
+    dialect).
+
+    ```mlir
+    %sum = llm.all_reduce %partial : tensor<?x4096xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
 #endif // LLM_DIALECT_LLM_IR_LLMOPS_TD
