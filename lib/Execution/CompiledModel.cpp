@@ -175,8 +175,11 @@ static auto shapeFields(Shape &shape)
 std::string CompiledModel::metadataJSON() const {
   llvm::json::Array tensors, prepared, activations;
   for (const auto &tensor : abi_.tensors)
-    tensors.push_back(llvm::json::Object{{"name", tensor.name},
-                                         {"type", bufferJSON(tensor.type)}});
+    tensors.push_back(llvm::json::Object{
+        {"name", tensor.name},
+        {"type", bufferJSON(tensor.type)},
+        {"shard", int64Array({tensor.shard.dim, tensor.shard.parts,
+                              tensor.shard.ranks})}});
   for (const auto &type : abi_.prepared)
     prepared.push_back(bufferJSON(type));
   for (const auto &activation : shape_.activations) {
@@ -196,6 +199,7 @@ std::string CompiledModel::metadataJSON() const {
       {"prepare_fingerprint", std::to_string(abi_.prepareFingerprint)},
       {"eos_token_ids", int64Array(shape_.eosTokenIds)},
       {"batched_decode", shape_.batchedDecode},
+      {"tensor_parallel", shape_.tensorParallel},
       {"activations", std::move(activations)}};
   for (auto [field, key] : shapeFields(shape_))
     object[key] = *field;
@@ -303,8 +307,18 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
     std::optional<llvm::StringRef> name = o ? o->getString("name") : std::nullopt;
     const llvm::json::Value *type = o ? o->get("type") : nullptr;
     ::llm::runtime::TensorBinding binding;
-    if (!name || !type || !buffer(*type, binding.type))
+    const llvm::json::Array *shard = o ? o->getArray("shard") : nullptr;
+    if (!name || !type || !buffer(*type, binding.type) || !shard ||
+        shard->size() != 3)
       return false;
+    std::optional<int64_t> dim = (*shard)[0].getAsInteger(),
+                           parts = (*shard)[1].getAsInteger(),
+                           ranks = (*shard)[2].getAsInteger();
+    if (!dim || !parts || !ranks || *dim < 0 ||
+        *dim >= static_cast<int64_t>(binding.type.shape.size()) ||
+        *parts < 1 || *ranks < *parts || *ranks % *parts != 0)
+      return false;
+    binding.shard = {*dim, *parts, *ranks};
     binding.name = name->str();
     abi.tensors.push_back(std::move(binding));
   }
@@ -337,6 +351,10 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
       return false;
     *field = *value;
   }
+  std::optional<int64_t> tensorParallel = object->getInteger("tensor_parallel");
+  if (!tensorParallel || *tensorParallel < 1)
+    return false;
+  shape.tensorParallel = *tensorParallel;
   std::optional<bool> batched = object->getBoolean("batched_decode");
   if (!batched)
     return false;
@@ -523,8 +541,11 @@ static llvm::Expected<::llm::runtime::ModuleABI> runtimeABI(ModuleOp module) {
     if (tensor.getType().getNumElements() > (int64_t(1) << 40))
       return makeError("checkpoint tensor '" + tensor.getName() +
                        "' of the module's ABI has more than 2^40 elements");
-    result.tensors.push_back({tensor.getName().str(),
-                              bufferType(tensor.getType())});
+    ::llm::runtime::Shard shard;
+    if (ShardAttr attr = tensor.getShard())
+      shard = {attr.getDim(), attr.getParts(), attr.getRanks()};
+    result.tensors.push_back(
+        {tensor.getName().str(), bufferType(tensor.getType()), shard});
   }
   llvm::append_range(result.prepareArguments, abi.getPrepare());
   for (RankedTensorType type : abi.getPrepared()) {
@@ -612,7 +633,9 @@ CompiledModel::describe(ModuleOp module) {
   ::llm::runtime::ModelShape &shape = model->shape_;
   shape.vocabSize = config.getVocabSize();
   shape.numLayers = config.getNumHiddenLayers();
-  shape.numKvHeads = config.getNumKeyValueHeads();
+  shape.tensorParallel = getTensorParallelRanks(module);
+  shape.numKvHeads =
+      kvHeadsPerRank(config.getNumKeyValueHeads(), shape.tensorParallel);
   shape.headDim = config.getHeadDim();
   shape.maxPositions = config.getMaxPositionEmbeddings();
   shape.bosTokenId = config.getBosTokenId();

@@ -145,6 +145,8 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position,
   if (Status s = checkTokens(tokens.data(), tokens.size(), position, slot);
       !s.ok())
     return Error(s.message());
+  if (forwardObserver_)
+    forwardObserver_(tokens, position, slot);
 
   int64_t n = static_cast<int64_t>(tokens.size());
   std::vector<int64_t> cacheShape = {shape_.numLayers, context_,

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <list>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -51,6 +53,39 @@ const char *weightDTypeFlag(DType dtype) {
   return dtype == DType::F16 ? "f16" : dtype == DType::BF16 ? "bf16" : "f32";
 }
 
+/// Slice `shard.partOf(rank)` of `tensor` (whose shape the caller checked):
+/// a view into the tensor when the slice is contiguous (cut along the
+/// outermost dimension), else a copy in `copies` that reads only the
+/// slice's bytes.
+TensorView sliceOf(const TensorView &tensor, const Shard &shard, int64_t rank,
+                   std::list<std::vector<uint8_t>> &copies) {
+  TensorView slice = tensor;
+  int64_t dim = shard.dim, part = shard.partOf(rank);
+  int64_t length = tensor.shape[dim] / shard.parts;
+  slice.shape[dim] = length;
+  size_t inner = dtypeSize(tensor.dtype);
+  for (size_t d = dim + 1; d < tensor.shape.size(); ++d)
+    inner *= static_cast<size_t>(tensor.shape[d]);
+  size_t outer = 1;
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= static_cast<size_t>(tensor.shape[d]);
+  size_t sliceRow = static_cast<size_t>(length) * inner;
+  size_t wholeRow = static_cast<size_t>(tensor.shape[dim]) * inner;
+  const auto *source = static_cast<const uint8_t *>(tensor.data);
+  slice.nbytes = outer * sliceRow;
+  if (outer == 1) {
+    slice.data = source + static_cast<size_t>(part) * sliceRow;
+    return slice;
+  }
+  std::vector<uint8_t> &copy = copies.emplace_back(slice.nbytes);
+  for (size_t o = 0; o < outer; ++o)
+    std::memcpy(copy.data() + o * sliceRow,
+                source + o * wholeRow + static_cast<size_t>(part) * sliceRow,
+                sliceRow);
+  slice.data = copy.data();
+  return slice;
+}
+
 /// The progress report of the @prepare running now (one at a time).
 std::atomic<const std::function<void(int64_t, int64_t)> *> currentProgress{
     nullptr};
@@ -82,6 +117,11 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   std::ostringstream problems;
   int count = 0;
   std::vector<const TensorView *> views(abi.tensors.size());
+  // The rank's slices of sharded tensors, and whether each is a copy (in
+  // memory of its own, never handed back to the kernel) or a view of the
+  // mapped file.
+  std::deque<TensorView> slices;
+  std::vector<bool> copied(abi.tensors.size(), false);
   for (size_t i = 0; i < abi.tensors.size(); ++i) {
     const TensorBinding &binding = abi.tensors[i];
     auto problem = [&](const std::string &text) {
@@ -106,6 +146,24 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       continue;
     }
     views[i] = t;
+    if (binding.shard.parts > 1) {
+      std::vector<int64_t> whole = binding.type.shape;
+      whole[binding.shard.dim] *= binding.shard.parts;
+      if (t->shape != whole) {
+        problem("shape " + shapeText(t->shape) + " but the module expects " +
+                shapeText(whole) + " (cut into " +
+                std::to_string(binding.shard.parts) + " along dim " +
+                std::to_string(binding.shard.dim) + ")");
+        continue;
+      }
+      views[i] = &slices.emplace_back(
+          sliceOf(*t, binding.shard, options.rank, store->copies_));
+      copied[i] = views[i]->data != nullptr &&
+                  (views[i]->data < t->data ||
+                   static_cast<const uint8_t *>(views[i]->data) >=
+                       static_cast<const uint8_t *>(t->data) + t->nbytes);
+      t = views[i];
+    }
     if (t->shape != binding.type.shape)
       problem("shape " + shapeText(t->shape) + " but the module expects " +
               shapeText(binding.type.shape));
@@ -173,7 +231,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       auto hashSome = [&] {
         for (size_t i; (i = next++) < hashes.size();) {
           int64_t index = abi.prepareArguments[i];
-          hashes[i] = contentHash(*views[index], preparedOnly(index));
+          hashes[i] = contentHash(*views[index],
+                                  preparedOnly(index) && !copied[index]);
         }
       };
       std::vector<std::thread> helpers;
@@ -188,7 +247,11 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       for (uint64_t h : hashes)
         hash.add(h);
       key = hash.digest();
-      path = cacheFilePath(options.cacheDirectory, "prepared",
+      // Each rank of a tensor-parallel group prepares its own slices.
+      std::string prefix =
+          options.rank ? "prepared-rank" + std::to_string(options.rank)
+                       : std::string("prepared");
+      path = cacheFilePath(options.cacheDirectory, prefix.c_str(),
                            abi.prepareFingerprint, ".bin");
       if (!options.refreshCache)
         store->cache_ = PreparedCacheFile::open(path, key, abi.prepared);
@@ -221,7 +284,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       // the checkpoint resident.
       std::vector<const TensorView *> releasable;
       for (int64_t index : abi.prepareArguments)
-        if (preparedOnly(index) && tensorData[index] == views[index]->data)
+        if (preparedOnly(index) && !copied[index] &&
+            tensorData[index] == views[index]->data)
           releasable.push_back(views[index]);
       std::function<void(int64_t, int64_t)> report =
           [&](int64_t done, int64_t total) {
@@ -279,7 +343,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     }
     // The tensors only @prepare reads are not needed any more.
     for (int64_t index : abi.prepareArguments)
-      if (preparedOnly(index) && tensorData[index] == views[index]->data)
+      if (preparedOnly(index) && !copied[index] &&
+          tensorData[index] == views[index]->data)
         releasePages(views[index]->data, views[index]->nbytes);
   }
 

@@ -16,6 +16,7 @@
 #include "llm/Transforms/Passes.h"
 #include "llm/Support/ToolArguments.h"
 #include "llm/Execution/AllocationCounter.h"
+#include "llm/Distributed/RankGroup.h"
 #include "mlir/Pass/PassManager.h"
 #include "Chat.h"
 #include "Prompt.h"
@@ -159,10 +160,36 @@ static cl::opt<bool> jitDebug("jit-debug",
                                        "for 'perf inject --jit')"),
                               cl::cat(category));
 
+/// The ranks of an mpirun job (a group of one otherwise), and whether they
+/// have agreed that every rank loaded its part.
+static llm::distributed::RankGroup *ranks = nullptr;
+static bool ranksAgreed = false;
+
 static int fail(const llvm::Twine &message) {
-  llvm::errs() << "llm-run: error: " << message << "\n";
+  std::string text = message.str();
+  if (ranks && ranks->distributed() && !ranksAgreed) {
+    // Every rank reports how its setup went; rank 0 shows why it failed,
+    // once, and every rank stops.
+    ranksAgreed = true;
+    rt::Status all = ranks->agree(rt::Error(text));
+    if (ranks->rank() == 0)
+      llvm::errs() << "llm-run: error: " << all.message() << "\n";
+    ranks->finish();
+    return 1;
+  }
+  llvm::errs() << "llm-run: error: " << text << "\n";
   return 1;
 }
+
+/// Rank 0 releases the other ranks whenever it leaves main.
+struct ReleaseRanksOnExit {
+  ~ReleaseRanksOnExit() {
+    if (ranks && ranks->distributed()) {
+      ranks->release();
+      ranks->finish();
+    }
+  }
+};
 
 /// Prints `message` on stderr if it lives longer than a second: one line
 /// saying what a slow step is doing, and nothing for a quick one.
@@ -197,6 +224,11 @@ static double millis(Clock::duration d) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Under mpirun: one rank of a tensor-parallel group.
+  auto group = llm::distributed::RankGroup::join(&argc, &argv);
+  if (!group.ok())
+    return fail(group.message());
+  ranks = *group;
   // Every decode step allocates and frees the same intermediate buffers
   // (the logits alone are vocab * 4 bytes): keep freed memory in the heap
   // for the next step instead of unmapping it and faulting it back in.
@@ -361,6 +393,16 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(config.takeError()));
     auto context = mlir::llm::createExecutionContext();
     auto module = mlir::llm::buildLlamaModule(*context, *config);
+    // Across mpirun's ranks: each runs its part of every layer.
+    if (ranks->distributed()) {
+      mlir::PassManager pm(context.get());
+      mlir::llm::LLMShardPassOptions shard;
+      shard.tensorParallel = ranks->size();
+      pm.addPass(mlir::llm::createLLMShardPass(shard));
+      if (failed(pm.run(*module)))
+        return fail("the model cannot be split over " +
+                    llvm::Twine(ranks->size()) + " ranks (llm-shard)");
+    }
     // Generation samples from the last position: its prompt pass computes
     // the final norm and the LM head for that row only, unless every
     // position's logits are asked for.
@@ -378,6 +420,13 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(model.takeError()));
   double compileMs = millis(Clock::now() - startCompile);
   const rt::ModelShape &shape = (*model)->shape();
+  if (shape.tensorParallel != ranks->size())
+    return fail("the module is partitioned for " +
+                llvm::Twine(shape.tensorParallel) + " rank(s) (llm-shard) but " +
+                (ranks->distributed() ? "mpirun started " +
+                                            llvm::Twine(ranks->size())
+                                      : llvm::Twine("this is one process")) +
+                "; run it with mpirun -np " + llvm::Twine(shape.tensorParallel));
 
   // Weights, bound by name.
   auto checkpoint = gguf ? rt::ggufCheckpoint(gguf) : rt::Checkpoint::open(modelDir);
@@ -413,11 +462,31 @@ int main(int argc, char **argv) {
   loadOptions.progressBar = ::isatty(STDERR_FILENO);
   bool derives = !(*model)->abi().prepared.empty();
   loadOptions.cacheDirectory = cacheDirectory;
+  loadOptions.rank = ranks->rank();
+  // One progress report, rank 0's.
+  loadOptions.progress = loadOptions.progress && ranks->rank() == 0;
   auto startLoad = Clock::now();
   auto runner = rt::ModelRunner::create(*checkpoint, (*model)->abi(), shape,
                                         (*model)->entryPoints(), loadOptions);
   if (!runner.ok())
     return fail(runner.message());
+  if (ranks->distributed()) {
+    // Every rank has its part: the others follow rank 0's calls.
+    ranksAgreed = true;
+    if (rt::Status all = ranks->agree(rt::Status()); !all.ok()) {
+      if (ranks->rank() == 0)
+        llvm::errs() << "llm-run: error: " << all.message() << "\n";
+      ranks->finish();
+      return 1;
+    }
+    if (ranks->rank() != 0) {
+      rt::Status followed = ranks->follow(**runner);
+      ranks->finish();
+      return followed.ok() ? 0 : 1;
+    }
+    ranks->lead(**runner);
+  }
+  ReleaseRanksOnExit releaseRanks;
   double loadMs = millis(Clock::now() - startLoad);
   if (quantizeOnly) {
     if (!derives)

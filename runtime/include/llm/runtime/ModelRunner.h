@@ -24,6 +24,7 @@
 #include "llm/runtime/Status.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,8 +44,12 @@ struct ExposedActivation {
 
 /// What the runtime needs to know of the model (from the module's config).
 struct ModelShape {
+  /// `numKvHeads`: the KV heads this process holds (all of them, or its
+  /// rank's with a tensor-parallel module).
   int64_t vocabSize = 0, numLayers = 0, numKvHeads = 0, headDim = 0,
           maxPositions = 0, bosTokenId = 1;
+  /// The ranks a tensor-parallel module runs on (1: one process).
+  int64_t tensorParallel = 1;
   std::vector<int64_t> eosTokenIds;
   /// Whether the module has `@decode_batch`.
   bool batchedDecode = false;
@@ -98,6 +103,16 @@ public:
                const std::vector<int64_t> &slots,
                const std::vector<int64_t> &positions);
 
+  /// Called by `forward` with its arguments once they are checked, before
+  /// the compiled code runs: rank 0 of a tensor-parallel group sends every
+  /// call to the other ranks, which make the same call (the collectives in
+  /// the compiled code pair them up).
+  using ForwardObserver = std::function<void(
+      const std::vector<int32_t> &tokens, int64_t position, int64_t slot)>;
+  void observeForward(ForwardObserver observer) {
+    forwardObserver_ = std::move(observer);
+  }
+
   /// After a prefill of a module that exposes activations: each linear
   /// layer's input, row-major [tokens, features], in `shape().activations`
   /// order.
@@ -125,6 +140,7 @@ private:
   std::unique_ptr<ParameterStore> store_;
   std::vector<std::vector<float>> activations_;
   EntryPoints entryPoints_;
+  ForwardObserver forwardObserver_;
   int64_t context_ = 0, slots_ = 0;
   /// Elements of one slot's K (or V) cache.
   size_t slotElements_ = 0;

@@ -33,10 +33,23 @@ struct BufferType {
   }
 };
 
-/// A checkpoint tensor the module reads.
+/// Which slice of a checkpoint tensor a rank of a tensor-parallel module
+/// binds: the tensor cut along `dim` into `parts` equal slices, rank r
+/// holding slice r / (ranks / parts). `parts` 1: the whole tensor.
+struct Shard {
+  int64_t dim = 0, parts = 1, ranks = 1;
+  int64_t partOf(int64_t rank) const { return rank / (ranks / parts); }
+  bool operator==(const Shard &other) const {
+    return dim == other.dim && parts == other.parts && ranks == other.ranks;
+  }
+};
+
+/// A checkpoint tensor the module reads: `type` is what the module reads
+/// (with a shard, one slice of the checkpoint's tensor).
 struct TensorBinding {
   std::string name;
   BufferType type;
+  Shard shard;
 };
 
 struct ModuleABI {

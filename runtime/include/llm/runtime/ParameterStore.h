@@ -38,6 +38,9 @@ struct LoadOptions {
   /// More tensors (e.g. activation-aware scales), looked up after the
   /// checkpoint's own.
   const Checkpoint *extra = nullptr;
+  /// This process's rank in a tensor-parallel group: which slice of each
+  /// sharded tensor it binds (TensorBinding::shard).
+  int64_t rank = 0;
 };
 
 class PreparedCacheFile;
@@ -50,7 +53,9 @@ extern "C" void llm_prepare_progress(int64_t done, int64_t total);
 class ParameterStore {
 public:
   /// Checks `checkpoint` against `abi.tensors` (every missing tensor, wrong
-  /// shape or element type is reported by name in one error), binds them
+  /// shape or element type is reported by name in one error; a sharded
+  /// tensor is bound as the slice of `options.rank`: in place when it is
+  /// contiguous in the file, else copied, reading only its bytes), binds them
   /// (F32 tensors, and F16/BF16/I32 tensors the module reads as they are,
   /// in place; F16/BF16 tensors the module reads as f32 converted), then
   /// obtains `@prepare`'s outputs: from the cache when it holds them for
