@@ -10,6 +10,7 @@ packages=(
   libsentencepiece-dev sentencepiece nlohmann-json3-dev libfmt-dev libgtest-dev
   libxxhash-dev libpcre2-dev libicu-dev clang-22 libfuzzer-22-dev libclang-rt-22-dev
   python3-numpy python3-setuptools python3-venv libcpp-httplib-dev
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${packages[@]}"; do

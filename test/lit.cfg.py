@@ -40,6 +40,11 @@ else:
 config.substitutions.append(
     ("%llm_libomp", os.path.join(config.llvm_lib_dir, "libomp.so"))
 )
+import shutil
+# Tensor-parallel tests start their own ranks with Open MPI's mpirun.
+if shutil.which("mpirun"):
+    config.available_features.add("mpi")
+    config.environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
 import platform
 if platform.machine() == "x86_64":
     config.available_features.add("x86_64")

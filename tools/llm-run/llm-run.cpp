@@ -376,7 +376,7 @@ int main(int argc, char **argv) {
   // not compiled.
   bool artifact = modulePath != "-" &&
                   mlir::llm::CompiledModel::isSharedLibrary(modulePath);
-  if (!artifact)
+  if (!artifact && ranks->rank() == 0)
     compiling.emplace(
         "compiling the module for this CPU" +
         (cacheDirectory.empty()
