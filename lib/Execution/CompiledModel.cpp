@@ -200,6 +200,7 @@ std::string CompiledModel::metadataJSON() const {
       {"eos_token_ids", int64Array(shape_.eosTokenIds)},
       {"batched_decode", shape_.batchedDecode},
       {"tensor_parallel", shape_.tensorParallel},
+      {"pipeline", int64Array({shape_.pipelineStages, shape_.pipelineStage})},
       {"activations", std::move(activations)}};
   for (auto [field, key] : shapeFields(shape_))
     object[key] = *field;
@@ -355,6 +356,12 @@ static bool readMetadata(llvm::StringRef text, ::llm::runtime::ModuleABI &abi,
   if (!tensorParallel || *tensorParallel < 1)
     return false;
   shape.tensorParallel = *tensorParallel;
+  std::vector<int64_t> pipeline;
+  if (!ints("pipeline", pipeline) || pipeline.size() != 2 ||
+      pipeline[0] < 1 || pipeline[1] < 0 || pipeline[1] >= pipeline[0])
+    return false;
+  shape.pipelineStages = pipeline[0];
+  shape.pipelineStage = pipeline[1];
   std::optional<bool> batched = object->getBoolean("batched_decode");
   if (!batched)
     return false;
@@ -632,7 +639,11 @@ CompiledModel::describe(ModuleOp module) {
   model->abi_ = std::move(*abi);
   ::llm::runtime::ModelShape &shape = model->shape_;
   shape.vocabSize = config.getVocabSize();
-  shape.numLayers = config.getNumHiddenLayers();
+  std::tie(shape.pipelineStages, shape.pipelineStage) =
+      getPipelineStage(module);
+  shape.numLayers = stageLayers(config.getNumHiddenLayers(),
+                                shape.pipelineStages, shape.pipelineStage)
+                        .count;
   shape.tensorParallel = getTensorParallelRanks(module);
   shape.numKvHeads =
       kvHeadsPerRank(config.getNumKeyValueHeads(), shape.tensorParallel);

@@ -14,6 +14,7 @@
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 #include "llm/Transforms/Passes.h"
+#include "llm/Transforms/Sharding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -216,25 +217,37 @@ struct ShardPass : mlir::llm::impl::LLMShardPassBase<ShardPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (tensorParallel < 1) {
-      module.emitError("llm-shard: tensor-parallel must be at least 1, not ")
-          << tensorParallel;
+    if (tensorParallel < 1 || pipelineParallel < 1) {
+      module.emitError("llm-shard: tensor-parallel and pipeline-parallel "
+                       "must be at least 1, not ")
+          << tensorParallel << " and " << pipelineParallel;
       return signalPassFailure();
     }
-    if (tensorParallel == 1)
+    if (tensorParallel == 1 && pipelineParallel == 1)
       return;
     ModelConfigAttr config = getModelConfig(module);
     if (!config) {
       module.emitError("llm-shard needs the model's config (llm.config)");
       return signalPassFailure();
     }
+    if (module->hasAttr(kTensorParallelAttrName) ||
+        module->hasAttr(kPipelineStagesAttrName)) {
+      module.emitError("llm-shard: the module is already partitioned");
+      return signalPassFailure();
+    }
+    if (pipelineParallel > 1) {
+      if (tensorParallel > 1) {
+        module.emitError("llm-shard: a module is split one way, tensor- or "
+                         "pipeline-parallel, not both");
+        return signalPassFailure();
+      }
+      if (failed(partitionPipelineStage(module, pipelineParallel, stage)))
+        return signalPassFailure();
+      return;
+    }
     Partition partition(config, tensorParallel);
     if (std::string why = partition.unsupported(); !why.empty()) {
       module.emitError("llm-shard: ") << why;
-      return signalPassFailure();
-    }
-    if (module->hasAttr(kTensorParallelAttrName)) {
-      module.emitError("llm-shard: the module is already partitioned");
       return signalPassFailure();
     }
     module->setAttr(kTensorParallelAttrName,

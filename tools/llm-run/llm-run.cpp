@@ -62,9 +62,11 @@ namespace rt = llm::runtime;
 using Clock = std::chrono::steady_clock;
 
 static cl::OptionCategory category("llm-run options");
-static cl::opt<std::string> modulePath(cl::Positional,
-                                       cl::desc("[compiled.mlir]"),
-                                       cl::init(""), cl::cat(category));
+static cl::opt<std::string> modulePath(
+    cl::Positional,
+    cl::desc("[compiled.mlir] ('{rank}' in the path stands for the mpirun "
+             "rank: one module per pipeline stage)"),
+    cl::init(""), cl::cat(category));
 static cl::opt<std::string> modelDir("model", cl::desc("Hugging Face checkpoint directory"),
                                      cl::value_desc("dir"), cl::cat(category));
 static cl::alias modelDirShort("m", cl::desc("Alias for --model"), cl::aliasopt(modelDir), cl::NotHidden);
@@ -154,6 +156,14 @@ static cl::opt<std::string> cacheDir("cache-dir",
 static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached compiled code or prepared weights"),
                              cl::cat(category));
 
+static cl::opt<std::string> splitMode(
+    "split-mode",
+    cl::desc("How mpirun's ranks share the model: 'row' (tensor parallel: "
+             "every layer's heads and MLP split over the ranks; default) or "
+             "'layer' (pipeline: consecutive layers per rank)"),
+    cl::init("row"), cl::cat(category));
+static cl::alias splitModeShort("sm", cl::desc("Alias for --split-mode"),
+                                cl::aliasopt(splitMode), cl::NotHidden);
 static cl::opt<bool> jitDebug("jit-debug",
                               cl::desc("Compile even when cached, and register the code with GDB and "
                                        "perf (jitdump files under $JITDUMPDIR or ~/.debug/jit, "
@@ -250,6 +260,9 @@ int main(int argc, char **argv) {
 
   if (modelDir.empty())
     return fail("no model: pass -m MODEL_DIR (a Hugging Face checkpoint directory)");
+  if (splitMode != "row" && splitMode != "layer")
+    return fail("--split-mode must be 'row' (tensor parallel) or 'layer' "
+                "(pipeline), not '" + splitMode + "'");
   if (prompt.getNumOccurrences() && promptIds.getNumOccurrences())
     return fail("give the prompt either as text (-p) or as token ids "
                 "(--prompt-ids), not both");
@@ -372,6 +385,10 @@ int main(int argc, char **argv) {
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
   std::optional<SlowStepNotice> compiling;
+  // Each pipeline stage's module: '{rank}' in the path is this rank.
+  if (size_t at = modulePath.find("{rank}"); at != std::string::npos)
+    modulePath = modulePath.substr(0, at) + std::to_string(ranks->rank()) +
+                 modulePath.substr(at + 6);
   // An ahead-of-time artifact (llm-compile's shared library) is loaded,
   // not compiled.
   bool artifact = modulePath != "-" &&
@@ -393,25 +410,29 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(config.takeError()));
     auto context = mlir::llm::createExecutionContext();
     auto module = mlir::llm::buildLlamaModule(*context, *config);
-    // Across mpirun's ranks: each runs its part of every layer.
-    if (ranks->distributed()) {
-      mlir::PassManager pm(context.get());
-      mlir::llm::LLMShardPassOptions shard;
-      shard.tensorParallel = ranks->size();
-      pm.addPass(mlir::llm::createLLMShardPass(shard));
-      if (failed(pm.run(*module)))
-        return fail("the model cannot be split over " +
-                    llvm::Twine(ranks->size()) + " ranks (llm-shard)");
-    }
     // Generation samples from the last position: its prompt pass computes
     // the final norm and the LM head for that row only, unless every
     // position's logits are asked for.
-    if (logitsOut.empty()) {
-      mlir::PassManager pm(context.get());
+    mlir::PassManager pm(context.get());
+    if (logitsOut.empty())
       pm.addPass(mlir::llm::createLLMPrefillLastLogitsPass());
-      if (failed(pm.run(*module)))
-        return fail("llm-prefill-last-logits failed on the imported module");
+    // Across mpirun's ranks: each runs its part of every layer, or its
+    // stage of the layers.
+    if (ranks->distributed()) {
+      mlir::llm::LLMShardPassOptions shard;
+      if (splitMode == "layer") {
+        shard.pipelineParallel = ranks->size();
+        shard.stage = ranks->rank();
+      } else {
+        shard.tensorParallel = ranks->size();
+      }
+      pm.addPass(mlir::llm::createLLMShardPass(shard));
     }
+    if (failed(pm.run(*module)))
+      return fail(ranks->distributed()
+                      ? "the model cannot be split over " +
+                            llvm::Twine(ranks->size()) + " ranks (llm-shard)"
+                      : llvm::Twine("preparing the imported module failed"));
     model = mlir::llm::CompiledModel::compile(std::move(context),
                                               std::move(module), compileOptions);
   }
@@ -420,7 +441,17 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(model.takeError()));
   double compileMs = millis(Clock::now() - startCompile);
   const rt::ModelShape &shape = (*model)->shape();
-  if (shape.tensorParallel != ranks->size())
+  if (shape.pipelineStages > 1 &&
+      (shape.pipelineStages != ranks->size() ||
+       shape.pipelineStage != ranks->rank()))
+    return fail("the module is stage " + llvm::Twine(shape.pipelineStage) +
+                " of " + llvm::Twine(shape.pipelineStages) +
+                " pipeline stages, but this is rank " +
+                llvm::Twine(ranks->rank()) + " of " +
+                llvm::Twine(ranks->size()) +
+                " (give each rank its stage's module: stage{rank}.mlir, or let "
+                "llm-run import the model: -m MODEL_DIR --split-mode layer)");
+  if (shape.pipelineStages == 1 && shape.tensorParallel != ranks->size())
     return fail("the module is partitioned for " +
                 llvm::Twine(shape.tensorParallel) + " rank(s) (llm-shard) but " +
                 (ranks->distributed() ? "mpirun started " +
@@ -443,7 +474,7 @@ int main(int argc, char **argv) {
           !rest.consumeInteger(10, index) && rest.starts_with("."))
         layers = std::max(layers, index + 1);
     }
-    if (layers > shape.numLayers)
+    if (layers > shape.numLayers && shape.pipelineStages == 1)
       llvm::errs() << "llm-run: warning: the checkpoint has " << layers
                    << " layers but the model has " << shape.numLayers
                    << " (num_hidden_layers); the weights of the others are "

@@ -46,9 +46,12 @@ void LLMDialect::initialize() {
 static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
                                                     ModelConfigAttr config) {
   auto module = cast<ModuleOp>(op);
-  // A tensor-parallel module holds its rank's KV heads.
+  // A tensor-parallel module holds its rank's KV heads, a pipeline stage
+  // its layers.
+  auto [stages, stage] = getPipelineStage(module);
   SmallVector<int64_t> cacheShape = {
-      config.getNumHiddenLayers(), ShapedType::kDynamic,
+      stageLayers(config.getNumHiddenLayers(), stages, stage).count,
+      ShapedType::kDynamic,
       kvHeadsPerRank(config.getNumKeyValueHeads(),
                      getTensorParallelRanks(module)),
       config.getHeadDim()};
@@ -177,6 +180,15 @@ static LogicalResult verifyABI(Operation *op, NamedAttribute attr) {
   return success();
 }
 
+std::pair<int64_t, int64_t> mlir::llm::getPipelineStage(Operation *module) {
+  auto stages = module->getAttrOfType<IntegerAttr>(kPipelineStagesAttrName);
+  auto stage = module->getAttrOfType<IntegerAttr>(kPipelineStageAttrName);
+  if (!stages || !stage || stages.getInt() < 1 || stage.getInt() < 0 ||
+      stage.getInt() >= stages.getInt())
+    return {1, 0};
+  return {stages.getInt(), stage.getInt()};
+}
+
 int64_t mlir::llm::getTensorParallelRanks(Operation *module) {
   auto ranks = module->getAttrOfType<IntegerAttr>(kTensorParallelAttrName);
   return ranks && ranks.getInt() > 0 ? ranks.getInt() : 1;
@@ -184,6 +196,21 @@ int64_t mlir::llm::getTensorParallelRanks(Operation *module) {
 
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
+  if (attr.getName() == kPipelineStagesAttrName ||
+      attr.getName() == kPipelineStageAttrName) {
+    auto value = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !value || value.getInt() < 0)
+      return op->emitError("'")
+             << attr.getName() << "' must be a non-negative integer on a "
+                                  "module";
+    auto [stages, stage] = getPipelineStage(op);
+    if (op->hasAttr(kPipelineStagesAttrName) &&
+        op->hasAttr(kPipelineStageAttrName) && stages == 1 &&
+        op->getAttrOfType<IntegerAttr>(kPipelineStagesAttrName).getInt() != 1)
+      return op->emitError("'llm.pipeline_stage' must be below "
+                           "'llm.pipeline_stages'");
+    return success();
+  }
   if (attr.getName() == kTensorParallelAttrName) {
     auto ranks = dyn_cast<IntegerAttr>(attr.getValue());
     if (!isa<ModuleOp>(op) || !ranks || ranks.getInt() < 1)

@@ -566,3 +566,16 @@ LogicalResult AttentionOp::verify() {
 
 #define GET_OP_CLASSES
 #include "llm/Dialect/LLM/IR/LLMOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Point-to-point transfers
+//===----------------------------------------------------------------------===//
+
+LogicalResult RecvOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (static_cast<int64_t>(getDynamicSizes().size()) != type.getNumDynamicDims())
+    return emitOpError("has ")
+           << getDynamicSizes().size() << " sizes for the "
+           << type.getNumDynamicDims() << " dynamic dimensions of " << type;
+  return success();
+}

@@ -32,7 +32,8 @@ void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
                                            int64_t pairedLanes = 0);
 
 /// Declares the memory effects of the mpi ops the lowering creates
-/// (`mpi.allreduce` reads its send buffer and writes its receive buffer),
+/// (`mpi.allreduce` reads its send buffer and writes its receive buffer,
+/// `mpi.send` reads and `mpi.recv` writes theirs),
 /// which upstream leaves unknown and buffer deallocation then rejects.
 void registerMPIMemoryEffects(DialectRegistry &registry);
 

@@ -172,14 +172,29 @@ def LLMShardPass : Pass<"llm-shard", "mlir::ModuleOp"> {
       projection by columns, then `llm.all_reduce`;
     - embeddings, norms and the LM head replicated.
 
-    Runs on the graph as imported, before fusion and quantization, which
-    then work on each rank's slices. Every head count and the MLP width
-    must divide evenly.
+    With `pipeline-parallel=P`, the module is instead the program of one
+    pipeline stage (`stage`, which is its rank): the stage's consecutive
+    layers (the earlier stages one fewer when P does not divide them), and
+    only their KV caches. Stage 0 embeds the tokens, every stage sends its
+    hidden state to the next (`llm.send`, `llm.recv`), the last one applies
+    the final norm and LM head and sends the logits back to stage 0, which
+    returns them (stages in between return zeros).
+
+    Runs on the graph as imported (after `llm-prefill-last-logits`, before
+    fusion and quantization, which then work on each rank's part). Every
+    head count and the MLP width must divide evenly. A module is split one
+    way: tensor- or pipeline-parallel.
   }];
   let options = [
     Option<"tensorParallel", "tensor-parallel", "int64_t", /*default=*/"1",
            "Ranks the model is partitioned over">,
+    Option<"pipelineParallel", "pipeline-parallel", "int64_t",
+           /*default=*/"1", "Pipeline stages (one rank each)">,
+    Option<"stage", "stage", "int64_t", /*default=*/"0",
+           "The pipeline stage this module is (0 .. pipeline-parallel - 1)">,
   ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def LLMPrefillLastLogitsPass

@@ -1,15 +1,18 @@
-//===- Collectives.cpp - llm.all_reduce to MLIR's mpi dialect -------------===//
+//===- Collectives.cpp - llm collectives and transfers to the mpi dialect -===//
 //
 // A collective reads one buffer and writes another, which linalg cannot
 // express: the tensor, flattened, is handed to bufferization as a read-only
 // buffer, the sum lands in a fresh one (`mpi.allreduce` over the world
-// communicator), and that buffer becomes the result tensor again.
+// communicator), and that buffer becomes the result tensor again. A send
+// reads a buffer the same way; a receive fills a new one.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MPI/IR/MPI.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -20,6 +23,72 @@ using namespace mlir::llm;
 
 namespace {
 
+/// Every dimension of `type` as one.
+ReassociationIndices allDims(RankedTensorType type) {
+  ReassociationIndices all;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all.push_back(d);
+  return all;
+}
+
+/// `tensor` as a one-dimensional read-only buffer: upstream's lowering of
+/// the mpi ops counts the elements of a buffer by its first dimension.
+Value flatBuffer(PatternRewriter &rewriter, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getRank() != 1)
+    tensor = tensor::CollapseShapeOp::create(
+        rewriter, loc, tensor, ArrayRef<ReassociationIndices>{allDims(type)});
+  auto flat = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      rewriter, loc, MemRefType::get(flat.getShape(), flat.getElementType()),
+      tensor, /*read_only=*/true);
+}
+
+/// A new one-dimensional buffer for a tensor of `type` whose sizes are
+/// `sizes`.
+Value newFlatBuffer(PatternRewriter &rewriter, Location loc,
+                    RankedTensorType type, ArrayRef<OpFoldResult> sizes) {
+  int64_t elements = type.getNumElements();
+  SmallVector<Value> dynamicSizes;
+  if (!type.hasStaticShape()) {
+    Value count = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    for (OpFoldResult size : sizes)
+      count = arith::MulIOp::create(
+          rewriter, loc, count,
+          getValueOrCreateConstantIndexOp(rewriter, loc, size));
+    dynamicSizes.push_back(count);
+    elements = ShapedType::kDynamic;
+  }
+  return memref::AllocOp::create(
+      rewriter, loc, MemRefType::get({elements}, type.getElementType()),
+      dynamicSizes);
+}
+
+/// The one-dimensional `buffer` as a tensor of `type` and `sizes`.
+Value tensorOf(PatternRewriter &rewriter, Location loc, Value buffer,
+               RankedTensorType type, ArrayRef<OpFoldResult> sizes) {
+  auto bufferType = cast<MemRefType>(buffer.getType());
+  Value flat = bufferization::ToTensorOp::create(
+      rewriter, loc,
+      RankedTensorType::get(bufferType.getShape(), type.getElementType()),
+      buffer, /*restrict=*/true, /*writable=*/true);
+  if (type.getRank() == 1)
+    return flat;
+  return tensor::ExpandShapeOp::create(
+      rewriter, loc, type, flat, ArrayRef<ReassociationIndices>{allDims(type)},
+      sizes);
+}
+
+Value world(PatternRewriter &rewriter, Location loc) {
+  return mpi::CommWorldOp::create(rewriter, loc,
+                                  mpi::CommType::get(rewriter.getContext()));
+}
+
+Value i32(PatternRewriter &rewriter, Location loc, int64_t value) {
+  return arith::ConstantIntOp::create(rewriter, loc, rewriter.getI32Type(),
+                                      value);
+}
+
 struct AllReduceLowering : OpRewritePattern<AllReduceOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -27,41 +96,54 @@ struct AllReduceLowering : OpRewritePattern<AllReduceOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    // One dimension: upstream's lowering counts the elements of a buffer
-    // by its first dimension alone.
-    Value flat = op.getInput();
-    if (type.getRank() != 1) {
-      ReassociationIndices all;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        all.push_back(d);
-      flat = tensor::CollapseShapeOp::create(rewriter, loc, flat,
-                                             ArrayRef<ReassociationIndices>{all});
-    }
-    auto flatType = cast<RankedTensorType>(flat.getType());
-    auto bufferType =
-        MemRefType::get(flatType.getShape(), flatType.getElementType());
-    Value input = bufferization::ToBufferOp::create(rewriter, loc, bufferType,
-                                                    flat, /*read_only=*/true);
-    SmallVector<Value> dynamicSizes;
-    if (flatType.isDynamicDim(0))
-      dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, flat, 0));
-    Value sum =
-        memref::AllocOp::create(rewriter, loc, bufferType, dynamicSizes);
-    Value world = mpi::CommWorldOp::create(
-        rewriter, loc, mpi::CommType::get(rewriter.getContext()));
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, op.getInput());
+    Value input = flatBuffer(rewriter, loc, op.getInput());
+    Value sum = newFlatBuffer(rewriter, loc, type, sizes);
     mpi::AllReduceOp::create(rewriter, loc, /*retval=*/Type(), input, sum,
-                             mpi::MPI_ReductionOpEnum::MPI_SUM, world);
-    Value result = bufferization::ToTensorOp::create(
-        rewriter, loc, flatType, sum, /*restrict=*/true, /*writable=*/true);
-    if (type.getRank() != 1) {
-      ReassociationIndices all;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        all.push_back(d);
-      result = tensor::ExpandShapeOp::create(
-          rewriter, loc, type, result, ArrayRef<ReassociationIndices>{all},
-          tensor::getMixedSizes(rewriter, loc, op.getInput()));
-    }
-    rewriter.replaceOp(op, result);
+                             mpi::MPI_ReductionOpEnum::MPI_SUM,
+                             world(rewriter, loc));
+    rewriter.replaceOp(op, tensorOf(rewriter, loc, sum, type, sizes));
+    return success();
+  }
+};
+
+struct SendLowering : OpRewritePattern<SendOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SendOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value buffer = flatBuffer(rewriter, loc, op.getInput());
+    mpi::SendOp::create(rewriter, loc, /*retval=*/Type(), buffer,
+                        i32(rewriter, loc, 0),
+                        i32(rewriter, loc, op.getDest()),
+                        world(rewriter, loc));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct RecvLowering : OpRewritePattern<RecvOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RecvOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> sizes;
+    auto dynamicSizes = op.getDynamicSizes().begin();
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      sizes.push_back(type.isDynamicDim(d)
+                          ? OpFoldResult(*dynamicSizes++)
+                          : OpFoldResult(rewriter.getIndexAttr(
+                                type.getDimSize(d))));
+    Value buffer = newFlatBuffer(rewriter, loc, type, sizes);
+    mpi::RecvOp::create(rewriter, loc, /*retval=*/Type(), buffer,
+                        i32(rewriter, loc, 0),
+                        i32(rewriter, loc, op.getSource()),
+                        world(rewriter, loc));
+    rewriter.replaceOp(op, tensorOf(rewriter, loc, buffer, type, sizes));
     return success();
   }
 };
@@ -70,5 +152,6 @@ struct AllReduceLowering : OpRewritePattern<AllReduceOp> {
 
 void mlir::llm::detail::populateCollectivePatterns(
     RewritePatternSet &patterns) {
-  patterns.add<AllReduceLowering>(patterns.getContext());
+  patterns.add<AllReduceLowering, SendLowering, RecvLowering>(
+      patterns.getContext());
 }

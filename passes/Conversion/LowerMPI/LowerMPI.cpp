@@ -39,6 +39,28 @@ struct AllReduceMemoryEffects
   }
 };
 
+/// mpi.send reads its buffer, and writes what lies outside the program (an
+/// op that only read would be dead); mpi.recv writes its buffer.
+struct SendMemoryEffects
+    : MemoryEffectOpInterface::ExternalModel<SendMemoryEffects, mpi::SendOp> {
+  void getEffects(Operation *op,
+                  SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                      &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get(),
+                         &cast<mpi::SendOp>(op).getRefMutable());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+struct RecvMemoryEffects
+    : MemoryEffectOpInterface::ExternalModel<RecvMemoryEffects, mpi::RecvOp> {
+  void getEffects(Operation *op,
+                  SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                      &effects) const {
+    effects.emplace_back(MemoryEffects::Write::get(),
+                         &cast<mpi::RecvOp>(op).getRefMutable());
+  }
+};
+
 /// mpi.comm_world: no effect on memory.
 struct CommWorldMemoryEffects
     : MemoryEffectOpInterface::ExternalModel<CommWorldMemoryEffects,
@@ -98,5 +120,7 @@ void mlir::llm::registerMPIMemoryEffects(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, mpi::MPIDialect *) {
     mpi::AllReduceOp::attachInterface<AllReduceMemoryEffects>(*ctx);
     mpi::CommWorldOp::attachInterface<CommWorldMemoryEffects>(*ctx);
+    mpi::SendOp::attachInterface<SendMemoryEffects>(*ctx);
+    mpi::RecvOp::attachInterface<RecvMemoryEffects>(*ctx);
   });
 }

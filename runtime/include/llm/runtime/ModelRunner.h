@@ -44,12 +44,15 @@ struct ExposedActivation {
 
 /// What the runtime needs to know of the model (from the module's config).
 struct ModelShape {
-  /// `numKvHeads`: the KV heads this process holds (all of them, or its
-  /// rank's with a tensor-parallel module).
+  /// `numKvHeads`, `numLayers`: those this process holds (all of them, or
+  /// its rank's with a tensor-parallel module or a pipeline stage).
   int64_t vocabSize = 0, numLayers = 0, numKvHeads = 0, headDim = 0,
           maxPositions = 0, bosTokenId = 1;
   /// The ranks a tensor-parallel module runs on (1: one process).
   int64_t tensorParallel = 1;
+  /// A pipeline stage's module: the stages and which one it is; its
+  /// `numLayers` are the stage's.
+  int64_t pipelineStages = 1, pipelineStage = 0;
   std::vector<int64_t> eosTokenIds;
   /// Whether the module has `@decode_batch`.
   bool batchedDecode = false;

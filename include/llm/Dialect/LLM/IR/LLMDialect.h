@@ -7,6 +7,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Dialect.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "llm/Dialect/LLM/IR/LLMOpsDialect.h.inc"
 
 namespace mlir::llm {
@@ -34,6 +37,27 @@ inline constexpr llvm::StringLiteral kTensorParallelAttrName =
 inline int64_t kvHeadsPerRank(int64_t kvHeads, int64_t ranks) {
   return kvHeads / std::min(kvHeads, ranks);
 }
+
+/// The module attributes (i64) that `llm-shard` sets for a pipeline: the
+/// number of stages, and which stage the module is.
+inline constexpr llvm::StringLiteral kPipelineStagesAttrName =
+    "llm.pipeline_stages";
+inline constexpr llvm::StringLiteral kPipelineStageAttrName =
+    "llm.pipeline_stage";
+
+/// The layers [first, first + count) of stage `stage` of `stages`, of
+/// `layers` (earlier stages take one layer fewer when they do not divide).
+struct StageLayers {
+  int64_t first, count;
+};
+inline StageLayers stageLayers(int64_t layers, int64_t stages, int64_t stage) {
+  int64_t first = stage * layers / stages;
+  return {first, (stage + 1) * layers / stages - first};
+}
+
+/// A module's pipeline stages and its stage ({1, 0} when it is not a
+/// pipeline stage).
+std::pair<int64_t, int64_t> getPipelineStage(mlir::Operation *module);
 
 /// A module's tensor-parallel ranks (1 when it is not partitioned).
 int64_t getTensorParallelRanks(mlir::Operation *module);

@@ -532,4 +532,40 @@ def LLM_AllReduceOp : LLM_Op<"all_reduce", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
+def LLM_SendOp : LLM_Op<"send", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Sends a tensor to another rank (a pipeline stage's output)";
+  let description = [{
+    The hidden state a pipeline stage (`llm-shard` with `pipeline-parallel`)
+    hands to the next one, or the logits the last stage returns to rank 0.
+    Lowered to `MPI_Send` (MLIR's `mpi` dialect). Its memory effect keeps it
+    in the program although it has no result.
+
+    ```mlir
+    llm.send %hidden to 1 : tensor<?x4096xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dest);
+  let assemblyFormat = "$input `to` $dest attr-dict `:` type($input)";
+}
+
+def LLM_RecvOp : LLM_Op<"recv", [MemoryEffects<[MemRead]>]> {
+  let summary = "Receives a tensor from another rank";
+  let description = [{
+    What `llm.send` of rank `source` sent; the dynamic sizes of the result
+    are its operands. Lowered to `MPI_Recv`.
+
+    ```mlir
+    %hidden = llm.recv from 0 sizes(%tokens) : tensor<?x4096xf32>
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$source,
+                       Variadic<Index>:$dynamic_sizes);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    `from` $source (`sizes` `(` $dynamic_sizes^ `)`)? attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // LLM_DIALECT_LLM_IR_LLMOPS_TD

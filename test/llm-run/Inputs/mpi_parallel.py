@@ -1,12 +1,13 @@
-"""Tensor parallelism under mpirun against one process: for each checkpoint
-and rank count, `mpirun -np N llm-run` must generate the same greedy ids as
-one process and give the prompt's logits within 1e-4; F32 (the model
-directory compiled by llm-run itself) and INT4 (a module compiled with
-llm-shard and llm-quantize-int4). Then the errors: a checkpoint missing a
+"""Tensor and pipeline parallelism under mpirun against one process: for
+each checkpoint and split, `mpirun -np N llm-run` must generate the same
+greedy ids as one process and give the prompt's logits within 1e-4; F32
+(the model directory compiled by llm-run itself) and INT4 (modules compiled
+with llm-shard and llm-quantize-int4: one for every rank of a tensor-parallel
+group, one per stage of a pipeline). Then the errors: a checkpoint missing a
 tensor is reported once (by rank 0, naming the tensor) and every rank
 stops; a module partitioned for another number of ranks is refused.
 
-    tensor_parallel.py BIN_DIR WORK_DIR SOURCE_DIR
+    mpi_parallel.py BIN_DIR WORK_DIR SOURCE_DIR
 """
 
 import json
@@ -34,24 +35,34 @@ def checkpoint(name, kv_heads):
     return out
 
 
-def compile_int4(model, ranks):
-    path = os.path.join(work, "%s-int4-tp%d.mlir" % (os.path.basename(model), ranks))
+def compile_int4(model, ranks, mode="row"):
+    """The INT4 module(s) for `ranks` ranks: its path, '{rank}' standing for
+    the stage of a pipeline."""
     imported = subprocess.run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config",
                                model], check=True, capture_output=True).stdout
-    passes = ["--llm-shard=tensor-parallel=%d" % ranks] if ranks > 1 else []
-    with open(path, "wb") as f:
-        subprocess.run([os.path.join(bin_dir, "llm-opt")] + passes +
-                       ["--llm-quantize-int4=group-size=32", "--llm-cpu-pipeline"],
-                       input=imported, check=True, stdout=f)
-    return path
+    name = os.path.join(work, "%s-int4-%s%d" % (os.path.basename(model), mode, ranks))
+    stages = range(ranks) if mode == "layer" else [None]
+    for stage in stages:
+        if ranks == 1:
+            passes = []
+        elif mode == "layer":
+            passes = ["--llm-shard=pipeline-parallel=%d stage=%d" % (ranks, stage)]
+        else:
+            passes = ["--llm-shard=tensor-parallel=%d" % ranks]
+        path = name + (".stage%d.mlir" % stage if stage is not None else ".mlir")
+        with open(path, "wb") as f:
+            subprocess.run([os.path.join(bin_dir, "llm-opt")] + passes +
+                           ["--llm-quantize-int4=group-size=32", "--llm-cpu-pipeline"],
+                           input=imported, check=True, stdout=f)
+    return name + (".stage{rank}.mlir" if mode == "layer" else ".mlir")
 
 
-def run(model, ranks, module=None, expect_failure=False):
+def run(model, ranks, module=None, expect_failure=False, mode="row"):
     """(generated ids, prompt logits) of one run, or (returncode, stderr)."""
     logits = os.path.join(work, "logits-%d.npy" % ranks)
     args = ([module] if module else []) + [
         "-m", model, "--prompt-ids", PROMPT, "-n", str(TOKENS), "--temp", "0",
-        "--ignore-eos", "--json", "-t", "1", "--logits-out", logits]
+        "--ignore-eos", "--json", "-t", "1", "--logits-out", logits, "--split-mode", mode]
     command = (MPIRUN + ["-np", str(ranks)] if ranks > 1 else []) + [llm_run] + args
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     if expect_failure:
@@ -68,13 +79,14 @@ for kv_heads in (2, 8):
     for precision in ("f32", "int4"):
         module = compile_int4(model, 1) if precision == "int4" else None
         ids, logits = run(model, 1, module)
-        for ranks in (2, 4):
-            sharded = compile_int4(model, ranks) if precision == "int4" else None
-            got_ids, got_logits = run(model, ranks, sharded)
+        for mode, ranks in (("row", 2), ("row", 4), ("layer", 2)):
+            sharded = compile_int4(model, ranks, mode) if precision == "int4" else None
+            got_ids, got_logits = run(model, ranks, sharded, mode=mode)
             if got_ids is None:
                 continue
             error = float(np.abs(got_logits - logits).max())
-            name = "kv_heads=%d %s tensor-parallel %d" % (kv_heads, precision, ranks)
+            name = "kv_heads=%d %s %s-parallel %d" % (
+                kv_heads, precision, "tensor" if mode == "row" else "pipeline", ranks)
             if got_ids != ids or error > 1e-4:
                 failures.append("%s: ids %s vs %s, logits differ by %.2e"
                                 % (name, got_ids, ids, error))
@@ -106,4 +118,4 @@ else:
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("tensor-parallel runs match one process")
+print("tensor- and pipeline-parallel runs match one process")
