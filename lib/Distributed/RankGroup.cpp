@@ -9,6 +9,9 @@
 #include <vector>
 
 #ifdef LLM_HAVE_MPI
+// The C API only (Open MPI would pull in its C++ bindings).
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #endif
 

@@ -56,9 +56,10 @@ const char *weightDTypeFlag(DType dtype) {
 /// Slice `shard.partOf(rank)` of `tensor` (whose shape the caller checked):
 /// a view into the tensor when the slice is contiguous (cut along the
 /// outermost dimension), else a copy in `copies` that reads only the
-/// slice's bytes.
+/// slice's bytes (the pages of a `mapped` tensor then handed back, so that
+/// the other ranks' columns do not stay resident).
 TensorView sliceOf(const TensorView &tensor, const Shard &shard, int64_t rank,
-                   std::list<std::vector<uint8_t>> &copies) {
+                   bool mapped, std::list<std::vector<uint8_t>> &copies) {
   TensorView slice = tensor;
   int64_t dim = shard.dim, part = shard.partOf(rank);
   int64_t length = tensor.shape[dim] / shard.parts;
@@ -82,6 +83,8 @@ TensorView sliceOf(const TensorView &tensor, const Shard &shard, int64_t rank,
     std::memcpy(copy.data() + o * sliceRow,
                 source + o * wholeRow + static_cast<size_t>(part) * sliceRow,
                 sliceRow);
+  if (mapped)
+    releasePages(tensor.data, tensor.nbytes);
   slice.data = copy.data();
   return slice;
 }
@@ -157,7 +160,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
         continue;
       }
       views[i] = &slices.emplace_back(
-          sliceOf(*t, binding.shard, options.rank, store->copies_));
+          sliceOf(*t, binding.shard, options.rank, checkpoint.isMapped(*t),
+                  store->copies_));
       copied[i] = views[i]->data != nullptr &&
                   (views[i]->data < t->data ||
                    static_cast<const uint8_t *>(views[i]->data) >=

@@ -91,6 +91,12 @@ public:
   const std::map<std::string, std::string> &metadata() const { return metadata_; }
   /// Size of the whole file in bytes.
   size_t fileSize() const { return size_; }
+  /// Whether `data` points into this file's mapping.
+  bool contains(const void *data) const {
+    auto *p = static_cast<const char *>(data);
+    auto *base = static_cast<const char *>(map_);
+    return base && p >= base && p < base + size_;
+  }
 
 private:
   SafeTensorsFile() = default;
@@ -128,6 +134,14 @@ public:
   size_t size() const { return byName_.size(); }
   /// The opened files, in the order they were opened.
   const std::vector<std::unique_ptr<SafeTensorsFile>> &files() const { return files_; }
+  /// Whether `tensor` is read in place from a mapped file (not held in
+  /// memory of its own): its pages can be handed back to the kernel.
+  bool isMapped(const TensorView &tensor) const {
+    for (const auto &file : files_)
+      if (file->contains(tensor.data))
+        return true;
+    return false;
+  }
 
   /// Tensors held elsewhere (read from another format, e.g. GGUF); `owner`
   /// keeps their storage alive as long as the checkpoint. Names must be
