@@ -87,13 +87,13 @@ def weights_per_rank(sizes, config, ranks, mode, rank):
     return total
 
 
-def run_ranks(binary, model, ranks, mode, tokens, cores):
+def run_ranks(binary, model, ranks, mode, tokens, cores, module=None):
     threads = max(1, cores // ranks)
     ids = ",".join(str(3 + (37 * i) % 1000) for i in range(64))
     rss_dir = tempfile.mkdtemp()
     # Each rank's peak RSS in a file of its own (/usr/bin/time -o).
     command = ["sh", "-c", 'exec /usr/bin/time -f %M -o "$0/rss-${OMPI_COMM_WORLD_RANK:-0}" "$@"',
-               rss_dir, binary, "-m", model,
+               rss_dir, binary] + ([module] if module else []) + ["-m", model,
                "--prompt-ids", ids, "-n", str(tokens), "--temp", "0", "--ignore-eos",
                "--json", "-t", str(threads), "--split-mode", mode, "-c", "256"]
     if ranks > 1:
@@ -147,6 +147,40 @@ def measured_part(args):
             ", ".join("%.3f" % ((r - w) / GB) for r, w in zip(rss, weights)),
             timings["prompt_tokens_per_s"], decode, decode / base,
             bytes_per_token(config, ranks, mode)))
+    print()
+
+
+def lm_head_part(args):
+    """Tensor parallel with the LM head split by vocabulary (its logits
+    gathered) against the LM head replicated: modules compiled with
+    llm-shard's vocab-parallel on and off."""
+    with open(os.path.join(args.model, "config.json")) as f:
+        config = json.load(f)
+    if config.get("tie_word_embeddings"):
+        print("(the LM head is tied to the embeddings: it stays whole)\n")
+        return
+    bin_dir = os.path.dirname(args.llm_run)
+    imported = subprocess.run([os.path.join(bin_dir, "llm-translate"),
+                               "--import-llama-config", args.model],
+                              check=True, capture_output=True).stdout
+    cores = os.cpu_count() or 1
+    print("## LM head, tensor parallel: split by vocabulary or replicated\n")
+    print("| ranks | LM head | peak RSS per rank (GB) | decode tok/s | prompt tok/s |")
+    print("|---|---|---|---|---|")
+    for ranks in (2, 4):
+        for vocab in ("true", "false"):
+            module = os.path.join(tempfile.mkdtemp(), "tp.mlir")
+            with open(module, "wb") as f:
+                subprocess.run([os.path.join(bin_dir, "llm-opt"), "--llm-prefill-last-logits",
+                                "--llm-shard=tensor-parallel=%d vocab-parallel=%s"
+                                % (ranks, vocab)],
+                               input=imported, check=True, stdout=f)
+            timings, rss, _ = run_ranks(args.llm_run, args.model, ranks, "row", args.tokens,
+                                        cores, module)
+            print("| %d | %s | %s | %.1f | %.1f |" % (
+                ranks, "split by vocabulary" if vocab == "true" else "replicated",
+                ", ".join("%.3f" % (r / GB) for r in rss),
+                timings["generation_tokens_per_s"], timings["prompt_tokens_per_s"]))
     print()
 
 
@@ -219,6 +253,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="checkpoint directory for the measured part")
     parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--lm-head-only", action="store_true",
+                        help="only compare the LM head split by vocabulary and replicated")
     parser.add_argument("--context", type=int, default=4096)
     parser.add_argument("--roofline-fraction", type=float, default=0.65,
                         help="fraction of the memory bandwidth INT4 decode reaches")
@@ -227,7 +263,11 @@ def main():
     parser.add_argument("--transfer", default=os.path.join(ROOT, "build/bin/llm-mpi-transfer"))
     args = parser.parse_args()
     if args.model:
+        if args.lm_head_only:
+            lm_head_part(args)
+            return
         measured_part(args)
+        lm_head_part(args)
     model_part(args)
 
 

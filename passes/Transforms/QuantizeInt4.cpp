@@ -183,10 +183,16 @@ struct LLMQuantizeInt4Pass
     RewritePatternSet patterns(&getContext());
     populateQuantizeInt4Patterns(patterns, options, [this](MatmulOp matmul) {
       // The LM head is the matmul whose result a function returns (the
-      // logits).
-      bool isLMHead = llvm::any_of(matmul->getUsers(), [](Operation *user) {
-        return isa<func::ReturnOp>(user);
-      });
+      // logits), gathered first when it is split by vocabulary
+      // (llm-shard).
+      std::function<bool(Value)> returned = [&](Value value) {
+        return llvm::any_of(value.getUsers(), [&](Operation *user) {
+          if (auto gather = dyn_cast<AllGatherOp>(user))
+            return returned(gather.getResult());
+          return isa<func::ReturnOp>(user);
+        });
+      };
+      bool isLMHead = returned(matmul.getResult());
       return selected(weightLayerName(matmul.getWeight()), isLMHead);
     });
     walkAndApplyPatterns(module, std::move(patterns));

@@ -38,13 +38,17 @@ struct Cut {
   int64_t dim = 0, parts = 1;
   /// A row-parallel weight: its products are partial sums.
   bool reduces = false;
+  /// A vocabulary-split LM head: its products are parts of the logits.
+  bool gathers = false;
 };
 
 /// The partitioning of one model over `ranks` ranks.
 class Partition {
 public:
-  Partition(ModelConfigAttr config, int64_t ranks)
+  Partition(ModelConfigAttr config, int64_t ranks, bool vocabParallel)
       : config(config), ranks(ranks),
+        vocabParallel(vocabParallel &&
+                      config.getVocabSize() % ranks == 0),
         kvParts(config.getNumKeyValueHeads() /
                 kvHeadsPerRank(config.getNumKeyValueHeads(), ranks)) {}
 
@@ -83,6 +87,8 @@ public:
     if (name.ends_with("self_attn.o_proj.weight") ||
         name.ends_with("mlp.down_proj.weight"))
       return {1, ranks, true};
+    if (vocabParallel && name == "lm_head.weight")
+      return {0, ranks, false, true};
     return {};
   }
 
@@ -113,7 +119,9 @@ private:
   LogicalResult rewriteOp(Operation *op, OpBuilder &b);
 
   ModelConfigAttr config;
-  int64_t ranks, kvParts;
+  int64_t ranks;
+  bool vocabParallel;
+  int64_t kvParts;
 };
 
 void Partition::rewriteSignature(func::FuncOp func) {
@@ -166,8 +174,20 @@ LogicalResult Partition::rewriteOp(Operation *op, OpBuilder &b) {
         matmul.getResult().setType(
             input.clone({input.getDimSize(0), weight.getDimSize(0)}));
         auto param = matmul.getWeight().getDefiningOp<ParamOp>();
-        if (!param || !param.getShardAttr() ||
-            !cutOf(param.getName()).reduces)
+        if (!param || !param.getShardAttr())
+          return success();
+        if (cutOf(param.getName()).gathers) {
+          // Each rank's logits of its vocabulary rows, concatenated.
+          b.setInsertionPointAfter(matmul);
+          auto type = cast<RankedTensorType>(matmul.getType());
+          auto whole = AllGatherOp::create(
+              b, matmul.getLoc(),
+              type.clone({type.getDimSize(0), type.getDimSize(1) * ranks}),
+              matmul.getResult(), /*dim=*/1, ranks);
+          matmul.getResult().replaceAllUsesExcept(whole.getResult(), whole);
+          return success();
+        }
+        if (!cutOf(param.getName()).reduces)
           return success();
         // A row-parallel product is a partial sum: every rank's, summed.
         b.setInsertionPointAfter(matmul);
@@ -245,7 +265,7 @@ struct ShardPass : mlir::llm::impl::LLMShardPassBase<ShardPass> {
         return signalPassFailure();
       return;
     }
-    Partition partition(config, tensorParallel);
+    Partition partition(config, tensorParallel, vocabParallel);
     if (std::string why = partition.unsupported(); !why.empty()) {
       module.emitError("llm-shard: ") << why;
       return signalPassFailure();

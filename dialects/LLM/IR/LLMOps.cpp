@@ -579,3 +579,24 @@ LogicalResult RecvOp::verify() {
            << type.getNumDynamicDims() << " dynamic dimensions of " << type;
   return success();
 }
+
+LogicalResult AllGatherOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getType());
+  int64_t dim = getDim();
+  if (dim >= input.getRank() || input.getRank() != result.getRank())
+    return emitOpError("gathers dim ")
+           << dim << " of " << input << " into " << result;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    int64_t want = input.getDimSize(d);
+    if (d == dim)
+      want = ShapedType::isDynamic(want) ? want : want * getRanks();
+    if (want != result.getDimSize(d))
+      return emitOpError("result ")
+             << result << " is not " << getRanks() << " parts " << input
+             << " along dim " << dim;
+  }
+  if (ShapedType::isDynamic(input.getDimSize(dim)))
+    return emitOpError("gathers a dynamic dimension");
+  return success();
+}

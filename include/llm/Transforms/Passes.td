@@ -170,7 +170,10 @@ def LLMShardPass : Pass<"llm-shard", "mlir::ModuleOp"> {
       ranks (`llm.all_reduce`);
     - the MLP the same way: gate and up projections by rows, the down
       projection by columns, then `llm.all_reduce`;
-    - embeddings, norms and the LM head replicated.
+    - embeddings and norms replicated; the LM head (a checkpoint's own
+      `lm_head.weight`) split by vocabulary rows with `vocab-parallel`, its
+      logits gathered (`llm.all_gather`), else replicated; tied to the
+      embeddings it stays whole.
 
     With `pipeline-parallel=P`, the module is instead the program of one
     pipeline stage (`stage`, which is its rank): the stage's consecutive
@@ -188,6 +191,8 @@ def LLMShardPass : Pass<"llm-shard", "mlir::ModuleOp"> {
   let options = [
     Option<"tensorParallel", "tensor-parallel", "int64_t", /*default=*/"1",
            "Ranks the model is partitioned over">,
+    Option<"vocabParallel", "vocab-parallel", "bool", /*default=*/"true",
+           "Split the LM head by vocabulary (tensor parallel)">,
     Option<"pipelineParallel", "pipeline-parallel", "int64_t",
            /*default=*/"1", "Pipeline stages (one rank each)">,
     Option<"stage", "stage", "int64_t", /*default=*/"0",

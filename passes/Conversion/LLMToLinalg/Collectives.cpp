@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MPI/IR/MPI.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -108,6 +109,46 @@ struct AllReduceLowering : OpRewritePattern<AllReduceOp> {
   }
 };
 
+/// Each rank's part placed at its offset in a zero tensor, summed over the
+/// ranks (`llm.all_reduce`): the parts do not overlap, so the sum is their
+/// concatenation.
+struct AllGatherLowering : OpRewritePattern<AllGatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AllGatherOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto partType = cast<RankedTensorType>(op.getInput().getType());
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, op.getInput());
+    SmallVector<OpFoldResult> wholeSizes = sizes;
+    wholeSizes[op.getDim()] = rewriter.getIndexAttr(type.getDimSize(op.getDim()));
+    Value empty = tensor::EmptyOp::create(rewriter, loc, wholeSizes,
+                                          type.getElementType());
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getFloatAttr(type.getElementType(), 0.0));
+    Value zeros =
+        linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    auto rank = mpi::CommRankOp::create(rewriter, loc, /*retval=*/Type(),
+                                        rewriter.getI32Type(),
+                                        world(rewriter, loc));
+    Value rankIndex = arith::IndexCastOp::create(
+        rewriter, loc, rewriter.getIndexType(), rank.getRank());
+    Value offset = arith::MulIOp::create(
+        rewriter, loc, rankIndex,
+        arith::ConstantIndexOp::create(rewriter, loc,
+                                       partType.getDimSize(op.getDim())));
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+    offsets[op.getDim()] = offset;
+    Value placed = tensor::InsertSliceOp::create(
+        rewriter, loc, op.getInput(), zeros, offsets, sizes,
+        SmallVector<OpFoldResult>(type.getRank(), rewriter.getIndexAttr(1)));
+    rewriter.replaceOpWithNewOp<AllReduceOp>(op, placed.getType(), placed);
+    return success();
+  }
+};
+
 struct SendLowering : OpRewritePattern<SendOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -152,6 +193,7 @@ struct RecvLowering : OpRewritePattern<RecvOp> {
 
 void mlir::llm::detail::populateCollectivePatterns(
     RewritePatternSet &patterns) {
-  patterns.add<AllReduceLowering, SendLowering, RecvLowering>(
+  patterns.add<AllReduceLowering, AllGatherLowering, SendLowering,
+               RecvLowering>(
       patterns.getContext());
 }

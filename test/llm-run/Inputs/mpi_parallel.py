@@ -30,7 +30,9 @@ def checkpoint(name, kv_heads):
     subprocess.run(["/usr/bin/python3", os.path.join(source, "python", "make_checkpoint.py"),
                     "--out", out, "--seed", str(11 + kv_heads), "--hidden", "128",
                     "--heads", "8", "--kv-heads", str(kv_heads), "--intermediate", "256",
-                    "--layers", "2", "--vocab", "256", "--max-pos", "64"],
+                    "--layers", "2", "--vocab", "256", "--max-pos", "64",
+                   # An LM head of its own (split by vocabulary), and a tied one.
+                   "--no-tie" if kv_heads == 2 else "--tie"],
                    check=True, stdout=subprocess.DEVNULL)
     return out
 

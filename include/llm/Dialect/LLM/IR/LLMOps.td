@@ -532,6 +532,28 @@ def LLM_AllReduceOp : LLM_Op<"all_reduce", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
+def LLM_AllGatherOp : LLM_Op<"all_gather", [Pure]> {
+  let summary = "Every rank's part of a tensor, concatenated along `dim`";
+  let description = [{
+    Rank r of a tensor-parallel group of `ranks` holds part r of a tensor cut
+    along `dim` (the logits of its slice of a vocabulary-split LM head);
+    every rank gets the whole tensor. Lowered to an `MPI_Allreduce` of the
+    parts placed in a zero tensor (MLIR's `mpi` dialect has no all-gather).
+
+    ```mlir
+    %logits = llm.all_gather %part dim = 1 ranks = 4 : tensor<1x8000xf32> -> tensor<1x32000xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$dim,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$ranks);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim `ranks` `=` $ranks attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def LLM_SendOp : LLM_Op<"send", [MemoryEffects<[MemWrite]>]> {
   let summary = "Sends a tensor to another rank (a pipeline stage's output)";
   let description = [{
