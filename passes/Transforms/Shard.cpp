@@ -195,7 +195,7 @@ LogicalResult Partition::rewriteOp(Operation *op, OpBuilder &b) {
         matmul.getResult().replaceAllUsesExcept(sum.getResult(), sum);
         return success();
       })
-      .Case([&](AttentionOp attention) -> LogicalResult {
+      .Case<AttentionOp, BatchedAttentionOp>([&](auto attention) {
         attention.setNumHeads(attention.getNumHeads() / ranks);
         attention.setNumKvHeads(attention.getNumKvHeads() / kvParts);
         sameAs(attention.getOutput(), attention.getQuery());
@@ -203,19 +203,7 @@ LogicalResult Partition::rewriteOp(Operation *op, OpBuilder &b) {
         sameAs(attention.getNewValueCache(), attention.getValueCache());
         return success();
       })
-      .Case([&](BatchedAttentionOp attention) -> LogicalResult {
-        attention.setNumHeads(attention.getNumHeads() / ranks);
-        attention.setNumKvHeads(attention.getNumKvHeads() / kvParts);
-        sameAs(attention.getOutput(), attention.getQuery());
-        sameAs(attention.getNewKeyCache(), attention.getKeyCache());
-        sameAs(attention.getNewValueCache(), attention.getValueCache());
-        return success();
-      })
-      .Case<BiasAddOp, RopeOp, SiLUOp>([&](Operation *op) {
-        sameAs(op->getResult(0), op->getOperand(0));
-        return success();
-      })
-      .Case<AddOp, MulOp>([&](Operation *op) {
+      .Case<BiasAddOp, RopeOp, SiLUOp, AddOp, MulOp>([&](Operation *op) {
         sameAs(op->getResult(0), op->getOperand(0));
         return success();
       })
