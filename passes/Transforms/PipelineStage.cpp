@@ -90,20 +90,7 @@ LogicalResult mlir::llm::partitionPipelineStage(ModuleOp module,
     local[rank - 4] = mine.count;
     return tensor.clone(local);
   };
-  for (auto func : module.getOps<func::FuncOp>()) {
-    SmallVector<Type> inputs, results;
-    for (Type t : func.getArgumentTypes())
-      inputs.push_back(localType(t));
-    for (Type t : func.getResultTypes())
-      results.push_back(localType(t));
-    func.setType(FunctionType::get(ctx, inputs, results));
-    for (BlockArgument arg : func.getArguments())
-      arg.setType(localType(arg.getType()));
-    func.walk([&](Operation *op) {
-      for (OpResult result : op->getResults())
-        result.setType(localType(result.getType()));
-    });
-  }
+  retypeKVCaches(module, localType);
 
   for (StringRef name : kEntryPointNames) {
     auto func = module.lookupSymbol<func::FuncOp>(name);

@@ -30,6 +30,24 @@ namespace mlir::llm {
 using namespace mlir;
 using namespace mlir::llm;
 
+void mlir::llm::retypeKVCaches(ModuleOp module,
+                               function_ref<Type(Type)> localType) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    SmallVector<Type> inputs, results;
+    for (Type type : func.getArgumentTypes())
+      inputs.push_back(localType(type));
+    for (Type type : func.getResultTypes())
+      results.push_back(localType(type));
+    func.setType(FunctionType::get(module.getContext(), inputs, results));
+    for (BlockArgument arg : func.getArguments())
+      arg.setType(localType(arg.getType()));
+    func.walk([&](Operation *op) {
+      for (OpResult result : op->getResults())
+        result.setType(localType(result.getType()));
+    });
+  }
+}
+
 namespace {
 
 /// How a checkpoint tensor is cut: along `dim` into `parts`, or not at all
@@ -109,9 +127,6 @@ public:
     return tensor.clone(local);
   }
 
-  /// Gives `func`'s K and V caches (arguments and results) this rank's
-  /// heads.
-  void rewriteSignature(func::FuncOp func);
   /// Rewrites `func`'s body for one rank (after every signature).
   LogicalResult rewriteBody(func::FuncOp func);
 
@@ -123,20 +138,6 @@ private:
   bool vocabParallel;
   int64_t kvParts;
 };
-
-void Partition::rewriteSignature(func::FuncOp func) {
-  auto retype = [&](TypeRange types) {
-    SmallVector<Type> local;
-    for (Type type : types)
-      local.push_back(localType(type));
-    return local;
-  };
-  FunctionType type = func.getFunctionType();
-  func.setType(FunctionType::get(func.getContext(), retype(type.getInputs()),
-                                 retype(type.getResults())));
-  for (BlockArgument arg : func.getArguments())
-    arg.setType(localType(arg.getType()));
-}
 
 LogicalResult Partition::rewriteBody(func::FuncOp func) {
   OpBuilder b(func.getContext());
@@ -262,8 +263,8 @@ struct ShardPass : mlir::llm::impl::LLMShardPassBase<ShardPass> {
                     IntegerAttr::get(IntegerType::get(&getContext(), 64),
                                      tensorParallel));
     // Signatures first (calls read their callees'), then the bodies.
-    for (auto func : module.getOps<func::FuncOp>())
-      partition.rewriteSignature(func);
+    retypeKVCaches(module,
+                   [&](Type type) { return partition.localType(type); });
     for (auto func : module.getOps<func::FuncOp>())
       if (failed(partition.rewriteBody(func)))
         return signalPassFailure();

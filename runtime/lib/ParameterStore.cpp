@@ -57,9 +57,10 @@ const char *weightDTypeFlag(DType dtype) {
 /// a view into the tensor when the slice is contiguous (cut along the
 /// outermost dimension), else a copy in `copies` that reads only the
 /// slice's bytes (the pages of a `mapped` tensor then handed back, so that
-/// the other ranks' columns do not stay resident).
+/// the other ranks' columns do not stay resident). `copied` says which.
 TensorView sliceOf(const TensorView &tensor, const Shard &shard, int64_t rank,
-                   bool mapped, std::list<std::vector<uint8_t>> &copies) {
+                   bool mapped, std::list<std::vector<uint8_t>> &copies,
+                   bool &copied) {
   TensorView slice = tensor;
   int64_t dim = shard.dim, part = shard.partOf(rank);
   int64_t length = tensor.shape[dim] / shard.parts;
@@ -74,7 +75,8 @@ TensorView sliceOf(const TensorView &tensor, const Shard &shard, int64_t rank,
   size_t wholeRow = static_cast<size_t>(tensor.shape[dim]) * inner;
   const auto *source = static_cast<const uint8_t *>(tensor.data);
   slice.nbytes = outer * sliceRow;
-  if (outer == 1) {
+  copied = outer > 1;
+  if (!copied) {
     slice.data = source + static_cast<size_t>(part) * sliceRow;
     return slice;
   }
@@ -159,13 +161,11 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
                 std::to_string(binding.shard.dim) + ")");
         continue;
       }
+      bool copy = false;
       views[i] = &slices.emplace_back(
           sliceOf(*t, binding.shard, options.rank, checkpoint.isMapped(*t),
-                  store->copies_));
-      copied[i] = views[i]->data != nullptr &&
-                  (views[i]->data < t->data ||
-                   static_cast<const uint8_t *>(views[i]->data) >=
-                       static_cast<const uint8_t *>(t->data) + t->nbytes);
+                  store->copies_, copy));
+      copied[i] = copy;
       t = views[i];
     }
     if (t->shape != binding.type.shape)

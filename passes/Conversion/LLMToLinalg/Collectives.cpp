@@ -172,13 +172,8 @@ struct RecvLowering : OpRewritePattern<RecvOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<OpFoldResult> sizes;
-    auto dynamicSizes = op.getDynamicSizes().begin();
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      sizes.push_back(type.isDynamicDim(d)
-                          ? OpFoldResult(*dynamicSizes++)
-                          : OpFoldResult(rewriter.getIndexAttr(
-                                type.getDimSize(d))));
+    SmallVector<OpFoldResult> sizes =
+        getMixedValues(type.getShape(), op.getDynamicSizes(), rewriter);
     Value buffer = newFlatBuffer(rewriter, loc, type, sizes);
     mpi::RecvOp::create(rewriter, loc, /*retval=*/Type(), buffer,
                         i32(rewriter, loc, 0),
