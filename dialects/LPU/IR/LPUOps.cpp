@@ -90,6 +90,8 @@ LogicalResult MatmulOp::verify() {
            << getResult().getType();
   if (!getMxm() || getMxm()->empty())
     return emitOpError("must occupy at least one matrix unit");
+  if (getLatencyCycles() < 0)
+    return emitOpError("needs a non-negative latency");
   return success();
 }
 
@@ -143,5 +145,20 @@ LogicalResult TransferOp::verify() {
   // check (ScheduleOp::verifyRegions), shared by every scheduled op.
   if (getLatencyCycles() < 0)
     return emitOpError("needs a non-negative latency");
+  RankedTensorType in = getInput().getType(), out = getResult().getType();
+  if (in.getRank() != 2 || out.getRank() != 2 ||
+      in.getElementType() != out.getElementType() ||
+      in.getDimSize(0) != out.getDimSize(0))
+    return emitOpError("sends [tokens, features] activations: ")
+           << in << " cannot arrive as " << out;
+  int64_t first = getColumns() ? static_cast<int64_t>(*getColumns()) : 0;
+  if (!getColumns() && in != out)
+    return emitOpError("without columns sends its whole input, ")
+           << in << ", not " << out;
+  if (getColumnsAttr() && (getColumnsAttr().getInt() < 0 ||
+                           first + out.getDimSize(1) > in.getDimSize(1)))
+    return emitOpError("sends columns [")
+           << getColumnsAttr().getInt() << ", "
+           << getColumnsAttr().getInt() + out.getDimSize(1) << ") of " << in;
   return success();
 }

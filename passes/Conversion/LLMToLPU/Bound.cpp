@@ -51,8 +51,8 @@ DecodeBound mlir::llm::lpu::decodeLowerBound(
       const ResidentTensor &tensor = tensors[t];
       const ElementTypeInfo &type = target.weightType(tensor.bits);
       for (const Shard &shard : layout.shards[t]) {
-        if (!tensor.streamed) {
-          // A KV cache, striped by KV heads.
+        if (tensor.kvCache) {
+          // Striped by KV heads.
           kvHeadsOn[shard.chip] += shard.end - shard.begin;
           continue;
         }

@@ -21,10 +21,12 @@ int64_t mlir::llm::lpu::reservedBytes(const TargetDescription &target,
   return perSlice * target.memorySlices;
 }
 
-std::optional<Layout>
-mlir::llm::lpu::layoutTensors(const std::vector<ResidentTensor> &tensors,
-                              const TargetDescription &target, int64_t chips,
-                              int64_t group) {
+/// Lays the tensors out; with `wholeTensors`, a weight or cache that fits
+/// the stage its midpoint falls in goes there whole.
+static std::optional<Layout>
+layoutInStages(const std::vector<ResidentTensor> &tensors,
+               const TargetDescription &target, int64_t chips, int64_t group,
+               bool wholeTensors) {
   if (chips <= 0 || group <= 0 || chips % group != 0)
     return std::nullopt;
   Layout layout;
@@ -41,7 +43,9 @@ mlir::llm::lpu::layoutTensors(const std::vector<ResidentTensor> &tensors,
 
   double before = 0; // Bytes of all earlier stripes.
   for (unsigned index = 0; index < tensors.size(); ++index) {
-    const ResidentTensor &t = tensors[index];
+    ResidentTensor t = tensors[index];
+    if (wholeTensors && t.headStripeWidth > 0)
+      t.stripeWidth = t.headStripeWidth;
     int64_t extent = t.shape[t.stripeDim];
     // Each stripe goes to the stage its midpoint falls in; a tensor's
     // stripes in one stage form a contiguous run.
@@ -49,7 +53,30 @@ mlir::llm::lpu::layoutTensors(const std::vector<ResidentTensor> &tensors,
       int64_t stage, first, last;
     };
     llvm::SmallVector<Run> runs;
-    for (int64_t s = 0; s < t.numStripes(); ++s) {
+    // A tensor that fits the stage its midpoint falls in goes there whole,
+    // so that a layer's matmuls do not straddle two stages (a row-parallel
+    // one would reduce its partial sums across them).
+    double whole = t.totalBytes();
+    int64_t home = std::min<int64_t>(
+        stages - 1, static_cast<int64_t>((before + whole / 2) / perStage));
+    int64_t homeParts = std::min(group, t.numStripes());
+    bool fits = wholeTensors && !t.replicated;
+    for (int64_t p = 0; p < homeParts && fits; ++p) {
+      int64_t first = t.numStripes() * p / homeParts;
+      int64_t last = t.numStripes() * (p + 1) / homeParts;
+      int64_t chip = home * group + p;
+      fits = layout.reservedBytes[chip] +
+                 reservedBytes(target,
+                               t.bytes(first * t.stripeWidth,
+                                       std::min(extent, last * t.stripeWidth))) <=
+             target.chipBytes();
+    }
+    bool placed = fits && (t.streamed || t.kvCache);
+    if (placed) {
+      runs.push_back({home, 0, t.numStripes() - 1});
+      before += whole;
+    }
+    for (int64_t s = 0; !placed && s < t.numStripes(); ++s) {
       int64_t begin = s * t.stripeWidth;
       int64_t end = std::min(extent, begin + t.stripeWidth);
       double b = t.bytes(begin, end);
@@ -61,12 +88,25 @@ mlir::llm::lpu::layoutTensors(const std::vector<ResidentTensor> &tensors,
       else
         runs.push_back({stage, s, s});
     }
-    // Split each run evenly between the stage's chips, starting with the
-    // least loaded so that small tensors even out.
+    // A replicated tensor: a whole copy on every chip of its stage.
+    if (t.replicated) {
+      int64_t base = runs.front().stage * group;
+      for (int64_t c = base; c < base + group; ++c) {
+        Shard shard{index, c, 0, extent, t.totalBytes()};
+        layout.reservedBytes[c] += reservedBytes(target, shard.bytes);
+        layout.shards[index].push_back(shard);
+      }
+      continue;
+    }
+    // Split each run evenly between the stage's chips. Weights and caches
+    // start at the stage's first chip, so that equally striped tensors
+    // align; other small tensors start at the least loaded chip, so that
+    // they even out.
+    bool aligned = wholeTensors && (t.streamed || t.kvCache);
     for (const Run &run : runs) {
       int64_t base = run.stage * group;
       int64_t start = 0;
-      for (int64_t c = 1; c < group; ++c)
+      for (int64_t c = 1; c < group && !aligned; ++c)
         if (layout.reservedBytes[base + c] < layout.reservedBytes[base + start])
           start = c;
       int64_t count = run.last - run.first + 1;
@@ -87,6 +127,18 @@ mlir::llm::lpu::layoutTensors(const std::vector<ResidentTensor> &tensors,
     if (bytes > target.chipBytes())
       return std::nullopt;
   return layout;
+}
+
+std::optional<Layout>
+mlir::llm::lpu::layoutTensors(const std::vector<ResidentTensor> &tensors,
+                              const TargetDescription &target, int64_t chips,
+                              int64_t group) {
+  // Whole tensors per stage when they fit; when that leaves some chip over
+  // capacity (a nearly full system), stripes fill the stages evenly.
+  if (group > 1)
+    if (auto layout = layoutInStages(tensors, target, chips, group, true))
+      return layout;
+  return layoutInStages(tensors, target, chips, group, false);
 }
 
 int64_t mlir::llm::lpu::fewestChips(const std::vector<ResidentTensor> &tensors,

@@ -4,7 +4,10 @@
 // norm weights, KV caches) are cut into stripes along one dimension and laid
 // out in graph order over pipeline stages of `group` chips: a stage's share
 // of every tensor is split evenly between its chips, so each stage runs its
-// layers tensor-parallel, and consecutive stages form a pipeline.
+// layers tensor-parallel, and consecutive stages form a pipeline. Weights
+// and caches are dealt to a stage's chips in the same order, so that the
+// same part of equally striped tensors (a layer's query heads, its KV
+// heads, its output projection's input) lands on the same chip.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,8 +32,22 @@ struct ResidentTensor {
   int64_t stripeWidth = 1;         ///< Elements of `stripeDim` per stripe.
   unsigned bits = 16;              ///< Storage bits per element.
   /// A linear layer's weights, streamed through the matrix units once per
-  /// token (not an embedding table, a norm, a bias or a cache).
+  /// token (not an embedding table, a norm, a bias or a cache). Stripes of
+  /// dimension 0 split its output columns (column-parallel: every chip
+  /// needs the whole input), of dimension 1 its input columns
+  /// (row-parallel: every chip needs its share of the input and produces
+  /// partial sums of the whole output).
   bool streamed = false;
+  /// A small tensor (a norm's weight) with a whole copy on every chip of its
+  /// stage, so that each chip can do the work that reads it itself.
+  bool replicated = false;
+  /// A layer's KV cache ([2, context, kv_heads, head_dim], striped by KV
+  /// heads), read by attention.
+  bool kvCache = false;
+  /// Narrower stripes (one attention head's columns) that a layout of whole
+  /// tensors per stage uses, so that a stage's chips each hold whole heads
+  /// of the projections around attention and of the cache; 0 if none.
+  int64_t headStripeWidth = 0;
 
   int64_t numStripes() const {
     return (shape[stripeDim] + stripeWidth - 1) / stripeWidth;
@@ -40,7 +57,8 @@ struct ResidentTensor {
   int64_t totalBytes() const { return bytes(0, shape[stripeDim]); }
 };
 
-/// A contiguous range of one tensor's stripe dimension on one chip.
+/// A contiguous range of one tensor's stripe dimension on one chip (the
+/// whole tensor, for each copy of a replicated one).
 struct Shard {
   unsigned tensor;
   int64_t chip;

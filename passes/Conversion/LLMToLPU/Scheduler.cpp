@@ -9,6 +9,7 @@
 #include "llvm/ADT/DenseMap.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 using namespace mlir;
@@ -20,19 +21,27 @@ std::string mlir::llm::lpu::kvCacheName(int64_t layer) {
 }
 
 namespace {
-/// A column range [begin, end) of an activation, resident on `chip` from
-/// cycle `ready`.
+/// Columns [begin, end) of an activation, resident on `chip` from cycle
+/// `ready`; `value` holds exactly those columns.
 struct Piece {
   Value value;
   int64_t chip, begin, end, ready;
 };
 
-/// An activation [tokens, width]: the pieces it was produced as, and the
-/// copies gathered onto other chips so far.
+/// An activation [tokens, width]: the pieces it was produced as (a
+/// partition of its columns), and every copy of any of its columns resident
+/// on each chip (the produced pieces included).
 struct Activation {
   int64_t width = 0;
   llvm::SmallVector<Piece> pieces;
   std::map<int64_t, llvm::SmallVector<Piece>> onChip;
+
+  void produce(const Piece &piece) {
+    pieces.push_back(piece);
+    onChip[piece.chip].push_back(piece);
+  }
+  /// A copy of all columns produced on `piece.chip` (replicated work).
+  void copy(const Piece &piece) { onChip[piece.chip].push_back(piece); }
 };
 
 /// When each functional unit of a chip is next free.
@@ -83,64 +92,177 @@ private:
     return builder.getDenseI64ArrayAttr(list);
   }
 
-  // --- activations --------------------------------------------------------
-  /// The pieces of `act` on `chip`, transferring those that are elsewhere.
-  llvm::SmallVector<Piece> &gather(Activation &act, int64_t chip) {
-    auto it = act.onChip.find(chip);
-    if (it != act.onChip.end())
-      return it->second;
-    llvm::SmallVector<Piece> local;
-    for (const Piece &piece : act.pieces)
-      local.push_back(piece.chip == chip ? piece
-                                         : transfer(nearestCopy(act, piece, chip),
-                                                    chip));
-    return act.onChip[chip] = std::move(local);
+  // --- moving activations -------------------------------------------------
+  /// Bytes of `columns` columns of an activation.
+  int64_t bytesOf(int64_t columns) const { return tokens * columns * 2; }
+
+  /// The cycle columns [begin, end) of `from` would arrive on `to`.
+  int64_t arrival(const Piece &from, int64_t begin, int64_t end,
+                  int64_t to) {
+    int64_t bytes = bytesOf(end - begin);
+    int64_t free = units(from.chip).links[linkTowards(from.chip, to)];
+    return std::max(from.ready, free) + transferCycles(target, bytes, 0) +
+           hopCycles(target, target.hopsBetween(from.chip, to));
   }
 
-  /// Where `chip` should receive `piece` of `act` from: a copy already sent
-  /// to another chip of `chip`'s node (one hop over a local link), when the
-  /// piece comes from another node; else the piece itself. A fan-out to the
-  /// chips of another node then crosses the global link once and spreads
-  /// inside the node, instead of queueing every copy on one global link.
-  Piece nearestCopy(const Activation &act, const Piece &piece,
-                    int64_t chip) const {
-    int64_t n = target.chipsPerNode;
-    if (piece.chip / n == chip / n)
-      return piece;
-    const Piece *best = nullptr;
-    // The chips of `chip`'s node, in order (onChip is ordered by chip).
-    int64_t node = chip / n;
-    for (auto it = act.onChip.lower_bound(node * n),
-              end = act.onChip.lower_bound((node + 1) * n);
-         it != end; ++it) {
-      const auto &[other, pieces] = *it;
-      if (other == chip)
-        continue;
-      for (const Piece &copy : pieces)
-        if (copy.chip == other && copy.begin == piece.begin &&
-            copy.end == piece.end && (!best || copy.ready < best->ready))
-          best = &copy;
-    }
-    return best ? *best : piece;
-  }
-
-  Piece transfer(const Piece &piece, int64_t to) {
-    int64_t link = linkTowards(piece.chip, to);
-    int64_t &free = units(piece.chip).links[link];
-    int64_t start = std::max(piece.ready, free);
-    int64_t bytes = tokens * (piece.end - piece.begin) * 2;
+  /// Sends columns [begin, end) of `from` (which holds them) to chip `to`.
+  Piece transfer(const Piece &from, int64_t begin, int64_t end, int64_t to) {
+    int64_t link = linkTowards(from.chip, to);
+    int64_t &free = units(from.chip).links[link];
+    int64_t start = std::max(from.ready, free);
+    int64_t bytes = bytesOf(end - begin);
     // The link is busy while the bytes go out; the hops add latency, not
     // occupancy (the next transfer follows on the link meanwhile).
     int64_t occupancy = transferCycles(target, bytes, /*hops=*/0);
     int64_t latency =
-        bytes > 0 ? hopCycles(target, target.hopsBetween(piece.chip, to)) : 0;
+        bytes > 0 ? hopCycles(target, target.hopsBetween(from.chip, to)) : 0;
+    bool whole = begin == from.begin && end == from.end;
     auto op = TransferOp::create(
-        builder, loc(), piece.value.getType(), piece.value, to, piece.chip,
-        start, occupancy, DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+        builder, loc(), activationType(end - begin), from.value, to,
+        from.chip, start, occupancy, DenseI64ArrayAttr(), DenseI64ArrayAttr(),
         DenseI64ArrayAttr(), indices({link}),
-        latency > 0 ? builder.getI64IntegerAttr(latency) : IntegerAttr());
+        latency > 0 ? builder.getI64IntegerAttr(latency) : IntegerAttr(),
+        whole ? IntegerAttr() : builder.getI64IntegerAttr(begin - from.begin));
     free = start + occupancy;
-    return {op.getResult(), to, piece.begin, piece.end, free + latency};
+    return {op.getResult(), to, begin, end, free + latency};
+  }
+
+  /// The local copy on `chip` holding column `column` that reaches furthest.
+  static const Piece *localCopy(const Activation &act, int64_t chip,
+                                int64_t column) {
+    auto it = act.onChip.find(chip);
+    if (it == act.onChip.end())
+      return nullptr;
+    const Piece *best = nullptr;
+    for (const Piece &p : it->second)
+      if (p.begin <= column && column < p.end && (!best || p.end > best->end))
+        best = &p;
+    return best;
+  }
+
+  /// Brings columns [begin, end) of `act` onto `chip`, where none of them
+  /// is yet: each produced piece's share is sent from whichever copy of it
+  /// arrives first (a copy already in `chip`'s node is one local hop away
+  /// when the piece was produced in another node). When several chips hold
+  /// copies, a wide range is striped over them, each sending part over its
+  /// own links.
+  void fetch(Activation &act, int64_t begin, int64_t end, int64_t chip) {
+    for (const Piece produced : llvm::SmallVector<Piece>(act.pieces)) {
+      int64_t lo = std::max(begin, produced.begin);
+      int64_t hi = std::min(end, produced.end);
+      if (lo >= hi)
+        continue;
+      // Copies that hold all of [lo, hi), at most one per chip.
+      llvm::SmallVector<const Piece *> sources;
+      for (auto &[other, copies] : act.onChip) {
+        if (other == chip)
+          continue;
+        const Piece *best = nullptr;
+        for (const Piece &p : copies)
+          if (p.begin <= lo && hi <= p.end && (!best || p.ready < best->ready))
+            best = &p;
+        if (best)
+          sources.push_back(best);
+      }
+      llvm::sort(sources, [&](const Piece *a, const Piece *b) {
+        return arrival(*a, lo, hi, chip) < arrival(*b, lo, hi, chip);
+      });
+      // Stripe over the sources in the order they would deliver, in
+      // parts of at least one vector of lanes, over as many as finish
+      // soonest.
+      int64_t most = std::clamp<int64_t>((hi - lo) / target.lanes, 1,
+                                         std::max<size_t>(sources.size(), 1));
+      int64_t parts = 1, soonest = std::numeric_limits<int64_t>::max();
+      for (int64_t k = 1; k <= most; ++k) {
+        int64_t done = 0;
+        for (int64_t p = 0; p < k; ++p)
+          done = std::max(done, arrival(*sources[p], lo + (hi - lo) * p / k,
+                                        lo + (hi - lo) * (p + 1) / k, chip));
+        if (done < soonest)
+          soonest = done, parts = k;
+      }
+      llvm::SmallVector<Piece> arrived;
+      for (int64_t p = 0; p < parts; ++p) {
+        int64_t a = lo + (hi - lo) * p / parts;
+        int64_t b = lo + (hi - lo) * (p + 1) / parts;
+        arrived.push_back(transfer(*sources[p], a, b, chip));
+      }
+      for (const Piece &piece : arrived)
+        act.onChip[chip].push_back(piece);
+    }
+  }
+
+  /// Pieces on `chip` that together hold columns [begin, end) of `act`
+  /// (some may hold more), fetching what is missing.
+  llvm::SmallVector<Piece> gather(Activation &act, int64_t chip,
+                                  int64_t begin = 0, int64_t end = -1) {
+    if (end < 0)
+      end = act.width;
+    // What is missing, as ranges.
+    llvm::SmallVector<std::pair<int64_t, int64_t>> missing;
+    for (int64_t column = begin; column < end;) {
+      if (const Piece *local = localCopy(act, chip, column)) {
+        column = local->end;
+        continue;
+      }
+      int64_t next = end;
+      if (auto it = act.onChip.find(chip); it != act.onChip.end())
+        for (const Piece &p : it->second)
+          if (p.begin > column)
+            next = std::min(next, p.begin);
+      missing.push_back({column, next});
+      column = next;
+    }
+    for (auto [lo, hi] : missing)
+      fetch(act, lo, hi, chip);
+    llvm::SmallVector<Piece> out;
+    for (int64_t column = begin; column < end;) {
+      const Piece *local = localCopy(act, chip, column);
+      assert(local && "fetched columns must be local");
+      out.push_back(*local);
+      column = local->end;
+    }
+    return out;
+  }
+
+  /// Exactly columns [begin, end) on `chip`, as pieces that tile them
+  /// (what a matmul's input must be): a local piece that holds more is
+  /// narrowed on the vector units.
+  llvm::SmallVector<Piece> gatherExact(Activation &act, int64_t chip,
+                                       int64_t begin, int64_t end) {
+    llvm::SmallVector<Piece> out;
+    for (const Piece &p : gather(act, chip, begin, end)) {
+      int64_t lo = std::max(begin, p.begin), hi = std::min(end, p.end);
+      out.push_back(lo == p.begin && hi == p.end
+                        ? p
+                        : vectorWork("select", {p}, chip, hi - lo, 1, 0, false,
+                                     nullptr, lo, hi));
+    }
+    return out;
+  }
+
+  /// Brings the whole of `act` onto every chip of `chips`: each piece goes
+  /// directly to the chips of its own node, and to another node once, to
+  /// one of its chips (the pieces spread over the receiving chips), from
+  /// which that node's other chips take it over their local links.
+  void multicast(Activation &act, ArrayRef<int64_t> chips) {
+    int64_t n = target.chipsPerNode;
+    for (unsigned i = 0; i < act.pieces.size(); ++i) {
+      Piece piece = act.pieces[i];
+      std::map<int64_t, llvm::SmallVector<int64_t>> byNode;
+      for (int64_t chip : chips) {
+        const Piece *local = localCopy(act, chip, piece.begin);
+        if (!local || local->end < piece.end)
+          byNode[chip / n].push_back(chip);
+      }
+      for (auto &[node, dests] : byNode) {
+        if (node != piece.chip / n && dests.size() > 1)
+          std::rotate(dests.begin(), dests.begin() + i % dests.size(),
+                      dests.end());
+        for (int64_t chip : dests)
+          gather(act, chip, piece.begin, piece.end);
+      }
+    }
   }
 
   static llvm::SmallVector<Value> values(ArrayRef<Piece> pieces) {
@@ -191,22 +313,66 @@ private:
             start + duration};
   }
 
-  /// The RMS norm of `x` (gathered) on `chip`'s vector units, with the
-  /// norm's resident weights, if any.
-  Activation rmsNorm(Activation &x, int64_t chip,
-                     FlatSymbolRefAttr weights = nullptr) {
+  /// The chips that will read `v`: those of the weights of the matmuls
+  /// and of the caches of the attention that use it.
+  llvm::SmallVector<int64_t> readers(Value v) {
+    llvm::SmallVector<int64_t> chips;
+    for (Operation *user : v.getUsers()) {
+      std::optional<unsigned> index;
+      if (isa<llm::MatmulOp, llm::MatmulInt4Op>(user))
+        index = residentOf(user);
+      else if (auto attention = dyn_cast<llm::AttentionOp>(user))
+        index = plan.tensorIndex.lookup(kvCacheName(*attention.getLayer()));
+      if (!index)
+        continue;
+      for (const Shard &shard : plan.layout.shards[*index])
+        if (!llvm::is_contained(chips, shard.chip))
+          chips.push_back(shard.chip);
+    }
+    return chips;
+  }
+
+  /// The RMS norm of `x` with the resident (replicated) weights `index`:
+  /// computed on every chip that holds a copy of the weights and reads the
+  /// result (each gathers the whole input), or on the weights' first chip
+  /// when none of them reads it.
+  Activation rmsNorm(Activation &x, unsigned index, Value result) {
+    llvm::SmallVector<int64_t> want = readers(result);
+    llvm::SmallVector<std::pair<int64_t, unsigned>> on; // chip, shard
+    const auto &shards = plan.layout.shards[index];
+    for (unsigned s = 0; s < shards.size(); ++s)
+      if (llvm::is_contained(want, shards[s].chip))
+        on.push_back({shards[s].chip, s});
+    if (on.empty())
+      on.push_back({shards.front().chip, 0});
+    llvm::SmallVector<int64_t> chips;
+    for (auto [chip, s] : on)
+      chips.push_back(chip);
+    multicast(x, chips);
     Activation out;
     out.width = x.width;
-    out.pieces.push_back(vectorWork("rms_norm", gather(x, chip), chip, x.width,
-                                    vector_ops::kRMSNorm, 1, true, weights));
+    for (auto [chip, s] : on) {
+      Piece piece = vectorWork("rms_norm", gather(x, chip), chip, x.width,
+                               vector_ops::kRMSNorm, 1, true,
+                               plan.shardSymbols[index][s]);
+      if (out.pieces.empty())
+        out.produce(piece);
+      else
+        out.copy(piece);
+    }
     return out;
   }
 
   /// Elementwise work over `operands`: piece by piece where all operands
-  /// are split the same way (and `pieceable`), else on the chip holding most
-  /// of the first operand.
+  /// are split the same way (and `pieceable`); else, when `pieceable`,
+  /// piece by piece along the operand produced last (the others' columns
+  /// fetched to each piece's chip: a residual add follows the layer's
+  /// output onto its stage's chips, where the stream's copies already are);
+  /// else on the chip holding most of that operand. `align`: the pieces
+  /// must start and end on multiples of it (a head, for rotary embeddings).
   Activation elementwise(StringRef kind, ArrayRef<Activation *> operands,
-                         double opsPerElement, bool shifts, bool pieceable) {
+                         double opsPerElement, bool shifts, bool pieceable,
+                         int64_t align = 1) {
     Activation out;
     out.width = operands.front()->width;
     auto sameSplit = [&] {
@@ -225,33 +391,83 @@ private:
         for (Activation *a : operands)
           inputs.push_back(a->pieces[i]);
         const Piece &first = inputs.front();
-        out.pieces.push_back(vectorWork(kind, inputs, first.chip,
-                                        first.end - first.begin, opsPerElement,
-                                        0, shifts, nullptr, first.begin,
-                                        first.end));
+        out.produce(vectorWork(kind, inputs, first.chip,
+                               first.end - first.begin, opsPerElement, 0,
+                               shifts, nullptr, first.begin, first.end));
       }
       return out;
     }
-    // On the chip of the operand produced last (a residual add follows the
-    // layer's output onto its stage's chips instead of pulling every
-    // layer's output back to where the residual stream started).
     Activation *latest = operands.front();
-    auto readyOf = [](const Activation *a) {
-      int64_t ready = 0;
-      for (const Piece &p : a->pieces)
-        ready = std::max(ready, p.ready);
-      return ready;
-    };
+    auto readyOf = [](const Activation *a) { return readyAll(a->pieces); };
     for (Activation *a : operands.drop_front())
       if (readyOf(a) > readyOf(latest))
         latest = a;
+    bool aligned = llvm::all_of(latest->pieces, [&](const Piece &p) {
+      return p.begin % align == 0 && (p.end % align == 0 || p.end == out.width);
+    });
+    if (pieceable && aligned && latest->pieces.size() > 1) {
+      for (const Piece piece : llvm::SmallVector<Piece>(latest->pieces)) {
+        llvm::SmallVector<Piece> inputs;
+        for (Activation *a : operands)
+          llvm::append_range(inputs, a == latest
+                                         ? llvm::SmallVector<Piece>{piece}
+                                         : gather(*a, piece.chip, piece.begin,
+                                                  piece.end));
+        out.produce(vectorWork(kind, inputs, piece.chip,
+                               piece.end - piece.begin, opsPerElement, 0,
+                               shifts, nullptr, piece.begin, piece.end));
+      }
+      return out;
+    }
     int64_t chip = homeChip(*latest);
     llvm::SmallVector<Piece> inputs;
     for (Activation *a : operands)
       llvm::append_range(inputs, gather(*a, chip));
-    out.pieces.push_back(
+    out.produce(
         vectorWork(kind, inputs, chip, out.width, opsPerElement, 0, shifts));
     return out;
+  }
+
+  /// Partial sums of the whole output on several chips (a row-parallel
+  /// matmul's), reduced and scattered: each chip sums one range of the
+  /// columns, receiving that range of every other partial over its links.
+  Activation reduceScatter(ArrayRef<Piece> partials, int64_t width) {
+    Activation out;
+    out.width = width;
+    if (partials.size() == 1) {
+      out.produce(partials.front());
+      return out;
+    }
+    int64_t parts = partials.size();
+    for (int64_t i = 0; i < parts; ++i) {
+      int64_t begin = width * i / parts, end = width * (i + 1) / parts;
+      // Each chip sends its ranges in turn starting after its own, so that
+      // the ranges to different chips go out on different links at once.
+      llvm::SmallVector<Piece> inputs{partials[i]};
+      for (int64_t k = 1; k < parts; ++k)
+        inputs.push_back(
+            transfer(partials[(i + k) % parts], begin, end, partials[i].chip));
+      out.produce(vectorWork("add", inputs, partials[i].chip, end - begin,
+                             double(parts - 1), 0, false, nullptr, begin,
+                             end));
+    }
+    return out;
+  }
+
+  /// The resident tensor a matmul streams (a table tied to the embedding is
+  /// resident a second time, striped by rows; an INT4 layer's packs are its
+  /// source tensor's).
+  unsigned residentOf(Operation *op) {
+    std::string name;
+    if (auto int4 = dyn_cast<llm::MatmulInt4Op>(op)) {
+      name = paramName(int4.getQweight());
+    } else {
+      name = paramName(op->getOperand(1));
+      auto it = plan.tensorIndex.find(name);
+      if (it != plan.tensorIndex.end() && !plan.tensors[it->second].streamed)
+        name += "#lm_head";
+    }
+    return plan.tensorIndex.lookup(name);
   }
 
   const std::vector<Shard> &shardsOf(StringRef name, unsigned &index) {
@@ -293,9 +509,10 @@ LogicalResult Scheduler::emit(Operation *op) {
     out.width = embedding.getType().getDimSize(1);
     for (unsigned s = 0; s < shards.size(); ++s) {
       const Shard &shard = shards[s];
-      out.pieces.push_back(vectorWork(
-          "embedding", {}, shard.chip, shard.end - shard.begin, 1, 0, false,
-          plan.shardSymbols[index][s], shard.begin, shard.end));
+      out.produce(vectorWork("embedding", {}, shard.chip,
+                             shard.end - shard.begin, 1, 0, false,
+                             plan.shardSymbols[index][s], shard.begin,
+                             shard.end));
     }
     activations[embedding.getResult()] = std::move(out);
     return success();
@@ -305,11 +522,8 @@ LogicalResult Scheduler::emit(Operation *op) {
     Activation *x = activation(norm.getInput());
     if (!x)
       return missing(norm.getInput());
-    unsigned index;
-    const auto &shards = shardsOf(paramName(norm.getWeight()), index);
-    // A norm weight is one stripe: the norm runs where it lives.
-    activations[norm.getResult()] =
-        rmsNorm(*x, shards.front().chip, plan.shardSymbols[index][0]);
+    unsigned index = plan.tensorIndex.lookup(paramName(norm.getWeight()));
+    activations[norm.getResult()] = rmsNorm(*x, index, norm.getResult());
     return success();
   }
 
@@ -318,56 +532,79 @@ LogicalResult Scheduler::emit(Operation *op) {
     Activation *x = activation(input);
     if (!x)
       return missing(input);
-    // The resident tensor: the weight parameter (a table tied to the
-    // embedding is resident a second time, striped by rows), or the source
-    // of an INT4 layer's packs.
-    std::string name;
+    unsigned index = residentOf(op);
+    const ResidentTensor &tensor = plan.tensors[index];
+    const auto &shards = plan.layout.shards[index];
     int64_t groupSize = plan.groupSize;
-    if (auto int4 = dyn_cast<llm::MatmulInt4Op>(op)) {
-      name = paramName(int4.getQweight());
+    if (auto int4 = dyn_cast<llm::MatmulInt4Op>(op))
       groupSize = int4.getGroupSize();
-    } else {
-      name = paramName(op->getOperand(1));
-      auto it = plan.tensorIndex.find(name);
-      if (it != plan.tensorIndex.end() &&
-          plan.tensors[it->second].stripeDim != 0)
-        name += "#lm_head";
-    }
-    unsigned index;
-    const auto &shards = shardsOf(name, index);
-    unsigned bits = plan.tensors[index].bits;
+    int64_t outWidth =
+        cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1);
     // A norm folded into the layer (rms_norm_eps): the inverse RMS of the
-    // input rows is a reduction on the vector units of the layer's first
-    // chip, where the unfused norm ran, before the matmuls (the norm's
-    // weight is in the matmuls' weights).
-    Activation normalized;
-    if (op->hasAttr("rms_norm_eps")) {
-      normalized = rmsNorm(*x, shards.front().chip);
-      x = &normalized;
-    }
-    Activation out;
-    out.width = cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1);
+    // whole input rows, a reduction on the vector units of each chip of the
+    // layer, before its matmuls (the norm's weight is in the weights).
+    bool folded = op->hasAttr("rms_norm_eps");
+    llvm::SmallVector<int64_t> chips;
+    for (const Shard &shard : shards)
+      if (!llvm::is_contained(chips, shard.chip))
+        chips.push_back(shard.chip);
+    if (folded)
+      multicast(*x, chips);
+    std::map<int64_t, Piece> normalized;
+    bool rowParallel = tensor.stripeDim == 1;
+    llvm::SmallVector<Piece> results;
     for (unsigned s = 0; s < shards.size(); ++s) {
       const Shard &shard = shards[s];
-      llvm::SmallVector<Piece> inputs = gather(*x, shard.chip);
-      MatmulCost cost =
-          matmulCost(target, tokens, x->width, shard.end - shard.begin, bits,
-                     target.memorySlices, groupSize);
+      // Column-parallel: the whole input, for output columns [begin, end);
+      // row-parallel: input columns [begin, end), for all output columns.
+      int64_t inBegin = rowParallel ? shard.begin : 0;
+      int64_t inEnd = rowParallel ? shard.end : x->width;
+      int64_t cols = rowParallel ? outWidth : shard.end - shard.begin;
+      llvm::SmallVector<Piece> inputs;
+      if (folded) {
+        auto it = normalized.find(shard.chip);
+        if (it == normalized.end())
+          it = normalized
+                   .insert({shard.chip,
+                            vectorWork("rms_norm", gather(*x, shard.chip),
+                                       shard.chip, x->width,
+                                       vector_ops::kRMSNorm, 1, true)})
+                   .first;
+        inputs.push_back(it->second);
+      } else {
+        inputs = gatherExact(*x, shard.chip, inBegin, inEnd);
+      }
+      MatmulCost cost = matmulCost(target, tokens, inEnd - inBegin, cols,
+                                   tensor.bits, target.memorySlices, groupSize);
       ChipUnits &u = units(shard.chip);
       bool vector = cost.usesVectorUnits();
       int64_t start =
           std::max({readyAll(inputs), u.mxm, vector ? u.vxm : int64_t(0)});
+      // The units are free for the next weights once the rows are in; the
+      // results drain through the array's depth meanwhile.
+      int64_t latency = std::min(target.mxmLatencyCycles, cost.cycles - 1);
+      int64_t busy = cost.cycles - latency;
       auto mm = lpu::MatmulOp::create(
-          builder, loc(), activationType(shard.end - shard.begin),
-          values(inputs), plan.shardSymbols[index][s].getValue(), shard.chip, start,
-          cost.cycles, indices(allMxm),
-          vector ? indices({0}) : DenseI64ArrayAttr(), DenseI64ArrayAttr(),
-          DenseI64ArrayAttr());
-      u.mxm = start + cost.cycles;
+          builder, loc(), activationType(cols), values(inputs),
+          plan.shardSymbols[index][s].getValue(), shard.chip, start, busy,
+          indices(allMxm), vector ? indices({0}) : DenseI64ArrayAttr(),
+          DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+          latency > 0 ? builder.getI64IntegerAttr(latency) : IntegerAttr());
+      u.mxm = start + busy;
       if (vector)
-        u.vxm = start + cost.cycles;
-      out.pieces.push_back({mm.getResult(), shard.chip, shard.begin,
-                            shard.end, start + cost.cycles});
+        u.vxm = start + busy;
+      results.push_back({mm.getResult(), shard.chip,
+                         rowParallel ? 0 : shard.begin,
+                         rowParallel ? outWidth : shard.end,
+                         start + cost.cycles});
+    }
+    Activation out;
+    if (rowParallel) {
+      out = reduceScatter(results, outWidth);
+    } else {
+      out.width = outWidth;
+      for (const Piece &piece : results)
+        out.produce(piece);
     }
     activations[op->getResult(0)] = std::move(out);
     return success();
@@ -389,8 +626,13 @@ LogicalResult Scheduler::emit(Operation *op) {
     for (unsigned s = 0; s < shards.size(); ++s) {
       const Shard &shard = shards[s];
       int64_t heads = shard.end - shard.begin;
-      llvm::SmallVector<Piece> queries = gather(*q, shard.chip);
-      llvm::SmallVector<Piece> keys = gather(*k, shard.chip);
+      // The shard's query heads and KV heads only.
+      int64_t qBegin = shard.begin * group * headDim;
+      int64_t qEnd = shard.end * group * headDim;
+      llvm::SmallVector<Piece> queries = gather(*q, shard.chip, qBegin, qEnd);
+      llvm::SmallVector<Piece> keys = gather(*k, shard.chip,
+                                             shard.begin * headDim,
+                                             shard.end * headDim);
       if (attention.getRopeThetaAttr()) {
         // The attention block rotates its shard's query and key heads on
         // the chip that holds the shard's cache.
@@ -402,7 +644,8 @@ LogicalResult Scheduler::emit(Operation *op) {
       }
       llvm::SmallVector<Piece> inputs = std::move(queries);
       llvm::append_range(inputs, keys);
-      llvm::append_range(inputs, gather(*v, shard.chip));
+      llvm::append_range(inputs, gather(*v, shard.chip, shard.begin * headDim,
+                                        shard.end * headDim));
       int64_t cycles = attentionCycles(target, tokens, group, heads, headDim,
                                        context, target.memorySlices);
       ChipUnits &u = units(shard.chip);
@@ -414,9 +657,7 @@ LogicalResult Scheduler::emit(Operation *op) {
           cycles, indices(allMxm), indices({0}), DenseI64ArrayAttr(),
           DenseI64ArrayAttr());
       u.mxm = u.vxm = start + cycles;
-      out.pieces.push_back({att.getResult(), shard.chip,
-                            shard.begin * group * headDim,
-                            shard.end * group * headDim, start + cycles});
+      out.produce({att.getResult(), shard.chip, qBegin, qEnd, start + cycles});
     }
     activations[attention.getOutput()] = std::move(out);
     return success();
@@ -426,9 +667,10 @@ LogicalResult Scheduler::emit(Operation *op) {
     Activation *x = activation(rope.getInput());
     if (!x)
       return missing(rope.getInput());
-    // Rotate-half pairs columns across a head: not split by pieces.
+    // Rotate-half pairs columns within a head: pieces of whole heads.
     activations[rope.getResult()] =
-        elementwise("rope", {x}, vector_ops::kRope, true, false);
+        elementwise("rope", {x}, vector_ops::kRope, true, true,
+                    rope.getHeadDim());
     return success();
   }
 
@@ -483,13 +725,12 @@ LogicalResult Scheduler::emit(Operation *op) {
       if (lo >= hi)
         continue;
       if (lo == piece.begin && hi == piece.end) {
-        out.pieces.push_back({piece.value, piece.chip, lo - begin, hi - begin,
-                              piece.ready});
+        out.produce({piece.value, piece.chip, lo - begin, hi - begin,
+                     piece.ready});
         continue;
       }
-      Piece narrowed = vectorWork("select", {piece}, piece.chip, hi - lo, 1, 0,
-                                  false, nullptr, lo - begin, hi - begin);
-      out.pieces.push_back(narrowed);
+      out.produce(vectorWork("select", {piece}, piece.chip, hi - lo, 1, 0,
+                             false, nullptr, lo - begin, hi - begin));
     }
     activations[slice.getResult()] = std::move(out);
     return success();

@@ -43,11 +43,72 @@ struct ResidentSet {
   }
 };
 
+/// Whether `v` comes out of tensor-parallel work not yet added back into
+/// the residual stream: an attention's output, or a matmul's (through
+/// rotary embeddings, biases, column slices, or the gated MLP's SiLU and
+/// product). A matmul reading such a value is row-parallel (Megatron): each
+/// chip multiplies the input columns it already holds and the partial sums
+/// are reduced, instead of gathering the whole input onto every chip.
+static bool splitByColumns(Value v) {
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return false;
+  if (isa<llm::AttentionOp, llm::MatmulOp, MatmulInt4Op>(op))
+    return true;
+  if (isa<SiLUOp, MulOp, RopeOp, BiasAddOp, tensor::ExtractSliceOp>(op))
+    return splitByColumns(op->getOperand(0)) ||
+           (isa<MulOp>(op) && splitByColumns(op->getOperand(1)));
+  return false;
+}
+
+/// The resident name of a linear layer's weights (the packs' source for an
+/// INT4 layer), or an empty string.
+static std::string linearWeightName(Operation *op) {
+  if (auto matmul = dyn_cast<llm::MatmulOp>(op))
+    return paramName(matmul.getWeight());
+  if (auto matmul = dyn_cast<MatmulInt4Op>(op))
+    return paramName(matmul.getQweight());
+  return {};
+}
+
+/// Stripe widths of the linear layers around attention: one head's columns,
+/// for the query, key and value projections' outputs and the output
+/// projection's input, so that a stage's chips each hold whole heads of all
+/// of them and of the KV cache, and attention needs no transfer.
+static llvm::StringMap<int64_t> headStripes(func::FuncOp decode) {
+  llvm::StringMap<int64_t> widths;
+  decode.walk([&](llm::AttentionOp attention) {
+    int64_t headDim = attention.getHeadDim();
+    for (Value input : {attention.getQuery(), attention.getKey(),
+                        attention.getValue()}) {
+      Operation *op = input.getDefiningOp();
+      while (op && isa<RopeOp, BiasAddOp, tensor::ExtractSliceOp>(op))
+        op = op->getOperand(0).getDefiningOp();
+      if (std::string name = op ? linearWeightName(op) : ""; !name.empty())
+        widths[name] = headDim;
+    }
+    for (Operation *user : attention.getOutput().getUsers())
+      if (std::string name = linearWeightName(user); !name.empty())
+        widths[name] = headDim;
+  });
+  return widths;
+}
+
 FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
                                               const TargetDescription &target,
                                               unsigned weightBits,
                                               int64_t context) {
   ResidentSet set;
+  llvm::StringMap<int64_t> stripes = headStripes(decode);
+  auto headStripeOf = [&](StringRef name) {
+    auto it = stripes.find(name);
+    return it != stripes.end() ? it->second : int64_t(0);
+  };
+  // Row-parallel (dimension 1, the input columns) after tensor-parallel
+  // work, unless the layer normalizes its whole input itself.
+  auto stripeDimOf = [](Operation *op, Value input) -> unsigned {
+    return !op->hasAttr("rms_norm_eps") && splitByColumns(input) ? 1 : 0;
+  };
   auto shapeOf = [](Value v) {
     return llvm::to_vector(cast<RankedTensorType>(v.getType()).getShape());
   };
@@ -73,18 +134,23 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       if (!requireParam(norm.getWeight()))
         return WalkResult::interrupt();
       auto shape = shapeOf(norm.getWeight());
-      set.add({paramName(norm.getWeight()), shape, 0, shape[0], 16});
+      ResidentTensor weights{paramName(norm.getWeight()), shape, 0, shape[0],
+                             16};
+      weights.replicated = true;
+      set.add(std::move(weights));
     } else if (auto matmul = dyn_cast<llm::MatmulOp>(op)) {
       if (!requireParam(matmul.getWeight()))
         return WalkResult::interrupt();
       std::string name = paramName(matmul.getWeight());
       // A table tied to the embedding is striped the other way here, so it
       // is kept resident a second time.
-      if (set.index.count(name) &&
-          set.tensors[set.index[name]].stripeDim != 0)
+      if (set.index.count(name) && !set.tensors[set.index[name]].streamed)
         name += "#lm_head";
-      set.add({name, shapeOf(matmul.getWeight()), 0, target.mxmCols,
-               weightBits, /*streamed=*/true});
+      ResidentTensor weights{name, shapeOf(matmul.getWeight()),
+                             stripeDimOf(op, matmul.getInput()),
+                             target.mxmCols, weightBits, /*streamed=*/true};
+      weights.headStripeWidth = headStripeOf(name);
+      set.add(std::move(weights));
     } else if (auto matmul = dyn_cast<MatmulInt4Op>(op)) {
       // A layer llm-quantize-int4 (or an AWQ import) made 4-bit: resident
       // as its source tensor's [out, in] at 4 bits, whatever weight-bits.
@@ -97,12 +163,18 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       }
       int64_t out = matmul.getType().getDimSize(1);
       int64_t in = matmul.getInput().getType().getDimSize(1);
-      set.add({source, {out, in}, 0,
-               target.mxmCols, 4, /*streamed=*/true});
+      ResidentTensor weights{source, {out, in},
+                             stripeDimOf(op, matmul.getInput()),
+                             target.mxmCols, 4, /*streamed=*/true};
+      weights.headStripeWidth = headStripeOf(source);
+      set.add(std::move(weights));
     } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
-      set.add({kvCacheName(*attention.getLayer()),
-               {2, context, attention.getNumKvHeads(), attention.getHeadDim()},
-               2, 1, 16});
+      ResidentTensor cache{kvCacheName(*attention.getLayer()),
+                           {2, context, attention.getNumKvHeads(),
+                            attention.getHeadDim()},
+                           2, 1, 16};
+      cache.kvCache = true;
+      set.add(std::move(cache));
     }
     return WalkResult::advance();
   });

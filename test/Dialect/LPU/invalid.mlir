@@ -323,7 +323,7 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 1 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op sends chip 1 data to itself}}
-    %1 = lpu.transfer %0 to 1 chip 1 at 10 for 10 links [0] : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 1 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>
   }
 }
 
@@ -333,7 +333,7 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op must occupy at least one chip-to-chip link}}
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 sxm [0] : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 sxm [0] : tensor<1x4xf32> -> tensor<1x4xf32>
   }
 }
 
@@ -391,7 +391,7 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op uses a chip outside the program's 2}}
-    %1 = lpu.transfer %0 to 3 chip 0 at 10 for 10 links [0] : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 3 chip 0 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>
   }
 }
 
@@ -441,7 +441,7 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
 lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [0] : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>
     // expected-error @+1 {{on chip 0 reads a value that is on chip 1}}
     %2 = lpu.vector "silu"(%1) chip 0 at 20 for 10 vxm [0] : (tensor<1x4xf32>) -> tensor<1x4xf32>
   }
@@ -463,7 +463,7 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
 lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 100 links [0] : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 100 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.vector' op starts at cycle 50 but its input is ready at cycle 110}}
     %2 = lpu.vector "silu"(%1) chip 1 at 50 for 10 vxm [0] : (tensor<1x4xf32>) -> tensor<1x4xf32>
   }
@@ -504,7 +504,7 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op uses link 5 of a chip with 2}}
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [5] : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [5] : tensor<1x4xf32> -> tensor<1x4xf32>
   }
 }
 
@@ -543,10 +543,10 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     %1 = lpu.vector "embedding" chip 1 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-note @+1 {{the other operation}}
-    %2 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [0] : tensor<1x4xf32>
-    %3 = lpu.transfer %1 to 0 chip 1 at 10 for 10 links [0] : tensor<1x4xf32>
+    %2 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>
+    %3 = lpu.transfer %1 to 0 chip 1 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op overlaps another operation on link 0 of chip 0: cycles [19, 29) and [10, 20)}}
-    %4 = lpu.transfer %0 to 1 chip 0 at 19 for 10 links [1, 0] : tensor<1x4xf32>
+    %4 = lpu.transfer %0 to 1 chip 0 at 19 for 10 links [1, 0] : tensor<1x4xf32> -> tensor<1x4xf32>
   }
 }
 
@@ -672,8 +672,8 @@ lpu.program target "t" chips 1 weight_bits 8 clock_mhz 1.0 slices 4 slice_bytes 
 lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0] latency 40 : tensor<1x4xf32>
-    %2 = lpu.transfer %0 to 1 chip 0 at 30 for 20 links [0] latency 40 : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0] latency 40 : tensor<1x4xf32> -> tensor<1x4xf32>
+    %2 = lpu.transfer %0 to 1 chip 0 at 30 for 20 links [0] latency 40 : tensor<1x4xf32> -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.vector' op starts at cycle 60 but its input is ready at cycle 70}}
     %3 = lpu.vector "silu"(%1) chip 1 at 60 for 10 vxm [0] : (tensor<1x4xf32>) -> tensor<1x4xf32>
   }
@@ -685,6 +685,6 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
   lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op needs a non-negative latency}}
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0] latency -5 : tensor<1x4xf32>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0] latency -5 : tensor<1x4xf32> -> tensor<1x4xf32>
   }
 }

@@ -36,14 +36,14 @@
 
 // CHECK: lpu.schedule "decode" tokens 1 context 16 {
 // CHECK-NEXT: %[[EMB:.*]] = lpu.vector "embedding" weights @embed chip 0 at 0 for 10 vxm [0] : () -> tensor<1x8xf16>
-// CHECK-NEXT: %[[X1:.*]] = lpu.transfer %[[EMB]] to 1 chip 0 at 10 for 20 links [0, 1] : tensor<1x8xf16>
+// CHECK-NEXT: %[[X1:.*]] = lpu.transfer %[[EMB]] to 1 chip 0 at 10 for 20 links [0, 1] : tensor<1x8xf16> -> tensor<1x8xf16>
 // CHECK-NEXT: %[[NORM:.*]] = lpu.vector "rms_norm"(%[[X1]]) weights @norm chip 1 at 30 for 5 vxm [0] sxm [1] : (tensor<1x8xf16>) -> tensor<1x8xf16>
 // CHECK-NEXT: %[[UP:.*]] = lpu.matmul %[[NORM]] weights @up chip 1 at 35 for 40 mxm [0, 1] : (tensor<1x8xf16>) -> tensor<1x32xf16>
 // CHECK-NEXT: %[[ROPE:.*]] = lpu.vector "rope"(%[[UP]]) chip 1 at 75 for 5 vxm [1] : (tensor<1x32xf16>) -> tensor<1x32xf16>
 // CHECK-NEXT: %[[SILU:.*]] = lpu.vector "silu_mul"(%[[UP]], %[[UP]]) chip 1 at 75 for 5 vxm [0] : (tensor<1x32xf16>, tensor<1x32xf16>) -> tensor<1x32xf16>
 // CHECK-NEXT: %[[ATT:.*]] = lpu.attention %[[ROPE]], %[[NORM]], %[[NORM]] cache @cache heads 1 count 1 chip 1 at 80 for 30 mxm [2, 3] vxm [0, 1] sxm [0] : (tensor<1x32xf16>, tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x4xf16>
 // CHECK-NEXT: %[[O:.*]] = lpu.matmul %[[ATT]], %[[NORM]] weights @o chip 1 at 110 for 20 mxm [0, 1, 2, 3] : (tensor<1x4xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
-// CHECK-NEXT: %[[X0:.*]] = lpu.transfer %[[O]] to 0 chip 1 at 130 for 20 sxm [1] links [3] {lpu.tag = 1 : i64} : tensor<1x8xf16>
+// CHECK-NEXT: %[[X0:.*]] = lpu.transfer %[[O]] to 0 chip 1 at 130 for 20 sxm [1] links [3] {lpu.tag = 1 : i64} : tensor<1x8xf16> -> tensor<1x8xf16>
 // CHECK-NEXT: %[[ADD:.*]] = lpu.vector "add"(%[[EMB]], %[[X0]]) chip 0 at 150 for 5 vxm [0, 1] : (tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
 // CHECK-NEXT: %{{.*}} = lpu.vector "silu"(%[[ADD]]) chip 0 at 155 for 3 vxm [1] : (tensor<1x8xf16>) -> tensor<1x8xf16>
 // CHECK-NEXT: %{{.*}} = lpu.vector "mul"(%[[ADD]], %[[ADD]]) chip 0 at 155 for 3 vxm [0] : (tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
@@ -61,8 +61,8 @@
 // CHECK: lpu.schedule "prefill" tokens 4 context 16 attributes {lpu.phase = "prefill"} {
 // CHECK-NEXT: %[[E:.*]] = lpu.vector "embedding" chip 0 at 0 for 40 vxm [1] : () -> tensor<4x8xbf16>
 // CHECK-NEXT: %[[R:.*]] = lpu.vector "rms_norm"(%[[E]]) chip 0 at 40 for 8 vxm [0, 1] sxm [0, 1] : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
-// CHECK-NEXT: %{{.*}} = lpu.transfer %[[R]] to 1 chip 0 at 48 for 30 links [0, 1, 2, 3] : tensor<4x8xbf16>
-// CHECK-NEXT: %[[L:.*]] = lpu.transfer %[[R]] to 1 chip 0 at 78 for 30 links [0, 1, 2, 3] latency 25 : tensor<4x8xbf16>
+// CHECK-NEXT: %{{.*}} = lpu.transfer %[[R]] to 1 chip 0 at 48 for 30 links [0, 1, 2, 3] : tensor<4x8xbf16> -> tensor<4x8xbf16>
+// CHECK-NEXT: %[[L:.*]] = lpu.transfer %[[R]] to 1 chip 0 at 78 for 30 links [0, 1, 2, 3] latency 25 : tensor<4x8xbf16> -> tensor<4x8xbf16>
 // CHECK-NEXT: lpu.vector "silu"(%[[L]]) chip 1 at 133 for 8 vxm [0]
 // CHECK-NEXT: }
 // CHECK-NEXT: }
@@ -86,7 +86,7 @@ lpu.program target "test-lpu" chips 2 weight_bits 8 clock_mhz 900.0
 
   lpu.schedule "decode" tokens 1 context 16 {
     %0 = lpu.vector "embedding" weights @embed chip 0 at 0 for 10 vxm [0] : () -> tensor<1x8xf16>
-    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0, 1] : tensor<1x8xf16>
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 20 links [0, 1] : tensor<1x8xf16> -> tensor<1x8xf16>
     // Starts the cycle the transfer ends, on the chip it sent to.
     %2 = lpu.vector "rms_norm"(%1) weights @norm chip 1 at 30 for 5 vxm [0] sxm [1] : (tensor<1x8xf16>) -> tensor<1x8xf16>
     %3 = lpu.matmul %2 weights @up chip 1 at 35 for 40 mxm [0, 1] : (tensor<1x8xf16>) -> tensor<1x32xf16>
@@ -96,7 +96,7 @@ lpu.program target "test-lpu" chips 2 weight_bits 8 clock_mhz 900.0
     %6 = lpu.attention %4, %2, %2 cache @cache heads 1 count 1 chip 1 at 80 for 30 mxm [2, 3] vxm [0, 1] sxm [0] : (tensor<1x32xf16>, tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x4xf16>
     // Two inputs, concatenated: [1, 4 + 8] by a [8, 12] shard.
     %7 = lpu.matmul %6, %2 weights @o chip 1 at 110 for 20 mxm [0, 1, 2, 3] : (tensor<1x4xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
-    %8 = lpu.transfer %7 to 0 chip 1 at 130 for 20 sxm [1] links [3] {lpu.tag = 1} : tensor<1x8xf16>
+    %8 = lpu.transfer %7 to 0 chip 1 at 130 for 20 sxm [1] links [3] {lpu.tag = 1} : tensor<1x8xf16> -> tensor<1x8xf16>
     %9 = lpu.vector "add"(%0, %8) chip 0 at 150 for 5 vxm [0, 1] : (tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
     %10 = lpu.vector "silu"(%9) chip 0 at 155 for 3 vxm [1] : (tensor<1x8xf16>) -> tensor<1x8xf16>
     %11 = lpu.vector "mul"(%9, %9) chip 0 at 155 for 3 vxm [0] : (tensor<1x8xf16>, tensor<1x8xf16>) -> tensor<1x8xf16>
@@ -106,11 +106,11 @@ lpu.program target "test-lpu" chips 2 weight_bits 8 clock_mhz 900.0
     // An embedding need not name its table.
     %0 = lpu.vector "embedding" chip 0 at 0 for 40 vxm [1] : () -> tensor<4x8xbf16>
     %1 = lpu.vector "rms_norm"(%0) chip 0 at 40 for 8 vxm [0, 1] sxm [0, 1] : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
-    %2 = lpu.transfer %1 to 1 chip 0 at 48 for 30 links [0, 1, 2, 3] : tensor<4x8xbf16>
+    %2 = lpu.transfer %1 to 1 chip 0 at 48 for 30 links [0, 1, 2, 3] : tensor<4x8xbf16> -> tensor<4x8xbf16>
     // A transfer with hops: it holds the links for 30 cycles (78..108) and
     // its data arrives 25 cycles later (133), when it is read; the links
     // would be free for another transfer from 108.
-    %3 = lpu.transfer %1 to 1 chip 0 at 78 for 30 links [0, 1, 2, 3] latency 25 : tensor<4x8xbf16>
+    %3 = lpu.transfer %1 to 1 chip 0 at 78 for 30 links [0, 1, 2, 3] latency 25 : tensor<4x8xbf16> -> tensor<4x8xbf16>
     %4 = lpu.vector "silu"(%3) chip 1 at 133 for 8 vxm [0] : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
   }
 }

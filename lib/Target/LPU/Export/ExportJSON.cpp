@@ -166,8 +166,11 @@ LogicalResult mlir::llm::lpu::exportPlanToJSON(Operation *op,
                   j.attribute("kv_heads", attention.getKvHeads());
                 }
                 j.attribute("chip", sop.getChipIndex());
-                if (auto transfer = dyn_cast<TransferOp>(raw))
+                if (auto transfer = dyn_cast<TransferOp>(raw)) {
                   j.attribute("to", transfer.getTo());
+                  if (auto columns = transfer.getColumnsAttr())
+                    j.attribute("columns", columns.getInt());
+                }
                 j.attribute("start", sop.getStartCycle());
                 j.attribute("duration", sop.getDurationCycles());
                 if (sop.getLatencyCycles() > 0)

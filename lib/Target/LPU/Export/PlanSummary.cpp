@@ -5,6 +5,9 @@
 #include "llvm/ADT/DenseMap.h"
 
 #include <map>
+#include <set>
+#include <tuple>
+#include <vector>
 
 using namespace mlir;
 using namespace mlir::llm::lpu;
@@ -28,10 +31,21 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
   s.sramBytes = s.chips * program.getChipBytes();
 
   llvm::DenseMap<int64_t, int64_t> perChip;
+  // The model's bytes count each part of a tensor once, however many chips
+  // hold a copy of it (a replicated norm's weights); SRAM counts every copy.
+  std::set<std::tuple<std::string, std::vector<int64_t>, std::vector<int64_t>>>
+      parts;
   for (auto place : program.getBody().front().getOps<PlaceOp>()) {
-    if (place.getTensor().ends_with(".kv_cache"))
+    bool first = parts
+                     .insert({place.getTensor().str(),
+                              std::vector<int64_t>(place.getOffsets().begin(),
+                                                   place.getOffsets().end()),
+                              std::vector<int64_t>(place.getSizes().begin(),
+                                                   place.getSizes().end())})
+                     .second;
+    if (first && place.getTensor().ends_with(".kv_cache"))
       s.kvCacheBytes += place.getPayloadBytes();
-    else
+    else if (first)
       s.weightBytes += place.getPayloadBytes();
     s.reservedBytes += place.getReservedBytes();
     perChip[place.getChip()] += place.getReservedBytes();
@@ -69,7 +83,8 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
       busy[3] += d * op.getLinkUnits().size();
       if (auto transfer = dyn_cast<TransferOp>(op.getOperation())) {
         ++ss.transfers;
-        auto type = transfer.getInput().getType();
+        // The bytes sent: the result (a column range of the input, or all).
+        auto type = transfer.getResult().getType();
         ss.transferBytes += type.getNumElements() *
                             ((type.getElementTypeBitWidth() + 7) / 8);
       }

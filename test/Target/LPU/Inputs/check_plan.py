@@ -7,7 +7,9 @@ and what the verifier promises, without the compiler's code:
     chip (a transfer's result is on its destination chip);
   - no SRAM slice holds more than its capacity;
   - the summary's latencies are the schedules' last cycle / clock, and the
-    tokens/s follow from them.
+    tokens/s follow from them;
+  - the analytic lower bound is the sum of its terms, no schedule beats it,
+    and (with --max-bound-ratio R) the decode schedule is within R times it.
 Prints one line per check and exits non-zero on the first failure.
 """
 
@@ -21,7 +23,7 @@ def fail(message):
     sys.exit(1)
 
 
-def main(path):
+def main(path, max_ratio=None):
     plan = json.load(open(path))
     summary, chip = plan["summary"], plan["chip"]
     clock = summary["clock_mhz"]
@@ -97,6 +99,9 @@ def main(path):
     ratio = latency / bounds["decode_total_us"]
     if abs(ratio - bounds["decode_schedule_to_bound"]) > 1e-6 * ratio:
         fail("decode_schedule_to_bound is not the latency over the bound")
+    if max_ratio is not None and ratio > max_ratio:
+        fail(f"the decode schedule is {ratio:.3f}x its lower bound, more than "
+             f"the {max_ratio}x allowed")
     print(f"bound ok: the decode schedule is {ratio:.2f}x its lower bound")
 
     # Pipelined users: recomputed from the decode schedule's operations.
@@ -131,4 +136,11 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    import argparse
+    parser = argparse.ArgumentParser(description="Checks an exported LPU plan.")
+    parser.add_argument("plan")
+    parser.add_argument("--max-bound-ratio", type=float, default=None,
+                        help="fail when the decode schedule is more than this "
+                             "many times its analytic lower bound")
+    args = parser.parse_args()
+    main(args.plan, args.max_bound_ratio)

@@ -146,13 +146,23 @@ def LPU_MatmulOp : LPU_ScheduledOp<"matmul"> {
     Multiplies the activations (the concatenation of `inputs` along their
     last dimension, [tokens, inner]) by the transpose of the weight shard
     `weights` ([cols, inner], Hugging Face layout), giving [tokens, cols].
+    The matrix units are busy for `duration` cycles (installing the weights
+    and streaming the rows through); the last results leave the array
+    `latency` cycles later, while the units already take the next
+    operation's weights.
   }];
   let arguments = !con((ins Variadic<LPU_ActivationTensor>:$inputs,
-                            FlatSymbolRefAttr:$weights), timing);
+                            FlatSymbolRefAttr:$weights), timing,
+                       (ins OptionalAttr<I64Attr>:$latency));
   let results = (outs LPU_ActivationTensor:$result);
   let assemblyFormat = "$inputs `weights` $weights " # timingFormat #
-      "attr-dict `:` functional-type($inputs, $result)";
+      "(`latency` $latency^)? attr-dict `:` functional-type($inputs, $result)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getLatencyCycles() {
+      return static_cast<int64_t>(getLatency().value_or(0));
+    }
+  }];
 }
 
 def LPU_AttentionOp : LPU_ScheduledOp<"attention"> {
@@ -191,19 +201,23 @@ def LPU_VectorOp : LPU_ScheduledOp<"vector"> {
   let hasVerifier = 1;
 }
 
-def LPU_TransferOp : LPU_ScheduledOp<"transfer", [AllTypesMatch<["input", "result"]>]> {
+def LPU_TransferOp : LPU_ScheduledOp<"transfer"> {
   let summary = "A chip-to-chip transfer over the C2C links";
   let description = [{
     Sends `input` from chip `chip` to chip `to` over the source chip's links
     `links`, which it occupies for `duration` cycles (the bytes over the
     links' bandwidth); the result is available on `to` `latency` cycles
     later (the hops), while the links already carry the next transfer.
+    With `columns`, it sends only the columns [columns, columns + width of
+    the result) of its input (a stream reads any column range of a
+    resident vector); without, the whole input.
   }];
   let arguments = !con((ins LPU_ActivationTensor:$input, I64Attr:$to), timing,
-                       (ins OptionalAttr<I64Attr>:$latency));
+                       (ins OptionalAttr<I64Attr>:$latency,
+                            OptionalAttr<I64Attr>:$columns));
   let results = (outs LPU_ActivationTensor:$result);
-  let assemblyFormat = "$input `to` $to " # timingFormat #
-      "(`latency` $latency^)? attr-dict `:` type($input)";
+  let assemblyFormat = "$input (`columns` $columns^)? `to` $to " # timingFormat #
+      "(`latency` $latency^)? attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     int64_t getResultChip() { return getTo(); }
