@@ -44,6 +44,21 @@ LogicalResult PlaceOp::verify() {
   return success();
 }
 
+LogicalResult InstructionsOp::verify() {
+  // I64Attr getters are unsigned: read the signed values.
+  if (getChipAttr().getInt() < 0 || getOperationsAttr().getInt() < 0 ||
+      getBytesAttr().getInt() < 0 || getFirstSliceAttr().getInt() < 0 ||
+      getNumSlicesAttr().getInt() <= 0 || getBytesPerSliceAttr().getInt() < 0)
+    return emitOpError("needs a non-negative chip, operation count, bytes and "
+                       "first slice, and at least one slice");
+  if (getReservedBytes() < static_cast<int64_t>(getBytes()))
+    return emitOpError("reserves ")
+           << getReservedBytes() << " bytes (" << getNumSlices() << " x "
+           << getBytesPerSlice() << ") for " << getBytes()
+           << " bytes of instructions";
+  return success();
+}
+
 /// Resolves `name` to an lpu.place of the enclosing program on `chip`.
 static FailureOr<PlaceOp> lookupPlacement(Operation *op,
                                           FlatSymbolRefAttr name,

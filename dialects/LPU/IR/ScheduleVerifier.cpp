@@ -32,25 +32,41 @@ LogicalResult ProgramOp::verifyRegions() {
   double clock = getClockMhz().convertToDouble();
   if (!(clock > 0.0) || !(clock <= 1e6))
     return emitOpError("needs a clock_mhz in (0, 1e6], not ") << clock;
-  // Bytes used in each (chip, slice).
+  // Bytes used in each (chip, slice), by resident tensors and instructions.
   llvm::DenseMap<std::pair<int64_t, int64_t>, int64_t> used;
-  for (auto place : getBody().front().getOps<PlaceOp>()) {
-    if (place.getChip() >= getChips())
-      return place.emitOpError("is on chip ")
-             << place.getChip() << " of a program of " << getChips()
-             << " chips";
-    int64_t end = place.getFirstSlice() + place.getNumSlices();
+  auto occupy = [&](Operation *op, int64_t chip, int64_t first, int64_t count,
+                    int64_t perSlice) -> LogicalResult {
+    if (chip >= getChips())
+      return op->emitOpError("is on chip ")
+             << chip << " of a program of " << getChips() << " chips";
+    int64_t end = first + count;
     if (end > getSlices())
-      return place.emitOpError("uses slices up to ")
+      return op->emitOpError("uses slices up to ")
              << end << " of a chip with " << getSlices() << " slices";
-    for (int64_t s = place.getFirstSlice(); s < end; ++s) {
-      int64_t &bytes = used[{place.getChip(), s}];
-      bytes += place.getBytesPerSlice();
+    for (int64_t s = first; s < end; ++s) {
+      int64_t &bytes = used[{chip, s}];
+      bytes += perSlice;
       if (bytes > getSliceBytes())
-        return place.emitOpError("overfills SRAM slice ")
-               << s << " of chip " << place.getChip() << ": " << bytes
+        return op->emitOpError("overfills SRAM slice ")
+               << s << " of chip " << chip << ": " << bytes
                << " bytes in a slice of " << getSliceBytes();
     }
+    return success();
+  };
+  for (auto place : getBody().front().getOps<PlaceOp>())
+    if (failed(occupy(place, place.getChip(), place.getFirstSlice(),
+                      place.getNumSlices(), place.getBytesPerSlice())))
+      return failure();
+  llvm::DenseSet<int64_t> instructed;
+  for (auto instructions : getBody().front().getOps<InstructionsOp>()) {
+    if (!instructed.insert(instructions.getChip()).second)
+      return instructions.emitOpError("is the second for chip ")
+             << instructions.getChip();
+    if (failed(occupy(instructions, instructions.getChip(),
+                      instructions.getFirstSlice(),
+                      instructions.getNumSlices(),
+                      instructions.getBytesPerSlice())))
+      return failure();
   }
   return success();
 }

@@ -88,6 +88,18 @@ int64_t mlir::llm::lpu::hopCycles(const TargetDescription &target,
   return static_cast<int64_t>(std::ceil(hops * target.hopLatencyCycles()));
 }
 
+int64_t mlir::llm::lpu::transferLatencyCycles(const TargetDescription &target,
+                                              int64_t hops) {
+  return hopCycles(target, hops) +
+         static_cast<int64_t>(std::ceil(target.syncCycles()));
+}
+
+int64_t mlir::llm::lpu::instructionBytes(const TargetDescription &target,
+                                         int64_t operations, int64_t tiles) {
+  return operations * target.instructionBytesPerOperation +
+         tiles * target.instructionBytesPerTile;
+}
+
 int64_t mlir::llm::lpu::attentionCycles(const TargetDescription &target,
                                         int64_t rows, int64_t queriesPerKV,
                                         int64_t kvHeads, int64_t headDim,

@@ -177,6 +177,10 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   t.c2cLinks = localLinks + globalLinks;
   r.number({"c2c", "bytes_per_s"}, t.c2cBytesPerSecond);
   r.number({"c2c", "hop_latency_ns"}, t.c2cHopLatencyNs);
+  r.number({"c2c", "sync_ns"}, t.c2cSyncNs);
+  r.number({"instructions", "bytes_per_operation"},
+           t.instructionBytesPerOperation);
+  r.number({"instructions", "bytes_per_tile"}, t.instructionBytesPerTile);
   r.number({"system", "chips_per_node"}, t.chipsPerNode);
   r.number({"system", "chips_per_rack"}, t.chipsPerRack);
   r.number({"system", "hops_within_node"}, t.hopsWithinNode);

@@ -89,7 +89,7 @@ DecodeBound mlir::llm::lpu::decodeLowerBound(
     bound.collectives =
         2 * shape.layers *
         (ceilCycles(bytes / (double(std::max<int64_t>(links, 1)) * linkRate)) +
-         hopCycles(target, 1));
+         transferLatencyCycles(target, 1));
   }
   // Between stages: the hidden vector over all of a chip's links, and the
   // fewest hops between the two stages' chips.
@@ -101,7 +101,7 @@ DecodeBound mlir::llm::lpu::decodeLowerBound(
         hops = std::min(hops, target.hopsBetween(a, c));
     bound.handoffs +=
         ceilCycles(hiddenBytes / (double(target.c2cLinks) * linkRate)) +
-        hopCycles(target, hops);
+        transferLatencyCycles(target, hops);
   }
   return bound;
 }

@@ -102,7 +102,7 @@ private:
     int64_t bytes = bytesOf(end - begin);
     int64_t free = units(from.chip).links[linkTowards(from.chip, to)];
     return std::max(from.ready, free) + transferCycles(target, bytes, 0) +
-           hopCycles(target, target.hopsBetween(from.chip, to));
+           transferLatencyCycles(target, target.hopsBetween(from.chip, to));
   }
 
   /// Sends columns [begin, end) of `from` (which holds them) to chip `to`.
@@ -111,11 +111,14 @@ private:
     int64_t &free = units(from.chip).links[link];
     int64_t start = std::max(from.ready, free);
     int64_t bytes = bytesOf(end - begin);
-    // The link is busy while the bytes go out; the hops add latency, not
-    // occupancy (the next transfer follows on the link meanwhile).
+    // The link is busy while the bytes go out; the hops and aligning with
+    // the receiver add latency, not occupancy (the next transfer follows on
+    // the link meanwhile).
     int64_t occupancy = transferCycles(target, bytes, /*hops=*/0);
     int64_t latency =
-        bytes > 0 ? hopCycles(target, target.hopsBetween(from.chip, to)) : 0;
+        bytes > 0
+            ? transferLatencyCycles(target, target.hopsBetween(from.chip, to))
+            : 0;
     bool whole = begin == from.begin && end == from.end;
     auto op = TransferOp::create(
         builder, loc(), activationType(end - begin), from.value, to,

@@ -14,11 +14,14 @@
 #include "llm/Conversion/Passes.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 #include "llm/Dialect/LPU/IR/LPUOps.h"
+#include "llm/Target/LPU/CostModel.h"
 #include "llm/Transforms/LayerFunctions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <map>
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_LLMTILEFORLPUPASS
@@ -181,6 +184,46 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
   if (walk.wasInterrupted())
     return failure();
   return set;
+}
+
+/// Adds an lpu.instructions for each chip that runs operations in any of
+/// `program`'s schedules (a transfer counts on both of its chips, a matmul
+/// also per weight tile it installs), spread over all slices like the
+/// tensors. Returns the first chip whose instructions do not fit beside its
+/// tensors, if any.
+static std::optional<int64_t> placeInstructions(ProgramOp program,
+                                                const TargetDescription &target,
+                                                const Layout &layout) {
+  std::map<int64_t, std::pair<int64_t, int64_t>> perChip; // ops, tiles
+  Block &body = program.getBody().front();
+  for (auto schedule : body.getOps<ScheduleOp>())
+    for (auto op : schedule.getBody().front().getOps<ScheduledOpInterface>()) {
+      ++perChip[op.getChipIndex()].first;
+      if (op.getResultChip() != op.getChipIndex())
+        ++perChip[op.getResultChip()].first;
+      if (auto matmul = dyn_cast<lpu::MatmulOp>(op.getOperation())) {
+        auto place = SymbolTable::lookupNearestSymbolFrom<PlaceOp>(
+            program, matmul.getWeightsAttr());
+        ArrayRef<int64_t> sizes = place.getSizes();
+        perChip[op.getChipIndex()].second +=
+            llvm::divideCeil(sizes[0], target.mxmCols) *
+            llvm::divideCeil(sizes[1], target.mxmRows);
+      }
+    }
+  OpBuilder b(program.getContext());
+  auto firstSchedule = body.getOps<ScheduleOp>().begin();
+  b.setInsertionPoint(*firstSchedule);
+  std::optional<int64_t> full;
+  for (auto &[chip, counts] : perChip) {
+    int64_t bytes = instructionBytes(target, counts.first, counts.second);
+    int64_t reserved = reservedBytes(target, bytes);
+    InstructionsOp::create(b, program.getLoc(), chip, counts.first, bytes, 0,
+                           target.memorySlices,
+                           reserved / target.memorySlices);
+    if (!full && layout.reservedBytes[chip] + reserved > target.chipBytes())
+      full = chip;
+  }
+  return full;
 }
 
 struct LLMTileForLPUPass
@@ -423,53 +466,69 @@ void LLMTileForLPUPass::runOnOperation() {
   }
 
   // Try every stage width (chips per stage, within a node) that divides
-  // the chips; keep the fastest decode step.
-  llvm::SmallVector<int64_t> widths;
-  if (tensorParallel) {
-    if (use % tensorParallel != 0)
-      return fail("tensor-parallel=" + Twine(tensorParallel) +
-                  " does not divide the " + Twine(use) + " chips");
-    widths.push_back(tensorParallel);
-  } else {
-    for (int64_t g = 1; g <= desc.chipsPerNode && g <= use; g *= 2)
-      if (use % g == 0)
-        widths.push_back(g);
-  }
-  std::optional<Layout> best;
-  int64_t bestCycles = 0;
-  for (int64_t g : widths) {
-    std::optional<Layout> layout = layoutTensors(set->tensors, desc, use, g);
-    if (!layout)
-      continue;
-    OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
-    FailureOr<ProgramOp> program =
-        buildProgram(*scratch->getBody(), decode, desc, *set, *layout,
-                     contextLen, /*prompt=*/0, /*trial=*/true);
+  // the chips; keep the fastest decode step. The schedules' instructions
+  // take SRAM beside the tensors: when they do not fit and the chips were
+  // not given, plan again on one chip more.
+  FailureOr<ProgramOp> program = failure();
+  for (;;) {
+    llvm::SmallVector<int64_t> widths;
+    if (tensorParallel) {
+      if (use % tensorParallel != 0)
+        return fail("tensor-parallel=" + Twine(tensorParallel) +
+                    " does not divide the " + Twine(use) + " chips");
+      widths.push_back(tensorParallel);
+    } else {
+      for (int64_t g = 1; g <= desc.chipsPerNode && g <= use; g *= 2)
+        if (use % g == 0)
+          widths.push_back(g);
+    }
+    std::optional<Layout> best;
+    int64_t bestCycles = 0;
+    for (int64_t g : widths) {
+      std::optional<Layout> layout = layoutTensors(set->tensors, desc, use, g);
+      if (!layout)
+        continue;
+      OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
+      FailureOr<ProgramOp> trial =
+          buildProgram(*scratch->getBody(), decode, desc, *set, *layout,
+                       contextLen, /*prompt=*/0, /*trial=*/true);
+      if (failed(trial))
+        return signalPassFailure();
+      int64_t cycles =
+          (*trial.value().getBody().front().getOps<ScheduleOp>().begin())
+              .getMakespan();
+      if (!best || cycles < bestCycles) {
+        best = std::move(layout);
+        bestCycles = cycles;
+      }
+    }
+    if (!best)
+      return fail("no layout of the model fits " + Twine(use) +
+                  " chips with tensor-parallel=" + Twine(tensorParallel));
+
+    program = buildProgram(*module.getBody(), decode, desc, *set, *best,
+                           contextLen, prompt, /*trial=*/false);
     if (failed(program))
       return signalPassFailure();
-    int64_t cycles = (*program.value().getBody().front().getOps<ScheduleOp>()
-                           .begin())
-                         .getMakespan();
-    if (!best || cycles < bestCycles) {
-      best = std::move(layout);
-      bestCycles = cycles;
-    }
+    (*program)->setAttr("tensor_parallel",
+                        IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                         best->group));
+    std::optional<int64_t> full = placeInstructions(*program, desc, *best);
+    if (!full)
+      break;
+    int64_t over = *full;
+    (*program)->erase();
+    if (chips)
+      return fail(llvm::formatv(
+          "the instructions of chip {0} do not fit its SRAM beside its "
+          "tensors on {1} chips: give more chips",
+          over, use));
+    ++use;
+    need = std::max(need, use);
   }
-  if (!best)
-    return fail("no layout of the model fits " + Twine(use) +
-                " chips with tensor-parallel=" + Twine(tensorParallel));
-
-  FailureOr<ProgramOp> program =
-      buildProgram(*module.getBody(), decode, desc, *set, *best, contextLen,
-                   prompt, /*trial=*/false);
-  if (failed(program))
-    return signalPassFailure();
   (*program)->setAttr("fewest_chips",
                       IntegerAttr::get(IntegerType::get(&getContext(), 64),
                                        need));
-  (*program)->setAttr("tensor_parallel",
-                      IntegerAttr::get(IntegerType::get(&getContext(), 64),
-                                       best->group));
   for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
     func.erase();
 }

@@ -321,6 +321,53 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
 
 lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
   lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.transfer' op sends columns [2, 5) of 'tensor<1x4xf32>'}}
+    %1 = lpu.transfer %0 columns 2 to 1 chip 0 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x3xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.transfer' op without columns sends its whole input, 'tensor<1x4xf32>', not 'tensor<1x2xf32>'}}
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x2xf32>
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// lpu.instructions
+//===----------------------------------------------------------------------===//
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  // expected-error @+1 {{'lpu.instructions' op reserves 400 bytes (4 x 100) for 500 bytes of instructions}}
+  lpu.instructions chip 0 operations 3 bytes 500 slices 0 count 4 bytes_per_slice 100
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.place @w "w" [0, 0] [64, 64] bits 8 chip 1 slices 0 count 4 bytes_per_slice 1024
+  // expected-error @+1 {{'lpu.instructions' op overfills SRAM slice 0 of chip 1: 1124 bytes in a slice of 1024}}
+  lpu.instructions chip 1 operations 1 bytes 400 slices 0 count 4 bytes_per_slice 100
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.instructions chip 1 operations 1 bytes 40 slices 0 count 4 bytes_per_slice 10
+  // expected-error @+1 {{'lpu.instructions' op is the second for chip 1}}
+  lpu.instructions chip 1 operations 1 bytes 40 slices 0 count 4 bytes_per_slice 10
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.schedule "s" tokens 1 context 4 {
     %0 = lpu.vector "embedding" chip 1 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
     // expected-error @+1 {{'lpu.transfer' op sends chip 1 data to itself}}
     %1 = lpu.transfer %0 to 1 chip 1 at 10 for 10 links [0] : tensor<1x4xf32> -> tensor<1x4xf32>

@@ -56,6 +56,15 @@ int64_t transferCycles(const TargetDescription &target, int64_t bytes,
 /// transfer during which its link is already free.
 int64_t hopCycles(const TargetDescription &target, int64_t hops);
 
+/// From a transfer's last byte leaving until its data is usable on a chip
+/// `hops` hops away: the hops, and aligning with the receiver's schedule.
+int64_t transferLatencyCycles(const TargetDescription &target, int64_t hops);
+
+/// Bytes of instructions for `operations` scheduled operations that install
+/// `tiles` weight tiles in all.
+int64_t instructionBytes(const TargetDescription &target, int64_t operations,
+                         int64_t tiles);
+
 /// Cycles of grouped-query attention for `rows` query positions against
 /// `context` cached positions, for `kvHeads` KV heads with `queriesPerKV`
 /// query heads each: Q.K^T and P.V on the matrix units with the fp16 cache as

@@ -42,6 +42,8 @@ struct PlanSummary {
   int64_t chips = 0, fewestChips = 0, tensorParallel = 0, weightBits = 0;
   double clockMHz = 0;
   int64_t weightBytes = 0, kvCacheBytes = 0, reservedBytes = 0;
+  /// The schedules' instructions, in all and on the chip with the most.
+  int64_t instructionBytes = 0, maxChipInstructionBytes = 0;
   int64_t sramBytes = 0; ///< Of all chips together.
   int64_t maxChipReservedBytes = 0;
   std::map<std::string, ScheduleSummary> schedules;

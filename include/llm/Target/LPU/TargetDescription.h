@@ -56,6 +56,13 @@ struct TargetDescription {
   int64_t c2cLinks = 0;
   double c2cBytesPerSecond = 0;
   double c2cHopLatencyNs = 0;
+  /// Aligning a transfer's arrival with the receiver's static schedule.
+  double c2cSyncNs = 0;
+
+  /// Instructions in SRAM: per scheduled operation, and per weight tile a
+  /// matmul installs.
+  int64_t instructionBytesPerOperation = 0;
+  int64_t instructionBytesPerTile = 0;
 
   int64_t chipsPerNode = 0;
   int64_t chipsPerRack = 0;
@@ -71,6 +78,8 @@ struct TargetDescription {
   }
   /// Cycles of one chip-to-chip hop's latency.
   double hopLatencyCycles() const { return c2cHopLatencyNs * clockMHz / 1e3; }
+  /// Cycles of aligning a transfer with the receiver's schedule.
+  double syncCycles() const { return c2cSyncNs * clockMHz / 1e3; }
   /// Storage description of weights of `bits` bits (16, 8 or 4).
   const ElementTypeInfo &weightType(unsigned bits) const;
   /// MACs per cycle of one MXM in the type it computes `bits`-bit weights in.

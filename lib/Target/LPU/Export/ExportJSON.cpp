@@ -20,6 +20,8 @@ static void writeSummary(llvm::json::OStream &j, const PlanSummary &s) {
     j.attribute("clock_mhz", s.clockMHz);
     j.attribute("weight_bytes", s.weightBytes);
     j.attribute("kv_cache_bytes", s.kvCacheBytes);
+    j.attribute("instruction_bytes", s.instructionBytes);
+    j.attribute("max_chip_instruction_bytes", s.maxChipInstructionBytes);
     j.attribute("sram_bytes", s.sramBytes);
     j.attribute("sram_used_fraction",
                 s.sramBytes ? double(s.reservedBytes) / s.sramBytes : 0.0);
@@ -135,6 +137,18 @@ LogicalResult mlir::llm::lpu::exportPlanToJSON(Operation *op,
           j.attribute("first_slice", place.getFirstSlice());
           j.attribute("num_slices", place.getNumSlices());
           j.attribute("bytes_per_slice", place.getBytesPerSlice());
+        });
+    });
+    j.attributeArray("instructions", [&] {
+      for (auto instructions :
+           program->getBody().front().getOps<InstructionsOp>())
+        j.object([&] {
+          j.attribute("chip", instructions.getChip());
+          j.attribute("operations", instructions.getOperations());
+          j.attribute("bytes", instructions.getBytes());
+          j.attribute("first_slice", instructions.getFirstSlice());
+          j.attribute("num_slices", instructions.getNumSlices());
+          j.attribute("bytes_per_slice", instructions.getBytesPerSlice());
         });
     });
     j.attributeArray("schedules", [&] {

@@ -50,6 +50,13 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
     s.reservedBytes += place.getReservedBytes();
     perChip[place.getChip()] += place.getReservedBytes();
   }
+  for (auto instructions : program.getBody().front().getOps<InstructionsOp>()) {
+    s.instructionBytes += instructions.getBytes();
+    s.maxChipInstructionBytes =
+        std::max<int64_t>(s.maxChipInstructionBytes, instructions.getBytes());
+    s.reservedBytes += instructions.getReservedBytes();
+    perChip[instructions.getChip()] += instructions.getReservedBytes();
+  }
   for (auto &[chip, bytes] : perChip)
     s.maxChipReservedBytes = std::max(s.maxChipReservedBytes, bytes);
 

@@ -5,7 +5,8 @@ and what the verifier promises, without the compiler's code:
   - no functional unit of a chip runs two operations at once;
   - every input is produced before its consumer starts, on the consumer's
     chip (a transfer's result is on its destination chip);
-  - no SRAM slice holds more than its capacity;
+  - no SRAM slice holds more than its capacity (resident tensors and
+    instructions together);
   - the summary's latencies are the schedules' last cycle / clock, and the
     tokens/s follow from them;
   - the analytic lower bound is the sum of its terms, no schedule beats it,
@@ -37,6 +38,11 @@ def main(path, max_ratio=None):
             elements *= size
         if p["num_slices"] * p["bytes_per_slice"] < (elements * p["bits"] + 7) // 8:
             fail(f"placement {p['id']} reserves too little")
+    for ins in plan.get("instructions", []):
+        for s in range(ins["first_slice"], ins["first_slice"] + ins["num_slices"]):
+            used[(ins["chip"], s)] += ins["bytes_per_slice"]
+        if ins["num_slices"] * ins["bytes_per_slice"] < ins["bytes"]:
+            fail(f"the instructions of chip {ins['chip']} reserve too little")
     worst = max(used.values())
     if worst > chip["slice_bytes"]:
         fail(f"a slice holds {worst} bytes")

@@ -99,6 +99,30 @@ def LPU_PlaceOp : LPU_Op<"place", [Symbol, HasParent<"ProgramOp">]> {
   }];
 }
 
+def LPU_InstructionsOp : LPU_Op<"instructions", [HasParent<"ProgramOp">]> {
+  let summary = "The schedules' instructions resident in the SRAM of a chip";
+  let description = [{
+    A statically scheduled chip reads its instructions from its own SRAM:
+    the `operations` scheduled operations the program's schedules run on
+    chip `chip` (a transfer counts on both of its chips) take `bytes` bytes
+    of instructions (at the target's bytes per operation and per weight
+    tile installed), spread over the slices `[first_slice, first_slice +
+    num_slices)`, `bytes_per_slice` in each, beside the resident tensors.
+  }];
+  let arguments = (ins I64Attr:$chip, I64Attr:$operations, I64Attr:$bytes,
+                       I64Attr:$first_slice, I64Attr:$num_slices,
+                       I64Attr:$bytes_per_slice);
+  let assemblyFormat = [{
+    `chip` $chip `operations` $operations `bytes` $bytes `slices` $first_slice
+    `count` $num_slices `bytes_per_slice` $bytes_per_slice attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Bytes it takes in SRAM.
+    int64_t getReservedBytes() { return getNumSlices() * getBytesPerSlice(); }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Schedules
 //===----------------------------------------------------------------------===//
