@@ -37,8 +37,9 @@ MatmulCost mlir::llm::lpu::matmulCost(const TargetDescription &target,
   // Tiles are dealt to the matrix units; each unit installs a tile while it
   // streams the previous one (double-buffered weights).
   int64_t tilesPerUnit = ceilDiv(cost.tiles, target.mxmCount);
-  int64_t mxmBytes = weightBits == 16 ? 2 : 1;
-  int64_t tileBytes = target.mxmRows * target.mxmCols * mxmBytes;
+  int64_t tileBytes = ceilDiv(target.mxmRows * target.mxmCols *
+                                  int64_t(target.mxmWeightBits(weightBits)),
+                              int64_t(8));
   cost.installCycles =
       tilesPerUnit * ceilDiv(tileBytes, target.mxmWeightLoadBytesPerCycle);
   int64_t cyclesPerRow =

@@ -87,6 +87,9 @@ public:
       number({"element_types", name, "unpack_ops_per_weight"},
              out.unpackOpsPerWeight);
       string({"element_types", name, "mxm_type"}, out.mxmType);
+      if (error.empty() && out.mxmType != "int8" && out.mxmType != "fp16")
+        fail(currentPath, "must be int8 or fp16 (a type the matrix units "
+                          "compute in)");
     } else {
       out.mxmType = name;
     }
@@ -115,7 +118,17 @@ const ElementTypeInfo &TargetDescription::weightType(unsigned bits) const {
 }
 
 int64_t TargetDescription::mxmMacsPerCycle(unsigned bits) const {
-  return bits == 16 ? mxmFp16MacsPerCycle : mxmInt8MacsPerCycle;
+  if (bits == 4 && int4.native)
+    return mxmInt4MacsPerCycle;
+  return bits == 16 || weightType(bits).mxmType == "fp16" ? mxmFp16MacsPerCycle
+                                                          : mxmInt8MacsPerCycle;
+}
+
+unsigned TargetDescription::mxmWeightBits(unsigned bits) const {
+  const ElementTypeInfo &type = weightType(bits);
+  if (type.native)
+    return type.bits;
+  return type.mxmType == "fp16" ? 16 : 8;
 }
 
 int64_t TargetDescription::hopsBetween(int64_t a, int64_t b) const {
@@ -168,6 +181,8 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   r.elementType("fp16", t.fp16);
   r.elementType("int8", t.int8);
   r.elementType("int4", t.int4);
+  if (t.int4.native)
+    r.number({"mxm", "macs_per_cycle", "int4"}, t.mxmInt4MacsPerCycle);
   r.string({"activation_type"}, t.activationType);
   int64_t localLinks = 0, globalLinks = 0;
   r.number({"c2c", "local_links"}, localLinks);

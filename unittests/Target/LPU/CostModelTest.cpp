@@ -30,6 +30,25 @@ TEST(MatmulCost, Int8DecodeIsBoundByWeightInstall) {
   EXPECT_EQ(c.cycles, 520 + 340);
 }
 
+TEST(MatmulCost, NativeInt4InstallsHalfTilesAndUnpacksNothing) {
+  // The hypothetical next generation: 4-bit tiles of 51200 B install in 10
+  // cycles; only the group scales (2 ops x 1024 outputs x 8192/128 groups =
+  // 131072 ops) stay on the vector units: 26 cycles + the same shape as the
+  // INT8 case above otherwise.
+  auto v2 = loadTargetDescription(LLM_LPU_TARGET_DIR "/hypothetical-tsp-v2.json");
+  ASSERT_TRUE(static_cast<bool>(v2)) << llvm::toString(v2.takeError());
+  MatmulCost c = matmulCost(*v2, 1, 8192, 1024, 4, 88, 128);
+  EXPECT_EQ(c.storedBytes, 4194304);
+  EXPECT_EQ(c.memoryCycles, 205);   // ceil(4194304 / 20480)
+  EXPECT_EQ(c.installCycles, 260);  // 26 tiles x 51200 B / 5120 B
+  EXPECT_EQ(c.vectorCycles, 26);    // ceil(131072 / 5120)
+  EXPECT_EQ(c.cycles, 260 + 340);
+  // The first generation unpacks every weight on the vector units.
+  MatmulCost v1 = matmulCost(tsp(), 1, 8192, 1024, 4, 88, 128);
+  EXPECT_EQ(v1.installCycles, 520);
+  EXPECT_EQ(v1.vectorCycles, 1664);  // (8388608 + 131072) / 5120
+}
+
 TEST(MatmulCost, Fp16TileInstallsInFortyCycles) {
   MatmulCost c = matmulCost(tsp(), 1, 320, 320, 16, 88);
   EXPECT_EQ(c.tiles, 1);

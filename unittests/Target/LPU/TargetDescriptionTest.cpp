@@ -2,6 +2,10 @@
 
 #include "llm/Target/LPU/TargetDescription.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -107,6 +111,48 @@ void expectSourced(const nlohmann::json &node, const std::string &path) {
 TEST(TargetDescription, EveryFigureIsSourcedOrMarkedAnAssumption) {
   auto root = nlohmann::json::parse(defaultTargetDescriptionJSON().str());
   expectSourced(root, "");
+}
+
+/// Every description shipped in the source tree (the built-in one and the
+/// hypothetical next generation) parses, and each of its figures is
+/// sourced or marked an assumption.
+TEST(TargetDescription, EveryShippedDescriptionParsesAndIsSourced) {
+  std::error_code ec;
+  int files = 0;
+  for (llvm::sys::fs::directory_iterator it(LLM_LPU_TARGET_DIR, ec), end;
+       it != end && !ec; it.increment(ec)) {
+    if (llvm::sys::path::extension(it->path()) != ".json")
+      continue;
+    ++files;
+    SCOPED_TRACE(it->path());
+    auto parsed = loadTargetDescription(it->path());
+    ASSERT_TRUE(static_cast<bool>(parsed)) << llvm::toString(parsed.takeError());
+    auto buffer = llvm::MemoryBuffer::getFile(it->path());
+    ASSERT_TRUE(static_cast<bool>(buffer));
+    expectSourced(nlohmann::json::parse((*buffer)->getBuffer().str()), "");
+  }
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_GE(files, 2);
+}
+
+TEST(TargetDescription, HypotheticalNextGenerationTakesInt4Natively) {
+  auto parsed = loadTargetDescription(LLM_LPU_TARGET_DIR
+                                      "/hypothetical-tsp-v2.json");
+  ASSERT_TRUE(static_cast<bool>(parsed)) << llvm::toString(parsed.takeError());
+  EXPECT_TRUE(parsed->int4.native);
+  EXPECT_EQ(parsed->mxmMacsPerCycle(4), 204800);
+  EXPECT_EQ(parsed->mxmWeightBits(4), 4u);
+  // The first generation computes INT4 layers as INT8.
+  EXPECT_FALSE(defaultTargetDescription().int4.native);
+  EXPECT_EQ(defaultTargetDescription().mxmWeightBits(4), 8u);
+  EXPECT_EQ(defaultTargetDescription().mxmMacsPerCycle(4), 102400);
+}
+
+TEST(TargetDescription, NonNativeTypeComputesInANativeType) {
+  std::string json = edited("\"mxm_type\": \"int8\"", "\"mxm_type\": \"int2\"");
+  EXPECT_NE(errorOf(json).find("element_types.int4.mxm_type' must be int8 or fp16"),
+            std::string::npos)
+      << errorOf(json);
 }
 
 TEST(TargetDescription, MissingFileIsReported) {

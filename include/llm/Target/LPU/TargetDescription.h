@@ -44,6 +44,8 @@ struct TargetDescription {
   int64_t mxmLatencyCycles = 0;
   int64_t mxmInt8MacsPerCycle = 0;
   int64_t mxmFp16MacsPerCycle = 0;
+  /// Of a target whose matrix units take INT4 natively; else 0.
+  int64_t mxmInt4MacsPerCycle = 0;
 
   int64_t vxmAlus = 0;
   int64_t vxmLatencyCycles = 0;
@@ -84,6 +86,9 @@ struct TargetDescription {
   const ElementTypeInfo &weightType(unsigned bits) const;
   /// MACs per cycle of one MXM in the type it computes `bits`-bit weights in.
   int64_t mxmMacsPerCycle(unsigned bits) const;
+  /// Bits per weight in the matrix units' tiles for `bits`-bit weights (the
+  /// stored bits when native, else those of the type they compute in).
+  unsigned mxmWeightBits(unsigned bits) const;
   /// Chip-to-chip hops between chips `a` and `b` of a system.
   int64_t hopsBetween(int64_t a, int64_t b) const;
 };
