@@ -201,6 +201,7 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   r.number({"system", "hops_within_node"}, t.hopsWithinNode);
   r.number({"system", "hops_within_rack"}, t.hopsWithinRack);
   r.number({"system", "hops_between_racks"}, t.hopsBetweenRacks);
+  r.number({"system", "host_round_trip_us"}, t.hostRoundTripUs);
   if (!r.error.empty())
     return error(r.error);
   if (t.chipsPerRack % t.chipsPerNode != 0)

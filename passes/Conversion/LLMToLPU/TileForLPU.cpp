@@ -513,6 +513,9 @@ void LLMTileForLPUPass::runOnOperation() {
     (*program)->setAttr("tensor_parallel",
                         IntegerAttr::get(IntegerType::get(&getContext(), 64),
                                          best->group));
+    (*program)->setAttr("host_round_trip_us",
+                        FloatAttr::get(Float64Type::get(&getContext()),
+                                       desc.hostRoundTripUs));
     std::optional<int64_t> full = placeInstructions(*program, desc, *best);
     if (!full)
       break;

@@ -41,6 +41,8 @@ struct PlanSummary {
   std::string target;
   int64_t chips = 0, fewestChips = 0, tensorParallel = 0, weightBits = 0;
   double clockMHz = 0;
+  /// Added to every schedule's latency (the target's host round trip).
+  double hostRoundTripUs = 0;
   int64_t weightBytes = 0, kvCacheBytes = 0, reservedBytes = 0;
   /// The schedules' instructions, in all and on the chip with the most.
   int64_t instructionBytes = 0, maxChipInstructionBytes = 0;

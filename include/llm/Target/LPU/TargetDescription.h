@@ -71,6 +71,9 @@ struct TargetDescription {
   int64_t hopsWithinNode = 0;
   int64_t hopsWithinRack = 0;
   int64_t hopsBetweenRacks = 0;
+  /// Per generated token: the logits to the host, sampling there, and the
+  /// next token back, beside the chips' schedule.
+  double hostRoundTripUs = 0;
 
   /// Bytes of SRAM on one chip.
   int64_t chipBytes() const { return memorySlices * sliceBytes; }

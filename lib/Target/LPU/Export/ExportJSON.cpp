@@ -18,6 +18,7 @@ static void writeSummary(llvm::json::OStream &j, const PlanSummary &s) {
     j.attribute("tensor_parallel", s.tensorParallel);
     j.attribute("weight_bits", s.weightBits);
     j.attribute("clock_mhz", s.clockMHz);
+    j.attribute("host_round_trip_us", s.hostRoundTripUs);
     j.attribute("weight_bytes", s.weightBytes);
     j.attribute("kv_cache_bytes", s.kvCacheBytes);
     j.attribute("instruction_bytes", s.instructionBytes);

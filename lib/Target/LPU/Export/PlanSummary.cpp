@@ -29,6 +29,8 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
                          ? intAttr(program, "tensor_parallel").getInt()
                          : 1;
   s.sramBytes = s.chips * program.getChipBytes();
+  if (auto host = program->getAttrOfType<FloatAttr>("host_round_trip_us"))
+    s.hostRoundTripUs = host.getValueAsDouble();
 
   llvm::DenseMap<int64_t, int64_t> perChip;
   // The model's bytes count each part of a tensor once, however many chips
@@ -69,7 +71,8 @@ PlanSummary mlir::llm::lpu::summarize(ProgramOp program) {
     ss.tokens = schedule.getTokens();
     ss.context = schedule.getContext();
     ss.makespanCycles = schedule.getMakespan();
-    ss.latencyUs = ss.makespanCycles / s.clockMHz;
+    // Every step ends with the host taking its logits and sending a token.
+    ss.latencyUs = ss.makespanCycles / s.clockMHz + s.hostRoundTripUs;
     if (auto bound = schedule->getAttrOfType<DictionaryAttr>("lpu.lower_bound"))
       for (NamedAttribute term : bound)
         if (auto cycles = llvm::dyn_cast<IntegerAttr>(term.getValue()))
