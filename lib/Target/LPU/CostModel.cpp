@@ -23,7 +23,19 @@ MatmulCost mlir::llm::lpu::matmulCost(const TargetDescription &target,
   if (rows <= 0 || inner <= 0 || cols <= 0)
     return cost;
   const ElementTypeInfo &stored = target.weightType(weightBits);
-  cost.tiles = ceilDiv(inner, target.mxmRows) * ceilDiv(cols, target.mxmCols);
+  // A pass through the array sums its rows before anything can scale them,
+  // so group-wise (INT4) scales need the partial sums of each group apart:
+  // passes cut the inner dimension at group boundaries (a group of 128 rows
+  // takes one pass of 128, not 2.5 groups in a pass of 320), and the vector
+  // units scale and add the groups' partial sums.
+  int64_t innerTiles = ceilDiv(inner, target.mxmRows);
+  int64_t tileRows = target.mxmRows;
+  if (weightBits == 4 && groupSize > 0 && groupSize < inner) {
+    int64_t passesPerGroup = ceilDiv(groupSize, target.mxmRows);
+    innerTiles = ceilDiv(inner, groupSize) * passesPerGroup;
+    tileRows = ceilDiv(groupSize, passesPerGroup);
+  }
+  cost.tiles = innerTiles * ceilDiv(cols, target.mxmCols);
   cost.storedBytes = ceilDiv(inner * cols * static_cast<int64_t>(stored.bits), 8);
 
   // SRAM -> streams: limited by the slices holding the weights and by the
@@ -37,9 +49,10 @@ MatmulCost mlir::llm::lpu::matmulCost(const TargetDescription &target,
   // Tiles are dealt to the matrix units; each unit installs a tile while it
   // streams the previous one (double-buffered weights).
   int64_t tilesPerUnit = ceilDiv(cost.tiles, target.mxmCount);
-  int64_t tileBytes = ceilDiv(target.mxmRows * target.mxmCols *
-                                  int64_t(target.mxmWeightBits(weightBits)),
-                              int64_t(8));
+  int64_t tileBytes =
+      ceilDiv(tileRows * target.mxmCols *
+                  int64_t(target.mxmWeightBits(weightBits)),
+              int64_t(8));
   cost.installCycles =
       tilesPerUnit * ceilDiv(tileBytes, target.mxmWeightLoadBytesPerCycle);
   int64_t cyclesPerRow =

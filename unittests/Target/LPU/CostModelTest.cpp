@@ -31,21 +31,23 @@ TEST(MatmulCost, Int8DecodeIsBoundByWeightInstall) {
 }
 
 TEST(MatmulCost, NativeInt4InstallsHalfTilesAndUnpacksNothing) {
-  // The hypothetical next generation: 4-bit tiles of 51200 B install in 10
-  // cycles; only the group scales (2 ops x 1024 outputs x 8192/128 groups =
-  // 131072 ops) stay on the vector units: 26 cycles + the same shape as the
-  // INT8 case above otherwise.
+  // The hypothetical next generation: passes of one group of 128 rows, 64 x
+  // 4 = 256 tiles, 64 per MXM, each of 128 x 320 weights at 4 bits (20480 B)
+  // installing in 4 cycles; only the group scales (2 ops x 1024 outputs x
+  // 64 groups = 131072 ops) stay on the vector units.
   auto v2 = loadTargetDescription(LLM_LPU_TARGET_DIR "/hypothetical-tsp-v2.json");
   ASSERT_TRUE(static_cast<bool>(v2)) << llvm::toString(v2.takeError());
   MatmulCost c = matmulCost(*v2, 1, 8192, 1024, 4, 88, 128);
+  EXPECT_EQ(c.tiles, 256);
   EXPECT_EQ(c.storedBytes, 4194304);
   EXPECT_EQ(c.memoryCycles, 205);   // ceil(4194304 / 20480)
-  EXPECT_EQ(c.installCycles, 260);  // 26 tiles x 51200 B / 5120 B
+  EXPECT_EQ(c.installCycles, 256);  // 64 tiles x 20480 B / 5120 B
   EXPECT_EQ(c.vectorCycles, 26);    // ceil(131072 / 5120)
-  EXPECT_EQ(c.cycles, 260 + 340);
-  // The first generation unpacks every weight on the vector units.
+  EXPECT_EQ(c.cycles, 256 + 340);
+  // The first generation installs them as INT8 (8 cycles a tile) and
+  // unpacks every weight on the vector units.
   MatmulCost v1 = matmulCost(tsp(), 1, 8192, 1024, 4, 88, 128);
-  EXPECT_EQ(v1.installCycles, 520);
+  EXPECT_EQ(v1.installCycles, 512);
   EXPECT_EQ(v1.vectorCycles, 1664);  // (8388608 + 131072) / 5120
 }
 
@@ -64,12 +66,31 @@ TEST(MatmulCost, Int4IsBoundByUnpackingOnTheVectorUnits) {
   MatmulCost c = matmulCost(tsp(), 1, 8192, 8192, 4, 88, 128);
   EXPECT_EQ(c.storedBytes, 33554432);
   EXPECT_EQ(c.memoryCycles, 1639);  // ceil(33554432 / 20480)
-  EXPECT_EQ(c.installCycles, 3380); // 169 tiles per MXM x 20
+  // Passes of one group of 128 rows: 64 x 26 = 1664 tiles of 128 x 320,
+  // 416 per MXM x 8 cycles.
+  EXPECT_EQ(c.tiles, 1664);
+  EXPECT_EQ(c.installCycles, 3328);
   // 1 op per weight (mask and shift: two weights per two ops) + (multiply,
   // add) per output and group of 128.
   EXPECT_EQ(c.vectorCycles, 13312); // ceil((67108864 + 1048576) / 5120)
   EXPECT_TRUE(c.usesVectorUnits());
   EXPECT_EQ(c.cycles, 13312 + 340);
+}
+
+TEST(MatmulCost, Int4GroupsCutThePassesThroughTheArray) {
+  // A 128-row prompt streams once per pass: groups of 32 make 256 passes of
+  // 32 rows over the inner 8192 where 8-bit weights take 26 of 320.
+  MatmulCost g32 = matmulCost(tsp(), 128, 8192, 320, 4, 88, 32);
+  EXPECT_EQ(g32.tiles, 256);
+  EXPECT_EQ(g32.streamCycles, 64 * 128); // 256 tiles / 4 MXMs, a row a cycle
+  EXPECT_EQ(g32.installCycles, 64 * 2);  // 32 x 320 B in 2 cycles each
+  MatmulCost int8 = matmulCost(tsp(), 128, 8192, 320, 8, 88);
+  EXPECT_EQ(int8.tiles, 26);
+  EXPECT_EQ(int8.streamCycles, 7 * 128);
+  // Groups as large as the inner dimension change nothing.
+  EXPECT_EQ(matmulCost(tsp(), 1, 320, 320, 4, 88, 320).tiles, 1);
+  // A group of 512 takes two passes (of 256 rows).
+  EXPECT_EQ(matmulCost(tsp(), 1, 1024, 320, 4, 88, 512).tiles, 4);
 }
 
 TEST(MatmulCost, PrefillIsBoundByStreamingRows) {

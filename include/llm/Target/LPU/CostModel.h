@@ -35,7 +35,9 @@ struct MatmulCost {
 
 /// `weightBits` is 16 (fp16), 8 (int8, one scale per output channel) or 4
 /// (int4 in groups of `groupSize` along `inner`, with scales and zero
-/// points). The weights are spread over `slices` memory slices.
+/// points: each pass through the array covers rows of one group only, and
+/// the vector units scale the groups' partial sums). The weights are spread
+/// over `slices` memory slices.
 MatmulCost matmulCost(const TargetDescription &target, int64_t rows,
                       int64_t inner, int64_t cols, unsigned weightBits,
                       int64_t slices, int64_t groupSize = 128);
