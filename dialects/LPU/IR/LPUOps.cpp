@@ -171,9 +171,11 @@ LogicalResult TransferOp::verify() {
     return emitOpError("without columns sends its whole input, ")
            << in << ", not " << out;
   if (getColumnsAttr() && (getColumnsAttr().getInt() < 0 ||
-                           first + out.getDimSize(1) > in.getDimSize(1)))
+                           out.getDimSize(1) > in.getDimSize(1) ||
+                           first > in.getDimSize(1) - out.getDimSize(1)))
     return emitOpError("sends columns [")
            << getColumnsAttr().getInt() << ", "
-           << getColumnsAttr().getInt() + out.getDimSize(1) << ") of " << in;
+           << uint64_t(getColumnsAttr().getInt()) + uint64_t(out.getDimSize(1))
+           << ") of " << in;
   return success();
 }

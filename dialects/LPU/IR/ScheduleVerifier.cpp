@@ -39,17 +39,20 @@ LogicalResult ProgramOp::verifyRegions() {
     if (chip >= getChips())
       return op->emitOpError("is on chip ")
              << chip << " of a program of " << getChips() << " chips";
-    int64_t end = first + count;
-    if (end > getSlices())
+    // The ops verified these non-negative; compare without overflowing.
+    int64_t slices = getSlices(), capacity = getSliceBytes();
+    if (count > slices || first > slices - count)
       return op->emitOpError("uses slices up to ")
-             << end << " of a chip with " << getSlices() << " slices";
-    for (int64_t s = first; s < end; ++s) {
+             << (uint64_t(first) + uint64_t(count)) << " of a chip with "
+             << slices << " slices";
+    for (int64_t s = first; s < first + count; ++s) {
       int64_t &bytes = used[{chip, s}];
-      bytes += perSlice;
-      if (bytes > getSliceBytes())
+      if (perSlice > capacity - bytes)
         return op->emitOpError("overfills SRAM slice ")
-               << s << " of chip " << chip << ": " << bytes
-               << " bytes in a slice of " << getSliceBytes();
+               << s << " of chip " << chip << ": "
+               << (uint64_t(bytes) + uint64_t(perSlice))
+               << " bytes in a slice of " << capacity;
+      bytes += perSlice;
     }
     return success();
   };
