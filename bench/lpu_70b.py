@@ -67,6 +67,14 @@ def critical_path(schedule):
     through_data = True  # reached through its result (its latency counts)
     while op is not None:
         kind = op["op"] if op["op"] != "vector" else "vector"
+        if op.get("streamed"):
+            # Sent as its matmul produced it: the path goes through the
+            # matmul, and the transfer adds only what follows its results.
+            source = by_id[op["inputs"][0]]
+            kinds[kind] += end(op) + (op.get("latency", 0) if through_data else 0) \
+                - ready(source)
+            op, through_data = source, True
+            continue
         kinds[kind] += op["duration"] + (op.get("latency", 0) if through_data else 0)
         prev = None
         for i in op["inputs"]:

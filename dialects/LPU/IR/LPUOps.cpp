@@ -160,6 +160,8 @@ LogicalResult TransferOp::verify() {
   // check (ScheduleOp::verifyRegions), shared by every scheduled op.
   if (getLatencyCycles() < 0)
     return emitOpError("needs a non-negative latency");
+  if (getStreamed() && !getInput().getDefiningOp<MatmulOp>())
+    return emitOpError("streams only the result of an lpu.matmul");
   RankedTensorType in = getInput().getType(), out = getResult().getType();
   if (in.getRank() != 2 || out.getRank() != 2 ||
       in.getElementType() != out.getElementType() ||

@@ -145,6 +145,23 @@ LogicalResult ScheduleOp::verifyRegions() {
         return op->emitOpError("on chip ")
                << chip << " reads a value that is on chip "
                << producer.getResultChip();
+      // A streamed transfer sends a matmul's vectors as they leave the
+      // array: from its first (the matmul's start plus the array's latency)
+      // and ending no earlier than its last.
+      auto transfer = dyn_cast<TransferOp>(op.getOperation());
+      if (transfer && transfer.getStreamed()) {
+        if (producer.getStartCycle() + producer.getLatencyCycles() >
+            op.getStartCycle())
+          return op->emitOpError("streams from cycle ")
+                 << op.getStartCycle() << " but the first result leaves the "
+                 << "array at cycle "
+                 << producer.getStartCycle() + producer.getLatencyCycles();
+        if (producer.getReady() > op.getEnd())
+          return op->emitOpError("ends at cycle ")
+                 << op.getEnd() << " but the last result it streams is ready "
+                 << "at cycle " << producer.getReady();
+        continue;
+      }
       if (producer.getReady() > op.getStartCycle())
         return op->emitOpError("starts at cycle ")
                << op.getStartCycle() << " but its input is ready at cycle "

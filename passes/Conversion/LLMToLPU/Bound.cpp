@@ -91,8 +91,11 @@ DecodeBound mlir::llm::lpu::decodeLowerBound(
         (ceilCycles(bytes / (double(std::max<int64_t>(links, 1)) * linkRate)) +
          transferLatencyCycles(target, 1));
   }
-  // Between stages: the hidden vector over all of a chip's links, and the
-  // fewest hops between the two stages' chips.
+  // Between stages: what crosses may be a matmul's result streamed as it
+  // leaves the array, so only its last vector is sure to follow the work
+  // before: one vector over all of a chip's links, and the fewest hops
+  // between the two stages' chips.
+  double lastVector = std::min(hiddenBytes, double(target.lanes) * 2);
   for (int64_t s = 0; s + 1 < stages; ++s) {
     int64_t hops = std::numeric_limits<int64_t>::max();
     for (int64_t a = s * group; a < std::min((s + 1) * group, layout.chips); ++a)
@@ -100,7 +103,7 @@ DecodeBound mlir::llm::lpu::decodeLowerBound(
            c < std::min((s + 2) * group, layout.chips); ++c)
         hops = std::min(hops, target.hopsBetween(a, c));
     bound.handoffs +=
-        ceilCycles(hiddenBytes / (double(target.c2cLinks) * linkRate)) +
+        ceilCycles(lastVector / (double(target.c2cLinks) * linkRate)) +
         transferLatencyCycles(target, hops);
   }
   return bound;

@@ -9,9 +9,11 @@
 // unpacking on the vector units) or reads its share of the level's KV
 // cache; a level of matmuls then waits for the array's latency. On top, a
 // stage of several chips exchanges at least the hidden vector twice per
-// layer over its local links, and the hidden vector crosses from stage to
-// stage over the chip's links and hops. A schedule's makespan is at least
-// the sum.
+// layer over its local links (the sums of a reduce-scatter, which cannot
+// leave before the matmul ends), and at least the last vector of the hidden
+// state crosses from stage to stage after the work before it (the rest may
+// stream as a matmul produces it) over the chip's links and hops. A
+// schedule's makespan is at least the sum.
 //
 //===----------------------------------------------------------------------===//
 

@@ -96,12 +96,41 @@ private:
   /// Bytes of `columns` columns of an activation.
   int64_t bytesOf(int64_t columns) const { return tokens * columns * 2; }
 
+  /// When columns [begin, end) of `from` start and stop using a link that
+  /// is free from `free`: after they are all ready; or, for a matmul's
+  /// result still leaving the array, streamed as its vectors come out (from
+  /// the first column tile's results on, and no earlier than the last
+  /// vector can follow its results).
+  struct Window {
+    int64_t start, end;
+    bool streamed;
+  };
+  Window window(const Piece &from, int64_t begin, int64_t end, int64_t free) {
+    int64_t bytes = bytesOf(end - begin);
+    int64_t occupancy = transferCycles(target, bytes, /*hops=*/0);
+    auto matmul = from.value.getDefiningOp<lpu::MatmulOp>();
+    int64_t normal = std::max(from.ready, free);
+    if (matmul && bytes > 0) {
+      int64_t width = from.end - from.begin;
+      int64_t tiles = llvm::divideCeil(width, target.mxmCols);
+      int64_t first = static_cast<int64_t>(matmul.getStart()) +
+                      static_cast<int64_t>(matmul.getDuration()) / tiles +
+                      matmul.getLatencyCycles();
+      int64_t lastVector = transferCycles(
+          target, bytesOf(std::min<int64_t>(end - begin, target.lanes)), 0);
+      int64_t start = std::max(first, free);
+      int64_t stop = std::max(start + occupancy, from.ready + lastVector);
+      if (start < normal && stop < normal + occupancy)
+        return {start, stop, true};
+    }
+    return {normal, normal + occupancy, false};
+  }
+
   /// The cycle columns [begin, end) of `from` would arrive on `to`.
   int64_t arrival(const Piece &from, int64_t begin, int64_t end,
                   int64_t to) {
-    int64_t bytes = bytesOf(end - begin);
     int64_t free = units(from.chip).links[linkTowards(from.chip, to)];
-    return std::max(from.ready, free) + transferCycles(target, bytes, 0) +
+    return window(from, begin, end, free).end +
            transferLatencyCycles(target, target.hopsBetween(from.chip, to));
   }
 
@@ -109,25 +138,24 @@ private:
   Piece transfer(const Piece &from, int64_t begin, int64_t end, int64_t to) {
     int64_t link = linkTowards(from.chip, to);
     int64_t &free = units(from.chip).links[link];
-    int64_t start = std::max(from.ready, free);
-    int64_t bytes = bytesOf(end - begin);
     // The link is busy while the bytes go out; the hops and aligning with
     // the receiver add latency, not occupancy (the next transfer follows on
     // the link meanwhile).
-    int64_t occupancy = transferCycles(target, bytes, /*hops=*/0);
+    Window w = window(from, begin, end, free);
     int64_t latency =
-        bytes > 0
+        bytesOf(end - begin) > 0
             ? transferLatencyCycles(target, target.hopsBetween(from.chip, to))
             : 0;
     bool whole = begin == from.begin && end == from.end;
     auto op = TransferOp::create(
         builder, loc(), activationType(end - begin), from.value, to,
-        from.chip, start, occupancy, DenseI64ArrayAttr(), DenseI64ArrayAttr(),
-        DenseI64ArrayAttr(), indices({link}),
+        from.chip, w.start, w.end - w.start, DenseI64ArrayAttr(),
+        DenseI64ArrayAttr(), DenseI64ArrayAttr(), indices({link}),
         latency > 0 ? builder.getI64IntegerAttr(latency) : IntegerAttr(),
-        whole ? IntegerAttr() : builder.getI64IntegerAttr(begin - from.begin));
-    free = start + occupancy;
-    return {op.getResult(), to, begin, end, free + latency};
+        whole ? IntegerAttr() : builder.getI64IntegerAttr(begin - from.begin),
+        w.streamed);
+    free = w.end;
+    return {op.getResult(), to, begin, end, w.end + latency};
   }
 
   /// The local copy on `chip` holding column `column` that reaches furthest.

@@ -337,6 +337,40 @@ lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_byte
   }
 }
 
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.transfer' op streams only the result of an lpu.matmul}}
+    %1 = lpu.transfer %0 to 1 chip 0 at 10 for 10 links [0] streamed : tensor<1x4xf32> -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.place @w "w" [0, 0] [4, 4] bits 8 chip 0 slices 0 count 1 bytes_per_slice 16
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    %1 = lpu.matmul %0 weights @w chip 0 at 10 for 10 mxm [0] latency 20 : (tensor<1x4xf32>) -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.transfer' op streams from cycle 15 but the first result leaves the array at cycle 30}}
+    %2 = lpu.transfer %1 to 1 chip 0 at 15 for 30 links [0] streamed : tensor<1x4xf32> -> tensor<1x4xf32>
+  }
+}
+
+// -----
+
+lpu.program target "t" chips 2 weight_bits 8 clock_mhz 900.0 slices 4 slice_bytes 1024 mxm 2 vxm 2 sxm 1 links 2 {
+  lpu.place @w "w" [0, 0] [4, 4] bits 8 chip 0 slices 0 count 1 bytes_per_slice 16
+  lpu.schedule "s" tokens 1 context 4 {
+    %0 = lpu.vector "embedding" chip 0 at 0 for 10 vxm [0] : () -> tensor<1x4xf32>
+    %1 = lpu.matmul %0 weights @w chip 0 at 10 for 10 mxm [0] latency 20 : (tensor<1x4xf32>) -> tensor<1x4xf32>
+    // expected-error @+1 {{'lpu.transfer' op ends at cycle 35 but the last result it streams is ready at cycle 40}}
+    %2 = lpu.transfer %1 to 1 chip 0 at 30 for 5 links [0] streamed : tensor<1x4xf32> -> tensor<1x4xf32>
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // lpu.instructions
 //===----------------------------------------------------------------------===//

@@ -185,6 +185,8 @@ LogicalResult mlir::llm::lpu::exportPlanToJSON(Operation *op,
                   j.attribute("to", transfer.getTo());
                   if (auto columns = transfer.getColumnsAttr())
                     j.attribute("columns", columns.getInt());
+                  if (transfer.getStreamed())
+                    j.attribute("streamed", true);
                 }
                 j.attribute("start", sop.getStartCycle());
                 j.attribute("duration", sop.getDurationCycles());

@@ -4,7 +4,9 @@ Re-derives from the raw placements and operations what the summary claims
 and what the verifier promises, without the compiler's code:
   - no functional unit of a chip runs two operations at once;
   - every input is produced before its consumer starts, on the consumer's
-    chip (a transfer's result is on its destination chip);
+    chip (a transfer's result is on its destination chip); a streamed
+    transfer of a matmul's result starts no earlier than the first results
+    leave the array and ends no earlier than the last are ready;
   - no SRAM slice holds more than its capacity (resident tensors and
     instructions together);
   - the summary's latencies are the schedules' last cycle / clock plus the
@@ -55,10 +57,19 @@ def main(path, max_ratio=None):
         end_of = {}
         home = {}
         last = 0
+        first_of = {}
         for op in ops:
             start, end = op["start"], op["start"] + op["duration"]
             for i in op["inputs"]:
-                if end_of[i] > start:
+                if op.get("streamed"):
+                    # Sends a matmul's vectors as they leave the array.
+                    if first_of[i] is None:
+                        fail(f"{schedule['name']} op {op['id']} streams op {i}, "
+                             f"which is not a matmul")
+                    if first_of[i] > start or end_of[i] > end:
+                        fail(f"{schedule['name']} op {op['id']} streams [{start},{end}) "
+                             f"outside op {i}'s results [{first_of[i]},{end_of[i]})")
+                elif end_of[i] > start:
                     fail(f"{schedule['name']} op {op['id']} starts at {start} "
                          f"before input {i} ends at {end_of[i]}")
                 if home[i] != op["chip"]:
@@ -70,6 +81,10 @@ def main(path, max_ratio=None):
             # A transfer's result arrives `latency` cycles (its hops) after
             # it releases its link.
             end_of[op["id"]] = end + op.get("latency", 0)
+            # A matmul's first results leave the array its latency after it
+            # starts.
+            first_of[op["id"]] = (start + op.get("latency", 0)
+                                  if op["op"] == "matmul" else None)
             home[op["id"]] = op.get("to", op["chip"])
             last = max(last, end_of[op["id"]])
         for key, spans in busy.items():

@@ -234,14 +234,19 @@ def LPU_TransferOp : LPU_ScheduledOp<"transfer"> {
     later (the hops), while the links already carry the next transfer.
     With `columns`, it sends only the columns [columns, columns + width of
     the result) of its input (a stream reads any column range of a
-    resident vector); without, the whole input.
+    resident vector); without, the whole input. A `streamed` transfer of an
+    lpu.matmul's result sends its vectors as the array emits them: it starts
+    once the first has left the array (not before the matmul's start plus
+    its latency) and ends no earlier than the last is ready.
   }];
   let arguments = !con((ins LPU_ActivationTensor:$input, I64Attr:$to), timing,
                        (ins OptionalAttr<I64Attr>:$latency,
-                            OptionalAttr<I64Attr>:$columns));
+                            OptionalAttr<I64Attr>:$columns,
+                            UnitAttr:$streamed));
   let results = (outs LPU_ActivationTensor:$result);
   let assemblyFormat = "$input (`columns` $columns^)? `to` $to " # timingFormat #
-      "(`latency` $latency^)? attr-dict `:` type($input) `->` type($result)";
+      "(`latency` $latency^)? (`streamed` $streamed^)? attr-dict `:` "
+      "type($input) `->` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     int64_t getResultChip() { return getTo(); }

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""Side by side with llama.cpp on this CPU: prompt and decode tokens/s.
+
+Writes one random checkpoint per shape (Hugging Face layout, F32) and runs
+the same weights through both engines, in interleaved rounds (every engine
+and format once per round, so that a slow spell of a shared machine hits
+all of them):
+
+  ours F32        llm-run on the checkpoint (--llm-cpu-pipeline)
+  ours INT4 g32   llm-quantize-int4 with groups of 32 (the AVX-512 kernel
+                  where the CPU has AVX-512BW); the LM head stays F32
+  llama.cpp F32   the checkpoint as an F32 GGUF (python/hf_to_gguf.py)
+  llama.cpp Q4_0  that GGUF through llama-quantize (blocks of 32: the
+                  like-for-like format for INT4 g32)
+
+Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
+llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
+best of the rounds; each ratio is ours / llama.cpp from those. Decode is
+also given as a fraction of the memory-bandwidth roofline (bytes a decode
+step reads / the read bandwidth llm-membw measures; INT4 g32 counted as
+half a byte per weight plus an fp16 scale and zero point per group).
+
+Without --llama-cpp it prints our figures and the roofline only. llama.cpp
+is never part of this project: build it from its public source outside the
+repository, e.g. cmake -B build -DGGML_NATIVE=ON && ninja -C build
+llama-bench llama-quantize, and pass that build directory.
+
+Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama]
+       [--threads 1,2] [--rounds 2] [--prompt 128] [--gen 64] [--build build]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cpu_generation import weight_bytes_per_token  # noqa: E402
+from llm_compiler.cpu import cpu_flags  # noqa: E402
+
+GROUP = 32
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def write_vocabulary(path, size):
+    """A SentencePiece model file with `size` pieces (unknown, BOS, EOS, the
+    256 byte pieces, then distinct words): what a GGUF needs for llama.cpp
+    to load the checkpoint; the bench feeds token ids, never text."""
+    def piece(text, score, kind):
+        body = (_varint(1 << 3 | 2) + _varint(len(text.encode())) + text.encode() +
+                _varint(2 << 3 | 5) + struct.pack("<f", score) +
+                _varint(3 << 3 | 0) + _varint(kind))
+        return _varint(1 << 3 | 2) + _varint(len(body)) + body
+    pieces = [piece("<unk>", 0.0, 2), piece("<s>", 0.0, 3), piece("</s>", 0.0, 3)]
+    pieces += [piece(f"<0x{b:02X}>", 0.0, 6) for b in range(256)]
+    pieces += [piece(f"\u2581w{i}", -float(i), 1) for i in range(size - len(pieces))]
+    with open(path, "wb") as f:
+        f.write(b"".join(pieces))
+
+
+def checkpoint(shape):
+    path = os.path.join(OUT, f"vs-{shape}")
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        os.makedirs(OUT, exist_ok=True)
+        run([sys.executable, os.path.join(ROOT, "python", "make_checkpoint.py"), "--out", path,
+             "--preset", shape, "--no-tie", "--seed", "1"])
+    return path
+
+
+def ggufs(model, llama_cpp):
+    """F32 and Q4_0 GGUF files of `model` (a vocabulary added for them)."""
+    f32 = model + ".f32.gguf"
+    q4 = model + ".q4_0.gguf"
+    if not os.path.isfile(f32):
+        source = model + "-gguf-source"
+        os.makedirs(source, exist_ok=True)
+        for name in os.listdir(model):
+            target = os.path.join(source, name)
+            if not os.path.exists(target):
+                os.symlink(os.path.join(model, name), target)
+        vocab = json.load(open(os.path.join(model, "config.json")))["vocab_size"]
+        write_vocabulary(os.path.join(source, "tokenizer.model"), vocab)
+        run([sys.executable, os.path.join(ROOT, "python", "hf_to_gguf.py"), source, f32,
+             "--type", "f32"])
+        shutil.rmtree(source)
+    if not os.path.isfile(q4):
+        run([os.path.join(llama_cpp, "bin", "llama-quantize"), f32, q4, "Q4_0"])
+    return f32, q4
+
+
+def compile_ours(bin_dir, model, int4):
+    path = os.path.join(model + (f".int4g{GROUP}.mlir" if int4 else ".f32.mlir"))
+    if not os.path.isfile(path):
+        ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
+        passes = [f"--llm-quantize-int4=group-size={GROUP}"] if int4 else []
+        pipeline = "--llm-cpu-pipeline"
+        if int4 and "avx512bw" in cpu_flags():
+            pipeline += "=int4-kernel=x86-avx512"
+        run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", path], input=ir)
+    return path
+
+
+def ours(bin_dir, module, model, threads, prompt, gen):
+    ids = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 259 for k in range(prompt - 1)])
+    out = run([os.path.join(bin_dir, "llm-run"), module, "-m", model, "--prompt-ids", ids,
+               "-n", str(gen), "--temp", "0", "--ignore-eos", "--json", "-t", str(threads),
+               "--cache-dir", os.path.join(OUT, "vs-cache")])
+    t = json.loads(out)["timings"]
+    return t["prompt_tokens_per_s"], t["generation_tokens_per_s"]
+
+
+def llama(llama_cpp, gguf, threads, prompt, gen):
+    out = run([os.path.join(llama_cpp, "bin", "llama-bench"), "-m", gguf, "-p", str(prompt),
+               "-n", str(gen), "-t", str(threads), "-r", "1", "-o", "json"])
+    pp = tg = 0.0
+    for r in json.loads(out):
+        if r["n_prompt"] > 0 and r["n_gen"] == 0:
+            pp = r["avg_ts"]
+        elif r["n_gen"] > 0 and r["n_prompt"] == 0:
+            tg = r["avg_ts"]
+    return pp, tg
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llama-cpp", help="a llama.cpp build directory (with bin/llama-bench)")
+    parser.add_argument("--shapes", default="stories110M")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--prompt", type=int, default=128)
+    parser.add_argument("--gen", type=int, default=64)
+    parser.add_argument("--build", default="build")
+    args = parser.parse_args()
+    bin_dir = os.path.join(ROOT, args.build, "bin")
+    threads = [int(t) for t in args.threads.split(",")]
+
+    bandwidth = {}
+    for line in run([os.path.join(bin_dir, "llm-membw"), str(max(threads))]).splitlines():
+        fields = dict(kv.split("=") for kv in line.split())
+        bandwidth[int(fields["threads"])] = float(fields["read_GBps"]) * 1e9
+    print("memory read bandwidth: " + ", ".join(
+        f"{t} thread(s) {b / 1e9:.1f} GB/s" for t, b in sorted(bandwidth.items())))
+
+    # (shape, format) -> [ours module, llama.cpp gguf or None, decode bytes]
+    runs = {}
+    for shape in args.shapes.split(","):
+        model = checkpoint(shape)
+        f32_bytes = weight_bytes_per_token(model)
+        cfg = json.load(open(os.path.join(model, "config.json")))
+        head = cfg["hidden_size"] * cfg["vocab_size"] * 4
+        # Linear layers at half a byte a weight, plus an fp16 scale and zero
+        # point per group; the LM head, norms and embedding row in F32.
+        int4_bytes = (f32_bytes - head) / 4 * (0.5 + 4 / GROUP) + head
+        f32_gguf = q4_gguf = None
+        if args.llama_cpp:
+            f32_gguf, q4_gguf = ggufs(model, args.llama_cpp)
+        runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, False), f32_gguf,
+                                        f32_bytes, model]
+        runs[(shape, f"INT4 g{GROUP} vs Q4_0")] = [compile_ours(bin_dir, model, True),
+                                                   q4_gguf, int4_bytes, model]
+
+    best = {}
+    for _ in range(args.rounds):
+        for t in threads:
+            for key, (module, gguf, _, model) in runs.items():
+                figures = [ours(bin_dir, module, model, t, args.prompt, args.gen)]
+                if gguf:
+                    figures.append(llama(args.llama_cpp, gguf, t, args.prompt, args.gen))
+                for engine, (pp, tg) in zip(("ours", "llama.cpp"), figures):
+                    old = best.get((key, t, engine), (0.0, 0.0))
+                    best[(key, t, engine)] = (max(old[0], pp), max(old[1], tg))
+
+    print(f"\npp{args.prompt} / tg{args.gen}, tokens/s, best of {args.rounds} interleaved rounds")
+    print("| shape | formats | threads | prompt ours | prompt llama.cpp | prompt ratio "
+          "| decode ours | decode llama.cpp | decode ratio | decode / roofline |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (shape, formats), (_, gguf, decode_bytes, _) in runs.items():
+        for t in threads:
+            pp, tg = best[((shape, formats), t, "ours")]
+            roofline = bandwidth[t] / decode_bytes
+            if gguf:
+                lpp, ltg = best[((shape, formats), t, "llama.cpp")]
+                theirs = f"{lpp:.1f} | {pp / lpp:.2f} | {tg:.1f} | {ltg:.1f} | {tg / ltg:.2f}"
+            else:
+                theirs = f"- | - | {tg:.1f} | - | -"
+            print(f"| {shape} | {formats} | {t} | {pp:.1f} | {theirs} | "
+                  f"{100 * tg / roofline:.0f}% |")
+
+
+if __name__ == "__main__":
+    main()
