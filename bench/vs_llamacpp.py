@@ -7,8 +7,10 @@ and format once per round, so that a slow spell of a shared machine hits
 all of them):
 
   ours F32        llm-run on the checkpoint (--llm-cpu-pipeline)
-  ours INT4 g32   llm-quantize-int4 with groups of 32 (the AVX-512 kernel
-                  where the CPU has AVX-512BW); the LM head stays F32
+  ours INT4 g32   llm-quantize-int4 with groups of 32, the LM head included
+                  (llama-quantize stores a Q4_0 model's output matrix in
+                  Q6_K, not F32); the AVX-512 kernel where the CPU has
+                  AVX-512BW
   llama.cpp F32   the checkpoint as an F32 GGUF (python/hf_to_gguf.py)
   llama.cpp Q4_0  that GGUF through llama-quantize (blocks of 32: the
                   like-for-like format for INT4 g32)
@@ -18,7 +20,8 @@ llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
 best of the rounds; each ratio is ours / llama.cpp from those. Decode is
 also given as a fraction of the memory-bandwidth roofline (bytes a decode
 step reads / the read bandwidth llm-membw measures; INT4 g32 counted as
-half a byte per weight plus an fp16 scale and zero point per group).
+half a byte per weight plus an fp16 scale and zero point per group, the LM
+head included).
 
 Without --llama-cpp it prints our figures and the roofline only. llama.cpp
 is never part of this project: build it from its public source outside the
@@ -112,10 +115,10 @@ def ggufs(model, llama_cpp):
 
 
 def compile_ours(bin_dir, model, int4):
-    path = os.path.join(model + (f".int4g{GROUP}.mlir" if int4 else ".f32.mlir"))
+    path = os.path.join(model + (f".int4g{GROUP}-head.mlir" if int4 else ".f32.mlir"))
     if not os.path.isfile(path):
         ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
-        passes = [f"--llm-quantize-int4=group-size={GROUP}"] if int4 else []
+        passes = [f"--llm-quantize-int4=group-size={GROUP} lm-head=true"] if int4 else []
         pipeline = "--llm-cpu-pipeline"
         if int4 and "avx512bw" in cpu_flags():
             pipeline += "=int4-kernel=x86-avx512"
@@ -170,10 +173,10 @@ def main():
         model = checkpoint(shape)
         f32_bytes = weight_bytes_per_token(model)
         cfg = json.load(open(os.path.join(model, "config.json")))
-        head = cfg["hidden_size"] * cfg["vocab_size"] * 4
-        # Linear layers at half a byte a weight, plus an fp16 scale and zero
-        # point per group; the LM head, norms and embedding row in F32.
-        int4_bytes = (f32_bytes - head) / 4 * (0.5 + 4 / GROUP) + head
+        # Linear layers and the LM head at half a byte a weight, plus an fp16
+        # scale and zero point per group (norms and the embedding row, in
+        # F32, are a rounding error).
+        int4_bytes = f32_bytes / 4 * (0.5 + 4 / GROUP)
         f32_gguf = q4_gguf = None
         if args.llama_cpp:
             f32_gguf, q4_gguf = ggufs(model, args.llama_cpp)
