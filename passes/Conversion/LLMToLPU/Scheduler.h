@@ -3,9 +3,14 @@
 // Walks the llm graph of one forward pass in order and emits, into an
 // lpu.schedule, one scheduled operation per shard of work: each starts when
 // its inputs are on its chip and its units are free, and lasts what the cost
-// model says. Activations are tracked as pieces (column ranges) on chips;
-// when an operation needs a piece elsewhere, a transfer over a free link is
-// scheduled first.
+// model says. Activations are tracked as pieces (column ranges) on chips,
+// with every copy made so far; when an operation needs columns that are
+// elsewhere, transfers over free links bring them from the copies that
+// arrive first (relayed inside another node, striped over several holders,
+// streamed from a matmul as its vectors leave the array). Column-parallel
+// matmuls read their whole input; row-parallel ones read the input columns
+// of their weights and their partial sums are reduce-scattered (Megatron);
+// norms run on every chip of a stage that reads them.
 //
 //===----------------------------------------------------------------------===//
 
