@@ -129,13 +129,17 @@ splitIntoLanes(RewriterBase &rewriter, linalg::LinalgOp op, int64_t ratio) {
 enum class LaneSplit {
   None,
   /// Decode's matrix-vector products whose weights are narrower than the
-  /// result (16-bit weights widened in registers): one output row at a
-  /// time, read front to back. Tiled as other contractions (several rows
-  /// at a time, a horizontal sum per tile), such an op reads several short
-  /// rows at once (768 16-bit weights are 24 cache lines), streams too
-  /// short for the hardware prefetchers: measured 40% slower per decode
-  /// step than reading one row front to back. F32 rows, twice as long, are
-  /// read fastest several at a time, as they are.
+  /// result (16-bit weights widened in registers), or as wide with rows of
+  /// at most `row-at-a-time-max-bytes`: one output row at a time, read front to
+  /// back. Tiled as other contractions (several rows at a time, a
+  /// horizontal sum per tile), such an op reads several short rows at once
+  /// (768 16-bit weights are 24 cache lines), streams too short for the
+  /// hardware prefetchers: measured 40% slower per decode step than reading
+  /// one row front to back. F32 rows of up to 4096 weights read 20-60%
+  /// faster one at a time too; longer ones (5632 and 11008 weights: 22-44
+  /// KiB) 20-30% slower, so they are read several at a time, as they are
+  /// (one thread streaming from memory, eight matrices in turn so that none
+  /// stays in cache; Zen 5).
   MatrixVector,
   /// A prompt's products on a block of rows (rowBlockLoop): register tiles
   /// of the block's rows times a few outputs, each weight vector loaded
@@ -147,8 +151,10 @@ enum class LaneSplit {
 /// reduction loop, innermost, of a static extent that is a multiple of two
 /// vectors, that every input it indexes walks as its innermost dimension
 /// and the output does not depend on; weights (the largest input) of a
-/// static shape.
-LaneSplit laneSplitKind(linalg::LinalgOp op, int64_t lanes) {
+/// static shape. Weights as wide as the result are read one row at a time
+/// only when a row is at most `rowAtATimeMaxBytes`.
+LaneSplit laneSplitKind(linalg::LinalgOp op, int64_t lanes,
+                        int64_t rowAtATimeMaxBytes) {
   if (op.getNumReductionLoops() != 1 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics())
     return LaneSplit::None;
@@ -178,10 +184,13 @@ LaneSplit laneSplitKind(linalg::LinalgOp op, int64_t lanes) {
         return LaneSplit::None;
     return LaneSplit::RowBlock;
   }
-  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
-      getElementTypeOrSelf(weights->get().getType()).getIntOrFloatBitWidth() >=
-          getElementTypeOrSelf(op->getResult(0).getType())
-              .getIntOrFloatBitWidth())
+  unsigned weightBits =
+      getElementTypeOrSelf(weights->get().getType()).getIntOrFloatBitWidth();
+  unsigned resultBits =
+      getElementTypeOrSelf(op->getResult(0).getType()).getIntOrFloatBitWidth();
+  if (llvm::any_of(ranges, ShapedType::isDynamic) || weightBits > resultBits ||
+      (weightBits == resultBits &&
+       ranges[n - 1] * weightBits / 8 > rowAtATimeMaxBytes))
     return LaneSplit::None;
   for (unsigned i = 0; i + 1 < n; ++i)
     if (ranges[i] > 1 && !weightMap.isFunctionOfDim(i))
@@ -272,7 +281,8 @@ struct LLMCPUTileAndVectorizePass
   void splitMatrixVectorReductions(RewriterBase &rewriter, func::FuncOp func) {
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (laneSplitKind(op, lanes) == LaneSplit::MatrixVector)
+      if (laneSplitKind(op, lanes, rowAtATimeMaxBytes) ==
+          LaneSplit::MatrixVector)
         candidates.push_back(op);
     });
     for (linalg::LinalgOp op : candidates) {
@@ -676,7 +686,7 @@ struct LLMCPUTileAndVectorizePass
         continue;
       LogicalResult done =
           op->hasAttr(laneSumAttr) ? tileLaneSumForRegisters(rewriter, op)
-          : laneSplitKind(op, lanes) == LaneSplit::RowBlock
+          : laneSplitKind(op, lanes, rowAtATimeMaxBytes) == LaneSplit::RowBlock
               ? tileRowBlockForRegisters(rewriter, op)
               : tileForRegisters(rewriter, op, plan(op, /*distribute=*/false));
       if (failed(done))

@@ -5,18 +5,21 @@
 // parallel=false the same code is a plain loop. A decode step ending in an LM
 // head large enough to be split (512 x 256 = 131072 multiply-adds).
 
-// RUN: llm-opt %s --llm-cpu-pipeline -o %t.mlir
+// The LM head is tiled several rows at a time (row-at-a-time-max-bytes=0;
+// by default its rows of 1 KiB would be read one at a time, which
+// llm-cpu-tile-and-vectorize.mlir checks).
+// RUN: llm-opt %s --llm-cpu-pipeline=row-at-a-time-max-bytes=0 -o %t.mlir
 // RUN: FileCheck %s < %t.mlir
 // RUN: FileCheck %s --check-prefix=ONLY-LLVM < %t.mlir
 // RUN: llm-translate --mlir-to-llvmir %t.mlir | FileCheck %s --check-prefix=LLVMIR
-// RUN: llm-opt %s --llm-cpu-pipeline=parallel=false -o %t.serial.mlir
+// RUN: llm-opt %s "--llm-cpu-pipeline=parallel=false row-at-a-time-max-bytes=0" -o %t.serial.mlir
 // RUN: FileCheck %s --check-prefix=SERIAL < %t.serial.mlir
 // RUN: FileCheck %s --check-prefix=ONLY-LLVM < %t.serial.mlir
 // RUN: llm-translate --mlir-to-llvmir %t.serial.mlir | FileCheck %s --check-prefix=SERIAL-LLVMIR
 // Threads without vectorization: still a worksharing loop, of scalar code.
-// RUN: llm-opt %s --llm-cpu-pipeline=vectorize=false | FileCheck %s --check-prefix=THREADS-ONLY
+// RUN: llm-opt %s "--llm-cpu-pipeline=vectorize=false row-at-a-time-max-bytes=0" | FileCheck %s --check-prefix=THREADS-ONLY
 // Without FMA contraction no float operation carries `contract`.
-// RUN: llm-opt %s --llm-cpu-pipeline=fp-contract=false | FileCheck %s --check-prefix=NO-CONTRACT
+// RUN: llm-opt %s "--llm-cpu-pipeline=fp-contract=false row-at-a-time-max-bytes=0" | FileCheck %s --check-prefix=NO-CONTRACT
 
 // NO-CONTRACT-LABEL: llvm.func @decode(
 // NO-CONTRACT: llvm.fmul %{{[^ ]*}}, %{{[^ ]*}} : vector<64xf32>

@@ -4,12 +4,16 @@
 // ops, reduction tiles of up to 64, other loops by 1; always a divisor of the
 // extent) and vectorized without masks.
 
-// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s
-// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
-// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{min-parallel-work=1000000}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
+// The F32 matrix-vector products below are tiled several rows at a time
+// (row-at-a-time-max-bytes=0); the default, reading rows of up to 16 KiB
+// one at a time, is checked with the prefix BYROW.
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{row-at-a-time-max-bytes=0}))' -split-input-file | FileCheck %s
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0 row-at-a-time-max-bytes=0}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{min-parallel-work=1000000 row-at-a-time-max-bytes=0}))' -split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s --check-prefix=NOMASK
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=NOFORALL
 // RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize{parallel-chunks=0}))' -split-input-file | FileCheck %s --check-prefix=BLOCK
+// RUN: llm-opt %s --pass-pipeline='builtin.module(func.func(llm-cpu-tile-and-vectorize))' -split-input-file | FileCheck %s --check-prefix=BYROW
 
 // parallel-chunks=0: no thread distribution anywhere.
 // NOFORALL-NOT: scf.forall
@@ -70,6 +74,19 @@
 
 // Without distribution (parallel-chunks=0, or not enough work for
 // min-parallel-work) the same register tiles are built with scf.for only.
+// By default (row-at-a-time-max-bytes=16384) its F32 rows of 1 KiB are
+// read one at a time, front to back, as the 16-bit case below: the
+// reduction split into 128 per-lane partial sums (k = ko * 128 + ki), 8
+// vectors of 16 accumulators per row, summed once at its end.
+// BYROW-LABEL: func.func @matmul(
+// BYROW: tensor.expand_shape %{{.*}} output_shape [512, 2, 128] : tensor<512x256xf32> into tensor<512x2x128xf32>
+// BYROW: scf.forall (%{{.*}}) = (0) to (512) step (16)
+// BYROW: arith.mulf %{{.*}}, %{{.*}} : vector<1x1x1x128xf32>
+// BYROW: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x1x128xf32> to vector<1x1x128xf32>
+// BYROW: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x128xf32> to vector<1x1xf32>
+// BYROW-NOT: vector<1x8x64xf32>
+// BYROW: return
+
 // SERIAL-LABEL: func.func @matmul(
 // SERIAL-NOT: scf.forall
 // SERIAL-DAG: %[[C8:.*]] = arith.constant 8 : index

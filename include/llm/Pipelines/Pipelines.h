@@ -29,6 +29,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "'x86-avx512' or 'x86-avx2' (int16 inputs, vpmaddwd; "
                      "the module records that it needs avx512bw or avx2)"),
       llvm::cl::init("generic")};
+  Option<int64_t> rowAtATimeMaxBytes{
+      *this, "row-at-a-time-max-bytes",
+      llvm::cl::desc("Decode's F32 matrix-vector products read one row at a "
+                     "time up to rows of this many bytes, several rows at a "
+                     "time beyond (llm-cpu-tile-and-vectorize)"),
+      llvm::cl::init(16384)};
 };
 
 /// llm graph -> linalg -> tiled, vectorized, parallel loops -> bufferized ->

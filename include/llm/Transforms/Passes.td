@@ -308,7 +308,8 @@ def LLMCPUTileAndVectorizePass
     become vector multiply-adds followed by one horizontal reduction per tile.
 
     A matrix-vector product with weights narrower than its result (decode's
-    projections of 16-bit weights) is first split (`linalg::splitReduction`)
+    projections of 16-bit weights), or as wide with rows of at most
+    `row-at-a-time-max-bytes`, is first split (`linalg::splitReduction`)
     into `rows` x `lanes` per-lane partial sums and their sum, tiled one
     output row at a time with the partial sums fused in: each row is read
     front to back into `rows` vector accumulators, summed once at its end.
@@ -343,6 +344,11 @@ def LLMCPUTileAndVectorizePass
     Option<"vectorize", "vectorize", "bool", /*default=*/"true",
            "Tile for registers and vectorize (false: only distribute over "
            "threads)">,
+    Option<"rowAtATimeMaxBytes", "row-at-a-time-max-bytes", "int64_t",
+           /*default=*/"16384",
+           "Longest row of a matrix-vector product with weights as wide as "
+           "its result that is read one row at a time (longer rows are read "
+           "several at a time)">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
