@@ -204,6 +204,11 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   r.number({"system", "host_round_trip_us"}, t.hostRoundTripUs);
   if (!r.error.empty())
     return error(r.error);
+  // Instruction bytes times a chip's operation count stay in 64 bits.
+  if (t.instructionBytesPerOperation > (int64_t(1) << 20) ||
+      t.instructionBytesPerTile > (int64_t(1) << 20))
+    return error("'instructions.bytes_per_operation' and "
+                 "'instructions.bytes_per_tile' must be at most 1048576");
   if (t.chipsPerRack % t.chipsPerNode != 0)
     return error("'system.chips_per_rack' must be a multiple of "
                  "'system.chips_per_node'");

@@ -90,7 +90,7 @@ layoutInStages(const std::vector<ResidentTensor> &tensors,
     }
     // A replicated tensor: a whole copy on every chip of its stage.
     if (t.replicated) {
-      int64_t base = runs.front().stage * group;
+      int64_t base = home * group;
       for (int64_t c = base; c < base + group; ++c) {
         Shard shard{index, c, 0, extent, t.totalBytes()};
         layout.reservedBytes[c] += reservedBytes(target, shard.bytes);

@@ -111,10 +111,14 @@ private:
     auto matmul = from.value.getDefiningOp<lpu::MatmulOp>();
     int64_t normal = std::max(from.ready, free);
     if (matmul && bytes > 0) {
+      // The column tiles leave the array in order: the range can start once
+      // the tile holding its first column has.
       int64_t width = from.end - from.begin;
       int64_t tiles = llvm::divideCeil(width, target.mxmCols);
+      int64_t firstTile = (begin - from.begin) / target.mxmCols;
       int64_t first = static_cast<int64_t>(matmul.getStart()) +
-                      static_cast<int64_t>(matmul.getDuration()) / tiles +
+                      static_cast<int64_t>(matmul.getDuration()) *
+                          (firstTile + 1) / tiles +
                       matmul.getLatencyCycles();
       int64_t lastVector = transferCycles(
           target, bytesOf(std::min<int64_t>(end - begin, target.lanes)), 0);

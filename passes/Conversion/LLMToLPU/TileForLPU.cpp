@@ -521,11 +521,11 @@ void LLMTileForLPUPass::runOnOperation() {
       break;
     int64_t over = *full;
     (*program)->erase();
-    if (chips)
+    if (chips || use >= kMaxChips)
       return fail(llvm::formatv(
           "the instructions of chip {0} do not fit its SRAM beside its "
-          "tensors on {1} chips: give more chips",
-          over, use));
+          "tensors on {1} chips{2}",
+          over, use, chips ? ": give more chips" : ""));
     ++use;
     need = std::max(need, use);
   }

@@ -148,6 +148,13 @@ TEST(TargetDescription, HypotheticalNextGenerationTakesInt4Natively) {
   EXPECT_EQ(defaultTargetDescription().mxmMacsPerCycle(4), 102400);
 }
 
+TEST(TargetDescription, InstructionSizesAreBounded) {
+  std::string json = edited("\"bytes_per_operation\": { \"value\": 512",
+                            "\"bytes_per_operation\": { \"value\": 2000000");
+  EXPECT_NE(errorOf(json).find("must be at most 1048576"), std::string::npos)
+      << errorOf(json);
+}
+
 TEST(TargetDescription, NonNativeTypeComputesInANativeType) {
   std::string json = edited("\"mxm_type\": \"int8\"", "\"mxm_type\": \"int2\"");
   EXPECT_NE(errorOf(json).find("element_types.int4.mxm_type' must be int8 or fp16"),
