@@ -190,8 +190,7 @@ LaneSplit laneSplitKind(linalg::LinalgOp op, int64_t lanes,
       getElementTypeOrSelf(op->getResult(0).getType()).getIntOrFloatBitWidth();
   if (llvm::any_of(ranges, ShapedType::isDynamic) || weightBits > resultBits ||
       (weightBits == resultBits &&
-       static_cast<__int128>(ranges[n - 1]) * weightBits / 8 >
-           rowAtATimeMaxBytes))
+       ranges[n - 1] > rowAtATimeMaxBytes / (weightBits / 8)))
     return LaneSplit::None;
   for (unsigned i = 0; i + 1 < n; ++i)
     if (ranges[i] > 1 && !weightMap.isFunctionOfDim(i))

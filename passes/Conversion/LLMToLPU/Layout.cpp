@@ -60,7 +60,7 @@ layoutInStages(const std::vector<ResidentTensor> &tensors,
     int64_t home = std::min<int64_t>(
         stages - 1, static_cast<int64_t>((before + whole / 2) / perStage));
     int64_t homeParts = std::min(group, t.numStripes());
-    bool fits = wholeTensors && !t.replicated;
+    bool fits = wholeTensors && (t.streamed || t.kvCache);
     for (int64_t p = 0; p < homeParts && fits; ++p) {
       int64_t first = t.numStripes() * p / homeParts;
       int64_t last = t.numStripes() * (p + 1) / homeParts;
@@ -71,12 +71,11 @@ layoutInStages(const std::vector<ResidentTensor> &tensors,
                                        std::min(extent, last * t.stripeWidth))) <=
              target.chipBytes();
     }
-    bool placed = fits && (t.streamed || t.kvCache);
-    if (placed) {
+    if (fits) {
       runs.push_back({home, 0, t.numStripes() - 1});
       before += whole;
     }
-    for (int64_t s = 0; !placed && s < t.numStripes(); ++s) {
+    for (int64_t s = 0; !fits && s < t.numStripes(); ++s) {
       int64_t begin = s * t.stripeWidth;
       int64_t end = std::min(extent, begin + t.stripeWidth);
       double b = t.bytes(begin, end);

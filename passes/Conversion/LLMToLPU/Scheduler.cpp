@@ -489,20 +489,9 @@ private:
     return out;
   }
 
-  /// The resident tensor a matmul streams (a table tied to the embedding is
-  /// resident a second time, striped by rows; an INT4 layer's packs are its
-  /// source tensor's).
+  /// The resident tensor a matmul streams (residentWeights).
   unsigned residentOf(Operation *op) {
-    std::string name;
-    if (auto int4 = dyn_cast<llm::MatmulInt4Op>(op)) {
-      name = paramName(int4.getQweight());
-    } else {
-      name = paramName(op->getOperand(1));
-      auto it = plan.tensorIndex.find(name);
-      if (it != plan.tensorIndex.end() && !plan.tensors[it->second].streamed)
-        name += "#lm_head";
-    }
-    return plan.tensorIndex.lookup(name);
+    return residentWeights(op, plan.tensorIndex, plan.tensors).value_or(0);
   }
 
   const std::vector<Shard> &shardsOf(StringRef name, unsigned &index) {
@@ -525,6 +514,28 @@ private:
 
 std::string mlir::llm::lpu::paramName(Value v) {
   return weightLayerName(v);
+}
+
+std::string mlir::llm::lpu::linearWeightName(Operation *op) {
+  if (auto matmul = dyn_cast<llm::MatmulOp>(op))
+    return paramName(matmul.getWeight());
+  if (auto matmul = dyn_cast<llm::MatmulInt4Op>(op))
+    return paramName(matmul.getQweight());
+  return {};
+}
+
+std::optional<unsigned> mlir::llm::lpu::residentWeights(
+    Operation *op, const llvm::StringMap<unsigned> &index,
+    const std::vector<ResidentTensor> &tensors) {
+  std::string name = linearWeightName(op);
+  auto it = index.find(name);
+  if (it == index.end())
+    return std::nullopt;
+  if (tensors[it->second].streamed)
+    return it->second;
+  auto head = index.find(name + "#lm_head");
+  return head == index.end() ? std::nullopt
+                             : std::optional<unsigned>(head->second);
 }
 
 LogicalResult Scheduler::emit(Operation *op) {

@@ -43,6 +43,17 @@ std::string paramName(Value v);
 /// Name of the resident KV cache of layer `layer`.
 std::string kvCacheName(int64_t layer);
 
+/// The checkpoint name of the weights of a linear layer (an llm.matmul's,
+/// or the source of an llm.matmul_int4's packs), or an empty string.
+std::string linearWeightName(Operation *op);
+
+/// The index in `tensors` of what the linear layer `op` streams: its
+/// weights, or for a table tied to the embedding its second residency
+/// (`NAME#lm_head`, striped by rows); none if it has no resident weights.
+std::optional<unsigned>
+residentWeights(Operation *op, const llvm::StringMap<unsigned> &index,
+                const std::vector<ResidentTensor> &tensors);
+
 /// Emits the schedule of `func` (the decode graph) for `tokens` positions
 /// against `context` cached ones into `schedule`.
 LogicalResult emitSchedule(const PlanContext &plan, func::FuncOp func,

@@ -64,16 +64,6 @@ static bool splitByColumns(Value v) {
   return false;
 }
 
-/// The resident name of a linear layer's weights (the packs' source for an
-/// INT4 layer), or an empty string.
-static std::string linearWeightName(Operation *op) {
-  if (auto matmul = dyn_cast<llm::MatmulOp>(op))
-    return paramName(matmul.getWeight());
-  if (auto matmul = dyn_cast<MatmulInt4Op>(op))
-    return paramName(matmul.getQweight());
-  return {};
-}
-
 /// Stripe widths of the linear layers around attention: one head's columns,
 /// for the query, key and value projections' outputs and the output
 /// projection's input, so that a stage's chips each hold whole heads of all
@@ -303,14 +293,14 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
   BoundShape shape{0, 0, 1, 1, contextLen};
   std::vector<std::vector<unsigned>> levels;
   llvm::DenseMap<Value, unsigned> levelOf;
-  auto enter = [&](Operation *op, StringRef tensor) {
+  auto enter = [&](Operation *op, std::optional<unsigned> tensor) {
     unsigned level = 0;
     for (Value operand : op->getOperands())
       level = std::max(level, levelOf.lookup(operand));
     if (levels.size() <= level)
       levels.resize(level + 1);
-    if (auto it = set.index.find(tensor); it != set.index.end())
-      levels[level].push_back(it->second);
+    if (tensor)
+      levels[level].push_back(*tensor);
     for (Value result : op->getResults())
       levelOf[result] = level + 1;
   };
@@ -319,20 +309,15 @@ FailureOr<ProgramOp> LLMTileForLPUPass::buildProgram(
       ++shape.layers;
       shape.queriesPerKV = attention.getNumHeads() / attention.getNumKvHeads();
       shape.headDim = attention.getHeadDim();
-      enter(op, kvCacheName(*attention.getLayer()));
+      auto cache = set.index.find(kvCacheName(*attention.getLayer()));
+      enter(op, cache != set.index.end() ? std::optional<unsigned>(cache->second)
+                                         : std::nullopt);
       return;
     }
     if (auto embedding = dyn_cast<EmbeddingOp>(op))
       shape.hidden = embedding.getType().getDimSize(1);
-    if (auto matmul = dyn_cast<llm::MatmulOp>(op)) {
-      // The resident name (a tied LM head is resident a second time).
-      std::string name = paramName(matmul.getWeight());
-      auto it = set.index.find(name + "#lm_head");
-      enter(op, it != set.index.end() ? name + "#lm_head" : name);
-      return;
-    }
-    if (auto matmul = dyn_cast<MatmulInt4Op>(op)) {
-      enter(op, paramName(matmul.getQweight()));
+    if (isa<llm::MatmulOp, MatmulInt4Op>(op)) {
+      enter(op, residentWeights(op, set.index, set.tensors));
       return;
     }
     // Anything else passes its inputs' level on.
