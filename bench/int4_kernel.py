@@ -42,7 +42,7 @@ def module(kind, out, inputs, group, calls):
     if kind == "int4":
         tile = row_tile(out)
         q = f"tensor<{out // tile}x{groups}x{group // 8}x{tile}xi32>"
-        s = f"tensor<{groups}x{out}xf32>"
+        s = f"tensor<{out // tile}x{groups}x{tile}xf16>"
         params = f"%q: {q}, %s: {s}"
         layer = (f"llm.matmul_int4 %x, %q, %s, %s group_size = {group} : "
                  f"{x}, {q}, {s}, {s} -> {y}")
@@ -51,7 +51,8 @@ def module(kind, out, inputs, group, calls):
   %word = arith.constant 1985229328 : i32
   %q = linalg.fill ins(%word : i32) outs(%q0 : {q}) -> {q}
   %s0 = tensor.empty() : {s}
-  %s = linalg.fill ins(%one : f32) outs(%s0 : {s}) -> {s}"""
+  %half = arith.constant 1.0 : f16
+  %s = linalg.fill ins(%half : f16) outs(%s0 : {s}) -> {s}"""
         args, types = "%x, %q, %s", f"{x}, {q}, {s}"
     else:
         w = f"tensor<{out}x{inputs}xf32>"
@@ -81,8 +82,8 @@ def main():
     groups = -(-args.inputs // args.group_size)
     weight_bytes = {
         "f32": args.out * args.inputs * 4,
-        # words, then scales and zero points
-        "int4": groups * args.group_size // 2 * args.out + 2 * groups * args.out * 4,
+        # words, then f16 scales and zero points
+        "int4": groups * args.group_size // 2 * args.out + 2 * groups * args.out * 2,
     }
     # The x86 kernels (int16 inputs, vpmaddwd) where the CPU has them.
     kernels = {"int4 avx2": ("avx2", "x86-avx2"), "int4 avx512": ("avx512bw", "x86-avx512")}

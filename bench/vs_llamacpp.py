@@ -115,14 +115,15 @@ def ggufs(model, llama_cpp):
 
 
 def compile_ours(bin_dir, model, int4):
+    # Compiled afresh every time: a module left by an older compiler would
+    # measure that compiler.
     path = os.path.join(model + (f".int4g{GROUP}-head.mlir" if int4 else ".f32.mlir"))
-    if not os.path.isfile(path):
-        ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
-        passes = [f"--llm-quantize-int4=group-size={GROUP} lm-head=true"] if int4 else []
-        pipeline = "--llm-cpu-pipeline"
-        if int4 and "avx512bw" in cpu_flags():
-            pipeline += "=int4-kernel=x86-avx512"
-        run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", path], input=ir)
+    ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
+    passes = [f"--llm-quantize-int4=group-size={GROUP} lm-head=true"] if int4 else []
+    pipeline = "--llm-cpu-pipeline"
+    if int4 and "avx512bw" in cpu_flags():
+        pipeline += "=int4-kernel=x86-avx512"
+    run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", path], input=ir)
     return path
 
 
@@ -156,6 +157,8 @@ def main():
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--gen", type=int, default=64)
     parser.add_argument("--build", default="build")
+    parser.add_argument("--formats", default="f32,int4",
+                        help="which of f32 and int4 to run")
     args = parser.parse_args()
     bin_dir = os.path.join(ROOT, args.build, "bin")
     threads = [int(t) for t in args.threads.split(",")]
@@ -180,10 +183,13 @@ def main():
         f32_gguf = q4_gguf = None
         if args.llama_cpp:
             f32_gguf, q4_gguf = ggufs(model, args.llama_cpp)
-        runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, False), f32_gguf,
-                                        f32_bytes, model]
-        runs[(shape, f"INT4 g{GROUP} vs Q4_0")] = [compile_ours(bin_dir, model, True),
-                                                   q4_gguf, int4_bytes, model]
+        formats = args.formats.split(",")
+        if "f32" in formats:
+            runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, False), f32_gguf,
+                                            f32_bytes, model]
+        if "int4" in formats:
+            runs[(shape, f"INT4 g{GROUP} vs Q4_0")] = [compile_ours(bin_dir, model, True),
+                                                       q4_gguf, int4_bytes, model]
 
     best = {}
     for _ in range(args.rounds):

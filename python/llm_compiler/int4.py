@@ -8,7 +8,8 @@ inputs (the last group shorter when the size does not divide ``in``):
   ``zero = clip(round(-min / scale), 0, 15)``;
 - symmetric: ``scale = max(max |w|, 1e-5) / 7``, ``zero = 8``;
 
-then ``q = clip(round(w / scale) + zero, 0, 15)`` and the dequantized weight
+the scale rounded to float16 (what a pack stores) before the zero point and
+the codes are computed with it, then ``q = clip(round(w / scale) + zero, 0, 15)`` and the dequantized weight
 is ``(q - zero) * scale``, all in float32 with round-half-to-even.
 """
 
@@ -33,10 +34,12 @@ def quantize_rtn(weight, group_size, symmetric=False):
         block = w[:, g * group_size:(g + 1) * group_size]
         if symmetric:
             scale = np.maximum(np.abs(block).max(axis=1), tiny) / np.float32(7)
+            scale = scale.astype(np.float16).astype(np.float32)
             zero = np.full(out, 8, dtype=np.float32)
         else:
             lo, hi = block.min(axis=1), block.max(axis=1)
             scale = np.maximum(hi - lo, tiny) / np.float32(15)
+            scale = scale.astype(np.float16).astype(np.float32)
             zero = np.clip(np.round(-lo / scale), 0, 15).astype(np.float32)
         codes = np.clip(np.round(block / scale[:, None]) + zero[:, None], 0, 15)
         q[:, g * group_size:(g + 1) * group_size] = codes.astype(np.uint8)

@@ -18,3 +18,10 @@ RankedTensorType mlir::llm::int4QweightType(MLIRContext *ctx, int64_t out,
       {out / tile, groups, groupSize / kInt4NibblesPerWord, tile},
       IntegerType::get(ctx, 32));
 }
+
+RankedTensorType mlir::llm::int4ParamsType(MLIRContext *ctx, int64_t out,
+                                           int64_t groups) {
+  int64_t tile = int4RowTile(out);
+  return RankedTensorType::get({out / tile, groups, tile},
+                               Float16Type::get(ctx));
+}

@@ -190,8 +190,7 @@ static LogicalResult verifyInt4Results(Operation *op, int64_t out, int64_t in,
     return op->emitOpError("packs a [")
            << out << ", " << in << "] matrix into " << expected << ", not "
            << qweight;
-  auto groupType = RankedTensorType::get({groups, out},
-                                         Float32Type::get(op->getContext()));
+  auto groupType = int4ParamsType(op->getContext(), out, groups);
   if (scales != groupType || zeros != groupType)
     return op->emitOpError("scales and zero points of a [")
            << out << ", " << in << "] matrix are " << groupType << ", not "
@@ -204,7 +203,7 @@ void QuantizeInt4Op::build(OpBuilder &b, OperationState &state, Value weight,
   auto type = cast<RankedTensorType>(weight.getType());
   int64_t out = type.getDimSize(0), in = type.getDimSize(1);
   int64_t groups = (in + groupSize - 1) / groupSize;
-  auto groupType = RankedTensorType::get({groups, out}, b.getF32Type());
+  auto groupType = int4ParamsType(b.getContext(), out, groups);
   build(b, state, int4QweightType(b.getContext(), out, groups, groupSize),
         groupType, groupType, weight, groupSize, symmetric);
 }
@@ -221,7 +220,7 @@ void RepackAwqOp::build(OpBuilder &b, OperationState &state, Value qweight,
   auto type = cast<RankedTensorType>(qweight.getType());
   int64_t in = type.getDimSize(0), out = type.getDimSize(1) * 8;
   int64_t groups = (in + groupSize - 1) / groupSize;
-  auto groupType = RankedTensorType::get({groups, out}, b.getF32Type());
+  auto groupType = int4ParamsType(b.getContext(), out, groups);
   build(b, state, int4QweightType(b.getContext(), out, groups, groupSize),
         groupType, groupType, qweight, qzeros, awqScales, groupSize);
 }
@@ -249,7 +248,7 @@ LogicalResult RepackAwqOp::verify() {
 void RepackQ4_0Op::build(OpBuilder &b, OperationState &state, Value blocks) {
   auto type = cast<RankedTensorType>(blocks.getType());
   int64_t out = type.getDimSize(0), groups = type.getDimSize(1) / kBlockBytes;
-  auto groupType = RankedTensorType::get({groups, out}, b.getF32Type());
+  auto groupType = int4ParamsType(b.getContext(), out, groups);
   build(b, state, int4QweightType(b.getContext(), out, groups, kBlockValues), groupType,
         groupType, blocks);
 }
@@ -275,8 +274,8 @@ LogicalResult MatmulInt4Op::verify() {
   auto scales = getScales().getType();
   auto zeros = getZeros().getType();
   auto result = getResult().getType();
-  if (failed(verifySameElementType(*this, {getInput(), getScales(),
-                                           getZeros(), getResult()})))
+  if (failed(verifySameElementType(*this, {getInput(), getResult()})) ||
+      failed(verifySameElementType(*this, {getScales(), getZeros()})))
     return failure();
   int64_t g = getGroupSize();
   if (!qweight.hasStaticShape() || !scales.hasStaticShape() ||
@@ -289,13 +288,15 @@ LogicalResult MatmulInt4Op::verify() {
     return emitOpError("qweight must be [out / tile, groups, ")
            << g / kInt4NibblesPerWord << ", tile] words for group_size " << g
            << ", not " << qweight;
-  int64_t groups = qweight.getDimSize(1),
-          out = qweight.getDimSize(0) * qweight.getDimSize(3);
-  if (scales.getShape() != ArrayRef<int64_t>{groups, out} ||
-      zeros.getShape() != ArrayRef<int64_t>{groups, out})
+  int64_t tiles = qweight.getDimSize(0), groups = qweight.getDimSize(1),
+          tile = qweight.getDimSize(3), out = tiles * tile;
+  SmallVector<int64_t, 3> paramsShape{tiles, groups, tile};
+  if (scales.getShape() != ArrayRef(paramsShape) ||
+      zeros.getShape() != ArrayRef(paramsShape))
     return emitOpError("scales and zeros must be [")
-           << groups << ", " << out << "] like qweight's groups, not "
-           << scales << " and " << zeros;
+           << tiles << ", " << groups << ", " << tile
+           << "] like qweight's tiles and groups, not " << scales << " and "
+           << zeros;
   int64_t in = input.getDimSize(1);
   if (!ShapedType::isDynamic(in) && (in + g - 1) / g != groups)
     return emitOpError("input features ")

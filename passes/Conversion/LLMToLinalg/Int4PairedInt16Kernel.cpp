@@ -1,6 +1,6 @@
-//===- Int4PairedInt16Kernel.cpp - INT4 decode dots on x86 pmaddwd --------===//
+//===- Int4PairedInt16Kernel.cpp - INT4 layers on x86 pmaddwd -------------===//
 //
-// The per-group dot products of a decode-step INT4 layer,
+// The per-group dot products of an INT4 layer,
 //
 //   D[r, nt, G, t] = sum_{b, s} x[r, G, s, b] * nibble_s(q[nt, G, b, t]),
 //
@@ -9,17 +9,33 @@
 // largest input), and nibbles s and s + 4 of each word, masked in place
 // with 0x000F000F, are the two int16 halves of one 32-bit lane, as are the
 // inputs s and s + 4 of each pair word. vpmaddwd multiplies both halves
-// and adds them: 32 products per instruction on AVX-512BW (16 lanes), 16
-// on AVX2 (8 lanes), with no
-// conversion to float, against 16 products and a conversion per FMA in
-// the float kernel. A group's sum is exact in int32: at most 15 * 32767 * g,
-// below 2^31 for groups of up to 4096 inputs (larger groups keep the float
-// kernel).
+// and adds them (vpdpwssd, with the add, where the CPU has VNNI): 32
+// products per instruction on AVX-512BW (16 lanes), 16 on AVX2 (8 lanes),
+// with no conversion to float, against 16 products and a conversion per
+// FMA in the float kernel. A group's sum is exact in int32: at most 15 *
+// 32767 * g, below 2^31 for groups of up to 4096 inputs (larger groups
+// keep the float kernel).
+//
+// Each group's sums are scaled into float accumulators while still in
+// registers,
+//
+//   y[r, nt, t] += scale[nt, G, t] * m[r, G] / 32767 * (D - zero[nt, G, t]
+//                  * xsum[r, G]),
+//
+// xsum being the sum of the group's int16 inputs, so that the layer is
+// exactly that of the int16 inputs and nothing of the size of the weights'
+// groups is written to memory: a step reads the words, the scales and the
+// zero points once, and small groups cost only their scale bytes.
+//
+// Registers are blocked: R input rows by C registers of weight rows, each
+// unpacked weight register serving the block's R rows. A decode step (one
+// row) takes a whole row tile at once; a prompt's rows go in blocks that
+// reuse each unpacked word.
 //
 // The loops are written here at the vector level (one scf.forall over row
-// tiles, registers of `lanes` int32 for T rows of one group) because the instruction pairs
-// adjacent int16 lanes (llm.pair_dot_i16), which linalg's vectorizer has no
-// way to express.
+// tiles and their register slices) because the instruction pairs adjacent
+// int16 lanes (llm.pair_dot_i16), which linalg's vectorizer has no way to
+// express.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +58,8 @@ namespace {
 constexpr int64_t kPairs = kInt4NibblesPerWord / 2;
 /// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31).
 constexpr int64_t kMaxGroupSize = 4096;
+/// Largest int16 magnitude of the quantized inputs.
+constexpr double kInt16Max = 32767.0;
 
 Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -63,14 +81,18 @@ bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile,
 
 namespace {
 
-/// The kernel's shapes and the constants its loops share.
+/// The kernel's shapes and the constants its loops share. A register block
+/// is `blockRows` input rows by `blockChunks` registers of `lanes` weight
+/// rows: each unpacked weight register serves all of the block's input
+/// rows, and each broadcast input all of its weight registers.
 struct PairedKernel {
   PairedKernel(OpBuilder &b, Location loc, Value pairs, Value qweight,
-               int64_t lanes)
-      : pairs(pairs), qweight(qweight), lanes(lanes) {
-    auto pType = cast<RankedTensorType>(pairs.getType());
+               Value scales, Value zeros, Value magnitudes, Value inputSums,
+               int64_t lanes, int64_t blockRows, int64_t blockChunks)
+      : pairs(pairs), qweight(qweight), scales(scales), zeros(zeros),
+        magnitudes(magnitudes), inputSums(inputSums), lanes(lanes),
+        blockRows(blockRows), blockChunks(blockChunks) {
     auto qType = cast<RankedTensorType>(qweight.getType());
-    rows = pType.getDimSize(0);
     tiles = qType.getDimSize(0);
     groups = qType.getDimSize(1);
     words = qType.getDimSize(2);
@@ -78,122 +100,247 @@ struct PairedKernel {
     chunks = tile / lanes;
     lanesI32 = VectorType::get({lanes}, b.getI32Type());
     lanesI16 = VectorType::get({2 * lanes}, b.getI16Type());
+    lanesF32 = VectorType::get({lanes}, b.getF32Type());
   }
 
-  /// One word position `w` of group `g` for row `r` and row tile `nt`:
-  /// `sums` (one int32 register per `lanes` rows) plus, for each nibble pair p,
-  /// pair_dot(nibbles p and p + 4 of the words, the input pair p).
-  SmallVector<Value> accumulateWord(OpBuilder &b, Location loc, Value nt,
-                                    Value r, Value g, Value w,
+  /// The registers of a block: rows r0 .. r0 + R - 1 (`rowCount` R of them)
+  /// and weight registers c0 .. c0 + C - 1 of row tile `nt`.
+  struct Block {
+    Value nt, r0, c0;
+    int64_t rowCount;
+    Value row(OpBuilder &b, Location loc, int64_t r) const {
+      return r == 0 ? r0
+                    : arith::AddIOp::create(b, loc, r0,
+                                            indexConstant(b, loc, r))
+                          .getResult();
+    }
+    Value lane(OpBuilder &b, Location loc, int64_t c, int64_t lanes) const {
+      return arith::AddIOp::create(b, loc, c0, indexConstant(b, loc, c * lanes));
+    }
+  };
+
+  /// One word position `w` of group `g`: `sums` (register [r * C + c]) plus,
+  /// for each nibble pair p, pair_dot(nibbles p and p + 4 of the words,
+  /// input pair p of row r).
+  SmallVector<Value> accumulateWord(OpBuilder &b, Location loc,
+                                    const Block &block, Value g, Value w,
                                     ValueRange sums) const {
     Value padding =
         arith::ConstantOp::create(b, loc, b.getI32Type(), b.getI32IntegerAttr(0));
     SmallVector<bool> inBounds(1, true);
     SmallVector<Value> packed;
-    for (int64_t c = 0; c < chunks; ++c)
+    for (int64_t c = 0; c < blockChunks; ++c)
       packed.push_back(vector::TransferReadOp::create(
           b, loc, lanesI32, qweight,
-          ValueRange{nt, g, w, indexConstant(b, loc, c * lanes)}, padding,
+          ValueRange{block.nt, g, w, block.lane(b, loc, c, lanes)}, padding,
           inBounds));
+    SmallVector<Value> rows;
+    for (int64_t r = 0; r < block.rowCount; ++r)
+      rows.push_back(block.row(b, loc, r));
     Value mask = splatI32(b, loc, lanes, 0x000F000F);
     SmallVector<Value> next(sums.begin(), sums.end());
     for (int64_t p = 0; p < kPairs; ++p) {
-      Value pair = tensor::ExtractOp::create(
-          b, loc, pairs, ValueRange{r, g, indexConstant(b, loc, p), w});
-      Value inputs = vector::BitCastOp::create(
-          b, loc, lanesI16, vector::BroadcastOp::create(b, loc, lanesI32, pair));
-      for (int64_t c = 0; c < chunks; ++c) {
+      SmallVector<Value> nibbles;
+      for (int64_t c = 0; c < blockChunks; ++c) {
         Value shifted = p == 0 ? packed[c]
                                : arith::ShRUIOp::create(
                                      b, loc, packed[c],
                                      splatI32(b, loc, lanes, 4 * p))
                                      .getResult();
-        Value nibbles = vector::BitCastOp::create(
-            b, loc, lanesI16, arith::AndIOp::create(b, loc, shifted, mask));
-        Value products =
-            PairDotI16Op::create(b, loc, lanesI32, nibbles, inputs);
-        next[c] = arith::AddIOp::create(b, loc, next[c], products);
+        nibbles.push_back(vector::BitCastOp::create(
+            b, loc, lanesI16, arith::AndIOp::create(b, loc, shifted, mask)));
+      }
+      for (int64_t r = 0; r < block.rowCount; ++r) {
+        Value pair = tensor::ExtractOp::create(
+            b, loc, pairs, ValueRange{rows[r], g, indexConstant(b, loc, p), w});
+        Value inputs = vector::BitCastOp::create(
+            b, loc, lanesI16,
+            vector::BroadcastOp::create(b, loc, lanesI32, pair));
+        for (int64_t c = 0; c < blockChunks; ++c) {
+          Value products =
+              PairDotI16Op::create(b, loc, lanesI32, nibbles[c], inputs);
+          int64_t i = r * blockChunks + c;
+          next[i] = arith::AddIOp::create(b, loc, next[i], products);
+        }
       }
     }
     return next;
   }
 
-  /// The sums of row tile `nt` ([rows, 1, groups, T]) written into
-  /// `tileSums`: for each row and group, the word positions accumulated in
-  /// registers from zero, then stored.
-  Value buildTile(OpBuilder &b, Location loc, Value nt, Value tileSums) const {
-    Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
-    auto rowLoop = scf::ForOp::create(b, loc, c0, indexConstant(b, loc, rows),
-                                      c1, ValueRange{tileSums});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(rowLoop.getBody());
-    Value r = rowLoop.getInductionVar();
-    auto groupLoop =
-        scf::ForOp::create(b, loc, c0, indexConstant(b, loc, groups), c1,
-                           ValueRange{rowLoop.getRegionIterArgs()[0]});
-    scf::YieldOp::create(b, loc, groupLoop.getResults());
-
-    b.setInsertionPointToStart(groupLoop.getBody());
-    Value g = groupLoop.getInductionVar();
-    SmallVector<Value> zeros(chunks, splatI32(b, loc, lanes, 0));
-    auto wordLoop = scf::ForOp::create(b, loc, c0,
-                                       indexConstant(b, loc, words), c1, zeros);
-    Value sums = groupLoop.getRegionIterArgs()[0];
+  /// `acc` (register [r * C + c]) plus the int32 sums of group `g` scaled:
+  /// scale * (magnitude / 32767 * sums) - zero * scale * magnitude / 32767
+  /// * inputSum, inputSum being the sum of the row's int16 inputs.
+  SmallVector<Value> scaleGroup(OpBuilder &b, Location loc, const Block &block,
+                                Value g, ValueRange sums,
+                                ValueRange acc) const {
     SmallVector<bool> inBounds(1, true);
-    for (int64_t c = 0; c < chunks; ++c)
-      sums = vector::TransferWriteOp::create(
-                 b, loc, wordLoop.getResult(c), sums,
-                 ValueRange{r, c0, g, indexConstant(b, loc, c * lanes)},
-                 inBounds)
-                 .getResult();
-    scf::YieldOp::create(b, loc, sums);
-
-    b.setInsertionPointToStart(wordLoop.getBody());
-    scf::YieldOp::create(b, loc,
-                         accumulateWord(b, loc, nt, r, g,
-                                        wordLoop.getInductionVar(),
-                                        wordLoop.getRegionIterArgs()));
-    return rowLoop.getResult(0);
+    auto readParameter = [&](Value parameters, int64_t c) -> Value {
+      auto type = cast<RankedTensorType>(parameters.getType());
+      Type element = type.getElementType();
+      Value padding = arith::ConstantOp::create(
+          b, loc, element, b.getFloatAttr(element, 0.0));
+      Value v = vector::TransferReadOp::create(
+          b, loc, VectorType::get({lanes}, element), parameters,
+          ValueRange{block.nt, g, block.lane(b, loc, c, lanes)}, padding,
+          inBounds);
+      return element.isF32() ? v
+                             : arith::ExtFOp::create(b, loc, lanesF32, v)
+                                   .getResult();
+    };
+    // Per weight register (shared by the block's rows): the scale and the
+    // zero point times the scale.
+    SmallVector<Value> weightScales, zeroScales;
+    for (int64_t c = 0; c < blockChunks; ++c) {
+      Value scale = readParameter(scales, c);
+      weightScales.push_back(scale);
+      zeroScales.push_back(
+          arith::MulFOp::create(b, loc, readParameter(zeros, c), scale));
+    }
+    Value inverseMax = arith::ConstantOp::create(
+        b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / kInt16Max));
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < block.rowCount; ++r) {
+      Value row = block.row(b, loc, r);
+      Value magnitude =
+          tensor::ExtractOp::create(b, loc, magnitudes, ValueRange{row, g});
+      Value inputSum =
+          tensor::ExtractOp::create(b, loc, inputSums, ValueRange{row, g});
+      Value unitScalar = arith::MulFOp::create(b, loc, magnitude, inverseMax);
+      Value unit = vector::BroadcastOp::create(b, loc, lanesF32, unitScalar);
+      Value sum = vector::BroadcastOp::create(
+          b, loc, lanesF32, arith::MulFOp::create(b, loc, inputSum, unitScalar));
+      for (int64_t c = 0; c < blockChunks; ++c) {
+        int64_t i = r * blockChunks + c;
+        Value dot = arith::MulFOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, lanesF32, sums[i]), unit);
+        Value term = arith::SubFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, weightScales[c], dot),
+            arith::MulFOp::create(b, loc, zeroScales[c], sum));
+        next.push_back(arith::AddFOp::create(b, loc, acc[i], term));
+      }
+    }
+    return next;
   }
 
-  Value pairs, qweight;
-  int64_t lanes;
-  int64_t rows, tiles, groups, words, tile, chunks;
-  VectorType lanesI32, lanesI16;
+  /// The block's outputs written into `out` ([rows, 1, C * lanes], the
+  /// block's weight registers): every group's word positions summed in
+  /// int32 registers from zero and scaled into float registers.
+  Value buildBlock(OpBuilder &b, Location loc, const Block &block,
+                   Value out) const {
+    Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
+    int64_t registers = block.rowCount * blockChunks;
+    Value floatZero = arith::ConstantOp::create(
+        b, loc, lanesF32,
+        DenseElementsAttr::get(lanesF32, b.getF32FloatAttr(0.0f)));
+    auto groupLoop =
+        scf::ForOp::create(b, loc, c0, indexConstant(b, loc, groups), c1,
+                           SmallVector<Value>(registers, floatZero));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(groupLoop.getBody());
+      Value g = groupLoop.getInductionVar();
+      auto wordLoop = scf::ForOp::create(
+          b, loc, c0, indexConstant(b, loc, words), c1,
+          SmallVector<Value>(registers, splatI32(b, loc, lanes, 0)));
+      scf::YieldOp::create(b, loc,
+                           scaleGroup(b, loc, block, g, wordLoop.getResults(),
+                                      groupLoop.getRegionIterArgs()));
+      b.setInsertionPointToStart(wordLoop.getBody());
+      scf::YieldOp::create(b, loc,
+                           accumulateWord(b, loc, block, g,
+                                          wordLoop.getInductionVar(),
+                                          wordLoop.getRegionIterArgs()));
+    }
+    SmallVector<bool> inBounds(1, true);
+    for (int64_t r = 0; r < block.rowCount; ++r)
+      for (int64_t c = 0; c < blockChunks; ++c)
+        out = vector::TransferWriteOp::create(
+                  b, loc, groupLoop.getResult(r * blockChunks + c), out,
+                  ValueRange{block.row(b, loc, r), c0,
+                             indexConstant(b, loc, c * lanes)},
+                  inBounds)
+                  .getResult();
+    return out;
+  }
+
+  /// Rows [from, to) in blocks of `rowCount` rows (to - from a multiple),
+  /// written into `out`.
+  Value buildRows(OpBuilder &b, Location loc, Value nt, Value c0, Value from,
+                  Value to, int64_t rowCount, Value out) const {
+    auto loop = scf::ForOp::create(b, loc, from, to,
+                                   indexConstant(b, loc, rowCount),
+                                   ValueRange{out});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Block block{nt, loop.getInductionVar(), c0, rowCount};
+    scf::YieldOp::create(
+        b, loc, buildBlock(b, loc, block, loop.getRegionIterArgs()[0]));
+    return loop.getResult(0);
+  }
+
+  Value pairs, qweight, scales, zeros, magnitudes, inputSums;
+  int64_t lanes, blockRows, blockChunks;
+  int64_t tiles, groups, words, tile, chunks;
+  VectorType lanesI32, lanesI16, lanesF32;
 };
 
 } // namespace
 
-Value mlir::llm::detail::buildPairedInt16Dots(OpBuilder &b, Location loc,
-                                               Value pairs, Value qweight,
-                                               int64_t lanes) {
-  PairedKernel kernel(b, loc, pairs, qweight, lanes);
-  Type i32 = b.getI32Type();
-  Value init = emptyTensor(
-      b, loc, {kernel.rows, kernel.tiles, kernel.groups, kernel.tile}, i32, {});
-  // One thread tile per row tile: [rows, 1, groups, T] of the sums.
+Value mlir::llm::detail::buildPairedInt16Rows(
+    OpBuilder &b, Location loc, Value pairs, Value qweight, Value scales,
+    Value zeros, Value magnitudes, Value inputSums, int64_t lanes,
+    int64_t blockRows, int64_t blockChunks) {
+  PairedKernel kernel(b, loc, pairs, qweight, scales, zeros, magnitudes,
+                      inputSums, lanes, blockRows, blockChunks);
+  Type f32 = b.getF32Type();
+  auto pairsType = cast<RankedTensorType>(pairs.getType());
+  int64_t staticRows = pairsType.getDimSize(0);
+  SmallVector<Value> dynamicRows;
+  Value rowCount = tensor::DimOp::create(b, loc, pairs, 0);
+  if (ShapedType::isDynamic(staticRows))
+    dynamicRows.push_back(rowCount);
+  int64_t width = blockChunks * lanes;
+  int64_t slices = kernel.chunks / blockChunks;
+  Value init = emptyTensor(b, loc, {staticRows, kernel.tiles, kernel.tile},
+                           f32, dynamicRows);
+  // One thread tile per row tile and slice of C registers: [rows, 1, C *
+  // lanes] of the output.
   auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kernel.tiles)},
+      b, loc,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(kernel.tiles),
+                             b.getIndexAttr(slices)},
       ValueRange{init}, std::nullopt,
       [&](OpBuilder &fb, Location floc, ValueRange args) {
-        Value nt = args[0], out = args[1];
-        SmallVector<OpFoldResult> offsets{fb.getIndexAttr(0), nt,
-                                          fb.getIndexAttr(0),
-                                          fb.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes{
-            fb.getIndexAttr(kernel.rows), fb.getIndexAttr(1),
-            fb.getIndexAttr(kernel.groups), fb.getIndexAttr(kernel.tile)};
-        SmallVector<OpFoldResult> strides(4, fb.getIndexAttr(1));
-        Value tileInit = tensor::ExtractSliceOp::create(
+        Value nt = args[0], out = args[2];
+        Value c0 = arith::MulIOp::create(fb, floc, args[1],
+                                         indexConstant(fb, floc, width));
+        SmallVector<OpFoldResult> offsets{fb.getIndexAttr(0), nt, c0};
+        SmallVector<OpFoldResult> sizes{ShapedType::isDynamic(staticRows)
+                                            ? OpFoldResult(rowCount)
+                                            : fb.getIndexAttr(staticRows),
+                                        fb.getIndexAttr(1),
+                                        fb.getIndexAttr(width)};
+        SmallVector<OpFoldResult> strides(3, fb.getIndexAttr(1));
+        Value slice = tensor::ExtractSliceOp::create(
             fb, floc,
-            RankedTensorType::get(
-                {kernel.rows, 1, kernel.groups, kernel.tile}, i32),
-            out, offsets, sizes, strides);
-        Value tileSums = kernel.buildTile(fb, floc, nt, tileInit);
+            RankedTensorType::get({staticRows, 1, width}, f32), out, offsets,
+            sizes, strides);
+        // Whole blocks of rows, then the rest one by one.
+        Value zero = indexConstant(fb, floc, 0);
+        Value blockRowsValue = indexConstant(fb, floc, blockRows);
+        Value wholeRows = arith::MulIOp::create(
+            fb, floc,
+            arith::DivUIOp::create(fb, floc, rowCount, blockRowsValue),
+            blockRowsValue);
+        slice = kernel.buildRows(fb, floc, nt, c0, zero, wholeRows, blockRows,
+                                 slice);
+        if (blockRows > 1)
+          slice = kernel.buildRows(fb, floc, nt, c0, wholeRows, rowCount, 1,
+                                   slice);
         auto terminator = scf::InParallelOp::create(fb, floc);
         OpBuilder::InsertionGuard guard(fb);
         fb.setInsertionPointToStart(terminator.getBody());
-        tensor::ParallelInsertSliceOp::create(fb, floc, tileSums, out, offsets,
+        tensor::ParallelInsertSliceOp::create(fb, floc, slice, out, offsets,
                                               sizes, strides);
       });
   return forall.getResult(0);

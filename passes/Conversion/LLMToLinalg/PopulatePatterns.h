@@ -104,13 +104,21 @@ Value computeInRowBlocks(
 bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
                                int64_t lanes);
 
-/// D[r, nt, G, t] (int32) = sum over the group's words b and nibble pairs p
-/// of pmaddwd(nibbles p and p + 4 of q[nt, G, b, t], pairs[r, G, p, b]),
-/// for `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p
-/// (low half) and s = p + 4 (high half), and `qweight` [out / T, G, g / 8,
-/// T]. One scf.forall over the row tiles; registers of `lanes` int32.
-Value buildPairedInt16Dots(OpBuilder &b, Location loc, Value pairs,
-                           Value qweight, int64_t lanes);
+/// y[r, nt, t] (f32) = sum over groups G of scale[nt, G, t] * (m[r, G] /
+/// 32767 * D) - zero[nt, G, t] * scale[nt, G, t] * xsum[r, G], where D
+/// (int32) sums, over the group's words b and nibble pairs p,
+/// pmaddwd(nibbles p and p + 4 of q[nt, G, b, t], pairs[r, G, p, b]), for
+/// `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p (low
+/// half) and s = p + 4 (high half) quantized with group magnitudes m [r, G],
+/// `qweight` [out / T, G, g / 8, T], `scales` and `zeros` [out / T, G, T]
+/// and the float inputs' group sums `inputSums` [r, G]. One scf.forall over
+/// the row tiles and their slices of `blockChunks` registers of `lanes`
+/// int32 and float; the rows (static or dynamic) in register blocks of
+/// `blockRows` rows, then one by one.
+Value buildPairedInt16Rows(OpBuilder &b, Location loc, Value pairs,
+                           Value qweight, Value scales, Value zeros,
+                           Value magnitudes, Value inputSums, int64_t lanes,
+                           int64_t blockRows, int64_t blockChunks);
 
 } // namespace mlir::llm::detail
 

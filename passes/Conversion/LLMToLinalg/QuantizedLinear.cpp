@@ -90,10 +90,10 @@ Value unpackNibble(OpBuilder &b, Location loc, Value word, unsigned nibbleLoop,
 
 /// y rows [r..., nt, t] = sum_{G, b, s} x[r..., G, s, b] * w(G, b, s, nt, t)
 /// with the weight dequantized in the loop, w = nibble_s(q[nt, G, b, t]) *
-/// scale[G, nt, t] - zero[G, nt, t] * scale[G, nt, t], for x [r..., G, 8,
+/// scale[nt, G, t] - zero[nt, G, t] * scale[nt, G, t], for x [r..., G, 8,
 /// g / 8] with `rowDims` leading row dimensions (1: rows; 2: blocks of
 /// rows, which share each dequantized weight vector), computed in
-/// `rowsInit` [r..., nt * t]. Scales and zeros are [G, nt, t].
+/// `rowsInit` [r..., nt * t]. Scales and zeros are [nt, G, t].
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                Value rowsInit, unsigned rowDims) {
@@ -118,7 +118,7 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                         rowsInit, groups, sizes),
                     0.0);
   KernelLoops l(rowDims);
-  AffineMap perGroupRow = projectionMap(ctx, l.count, {l.group, l.tile, l.lane});
+  AffineMap perGroupRow = projectionMap(ctx, l.count, {l.tile, l.group, l.lane});
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{x, qweight, scales, zeros},
              ValueRange{init},
@@ -131,13 +131,15 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                  projectionMap(ctx, l.count, l.rowsThen({l.tile, l.lane}))},
              l.iterators(),
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               Value q = unpackNibble(nb, nested, args[1], l.nibble,
-                                      args[0].getType());
+               Type f32 = args[0].getType();
+               Value q = unpackNibble(nb, nested, args[1], l.nibble, f32);
                // q * scale - zero * scale: the second product depends only
                // on the group and row (hoisted out of the inner loops), and
                // the difference contracts to one fused multiply-subtract.
-               Value qs = arith::MulFOp::create(nb, nested, q, args[2]);
-               Value zs = arith::MulFOp::create(nb, nested, args[3], args[2]);
+               Value scale = widenTo(nb, nested, args[2], f32);
+               Value zero = widenTo(nb, nested, args[3], f32);
+               Value qs = arith::MulFOp::create(nb, nested, q, scale);
+               Value zs = arith::MulFOp::create(nb, nested, zero, scale);
                Value w = arith::SubFOp::create(nb, nested, qs, zs);
                yieldMultiplyAccumulate(nb, nested, args[0], w, args[4]);
              })
@@ -147,69 +149,57 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
 /// Largest int16 magnitude of the paired-int16 kernel's inputs.
 constexpr double kInt16Max = 32767.0;
 
-/// The decode epilogue over loops (r, nt, G, t), the group a reduction
-/// outside the rows:
+/// The decode epilogue of the float kernel over loops (r, nt, G, t), the
+/// group a reduction outside the rows:
 ///
-///   y[r, nt, t] = sum_G scale[G, nt, t] * dot - zero[G, nt, t] *
-///                       scale[G, nt, t] * inputSums[r, G]
+///   y[r, nt, t] = sum_G scale[nt, G, t] * D[r, nt, G, t] - zero[nt, G, t] *
+///                       scale[nt, G, t] * inputSums[r, G]
 ///
-/// where dot is D[r, nt, G, t] (float dot products of the raw nibbles), or,
-/// given the inputs' group magnitudes m [r, G], the int32 sums of the
-/// paired-int16 kernel scaled back, m / 32767 * D.
+/// where D holds the float dot products of the raw nibbles.
 Value applyGroupScales(OpBuilder &b, Location loc, Value dots, Value inputSums,
-                       Value scales, Value zeros,
-                       Value inputMagnitudes = nullptr) {
+                       Value scales, Value zeros) {
   MLIRContext *ctx = b.getContext();
   auto dType = cast<RankedTensorType>(dots.getType());
-  auto sType = cast<RankedTensorType>(scales.getType());
-  Type f32 = sType.getElementType();
+  Type f32 = dType.getElementType();
   Value init = fill(b, loc,
                     emptyTensor(b, loc,
                                 {dType.getDimSize(0), dType.getDimSize(1),
                                  dType.getDimSize(3)},
                                 f32, {}),
                     0.0);
-  AffineMap perGroupRow = projectionMap(ctx, 4, {2, 1, 3});
+  AffineMap perGroupRow = projectionMap(ctx, 4, {1, 2, 3});
   AffineMap perGroupInput = projectionMap(ctx, 4, {0, 2});
-  // Operands: dots, [magnitudes,] input sums, scales, zeros; the output.
-  SmallVector<Value> inputs{dots};
-  SmallVector<AffineMap> maps{identityMap(ctx, 4)};
-  if (inputMagnitudes) {
-    inputs.push_back(inputMagnitudes);
-    maps.push_back(perGroupInput);
-  }
-  inputs.append({inputSums, scales, zeros});
-  maps.append({perGroupInput, perGroupRow, perGroupRow,
-               projectionMap(ctx, 4, {0, 1, 3})});
   return linalg::GenericOp::create(
-             b, loc, init.getType(), inputs, ValueRange{init}, maps,
+             b, loc, init.getType(),
+             ValueRange{dots, inputSums, scales, zeros}, ValueRange{init},
+             ArrayRef<AffineMap>{identityMap(ctx, 4), perGroupInput,
+                                 perGroupRow, perGroupRow,
+                                 projectionMap(ctx, 4, {0, 1, 3})},
              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                            utils::IteratorType::parallel,
                                            utils::IteratorType::reduction,
                                            utils::IteratorType::parallel},
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value dot = args[0];
-               if (inputMagnitudes) {
-                 dot = arith::MulFOp::create(
-                     nb, l,
-                     arith::DivFOp::create(
-                         nb, l, args[1],
-                         arith::ConstantOp::create(
-                             nb, l, f32, nb.getFloatAttr(f32, kInt16Max))),
-                     arith::SIToFPOp::create(nb, l, f32, dot));
-                 args = args.drop_front();
-               }
                // args: dot, input sum, scale, zero, accumulator.
-               Value scale = args[2];
-               Value zeroScaled = arith::MulFOp::create(nb, l, args[3], scale);
+               Value scale = widenTo(nb, l, args[2], f32);
+               Value zero = widenTo(nb, l, args[3], f32);
+               Value zeroScaled = arith::MulFOp::create(nb, l, zero, scale);
                Value term = arith::SubFOp::create(
-                   nb, l, arith::MulFOp::create(nb, l, scale, dot),
+                   nb, l, arith::MulFOp::create(nb, l, scale, args[0]),
                    arith::MulFOp::create(nb, l, zeroScaled, args[1]));
                linalg::YieldOp::create(
                    nb, l, arith::AddFOp::create(nb, l, args.back(), term)
                               .getResult());
              })
       .getResult(0);
+}
+
+/// The dynamic row count of `x` (rows first), if any.
+SmallVector<Value> dynamicRows(OpBuilder &b, Location loc, Value x) {
+  SmallVector<Value> sizes;
+  if (cast<RankedTensorType>(x.getType()).isDynamicDim(0))
+    sizes.push_back(tensor::DimOp::create(b, loc, x, 0));
+  return sizes;
 }
 
 /// Per row and group of x [r, G, 8, g / 8]: `combine`(acc, x) over the
@@ -222,7 +212,8 @@ Value reduceGroups(OpBuilder &b, Location loc, Value x, double initial,
   Value init = fill(b, loc,
                     emptyTensor(b, loc,
                                 {xType.getDimSize(0), xType.getDimSize(1)},
-                                xType.getElementType(), {}),
+                                xType.getElementType(),
+                                dynamicRows(b, loc, x)),
                     initial);
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{mergeTrailingPair(b, loc, x)},
@@ -245,14 +236,22 @@ Value buildInputSums(OpBuilder &b, Location loc, Value x) {
                       });
 }
 
-/// For a few static rows on x86 (vpmaddwd): the inputs quantized to int16 per
-/// row and group (scale m / 32767, m = max |x| of the group), the per-group
-/// integer dot products of buildPairedInt16Dots, then
+/// Registers of int32 sums (and as many float accumulators) per register
+/// block of the paired-int16 kernel: with the unpacked weights and the
+/// broadcast inputs, within x86-64's 32 vector registers.
+constexpr int64_t kPairedBlockRegisters = 8;
+
+/// On x86 (vpmaddwd): the inputs quantized to int16 per row and group
+/// (scale m / 32767, m = max |x| of the group), the per-group integer dot
+/// products of buildPairedInt16Rows, scaled in registers:
 ///
-///   y[r, nt, t] = sum_G scale[G, nt, t] * (m[r, G] / 32767 * D[r, nt, G, t]
-///                                          - zero[G, nt, t] * sum_k x[r, G, k])
+///   y[r, nt, t] = sum_G scale[nt, G, t] * (m[r, G] / 32767 * D[r, nt, G, t]
+///                                          - zero[nt, G, t] * sum_k x[r, G, k])
 ///
-/// with the input sums of the float inputs.
+/// with the input sums of the float inputs. A few static rows (decode) are
+/// a block each, over as many weight registers as the block holds; a
+/// prompt's rows go in blocks of kPairedBlockRegisters rows that share each
+/// unpacked weight register.
 Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                int64_t lanes) {
@@ -270,18 +269,17 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                                 nb, l, acc, math::AbsFOp::create(nb, l, v))
                          .getResult();
                    });
-  Value inputSums = buildInputSums(b, loc, x);
-
   // pairs[r, G, p, b]: int16 inputs s = p (low half) and s = p + 4 (high
   // half), each round(x * 32767 / m).
-  Value pairInit = emptyTensor(b, loc, {rows, groups, pairs, words}, i32, {});
+  Value pairInit = emptyTensor(b, loc, {rows, groups, pairs, words}, i32,
+                               dynamicRows(b, loc, x));
   // Nibbles [0, 4) and [4, 8) of x [r, G, 8, g / 8].
   auto half = [&](int64_t first) -> Value {
     SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
                                       b.getIndexAttr(first), b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes{
-        b.getIndexAttr(rows), b.getIndexAttr(groups), b.getIndexAttr(pairs),
-        b.getIndexAttr(words)};
+        tensor::getMixedSize(b, loc, x, 0), b.getIndexAttr(groups),
+        b.getIndexAttr(pairs), b.getIndexAttr(words)};
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
     return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
   };
@@ -325,18 +323,57 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
           })
           .getResult(0);
 
-  Value dots = buildPairedInt16Dots(b, loc, pairWords, qweight, lanes);
+  // The sums of the int16 inputs per row and group (exact in f32 for groups
+  // of up to 512 inputs), for the zero points: they multiply the same
+  // quantized inputs as the codes, so that the inputs' rounding errors are
+  // scaled by the weights themselves (q - zero), not by the codes q.
+  Value sumsInit = fill(b, loc,
+                        emptyTensor(b, loc, {rows, groups}, f32,
+                                    dynamicRows(b, loc, x)),
+                        0.0);
+  Value inputSums =
+      linalg::GenericOp::create(
+          b, loc, sumsInit.getType(), ValueRange{pairWords},
+          ValueRange{sumsInit},
+          ArrayRef<AffineMap>{identityMap(ctx, 4),
+                              projectionMap(ctx, 4, {0, 1})},
+          iterators(2, 2),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value sixteen =
+                arith::ConstantOp::create(nb, l, i32, nb.getI32IntegerAttr(16));
+            Value low = arith::ShRSIOp::create(
+                nb, l, arith::ShLIOp::create(nb, l, args[0], sixteen), sixteen);
+            Value high = arith::ShRSIOp::create(nb, l, args[0], sixteen);
+            Value pairSum = arith::SIToFPOp::create(
+                nb, l, f32, arith::AddIOp::create(nb, l, low, high));
+            linalg::YieldOp::create(
+                nb, l, arith::AddFOp::create(nb, l, args[1], pairSum)
+                           .getResult());
+          })
+          .getResult(0);
 
-  return applyGroupScales(b, loc, dots, inputSums, scales, zeros,
-                          maxMagnitude);
+  int64_t chunks =
+      cast<RankedTensorType>(qweight.getType()).getDimSize(3) / lanes;
+  int64_t blockRows = 1, blockChunks = 1;
+  if (ShapedType::isDynamic(rows)) {
+    blockRows = kPairedBlockRegisters;
+  } else {
+    blockRows = rows;
+    blockChunks = std::max<int64_t>(kPairedBlockRegisters / rows, 1);
+    while (chunks % blockChunks)
+      --blockChunks;
+  }
+  return buildPairedInt16Rows(b, loc, pairWords, qweight, scales, zeros,
+                              maxMagnitude, inputSums, lanes, blockRows,
+                              blockChunks);
 }
 
 /// For a few static rows (decode), where nothing shares an unpacked weight:
 /// y [r, nt, t] from per-group dot products of the raw nibbles,
 ///
 ///   D[r, nt, G, t] = sum_{b, s} x[r, G, s, b] * nibble_s(q[nt, G, b, t])
-///   y[r, nt, t] = sum_G scale[G, nt, t] * D[r, nt, G, t]
-///                   - zero[G, nt, t] * scale[G, nt, t] * sum_k x[r, G, k]
+///   y[r, nt, t] = sum_G scale[nt, G, t] * D[r, nt, G, t]
+///                   - zero[nt, G, t] * scale[nt, G, t] * sum_k x[r, G, k]
 ///
 /// The inner loop is only shift, mask, convert and multiply-add: the scale
 /// and zero point are applied once per group and row rather than per
@@ -404,7 +441,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     Type f32 = inputType.getElementType();
     int64_t g = op.getGroupSize(), words = g / kInt4NibblesPerWord;
     int64_t groups = qType.getDimSize(1);
-    int64_t tiles = qType.getDimSize(0), tile = qType.getDimSize(3);
+    int64_t tile = qType.getDimSize(3);
     int64_t in = inputType.getDimSize(1), padded = groups * g;
     int64_t rows = inputType.getDimSize(0);
 
@@ -453,23 +490,24 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                rewriter.getIndexAttr(kInt4NibblesPerWord),
                                rewriter.getIndexAttr(words)});
 
-    // Scales and zeros [groups, out] as [groups, out / T, T].
-    auto perTile = [&](Value v) -> Value {
-      return tensor::ExpandShapeOp::create(
-          rewriter, loc, RankedTensorType::get({groups, tiles, tile}, f32), v,
-          ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-    };
-    Value scales = perTile(op.getScales()), zeros = perTile(op.getZeros());
+    // Scales and zeros [out / T, groups, T].
+    Value scales = op.getScales(), zeros = op.getZeros();
+
+    // On x86, any rows: int16 inputs and vpmaddwd, in register blocks.
+    if (pairedLanes && f32.isF32() &&
+        supportsPairedInt16Kernel(tile, g, pairedLanes)) {
+      Value tiled = buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
+                                             scales, zeros, pairedLanes);
+      rewriter.replaceOp(op, normalizeRows(rewriter, op,
+                                           mergeTrailingPair(rewriter, loc,
+                                                             tiled)));
+      return success();
+    }
 
     // A known handful of rows (decode): one pass over the weights per row.
     if (!ShapedType::isDynamic(rows) && rows < kRowBlock) {
-      Value tiled =
-          pairedLanes && f32.isF32() &&
-                  supportsPairedInt16Kernel(tile, g, pairedLanes)
-              ? buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
-                                         scales, zeros, pairedLanes)
-              : buildGroupDotProducts(rewriter, loc, x, op.getQweight(),
-                                      scales, zeros);
+      Value tiled = buildGroupDotProducts(rewriter, loc, x, op.getQweight(),
+                                          scales, zeros);
       rewriter.replaceOp(op, normalizeRows(rewriter, op,
                                            mergeTrailingPair(rewriter, loc,
                                                              tiled)));

@@ -75,11 +75,38 @@ struct ScaleColumnsLowering : OpRewritePattern<ScaleColumnsOp> {
   }
 };
 
+/// Scales or zero points [groups, out] (f32, values f16 holds exactly or
+/// rounds) in a pack's layout: f16 [out / tile, groups, tile].
+Value packParameters(OpBuilder &b, Location loc, Value perGroup) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(perGroup.getType());
+  int64_t groups = type.getDimSize(0), out = type.getDimSize(1);
+  RankedTensorType packedType = int4ParamsType(ctx, out, groups);
+  int64_t tiles = packedType.getDimSize(0), tile = packedType.getDimSize(2);
+  Value tiled = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({groups, tiles, tile}, type.getElementType()),
+      perGroup, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  return linalg::GenericOp::create(
+             b, loc, packedType, ValueRange{tiled},
+             ValueRange{emptyTensor(b, loc, packedType.getShape(),
+                                    packedType.getElementType(), {})},
+             ArrayRef<AffineMap>{projectionMap(ctx, 3, {1, 0, 2}),
+                                 identityMap(ctx, 3)},
+             iterators(3),
+             [&](OpBuilder &nb, Location nested, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nested,
+                   ValueRange{arith::TruncFOp::create(
+                       nb, nested, packedType.getElementType(), args[0])});
+             })
+      .getResult(0);
+}
+
 /// llm.quantize_int4 as four linalg ops:
 ///   1. the weight, padded with NaN to whole groups when its rows end in a
 ///      partial one, viewed as [out, groups, group_size];
 ///   2. each group's range (min and max, or max |w|), NaN ignored;
-///   3. scales and zero points [groups, out];
+///   3. scales (rounded to f16) and zero points [groups, out];
 ///   4. the words [out / tile, groups, group_size / 8, tile], each the OR of
 ///      its 8 nibbles (a reduction over s), with the weight viewed as
 ///      [out / tile, tile, groups, 8, group_size / 8].
@@ -167,16 +194,22 @@ struct QuantizeInt4Lowering : OpRewritePattern<QuantizeInt4Op> {
           Value tiny = f32Constant(b, nested, 1e-5f);
           Value scale, zero;
           if (symmetric) {
-            scale = arith::DivFOp::create(
-                b, nested, arith::MaximumFOp::create(b, nested, args[0], tiny),
-                f32Constant(b, nested, 7.0f));
+            scale = roundToHalf(
+                b, nested,
+                arith::DivFOp::create(
+                    b, nested,
+                    arith::MaximumFOp::create(b, nested, args[0], tiny),
+                    f32Constant(b, nested, 7.0f)));
             zero = f32Constant(b, nested, 8.0f);
           } else {
             Value lo = args[0], hi = args[1];
             Value span = arith::SubFOp::create(b, nested, hi, lo);
-            scale = arith::DivFOp::create(
-                b, nested, arith::MaximumFOp::create(b, nested, span, tiny),
-                f32Constant(b, nested, 15.0f));
+            scale = roundToHalf(b, nested,
+                                arith::DivFOp::create(
+                                    b, nested,
+                                    arith::MaximumFOp::create(b, nested, span,
+                                                              tiny),
+                                    f32Constant(b, nested, 15.0f)));
             Value negated = arith::NegFOp::create(b, nested, lo);
             Value rounded = math::RoundEvenOp::create(
                 b, nested, arith::DivFOp::create(b, nested, negated, scale));
@@ -232,8 +265,17 @@ struct QuantizeInt4Lowering : OpRewritePattern<QuantizeInt4Op> {
               b, nested, ValueRange{arith::OrIOp::create(b, nested, args[3],
                                                          placed)});
         });
-    rewriter.replaceOp(op, {pack.getResult(0), scales, zeros});
+    rewriter.replaceOp(op, {pack.getResult(0),
+                            packParameters(rewriter, loc, scales),
+                            packParameters(rewriter, loc, zeros)});
     return success();
+  }
+
+  /// `value` rounded to the nearest f16 (the precision the pack stores),
+  /// as f32.
+  static Value roundToHalf(OpBuilder &b, Location loc, Value value) {
+    Value half = arith::TruncFOp::create(b, loc, b.getF16Type(), value);
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), half);
   }
 
   /// clamp(value, 0, 15).
@@ -333,7 +375,9 @@ struct RepackAwqLowering : OpRewritePattern<RepackAwqOp> {
     Value packed = tensor::CollapseShapeOp::create(
         rewriter, loc, op.getPacked().getType(), words.getResult(0),
         ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
-    rewriter.replaceOp(op, {packed, scales.getResult(0), zeroPoints});
+    rewriter.replaceOp(op, {packed,
+                            packParameters(rewriter, loc, scales.getResult(0)),
+                            packParameters(rewriter, loc, zeroPoints)});
     return success();
   }
 };
@@ -422,7 +466,9 @@ struct RepackQ4_0Lowering : OpRewritePattern<RepackQ4_0Op> {
           linalg::YieldOp::create(b, nested,
                                   ValueRange{arith::OrIOp::create(b, nested, args[1], placed)});
         });
-    rewriter.replaceOp(op, {words.getResult(0), scales.getResult(0), zeros});
+    rewriter.replaceOp(op, {words.getResult(0),
+                            packParameters(rewriter, loc, scales.getResult(0)),
+                            packParameters(rewriter, loc, zeros)});
     return success();
   }
 };

@@ -5,7 +5,9 @@
 // bits 4 s .. 4 s + 3 the nibble of input g * group_size + s * (group_size /
 // 8) + b of row nt * tile + t. Every word belongs to one row, so a kernel
 // unpacks a vector of rows with a shift and a mask (no shuffles), and the
-// rows of a tile are one contiguous stream.
+// rows of a tile are one contiguous stream. The scales and zero points
+// are f16 [out / tile, groups, tile], tiled like the words: a tile's
+// parameters are one contiguous stream beside its words.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,10 @@ int64_t int4RowTile(int64_t out);
 /// `groupSize` inputs: [out / tile, groups, group_size / 8, tile] x i32.
 RankedTensorType int4QweightType(MLIRContext *ctx, int64_t out, int64_t groups,
                                  int64_t groupSize);
+
+/// The type of an INT4 pack's scales and zero points: f16 [out / tile,
+/// groups, tile].
+RankedTensorType int4ParamsType(MLIRContext *ctx, int64_t out, int64_t groups);
 
 } // namespace mlir::llm
 

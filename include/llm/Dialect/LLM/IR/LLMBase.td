@@ -46,6 +46,7 @@ class LLM_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 def LLM_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def LLM_Float1DTensor : 1DTensorOf<[AnyFloat]>;
 def LLM_Float2DTensor : 2DTensorOf<[AnyFloat]>;
+def LLM_Float3DTensor : 3DTensorOf<[AnyFloat]>;
 def LLM_Float4DTensor : 4DTensorOf<[AnyFloat]>;
 def LLM_Float5DTensor : TensorRankOf<[AnyFloat], [5]>;
 def LLM_TokenIds : 1DTensorOf<[AnySignlessInteger]>;

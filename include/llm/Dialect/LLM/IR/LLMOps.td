@@ -118,18 +118,21 @@ def LLM_QuantizeInt4Op : LLM_Op<"quantize_int4", [Pure]> {
       A word's nibbles all belong to one row, so the CPU kernel unpacks a
       vector of rows with a shift and a mask, and a tile of rows is one
       contiguous stream;
-    - `scales` and `zeros`: `[groups, out]` f32.
+    - `scales` and `zeros`: f16 `[out / tile, groups, tile]`, tiled like
+      `qweight`, so that a tile's parameters are one contiguous stream.
+      The scale is rounded to f16 before the codes are computed with it
+      (the codes are those of the stored scale).
 
     ```mlir
     %q, %s, %z = llm.quantize_int4 %w group_size = 32
-        : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32>
+        : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$weight,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
                        UnitAttr:$symmetric);
-  let results = (outs 4DTensorOf<[I32]>:$qweight, 2DTensorOf<[F32]>:$scales,
-                      2DTensorOf<[F32]>:$zeros);
+  let results = (outs 4DTensorOf<[I32]>:$qweight, 3DTensorOf<[F16]>:$scales,
+                      3DTensorOf<[F16]>:$zeros);
   let assemblyFormat = [{
     $weight `group_size` `=` $group_size (`symmetric` $symmetric^)? attr-dict
     `:` type($weight) `->` type($qweight) `,` type($scales) `,` type($zeros)
@@ -153,19 +156,20 @@ def LLM_RepackAwqOp : LLM_Op<"repack_awq", [Pure]> {
     - `qzeros`: i32 `[in / group_size, out / 8]`, zero points packed alike;
     - `scales`: `[in / group_size, out]` (f16 in AutoAWQ's files).
 
-    The results are those of `llm.quantize_int4` for the same weight.
+    The results are those of `llm.quantize_int4` for the same weight (the
+    scales in f16, as AutoAWQ stores them).
 
     ```mlir
     %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32
         : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16>
-        -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<2x176xf32>
+        -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
     ```
   }];
   let arguments = (ins 2DTensorOf<[I32]>:$qweight, 2DTensorOf<[I32]>:$qzeros,
                        LLM_Float2DTensor:$awq_scales,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
-  let results = (outs 4DTensorOf<[I32]>:$packed, 2DTensorOf<[F32]>:$scales,
-                      2DTensorOf<[F32]>:$zeros);
+  let results = (outs 4DTensorOf<[I32]>:$packed, 3DTensorOf<[F16]>:$scales,
+                      3DTensorOf<[F16]>:$zeros);
   let assemblyFormat = [{
     $qweight `,` $qzeros `,` $awq_scales `group_size` `=` $group_size
     attr-dict `:` type($qweight) `,` type($qzeros) `,` type($awq_scales)
@@ -195,12 +199,12 @@ def LLM_RepackQ4_0Op : LLM_Op<"repack_q4_0", [Pure]> {
 
     ```mlir
     %q, %s, %z = llm.repack_q4_0 %blocks
-        : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+        : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
     ```
   }];
   let arguments = (ins 2DTensorOf<[I8]>:$blocks);
-  let results = (outs 4DTensorOf<[I32]>:$packed, 2DTensorOf<[F32]>:$scales,
-                      2DTensorOf<[F32]>:$zeros);
+  let results = (outs 4DTensorOf<[I32]>:$packed, 3DTensorOf<[F16]>:$scales,
+                      3DTensorOf<[F16]>:$zeros);
   let assemblyFormat = [{
     $blocks attr-dict `:` type($blocks) `->` type($packed) `,` type($scales)
     `,` type($zeros)
@@ -288,25 +292,26 @@ def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
 def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
   let summary = "Linear layer with group-wise INT4 weights";
   let description = [{
-    `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[k / g, n]) *
-    scales[k / g, n]`, where `g` is `group_size` (a multiple of 8) and
+    `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[n / tile, k / g,
+    n % tile]) * scales[n / tile, k / g, n % tile]`, where `g` is `group_size` (a multiple of 8) and
     `q[n, k]` is the nibble of `qweight` (`[out / tile, groups, g / 8, tile]`
     32-bit words) that holds input `k` of row `n`: word `[n / tile, k / g,
     k % (g / 8), n % tile]`, bits `4 s .. 4 s + 3` with `s = (k % g) / (g /
     8)` (see `llm.quantize_int4`). `scales` and
-    `zeros` are `[groups, out]`; `groups` is `ceil(in / g)`. With
+    `zeros` are `[out / tile, groups, tile]` of one float type (f16 as
+    packed); `groups` is `ceil(in / g)`. With
     `input_scale` (`[in]`, activation-aware quantization) the input is
     divided by it, channel by channel, first. With `rms_norm_eps` the input
     is RMS-normalized on the fly, as for `llm.matmul`.
 
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
-        : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<2x172xf32>, tensor<2x172xf32> -> tensor<1x172xf32>
+        : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16> -> tensor<1x172xf32>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$input,
                        4DTensorOf<[I32]>:$qweight,
-                       LLM_Float2DTensor:$scales, LLM_Float2DTensor:$zeros,
+                       LLM_Float3DTensor:$scales, LLM_Float3DTensor:$zeros,
                        Optional<LLM_Float1DTensor>:$input_scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
                        OptionalAttr<F64Attr>:$rms_norm_eps);
