@@ -513,22 +513,73 @@ func.func @bias_add(%x: tensor<?x16xf32>, %b: tensor<16xbf16>) -> tensor<?x16xf3
 
 // -----
 
+// llm.quantize_int4 of a [24, 32] weight in groups of 16 (asymmetric): each
+// scale is rounded to f16 before the zero point and the codes are computed
+// with it, and the scales and zero points ([groups, out] f32) are stored in
+// the pack's layout, f16 [out / tile, groups, tile] (3 tiles of 8 rows).
+// CHECK-DAG: #[[$QI_T:.*]] = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// CHECK-DAG: #[[$QI_ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @quantize_int4(
+// CHECK: %[[SZ:.*]]:2 = linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<2x24xf32>, tensor<2x24xf32>)
+// CHECK: %[[RAW:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK-NEXT: %[[HALF:.*]] = arith.truncf %[[RAW]] : f32 to f16
+// CHECK-NEXT: %[[SCALE:.*]] = arith.extf %[[HALF]] : f16 to f32
+// CHECK-NEXT: %[[NEG:.*]] = arith.negf %{{.*}} : f32
+// CHECK-NEXT: arith.divf %[[NEG]], %[[SCALE]] : f32
+// CHECK: linalg.yield %[[SCALE]], %{{.*}} : f32, f32
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<3x2x2x8xi32>)
+// CHECK: } -> tensor<3x2x2x8xi32>
+// CHECK: %[[ST:.*]] = tensor.expand_shape %[[SZ]]#0 {{\[}}[0], [1, 2]] output_shape [2, 3, 8] : tensor<2x24xf32> into tensor<2x3x8xf32>
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[$QI_T]], #[[$QI_ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[ST]] : tensor<2x3x8xf32>) outs(%{{.*}} : tensor<3x2x8xf16>)
+// CHECK-NEXT: ^bb0(%[[SV:.*]]: f32, %{{.*}}: f16):
+// CHECK-NEXT: %[[SH:.*]] = arith.truncf %[[SV]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[SH]] : f16
+// CHECK: %[[ZT:.*]] = tensor.expand_shape %[[SZ]]#1 {{\[}}[0], [1, 2]] output_shape [2, 3, 8] : tensor<2x24xf32> into tensor<2x3x8xf32>
+// CHECK: %[[Z:.*]] = linalg.generic {indexing_maps = [#[[$QI_T]], #[[$QI_ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[ZT]] : tensor<2x3x8xf32>) outs(%{{.*}} : tensor<3x2x8xf16>)
+// CHECK-NEXT: ^bb0(%[[ZV:.*]]: f32, %{{.*}}: f16):
+// CHECK-NEXT: %[[ZH:.*]] = arith.truncf %[[ZV]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[ZH]] : f16
+// CHECK: return %[[Q]], %[[S]], %[[Z]] : tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>
+func.func @quantize_int4(%w: tensor<24x32xf32>) -> (tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>) {
+  %q, %s, %z = llm.quantize_int4 %w group_size = 16 : tensor<24x32xf32> -> tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>
+  return %q, %s, %z : tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>
+}
+
+// -----
+
 // GGUF Q4_0 blocks: the scale is each block's first two bytes as f16, every
 // zero point 8, and each word gathers 8 nibbles (low nibbles for inputs 0..15
-// of a block, high ones for 16..31) of one row.
+// of a block, high ones for 16..31) of one row. The scales and zero points,
+// computed [groups, out] in f32, are stored in the pack's layout: f16
+// [out / tile, groups, tile] (64 rows: one tile of 64).
+// CHECK-DAG: #[[$Q4_T:.*]] = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// CHECK-DAG: #[[$Q4_ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @repack_q4_0(
-// CHECK: linalg.generic
+// CHECK: %[[SC:.*]] = linalg.generic
 // CHECK: arith.trunci %{{.*}} : i32 to i16
 // CHECK: arith.bitcast %{{.*}} : i16 to f16
 // CHECK: arith.extf %{{.*}} : f16 to f32
-// CHECK: linalg.fill ins(%{{.*}} : f32)
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: } -> tensor<2x64xf32>
+// CHECK: %[[ZP:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x64xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
 // CHECK: arith.cmpi uge
 // CHECK: arith.shrui
 // CHECK: arith.andi
 // CHECK: arith.shli
 // CHECK: arith.ori
-func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>) {
-  %p, %s, %z = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
-  return %p, %s, %z : tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+// CHECK: } -> tensor<1x2x4x64xi32>
+// CHECK: %[[SCT:.*]] = tensor.expand_shape %[[SC]] {{\[}}[0], [1, 2]] output_shape [2, 1, 64] : tensor<2x64xf32> into tensor<2x1x64xf32>
+// CHECK: %[[S:.*]] = linalg.generic {indexing_maps = [#[[$Q4_T]], #[[$Q4_ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[SCT]] : tensor<2x1x64xf32>) outs(%{{.*}} : tensor<1x2x64xf16>)
+// CHECK-NEXT: ^bb0(%[[SV:.*]]: f32, %{{.*}}: f16):
+// CHECK-NEXT: %[[SH:.*]] = arith.truncf %[[SV]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[SH]] : f16
+// CHECK: %[[ZPT:.*]] = tensor.expand_shape %[[ZP]] {{\[}}[0], [1, 2]] output_shape [2, 1, 64] : tensor<2x64xf32> into tensor<2x1x64xf32>
+// CHECK: %[[Z:.*]] = linalg.generic {indexing_maps = [#[[$Q4_T]], #[[$Q4_ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[ZPT]] : tensor<2x1x64xf32>) outs(%{{.*}} : tensor<1x2x64xf16>)
+// CHECK-NEXT: ^bb0(%[[ZV:.*]]: f32, %{{.*}}: f16):
+// CHECK-NEXT: %[[ZH:.*]] = arith.truncf %[[ZV]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[ZH]] : f16
+// CHECK: return %[[P]], %[[S]], %[[Z]] : tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>) {
+  %p, %s, %z = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+  return %p, %s, %z : tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
 }

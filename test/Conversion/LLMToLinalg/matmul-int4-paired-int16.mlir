@@ -9,45 +9,65 @@
 
 // A decode step (one row) of a 256 x 256 layer in groups of 128 (row tiles
 // of 128): the inputs become int16 pairs per group (scale max|x| / 32767),
-// one scf.forall over the 2 row tiles sums nibble pairs with
-// llm.pair_dot_i16 into int32 registers (8 of 16 lanes for the 128 rows,
-// 4 nibble pairs per word), and the float epilogue applies the input
-// scale, the weight scale and the zero point per group.
+// whose own sums per group (both halves of each word, sign-extended) carry
+// the zero points; one scf.forall over the 2 row tiles sums nibble pairs
+// with llm.pair_dot_i16 into int32 registers (8 of 16 lanes for the 128
+// rows, 4 nibble pairs per word), and each group's sums are scaled into
+// float registers (input scale, and the f16 weight scale and zero point of
+// the row tile, widened) before the next group: no per-group sums reach
+// memory.
 
 // CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xf16>
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK: math.absf
 // CHECK: arith.maximumf
-// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK: arith.addf
-// CHECK: %[[PAIRS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x4x16xi32>)
+// CHECK: %[[PAIRS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[MAX]] : tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2xf32>) outs(%{{.*}} : tensor<1x2x4x16xi32>)
 // CHECK: arith.fptosi
 // CHECK: arith.shli
 // CHECK: arith.ori
-// CHECK: %[[DOTS:.*]] = scf.forall (%[[NT:.*]]) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x2x128xi32>)
+// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[PAIRS]] : tensor<1x2x4x16xi32>) outs(%{{.*}} : tensor<1x2xf32>)
+// CHECK: arith.shrsi
+// CHECK: arith.shrsi
+// CHECK: arith.addi
+// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 1) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
 // CHECK: scf.for
-// CHECK: scf.for
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // CHECK-COUNT-8: vector.transfer_read %{{.*}}[%[[NT]], {{.*}} : tensor<2x2x16x128xi32>, vector<16xi32>
 // CHECK: tensor.extract %[[PAIRS]]
 // CHECK: llm.pair_dot_i16 {{.*}} : vector<32xi16> -> vector<16xi32>
 // CHECK-COUNT-31: llm.pair_dot_i16
 // CHECK-NOT: llm.pair_dot_i16
+// CHECK: vector.transfer_read %[[S]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
+// CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
+// CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK: tensor.extract %[[MAX]]
+// CHECK: tensor.extract %[[SUMS]]
+// CHECK: arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK-NOT: linalg.generic
 // CHECK: tensor.parallel_insert_slice
-// CHECK: linalg.generic {{.*}} ins(%[[DOTS]], %[[MAX]], %[[SUMS]], {{.*}}
-// CHECK: arith.sitofp
+// CHECK-NOT: linalg.generic
 // CHECK: return
 
-// On AVX2 the same loops run on 256-bit vectors: 16 registers of 8 lanes
-// for the 128 rows, 64 pair dots per word position.
+// On AVX2 the same loops run on 256-bit vectors of 8 lanes: a block holds
+// 8 registers, so each row tile of 128 is split into 2 blocks of 64 rows
+// (the second forall dimension), 32 pair dots per word position, and the
+// f16 scales and zero points are read 8 at a time.
 // AVX2-LABEL: func.func @decode(
-// AVX2: scf.forall (%{{.*}}) in (2)
-// AVX2-COUNT-16: vector.transfer_read {{.*}} : tensor<2x2x16x128xi32>, vector<8xi32>
-// AVX2-COUNT-64: llm.pair_dot_i16 {{.*}} : vector<16xi16> -> vector<8xi32>
+// AVX2: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
+// AVX2: tensor.extract_slice {{.*}} [1, 1, 64] [1, 1, 1] : tensor<1x2x128xf32> to tensor<1x1x64xf32>
+// AVX2-COUNT-8: vector.transfer_read {{.*}} : tensor<2x2x16x128xi32>, vector<8xi32>
+// AVX2-NOT: vector.transfer_read {{.*}} : tensor<2x2x16x128xi32>
+// AVX2-COUNT-32: llm.pair_dot_i16 {{.*}} : vector<16xi16> -> vector<8xi32>
 // AVX2-NOT: llm.pair_dot_i16
+// AVX2: vector.transfer_read {{.*}} : tensor<2x2x128xf16>, vector<8xf16>
+// AVX2-NEXT: arith.extf {{.*}} : vector<8xf16> to vector<8xf32>
 // AVX2: tensor.parallel_insert_slice
-func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x256xf32>, %z: tensor<2x256xf32>) -> tensor<1x256xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x256xf32>, tensor<2x2x16x128xi32>, tensor<2x256xf32>, tensor<2x256xf32> -> tensor<1x256xf32>
+func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xf16>) -> tensor<1x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16> -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
 }
 
@@ -60,8 +80,8 @@ func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<
 // CHECK: return
 // AVX2-LABEL: func.func @narrow_tiles(
 // AVX2: llm.pair_dot_i16 {{.*}} : vector<16xi16> -> vector<8xi32>
-func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tensor<2x24xf32>, %z: tensor<2x24xf32>) -> tensor<1x24xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<3x2x4x8xi32>, tensor<2x24xf32>, tensor<2x24xf32> -> tensor<1x24xf32>
+func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tensor<3x2x8xf16>, %z: tensor<3x2x8xf16>) -> tensor<1x24xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<3x2x4x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16> -> tensor<1x24xf32>
   return %y : tensor<1x24xf32>
 }
 
@@ -72,8 +92,8 @@ func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tenso
 // CHECK-LABEL: func.func @group_4096(
 // CHECK: llm.pair_dot_i16
 // CHECK: return
-func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: tensor<1x16xf32>, %z: tensor<1x16xf32>) -> tensor<1x16xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 4096 : tensor<1x4096xf32>, tensor<1x1x512x16xi32>, tensor<1x16xf32>, tensor<1x16xf32> -> tensor<1x16xf32>
+func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: tensor<1x1x16xf16>, %z: tensor<1x1x16xf16>) -> tensor<1x16xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 4096 : tensor<1x4096xf32>, tensor<1x1x512x16xi32>, tensor<1x1x16xf16>, tensor<1x1x16xf16> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 
@@ -82,7 +102,48 @@ func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: te
 // CHECK-LABEL: func.func @group_8192(
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: return
-func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: tensor<1x16xf32>, %z: tensor<1x16xf32>) -> tensor<1x16xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8192 : tensor<1x8192xf32>, tensor<1x1x1024x16xi32>, tensor<1x16xf32>, tensor<1x16xf32> -> tensor<1x16xf32>
+func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: tensor<1x1x16xf16>, %z: tensor<1x1x16xf16>) -> tensor<1x16xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8192 : tensor<1x8192xf32>, tensor<1x1x1024x16xi32>, tensor<1x1x16xf16>, tensor<1x1x16xf16> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
+}
+
+// -----
+
+// A prompt (dynamic rows) takes the same kernel: each row tile of 128 is
+// split into 8 blocks of one 16-lane register (the second forall
+// dimension), and the rows go in blocks of 8 that share each unpacked
+// weight register (8 accumulators: 8 pair dots per nibble pair), then the
+// last rows one at a time.
+// CHECK-LABEL: func.func @prompt(
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xf16>
+// CHECK: %[[PAIRS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x2x4x16xi32>)
+// CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x128xf32>)
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %{{.*}}, %[[C8]] : index
+// CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C8]] : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[BLOCKED]] step %{{.*}} iter_args(%{{.*}}) -> (tensor<?x1x16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK: vector.transfer_read %{{.*}}[%[[NT]], {{.*}} : tensor<2x2x16x128xi32>, vector<16xi32>
+// CHECK-NOT: vector.transfer_read
+// CHECK: tensor.extract %[[PAIRS]]
+// CHECK: llm.pair_dot_i16 %[[W:[^,]*]], %{{.*}} : vector<32xi16> -> vector<16xi32>
+// CHECK-COUNT-7: llm.pair_dot_i16 %[[W]], %{{.*}} : vector<32xi16> -> vector<16xi32>
+// CHECK-COUNT-24: llm.pair_dot_i16
+// CHECK-NOT: llm.pair_dot_i16
+// CHECK: vector.transfer_read %[[S]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
+// CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
+// CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK-COUNT-8: vector.transfer_write {{.*}} : vector<16xf32>, tensor<?x1x16xf32>
+// CHECK: scf.for %{{.*}} = %[[BLOCKED]] to %{{.*}} step %{{.*}} iter_args(%{{.*}}) -> (tensor<?x1x16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>)
+// CHECK-COUNT-4: llm.pair_dot_i16 {{.*}} : vector<32xi16> -> vector<16xi32>
+// CHECK-NOT: llm.pair_dot_i16
+// CHECK: tensor.parallel_insert_slice
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @prompt(%x: tensor<?x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xf16>) -> tensor<?x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<?x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16> -> tensor<?x256xf32>
+  return %y : tensor<?x256xf32>
 }
