@@ -8,7 +8,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::llm;
@@ -23,8 +22,8 @@ namespace {
 ///  2. the first `total = position + seq` rows of the layer are read back;
 ///  3. queries are viewed as [seq, kv_heads, group, head_dim] so that query
 ///     head h = kv * group + g meets KV head kv with plain projections;
-///  4. scores, a masked max, masked exponentials, their sum, and the
-///     normalized weighted sum of V, each one linalg.generic.
+///  4. one pass over the visible rows per query head with an online
+///     softmax (buildFlashAttention): no scores in memory.
 struct AttentionLowering : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -44,7 +43,6 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
       key = rotate(key);
     }
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
     auto queryType = cast<RankedTensorType>(query.getType());
     Type elementType = queryType.getElementType();
     int64_t kvHeads = op.getNumKvHeads(), headDim = op.getHeadDim();
@@ -98,123 +96,11 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Value queries = tensor::ExpandShapeOp::create(
         rewriter, loc, groupedType, query, splitQueryHeads);
 
-    // 4a. scores[kv, g, s, t] = sum_d q[s, kv, g, d] * k[t, kv, d].
-    auto scoresType = RankedTensorType::get(
-        {kvHeads, group, seqStatic, ShapedType::kDynamic}, elementType);
-    SmallVector<Value> scoreSizes;
-    if (ShapedType::isDynamic(seqStatic))
-      scoreSizes.push_back(seq);
-    scoreSizes.push_back(total);
-    Value scoresInit = fill(
-        rewriter, loc,
-        emptyTensor(rewriter, loc, scoresType.getShape(), elementType,
-                    scoreSizes),
-        0.0);
-    // Dims: (kv, g, s, t, d).
-    auto scores = linalg::GenericOp::create(
-        rewriter, loc, scoresType, ValueRange{queries, keys},
-        ValueRange{scoresInit},
-        ArrayRef<AffineMap>{projectionMap(ctx, 5, {2, 0, 1, 4}),
-                            projectionMap(ctx, 5, {3, 0, 4}),
-                            projectionMap(ctx, 5, {0, 1, 2, 3})},
-        iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
-          yieldMultiplyAccumulate(b, nested, args[0], args[1], args[2]);
-        });
-
-    // Query row s (absolute position `position + s`) sees rows t <= it.
-    double scale = op.getEffectiveScale();
-    auto maskedScaled = [&](OpBuilder &b, Location nested, Value score,
-                            Value fallback) -> Value {
-      Value s = linalg::IndexOp::create(b, nested, 2);
-      Value t = linalg::IndexOp::create(b, nested, 3);
-      Value limit = arith::AddIOp::create(b, nested, position, s);
-      Value visible = arith::CmpIOp::create(b, nested,
-                                            arith::CmpIPredicate::ule, t,
-                                            limit);
-      Value scaled = arith::MulFOp::create(
-          b, nested, score,
-          arith::ConstantOp::create(b, nested,
-                                    b.getFloatAttr(elementType, scale)));
-      return arith::SelectOp::create(b, nested, visible, scaled, fallback);
-    };
-
-    // 4b. Row maxima over visible scores, for a stable softmax.
-    auto rowType =
-        RankedTensorType::get({kvHeads, group, seqStatic}, elementType);
-    SmallVector<Value> rowSizes;
-    if (ShapedType::isDynamic(seqStatic))
-      rowSizes.push_back(seq);
-    Value rowInit = emptyTensor(rewriter, loc, rowType.getShape(), elementType,
-                                rowSizes);
-    double lowest = -std::numeric_limits<double>::infinity();
-    AffineMap scoreMap = identityMap(ctx, 4);
-    AffineMap rowMap = projectionMap(ctx, 4, {0, 1, 2});
-    auto maxima = linalg::GenericOp::create(
-        rewriter, loc, rowType, ValueRange{scores.getResult(0)},
-        ValueRange{fill(rewriter, loc, rowInit, lowest)},
-        ArrayRef<AffineMap>{scoreMap, rowMap}, iterators(3, 1),
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value negInf = arith::ConstantOp::create(
-              b, nested, b.getFloatAttr(elementType, lowest));
-          Value v = maskedScaled(b, nested, args[0], negInf);
-          linalg::YieldOp::create(
-              b, nested,
-              arith::MaximumFOp::create(b, nested, args[1], v).getResult());
-        });
-
-    // 4c. Unnormalized probabilities exp(score - max), zero where masked.
-    auto weights = linalg::GenericOp::create(
-        rewriter, loc, scoresType,
-        ValueRange{scores.getResult(0), maxima.getResult(0)},
-        ValueRange{emptyLike(rewriter, loc, scores.getResult(0))},
-        ArrayRef<AffineMap>{scoreMap, rowMap, scoreMap}, iterators(4),
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value negInf = arith::ConstantOp::create(
-              b, nested, b.getFloatAttr(elementType, lowest));
-          Value v = maskedScaled(b, nested, args[0], negInf);
-          Value e = math::ExpOp::create(
-              b, nested, arith::SubFOp::create(b, nested, v, args[1]));
-          linalg::YieldOp::create(b, nested, e);
-        });
-
-    // 4d. Row sums.
-    auto sums = linalg::GenericOp::create(
-        rewriter, loc, rowType, ValueRange{weights.getResult(0)},
-        ValueRange{fill(rewriter, loc, rowInit, 0.0)},
-        ArrayRef<AffineMap>{scoreMap, rowMap}, iterators(3, 1),
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          linalg::YieldOp::create(
-              b, nested,
-              arith::AddFOp::create(b, nested, args[0], args[1]).getResult());
-        });
-
-    // 4e. out[s, kv, g, d] = sum_t w[kv, g, s, t] / sum[kv, g, s] * v[t, kv, d].
-    // Dims: (s, kv, g, t, d), the positions t a reduction outside the head
-    // dimension d: each step scales one contiguous row of V by a broadcast
-    // weight into vector accumulators (no horizontal sums, no gathers).
-    Value outInit = fill(
-        rewriter, loc,
-        emptyTensor(rewriter, loc, groupedType.getShape(), elementType,
-                    rowSizes),
-        0.0);
-    auto output = linalg::GenericOp::create(
-        rewriter, loc, groupedType,
-        ValueRange{weights.getResult(0), sums.getResult(0), values},
-        ValueRange{outInit},
-        ArrayRef<AffineMap>{projectionMap(ctx, 5, {1, 2, 0, 3}),
-                            projectionMap(ctx, 5, {1, 2, 0}),
-                            projectionMap(ctx, 5, {3, 1, 4}),
-                            projectionMap(ctx, 5, {0, 1, 2, 4})},
-        ArrayRef<utils::IteratorType>{
-            utils::IteratorType::parallel, utils::IteratorType::parallel,
-            utils::IteratorType::parallel, utils::IteratorType::reduction,
-            utils::IteratorType::parallel},
-        [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value p = arith::DivFOp::create(b, nested, args[0], args[1]);
-          yieldMultiplyAccumulate(b, nested, p, args[2], args[3]);
-        });
+    // 4. The online softmax over the visible rows (FlashAttention.cpp).
+    Value output = buildFlashAttention(rewriter, loc, queries, keys, values,
+                                       position, op.getEffectiveScale());
     Value collapsed = tensor::CollapseShapeOp::create(
-        rewriter, loc, queryType, output.getResult(0), splitQueryHeads);
+        rewriter, loc, queryType, output, splitQueryHeads);
     rewriter.replaceOp(op, ValueRange{collapsed, newKeyCache, newValueCache});
     return success();
   }

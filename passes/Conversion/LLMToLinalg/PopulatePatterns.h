@@ -120,6 +120,15 @@ Value buildPairedInt16Rows(OpBuilder &b, Location loc, Value pairs,
                            Value magnitudes, Value inputSums, int64_t lanes,
                            int64_t blockRows, int64_t blockChunks);
 
+/// Causal attention of `queries` [s, kv_heads, group, head_dim] (row s at
+/// position `position + s`) over `keys` and `values` [t, kv_heads,
+/// head_dim], the scores scaled by `scale`, with an online softmax over
+/// blocks of positions: [s, kv_heads, group, head_dim], in O(head_dim)
+/// memory per query head.
+Value buildFlashAttention(OpBuilder &b, Location loc, Value queries,
+                          Value keys, Value values, Value position,
+                          double scale);
+
 } // namespace mlir::llm::detail
 
 #endif // LLM_CONVERSION_LLMTOLINALG_POPULATEPATTERNS_H

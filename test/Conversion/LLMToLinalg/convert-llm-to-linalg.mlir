@@ -287,20 +287,12 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 
 //===----------------------------------------------------------------------===//
 // llm.attention: K/V written into layer 1 of both caches at the position,
-// the layer's first position + seq rows read back, then scores, masked max,
-// masked exp, sum and the normalized weighted sum of V. 4 query heads share
-// 2 KV heads (group 2) of head_dim 4; the default scale is 1/sqrt(4).
+// the layer's first position + seq rows read back, then one pass over them
+// per query head with an online softmax (no scores in memory). 4 query
+// heads share 2 KV heads (group 2) of head_dim 4; the default scale is
+// 1/sqrt(4).
 //===----------------------------------------------------------------------===//
 
-// CHECK-DAG: #[[$AT_Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d0, d1, d4)>
-// CHECK-DAG: #[[$AT_K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d4)>
-// CHECK-DAG: #[[$AT_SC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$AT_ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[$AT_ROW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-// CHECK-DAG: #[[$AT_W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0, d3)>
-// CHECK-DAG: #[[$AT_SUM:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d0)>
-// CHECK-DAG: #[[$AT_V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d1, d4)>
-// CHECK-DAG: #[[$AT_O:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<?x16xf32>, %[[K:[^:]*]]: tensor<?x8xf32>, %[[V:[^:]*]]: tensor<?x8xf32>,
 // CHECK-SAME: %[[KC:[^:]*]]: tensor<2x32x2x4xf32>, %[[VC:[^:]*]]: tensor<2x32x2x4xf32>, %[[POS:[^:]*]]: index
@@ -316,64 +308,45 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK: %[[VALUES:.*]] = tensor.extract_slice %[[NEWV]][1, 0, 0, 0] [1, %[[TOTAL]], 2, 4] [1, 1, 1, 1] : tensor<2x32x2x4xf32> to tensor<?x2x4xf32>
 // 3. Queries grouped by KV head.
 // CHECK: %[[QG:.*]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 4] : tensor<?x16xf32> into tensor<?x2x2x4xf32>
-// 4a. Scores [kv, group, s, t].
-// CHECK: %[[SEMPTY:.*]] = tensor.empty(%[[SEQ]], %[[TOTAL]]) : tensor<2x2x?x?xf32>
-// CHECK: %[[SINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[SEMPTY]] : tensor<2x2x?x?xf32>)
-// CHECK: %[[SCORES:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$AT_Q]], #[[$AT_K]], #[[$AT_SC]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%[[QG]], %[[KEYS]] : tensor<?x2x2x4xf32>, tensor<?x2x4xf32>) outs(%[[SINIT]] : tensor<2x2x?x?xf32>)
-// CHECK: arith.mulf
-// CHECK: arith.addf
-// 4b. Masked, scaled row maxima from -inf.
-// CHECK: %[[REMPTY:.*]] = tensor.empty(%[[SEQ]]) : tensor<2x2x?xf32>
-// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: %[[MINIT:.*]] = linalg.fill ins(%[[NEGINF]] : f32) outs(%[[REMPTY]] : tensor<2x2x?xf32>)
-// CHECK: %[[MAX:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$AT_ID4]], #[[$AT_ROW]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%[[SCORES]] : tensor<2x2x?x?xf32>) outs(%[[MINIT]] : tensor<2x2x?xf32>)
-// CHECK-NEXT: ^bb0(%[[SC:.*]]: f32, %[[M:.*]]: f32):
-// CHECK: %[[S:.*]] = linalg.index 2 : index
-// CHECK: %[[T:.*]] = linalg.index 3 : index
-// CHECK: %[[LIMIT:.*]] = arith.addi %[[POS]], %[[S]] : index
-// CHECK: %[[VISIBLE:.*]] = arith.cmpi ule, %[[T]], %[[LIMIT]] : index
-// CHECK: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f32
-// CHECK: %[[SCALED:.*]] = arith.mulf %[[SC]], %[[SCALE]] : f32
-// CHECK: %[[MASKED:.*]] = arith.select %[[VISIBLE]], %[[SCALED]], %{{.*}} : f32
-// CHECK: %[[NEWMAX:.*]] = arith.maximumf %[[M]], %[[MASKED]] : f32
-// CHECK: linalg.yield %[[NEWMAX]] : f32
-// 4c. exp(masked score - max).
-// CHECK: %[[EXP:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$AT_ID4]], #[[$AT_ROW]], #[[$AT_ID4]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME: ins(%[[SCORES]], %[[MAX]] : tensor<2x2x?x?xf32>, tensor<2x2x?xf32>)
-// CHECK-NEXT: ^bb0(%[[SC2:.*]]: f32, %[[M2:.*]]: f32, %{{.*}}: f32):
-// CHECK: arith.cmpi ule
-// CHECK: %[[MASKED2:.*]] = arith.select
-// CHECK: %[[DIFF:.*]] = arith.subf %[[MASKED2]], %[[M2]] : f32
-// CHECK: %[[E:.*]] = math.exp %[[DIFF]] : f32
-// CHECK: linalg.yield %[[E]] : f32
-// 4d. Row sums from zero.
-// CHECK: %[[ZINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[REMPTY]] : tensor<2x2x?xf32>)
-// CHECK: %[[SUMS:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$AT_ID4]], #[[$AT_ROW]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%[[EXP]] : tensor<2x2x?x?xf32>) outs(%[[ZINIT]] : tensor<2x2x?xf32>)
-// CHECK: arith.addf
-// 4e. out[s, kv, g, d] = sum_t w / sum * v over (s, kv, g, t, d): the
-// positions t a reduction outside the head dimension d.
-// CHECK: %[[OEMPTY:.*]] = tensor.empty(%[[SEQ]]) : tensor<?x2x2x4xf32>
-// CHECK: %[[OINIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[OEMPTY]] : tensor<?x2x2x4xf32>)
-// CHECK: %[[OUT:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$AT_W]], #[[$AT_SUM]], #[[$AT_V]], #[[$AT_O]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[EXP]], %[[SUMS]], %[[VALUES]] : tensor<2x2x?x?xf32>, tensor<2x2x?xf32>, tensor<?x2x4xf32>) outs(%[[OINIT]] : tensor<?x2x2x4xf32>)
-// CHECK-NEXT: ^bb0(%[[WI:.*]]: f32, %[[SI:.*]]: f32, %[[VI:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.divf %[[WI]], %[[SI]] : f32
-// CHECK-NEXT: %[[PV:.*]] = arith.mulf %[[P]], %[[VI]] : f32
-// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[PV]] : f32
-// CHECK-NEXT: linalg.yield %[[NEXT]] : f32
+// 4. One thread tile per (KV head, query row); row s sees positions up to
+//    position + s (the loop bound is the causal mask).
+// CHECK: %[[OUT:.*]] = scf.forall (%[[KV:.*]], %[[S:.*]]) in (2, %{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x2x4xf32>)
+// CHECK: %[[AT:.*]] = arith.addi %[[POS]], %[[S]] : index
+// CHECK: %[[COUNT:.*]] = arith.addi %[[AT]], %{{.*}} : index
+// CHECK: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// The query head, scaled once by 1/sqrt(4).
+// CHECK: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[HALVES:.*]] = vector.broadcast %[[HALF]] : f32 to vector<4xf32>
+// CHECK: %[[QROW:.*]] = vector.transfer_read %[[QG]][%[[S]], %[[KV]], %[[G]], %{{.*}}], {{.*}} : tensor<?x2x2x4xf32>, vector<4xf32>
+// CHECK: arith.mulf %[[QROW]], %[[HALVES]] : vector<4xf32>
+// Whole blocks of 16 positions: the running max from -inf, sum from 0.
+// CHECK: %[[WHOLE:.*]] = arith.muli
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[WHOLE]] step %{{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (f32, f32, vector<4xf32>)
+// CHECK: vector.transfer_read %[[KEYS]][%[[T]], %[[KV]], %{{.*}}]
+// CHECK: vector.reduction <add>
+// CHECK-COUNT-15: vector.reduction <add>
+// CHECK: %[[SCORES:.*]] = vector.insert %{{.*}}, %{{.*}} [15] : f32 into vector<16xf32>
+// CHECK: %[[BMAX:.*]] = vector.reduction <maximumf>, %[[SCORES]]
+// CHECK: %[[NEWMAX:.*]] = arith.maximumf %[[M]], %[[BMAX]] : f32
+// CHECK: %[[EXPS:.*]] = math.exp %{{.*}} : vector<16xf32>
+// CHECK: %[[BSUM:.*]] = vector.reduction <add>, %[[EXPS]]
+// Earlier blocks rescaled to the new maximum.
+// CHECK: %[[DROP:.*]] = arith.subf %[[M]], %[[NEWMAX]] : f32
+// CHECK: %[[ALPHA:.*]] = math.exp %[[DROP]] : f32
+// CHECK: %[[LSCALED:.*]] = arith.mulf %[[L]], %[[ALPHA]] : f32
+// CHECK: arith.addf %[[LSCALED]], %[[BSUM]] : f32
+// CHECK: arith.mulf %[[ACC]], %{{.*}} : vector<4xf32>
+// CHECK: vector.transfer_read %[[VALUES]][%[[T]], %[[KV]], %{{.*}}]
+// CHECK: scf.yield
+// The positions past the last whole block one at a time, up to the row's.
+// CHECK: scf.for %{{.*}} = %[[WHOLE]] to %[[COUNT]] step %{{.*}} iter_args
+// CHECK: math.exp %{{.*}} : f32
+// CHECK: math.exp %{{.*}} : f32
+// The normalized output.
+// CHECK: arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK: vector.transfer_write
+// CHECK: tensor.parallel_insert_slice
+// CHECK-NOT: linalg.generic
 // CHECK: %[[O:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1, 2, 3]] : tensor<?x2x2x4xf32> into tensor<?x16xf32>
 // CHECK: return %[[O]], %[[NEWK]], %[[NEWV]] : tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>
 func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
@@ -385,12 +358,12 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 
 // -----
 
-// An explicit scale replaces 1/sqrt(head_dim) in both masked generics.
+// An explicit scale replaces 1/sqrt(head_dim) as the queries' scale.
 
 // CHECK-LABEL: func.func @attention_scale(
+// CHECK-NOT: arith.constant 5.000000e-01
 // CHECK: arith.constant 1.250000e-01 : f32
-// CHECK: arith.constant 1.250000e-01 : f32
-// CHECK-NOT: arith.constant 5.000000e-01 : f32
+// CHECK-NOT: arith.constant 5.000000e-01
 func.func @attention_scale(%q: tensor<3x16xf32>, %k: tensor<3x8xf32>, %v: tensor<3x8xf32>,
                            %kc: tensor<1x8x2x4xf32>, %vc: tensor<1x8x2x4xf32>, %pos: index)
     -> (tensor<3x16xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>) {
