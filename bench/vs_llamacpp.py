@@ -28,7 +28,10 @@ is never part of this project: build it from its public source outside the
 repository, e.g. cmake -B build -DGGML_NATIVE=ON && ninja -C build
 llama-bench llama-quantize, and pass that build directory.
 
-Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama]
+Shape 7b (LLaMA-7B's) is written in BF16 by bench/make_large_checkpoint.py
+(13.5 GB) and compared in INT4 only, the GGUF made from an F16 one.
+
+Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama,7b]
        [--threads 1,2] [--rounds 2] [--prompt 128] [--gen 64] [--build build]
 """
 
@@ -84,18 +87,28 @@ def write_vocabulary(path, size):
         f.write(b"".join(pieces))
 
 
+# Shapes whose checkpoint is written in BF16 by make_large_checkpoint.py (an
+# F32 one would not fit in memory): INT4 against Q4_0 only, from an F16 GGUF.
+LARGE_SHAPES = ("7b",)
+
+
 def checkpoint(shape):
     path = os.path.join(OUT, f"vs-{shape}")
     if not os.path.isfile(os.path.join(path, "config.json")):
         os.makedirs(OUT, exist_ok=True)
-        run([sys.executable, os.path.join(ROOT, "python", "make_checkpoint.py"), "--out", path,
-             "--preset", shape, "--no-tie", "--seed", "1"])
+        if shape in LARGE_SHAPES:
+            run([sys.executable, os.path.join(ROOT, "bench", "make_large_checkpoint.py"),
+                 "--out", path, "--shape", shape])
+        else:
+            run([sys.executable, os.path.join(ROOT, "python", "make_checkpoint.py"), "--out",
+                 path, "--preset", shape, "--no-tie", "--seed", "1"])
     return path
 
 
-def ggufs(model, llama_cpp):
-    """F32 and Q4_0 GGUF files of `model` (a vocabulary added for them)."""
-    f32 = model + ".f32.gguf"
+def ggufs(model, llama_cpp, source_type="f32"):
+    """A `source_type` (F32, or F16 for a large model) and a Q4_0 GGUF file of
+    `model` (a vocabulary added for them)."""
+    f32 = model + f".{source_type}.gguf"
     q4 = model + ".q4_0.gguf"
     if not os.path.isfile(f32):
         source = model + "-gguf-source"
@@ -107,7 +120,7 @@ def ggufs(model, llama_cpp):
         vocab = json.load(open(os.path.join(model, "config.json")))["vocab_size"]
         write_vocabulary(os.path.join(source, "tokenizer.model"), vocab)
         run([sys.executable, os.path.join(ROOT, "python", "hf_to_gguf.py"), source, f32,
-             "--type", "f32"])
+             "--type", source_type])
         shutil.rmtree(source)
     if not os.path.isfile(q4):
         run([os.path.join(llama_cpp, "bin", "llama-quantize"), f32, q4, "Q4_0"])
@@ -185,10 +198,13 @@ def main():
         # F32, are a rounding error).
         int4_bytes = f32_bytes / 4 * (0.5 + 4 / GROUP)
         f32_gguf = q4_gguf = None
+        large = shape in LARGE_SHAPES
         if args.llama_cpp:
-            f32_gguf, q4_gguf = ggufs(model, args.llama_cpp)
+            f32_gguf, q4_gguf = ggufs(model, args.llama_cpp, "f16" if large else "f32")
         formats = args.formats.split(",")
-        if "f32" in formats:
+        if large and "f32" in formats:
+            print(f"{shape}: BF16 checkpoint, INT4 against Q4_0 only")
+        if "f32" in formats and not large:
             runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, False), f32_gguf,
                                             f32_bytes, model]
         if "int4" in formats:

@@ -14,9 +14,14 @@ of 32 values for Q8_0/Q4_0), 1-D ones stay F32.
 ``--dequantized-out DIR`` also writes a Hugging Face checkpoint whose F32
 weights are exactly the values the GGUF holds (blocks dequantized), the input
 of the numpy reference when checking a quantized file.
+
+Tensors are read, converted and written one at a time (a 7B BF16 checkpoint
+converts in about a gigabyte), except that ``--dequantized-out`` keeps every
+dequantized tensor until its checkpoint is written.
 """
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -29,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from llm_compiler import gguf  # noqa: E402
 from llm_compiler.config import LlamaConfig  # noqa: E402
-from llm_compiler.safetensors_io import load_checkpoint, save_file  # noqa: E402
+from llm_compiler.safetensors_io import open_checkpoint, save_file  # noqa: E402
 
 _LAYER_NAMES = {
     "input_layernorm.weight": "attn_norm.weight",
@@ -195,7 +200,7 @@ def main():
         config_data = json.load(open(os.path.join(args.model_dir, "config.json"), encoding="utf-8"))
         if config.rope_scaling:
             raise ValueError("rope_scaling is not written to GGUF by this converter")
-        weights = load_checkpoint(args.model_dir)
+        weights = open_checkpoint(args.model_dir)
     except (OSError, ValueError) as exc:
         sys.exit(f"error: {exc}")
     arch = config.model_type
@@ -217,9 +222,12 @@ def main():
     }
     meta.update(tokenizer_metadata(args.model_dir, config_data, arch))
 
-    tensors, exact = [], {}
-    for name in sorted(weights, key=lambda n: (n.count("layers"), n)):
-        values = np.asarray(weights[name], dtype=np.float32)
+    exact = {}
+
+    def encode(name):
+        """The GGUF bytes of weight ``name``, its dequantized values kept in
+        ``exact`` for --dequantized-out."""
+        values = np.asarray(weights[name].load(), dtype=np.float32)
         stored = values
         # llama.cpp's converter permutes LLaMA's query/key weights and biases.
         if arch == "llama" and (".self_attn.q_proj." in name):
@@ -227,17 +235,28 @@ def main():
         elif arch == "llama" and (".self_attn.k_proj." in name):
             stored = permute(values, config.num_key_value_heads)
         data, ggml_type = gguf.encode_tensor(stored, args.type)
-        tensors.append((gguf_name(name), list(values.shape), ggml_type, data))
-        # What the file holds, in Hugging Face's row order.
-        held = gguf.dequantize(data, ggml_type, values.shape)
-        if stored is not values:
-            heads = (config.num_attention_heads if "q_proj" in name
-                     else config.num_key_value_heads)
-            rows = values.shape[0]
-            held = (held.reshape(heads, rows // heads // 2, 2, *values.shape[1:])
-                    .swapaxes(1, 2).reshape(values.shape))
-        exact[name] = held
-    gguf.write(args.out, meta, tensors)
+        if args.dequantized_out:
+            # What the file holds, in Hugging Face's row order.
+            held = gguf.dequantize(data, ggml_type, values.shape)
+            if stored is not values:
+                heads = (config.num_attention_heads if "q_proj" in name
+                         else config.num_key_value_heads)
+                rows = values.shape[0]
+                held = (held.reshape(heads, rows // heads // 2, 2, *values.shape[1:])
+                        .swapaxes(1, 2).reshape(values.shape))
+            exact[name] = held
+        return data
+
+    tensors = []
+    for name in sorted(weights, key=lambda n: (n.count("layers"), n)):
+        shape = list(weights[name].shape)
+        ggml_type = gguf.tensor_type(shape, args.type)
+        tensors.append((gguf_name(name), shape, ggml_type, gguf.tensor_nbytes(shape, ggml_type),
+                        functools.partial(encode, name)))
+    try:
+        gguf.write(args.out, meta, tensors)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: {exc}")
     if args.dequantized_out:
         os.makedirs(args.dequantized_out, exist_ok=True)
         for file in ("config.json", "tokenizer.model", "tokenizer.json", "tokenizer_config.json"):

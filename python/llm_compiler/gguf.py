@@ -17,31 +17,41 @@ GGML_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 8}
 _UINT32, _INT32, _FLOAT32, _BOOL, _STRING, _ARRAY, _UINT64 = 4, 5, 6, 7, 8, 9, 10
 
 
+# Blocks quantized at a time, bounding the temporaries of a large tensor.
+_CHUNK_BLOCKS = 1 << 16
+
+
 def quantize_q8_0(values):
     """float32 [rows, cols] (cols % 32 == 0) -> Q8_0 bytes."""
-    blocks = values.reshape(-1, 32).astype(np.float32)
-    amax = np.abs(blocks).max(axis=1)
-    d = amax / 127.0
-    inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
-    q = np.round(blocks * inv[:, None]).clip(-127, 127).astype(np.int8)
+    blocks = values.reshape(-1, 32)
     out = np.empty((blocks.shape[0], 34), dtype=np.uint8)
-    out[:, :2] = d.astype(np.float16).view(np.uint8).reshape(-1, 2)
-    out[:, 2:] = q.view(np.uint8)
+    for start in range(0, blocks.shape[0], _CHUNK_BLOCKS):
+        part = blocks[start:start + _CHUNK_BLOCKS].astype(np.float32)
+        amax = np.abs(part).max(axis=1)
+        d = amax / 127.0
+        inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
+        q = np.round(part * inv[:, None]).clip(-127, 127).astype(np.int8)
+        rows = out[start:start + len(part)]
+        rows[:, :2] = d.astype(np.float16).view(np.uint8).reshape(-1, 2)
+        rows[:, 2:] = q.view(np.uint8)
     return out.tobytes()
 
 
 def quantize_q4_0(values):
     """float32 [rows, cols] (cols % 32 == 0) -> Q4_0 bytes (ggml's rule: the
     scale is the value of largest magnitude over -8)."""
-    blocks = values.reshape(-1, 32).astype(np.float32)
-    index = np.abs(blocks).argmax(axis=1)
-    peak = blocks[np.arange(blocks.shape[0]), index]
-    d = peak / -8.0
-    inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1.0), 0.0)
-    q = np.minimum(15, (blocks * inv[:, None] + 8.5).astype(np.int8)).astype(np.uint8)
+    blocks = values.reshape(-1, 32)
     out = np.empty((blocks.shape[0], 18), dtype=np.uint8)
-    out[:, :2] = d.astype(np.float16).view(np.uint8).reshape(-1, 2)
-    out[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
+    for start in range(0, blocks.shape[0], _CHUNK_BLOCKS):
+        part = blocks[start:start + _CHUNK_BLOCKS].astype(np.float32)
+        index = np.abs(part).argmax(axis=1)
+        peak = part[np.arange(part.shape[0]), index]
+        d = peak / -8.0
+        inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1.0), 0.0)
+        q = np.minimum(15, (part * inv[:, None] + 8.5).astype(np.int8)).astype(np.uint8)
+        rows = out[start:start + len(part)]
+        rows[:, :2] = d.astype(np.float16).view(np.uint8).reshape(-1, 2)
+        rows[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
     return out.tobytes()
 
 
@@ -66,18 +76,42 @@ def dequantize(data, ggml_type, shape):
     raise ValueError(f"unsupported ggml type {ggml_type}")
 
 
-def encode_tensor(values, type_name):
-    """(bytes, ggml type) of float32 ``values`` stored as ``type_name``."""
-    values = np.ascontiguousarray(values, dtype=np.float32)
+def tensor_type(shape, type_name):
+    """The ggml type :func:`encode_tensor` stores a tensor of ``shape`` as
+    when asked for ``type_name``: Q8_0/Q4_0 for 2-D tensors of rows of a
+    multiple of 32 values, F16 for 2-D ones, F32 otherwise."""
     if type_name in ("q8_0", "q4_0"):
-        if values.ndim != 2 or values.shape[1] % 32:
-            type_name = "f32"  # norms, odd widths: not quantized
-        else:
-            quantize = quantize_q8_0 if type_name == "q8_0" else quantize_q4_0
-            return quantize(values), GGML_TYPES[type_name]
-    if type_name == "f16" and values.ndim == 2:
-        return values.astype(np.float16).tobytes(), GGML_TYPES["f16"]
-    return values.tobytes(), GGML_TYPES["f32"]
+        return GGML_TYPES[type_name] if len(shape) == 2 and shape[1] % 32 == 0 else GGML_TYPES["f32"]
+    if type_name == "f16" and len(shape) == 2:
+        return GGML_TYPES["f16"]
+    return GGML_TYPES["f32"]
+
+
+# Bytes per block and values per block of each supported ggml type.
+_BLOCK_LAYOUTS = {GGML_TYPES["f32"]: (4, 1), GGML_TYPES["f16"]: (2, 1),
+                  GGML_TYPES["q8_0"]: (34, 32), GGML_TYPES["q4_0"]: (18, 32)}
+
+
+def tensor_nbytes(shape, ggml_type):
+    """Size in bytes of a tensor of ``shape`` stored as ``ggml_type``."""
+    if ggml_type not in _BLOCK_LAYOUTS:
+        raise ValueError(f"unsupported ggml type {ggml_type}")
+    block_bytes, block_values = _BLOCK_LAYOUTS[ggml_type]
+    return int(np.prod(shape, dtype=np.int64)) // block_values * block_bytes
+
+
+def encode_tensor(values, type_name):
+    """(bytes, ggml type) of float32 ``values`` stored as ``type_name``
+    (the type :func:`tensor_type` names)."""
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    ggml_type = tensor_type(values.shape, type_name)
+    if ggml_type == GGML_TYPES["q8_0"]:
+        return quantize_q8_0(values), ggml_type
+    if ggml_type == GGML_TYPES["q4_0"]:
+        return quantize_q4_0(values), ggml_type
+    if ggml_type == GGML_TYPES["f16"]:
+        return values.astype(np.float16).tobytes(), ggml_type
+    return values.tobytes(), ggml_type
 
 
 def _string(text):
@@ -116,22 +150,38 @@ def _value(value):
 
 def write(path, metadata, tensors, alignment=32):
     """Write a GGUF v3 file: ``metadata`` (key -> value) and ``tensors``, a
-    list of (name, shape [outermost first], ggml type, bytes)."""
+    list of (name, shape [outermost first], ggml type, bytes) or of (name,
+    shape, ggml type, size in bytes, a function returning the bytes).
+
+    The functions are called in order while the data is written, so that
+    only one tensor's bytes need be in memory at a time.
+    """
     header = struct.pack("<4sIQQ", b"GGUF", 3, len(tensors), len(metadata) + 1)
     kv = [_string("general.alignment") + struct.pack("<I", _UINT32) + struct.pack("<I", alignment)]
     for key, value in metadata.items():
         kind, data = _value(value)
         kv.append(_string(key) + struct.pack("<I", kind) + data)
+    entries = []
+    for entry in tensors:
+        if len(entry) == 4:
+            name, shape, ggml_type, data = entry
+            entries.append((name, shape, ggml_type, len(data), lambda data=data: data))
+        else:
+            entries.append(tuple(entry))
     infos, offset = [], 0
-    for name, shape, ggml_type, data in tensors:
+    for name, shape, ggml_type, nbytes, _ in entries:
         dims = list(reversed(shape))  # ne[0] is the innermost dimension
         infos.append(_string(name) + struct.pack("<I", len(dims))
                      + b"".join(struct.pack("<Q", d) for d in dims)
                      + struct.pack("<IQ", ggml_type, offset))
-        offset += (len(data) + alignment - 1) // alignment * alignment
+        offset += (nbytes + alignment - 1) // alignment * alignment
     with open(path, "wb") as f:
         f.write(header + b"".join(kv) + b"".join(infos))
         f.write(b"\0" * (-f.tell() % alignment))
-        for _, _, _, data in tensors:
+        for name, _, _, nbytes, produce in entries:
+            data = produce()
+            if len(data) != nbytes:
+                raise ValueError(f"tensor {name!r}: {len(data)} bytes of data, {nbytes} announced")
             f.write(data)
             f.write(b"\0" * (-len(data) % alignment))
+            del data  # not held while the next tensor is produced

@@ -79,7 +79,9 @@ def bf16_bits_to_f32(bits):
     bits = np.asarray(bits)
     if bits.dtype != np.uint16:
         raise ValueError(f"bfloat16 bits must be uint16, got {bits.dtype}")
-    return (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)
+    widened = bits.astype(np.uint32)
+    widened <<= np.uint32(16)
+    return widened.view(np.float32)
 
 
 def f32_to_bf16_bits(values):
@@ -228,6 +230,51 @@ def read_header(path):
     return entries, metadata, data_start
 
 
+class LazyTensor:
+    """One tensor of a safetensors file, read from disk only when loaded.
+
+    ``path`` is the file, ``dtype`` the safetensors dtype string and
+    ``shape`` a tuple; :meth:`load` returns the values.
+    """
+
+    __slots__ = ("path", "dtype", "shape", "_start", "_nbytes")
+
+    def __init__(self, path, dtype, shape, start, nbytes):
+        self.path, self.dtype, self.shape = path, dtype, shape
+        self._start, self._nbytes = start, nbytes
+
+    def load(self, float32=True):
+        """Read the tensor's bytes and return them as a numpy array.
+
+        With ``float32=True`` (the default) float dtypes (F64, F16, BF16) are
+        converted to ``float32``; otherwise the array keeps its storage dtype,
+        BF16 as ``uint16`` bit patterns.  Integer tensors keep their dtype.
+        """
+        array = np.empty(self.shape, dtype=STORAGE_DTYPES[self.dtype])
+        with open(self.path, "rb") as f:
+            f.seek(self._start)
+            read = f.readinto(memoryview(array.reshape(-1).view(np.uint8)))
+        if read != self._nbytes:
+            raise ValueError(f"{self.path}: file changed size while being read")
+        if float32 and self.dtype == "BF16":
+            return bf16_bits_to_f32(array)
+        if float32 and self.dtype in FLOAT_DTYPES:
+            return array.astype(np.float32, copy=False)
+        return array
+
+
+def open_file(path):
+    """Validate a safetensors file's header without reading its tensors.
+
+    Returns ``(tensors, metadata)``: ``tensors`` maps names to
+    :class:`LazyTensor` in file-header order.
+    """
+    entries, metadata, data_start = read_header(path)
+    tensors = {name: LazyTensor(path, dtype, shape, data_start + begin, end - begin)
+               for name, (dtype, shape, begin, end) in entries.items()}
+    return tensors, metadata
+
+
 def load_file(path, float32=True):
     """Load every tensor of a safetensors file.
 
@@ -237,23 +284,8 @@ def load_file(path, float32=True):
     storage dtype, and BF16 tensors are returned as ``uint16`` bit patterns.
     Integer tensors are always returned in their own dtype.
     """
-    entries, metadata, data_start = read_header(path)
-    with open(path, "rb") as f:
-        f.seek(data_start)
-        data = bytearray(os.path.getsize(path) - data_start)
-        if f.readinto(data) != len(data):
-            raise ValueError(f"{path}: file changed size while being read")
-    tensors = {}
-    for name, (dtype, shape, begin, end) in entries.items():
-        storage = STORAGE_DTYPES[dtype]
-        array = np.frombuffer(data, dtype=storage, count=(end - begin) // storage.itemsize,
-                              offset=begin).reshape(shape)
-        if float32 and dtype == "BF16":
-            array = bf16_bits_to_f32(array)
-        elif float32 and dtype in FLOAT_DTYPES:
-            array = array.astype(np.float32, copy=False)
-        tensors[name] = array
-    return tensors, metadata
+    tensors, metadata = open_file(path)
+    return {name: tensor.load(float32) for name, tensor in tensors.items()}, metadata
 
 
 # --------------------------------------------------------------------------
@@ -364,16 +396,16 @@ def _read_index(model_dir):
     return weight_map
 
 
-def load_checkpoint(model_dir):
-    """Load all weights of a Hugging Face checkpoint directory.
+def open_checkpoint(model_dir):
+    """Validate a Hugging Face checkpoint directory without reading its weights.
 
-    Reads either ``model.safetensors`` or the shards listed by
+    Reads the headers of either ``model.safetensors`` or the shards listed by
     ``model.safetensors.index.json`` (``"weight_map"``: tensor name -> shard
     file).  Having both is ambiguous and rejected.  For sharded checkpoints
     every shard must contain exactly the tensors the index assigns to it.
 
-    Returns a dict name -> numpy array; float tensors of any stored dtype are
-    returned as ``float32``.
+    Returns a dict name -> :class:`LazyTensor`, in file-header order for a
+    single file and in ``weight_map`` order for shards.
     """
     single = os.path.join(model_dir, SINGLE_FILE)
     index_path = os.path.join(model_dir, INDEX_FILE)
@@ -381,7 +413,7 @@ def load_checkpoint(model_dir):
     if has_single and has_index:
         raise ValueError(f"{model_dir}: contains both {SINGLE_FILE} and {INDEX_FILE}; remove one")
     if has_single:
-        return load_file(single)[0]
+        return open_file(single)[0]
     if not has_index:
         raise ValueError(f"{model_dir}: no {SINGLE_FILE} or {INDEX_FILE} found")
 
@@ -394,7 +426,7 @@ def load_checkpoint(model_dir):
         shard_path = os.path.join(model_dir, filename)
         if not os.path.isfile(shard_path):
             raise ValueError(f"{index_path}: shard {filename!r} does not exist")
-        tensors = load_file(shard_path)[0]
+        tensors = open_file(shard_path)[0]
         missing = sorted(expected - set(tensors))
         extra = sorted(set(tensors) - expected)
         if missing:
@@ -403,3 +435,13 @@ def load_checkpoint(model_dir):
             raise ValueError(f"{shard_path}: holds tensors the index does not assign to it: {extra}")
         weights.update(tensors)
     return {name: weights[name] for name in weight_map}
+
+
+def load_checkpoint(model_dir):
+    """Load all weights of a Hugging Face checkpoint directory.
+
+    Accepts and checks the same directories as :func:`open_checkpoint`.
+    Returns a dict name -> numpy array; float tensors of any stored dtype are
+    returned as ``float32``.
+    """
+    return {name: tensor.load() for name, tensor in open_checkpoint(model_dir).items()}
