@@ -94,7 +94,9 @@ LARGE_SHAPES = ("7b",)
 
 def checkpoint(shape):
     path = os.path.join(OUT, f"vs-{shape}")
-    if not os.path.isfile(os.path.join(path, "config.json")):
+    # The weights are written last (an interrupted run leaves none).
+    if not any(os.path.isfile(os.path.join(path, name))
+               for name in ("model.safetensors", "model.safetensors.index.json")):
         os.makedirs(OUT, exist_ok=True)
         if shape in LARGE_SHAPES:
             run([sys.executable, os.path.join(ROOT, "bench", "make_large_checkpoint.py"),
@@ -202,6 +204,9 @@ def main():
         if args.llama_cpp:
             f32_gguf, q4_gguf = ggufs(model, args.llama_cpp, "f16" if large else "f32")
         formats = args.formats.split(",")
+        unknown = set(formats) - {"f32", "int4"}
+        if unknown:
+            sys.exit(f"--formats: unknown {', '.join(sorted(unknown))} (expected f32, int4)")
         if large and "f32" in formats:
             print(f"{shape}: BF16 checkpoint, INT4 against Q4_0 only")
         if "f32" in formats and not large:

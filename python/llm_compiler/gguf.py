@@ -7,6 +7,7 @@ key/value metadata, tensor descriptions, then the tensor data, each aligned to
 int8 values, Q4_0 4-bit values offset by 8, low nibbles first).
 """
 
+import os
 import struct
 
 import numpy as np
@@ -175,13 +176,23 @@ def write(path, metadata, tensors, alignment=32):
                      + b"".join(struct.pack("<Q", d) for d in dims)
                      + struct.pack("<IQ", ggml_type, offset))
         offset += (nbytes + alignment - 1) // alignment * alignment
-    with open(path, "wb") as f:
-        f.write(header + b"".join(kv) + b"".join(infos))
-        f.write(b"\0" * (-f.tell() % alignment))
-        for name, _, _, nbytes, produce in entries:
-            data = produce()
-            if len(data) != nbytes:
-                raise ValueError(f"tensor {name!r}: {len(data)} bytes of data, {nbytes} announced")
-            f.write(data)
-            f.write(b"\0" * (-len(data) % alignment))
-            del data  # not held while the next tensor is produced
+    # Written beside `path` and renamed when whole: a failure or an
+    # interruption while the tensors are produced leaves no partial file.
+    partial = path + ".part"
+    try:
+        with open(partial, "wb") as f:
+            f.write(header + b"".join(kv) + b"".join(infos))
+            f.write(b"\0" * (-f.tell() % alignment))
+            for name, _, _, nbytes, produce in entries:
+                data = produce()
+                if len(data) != nbytes:
+                    raise ValueError(f"tensor {name!r}: {len(data)} bytes of data, "
+                                     f"{nbytes} announced")
+                f.write(data)
+                f.write(b"\0" * (-len(data) % alignment))
+                del data  # not held while the next tensor is produced
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise

@@ -183,9 +183,7 @@ struct PairedKernel {
           b, loc, VectorType::get({lanes}, element), parameters,
           ValueRange{block.nt, g, block.lane(b, loc, c, lanes)}, padding,
           inBounds);
-      return element.isF32() ? v
-                             : arith::ExtFOp::create(b, loc, lanesF32, v)
-                                   .getResult();
+      return convertFloat(b, loc, v, lanesF32);
     };
     // Per weight register (shared by the block's rows): the scale and the
     // zero point times the scale.
@@ -203,8 +201,9 @@ struct PairedKernel {
       Value row = block.row(b, loc, r);
       Value magnitude =
           tensor::ExtractOp::create(b, loc, magnitudes, ValueRange{row, g});
-      Value inputSum =
-          tensor::ExtractOp::create(b, loc, inputSums, ValueRange{row, g});
+      Value inputSum = arith::SIToFPOp::create(
+          b, loc, b.getF32Type(),
+          tensor::ExtractOp::create(b, loc, inputSums, ValueRange{row, g}));
       Value unitScalar = arith::MulFOp::create(b, loc, magnitude, inverseMax);
       Value unit = vector::BroadcastOp::create(b, loc, lanesF32, unitScalar);
       Value sum = vector::BroadcastOp::create(

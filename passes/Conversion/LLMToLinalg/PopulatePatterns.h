@@ -61,6 +61,11 @@ void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// when it is a narrower float (f16/bf16 weights), else `value` itself.
 Value widenTo(OpBuilder &b, Location loc, Value value, Type to);
 
+/// Float `value` (a scalar or a vector) converted to the float type `to`,
+/// whatever their widths: extended, truncated, or (f16 and bf16) through
+/// f32. INT4 parameters of any float type meet inputs of any float type.
+Value convertFloat(OpBuilder &b, Location loc, Value value, Type to);
+
 /// Iterator types: `numParallel` parallel loops then `numReduction`
 /// reductions.
 SmallVector<utils::IteratorType> iterators(unsigned numParallel,
@@ -111,7 +116,8 @@ bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
 /// `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p (low
 /// half) and s = p + 4 (high half) quantized with group magnitudes m [r, G],
 /// `qweight` [out / T, G, g / 8, T], `scales` and `zeros` [out / T, G, T]
-/// and the float inputs' group sums `inputSums` [r, G]. One scf.forall over
+/// and the sums of each row's int16 inputs per group `inputSums` [r, G]
+/// (int32). One scf.forall over
 /// the row tiles and their slices of `blockChunks` registers of `lanes`
 /// int32 and float; the rows (static or dynamic) in register blocks of
 /// `blockRows` rows, then one by one.

@@ -20,6 +20,9 @@
 //   scale - zero * scale, in blocks of rows ([s / 6, 6, ...], then of 2;
 //   computeInRowBlocks) that the CPU tiling keeps whole in registers, so
 //   that every dequantized weight vector serves all of the block's rows.
+// - On x86 (int4-kernel=x86-avx512 or x86-avx2), any rows: int16 inputs
+//   and vpmaddwd (Int4PairedInt16Kernel.cpp), each group's sums scaled in
+//   registers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -136,8 +139,8 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                // q * scale - zero * scale: the second product depends only
                // on the group and row (hoisted out of the inner loops), and
                // the difference contracts to one fused multiply-subtract.
-               Value scale = widenTo(nb, nested, args[2], f32);
-               Value zero = widenTo(nb, nested, args[3], f32);
+               Value scale = convertFloat(nb, nested, args[2], f32);
+               Value zero = convertFloat(nb, nested, args[3], f32);
                Value qs = arith::MulFOp::create(nb, nested, q, scale);
                Value zs = arith::MulFOp::create(nb, nested, zero, scale);
                Value w = arith::SubFOp::create(nb, nested, qs, zs);
@@ -181,8 +184,8 @@ Value applyGroupScales(OpBuilder &b, Location loc, Value dots, Value inputSums,
                                            utils::IteratorType::parallel},
              [&](OpBuilder &nb, Location l, ValueRange args) {
                // args: dot, input sum, scale, zero, accumulator.
-               Value scale = widenTo(nb, l, args[2], f32);
-               Value zero = widenTo(nb, l, args[3], f32);
+               Value scale = convertFloat(nb, l, args[2], f32);
+               Value zero = convertFloat(nb, l, args[3], f32);
                Value zeroScaled = arith::MulFOp::create(nb, l, zero, scale);
                Value term = arith::SubFOp::create(
                    nb, l, arith::MulFOp::create(nb, l, scale, args[0]),
@@ -245,13 +248,12 @@ constexpr int64_t kPairedBlockRegisters = 8;
 /// (scale m / 32767, m = max |x| of the group), the per-group integer dot
 /// products of buildPairedInt16Rows, scaled in registers:
 ///
-///   y[r, nt, t] = sum_G scale[nt, G, t] * (m[r, G] / 32767 * D[r, nt, G, t]
-///                                          - zero[nt, G, t] * sum_k x[r, G, k])
+///   y[r, nt, t] = sum_G scale[nt, G, t] * m[r, G] / 32767 * (D[r, nt, G, t]
+///                                          - zero[nt, G, t] * sum_k xq[r, G, k])
 ///
-/// with the input sums of the float inputs. A few static rows (decode) are
-/// a block each, over as many weight registers as the block holds; a
-/// prompt's rows go in blocks of kPairedBlockRegisters rows that share each
-/// unpacked weight register.
+/// xq being the int16 inputs. A few static rows (decode) are one block,
+/// over as many weight registers as the block holds; a prompt's rows go in
+/// blocks of kPairedBlockRegisters rows that share each unpacked weight register.
 Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                int64_t lanes) {
@@ -323,14 +325,17 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
           })
           .getResult(0);
 
-  // The sums of the int16 inputs per row and group (exact in f32 for groups
-  // of up to 512 inputs), for the zero points: they multiply the same
-  // quantized inputs as the codes, so that the inputs' rounding errors are
-  // scaled by the weights themselves (q - zero), not by the codes q.
-  Value sumsInit = fill(b, loc,
-                        emptyTensor(b, loc, {rows, groups}, f32,
-                                    dynamicRows(b, loc, x)),
-                        0.0);
+  // The sums of the int16 inputs per row and group (exact in int32: at most
+  // 32767 * 4096), for the zero points: they multiply the same quantized
+  // inputs as the codes, so that the inputs' rounding errors are scaled by
+  // the weights themselves (q - zero), not by the codes q.
+  Value sumsInit = linalg::FillOp::create(
+                       b, loc,
+                       ValueRange{arith::ConstantOp::create(
+                           b, loc, i32, b.getI32IntegerAttr(0))},
+                       ValueRange{emptyTensor(b, loc, {rows, groups}, i32,
+                                              dynamicRows(b, loc, x))})
+                       .getResult(0);
   Value inputSums =
       linalg::GenericOp::create(
           b, loc, sumsInit.getType(), ValueRange{pairWords},
@@ -344,22 +349,22 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
             Value low = arith::ShRSIOp::create(
                 nb, l, arith::ShLIOp::create(nb, l, args[0], sixteen), sixteen);
             Value high = arith::ShRSIOp::create(nb, l, args[0], sixteen);
-            Value pairSum = arith::SIToFPOp::create(
-                nb, l, f32, arith::AddIOp::create(nb, l, low, high));
+            Value pairSum = arith::AddIOp::create(nb, l, low, high);
             linalg::YieldOp::create(
-                nb, l, arith::AddFOp::create(nb, l, args[1], pairSum)
+                nb, l, arith::AddIOp::create(nb, l, args[1], pairSum)
                            .getResult());
           })
           .getResult(0);
 
   int64_t chunks =
       cast<RankedTensorType>(qweight.getType()).getDimSize(3) / lanes;
-  int64_t blockRows = 1, blockChunks = 1;
-  if (ShapedType::isDynamic(rows)) {
-    blockRows = kPairedBlockRegisters;
-  } else {
-    blockRows = rows;
-    blockChunks = std::max<int64_t>(kPairedBlockRegisters / rows, 1);
+  // A prompt's rows (or more static rows than a block holds) in blocks of
+  // kPairedBlockRegisters rows and one weight register; a few static rows
+  // (decode) as one block over as many weight registers as it holds.
+  int64_t blockRows = kPairedBlockRegisters, blockChunks = 1;
+  if (!ShapedType::isDynamic(rows) && rows <= kPairedBlockRegisters) {
+    blockRows = std::max<int64_t>(rows, 1);
+    blockChunks = kPairedBlockRegisters / blockRows;
     while (chunks % blockChunks)
       --blockChunks;
   }
@@ -418,8 +423,8 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
   MatmulInt4Lowering(MLIRContext *ctx, int64_t pairedLanes)
       : OpRewritePattern(ctx), pairedLanes(pairedLanes) {}
 
-  /// Decode steps use the paired-int16 kernel with this many int32 lanes
-  /// per register (0: the float kernel).
+  /// Decode steps and prompts use the paired-int16 kernel with this many
+  /// int32 lanes per register (0: the float kernels).
   int64_t pairedLanes;
 
   /// `y` scaled by the inverse RMS of the op's input rows with
@@ -444,6 +449,13 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     int64_t tile = qType.getDimSize(3);
     int64_t in = inputType.getDimSize(1), padded = groups * g;
     int64_t rows = inputType.getDimSize(0);
+
+    // No rows (a static empty input): an empty result, no kernel.
+    if (rows == 0) {
+      rewriter.replaceOpWithNewOp<tensor::EmptyOp>(
+          op, op.getResult().getType().getShape(), f32);
+      return success();
+    }
 
     SmallVector<Value> rowSizes;
     if (ShapedType::isDynamic(rows))

@@ -66,6 +66,26 @@ Value mlir::llm::detail::widenTo(OpBuilder &b, Location loc, Value value,
   return arith::ExtFOp::create(b, loc, to, value);
 }
 
+Value mlir::llm::detail::convertFloat(OpBuilder &b, Location loc, Value value,
+                                      Type to) {
+  Type from = getElementTypeOrSelf(value.getType());
+  Type target = getElementTypeOrSelf(to);
+  if (from == target)
+    return value;
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = target.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth)
+    return arith::ExtFOp::create(b, loc, to, value);
+  if (fromWidth > toWidth)
+    return arith::TruncFOp::create(b, loc, to, value);
+  // Same width, different format (f16 and bf16): through f32.
+  Type f32 = b.getF32Type();
+  if (auto vector = dyn_cast<VectorType>(to))
+    f32 = VectorType::get(vector.getShape(), f32);
+  return arith::TruncFOp::create(b, loc, to,
+                                 arith::ExtFOp::create(b, loc, f32, value));
+}
+
 Value mlir::llm::detail::sumOfSquares(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(x.getType());

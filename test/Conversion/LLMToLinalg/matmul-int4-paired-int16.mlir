@@ -26,11 +26,11 @@
 // CHECK: arith.fptosi
 // CHECK: arith.shli
 // CHECK: arith.ori
-// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[PAIRS]] : tensor<1x2x4x16xi32>) outs(%{{.*}} : tensor<1x2xf32>)
+// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[PAIRS]] : tensor<1x2x4x16xi32>) outs(%{{.*}} : tensor<1x2xi32>)
 // CHECK: arith.shrsi
 // CHECK: arith.shrsi
 // CHECK: arith.addi
-// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: arith.addi
 // CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 1) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
@@ -45,7 +45,8 @@
 // CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
 // CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
 // CHECK: tensor.extract %[[MAX]]
-// CHECK: tensor.extract %[[SUMS]]
+// CHECK: %[[SUM:.*]] = tensor.extract %[[SUMS]]
+// CHECK: arith.sitofp %[[SUM]] : i32 to f32
 // CHECK: arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: tensor.parallel_insert_slice
@@ -146,4 +147,46 @@ func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: t
 func.func @prompt(%x: tensor<?x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xf16>) -> tensor<?x256xf32> {
   %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<?x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16> -> tensor<?x256xf32>
   return %y : tensor<?x256xf32>
+}
+
+// -----
+
+// More static rows than a register block holds (20): blocks of 8 rows over
+// one weight register (as a prompt's), then the last 4 rows one by one.
+// CHECK-LABEL: func.func @static_rows(
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<20x2x128xf32>)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}}) -> (tensor<20x1x16xf32>)
+// CHECK-COUNT-32: llm.pair_dot_i16
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}}) -> (tensor<20x1x16xf32>)
+// CHECK-COUNT-4: llm.pair_dot_i16
+// CHECK-NOT: llm.pair_dot_i16
+// CHECK: return
+func.func @static_rows(%x: tensor<20x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xf16>) -> tensor<20x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<20x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xf16> -> tensor<20x256xf32>
+  return %y : tensor<20x256xf32>
+}
+
+// -----
+
+// No rows: an empty result, no kernel.
+// CHECK-LABEL: func.func @no_rows(
+// CHECK-NEXT: %[[EMPTY:.*]] = tensor.empty() : tensor<0x256xf32>
+// CHECK-NEXT: return %[[EMPTY]]
+// GENERIC-LABEL: func.func @no_rows(
+// GENERIC-NEXT: %[[EMPTY:.*]] = tensor.empty() : tensor<0x256xf32>
+// GENERIC-NEXT: return %[[EMPTY]]
+func.func @no_rows(%x: tensor<0x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xf16>) -> tensor<0x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<0x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xf16> -> tensor<0x256xf32>
+  return %y : tensor<0x256xf32>
+}
+
+// -----
+
+// Parameters wider than the kernel's f32 are narrowed to it.
+// CHECK-LABEL: func.func @f64_params(
+// CHECK: arith.truncf {{.*}} : vector<16xf64> to vector<16xf32>
+// CHECK: return
+func.func @f64_params(%x: tensor<1x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf64>, %z: tensor<2x8x128xf64>) -> tensor<1x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf64>, tensor<2x8x128xf64> -> tensor<1x256xf32>
+  return %y : tensor<1x256xf32>
 }

@@ -207,3 +207,16 @@ func.func @matmul_int4_f32_params(%x: tensor<1x64xf32>, %q: tensor<1x2x4x8xi32>,
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf32>, tensor<1x2x8xf32> -> tensor<1x8xf32>
   return %0 : tensor<1x8xf32>
 }
+
+// -----
+
+// bf16 inputs with the pack's f16 parameters (the same width, another
+// format): each parameter goes through f32 to the inputs' type.
+// CHECK-LABEL: func.func @bf16_input_f16_params(
+// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.truncf %[[WIDE]] : f32 to bf16
+// CHECK: return
+func.func @bf16_input_f16_params(%x: tensor<?x256xbf16>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xf16>) -> tensor<?x256xbf16> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x256xbf16>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xf16> -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
