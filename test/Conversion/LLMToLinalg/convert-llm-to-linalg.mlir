@@ -323,13 +323,13 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK: %[[WHOLE:.*]] = arith.muli
 // CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[WHOLE]] step %{{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (f32, f32, vector<4xf32>)
 // CHECK: vector.transfer_read %[[KEYS]][%[[T]], %[[KV]], %{{.*}}]
-// CHECK: vector.reduction <add>
-// CHECK-COUNT-15: vector.reduction <add>
+// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc>
+// CHECK-COUNT-15: vector.reduction <add>, %{{.*}} fastmath<reassoc>
 // CHECK: %[[SCORES:.*]] = vector.insert %{{.*}}, %{{.*}} [15] : f32 into vector<16xf32>
-// CHECK: %[[BMAX:.*]] = vector.reduction <maximumf>, %[[SCORES]]
-// CHECK: %[[NEWMAX:.*]] = arith.maximumf %[[M]], %[[BMAX]] : f32
+// CHECK: %[[BMAX:.*]] = vector.reduction <maxnumf>, %[[SCORES]] fastmath<reassoc>
+// CHECK: %[[NEWMAX:.*]] = arith.maxnumf %[[M]], %[[BMAX]] : f32
 // CHECK: %[[EXPS:.*]] = math.exp %{{.*}} : vector<16xf32>
-// CHECK: %[[BSUM:.*]] = vector.reduction <add>, %[[EXPS]]
+// CHECK: %[[BSUM:.*]] = vector.reduction <add>, %[[EXPS]] fastmath<reassoc>
 // Earlier blocks rescaled to the new maximum.
 // CHECK: %[[DROP:.*]] = arith.subf %[[M]], %[[NEWMAX]] : f32
 // CHECK: %[[ALPHA:.*]] = math.exp %[[DROP]] : f32
