@@ -38,9 +38,13 @@ namespace {
 constexpr int64_t kBlock = 16;
 
 /// Horizontal sums and maxima in any order (a tree of shuffles, not a chain
-/// of one add per lane); the maximum ignores NaN (maxnum: one instruction
-/// per step on x86, where a NaN-propagating maximum takes several).
+/// of one operation per lane).
 constexpr arith::FastMathFlags kReassociate = arith::FastMathFlags::reassoc;
+/// The running maximum assumes no NaN among the scores (a NaN input makes
+/// the output NaN through the exponentials anyway): one vmaxps per step of
+/// the tree, where NaN-aware maxima take a compare and a blend per lane.
+constexpr arith::FastMathFlags kMaximum =
+    arith::FastMathFlags::reassoc | arith::FastMathFlags::nnan;
 
 Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -108,7 +112,7 @@ struct FlashAttention {
     SmallVector<Value> weightOf(n);
     if (n == 1) {
       Value s = score(b, loc, q, t0, kv);
-      newMax = arith::MaxNumFOp::create(b, loc, m, s);
+      newMax = arith::MaxNumFOp::create(b, loc, m, s, kMaximum);
       weightOf[0] = math::ExpOp::create(
           b, loc, arith::SubFOp::create(b, loc, s, newMax));
       weights = weightOf[0];
@@ -121,8 +125,8 @@ struct FlashAttention {
             b, loc, score(b, loc, q, positions[j], kv), scores,
             ArrayRef<int64_t>{j});
       Value blockMax = vector::ReductionOp::create(
-          b, loc, vector::CombiningKind::MAXNUMF, scores, kReassociate);
-      newMax = arith::MaxNumFOp::create(b, loc, m, blockMax);
+          b, loc, vector::CombiningKind::MAXNUMF, scores, kMaximum);
+      newMax = arith::MaxNumFOp::create(b, loc, m, blockMax, kMaximum);
       Value shifted = arith::SubFOp::create(
           b, loc, scores,
           vector::BroadcastOp::create(b, loc, blockType, newMax));

@@ -326,8 +326,8 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc>
 // CHECK-COUNT-15: vector.reduction <add>, %{{.*}} fastmath<reassoc>
 // CHECK: %[[SCORES:.*]] = vector.insert %{{.*}}, %{{.*}} [15] : f32 into vector<16xf32>
-// CHECK: %[[BMAX:.*]] = vector.reduction <maxnumf>, %[[SCORES]] fastmath<reassoc>
-// CHECK: %[[NEWMAX:.*]] = arith.maxnumf %[[M]], %[[BMAX]] : f32
+// CHECK: %[[BMAX:.*]] = vector.reduction <maxnumf>, %[[SCORES]] fastmath<reassoc,nnan>
+// CHECK: %[[NEWMAX:.*]] = arith.maxnumf %[[M]], %[[BMAX]] fastmath<reassoc,nnan> : f32
 // CHECK: %[[EXPS:.*]] = math.exp %{{.*}} : vector<16xf32>
 // CHECK: %[[BSUM:.*]] = vector.reduction <add>, %[[EXPS]] fastmath<reassoc>
 // Earlier blocks rescaled to the new maximum.
