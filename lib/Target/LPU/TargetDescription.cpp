@@ -32,8 +32,14 @@ public:
     return node;
   }
 
+  /// A bound far above any real figure (bytes per second included), so
+  /// that no derived time or size overflows or becomes infinite.
+  static constexpr double kLargestFigure = 1e15;
+
+  /// A positive figure of at most `largest`.
   template <typename T>
-  void number(std::initializer_list<const char *> path, T &out) {
+  void number(std::initializer_list<const char *> path, T &out,
+              double largest = kLargestFigure) {
     const json *node = lookup(path);
     if (!node)
       return;
@@ -49,10 +55,12 @@ public:
       fail(currentPath, "must be positive");
       return;
     }
-    // A bound far above any real figure (bytes per second included), so
-    // that no derived time or size overflows or becomes infinite.
-    if (!(v <= 1e15)) {
-      fail(currentPath, "must be at most 1e15");
+    if (!(v <= largest)) {
+      fail(currentPath,
+           "must be at most " +
+               (largest == kLargestFigure
+                    ? std::string("1e15")
+                    : std::to_string(static_cast<int64_t>(largest))));
       return;
     }
     out = static_cast<T>(v);
@@ -98,7 +106,7 @@ public:
   std::string error;
 
 private:
-  const json *fail(const std::string &path, const char *what) {
+  const json *fail(const std::string &path, const std::string &what) {
     if (error.empty())
       error = "'" + path + "' " + what;
     return nullptr;
@@ -193,9 +201,12 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   r.number({"c2c", "bytes_per_s"}, t.c2cBytesPerSecond);
   r.number({"c2c", "hop_latency_ns"}, t.c2cHopLatencyNs);
   r.number({"c2c", "sync_ns"}, t.c2cSyncNs);
+  // Instruction bytes times a chip's operation count stay in 64 bits.
+  constexpr double kLargestInstructionBytes = 1 << 20;
   r.number({"instructions", "bytes_per_operation"},
-           t.instructionBytesPerOperation);
-  r.number({"instructions", "bytes_per_tile"}, t.instructionBytesPerTile);
+           t.instructionBytesPerOperation, kLargestInstructionBytes);
+  r.number({"instructions", "bytes_per_tile"}, t.instructionBytesPerTile,
+           kLargestInstructionBytes);
   r.number({"system", "chips_per_node"}, t.chipsPerNode);
   r.number({"system", "chips_per_rack"}, t.chipsPerRack);
   r.number({"system", "hops_within_node"}, t.hopsWithinNode);
@@ -204,11 +215,6 @@ mlir::llm::lpu::parseTargetDescription(llvm::StringRef text,
   r.number({"system", "host_round_trip_us"}, t.hostRoundTripUs);
   if (!r.error.empty())
     return error(r.error);
-  // Instruction bytes times a chip's operation count stay in 64 bits.
-  if (t.instructionBytesPerOperation > (int64_t(1) << 20) ||
-      t.instructionBytesPerTile > (int64_t(1) << 20))
-    return error("'instructions.bytes_per_operation' and "
-                 "'instructions.bytes_per_tile' must be at most 1048576");
   if (t.chipsPerRack % t.chipsPerNode != 0)
     return error("'system.chips_per_rack' must be a multiple of "
                  "'system.chips_per_node'");

@@ -60,7 +60,9 @@ layoutInStages(const std::vector<ResidentTensor> &tensors,
     int64_t home = std::min<int64_t>(
         stages - 1, static_cast<int64_t>((before + whole / 2) / perStage));
     int64_t homeParts = std::min(group, t.numStripes());
-    bool fits = wholeTensors && (t.streamed || t.kvCache);
+    // Weights and caches: whole per stage when they fit, and aligned.
+    bool aligned = wholeTensors && (t.streamed || t.kvCache);
+    bool fits = aligned;
     for (int64_t p = 0; p < homeParts && fits; ++p) {
       int64_t first = t.numStripes() * p / homeParts;
       int64_t last = t.numStripes() * (p + 1) / homeParts;
@@ -101,7 +103,6 @@ layoutInStages(const std::vector<ResidentTensor> &tensors,
     // start at the stage's first chip, so that equally striped tensors
     // align; other small tensors start at the least loaded chip, so that
     // they even out.
-    bool aligned = wholeTensors && (t.streamed || t.kvCache);
     for (const Run &run : runs) {
       int64_t base = run.stage * group;
       int64_t start = 0;

@@ -199,9 +199,16 @@ private:
         if (best)
           sources.push_back(best);
       }
-      llvm::sort(sources, [&](const Piece *a, const Piece *b) {
-        return arrival(*a, lo, hi, chip) < arrival(*b, lo, hi, chip);
+      // In the order they would deliver the whole range (each arrival
+      // computed once).
+      llvm::SmallVector<std::pair<int64_t, const Piece *>> byArrival;
+      for (const Piece *s : sources)
+        byArrival.push_back({arrival(*s, lo, hi, chip), s});
+      llvm::sort(byArrival, [](const auto &a, const auto &b) {
+        return a.first < b.first;
       });
+      for (auto [i, entry] : llvm::enumerate(byArrival))
+        sources[i] = entry.second;
       // Stripe over the sources in the order they would deliver, in
       // parts of at least one vector of lanes, over as many as finish
       // soonest.

@@ -82,7 +82,7 @@ struct BiasAddLowering : ElementwiseLowering<BiasAddOp> {
     return operand == 1 ? projectionMap(ctx, rank, {rank - 1}) : identityMap(ctx, rank);
   }
   Value compute(OpBuilder &b, Location loc, ValueRange args) const override {
-    return arith::AddFOp::create(b, loc, args[0], widenTo(b, loc, args[1], args[0].getType()));
+    return arith::AddFOp::create(b, loc, args[0], convertFloat(b, loc, args[1], args[0].getType()));
   }
 };
 
@@ -112,7 +112,7 @@ struct EmbeddingLowering : OpRewritePattern<EmbeddingOp> {
                                                   ValueRange{row, column});
           linalg::YieldOp::create(
               b, nested,
-              widenTo(b, nested, value, resultType.getElementType()));
+              convertFloat(b, nested, value, resultType.getElementType()));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();

@@ -46,10 +46,6 @@ constexpr arith::FastMathFlags kReassociate = arith::FastMathFlags::reassoc;
 constexpr arith::FastMathFlags kMaximum =
     arith::FastMathFlags::reassoc | arith::FastMathFlags::nnan;
 
-Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 struct FlashAttention {
   FlashAttention(OpBuilder &b, Value queries, Value keys, Value values,
                  double scale)

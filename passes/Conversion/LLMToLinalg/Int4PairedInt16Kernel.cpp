@@ -58,13 +58,6 @@ namespace {
 constexpr int64_t kPairs = kInt4NibblesPerWord / 2;
 /// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31).
 constexpr int64_t kMaxGroupSize = 4096;
-/// Largest int16 magnitude of the quantized inputs.
-constexpr double kInt16Max = 32767.0;
-
-Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 Value splatI32(OpBuilder &b, Location loc, int64_t lanes, int32_t v) {
   auto type = VectorType::get({lanes}, b.getI32Type());
   return arith::ConstantOp::create(

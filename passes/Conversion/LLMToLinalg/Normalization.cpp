@@ -46,7 +46,7 @@ struct RMSNormLowering : OpRewritePattern<RMSNormOp> {
               b, nested,
               arith::MulFOp::create(
                   b, nested, scaled,
-                  widenTo(b, nested, args[2], scaled.getType()))
+                  convertFloat(b, nested, args[2], scaled.getType()))
                   .getResult());
         });
     rewriter.replaceOp(op, normalized.getResults());

@@ -57,14 +57,18 @@ Value scaleRowsByInverseRMS(OpBuilder &b, Location loc, Value x, Value y,
 void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
                              Value acc);
 
-/// `value` (a scalar inside a linalg body) extended to the float type `to`
-/// when it is a narrower float (f16/bf16 weights), else `value` itself.
-Value widenTo(OpBuilder &b, Location loc, Value value, Type to);
-
 /// Float `value` (a scalar or a vector) converted to the float type `to`,
-/// whatever their widths: extended, truncated, or (f16 and bf16) through
-/// f32. INT4 parameters of any float type meet inputs of any float type.
+/// else `value` itself when it has that type: extended (f16/bf16 weights
+/// meeting f32 inputs), truncated, or (f16 and bf16) through f32, so that
+/// weights and INT4 parameters of any float type meet inputs of any.
 Value convertFloat(OpBuilder &b, Location loc, Value value, Type to);
+
+/// An index constant.
+Value indexConstant(OpBuilder &b, Location loc, int64_t value);
+
+/// Largest magnitude of the int16 inputs of the paired-int16 INT4 kernel
+/// (an input group's largest |x| maps to it).
+constexpr double kInt16Max = 32767.0;
 
 /// Iterator types: `numParallel` parallel loops then `numReduction`
 /// reductions.

@@ -149,9 +149,6 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
       .getResult(0);
 }
 
-/// Largest int16 magnitude of the paired-int16 kernel's inputs.
-constexpr double kInt16Max = 32767.0;
-
 /// The decode epilogue of the float kernel over loops (r, nt, G, t), the
 /// group a reduction outside the rows:
 ///

@@ -53,17 +53,10 @@ void mlir::llm::detail::yieldMultiplyAccumulate(OpBuilder &b, Location loc,
                                                 Value lhs, Value rhs,
                                                 Value acc) {
   Value product = arith::MulFOp::create(
-      b, loc, lhs, widenTo(b, loc, rhs, acc.getType()));
+      b, loc, lhs, convertFloat(b, loc, rhs, acc.getType()));
   linalg::YieldOp::create(b, loc,
                           arith::AddFOp::create(b, loc, acc, product)
                               .getResult());
-}
-
-Value mlir::llm::detail::widenTo(OpBuilder &b, Location loc, Value value,
-                                 Type to) {
-  if (value.getType() == to)
-    return value;
-  return arith::ExtFOp::create(b, loc, to, value);
 }
 
 Value mlir::llm::detail::convertFloat(OpBuilder &b, Location loc, Value value,
@@ -84,6 +77,11 @@ Value mlir::llm::detail::convertFloat(OpBuilder &b, Location loc, Value value,
     f32 = VectorType::get(vector.getShape(), f32);
   return arith::TruncFOp::create(b, loc, to,
                                  arith::ExtFOp::create(b, loc, f32, value));
+}
+
+Value mlir::llm::detail::indexConstant(OpBuilder &b, Location loc,
+                                       int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
 }
 
 Value mlir::llm::detail::sumOfSquares(OpBuilder &b, Location loc, Value x) {

@@ -66,8 +66,8 @@ struct ScaleColumnsLowering : OpRewritePattern<ScaleColumnsOp> {
         iterators(2), [&](OpBuilder &b, Location nested, ValueRange args) {
           Type f32 = b.getF32Type();
           Value product =
-              arith::MulFOp::create(b, nested, widenTo(b, nested, args[0], f32),
-                                    widenTo(b, nested, args[1], f32));
+              arith::MulFOp::create(b, nested, convertFloat(b, nested, args[0], f32),
+                                    convertFloat(b, nested, args[1], f32));
           linalg::YieldOp::create(b, nested, product);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -165,7 +165,7 @@ struct QuantizeInt4Lowering : OpRewritePattern<QuantizeInt4Op> {
     auto ranges = linalg::GenericOp::create(
         rewriter, loc, rangeTypes, ValueRange{grouped}, rangeInits, rangeMaps,
         iterators(2, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value x = widenTo(b, nested, args[0], f32);
+          Value x = convertFloat(b, nested, args[0], f32);
           if (symmetric) {
             Value magnitude = math::AbsFOp::create(b, nested, x);
             linalg::YieldOp::create(
@@ -244,7 +244,7 @@ struct QuantizeInt4Lowering : OpRewritePattern<QuantizeInt4Op> {
                             projectionMap(ctx, 5, {1, 0, 3}),
                             projectionMap(ctx, 5, {0, 1, 2, 3})},
         iterators(4, 1), [&](OpBuilder &b, Location nested, ValueRange args) {
-          Value x = widenTo(b, nested, args[0], f32);
+          Value x = convertFloat(b, nested, args[0], f32);
           Value scale = args[1], zero = args[2];
           Value code = arith::AddFOp::create(
               b, nested,
@@ -343,7 +343,7 @@ struct RepackAwqLowering : OpRewritePattern<RepackAwqOp> {
         ArrayRef<AffineMap>{identityMap(ctx, 2), identityMap(ctx, 2)},
         iterators(2), [&](OpBuilder &b, Location nested, ValueRange args) {
           linalg::YieldOp::create(b, nested,
-                                  ValueRange{widenTo(b, nested, args[0], f32)});
+                                  ValueRange{convertFloat(b, nested, args[0], f32)});
         });
 
     // Words: loops (nt, g, b, t1, t0, s), row nt * tile + 8 t1 + t0 and
