@@ -18,6 +18,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 using namespace llm::runtime;
 
 namespace {
@@ -356,5 +358,23 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   for (int64_t index : abi.weights)
     store->data_.push_back(index < raw ? tensorData[index]
                                        : preparedData[index - raw]);
+
+  // 3. The tensors the kernels read in place from a mapped file are mapped
+  // now, as llama.cpp maps its weights (MAP_POPULATE), so that the first
+  // prompt does not take a page fault per page of them; not when they
+  // would not fit in memory together.
+  size_t inPlace = 0;
+  std::vector<int64_t> mappedWeights;
+  for (int64_t index : abi.weights)
+    if (index < raw && !copied[index] &&
+        tensorData[index] == views[index]->data) {
+      mappedWeights.push_back(index);
+      inPlace += views[index]->nbytes;
+    }
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && pageSize > 0 &&
+      inPlace < static_cast<size_t>(pages) * static_cast<size_t>(pageSize) / 2)
+    for (int64_t index : mappedWeights)
+      populatePages(views[index]->data, views[index]->nbytes);
   return std::move(store);
 }

@@ -70,18 +70,13 @@ std::string llm::runtime::cacheFilePath(const std::string &directory,
   return directory + "/" + prefix + "-" + hex + suffix;
 }
 
-namespace {
-/// Maps the pages of [data, data + bytes) of a file mapping in one call
-/// (far cheaper than a page fault per page); a no-op where the kernel
-/// lacks MADV_POPULATE_READ (Linux 5.14).
-void populatePages(const void *data, size_t bytes) {
+void llm::runtime::populatePages(const void *data, size_t bytes) {
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
   auto [begin, end] = pageSpan(data, bytes, /*inward=*/false);
   ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_READ);
 }
-} // namespace
 
 uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
   Xxh3 hash;
