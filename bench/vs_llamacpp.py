@@ -10,7 +10,10 @@ all of them):
   ours INT4 g32   llm-quantize-int4 with groups of 32, the LM head included
                   (llama-quantize stores a Q4_0 model's output matrix in
                   Q6_K, not F32); the AVX-512 kernel where the CPU has
-                  AVX-512BW
+                  AVX-512BW. Asymmetric (an f16 scale and zero point per
+                  group: 5 bits a weight), and symmetric (`int4sym`: an
+                  f16 scale per group, every zero point 8: 4.5 bits a
+                  weight, Q4_0's format and size)
   llama.cpp F32   the checkpoint as an F32 GGUF (python/hf_to_gguf.py)
   llama.cpp Q4_0  that GGUF through llama-quantize (blocks of 32: the
                   like-for-like format for INT4 g32)
@@ -19,9 +22,9 @@ Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
 llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
 best of the rounds; each ratio is ours / llama.cpp from those. Decode is
 also given as a fraction of the memory-bandwidth roofline (bytes a decode
-step reads / the read bandwidth llm-membw measures; INT4 g32 counted as
-half a byte per weight plus an fp16 scale and zero point per group, the LM
-head included).
+step reads / the best read bandwidth llm-membw measures before each round;
+INT4 g32 counted as half a byte per weight plus an fp16 scale (and zero
+point, asymmetric) per group, the LM head included).
 
 Without --llama-cpp it prints our figures and the roofline only. llama.cpp
 is never part of this project: build it from its public source outside the
@@ -129,16 +132,21 @@ def ggufs(model, llama_cpp, source_type="f32"):
     return f32, q4
 
 
-def compile_ours(bin_dir, model, int4):
+def compile_ours(bin_dir, model, fmt):
+    """`fmt`: f32, int4 (asymmetric) or int4sym (symmetric)."""
     # Compiled afresh every time: a module left by an older compiler would
     # measure that compiler.
-    path = os.path.join(model + (f".int4g{GROUP}-head.mlir" if int4 else ".f32.mlir"))
+    int4 = fmt != "f32"
+    suffix = {"f32": ".f32", "int4": f".int4g{GROUP}-head",
+              "int4sym": f".int4g{GROUP}sym-head"}[fmt]
+    path = model + suffix + ".mlir"
     ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
     # The prompt's logits for its last position only, as llm-run compiles a
     # module it imports and as llama-bench computes them.
     passes = ["--llm-prefill-last-logits"]
     if int4:
-        passes.append(f"--llm-quantize-int4=group-size={GROUP} lm-head=true")
+        symmetric = " symmetric=true" if fmt == "int4sym" else ""
+        passes.append(f"--llm-quantize-int4=group-size={GROUP} lm-head=true{symmetric}")
     pipeline = "--llm-cpu-pipeline"
     if int4 and "avx512bw" in cpu_flags():
         pipeline += "=int4-kernel=x86-avx512"
@@ -176,18 +184,22 @@ def main():
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--gen", type=int, default=64)
     parser.add_argument("--build", default="build")
-    parser.add_argument("--formats", default="f32,int4",
-                        help="which of f32 and int4 to run")
+    parser.add_argument("--formats", default="f32,int4,int4sym",
+                        help="which of f32, int4 (asymmetric) and int4sym (symmetric) to run")
     args = parser.parse_args()
     bin_dir = os.path.join(ROOT, args.build, "bin")
     threads = [int(t) for t in args.threads.split(",")]
 
+    # The best read bandwidth seen (measured before every round: on a shared
+    # machine it varies from one minute to the next).
     bandwidth = {}
-    for line in run([os.path.join(bin_dir, "llm-membw"), str(max(threads))]).splitlines():
-        fields = dict(kv.split("=") for kv in line.split())
-        bandwidth[int(fields["threads"])] = float(fields["read_GBps"]) * 1e9
-    print("memory read bandwidth: " + ", ".join(
-        f"{t} thread(s) {b / 1e9:.1f} GB/s" for t, b in sorted(bandwidth.items())))
+
+    def measure_bandwidth():
+        for line in run([os.path.join(bin_dir, "llm-membw"),
+                         str(max(threads))]).splitlines():
+            fields = dict(kv.split("=") for kv in line.split())
+            t, b = int(fields["threads"]), float(fields["read_GBps"]) * 1e9
+            bandwidth[t] = max(bandwidth.get(t, 0.0), b)
 
     # (shape, format) -> [ours module, llama.cpp gguf or None, decode bytes]
     runs = {}
@@ -196,28 +208,33 @@ def main():
         f32_bytes = weight_bytes_per_token(model)
         cfg = json.load(open(os.path.join(model, "config.json")))
         # Linear layers and the LM head at half a byte a weight, plus an fp16
-        # scale and zero point per group (norms and the embedding row, in
+        # scale (and zero point) per group (norms and the embedding row, in
         # F32, are a rounding error).
-        int4_bytes = f32_bytes / 4 * (0.5 + 4 / GROUP)
+        int4_bytes = {"int4": f32_bytes / 4 * (0.5 + 4 / GROUP),
+                      "int4sym": f32_bytes / 4 * (0.5 + 2 / GROUP)}
         f32_gguf = q4_gguf = None
         large = shape in LARGE_SHAPES
         if args.llama_cpp:
             f32_gguf, q4_gguf = ggufs(model, args.llama_cpp, "f16" if large else "f32")
         formats = args.formats.split(",")
-        unknown = set(formats) - {"f32", "int4"}
+        unknown = set(formats) - {"f32", "int4", "int4sym"}
         if unknown:
-            sys.exit(f"--formats: unknown {', '.join(sorted(unknown))} (expected f32, int4)")
+            sys.exit(f"--formats: unknown {', '.join(sorted(unknown))} "
+                     "(expected f32, int4, int4sym)")
         if large and "f32" in formats:
             print(f"{shape}: BF16 checkpoint, INT4 against Q4_0 only")
         if "f32" in formats and not large:
-            runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, False), f32_gguf,
+            runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, "f32"), f32_gguf,
                                             f32_bytes, model]
-        if "int4" in formats:
-            runs[(shape, f"INT4 g{GROUP} vs Q4_0")] = [compile_ours(bin_dir, model, True),
-                                                       q4_gguf, int4_bytes, model]
+        for fmt, label in (("int4", f"INT4 g{GROUP} vs Q4_0"),
+                           ("int4sym", f"INT4 g{GROUP} symmetric vs Q4_0")):
+            if fmt in formats:
+                runs[(shape, label)] = [compile_ours(bin_dir, model, fmt), q4_gguf,
+                                        int4_bytes[fmt], model]
 
     best = {}
     for _ in range(args.rounds):
+        measure_bandwidth()
         for t in threads:
             for key, (module, gguf, _, model) in runs.items():
                 figures = [ours(bin_dir, module, model, t, args.prompt, args.gen)]
@@ -227,6 +244,8 @@ def main():
                     old = best.get((key, t, engine), (0.0, 0.0))
                     best[(key, t, engine)] = (max(old[0], pp), max(old[1], tg))
 
+    print("memory read bandwidth (best of the rounds): " + ", ".join(
+        f"{t} thread(s) {b / 1e9:.1f} GB/s" for t, b in sorted(bandwidth.items())))
     print(f"\npp{args.prompt} / tg{args.gen}, tokens/s, best of {args.rounds} interleaved rounds")
     print("| shape | formats | threads | prompt ours | prompt llama.cpp | prompt ratio "
           "| decode ours | decode llama.cpp | decode ratio | decode / roofline |")

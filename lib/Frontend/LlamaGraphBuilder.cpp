@@ -120,7 +120,7 @@ private:
         RankedTensorType::get({outFeatures, blockBytes}, b.getI8Type()));
     auto repacked = RepackQ4_0Op::create(b, loc, blocks);
     return MatmulInt4Op::create(b, loc, resultType, input, repacked.getPacked(),
-                                repacked.getScales(), repacked.getZeros(),
+                                repacked.getScales(), /*zeros=*/Value(),
                                 /*input_scale=*/Value(), RepackQ4_0Op::kBlockValues);
   }
   /// A linear layer of a pre-quantized AWQ checkpoint: its tensors

@@ -106,9 +106,11 @@ FailureOr<MatmulInt4Op> mlir::llm::quantizeMatmulInt4(
   }
   auto pack = QuantizeInt4Op::create(rewriter, loc, quantized,
                                      options.groupSize, options.symmetric);
+  // A symmetric pack's zero points are all 8: the layer reads none.
   auto int4 = MatmulInt4Op::create(
       rewriter, loc, matmul.getType(), input, pack.getQweight(),
-      pack.getScales(), pack.getZeros(), inputScale,
+      pack.getScales(), options.symmetric ? Value() : pack.getZeros(),
+      inputScale,
       rewriter.getI64IntegerAttr(options.groupSize), normEps);
   rewriter.replaceOp(matmul, int4.getResult());
   return int4;

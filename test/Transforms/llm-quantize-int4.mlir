@@ -124,7 +124,10 @@
 
 // symmetric=true is recorded on every quantization (100 inputs in groups of
 // 64 make 2 groups).
-// SYM: llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x48xf32> -> tensor<3x1x8x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xf16>
+// The layers read no zero points (all 8): matmul_int4 takes the words and
+// the scales only.
+// SYM: %[[SQ:.*]], %[[SS:.*]], %{{.*}} = llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x48xf32> -> tensor<3x1x8x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xf16>
+// SYM-NEXT: llm.matmul_int4 %{{.*}}, %[[SQ]], %[[SS]] group_size = 64 : tensor<1x48xf32>, tensor<3x1x8x16xi32>, tensor<3x1x16xf16> -> tensor<1x48xf32>
 // SYM: llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x100xf32> -> tensor<3x2x8x16xi32>
 // SYM-NOT: llm.quantize_int4 %{{.*}} group_size = 64 :
 // SYM: return

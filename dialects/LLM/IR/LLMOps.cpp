@@ -176,7 +176,8 @@ LogicalResult ScaleColumnsOp::verify() {
 }
 
 /// Checks the (qweight, scales, zeros) types of an INT4 pack of an
-/// `[out, in]` matrix in groups of `groupSize`.
+/// `[out, in]` matrix in groups of `groupSize` (`zeros` null: a symmetric
+/// pack, which has none).
 static LogicalResult verifyInt4Results(Operation *op, int64_t out, int64_t in,
                                        int64_t groupSize, Type qweight,
                                        Type scales, Type zeros) {
@@ -191,10 +192,14 @@ static LogicalResult verifyInt4Results(Operation *op, int64_t out, int64_t in,
            << out << ", " << in << "] matrix into " << expected << ", not "
            << qweight;
   auto groupType = int4ParamsType(op->getContext(), out, groups);
-  if (scales != groupType || zeros != groupType)
-    return op->emitOpError("scales and zero points of a [")
+  if (scales != groupType)
+    return op->emitOpError("scales of a [")
            << out << ", " << in << "] matrix are " << groupType << ", not "
-           << scales << " and " << zeros;
+           << scales;
+  if (zeros && zeros != groupType)
+    return op->emitOpError("zero points of a [")
+           << out << ", " << in << "] matrix are " << groupType << ", not "
+           << zeros;
   return success();
 }
 
@@ -249,7 +254,7 @@ void RepackQ4_0Op::build(OpBuilder &b, OperationState &state, Value blocks) {
   auto type = cast<RankedTensorType>(blocks.getType());
   int64_t out = type.getDimSize(0), groups = type.getDimSize(1) / kBlockBytes;
   auto groupType = int4ParamsType(b.getContext(), out, groups);
-  build(b, state, int4QweightType(b.getContext(), out, groups, kBlockValues), groupType,
+  build(b, state, int4QweightType(b.getContext(), out, groups, kBlockValues),
         groupType, blocks);
 }
 
@@ -261,7 +266,7 @@ LogicalResult RepackQ4_0Op::verify() {
   int64_t out = blocks.getDimSize(0);
   int64_t in = blocks.getDimSize(1) / kBlockBytes * kBlockValues;
   return verifyInt4Results(*this, out, in, kBlockValues, getPacked().getType(),
-                           getScales().getType(), getZeros().getType());
+                           getScales().getType(), /*zeros=*/Type());
 }
 
 //===----------------------------------------------------------------------===//
@@ -272,10 +277,13 @@ LogicalResult MatmulInt4Op::verify() {
   auto input = getInput().getType();
   auto qweight = getQweight().getType();
   auto scales = getScales().getType();
-  auto zeros = getZeros().getType();
+  // Without zero points (all 8), the checks of the zeros are those of the
+  // scales.
+  auto zeros = getZeros() ? getZeros().getType() : scales;
   auto result = getResult().getType();
   if (failed(verifySameElementType(*this, {getInput(), getResult()})) ||
-      failed(verifySameElementType(*this, {getScales(), getZeros()})))
+      (getZeros() &&
+       failed(verifySameElementType(*this, {getScales(), getZeros()}))))
     return failure();
   int64_t g = getGroupSize();
   if (!qweight.hasStaticShape() || !scales.hasStaticShape() ||

@@ -25,7 +25,8 @@
 // xsum being the sum of the group's int16 inputs, so that the layer is
 // exactly that of the int16 inputs and nothing of the size of the weights'
 // groups is written to memory: a step reads the words, the scales and the
-// zero points once, and small groups cost only their scale bytes.
+// zero points (none in a symmetric pack: all 8) once, and small groups
+// cost only their scale bytes.
 //
 // Registers are blocked: R input rows by C registers of weight rows, each
 // unpacked weight register serving the block's R rows. A decode step (one
@@ -184,8 +185,9 @@ struct PairedKernel {
     for (int64_t c = 0; c < blockChunks; ++c) {
       Value scale = readParameter(scales, c);
       weightScales.push_back(scale);
-      zeroScales.push_back(
-          arith::MulFOp::create(b, loc, readParameter(zeros, c), scale));
+      Value zero = zeroPoint(b, loc, zeros ? readParameter(zeros, c) : Value(),
+                             lanesF32);
+      zeroScales.push_back(arith::MulFOp::create(b, loc, zero, scale));
     }
     Value inverseMax = arith::ConstantOp::create(
         b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / kInt16Max));

@@ -63,6 +63,11 @@ void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// weights and INT4 parameters of any float type meet inputs of any.
 Value convertFloat(OpBuilder &b, Location loc, Value value, Type to);
 
+/// The zero point of an INT4 weight converted to `to` (a float scalar or
+/// vector type): `zero`, a value read from the op's zeros, or, for a pack
+/// without zeros (symmetric), the constant 8.
+Value zeroPoint(OpBuilder &b, Location loc, Value zero, Type to);
+
 /// An index constant.
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 
@@ -120,7 +125,7 @@ bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
 /// `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p (low
 /// half) and s = p + 4 (high half) quantized with group magnitudes m [r, G],
 /// `qweight` [out / T, G, g / 8, T], `scales` and `zeros` [out / T, G, T]
-/// and the sums of each row's int16 inputs per group `inputSums` [r, G]
+/// (`zeros` null: every zero point 8) and the sums of each row's int16 inputs per group `inputSums` [r, G]
 /// (int32). One scf.forall over
 /// the row tiles and their slices of `blockChunks` registers of `lanes`
 /// int32 and float; the rows (static or dynamic) in register blocks of

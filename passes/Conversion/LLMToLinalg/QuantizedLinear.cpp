@@ -96,7 +96,8 @@ Value unpackNibble(OpBuilder &b, Location loc, Value word, unsigned nibbleLoop,
 /// scale[nt, G, t] - zero[nt, G, t] * scale[nt, G, t], for x [r..., G, 8,
 /// g / 8] with `rowDims` leading row dimensions (1: rows; 2: blocks of
 /// rows, which share each dequantized weight vector), computed in
-/// `rowsInit` [r..., nt * t]. Scales and zeros are [nt, G, t].
+/// `rowsInit` [r..., nt * t]. Scales and zeros are [nt, G, t]
+/// (zeros null: every zero point 8).
 Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                Value rowsInit, unsigned rowDims) {
@@ -122,16 +123,18 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                     0.0);
   KernelLoops l(rowDims);
   AffineMap perGroupRow = projectionMap(ctx, l.count, {l.tile, l.group, l.lane});
+  SmallVector<Value> inputs{x, qweight, scales};
+  SmallVector<AffineMap> maps{
+      projectionMap(ctx, l.count, l.rowsThen({l.group, l.nibble, l.word})),
+      projectionMap(ctx, l.count, {l.tile, l.group, l.word, l.lane}),
+      perGroupRow};
+  if (zeros) {
+    inputs.push_back(zeros);
+    maps.push_back(perGroupRow);
+  }
+  maps.push_back(projectionMap(ctx, l.count, l.rowsThen({l.tile, l.lane})));
   return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{x, qweight, scales, zeros},
-             ValueRange{init},
-             ArrayRef<AffineMap>{
-                 projectionMap(ctx, l.count,
-                               l.rowsThen({l.group, l.nibble, l.word})),
-                 projectionMap(ctx, l.count,
-                               {l.tile, l.group, l.word, l.lane}),
-                 perGroupRow, perGroupRow,
-                 projectionMap(ctx, l.count, l.rowsThen({l.tile, l.lane}))},
+             b, loc, init.getType(), inputs, ValueRange{init}, maps,
              l.iterators(),
              [&](OpBuilder &nb, Location nested, ValueRange args) {
                Type f32 = args[0].getType();
@@ -140,11 +143,11 @@ Value buildDequantizedProducts(OpBuilder &b, Location loc, Value x,
                // on the group and row (hoisted out of the inner loops), and
                // the difference contracts to one fused multiply-subtract.
                Value scale = convertFloat(nb, nested, args[2], f32);
-               Value zero = convertFloat(nb, nested, args[3], f32);
+               Value zero = zeroPoint(nb, nested, zeros ? args[3] : Value(), f32);
                Value qs = arith::MulFOp::create(nb, nested, q, scale);
                Value zs = arith::MulFOp::create(nb, nested, zero, scale);
                Value w = arith::SubFOp::create(nb, nested, qs, zs);
-               yieldMultiplyAccumulate(nb, nested, args[0], w, args[4]);
+               yieldMultiplyAccumulate(nb, nested, args[0], w, args.back());
              })
       .getResult(0);
 }
@@ -169,20 +172,23 @@ Value applyGroupScales(OpBuilder &b, Location loc, Value dots, Value inputSums,
                     0.0);
   AffineMap perGroupRow = projectionMap(ctx, 4, {1, 2, 3});
   AffineMap perGroupInput = projectionMap(ctx, 4, {0, 2});
+  SmallVector<Value> inputs{dots, inputSums, scales};
+  SmallVector<AffineMap> maps{identityMap(ctx, 4), perGroupInput, perGroupRow};
+  if (zeros) {
+    inputs.push_back(zeros);
+    maps.push_back(perGroupRow);
+  }
+  maps.push_back(projectionMap(ctx, 4, {0, 1, 3}));
   return linalg::GenericOp::create(
-             b, loc, init.getType(),
-             ValueRange{dots, inputSums, scales, zeros}, ValueRange{init},
-             ArrayRef<AffineMap>{identityMap(ctx, 4), perGroupInput,
-                                 perGroupRow, perGroupRow,
-                                 projectionMap(ctx, 4, {0, 1, 3})},
+             b, loc, init.getType(), inputs, ValueRange{init}, maps,
              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                            utils::IteratorType::parallel,
                                            utils::IteratorType::reduction,
                                            utils::IteratorType::parallel},
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               // args: dot, input sum, scale, zero, accumulator.
+               // args: dot, input sum, scale, zero (if any), accumulator.
                Value scale = convertFloat(nb, l, args[2], f32);
-               Value zero = convertFloat(nb, l, args[3], f32);
+               Value zero = zeroPoint(nb, l, zeros ? args[3] : Value(), f32);
                Value zeroScaled = arith::MulFOp::create(nb, l, zero, scale);
                Value term = arith::SubFOp::create(
                    nb, l, arith::MulFOp::create(nb, l, scale, args[0]),
@@ -499,7 +505,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
                                rewriter.getIndexAttr(kInt4NibblesPerWord),
                                rewriter.getIndexAttr(words)});
 
-    // Scales and zeros [out / T, groups, T].
+    // Scales and zeros [out / T, groups, T]; no zeros: every zero point 8.
     Value scales = op.getScales(), zeros = op.getZeros();
 
     // On x86, any rows: int16 inputs and vpmaddwd, in register blocks.

@@ -1,6 +1,7 @@
 //===- Utils.cpp - helpers shared by the llm to linalg patterns -----------===//
 
 #include "PopulatePatterns.h"
+#include "llm/Dialect/LLM/IR/Int4Layout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -77,6 +78,17 @@ Value mlir::llm::detail::convertFloat(OpBuilder &b, Location loc, Value value,
     f32 = VectorType::get(vector.getShape(), f32);
   return arith::TruncFOp::create(b, loc, to,
                                  arith::ExtFOp::create(b, loc, f32, value));
+}
+
+Value mlir::llm::detail::zeroPoint(OpBuilder &b, Location loc, Value zero,
+                                   Type to) {
+  if (zero)
+    return convertFloat(b, loc, zero, to);
+  auto element = cast<FloatType>(getElementTypeOrSelf(to));
+  TypedAttr eight = b.getFloatAttr(element, kInt4SymmetricZero);
+  if (auto vector = dyn_cast<VectorType>(to))
+    eight = DenseElementsAttr::get(vector, eight);
+  return arith::ConstantOp::create(b, loc, to, eight);
 }
 
 Value mlir::llm::detail::indexConstant(OpBuilder &b, Location loc,

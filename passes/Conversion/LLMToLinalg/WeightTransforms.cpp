@@ -427,7 +427,6 @@ struct RepackQ4_0Lowering : OpRewritePattern<RepackQ4_0Op> {
           linalg::YieldOp::create(b, nested,
                                   ValueRange{arith::ExtFOp::create(b, nested, f32, half)});
         });
-    Value zeros = filled(rewriter, loc, {groups, out}, rewriter.getF32FloatAttr(8.0f));
 
     // Words [out / tile, groups, group / 8, tile]: loops (nt, g, b, t, s),
     // nibble s holds input s * group / 8 + b of row nt * tile + t; s is a
@@ -467,8 +466,7 @@ struct RepackQ4_0Lowering : OpRewritePattern<RepackQ4_0Op> {
                                   ValueRange{arith::OrIOp::create(b, nested, args[1], placed)});
         });
     rewriter.replaceOp(op, {words.getResult(0),
-                            packParameters(rewriter, loc, scales.getResult(0)),
-                            packParameters(rewriter, loc, zeros)});
+                            packParameters(rewriter, loc, scales.getResult(0))});
     return success();
   }
 };

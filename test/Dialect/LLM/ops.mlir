@@ -490,25 +490,29 @@ module @no_weights attributes {llm.abi = #llm.abi<tensors = [], prepare = [], pr
 // CHECK: %[[M2:.*]] = llm.matmul_int4 %[[H]], %[[HQ]], %[[HS]], %[[HS]] group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16> -> tensor<?x8xbf16>
 // CHECK: %[[M3:.*]] = llm.matmul_int4 %[[F]], %[[FQ]], %[[FS]], %[[FS]] group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16> -> tensor<1x3xf16>
 // CHECK: %[[M4:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S32]], %[[Z32]] group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32> -> tensor<7x16xf32>
-// CHECK: return %[[M0]], %[[M1]], %[[M2]], %[[M3]], %[[M4]]
+// A symmetric pack has no zero points (all 8).
+// CHECK: %[[M5:.*]] = llm.matmul_int4 %[[D]], %[[Q]], %[[S]] group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16> -> tensor<?x16xf32>
+// CHECK: return %[[M0]], %[[M1]], %[[M2]], %[[M3]], %[[M4]], %[[M5]]
 // GENERIC-LABEL: sym_name = "matmul_int4"
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>) -> tensor<7x16xf32>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>) -> tensor<?x16xf32>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 64 : i64}> {llm.tag} : (tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16>) -> tensor<?x8xbf16>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64}> : (tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16>) -> tensor<1x3xf16>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32>) -> tensor<7x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>) -> tensor<7x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>) -> tensor<?x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 64 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> {llm.tag} : (tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16>) -> tensor<?x8xbf16>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16>) -> tensor<1x3xf16>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32>) -> tensor<7x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>) -> tensor<?x16xf32>
 func.func @matmul_int4(%x: tensor<7x48xf32>, %d: tensor<?x48xf32>,
                        %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>,
                        %h: tensor<?x64xbf16>, %hq: tensor<1x1x8x8xi32>, %hs: tensor<1x1x8xbf16>,
                        %f: tensor<1x100xf16>, %fq: tensor<3x13x1x1xi32>, %fs: tensor<3x13x1xf16>,
                        %s32: tensor<1x2x16xf32>, %z32: tensor<1x2x16xf32>)
-    -> (tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>, tensor<7x16xf32>) {
+    -> (tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>, tensor<7x16xf32>, tensor<?x16xf32>) {
   %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
   %1 = llm.matmul_int4 %d, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<?x16xf32>
   %2 = llm.matmul_int4 %h, %hq, %hs, %hs group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16> -> tensor<?x8xbf16>
   %3 = llm.matmul_int4 %f, %fq, %fs, %fs group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16> -> tensor<1x3xf16>
   %4 = llm.matmul_int4 %x, %q, %s32, %z32 group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32> -> tensor<7x16xf32>
-  return %0, %1, %2, %3, %4 : tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>, tensor<7x16xf32>
+  %5 = llm.matmul_int4 %d, %q, %s group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16> -> tensor<?x16xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>, tensor<7x16xf32>, tensor<?x16xf32>
 }
 
 // A quantized linear layer as llm-quantize-int4 emits it.
@@ -528,11 +532,11 @@ func.func @quantized_linear(%x: tensor<?x48xf32>) -> tensor<?x100xf32> {
 // A GGUF Q4_0 layer of 64 outputs and 64 inputs: two 18-byte blocks a row;
 // the results are typed like those of llm.quantize_int4 with group 32.
 // CHECK-LABEL: func.func @repack_q4_0(
-// CHECK: llm.repack_q4_0 %{{.*}} : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
-// GENERIC: "llm.repack_q4_0"(%{{.*}}) : (tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>)
-func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>) {
-  %p, %s, %z = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
-  return %p, %s, %z : tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+// CHECK: llm.repack_q4_0 %{{.*}} : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>
+// GENERIC: "llm.repack_q4_0"(%{{.*}}) : (tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<1x2x64xf16>)
+func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tensor<1x2x64xf16>) {
+  %p, %s = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>
+  return %p, %s : tensor<1x2x4x64xi32>, tensor<1x2x64xf16>
 }
 
 // llm.batched_attention: one token per sequence, each in its own slot of

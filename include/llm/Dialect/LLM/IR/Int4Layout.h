@@ -21,12 +21,16 @@ namespace mlir::llm {
 /// Nibbles (inputs of one row) per 32-bit word.
 constexpr int64_t kInt4NibblesPerWord = 8;
 
-/// Whether `groupSize` can be packed: a positive multiple of 8 (whole words
-/// per row and group).
+/// The zero point of every weight of a symmetric pack (`q - 8` in [-8, 7]):
+/// such a pack stores no zero points.
+constexpr int64_t kInt4SymmetricZero = 8;
+
 /// The largest group size: each row's last group is padded to a whole group,
 /// so an unbounded size would make packs of any size from a small layer.
 constexpr int64_t kMaxInt4GroupSize = 8192;
 
+/// Whether `groupSize` can be packed: a positive multiple of 8 (whole words
+/// per row and group).
 inline bool isInt4GroupSize(int64_t groupSize) {
   return groupSize > 0 && groupSize % kInt4NibblesPerWord == 0 &&
          groupSize <= kMaxInt4GroupSize;

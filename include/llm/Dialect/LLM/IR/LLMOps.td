@@ -193,21 +193,19 @@ def LLM_RepackQ4_0Op : LLM_Op<"repack_q4_0", [Pure]> {
     without rounding anything. `blocks` holds each row's `in / 32` blocks of
     18 bytes: an fp16 scale `d`, then 16 bytes whose low nibbles are the codes
     of inputs 0..15 of the block and whose high nibbles those of 16..31; the
-    weight is `(code - 8) * d`. The results are a group-32 pack for
-    `llm.matmul_int4`: the codes as they are, `d` as the scale and 8 as every
-    zero point.
+    weight is `(code - 8) * d`. The results are a symmetric group-32 pack
+    for `llm.matmul_int4` (read without zero points: every one is 8): the
+    codes as they are and `d` as the scale.
 
     ```mlir
-    %q, %s, %z = llm.repack_q4_0 %blocks
-        : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+    %q, %s = llm.repack_q4_0 %blocks
+        : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>
     ```
   }];
   let arguments = (ins 2DTensorOf<[I8]>:$blocks);
-  let results = (outs 4DTensorOf<[I32]>:$packed, 3DTensorOf<[F16]>:$scales,
-                      3DTensorOf<[F16]>:$zeros);
+  let results = (outs 4DTensorOf<[I32]>:$packed, 3DTensorOf<[F16]>:$scales);
   let assemblyFormat = [{
     $blocks attr-dict `:` type($blocks) `->` type($packed) `,` type($scales)
-    `,` type($zeros)
   }];
   let builders = [OpBuilder<(ins "::mlir::Value":$blocks)>];
   let extraClassDeclaration = [{
@@ -289,7 +287,7 @@ def LLM_MatmulOp : LLM_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
+def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure, AttrSizedOperandSegments]> {
   let summary = "Linear layer with group-wise INT4 weights";
   let description = [{
     `result[s, n] = sum_k input[s, k] * (q[n, k] - zeros[n / tile, k / g,
@@ -299,7 +297,9 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
     k % (g / 8), n % tile]`, bits `4 s .. 4 s + 3` with `s = (k % g) / (g /
     8)` (see `llm.quantize_int4`). `scales` and
     `zeros` are `[out / tile, groups, tile]` of one float type (f16 as
-    packed); `groups` is `ceil(in / g)`. With
+    packed); `groups` is `ceil(in / g)`. Without `zeros` every zero point is
+    8: a symmetric pack (`llm.quantize_int4 ... symmetric`, GGUF Q4_0) stores
+    only its scales, 4.5 bits per weight at groups of 32. With
     `input_scale` (`[in]`, activation-aware quantization) the input is
     divided by it, channel by channel, first. With `rms_norm_eps` the input
     is RMS-normalized on the fly, as for `llm.matmul`.
@@ -307,11 +307,14 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
         : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16> -> tensor<1x172xf32>
+    %y8 = llm.matmul_int4 %x, %q, %s group_size = 32
+        : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<43x2x4xf16> -> tensor<1x172xf32>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$input,
                        4DTensorOf<[I32]>:$qweight,
-                       LLM_Float3DTensor:$scales, LLM_Float3DTensor:$zeros,
+                       LLM_Float3DTensor:$scales,
+                       Optional<LLM_Float3DTensor>:$zeros,
                        Optional<LLM_Float1DTensor>:$input_scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
                        OptionalAttr<F64Attr>:$rms_norm_eps);
@@ -327,11 +330,11 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure]> {
     }]>,
   ];
   let assemblyFormat = [{
-    $input `,` $qweight `,` $scales `,` $zeros
+    $input `,` $qweight `,` $scales (`,` $zeros^)?
     (`input_scale` $input_scale^ `:` type($input_scale))?
     `group_size` `=` $group_size
-    attr-dict `:` type($input) `,` type($qweight) `,` type($scales) `,`
-    type($zeros) `->` type($result)
+    attr-dict `:` type($input) `,` type($qweight) `,` type($scales)
+    (`,` type($zeros)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
