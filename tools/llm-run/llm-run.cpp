@@ -155,6 +155,16 @@ static cl::opt<std::string> cacheDir("cache-dir",
                                      cl::value_desc("dir"), cl::init(""), cl::cat(category));
 static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached compiled code or prepared weights"),
                              cl::cat(category));
+static cl::opt<bool> useMmap(
+    "mmap",
+    cl::desc("Read the prepared weights where they lie in the mapped cache file "
+             "(shared, no copy) instead of copying them into memory on huge pages "
+             "(faster to stream; the default when they fit in half of the memory)"),
+    cl::cat(category));
+static cl::opt<bool> noMmap("no-mmap",
+                            cl::desc("Copy the prepared weights into memory on huge pages "
+                                     "(the default when they fit in half of the memory)"),
+                            cl::cat(category));
 
 static cl::opt<std::string> splitMode(
     "split-mode",
@@ -276,6 +286,8 @@ int main(int argc, char **argv) {
   } else if (systemPrompt.getNumOccurrences() || chatTemplateFile.getNumOccurrences()) {
     return fail("--system and --chat-template-file apply to --conversation (-cnv)");
   }
+  if (useMmap && noMmap)
+    return fail("--mmap and --no-mmap contradict each other: give one");
   if (!llvm::sys::fs::exists(modelDir))
     return fail("model directory '" + modelDir + "' does not exist");
   // A GGUF file holds the config, the tokenizer and the weights in one; the
@@ -494,6 +506,7 @@ int main(int argc, char **argv) {
   bool derives = !(*model)->abi().prepared.empty();
   loadOptions.cacheDirectory = cacheDirectory;
   loadOptions.rank = ranks->rank();
+  loadOptions.residentWeights = !useMmap;
   // One progress report, rank 0's.
   loadOptions.progress = loadOptions.progress && ranks->rank() == 0;
   auto startLoad = Clock::now();

@@ -2,8 +2,8 @@
 //
 // Binds the checkpoint tensors a module reads (its `#llm.abi`) by name, in
 // their stored precision and in place from the mapped files, runs the
-// module's `@prepare` once on them (or reads its outputs from the cache)
-// and holds every buffer the entry points take. It derives nothing itself:
+// module's `@prepare` once on them (or reads its outputs from the cache,
+// copied onto huge pages) and holds every buffer the entry points take. It derives nothing itself:
 // what a weight is made of is the module's `@prepare`.
 //
 //===----------------------------------------------------------------------===//
@@ -41,9 +41,14 @@ struct LoadOptions {
   /// This process's rank in a tensor-parallel group: which slice of each
   /// sharded tensor it binds (TensorBinding::shard).
   int64_t rank = 0;
+  /// Copy the prepared buffers read from the cache into memory on huge
+  /// pages (ResidentMemory) when they fit in half of the machine's memory;
+  /// else the kernels read them from the mapped cache file.
+  bool residentWeights = true;
 };
 
 class PreparedCacheFile;
+class ResidentMemory;
 
 /// Called by a compiled `@prepare` after each piece of work: `done` of
 /// `total` elements prepared. Reports to the ParameterStore::build running
@@ -81,6 +86,8 @@ private:
   /// Buffers `@prepare` allocated (malloc), freed with the store.
   std::vector<void *> owned_;
   std::unique_ptr<PreparedCacheFile> cache_;
+  /// The weights copied out of file mappings (LoadOptions::residentWeights).
+  std::unique_ptr<ResidentMemory> resident_;
   bool ranPrepare_ = false;
 };
 

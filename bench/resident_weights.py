@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Prepared weights on huge pages or read from the mapped cache file.
+
+Runs one module on one checkpoint with llm-run's default (the prepared
+buffers read from the cache copied into memory on transparent huge pages,
+runtime/lib/ResidentMemory.cpp) and with --mmap (read where they lie in the
+mapped cache file, 4 KiB pages), in interleaved rounds, and prints load time
+and decode tokens/s of each (best of the rounds) and their ratio.
+
+The module is compiled here from the checkpoint (INT4 groups of 32,
+symmetric, LM head included; the AVX-512 kernel where the CPU has it)
+unless --module is given. The first run prepares and caches the packs.
+
+Usage: bench/resident_weights.py --model DIR [--module M.mlir]
+       [--threads 1,2] [--rounds 3] [--gen 64] [--build build]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--module")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gen", type=int, default=64)
+    parser.add_argument("--build", default="build")
+    args = parser.parse_args()
+    bin_dir = os.path.join(ROOT, args.build, "bin")
+    work = tempfile.mkdtemp(prefix="resident-weights-")
+    module = args.module
+    if not module:
+        module = os.path.join(work, "int4.mlir")
+        ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", args.model])
+        pipeline = "--llm-cpu-pipeline"
+        if "avx512bw" in open("/proc/cpuinfo").read():
+            pipeline += "=int4-kernel=x86-avx512"
+        run([os.path.join(bin_dir, "llm-opt"), "--llm-prefill-last-logits",
+             "--llm-quantize-int4=group-size=32 symmetric=true lm-head=true", pipeline,
+             "-o", module], input=ir)
+    cache = os.path.join(work, "cache")
+    base = [os.path.join(bin_dir, "llm-run"), module, "-m", args.model, "--cache-dir", cache,
+            "--prompt-ids", "1,300,400", "-n", str(args.gen), "--temp", "0", "--ignore-eos",
+            "--json"]
+    run(base[:-1] + ["-n", "1"])  # prepares and caches the packs
+    threads = [int(t) for t in args.threads.split(",")]
+    modes = {"huge pages (default)": [], "mapped file (--mmap)": ["--mmap"]}
+    best = {}
+    for _ in range(args.rounds):
+        for t in threads:
+            for mode, flags in modes.items():
+                timings = json.loads(run(base + ["-t", str(t)] + flags))["timings"]
+                load, tg = best.get((mode, t), (float("inf"), 0.0))
+                best[(mode, t)] = (min(load, timings["load_ms"]),
+                                   max(tg, timings["generation_tokens_per_s"]))
+    print(f"{args.model}, tg{args.gen} after a 3-token prompt, best of {args.rounds} rounds")
+    print("| threads | weights | load ms | decode tok/s | decode ratio |")
+    print("|---|---|---|---|---|")
+    for t in threads:
+        mapped = best[("mapped file (--mmap)", t)][1]
+        for mode in modes:
+            load, tg = best[(mode, t)]
+            print(f"| {t} | {mode} | {load:.0f} | {tg:.1f} | {tg / mapped:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
