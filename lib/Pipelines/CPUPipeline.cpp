@@ -98,8 +98,12 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
 
   // Loops and LLVM: scf.forall becomes an OpenMP worksharing loop.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
-  if (options.parallel)
+  if (options.parallel) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    // One thread team per run of parallel loops (a decoder layer), not one
+    // fork and join per op.
+    pm.addNestedPass<func::FuncOp>(createLLMMergeParallelRegionsPass());
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   VectorTransferToSCFOptions vectorToSCF;
   vectorToSCF.enableFullUnroll(true);

@@ -266,6 +266,28 @@ def LLMLowerPairDotPass : Pass<"llm-lower-pair-dot"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LLMMergeParallelRegionsPass : Pass<"llm-merge-parallel-regions"> {
+  let summary = "One OpenMP thread team for consecutive parallel loops";
+  let description = [{
+    Merges consecutive `omp.parallel` regions of a block (as
+    `convert-scf-to-openmp` makes one per parallel loop) into one, so that
+    a decoder layer forks and joins its thread team once instead of once
+    per op. The worksharing loops follow each other in the merged region,
+    each ending in its implicit barrier. Between them:
+
+    - allocations move before the merged region, deallocations after it;
+    - ops that touch no memory are computed by every thread;
+    - the rest (a norm, a rotary embedding, a cache update) runs on one
+      thread in an `omp.single`, whose implicit barrier holds the team
+      until it is done.
+
+    A region with clauses, or a gap with a call, nested parallelism, an
+    allocation sized by a value computed in the group, or a value computed
+    on one thread that other threads need, ends a group.
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+}
+
 def LLMAllowFPContractionPass : Pass<"llm-allow-fp-contraction"> {
   let summary = "Allow floating-point multiply-add contraction (FMA)";
   let description = [{

@@ -1,0 +1,192 @@
+//===- MergeParallelRegions.cpp - one OpenMP team for consecutive loops ---===//
+//
+// convert-scf-to-openmp gives every parallel loop its own `omp.parallel`:
+// a fork and a join of the thread team per op, a few dozen per decoder
+// layer and token. Consecutive regions of a block become one region whose
+// worksharing loops follow each other (each ends in its implicit barrier,
+// so a loop still sees everything the previous one wrote); the code
+// between them (a norm, a rotary embedding, a cache update) runs on one
+// thread of the team (`omp.single`, whose implicit barrier holds the
+// others back until it is done). Allocations (shared by the team) and what
+// the gaps compute without touching memory (views, sizes) move before the
+// merged region, deallocations after it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "llm/Transforms/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "mlir/Interfaces/CallInterfaces.h"
+
+namespace mlir::llm {
+#define GEN_PASS_DEF_LLMMERGEPARALLELREGIONSPASS
+#include "llm/Transforms/Passes.h.inc"
+} // namespace mlir::llm
+
+using namespace mlir;
+
+namespace {
+
+/// The ops between two parallel regions, sorted by where they go.
+struct Gap {
+  /// Allocations, and ops that touch no memory and read nothing computed
+  /// in the group (views, sizes, index arithmetic): before the merged
+  /// region, in order.
+  SmallVector<Operation *> hoisted;
+  /// Deallocations: after it.
+  SmallVector<Operation *> sunk;
+  /// The rest, in order: on one thread.
+  SmallVector<Operation *> single;
+};
+
+/// A region convert-scf-to-openmp makes: no clauses, one block.
+bool isPlainRegion(omp::ParallelOp parallel) {
+  return parallel->getNumOperands() == 0 &&
+         parallel.getRegion().hasOneBlock();
+}
+
+/// Sorts the ops of [begin, end) (between two parallel regions of a group
+/// starting at `groupStart`) into `gap`; false when they cannot join the
+/// group: an allocation sized by a value computed on one thread, an op
+/// that parallelizes on its own or calls, or a value computed on one
+/// thread that another thread would need.
+bool sortGap(Block::iterator begin, Block::iterator end, Operation *groupStart,
+             Gap &gap) {
+  llvm::SmallPtrSet<Operation *, 16> onOneThread;
+  // Block arguments and values of enclosing blocks dominate the group.
+  auto definedBeforeGroup = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return !def || def->getBlock() != groupStart->getBlock() ||
+           def->isBeforeInBlock(groupStart);
+  };
+  for (Operation &op : llvm::make_range(begin, end)) {
+    bool readsOneThread = llvm::any_of(op.getOperands(), [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && onOneThread.contains(def);
+    });
+    if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
+      if (readsOneThread)
+        return false;
+      gap.hoisted.push_back(&op);
+      continue;
+    }
+    if (isa<memref::DeallocOp>(op)) {
+      // Of a buffer allocated outside the merged region.
+      Operation *def = op.getOperand(0).getDefiningOp();
+      if (!definedBeforeGroup(op.getOperand(0)) &&
+          !isa_and_nonnull<memref::AllocOp>(def))
+        return false;
+      gap.sunk.push_back(&op);
+      continue;
+    }
+    if (!readsOneThread && op.getNumRegions() == 0 && isMemoryEffectFree(&op)) {
+      gap.hoisted.push_back(&op);
+      continue;
+    }
+    // Nested parallelism, calls (which may fork teams of their own) and
+    // terminators stay outside any merged region.
+    bool forks = false;
+    op.walk([&](Operation *nested) {
+      forks |= isa<omp::ParallelOp, CallOpInterface>(nested);
+    });
+    if (forks || op.hasTrait<OpTrait::IsTerminator>())
+      return false;
+    gap.single.push_back(&op);
+    onOneThread.insert(&op);
+  }
+  // Values computed on one thread are used on that thread only.
+  for (Operation *op : gap.single)
+    for (Operation *user : op->getUsers()) {
+      Operation *inGap = op->getBlock()->findAncestorOpInBlock(*user);
+      if (!inGap || !onOneThread.contains(inGap))
+        return false;
+    }
+  return true;
+}
+
+/// Merges `regions` (in block order) with the gaps between them.
+void merge(ArrayRef<omp::ParallelOp> regions, ArrayRef<Gap> gaps) {
+  omp::ParallelOp first = regions.front();
+  OpBuilder b(first);
+  for (const Gap &gap : gaps)
+    for (Operation *op : gap.hoisted)
+      op->moveBefore(first);
+  auto merged = omp::ParallelOp::create(b, first.getLoc());
+  Block *body = b.createBlock(&merged.getRegion());
+  auto appendRegion = [&](omp::ParallelOp parallel) {
+    Block &from = parallel.getRegion().front();
+    body->getOperations().splice(body->end(), from.getOperations(),
+                                 from.begin(), std::prev(from.end()));
+  };
+  for (size_t i = 0; i < regions.size(); ++i) {
+    appendRegion(regions[i]);
+    if (i == gaps.size())
+      break;
+    const Gap &gap = gaps[i];
+    if (!gap.single.empty()) {
+      b.setInsertionPointToEnd(body);
+      auto single = omp::SingleOp::create(b, gap.single.front()->getLoc(),
+                                           omp::SingleOperands{});
+      Block *singleBody = b.createBlock(&single.getRegion());
+      for (Operation *op : gap.single)
+        op->moveBefore(singleBody, singleBody->end());
+      b.setInsertionPointToEnd(singleBody);
+      omp::TerminatorOp::create(b, single.getLoc());
+    }
+  }
+  b.setInsertionPointToEnd(body);
+  omp::TerminatorOp::create(b, merged.getLoc());
+  for (auto it = gaps.rbegin(); it != gaps.rend(); ++it)
+    for (Operation *op : llvm::reverse(it->sunk))
+      op->moveAfter(merged);
+  for (omp::ParallelOp parallel : regions)
+    parallel.erase();
+}
+
+/// Merges each run of plain parallel regions of `block` whose gaps allow it.
+void mergeInBlock(Block &block) {
+  SmallVector<omp::ParallelOp> regions;
+  for (Operation &op : block)
+    if (auto parallel = dyn_cast<omp::ParallelOp>(op))
+      regions.push_back(parallel);
+  size_t i = 0;
+  while (i < regions.size()) {
+    if (!isPlainRegion(regions[i])) {
+      ++i;
+      continue;
+    }
+    SmallVector<omp::ParallelOp> run{regions[i]};
+    SmallVector<Gap> gaps;
+    size_t j = i + 1;
+    for (; j < regions.size() && isPlainRegion(regions[j]); ++j) {
+      Gap gap;
+      if (!sortGap(std::next(run.back()->getIterator()),
+                   regions[j]->getIterator(), run.front(), gap))
+        break;
+      run.push_back(regions[j]);
+      gaps.push_back(std::move(gap));
+    }
+    if (run.size() > 1)
+      merge(run, gaps);
+    i = j;
+  }
+}
+
+struct LLMMergeParallelRegionsPass
+    : llm::impl::LLMMergeParallelRegionsPassBase<LLMMergeParallelRegionsPass> {
+  void runOnOperation() override {
+    SmallVector<Block *> blocks;
+    getOperation()->walk([&](Block *block) {
+      if (!block->getParentOp()->getParentOfType<omp::ParallelOp>() &&
+          !isa<omp::ParallelOp>(block->getParentOp()))
+        blocks.push_back(block);
+    });
+    for (Block *block : blocks)
+      mergeInBlock(*block);
+  }
+};
+
+} // namespace

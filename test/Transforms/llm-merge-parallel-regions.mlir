@@ -1,0 +1,181 @@
+// RUN: llm-opt %s --llm-merge-parallel-regions -split-input-file | FileCheck %s
+
+// Two worksharing loops with a serial step between them: one team. The
+// step (a load, an add, a store) runs on one thread (omp.single); the
+// allocation and its view move before the region, the deallocation after.
+// CHECK-LABEL: func.func @serial_gap(
+// CHECK: %[[TMP:.*]] = memref.alloc() : memref<8xf32>
+// CHECK-NEXT: memref.subview %[[TMP]]
+// CHECK-NEXT: omp.parallel {
+// CHECK-NEXT: omp.wsloop {
+// CHECK: omp.single {
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: memref.store
+// CHECK-NEXT: omp.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: omp.wsloop {
+// CHECK: omp.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: memref.dealloc %[[TMP]]
+// CHECK-NOT: omp.parallel
+// CHECK: return
+func.func @serial_gap(%buf: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %buf[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %tmp = memref.alloc() : memref<8xf32>
+  %v = memref.subview %tmp[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+  %x = memref.load %buf[%c0] : memref<8xf32>
+  %y = arith.addf %x, %x : f32
+  memref.store %y, %buf[%c1] : memref<8xf32>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        %z = memref.load %buf[%i] : memref<8xf32>
+        memref.store %z, %tmp[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.dealloc %tmp : memref<8xf32>
+  return
+}
+
+// -----
+
+// Three loops with only index arithmetic between them: one team, no
+// single; the arithmetic is computed before the region.
+// CHECK-LABEL: func.func @pure_gaps(
+// CHECK: arith.addi
+// CHECK-NEXT: arith.muli
+// CHECK-NEXT: omp.parallel {
+// CHECK-COUNT-3: omp.wsloop {
+// CHECK-NOT: omp.single
+// CHECK-NOT: omp.parallel
+// CHECK: return
+func.func @pure_gaps(%buf: memref<64xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %buf[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %m = arith.addi %n, %c8 : index
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c8) to (%m) step (%c1) {
+        memref.store %f, %buf[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %k = arith.muli %m, %c1 : index
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%m) to (%k) step (%c1) {
+        memref.store %f, %buf[%i] : memref<64xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// A value computed on one thread that the next loop reads (its bound): the
+// regions stay apart.
+// CHECK-LABEL: func.func @one_thread_value(
+// CHECK-COUNT-2: omp.parallel {
+// CHECK-NOT: omp.single
+func.func @one_thread_value(%buf: memref<8xf32>, %sizes: memref<1xindex>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %buf[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  %n = memref.load %sizes[%c0] : memref<1xindex>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        memref.store %f, %buf[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// A call between the loops (it may fork a team of its own), and a region
+// with a clause (num_threads): nothing merges.
+// CHECK-LABEL: func.func @call_and_clause(
+// CHECK-COUNT-3: omp.parallel
+// CHECK-NOT: omp.single
+func.func private @helper()
+func.func @call_and_clause(%buf: memref<8xf32>, %t: i32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %buf[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  func.call @helper() : () -> ()
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %buf[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel num_threads(%t : i32) {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %buf[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
