@@ -20,7 +20,9 @@ all of them):
 
 Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
 llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
-best of the rounds; each ratio is ours / llama.cpp from those. Decode is
+best of the rounds; each ratio is the median over the rounds of ours /
+llama.cpp within a round (runs next to each other, so that a slow spell of
+the machine hits both). Decode is
 also given as a fraction of the memory-bandwidth roofline (bytes a decode
 step reads / the best read bandwidth llm-membw measures before each round;
 INT4 g32 counted as half a byte per weight plus an fp16 scale (and zero
@@ -41,6 +43,7 @@ Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama,7b
 import argparse
 import json
 import os
+import statistics
 import shutil
 import struct
 import subprocess
@@ -233,6 +236,9 @@ def main():
                                         int4_bytes[fmt], model]
 
     best = {}
+    # (key, threads) -> per round (prompt ratio, decode ratio), each ours /
+    # llama.cpp from runs next to each other.
+    ratios = {}
     for _ in range(args.rounds):
         measure_bandwidth()
         for t in threads:
@@ -240,13 +246,16 @@ def main():
                 figures = [ours(bin_dir, module, model, t, args.prompt, args.gen)]
                 if gguf:
                     figures.append(llama(args.llama_cpp, gguf, t, args.prompt, args.gen))
+                    (pp, tg), (lpp, ltg) = figures
+                    ratios.setdefault((key, t), []).append((pp / lpp, tg / ltg))
                 for engine, (pp, tg) in zip(("ours", "llama.cpp"), figures):
                     old = best.get((key, t, engine), (0.0, 0.0))
                     best[(key, t, engine)] = (max(old[0], pp), max(old[1], tg))
 
     print("memory read bandwidth (best of the rounds): " + ", ".join(
         f"{t} thread(s) {b / 1e9:.1f} GB/s" for t, b in sorted(bandwidth.items())))
-    print(f"\npp{args.prompt} / tg{args.gen}, tokens/s, best of {args.rounds} interleaved rounds")
+    print(f"\npp{args.prompt} / tg{args.gen}, tokens/s: the best of {args.rounds} interleaved "
+          "rounds; ratios: the median over the rounds of ours / llama.cpp in the same round")
     print("| shape | formats | threads | prompt ours | prompt llama.cpp | prompt ratio "
           "| decode ours | decode llama.cpp | decode ratio | decode / roofline |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -256,7 +265,10 @@ def main():
             roofline = bandwidth[t] / decode_bytes
             if gguf:
                 lpp, ltg = best[((shape, formats), t, "llama.cpp")]
-                theirs = f"{lpp:.1f} | {pp / lpp:.2f} | {tg:.1f} | {ltg:.1f} | {tg / ltg:.2f}"
+                rounds = ratios[((shape, formats), t)]
+                ppr = statistics.median(r[0] for r in rounds)
+                tgr = statistics.median(r[1] for r in rounds)
+                theirs = f"{lpp:.1f} | {ppr:.2f} | {tg:.1f} | {ltg:.1f} | {tgr:.2f}"
             else:
                 theirs = f"- | - | {tg:.1f} | - | -"
             print(f"| {shape} | {formats} | {t} | {pp:.1f} | {theirs} | "
