@@ -5,11 +5,12 @@
 // layer and token. Consecutive regions of a block become one region whose
 // worksharing loops follow each other (each ends in its implicit barrier,
 // so a loop still sees everything the previous one wrote); the code
-// between them (a norm, a rotary embedding, a cache update) runs on one
-// thread of the team (`omp.single`, whose implicit barrier holds the
-// others back until it is done). Allocations (shared by the team) and what
-// the gaps compute without touching memory (views, sizes) move before the
-// merged region, deallocations after it.
+// between them (a norm, a rotary embedding, a cache update, a collective)
+// runs where it ran before, on the team's primary thread (`omp.masked`),
+// followed by a barrier that holds the others back until it is done.
+// Allocations (shared by the team) and what the gaps compute without
+// touching memory (views, sizes) move before the merged region,
+// deallocations after it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,8 +39,8 @@ struct Gap {
   SmallVector<Operation *> hoisted;
   /// Deallocations: after it.
   SmallVector<Operation *> sunk;
-  /// The rest, in order: on one thread.
-  SmallVector<Operation *> single;
+  /// The rest, in order: on the primary thread.
+  SmallVector<Operation *> serial;
 };
 
 /// A region convert-scf-to-openmp makes: no clauses, one block.
@@ -50,12 +51,12 @@ bool isPlainRegion(omp::ParallelOp parallel) {
 
 /// Sorts the ops of [begin, end) (between two parallel regions of a group
 /// starting at `groupStart`) into `gap`; false when they cannot join the
-/// group: an allocation sized by a value computed on one thread, an op
-/// that parallelizes on its own or calls, or a value computed on one
-/// thread that another thread would need.
+/// group: an allocation sized by a value computed on the primary thread,
+/// an op that parallelizes on its own or calls, or a value computed on the
+/// primary thread that another thread would need.
 bool sortGap(Block::iterator begin, Block::iterator end, Operation *groupStart,
              Gap &gap) {
-  llvm::SmallPtrSet<Operation *, 16> onOneThread;
+  llvm::SmallPtrSet<Operation *, 16> onPrimary;
   // Block arguments and values of enclosing blocks dominate the group.
   auto definedBeforeGroup = [&](Value v) {
     Operation *def = v.getDefiningOp();
@@ -63,12 +64,12 @@ bool sortGap(Block::iterator begin, Block::iterator end, Operation *groupStart,
            def->isBeforeInBlock(groupStart);
   };
   for (Operation &op : llvm::make_range(begin, end)) {
-    bool readsOneThread = llvm::any_of(op.getOperands(), [&](Value v) {
+    bool readsPrimary = llvm::any_of(op.getOperands(), [&](Value v) {
       Operation *def = v.getDefiningOp();
-      return def && onOneThread.contains(def);
+      return def && onPrimary.contains(def);
     });
     if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
-      if (readsOneThread)
+      if (readsPrimary)
         return false;
       gap.hoisted.push_back(&op);
       continue;
@@ -82,7 +83,7 @@ bool sortGap(Block::iterator begin, Block::iterator end, Operation *groupStart,
       gap.sunk.push_back(&op);
       continue;
     }
-    if (!readsOneThread && op.getNumRegions() == 0 && isMemoryEffectFree(&op)) {
+    if (!readsPrimary && op.getNumRegions() == 0 && isMemoryEffectFree(&op)) {
       gap.hoisted.push_back(&op);
       continue;
     }
@@ -94,14 +95,14 @@ bool sortGap(Block::iterator begin, Block::iterator end, Operation *groupStart,
     });
     if (forks || op.hasTrait<OpTrait::IsTerminator>())
       return false;
-    gap.single.push_back(&op);
-    onOneThread.insert(&op);
+    gap.serial.push_back(&op);
+    onPrimary.insert(&op);
   }
-  // Values computed on one thread are used on that thread only.
-  for (Operation *op : gap.single)
+  // Values computed on the primary thread are used there only.
+  for (Operation *op : gap.serial)
     for (Operation *user : op->getUsers()) {
       Operation *inGap = op->getBlock()->findAncestorOpInBlock(*user);
-      if (!inGap || !onOneThread.contains(inGap))
+      if (!inGap || !onPrimary.contains(inGap))
         return false;
     }
   return true;
@@ -126,15 +127,17 @@ void merge(ArrayRef<omp::ParallelOp> regions, ArrayRef<Gap> gaps) {
     if (i == gaps.size())
       break;
     const Gap &gap = gaps[i];
-    if (!gap.single.empty()) {
+    if (!gap.serial.empty()) {
       b.setInsertionPointToEnd(body);
-      auto single = omp::SingleOp::create(b, gap.single.front()->getLoc(),
-                                           omp::SingleOperands{});
-      Block *singleBody = b.createBlock(&single.getRegion());
-      for (Operation *op : gap.single)
-        op->moveBefore(singleBody, singleBody->end());
-      b.setInsertionPointToEnd(singleBody);
-      omp::TerminatorOp::create(b, single.getLoc());
+      Location loc = gap.serial.front()->getLoc();
+      auto masked = omp::MaskedOp::create(b, loc, omp::MaskedOperands{});
+      Block *maskedBody = b.createBlock(&masked.getRegion());
+      for (Operation *op : gap.serial)
+        op->moveBefore(maskedBody, maskedBody->end());
+      b.setInsertionPointToEnd(maskedBody);
+      omp::TerminatorOp::create(b, loc);
+      b.setInsertionPointAfter(masked);
+      omp::BarrierOp::create(b, loc);
     }
   }
   b.setInsertionPointToEnd(body);

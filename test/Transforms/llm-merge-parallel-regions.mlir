@@ -1,19 +1,21 @@
 // RUN: llm-opt %s --llm-merge-parallel-regions -split-input-file | FileCheck %s
 
 // Two worksharing loops with a serial step between them: one team. The
-// step (a load, an add, a store) runs on one thread (omp.single); the
-// allocation and its view move before the region, the deallocation after.
+// step (a load, an add, a store) runs on the primary thread (omp.masked),
+// then a barrier; the allocation and its view move before the region, the
+// deallocation after.
 // CHECK-LABEL: func.func @serial_gap(
 // CHECK: %[[TMP:.*]] = memref.alloc() : memref<8xf32>
 // CHECK-NEXT: memref.subview %[[TMP]]
 // CHECK-NEXT: omp.parallel {
 // CHECK-NEXT: omp.wsloop {
-// CHECK: omp.single {
+// CHECK: omp.masked {
 // CHECK-NEXT: memref.load
 // CHECK-NEXT: arith.addf
 // CHECK-NEXT: memref.store
 // CHECK-NEXT: omp.terminator
 // CHECK-NEXT: }
+// CHECK-NEXT: omp.barrier
 // CHECK-NEXT: omp.wsloop {
 // CHECK: omp.terminator
 // CHECK-NEXT: }
@@ -56,13 +58,13 @@ func.func @serial_gap(%buf: memref<8xf32>) {
 // -----
 
 // Three loops with only index arithmetic between them: one team, no
-// single; the arithmetic is computed before the region.
+// masked step; the arithmetic is computed before the region.
 // CHECK-LABEL: func.func @pure_gaps(
 // CHECK: arith.addi
 // CHECK-NEXT: arith.muli
 // CHECK-NEXT: omp.parallel {
 // CHECK-COUNT-3: omp.wsloop {
-// CHECK-NOT: omp.single
+// CHECK-NOT: omp.masked
 // CHECK-NOT: omp.parallel
 // CHECK: return
 func.func @pure_gaps(%buf: memref<64xf32>, %n: index) {
@@ -108,7 +110,7 @@ func.func @pure_gaps(%buf: memref<64xf32>, %n: index) {
 // regions stay apart.
 // CHECK-LABEL: func.func @one_thread_value(
 // CHECK-COUNT-2: omp.parallel {
-// CHECK-NOT: omp.single
+// CHECK-NOT: omp.masked
 func.func @one_thread_value(%buf: memref<8xf32>, %sizes: memref<1xindex>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -142,7 +144,7 @@ func.func @one_thread_value(%buf: memref<8xf32>, %sizes: memref<1xindex>) {
 // with a clause (num_threads): nothing merges.
 // CHECK-LABEL: func.func @call_and_clause(
 // CHECK-COUNT-3: omp.parallel
-// CHECK-NOT: omp.single
+// CHECK-NOT: omp.masked
 func.func private @helper()
 func.func @call_and_clause(%buf: memref<8xf32>, %t: i32) {
   %c0 = arith.constant 0 : index

@@ -277,13 +277,14 @@ def LLMMergeParallelRegionsPass : Pass<"llm-merge-parallel-regions"> {
 
     - allocations move before the merged region, deallocations after it;
     - ops that touch no memory are computed by every thread;
-    - the rest (a norm, a rotary embedding, a cache update) runs on one
-      thread in an `omp.single`, whose implicit barrier holds the team
+    - the rest (a norm, a rotary embedding, a cache update, a collective)
+      runs where it ran before, on the team's primary thread
+      (`omp.masked`), followed by an `omp.barrier` that holds the team
       until it is done.
 
     A region with clauses, or a gap with a call, nested parallelism, an
     allocation sized by a value computed in the group, or a value computed
-    on one thread that other threads need, ends a group.
+    on the primary thread that other threads need, ends a group.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect"];
 }
