@@ -3,6 +3,9 @@
 #ifndef LLM_PIPELINES_PIPELINES_H
 #define LLM_PIPELINES_PIPELINES_H
 
+#include "llm/Conversion/Passes.h"
+#include "llm/Transforms/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -28,13 +31,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Decode-step INT4 matmul kernel: 'generic' (any CPU), "
                      "'x86-avx512' or 'x86-avx2' (int16 inputs, vpmaddwd; "
                      "the module records that it needs avx512bw or avx2)"),
-      llvm::cl::init("generic")};
+      llvm::cl::init(ConvertLLMToLinalgPassOptions().int4Kernel)};
   Option<int64_t> rowAtATimeMaxBytes{
       *this, "row-at-a-time-max-bytes",
       llvm::cl::desc("Decode's F32 matrix-vector products read one row at a "
                      "time up to rows of this many bytes, several rows at a "
                      "time beyond (llm-cpu-tile-and-vectorize)"),
-      llvm::cl::init(16384)};
+      llvm::cl::init(LLMCPUTileAndVectorizePassOptions().rowAtATimeMaxBytes)};
 };
 
 /// llm graph -> linalg -> tiled, vectorized, parallel loops -> bufferized ->
