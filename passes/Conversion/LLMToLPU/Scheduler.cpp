@@ -540,7 +540,7 @@ std::optional<unsigned> mlir::llm::lpu::residentWeights(
     return std::nullopt;
   if (tensors[it->second].streamed)
     return it->second;
-  auto head = index.find(name + "#lm_head");
+  auto head = index.find(lmHeadResidencyName(name));
   return head == index.end() ? std::nullopt
                              : std::optional<unsigned>(head->second);
 }

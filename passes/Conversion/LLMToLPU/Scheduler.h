@@ -47,6 +47,12 @@ std::string kvCacheName(int64_t layer);
 /// or the source of an llm.matmul_int4's packs), or an empty string.
 std::string linearWeightName(Operation *op);
 
+/// The name of the second residency of a table tied to the embedding,
+/// striped by rows for the LM head: `NAME#lm_head`.
+inline std::string lmHeadResidencyName(llvm::StringRef name) {
+  return (name + "#lm_head").str();
+}
+
 /// The index in `tensors` of what the linear layer `op` streams: its
 /// weights, or for a table tied to the embedding its second residency
 /// (`NAME#lm_head`, striped by rows); none if it has no resident weights.

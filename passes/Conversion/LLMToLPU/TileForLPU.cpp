@@ -138,7 +138,7 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       // A table tied to the embedding is striped the other way here, so it
       // is kept resident a second time.
       if (set.index.count(name) && !set.tensors[set.index[name]].streamed)
-        name += "#lm_head";
+        name = lmHeadResidencyName(name);
       ResidentTensor weights{name, shapeOf(matmul.getWeight()),
                              stripeDimOf(op, matmul.getInput()),
                              target.mxmCols, weightBits, /*streamed=*/true};
