@@ -96,15 +96,15 @@ DecodeBound mlir::llm::lpu::decodeLowerBound(
   // before: one vector over all of a chip's links, and the fewest hops
   // between the two stages' chips.
   double lastVector = std::min(hiddenBytes, double(target.lanes) * 2);
+  int64_t lastVectorCycles =
+      ceilCycles(lastVector / (double(target.c2cLinks) * linkRate));
   for (int64_t s = 0; s + 1 < stages; ++s) {
     int64_t hops = std::numeric_limits<int64_t>::max();
     for (int64_t a = s * group; a < std::min((s + 1) * group, layout.chips); ++a)
       for (int64_t c = (s + 1) * group;
            c < std::min((s + 2) * group, layout.chips); ++c)
         hops = std::min(hops, target.hopsBetween(a, c));
-    bound.handoffs +=
-        ceilCycles(lastVector / (double(target.c2cLinks) * linkRate)) +
-        transferLatencyCycles(target, hops);
+    bound.handoffs += lastVectorCycles + transferLatencyCycles(target, hops);
   }
   return bound;
 }
