@@ -7,8 +7,9 @@
 // arguments, and the module's `#llm.abi` records which is which.
 //
 // Each weight-only op whose results the graph reads is outlined with its
-// weight-only operands into a private function `@prepare_<n>`; `@prepare`
-// calls them in turn. The function boundaries bound the memory of
+// weight-only operands into a private function `@prepare_<n>` returning the
+// results the graph reads (a symmetric INT4 pack's zero points, which no
+// layer reads, are never prepared); `@prepare` calls them in turn. The function boundaries bound the memory of
 // preparation: each function's temporaries are freed when it returns, so
 // preparing a model needs little more than its outputs. Identical
 // subgraphs (the same weights prepared the same way for `@prefill` and
@@ -252,9 +253,12 @@ private:
   /// A key that is equal for ops computing the same thing from any tensors
   /// of the same types: `params` are named by their position in it.
   std::string shapeKey(Operation *op, ArrayRef<ParamOp> params);
-  /// The outlined function computing `op`'s results, made on first use;
-  /// the index of its first result among the prepared buffers.
-  FailureOr<int64_t> prepare(Operation *op);
+  /// The results of `op` the graph reads (the others, a symmetric pack's
+  /// zero points, are never prepared).
+  SmallVector<unsigned> readResults(Operation *op) const;
+  /// The outlined function computing the read results of `result`'s op,
+  /// made on first use; the index of `result` among the prepared buffers.
+  FailureOr<int64_t> prepare(OpResult result);
 
   ModuleOp module;
   OpBuilder b;
@@ -268,6 +272,8 @@ private:
     func::FuncOp func;
     SmallVector<int64_t> arguments;
     int64_t firstBuffer;
+    /// The op's results it returns, in order.
+    SmallVector<unsigned> results;
   };
   llvm::StringMap<Outlined> outlined;
   /// Outlined functions by shape key: the layers of a model share them.
@@ -344,11 +350,30 @@ std::string WeightPrepHoister::shapeKey(Operation *op,
   });
 }
 
-FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
-  std::string key = structuralKey(root);
+SmallVector<unsigned> WeightPrepHoister::readResults(Operation *op) const {
+  SmallVector<unsigned> read;
+  for (OpResult result : op->getResults())
+    if (llvm::any_of(result.getUsers(),
+                     [&](Operation *user) { return !isWeightOnly(user); }))
+      read.push_back(result.getResultNumber());
+  return read;
+}
+
+FailureOr<int64_t> WeightPrepHoister::prepare(OpResult result) {
+  Operation *root = result.getOwner();
+  SmallVector<unsigned> reads = readResults(root);
+  std::string readKey = " -> results";
+  for (unsigned number : reads)
+    readKey += " " + std::to_string(number);
+  auto bufferOf = [&](const Outlined &entry) {
+    return entry.firstBuffer +
+           (llvm::find(entry.results, result.getResultNumber()) -
+            entry.results.begin());
+  };
+  std::string key = structuralKey(root) + readKey;
   auto known = outlined.find(key);
   if (known != outlined.end())
-    return known->second.firstBuffer;
+    return bufferOf(known->second);
 
   // The weight-only ops `root` needs, operands first.
   llvm::SetVector<Operation *> slice;
@@ -378,13 +403,16 @@ FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
 
   // The same computation on other tensors of the same types (another
   // layer's) calls the same function.
-  func::FuncOp &func = functions[shapeKey(root, params)];
+  SmallVector<Type> resultTypes;
+  for (unsigned number : reads)
+    resultTypes.push_back(root->getResult(number).getType());
+  func::FuncOp &func = functions[shapeKey(root, params) + readKey];
   if (!func) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(module.getBody());
     func = func::FuncOp::create(
         b, root->getLoc(), ("prepare_" + llvm::Twine(functions.size() - 1)).str(),
-        b.getFunctionType(argumentTypes, root->getResultTypes()));
+        b.getFunctionType(argumentTypes, resultTypes));
     func.setPrivate();
     Block *body = func.addEntryBlock();
     b.setInsertionPointToStart(body);
@@ -395,19 +423,20 @@ FailureOr<int64_t> WeightPrepHoister::prepare(Operation *root) {
       if (!isa<ParamOp>(op))
         b.clone(*op, mapping);
     SmallVector<Value> results;
-    for (Value result : root->getResults())
-      results.push_back(mapping.lookup(result));
+    for (unsigned number : reads)
+      results.push_back(mapping.lookup(root->getResult(number)));
     func::ReturnOp::create(b, root->getLoc(), results);
   }
 
   // The position among prepared buffers (buffer indices count the
   // checkpoint tensors first, which are not all known yet).
   auto first = static_cast<int64_t>(prepared.size());
-  for (Type type : root->getResultTypes())
+  for (Type type : resultTypes)
     prepared.push_back(cast<RankedTensorType>(type));
-  Outlined &entry = outlined[key] = {func, std::move(arguments), first};
+  Outlined &entry = outlined[key] = {func, std::move(arguments), first,
+                                     std::move(reads)};
   order.push_back(&entry);
-  return first;
+  return bufferOf(entry);
 }
 
 LogicalResult WeightPrepHoister::run() {
@@ -456,10 +485,10 @@ LogicalResult WeightPrepHoister::run() {
             return WalkResult::interrupt();
           buffer = {false, *index};
         } else {
-          FailureOr<int64_t> first = prepare(op);
-          if (failed(first))
+          FailureOr<int64_t> index = prepare(result);
+          if (failed(index))
             return WalkResult::interrupt();
-          buffer = {true, *first + result.getResultNumber()};
+          buffer = {true, *index};
         }
         frontier.push_back({result, buffer});
       }

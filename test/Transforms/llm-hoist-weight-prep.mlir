@@ -399,3 +399,24 @@ module @param_of_layer_in_entry {
     return %y : tensor<1x8xf32>
   }
 }
+
+// -----
+
+// A symmetric pack's zero points are read by no layer: its @prepare_<n>
+// returns the words and the scales only, and so does @prepare.
+// CHECK-LABEL: module @symmetric_no_zeros
+// CHECK-SAME: prepared = [tensor<1x1x2x8xi32>, tensor<1x1x8xf16>]
+// CHECK: func.func @decode(%{{.*}}: tensor<1x16xf32>, %[[Q:.*]]: tensor<1x1x2x8xi32> {bufferization.writable = false}, %[[S:.*]]: tensor<1x1x8xf16> {bufferization.writable = false}) -> tensor<1x8xf32>
+// CHECK-NEXT: llm.matmul_int4 %{{.*}}, %[[Q]], %[[S]] group_size = 16
+// CHECK: func.func private @prepare_0(%{{.*}}: tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x1x8xf16>)
+// CHECK-NEXT: %[[PQ:[^,]*]], %[[PS:[^,]*]], %{{.*}} = llm.quantize_int4 %{{.*}} group_size = 16 symmetric
+// CHECK-NEXT: return %[[PQ]], %[[PS]] : tensor<1x1x2x8xi32>, tensor<1x1x8xf16>
+// CHECK: func.func @prepare(%{{.*}}: tensor<8x16xf32> {bufferization.writable = false}) -> (tensor<1x1x2x8xi32>, tensor<1x1x8xf16>)
+module @symmetric_no_zeros {
+  func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
+    %w = llm.param "proj.weight" : tensor<8x16xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+    %y = llm.matmul_int4 %x, %q, %s group_size = 16 : tensor<1x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16> -> tensor<1x8xf32>
+    return %y : tensor<1x8xf32>
+  }
+}
