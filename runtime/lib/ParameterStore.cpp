@@ -361,7 +361,9 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   // weights would not fit in half of the memory.
   size_t inPlace = 0, cachedBytes = 0;
   std::vector<int64_t> inPlaceTensors;
-  std::vector<size_t> cachedWeights;
+  // Prepared buffers from the cache: their weight argument and bytes.
+  std::vector<std::pair<size_t, size_t>> cachedWeights;
+  auto paddedToLine = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
   for (size_t k = 0; k < abi.weights.size(); ++k) {
     int64_t index = abi.weights[k];
     if (index < raw) {
@@ -371,10 +373,10 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       inPlace += views[index]->nbytes;
     } else if (store->cache_) {
       const BufferType &type = abi.prepared[index - raw];
-      cachedWeights.push_back(k);
+      size_t bytes = static_cast<size_t>(type.numel()) * type.elementSize();
+      cachedWeights.push_back({k, bytes});
       // Each buffer on its own cache lines.
-      cachedBytes += (static_cast<size_t>(type.numel()) * type.elementSize() +
-                      63) / 64 * 64;
+      cachedBytes += paddedToLine(bytes);
     }
   }
   long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
@@ -390,13 +392,11 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   if (store->resident_) {
     std::vector<CopyJob> jobs;
     size_t at = 0;
-    for (size_t k : cachedWeights) {
-      const BufferType &type = abi.prepared[abi.weights[k] - raw];
-      size_t bytes = static_cast<size_t>(type.numel()) * type.elementSize();
+    for (auto [k, bytes] : cachedWeights) {
       uint8_t *to = store->resident_->data() + at;
       jobs.push_back({store->data_[k], to, bytes});
       store->data_[k] = to;
-      at += (bytes + 63) / 64 * 64;
+      at += paddedToLine(bytes);
     }
     copyInParallel(jobs);
     store->cache_.reset();
