@@ -4,7 +4,9 @@
 // `position + s + 1` rows of a layer's K and V caches ([t, kv_heads,
 // head_dim]), one pass over the cache per query head with an online
 // softmax: blocks of kBlock positions are scored (q . k, the query scaled
-// once), the running maximum m and sum l are updated, and the output
+// once; the lanes of a register's worth of positions' products summed
+// together by a butterfly of shuffles, not one reduction per position),
+// the running maximum m and sum l are updated, and the output
 // registers are rescaled by exp(m_old - m_new) before the block's
 // exp(score - m_new) weighted rows of V are added. Nothing of the size of
 // the scores is formed: memory is O(head_dim) per query head whatever the
@@ -76,9 +78,10 @@ struct FlashAttention {
         constant(b, loc, 0.0), inBounds);
   }
 
-  /// q . k[t, kv, :] for the query registers `q`.
-  Value score(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
-              Value kv) const {
+  /// The lanes of q . k[t, kv, :] for the query registers `q`: a vector
+  /// whose horizontal sum is the score.
+  Value partialScore(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
+                     Value kv) const {
     Value sum;
     for (int64_t c = 0; c < chunks; ++c) {
       Value product =
@@ -86,8 +89,67 @@ struct FlashAttention {
       sum = sum ? arith::AddFOp::create(b, loc, sum, product).getResult()
                 : product;
     }
+    return sum;
+  }
+
+  /// q . k[t, kv, :] for the query registers `q`.
+  Value score(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
+              Value kv) const {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                       sum, kReassociate);
+                                       partialScore(b, loc, q, t, kv),
+                                       kReassociate);
+  }
+
+  /// The horizontal sums of `lanes` vectors of `lanes` lanes, as one vector
+  /// (sum j in lane j): a butterfly of two-source shuffles and adds, each
+  /// level pairing the vectors and halving the lanes that hold a partial sum
+  /// of one input: 2 (lanes - 1) shuffles and lanes - 1 adds in all, where
+  /// a reduction of each vector costs about 2 log2(lanes) operations and an
+  /// insert.
+  Value transposedSums(OpBuilder &b, Location loc,
+                       ArrayRef<Value> vectors) const {
+    int64_t width = lanes;
+    // The butterfly on positions: `masks[level][pair]` = the low and high
+    // shuffle masks; `slot[v][i]`, the position whose partial sum lane i of
+    // vector v holds. In every segment of 2 * half lanes (all of one
+    // position in each vector of a pair) the shuffles take the first halves
+    // of both vectors, and the second halves.
+    SmallVector<SmallVector<int64_t>> slot;
+    for (int64_t j = 0; j < width; ++j)
+      slot.push_back(SmallVector<int64_t>(width, j));
+    SmallVector<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>> masks;
+    for (int64_t half = width / 2; half >= 1; half /= 2) {
+      SmallVector<int64_t> low, high;
+      for (int64_t segment = 0; segment < width; segment += 2 * half)
+        for (int64_t from : {int64_t(0), width})
+          for (int64_t i = 0; i < half; ++i) {
+            low.push_back(from + segment + i);
+            high.push_back(from + segment + half + i);
+          }
+      masks.push_back({low, high});
+      SmallVector<SmallVector<int64_t>> next;
+      for (size_t v = 0; v + 1 < slot.size(); v += 2) {
+        SmallVector<int64_t> slots;
+        for (int64_t source : low)
+          slots.push_back(source < width ? slot[v][source]
+                                         : slot[v + 1][source - width]);
+        next.push_back(slots);
+      }
+      slot = next;
+    }
+    // Input j enters at the position whose sum ends in lane j.
+    SmallVector<Value> level(width);
+    for (int64_t j = 0; j < width; ++j)
+      level[slot[0][j]] = vectors[j];
+    for (auto &[low, high] : masks) {
+      SmallVector<Value> next;
+      for (size_t v = 0; v + 1 < level.size(); v += 2)
+        next.push_back(arith::AddFOp::create(
+            b, loc, vector::ShuffleOp::create(b, loc, level[v], level[v + 1], low),
+            vector::ShuffleOp::create(b, loc, level[v], level[v + 1], high)));
+      level = next;
+    }
+    return level[0];
   }
 
   /// The running state (m, l, acc...) after positions t0 .. t0 + n - 1
@@ -113,13 +175,21 @@ struct FlashAttention {
           b, loc, arith::SubFOp::create(b, loc, s, newMax));
       weights = weightOf[0];
     } else {
+      // The block's scores, `lanes` positions at a time.
       Value scores = arith::ConstantOp::create(
           b, loc, blockType,
           DenseElementsAttr::get(blockType, b.getFloatAttr(elementType, 0.0)));
-      for (int64_t j = 0; j < n; ++j)
-        scores = vector::InsertOp::create(
-            b, loc, score(b, loc, q, positions[j], kv), scores,
-            ArrayRef<int64_t>{j});
+      for (int64_t j0 = 0; j0 < n; j0 += lanes) {
+        SmallVector<Value> partials;
+        for (int64_t j = j0; j < j0 + lanes; ++j)
+          partials.push_back(partialScore(b, loc, q, positions[j], kv));
+        Value sums = transposedSums(b, loc, partials);
+        scores = lanes == n ? sums
+                            : vector::InsertStridedSliceOp::create(
+                                  b, loc, sums, scores,
+                                  ArrayRef<int64_t>{j0}, ArrayRef<int64_t>{1})
+                                  .getResult();
+      }
       Value blockMax = vector::ReductionOp::create(
           b, loc, vector::CombiningKind::MAXNUMF, scores, kMaximum);
       newMax = arith::MaxNumFOp::create(b, loc, m, blockMax, kMaximum);
@@ -143,17 +213,20 @@ struct FlashAttention {
                                 arith::MulFOp::create(b, loc, l, alpha),
                                 weights)};
     Value alphaRow = vector::BroadcastOp::create(b, loc, rowType, alpha);
+    // Two chains of multiply-adds per register (even and odd positions),
+    // so that a block's adds are not one chain of n dependent additions.
     for (int64_t c = 0; c < chunks; ++c) {
-      Value sum = arith::MulFOp::create(b, loc, acc[c], alphaRow);
+      Value even = arith::MulFOp::create(b, loc, acc[c], alphaRow), odd;
       for (int64_t j = 0; j < n; ++j) {
         Value w = vector::BroadcastOp::create(b, loc, rowType, weightOf[j]);
-        sum = arith::AddFOp::create(
-            b, loc, sum,
-            arith::MulFOp::create(b, loc, w,
-                                  readRow(b, loc, values, positions[j], kv,
-                                          c)));
+        Value term = arith::MulFOp::create(
+            b, loc, w, readRow(b, loc, values, positions[j], kv, c));
+        Value &chain = j % 2 ? odd : even;
+        chain = chain ? arith::AddFOp::create(b, loc, chain, term).getResult()
+                      : term;
       }
-      next.push_back(sum);
+      next.push_back(odd ? arith::AddFOp::create(b, loc, even, odd).getResult()
+                         : even);
     }
     return next;
   }

@@ -322,10 +322,32 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // Whole blocks of 16 positions: the running max from -inf, sum from 0.
 // CHECK: %[[WHOLE:.*]] = arith.muli
 // CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[WHOLE]] step %{{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (f32, f32, vector<4xf32>)
-// CHECK: vector.transfer_read %[[KEYS]][%[[T]], %[[KV]], %{{.*}}]
-// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc>
-// CHECK-COUNT-15: vector.reduction <add>, %{{.*}} fastmath<reassoc>
-// CHECK: %[[SCORES:.*]] = vector.insert %{{.*}}, %{{.*}} [15] : f32 into vector<16xf32>
+// Scores four positions at a time (registers of head_dim = 4 lanes): the
+// four products q * k are summed across lanes together, by two levels of
+// shuffles that pair the registers (positions 0 with 2, 1 with 3, so that
+// sum j lands in lane j), not by a reduction each.
+// CHECK: %[[K0:.*]] = vector.transfer_read %[[KEYS]][%[[T]], %[[KV]], %{{.*}}]
+// CHECK: %[[P0:.*]] = arith.mulf %{{.*}}, %[[K0]] : vector<4xf32>
+// CHECK: %[[P1:.*]] = arith.mulf
+// CHECK: %[[P2:.*]] = arith.mulf
+// CHECK: %[[P3:.*]] = arith.mulf
+// CHECK-NOT: vector.reduction
+// CHECK: %[[H02:.*]] = vector.shuffle %[[P0]], %[[P2]] [2, 3, 6, 7] : vector<4xf32>, vector<4xf32>
+// CHECK: %[[L02:.*]] = vector.shuffle %[[P0]], %[[P2]] [0, 1, 4, 5] : vector<4xf32>, vector<4xf32>
+// CHECK: %[[S02:.*]] = arith.addf %[[L02]], %[[H02]] : vector<4xf32>
+// CHECK: %[[H13:.*]] = vector.shuffle %[[P1]], %[[P3]] [2, 3, 6, 7]
+// CHECK: %[[L13:.*]] = vector.shuffle %[[P1]], %[[P3]] [0, 1, 4, 5]
+// CHECK: %[[S13:.*]] = arith.addf %[[L13]], %[[H13]] : vector<4xf32>
+// CHECK: %[[HI:.*]] = vector.shuffle %[[S02]], %[[S13]] [1, 5, 3, 7]
+// CHECK: %[[LO:.*]] = vector.shuffle %[[S02]], %[[S13]] [0, 4, 2, 6]
+// CHECK: %[[SUMS:.*]] = arith.addf %[[LO]], %[[HI]] : vector<4xf32>
+// CHECK: vector.insert_strided_slice %[[SUMS]], %{{.*}} {offsets = [0], strides = [1]} : vector<4xf32> into vector<16xf32>
+// CHECK-NOT: vector.reduction
+// CHECK: vector.insert_strided_slice %{{.*}}, %{{.*}} {offsets = [4], strides = [1]}
+// CHECK-NOT: vector.reduction
+// CHECK: vector.insert_strided_slice %{{.*}}, %{{.*}} {offsets = [8], strides = [1]}
+// CHECK-NOT: vector.reduction
+// CHECK: %[[SCORES:.*]] = vector.insert_strided_slice %{{.*}}, %{{.*}} {offsets = [12], strides = [1]} : vector<4xf32> into vector<16xf32>
 // CHECK: %[[BMAX:.*]] = vector.reduction <maxnumf>, %[[SCORES]] fastmath<reassoc,nnan>
 // CHECK: %[[NEWMAX:.*]] = arith.maxnumf %[[M]], %[[BMAX]] fastmath<reassoc,nnan> : f32
 // CHECK: %[[EXPS:.*]] = math.exp %{{.*}} : vector<16xf32>
