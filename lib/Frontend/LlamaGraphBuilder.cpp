@@ -294,11 +294,11 @@ DecoderEmitter::layerFunction(StringRef entry, int64_t seqLen,
 func::FuncOp DecoderEmitter::emit(StringRef name, int64_t seqLen,
                                   bool batched) {
   int64_t d = config.hiddenSize;
-  // One sequence's caches: [layers, context, kv_heads, head_dim]; a batch's
-  // pools have a leading dimension of slots.
-  SmallVector<int64_t> cacheShape = {config.numHiddenLayers,
-                                     ShapedType::kDynamic,
-                                     config.numKeyValueHeads, config.headDim};
+  // One sequence's caches (kvCacheShape); a batch's pools have a leading
+  // dimension of slots.
+  SmallVector<int64_t> cacheShape =
+      kvCacheShape(config.numHiddenLayers, ShapedType::kDynamic,
+                   config.numKeyValueHeads, config.headDim);
   if (batched)
     cacheShape.insert(cacheShape.begin(), ShapedType::kDynamic);
   auto cacheType = RankedTensorType::get(cacheShape, f32);

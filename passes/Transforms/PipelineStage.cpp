@@ -84,10 +84,10 @@ LogicalResult mlir::llm::partitionPipelineStage(ModuleOp module,
     int64_t rank = tensor.getRank();
     ArrayRef<int64_t> shape = tensor.getShape();
     if (shape[rank - 1] != config.getHeadDim() ||
-        shape[rank - 4] != layers)
+        shape[rank - kKVCacheLayersFromEnd] != layers)
       return type;
     SmallVector<int64_t> local(shape);
-    local[rank - 4] = mine.count;
+    local[rank - kKVCacheLayersFromEnd] = mine.count;
     return tensor.clone(local);
   };
   retypeKVCaches(module, localType);

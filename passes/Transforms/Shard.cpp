@@ -110,8 +110,8 @@ public:
     return {};
   }
 
-  /// A K or V cache's type with this rank's KV heads: [L, C, KVH, D] or a
-  /// pool [S, L, C, KVH, D]; other types unchanged.
+  /// A K or V cache's type with this rank's KV heads (kvCacheShape, or a
+  /// pool of them); other types unchanged.
   Type localType(Type type) const {
     auto tensor = dyn_cast<RankedTensorType>(type);
     if (!tensor || tensor.getRank() < 4 || tensor.getRank() > 5)
@@ -119,11 +119,11 @@ public:
     ArrayRef<int64_t> shape = tensor.getShape();
     int64_t rank = tensor.getRank();
     if (shape[rank - 1] != config.getHeadDim() ||
-        shape[rank - 2] != config.getNumKeyValueHeads() ||
-        shape[rank - 4] != config.getNumHiddenLayers())
+        shape[rank - kKVCacheHeadsFromEnd] != config.getNumKeyValueHeads() ||
+        shape[rank - kKVCacheLayersFromEnd] != config.getNumHiddenLayers())
       return type;
     SmallVector<int64_t> local(shape);
-    local[rank - 2] /= kvParts;
+    local[rank - kKVCacheHeadsFromEnd] /= kvParts;
     return tensor.clone(local);
   }
 

@@ -149,8 +149,7 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position,
     forwardObserver_(tokens, position, slot);
 
   int64_t n = static_cast<int64_t>(tokens.size());
-  std::vector<int64_t> cacheShape = {shape_.numLayers, context_,
-                                     shape_.numKvHeads, shape_.headDim};
+  std::vector<int64_t> cacheShape = sequenceCacheShape();
   PackedArgs args(16 + 12 * abi_.weights.size());
   args.addMemRef(tokens.data(), {n});
   args.add(position);
@@ -227,8 +226,8 @@ ModelRunner::forwardBatch(const std::vector<int32_t> &tokens,
                    " appears twice in one batch");
   }
   auto n = static_cast<int64_t>(tokens.size());
-  std::vector<int64_t> poolShape = {slots_, shape_.numLayers, context_,
-                                    shape_.numKvHeads, shape_.headDim};
+  std::vector<int64_t> poolShape = sequenceCacheShape();
+  poolShape.insert(poolShape.begin(), slots_);
   PackedArgs args(32 + 12 * abi_.weights.size());
   args.addMemRef(tokens.data(), {n});
   args.addMemRef(slots.data(), {n});

@@ -17,8 +17,8 @@
 // embedding is used twice but counted once, while the op count sees 5
 // llm.param ops.
 // CHECK-NEXT: func @decode: 2 decoder layers, 4 parameters, 184 weights (736B)
-// CHECK-NEXT:   inputs: tensor<1xi32>, index, tensor<2x16x1x4xf32>, tensor<2x16x1x4xf32>
-// CHECK-NEXT:   results: tensor<1x10xf32>, tensor<2x16x1x4xf32>, tensor<2x16x1x4xf32>
+// CHECK-NEXT:   inputs: tensor<1xi32>, index, tensor<2x1x16x4xf32>, tensor<2x1x16x4xf32>
+// CHECK-NEXT:   results: tensor<1x10xf32>, tensor<2x1x16x4xf32>, tensor<2x1x16x4xf32>
 // CHECK-NEXT:   ops: param=5 embedding=1 rms_norm=1 matmul=3 rope=2 attention=2 add=1 silu=1 mul=1
 // 1000x1500 bf16: 1.5M elements of 2 bytes.
 // CHECK-NEXT: func @big: 0 decoder layers, 1 parameters, 1.50M weights (3.00MB)
@@ -39,8 +39,8 @@
 // IR-LABEL: func.func @big(
 // IR: llm.matmul
 module @toy attributes {llm.config = #llm.config<name = "toy", vocab_size = 10, hidden_size = 8, intermediate_size = 16, num_hidden_layers = 2, num_attention_heads = 2, num_key_value_heads = 1, head_dim = 4, max_position_embeddings = 16, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = true, bos_token_id = 1, eos_token_ids = [2, 3]>} {
-  func.func @decode(%tok: tensor<1xi32>, %pos: index, %kc: tensor<2x16x1x4xf32>, %vc: tensor<2x16x1x4xf32>)
-      -> (tensor<1x10xf32>, tensor<2x16x1x4xf32>, tensor<2x16x1x4xf32>) {
+  func.func @decode(%tok: tensor<1xi32>, %pos: index, %kc: tensor<2x1x16x4xf32>, %vc: tensor<2x1x16x4xf32>)
+      -> (tensor<1x10xf32>, tensor<2x1x16x4xf32>, tensor<2x1x16x4xf32>) {
     %emb = llm.param "model.embed_tokens.weight" : tensor<10x8xf32>
     %x = llm.embedding %emb[%tok] : tensor<10x8xf32>, tensor<1xi32> -> tensor<1x8xf32>
     %n = llm.param "model.layers.0.input_layernorm.weight" : tensor<8xf32>
@@ -51,14 +51,14 @@ module @toy attributes {llm.config = #llm.config<name = "toy", vocab_size = 10, 
     %k = llm.matmul %h, %wk : tensor<1x8xf32>, tensor<4x8xf32> -> tensor<1x4xf32>
     %qr = llm.rope %q at %pos head_dim = 4 theta = 10000.0 : tensor<1x8xf32>
     %kr = llm.rope %k at %pos head_dim = 4 theta = 10000.0 : tensor<1x4xf32>
-    %o0, %kc0, %vc0 = llm.attention %qr, %kr, %k cache(%kc, %vc) at %pos layer 0 heads = 2 kv_heads = 1 head_dim = 4 : tensor<1x8xf32>, tensor<1x4xf32>, tensor<2x16x1x4xf32>
-    %o1, %kc1, %vc1 = llm.attention %o0, %kr, %k cache(%kc0, %vc0) at %pos layer 1 heads = 2 kv_heads = 1 head_dim = 4 : tensor<1x8xf32>, tensor<1x4xf32>, tensor<2x16x1x4xf32>
+    %o0, %kc0, %vc0 = llm.attention %qr, %kr, %k cache(%kc, %vc) at %pos layer 0 heads = 2 kv_heads = 1 head_dim = 4 : tensor<1x8xf32>, tensor<1x4xf32>, tensor<2x1x16x4xf32>
+    %o1, %kc1, %vc1 = llm.attention %o0, %kr, %k cache(%kc0, %vc0) at %pos layer 1 heads = 2 kv_heads = 1 head_dim = 4 : tensor<1x8xf32>, tensor<1x4xf32>, tensor<2x1x16x4xf32>
     %r = llm.add %x, %o1 : tensor<1x8xf32>
     %s = llm.silu %r : tensor<1x8xf32>
     %m = llm.mul %s, %r : tensor<1x8xf32>
     %head = llm.param "model.embed_tokens.weight" : tensor<10x8xf32>
     %logits = llm.matmul %m, %head : tensor<1x8xf32>, tensor<10x8xf32> -> tensor<1x10xf32>
-    return %logits, %kc1, %vc1 : tensor<1x10xf32>, tensor<2x16x1x4xf32>, tensor<2x16x1x4xf32>
+    return %logits, %kc1, %vc1 : tensor<1x10xf32>, tensor<2x1x16x4xf32>, tensor<2x1x16x4xf32>
   }
   func.func @big(%x: tensor<?x1500xbf16>) -> tensor<?x1000xbf16> {
     %w = llm.param "lm_head.weight" : tensor<1000x1500xbf16>
@@ -76,22 +76,22 @@ module @toy attributes {llm.config = #llm.config<name = "toy", vocab_size = 10, 
 // highest layer index, not the number of attention ops.
 // CHECK-NOT: model
 // CHECK: func @one_layer: 4 decoder layers, 1 parameters, 1.02K weights (4.10KB)
-// CHECK-NEXT:   inputs: tensor<1x32xf32>, index, tensor<4x8x4x8xf32>
+// CHECK-NEXT:   inputs: tensor<1x32xf32>, index, tensor<4x4x8x8xf32>
 // CHECK-NEXT:   results: tensor<1x32xf32>
 // CHECK-NEXT:   ops: param=1 matmul=1 attention=1{{$}}
 
 // FILE: func @one_layer: 4 decoder layers, 1 parameters, 1.02K weights (4.10KB)
-// FILE-NEXT:   inputs: tensor<1x32xf32>, index, tensor<4x8x4x8xf32>
+// FILE-NEXT:   inputs: tensor<1x32xf32>, index, tensor<4x4x8x8xf32>
 // FILE-NEXT:   results: tensor<1x32xf32>
 // FILE-NEXT:   ops: param=1 matmul=1 attention=1{{$}}
 
 // IR-LABEL: func.func @one_layer(
 // IR: llm.attention
 module {
-  func.func @one_layer(%x: tensor<1x32xf32>, %pos: index, %c: tensor<4x8x4x8xf32>) -> tensor<1x32xf32> {
+  func.func @one_layer(%x: tensor<1x32xf32>, %pos: index, %c: tensor<4x4x8x8xf32>) -> tensor<1x32xf32> {
     %w = llm.param "w" : tensor<32x32xf32>
     %y = llm.matmul %x, %w : tensor<1x32xf32>, tensor<32x32xf32> -> tensor<1x32xf32>
-    %o, %k, %v = llm.attention %y, %y, %y cache(%c, %c) at %pos layer 3 heads = 4 kv_heads = 4 head_dim = 8 : tensor<1x32xf32>, tensor<1x32xf32>, tensor<4x8x4x8xf32>
+    %o, %k, %v = llm.attention %y, %y, %y cache(%c, %c) at %pos layer 3 heads = 4 kv_heads = 4 head_dim = 8 : tensor<1x32xf32>, tensor<1x32xf32>, tensor<4x4x8x8xf32>
     return %o : tensor<1x32xf32>
   }
 }

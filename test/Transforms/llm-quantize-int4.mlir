@@ -131,15 +131,15 @@
 // SYM: llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x100xf32> -> tensor<3x2x8x16xi32>
 // SYM-NOT: llm.quantize_int4 %{{.*}} group_size = 64 :
 // SYM: return
-func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x8x2x8xf32>, %vc: tensor<1x8x2x8xf32>)
-    -> (tensor<1x99xf32>, tensor<1x8x2x8xf32>, tensor<1x8x2x8xf32>) {
+func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x2x8x8xf32>, %vc: tensor<1x2x8x8xf32>)
+    -> (tensor<1x99xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
   %wq = llm.param "model.layers.0.self_attn.q_proj.weight" : tensor<48x48xf32>
   %q = llm.matmul %x, %wq : tensor<1x48xf32>, tensor<48x48xf32> -> tensor<1x48xf32>
   %wk = llm.param "model.layers.0.self_attn.k_proj.weight" : tensor<16x48xf32>
   %k = llm.matmul %x, %wk : tensor<1x48xf32>, tensor<16x48xf32> -> tensor<1x16xf32>
   %wv = llm.param "model.layers.0.self_attn.v_proj.weight" : tensor<16x48xf32>
   %v = llm.matmul %x, %wv : tensor<1x48xf32>, tensor<16x48xf32> -> tensor<1x16xf32>
-  %a, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 6 kv_heads = 2 head_dim = 8 : tensor<1x48xf32>, tensor<1x16xf32>, tensor<1x8x2x8xf32>
+  %a, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 6 kv_heads = 2 head_dim = 8 : tensor<1x48xf32>, tensor<1x16xf32>, tensor<1x2x8x8xf32>
   %wo = llm.param "model.layers.0.self_attn.o_proj.weight" : tensor<48x48xf32>
   %o = llm.matmul %a, %wo : tensor<1x48xf32>, tensor<48x48xf32> -> tensor<1x48xf32>
   %h = llm.add %x, %o : tensor<1x48xf32>
@@ -156,7 +156,7 @@ func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x8x2x8xf32>, %
   %n = llm.rms_norm %r, %wn eps = 1.0e-5 : tensor<1x48xf32>, tensor<48xf32>
   %wl = llm.param "lm_head.weight" : tensor<99x48xf32>
   %l = llm.matmul %n, %wl : tensor<1x48xf32>, tensor<99x48xf32> -> tensor<1x99xf32>
-  return %l, %nk, %nv : tensor<1x99xf32>, tensor<1x8x2x8xf32>, tensor<1x8x2x8xf32>
+  return %l, %nk, %nv : tensor<1x99xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
 }
 
 //===----------------------------------------------------------------------===//

@@ -38,7 +38,7 @@ void LLMDialect::initialize() {
 }
 
 /// Verifies a model's #llm.config against the module's entry points: the
-/// KV caches (`[layers, context, kv_heads, head_dim]`, with a leading
+/// KV caches (`kvCacheShape`, with a leading
 /// dimension of slots for @decode_batch's pools) and logits
 /// (`[tokens, vocab]`) of the entry points, while they are still tensors
 /// or memrefs, have the sizes it gives. A config that disagrees with the
@@ -49,12 +49,12 @@ static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
   // A tensor-parallel module holds its rank's KV heads, a pipeline stage
   // its layers.
   auto [stages, stage] = getPipelineStage(module);
-  SmallVector<int64_t> cacheShape = {
+  SmallVector<int64_t> cacheShape = kvCacheShape(
       stageLayers(config.getNumHiddenLayers(), stages, stage).count,
       ShapedType::kDynamic,
       kvHeadsPerRank(config.getNumKeyValueHeads(),
                      getTensorParallelRanks(module)),
-      config.getHeadDim()};
+      config.getHeadDim());
   for (StringRef name : kEntryPointNames) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
@@ -80,12 +80,20 @@ static LogicalResult verifyConfigAgainstEntryPoints(Operation *op,
       for (unsigned d = 0; matches && d < 4; ++d)
         matches = ShapedType::isDynamic(cacheShape[d]) ||
                   (*shape)[rank - 4 + d] == cacheShape[d];
-      if (!matches)
-        return op->emitError("#llm.config gives KV caches of [")
-               << (rank == 5 ? "slots, " : "") << cacheShape[0]
-               << ", context, " << cacheShape[2] << ", "
-               << cacheShape[3] << "] but @" << name << " takes "
-               << type.getInput(arg);
+      if (!matches) {
+        InFlightDiagnostic error =
+            op->emitError("#llm.config gives KV caches of [");
+        error << (rank == 5 ? "slots, " : "");
+        for (unsigned d = 0; d < 4; ++d) {
+          if (d)
+            error << ", ";
+          if (ShapedType::isDynamic(cacheShape[d]))
+            error << "context";
+          else
+            error << cacheShape[d];
+        }
+        return error << "] but @" << name << " takes " << type.getInput(arg);
+      }
     }
     for (unsigned result = 0; result < type.getNumResults(); ++result) {
       auto resultName =

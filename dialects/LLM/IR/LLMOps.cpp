@@ -445,7 +445,8 @@ LogicalResult RopeOp::verify() {
 
 /// What llm.attention and llm.batched_attention share: heads, rotary
 /// embedding, scale, element types, and the feature sizes of the query,
-/// key and value rows and of the cache's trailing [kv_heads, head_dim].
+/// key and value rows and of the cache's kv_heads and head_dim
+/// (kvCacheShape).
 template <typename Op>
 static LogicalResult verifyAttentionCommon(Op op, RankedTensorType cache) {
   int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads();
@@ -481,11 +482,12 @@ static LogicalResult verifyAttentionCommon(Op op, RankedTensorType cache) {
            << dimToString(query.getDimSize(0)) << " != key/value rows "
            << dimToString(key.getDimSize(0));
   int64_t rank = cache.getRank();
-  if (!dimsCompatible(cache.getDimSize(rank - 2), kvHeads) ||
+  if (!dimsCompatible(cache.getDimSize(rank - kKVCacheHeadsFromEnd),
+                      kvHeads) ||
       !dimsCompatible(cache.getDimSize(rank - 1), headDim))
     return op.emitOpError("KV cache must be [")
-           << (rank == 5 ? "slots, " : "") << "layers, context, " << kvHeads
-           << ", " << headDim << "], got " << cache;
+           << (rank == 5 ? "slots, " : "") << "layers, " << kvHeads
+           << ", context, " << headDim << "], got " << cache;
   if (auto scale = op.getScale(); scale && !(scale->convertToDouble() > 0.0))
     return op.emitOpError("requires a positive scale");
   return success();

@@ -33,14 +33,14 @@ struct LayerParamNames {
 /// `@decode` (one token), each calling a private decoder-layer function
 /// (`@prefill_layer`, `@decode_layer`) once per layer with the layer's index,
 /// so that the module's size does not grow with the model's depth. Both take the token ids, the start position and the
-/// K/V caches ([layers, context, kv_heads, head_dim], context dynamic) and
+/// K/V caches ([layers, kv_heads, context, head_dim], context dynamic) and
 /// return the logits of every input position and the updated caches.
 /// Weights are `llm.param` ops named as in the checkpoint. The module carries
 /// the config as its `llm.config` attribute (a #llm.config).
 ///
 /// With `batchedDecode`, the module also holds `@decode_batch`: one decode
 /// step of a dynamic number of sequences, each in its own slot of a KV-cache
-/// pool ([slots, layers, context, kv_heads, head_dim]) at its own position.
+/// pool ([slots, layers, kv_heads, context, head_dim]) at its own position.
 /// It takes the token ids (`[batch] i32`), the slots and positions
 /// (`[batch] i64`) and the two pools, and returns `[batch, vocab]` logits
 /// and the pools; its layers call `@decode_batch_layer`, whose attention is

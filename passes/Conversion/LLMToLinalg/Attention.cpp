@@ -4,6 +4,7 @@
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -16,10 +17,13 @@ using namespace mlir::llm::detail;
 namespace {
 
 /// Grouped-query causal attention over the KV cache:
-///  1. K and V ([seq, kv_heads * head_dim]) are written into the caches at
-///     [layer, position .. position + seq] with tensor.insert_slice, which
-///     bufferizes in place into the runtime's cache buffers;
-///  2. the first `total = position + seq` rows of the layer are read back;
+///  1. K and V ([seq, kv_heads * head_dim]) are transposed into the caches'
+///     layout (kvCacheShape: [kv_heads, seq, head_dim]) at [layer, :,
+///     position .. position + seq] by a linalg.transpose into that slice of
+///     the cache (extract_slice, transpose, insert_slice at the same
+///     offsets), which bufferizes in place into the runtime's cache buffers;
+///  2. the first `total = position + seq` positions of every KV head of
+///     the layer are read back;
 ///  3. queries are viewed as [seq, kv_heads, group, head_dim] so that query
 ///     head h = kv * group + g meets KV head kv with plain projections;
 ///  4. one pass over the visible rows per query head with an online
@@ -56,31 +60,40 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
       return rewriter.getIndexAttr(v);
     };
 
-    // 1. Append K and V to the caches.
+    // 1. Append K and V to the caches, [seq, kv_heads, head_dim] rows
+    // transposed into the [kv_heads, seq, head_dim] slice they fill.
     auto rowsType =
         RankedTensorType::get({seqStatic, kvHeads, headDim}, elementType);
+    auto sliceType =
+        RankedTensorType::get({kvHeads, seqStatic, headDim}, elementType);
     SmallVector<ReassociationIndices> splitHeads = {{0}, {1, 2}};
     auto append = [&](Value rows, Value cache) -> Value {
       Value split = tensor::ExpandShapeOp::create(rewriter, loc, rowsType,
                                                   rows, splitHeads);
-      SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), position,
-                                           idx(0), idx(0)};
-      SmallVector<OpFoldResult> sizes = {idx(1), seqSize, idx(kvHeads),
+      SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), idx(0),
+                                           position, idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(1), idx(kvHeads), seqSize,
                                          idx(headDim)};
       SmallVector<OpFoldResult> strides(4, idx(1));
-      return tensor::InsertSliceOp::create(rewriter, loc, split, cache,
+      Value slice = tensor::ExtractSliceOp::create(
+          rewriter, loc, sliceType, cache, offsets, sizes, strides);
+      Value transposed =
+          linalg::TransposeOp::create(rewriter, loc, split, slice,
+                                      ArrayRef<int64_t>{1, 0, 2})
+              ->getResult(0);
+      return tensor::InsertSliceOp::create(rewriter, loc, transposed, cache,
                                            offsets, sizes, strides);
     };
     Value newKeyCache = append(key, op.getKeyCache());
     Value newValueCache = append(op.getValue(), op.getValueCache());
 
-    // 2. Read the layer's first `total` rows back.
+    // 2. Read the layer's first `total` positions back.
     auto historyType = RankedTensorType::get(
-        {ShapedType::kDynamic, kvHeads, headDim}, elementType);
+        {kvHeads, ShapedType::kDynamic, headDim}, elementType);
     auto history = [&](Value cache) -> Value {
       SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), idx(0), idx(0),
                                            idx(0)};
-      SmallVector<OpFoldResult> sizes = {idx(1), total, idx(kvHeads),
+      SmallVector<OpFoldResult> sizes = {idx(1), idx(kvHeads), total,
                                          idx(headDim)};
       SmallVector<OpFoldResult> strides(4, idx(1));
       return tensor::ExtractSliceOp::create(rewriter, loc, historyType, cache,
@@ -141,7 +154,7 @@ struct BatchedAttentionLowering : OpRewritePattern<BatchedAttentionOp> {
           auto rowOf = [&](Value matrix) {
             return sliceRows(b, nested, matrix, row, idx(1));
           };
-          // The slot's [layers, context, kv_heads, head_dim] cache.
+          // The slot's cache (kvCacheShape).
           auto cacheType = RankedTensorType::get(poolType.getShape().drop_front(),
                                                  poolType.getElementType());
           SmallVector<OpFoldResult> offsets = {slot, idx(0), idx(0), idx(0),

@@ -1,13 +1,13 @@
 //===- FlashAttention.cpp - causal attention with an online softmax -------===//
 //
 // The attention of query rows [s, kv_heads, group, head_dim] over the first
-// `position + s + 1` rows of a layer's K and V caches ([t, kv_heads,
-// head_dim]), one pass over the cache per query head with an online
-// softmax: blocks of kBlock positions are scored (q . k, the query scaled
-// once; the lanes of a register's worth of positions' products summed
-// together by a butterfly of shuffles, not one reduction per position),
-// the running maximum m and sum l are updated, and the output
-// registers are rescaled by exp(m_old - m_new) before the block's
+// `position + s + 1` positions of a layer's K and V caches ([kv_heads, t,
+// head_dim]: each head's history one contiguous stream), one pass over the
+// cache per query head with an online softmax: blocks of kBlock positions
+// are scored (q . k, the query scaled once; the lanes of a register's worth
+// of positions' products summed together by a butterfly of shuffles, not
+// one reduction per position), the running maximum m and sum l are
+// updated, and the output registers are rescaled by exp(m_old - m_new) before the block's
 // exp(score - m_new) weighted rows of V are added. Nothing of the size of
 // the scores is formed: memory is O(head_dim) per query head whatever the
 // context, and the causal mask is the loop bound (a row sees positions t
@@ -68,17 +68,17 @@ struct FlashAttention {
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, v));
   }
 
-  /// Chunk `c` of row [t, kv, :] of `cache`.
+  /// Chunk `c` of row [kv, t, :] of `cache`.
   Value readRow(OpBuilder &b, Location loc, Value cache, Value t, Value kv,
                 int64_t c) const {
     SmallVector<bool> inBounds(1, true);
     return vector::TransferReadOp::create(
         b, loc, rowType, cache,
-        ValueRange{t, kv, indexConstant(b, loc, c * lanes)},
+        ValueRange{kv, t, indexConstant(b, loc, c * lanes)},
         constant(b, loc, 0.0), inBounds);
   }
 
-  /// The lanes of q . k[t, kv, :] for the query registers `q`: a vector
+  /// The lanes of q . k[kv, t, :] for the query registers `q`: a vector
   /// whose horizontal sum is the score.
   Value partialScore(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
                      Value kv) const {
@@ -92,7 +92,7 @@ struct FlashAttention {
     return sum;
   }
 
-  /// q . k[t, kv, :] for the query registers `q`.
+  /// q . k[kv, t, :] for the query registers `q`.
   Value score(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
               Value kv) const {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,

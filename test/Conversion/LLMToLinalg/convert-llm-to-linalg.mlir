@@ -295,17 +295,24 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 
 // CHECK-LABEL: func.func @attention(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<?x16xf32>, %[[K:[^:]*]]: tensor<?x8xf32>, %[[V:[^:]*]]: tensor<?x8xf32>,
-// CHECK-SAME: %[[KC:[^:]*]]: tensor<2x32x2x4xf32>, %[[VC:[^:]*]]: tensor<2x32x2x4xf32>, %[[POS:[^:]*]]: index
+// CHECK-SAME: %[[KC:[^:]*]]: tensor<2x2x32x4xf32>, %[[VC:[^:]*]]: tensor<2x2x32x4xf32>, %[[POS:[^:]*]]: index
 // CHECK: %[[SEQ:.*]] = tensor.dim %[[Q]], %{{.*}} : tensor<?x16xf32>
 // CHECK: %[[TOTAL:.*]] = arith.addi %[[POS]], %[[SEQ]] : index
-// 1. Append K and V at [layer, position].
+// 1. Append K and V at [layer, :, position]: the [seq, kv_heads, head_dim]
+//    rows transposed into the [kv_heads, seq, head_dim] slice of the cache
+//    they fill, and that slice put back in place.
 // CHECK: %[[KROWS:.*]] = tensor.expand_shape %[[K]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 4] : tensor<?x8xf32> into tensor<?x2x4xf32>
-// CHECK: %[[NEWK:.*]] = tensor.insert_slice %[[KROWS]] into %[[KC]][1, %[[POS]], 0, 0] [1, %{{.*}}, 2, 4] [1, 1, 1, 1] : tensor<?x2x4xf32> into tensor<2x32x2x4xf32>
+// CHECK: %[[KSLICE:.*]] = tensor.extract_slice %[[KC]][1, 0, %[[POS]], 0] [1, 2, %[[SEQ2:.*]], 4] [1, 1, 1, 1] : tensor<2x2x32x4xf32> to tensor<2x?x4xf32>
+// CHECK: %[[KT:.*]] = linalg.transpose ins(%[[KROWS]] : tensor<?x2x4xf32>) outs(%[[KSLICE]] : tensor<2x?x4xf32>) permutation = [1, 0, 2]
+// CHECK: %[[NEWK:.*]] = tensor.insert_slice %[[KT]] into %[[KC]][1, 0, %[[POS]], 0] [1, 2, %[[SEQ2]], 4] [1, 1, 1, 1] : tensor<2x?x4xf32> into tensor<2x2x32x4xf32>
 // CHECK: %[[VROWS:.*]] = tensor.expand_shape %[[V]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 4] : tensor<?x8xf32> into tensor<?x2x4xf32>
-// CHECK: %[[NEWV:.*]] = tensor.insert_slice %[[VROWS]] into %[[VC]][1, %[[POS]], 0, 0] [1, %{{.*}}, 2, 4] [1, 1, 1, 1] : tensor<?x2x4xf32> into tensor<2x32x2x4xf32>
-// 2. The history of layer 1, rows 0 .. position + seq, of the updated caches.
-// CHECK: %[[KEYS:.*]] = tensor.extract_slice %[[NEWK]][1, 0, 0, 0] [1, %[[TOTAL]], 2, 4] [1, 1, 1, 1] : tensor<2x32x2x4xf32> to tensor<?x2x4xf32>
-// CHECK: %[[VALUES:.*]] = tensor.extract_slice %[[NEWV]][1, 0, 0, 0] [1, %[[TOTAL]], 2, 4] [1, 1, 1, 1] : tensor<2x32x2x4xf32> to tensor<?x2x4xf32>
+// CHECK: %[[VSLICE:.*]] = tensor.extract_slice %[[VC]][1, 0, %[[POS]], 0] [1, 2, %[[SEQ2]], 4] [1, 1, 1, 1] : tensor<2x2x32x4xf32> to tensor<2x?x4xf32>
+// CHECK: %[[VT:.*]] = linalg.transpose ins(%[[VROWS]] : tensor<?x2x4xf32>) outs(%[[VSLICE]] : tensor<2x?x4xf32>) permutation = [1, 0, 2]
+// CHECK: %[[NEWV:.*]] = tensor.insert_slice %[[VT]] into %[[VC]][1, 0, %[[POS]], 0] [1, 2, %[[SEQ2]], 4] [1, 1, 1, 1] : tensor<2x?x4xf32> into tensor<2x2x32x4xf32>
+// 2. The history of layer 1, positions 0 .. position + seq of every KV
+//    head, of the updated caches.
+// CHECK: %[[KEYS:.*]] = tensor.extract_slice %[[NEWK]][1, 0, 0, 0] [1, 2, %[[TOTAL]], 4] [1, 1, 1, 1] : tensor<2x2x32x4xf32> to tensor<2x?x4xf32>
+// CHECK: %[[VALUES:.*]] = tensor.extract_slice %[[NEWV]][1, 0, 0, 0] [1, 2, %[[TOTAL]], 4] [1, 1, 1, 1] : tensor<2x2x32x4xf32> to tensor<2x?x4xf32>
 // 3. Queries grouped by KV head.
 // CHECK: %[[QG:.*]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 4] : tensor<?x16xf32> into tensor<?x2x2x4xf32>
 // 4. One thread tile per (KV head, query row); row s sees positions up to
@@ -326,7 +333,7 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // four products q * k are summed across lanes together, by two levels of
 // shuffles that pair the registers (positions 0 with 2, 1 with 3, so that
 // sum j lands in lane j), not by a reduction each.
-// CHECK: %[[K0:.*]] = vector.transfer_read %[[KEYS]][%[[T]], %[[KV]], %{{.*}}]
+// CHECK: %[[K0:.*]] = vector.transfer_read %[[KEYS]][%[[KV]], %[[T]], %{{.*}}]
 // CHECK: %[[P0:.*]] = arith.mulf %{{.*}}, %[[K0]] : vector<4xf32>
 // CHECK: %[[P1:.*]] = arith.mulf
 // CHECK: %[[P2:.*]] = arith.mulf
@@ -358,7 +365,7 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK: %[[LSCALED:.*]] = arith.mulf %[[L]], %[[ALPHA]] : f32
 // CHECK: arith.addf %[[LSCALED]], %[[BSUM]] : f32
 // CHECK: arith.mulf %[[ACC]], %{{.*}} : vector<4xf32>
-// CHECK: vector.transfer_read %[[VALUES]][%[[T]], %[[KV]], %{{.*}}]
+// CHECK: vector.transfer_read %[[VALUES]][%[[KV]], %[[T]], %{{.*}}]
 // CHECK: scf.yield
 // The positions past the last whole block one at a time, up to the row's.
 // CHECK: scf.for %{{.*}} = %[[WHOLE]] to %[[COUNT]] step %{{.*}} iter_args
@@ -370,12 +377,12 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK: tensor.parallel_insert_slice
 // CHECK-NOT: linalg.generic
 // CHECK: %[[O:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1, 2, 3]] : tensor<?x2x2x4xf32> into tensor<?x16xf32>
-// CHECK: return %[[O]], %[[NEWK]], %[[NEWV]] : tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>
+// CHECK: return %[[O]], %[[NEWK]], %[[NEWV]] : tensor<?x16xf32>, tensor<2x2x32x4xf32>, tensor<2x2x32x4xf32>
 func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
-                     %kc: tensor<2x32x2x4xf32>, %vc: tensor<2x32x2x4xf32>, %pos: index)
-    -> (tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>) {
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 4 kv_heads = 2 head_dim = 4 : tensor<?x16xf32>, tensor<?x8xf32>, tensor<2x32x2x4xf32>
-  return %o, %nk, %nv : tensor<?x16xf32>, tensor<2x32x2x4xf32>, tensor<2x32x2x4xf32>
+                     %kc: tensor<2x2x32x4xf32>, %vc: tensor<2x2x32x4xf32>, %pos: index)
+    -> (tensor<?x16xf32>, tensor<2x2x32x4xf32>, tensor<2x2x32x4xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 4 kv_heads = 2 head_dim = 4 : tensor<?x16xf32>, tensor<?x8xf32>, tensor<2x2x32x4xf32>
+  return %o, %nk, %nv : tensor<?x16xf32>, tensor<2x2x32x4xf32>, tensor<2x2x32x4xf32>
 }
 
 // -----
@@ -387,10 +394,10 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 // CHECK: arith.constant 1.250000e-01 : f32
 // CHECK-NOT: arith.constant 5.000000e-01
 func.func @attention_scale(%q: tensor<3x16xf32>, %k: tensor<3x8xf32>, %v: tensor<3x8xf32>,
-                           %kc: tensor<1x8x2x4xf32>, %vc: tensor<1x8x2x4xf32>, %pos: index)
-    -> (tensor<3x16xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>) {
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 4 kv_heads = 2 head_dim = 4 {scale = 0.125 : f64} : tensor<3x16xf32>, tensor<3x8xf32>, tensor<1x8x2x4xf32>
-  return %o, %nk, %nv : tensor<3x16xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>
+                           %kc: tensor<1x2x8x4xf32>, %vc: tensor<1x2x8x4xf32>, %pos: index)
+    -> (tensor<3x16xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 4 kv_heads = 2 head_dim = 4 {scale = 0.125 : f64} : tensor<3x16xf32>, tensor<3x8xf32>, tensor<1x2x8x4xf32>
+  return %o, %nk, %nv : tensor<3x16xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>
 }
 
 // -----

@@ -204,7 +204,7 @@ func.func @duplicate_matmul(%x: tensor<?x64xf32>) -> (tensor<?x172xf32>, tensor<
 // CHECK-NOT: llm.
 // CHECK: return %[[X]] : tensor<?x64xf32>
 func.func @dead_ops(%x: tensor<?x64xf32>, %tokens: tensor<?xi32>, %pos: index,
-                    %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>) -> tensor<?x64xf32> {
+                    %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>) -> tensor<?x64xf32> {
   %table = llm.param "model.embed_tokens.weight" : tensor<512x64xf32>
   %emb = llm.embedding %table[%tokens] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
   %nw = llm.param "model.norm.weight" : tensor<64xf32>
@@ -213,7 +213,7 @@ func.func @dead_ops(%x: tensor<?x64xf32>, %tokens: tensor<?xi32>, %pos: index,
   %k = llm.matmul %n, %kw : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
   %q = llm.rope %x at %pos head_dim = 8 theta = 1.0e4 : tensor<?x64xf32>
   %kr = llm.rope %k at %pos head_dim = 8 theta = 1.0e4 scaling <factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192> : tensor<?x32xf32>
-  %o, %nk, %nv = llm.attention %q, %kr, %k cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %kr, %k cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   %s = llm.silu %o : tensor<?x64xf32>
   %m = llm.mul %s, %emb : tensor<?x64xf32>
   %a = llm.add %m, %x : tensor<?x64xf32>
@@ -227,10 +227,10 @@ func.func @dead_ops(%x: tensor<?x64xf32>, %tokens: tensor<?xi32>, %pos: index,
 // CHECK: %{{.*}}, %[[NK:.*]], %[[NV:.*]] = llm.attention
 // CHECK: return %[[NK]], %[[NV]]
 func.func @live_cache(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %pos: index,
-                      %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>)
-    -> (tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>) {
-  %o, %nk, %nv = llm.attention %q, %k, %k cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
-  return %nk, %nv : tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>
+                      %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>)
+    -> (tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %k cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
+  return %nk, %nv : tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>
 }
 
 // -----
@@ -243,10 +243,10 @@ func.func @live_cache(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %pos: index,
 // CHECK: %[[W:.*]] = llm.param "model.layers.3.mlp.up_proj.weight" : tensor<8x4xf32>
 // CHECK: llm.attention {{.*}} layer 3 heads = 1 kv_heads = 1 head_dim = 4
 // CHECK: return %[[W]]
-func.func @constant_layer(%q: tensor<1x4xf32>, %kc: tensor<4x8x1x4xf32>, %pos: index) -> (tensor<8x4xf32>, tensor<1x4xf32>) {
+func.func @constant_layer(%q: tensor<1x4xf32>, %kc: tensor<4x1x8x4xf32>, %pos: index) -> (tensor<8x4xf32>, tensor<1x4xf32>) {
   %l = arith.constant 3 : index
   %w = llm.param "model.layers.{}.mlp.up_proj.weight"[%l] : tensor<8x4xf32>
-  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x8x1x4xf32>
+  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x1x8x4xf32>
   return %w, %o : tensor<8x4xf32>, tensor<1x4xf32>
 }
 
@@ -256,8 +256,8 @@ func.func @constant_layer(%q: tensor<1x4xf32>, %kc: tensor<4x8x1x4xf32>, %pos: i
 // reject it as an attribute).
 // CHECK-LABEL: func.func @constant_layer_out_of_range(
 // CHECK: llm.attention {{.*}} layer %{{.*}} heads = 1
-func.func @constant_layer_out_of_range(%q: tensor<1x4xf32>, %kc: tensor<4x8x1x4xf32>, %pos: index) -> tensor<1x4xf32> {
+func.func @constant_layer_out_of_range(%q: tensor<1x4xf32>, %kc: tensor<4x1x8x4xf32>, %pos: index) -> tensor<1x4xf32> {
   %l = arith.constant 4 : index
-  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x8x1x4xf32>
+  %o, %nk, %nv = llm.attention %q, %q, %q cache(%kc, %kc) at %pos layer %l heads = 1 kv_heads = 1 head_dim = 4 : tensor<1x4xf32>, tensor<1x4xf32>, tensor<4x1x8x4xf32>
   return %o : tensor<1x4xf32>
 }

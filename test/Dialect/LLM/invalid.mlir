@@ -388,146 +388,146 @@ func.func @rope_llama3_integer_factor(%x: tensor<?x64xf32>, %p: index) -> tensor
 //===----------------------------------------------------------------------===//
 
 // The layer is an attribute or an operand, not both.
-func.func @attention_layer_twice(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index, %l: index) -> tensor<?x64xf32> {
+func.func @attention_layer_twice(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index, %l: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{needs either a constant layer or a layer index}}
-  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %vc, %p, %l) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %vc, %p, %l) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>, index, index) -> (tensor<?x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>)
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_no_layer(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_no_layer(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{needs either a constant layer or a layer index}}
-  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %vc, %p) <{head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %vc, %p) <{head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>)
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_heads_multiple(%q: tensor<?x48xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x48xf32> {
+func.func @attention_heads_multiple(%q: tensor<?x48xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x48xf32> {
   // expected-error @+1 {{num_heads (6) must be a multiple of num_kv_heads (4)}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 6 kv_heads = 4 head_dim = 8 : tensor<?x48xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 6 kv_heads = 4 head_dim = 8 : tensor<?x48xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x48xf32>
 }
 
 // -----
 
-func.func @attention_key_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xbf16>, %v: tensor<?x32xbf16>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_key_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xbf16>, %v: tensor<?x32xbf16>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<?x32xbf16>'}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xbf16>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xbf16>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_cache_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf16>, %vc: tensor<5x?x4x8xf16>, %p: index) -> tensor<?x64xf32> {
-  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<5x?x4x8xf16>'}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf16>
+func.func @attention_cache_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf16>, %vc: tensor<5x4x?x8xf16>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<5x4x?x8xf16>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf16>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_query_features(%q: tensor<?x32xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x32xf32> {
+func.func @attention_query_features(%q: tensor<?x32xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x32xf32> {
   // expected-error @+1 {{query features 32 != num_heads * head_dim = 64}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x32xf32>
 }
 
 // -----
 
-func.func @attention_key_features(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_key_features(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{key/value features 64 != num_kv_heads * head_dim = 32}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_rows(%q: tensor<7x64xf32>, %k: tensor<6x32xf32>, %v: tensor<6x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<7x64xf32> {
+func.func @attention_rows(%q: tensor<7x64xf32>, %k: tensor<6x32xf32>, %v: tensor<6x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<7x64xf32> {
   // expected-error @+1 {{query rows 7 != key/value rows 6}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<7x64xf32>, tensor<6x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<7x64xf32>, tensor<6x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<7x64xf32>
 }
 
 // -----
 
-func.func @attention_cache_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x8x4xf32>, %vc: tensor<5x?x8x4xf32>, %p: index) -> tensor<?x64xf32> {
-  // expected-error @+1 {{KV cache must be [layers, context, 4, 8], got 'tensor<5x?x8x4xf32>'}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x8x4xf32>
+func.func @attention_cache_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x8x?x4xf32>, %vc: tensor<5x8x?x4xf32>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{KV cache must be [layers, 4, context, 8], got 'tensor<5x8x?x4xf32>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x8x?x4xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
 func.func @attention_cache_head_dim(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x?x16xf32>, %vc: tensor<5x?x?x16xf32>, %p: index) -> tensor<?x64xf32> {
-  // expected-error @+1 {{KV cache must be [layers, context, 4, 8], got 'tensor<5x?x?x16xf32>'}}
+  // expected-error @+1 {{KV cache must be [layers, 4, context, 8], got 'tensor<5x?x?x16xf32>'}}
   %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x?x16xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_layer_out_of_range(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_layer_out_of_range(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{layer 5 is out of range for a KV cache of 5 layers}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 5 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 5 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_zero_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_zero_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{requires a positive scale}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0.0 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0.0 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_nan_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_nan_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{requires a positive scale}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0x7FF8000000000000 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0x7FF8000000000000 : f64} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_f32_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_f32_scale(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{attribute 'scale' failed to satisfy constraint: 64-bit float attribute}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0.5 : f32} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 {scale = 0.5 : f32} : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_negative_layer(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_negative_layer(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{attribute 'layer' failed to satisfy constraint: 64-bit signless integer attribute whose value is non-negative}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer -1 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer -1 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
 // Caught before the verifier computes num_heads % num_kv_heads.
-func.func @attention_zero_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_zero_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{attribute 'num_kv_heads' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 0 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 0 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_zero_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_zero_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{attribute 'num_heads' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 0 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 0 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_zero_head_dim(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_zero_head_dim(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{attribute 'head_dim' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 0 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 0 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   return %o : tensor<?x64xf32>
 }
 
@@ -541,25 +541,25 @@ func.func @attention_3d_cache(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: te
 
 // -----
 
-func.func @attention_value_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<7x32xf32>, %kc: tensor<5x?x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_value_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<7x32xf32>, %kc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{failed to verify that all of {key, value} have same type}}
-  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %kc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<7x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  %o, %nk, %nv = "llm.attention"(%q, %k, %v, %kc, %kc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<7x32xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>)
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_cache_types(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x16x4x8xf32>, %p: index) -> tensor<?x64xf32> {
+func.func @attention_cache_types(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x16x8xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{failed to verify that all of {key_cache, value_cache, new_key_cache, new_value_cache} have same type}}
-  %o, %nk, %nv = "llm.attention"(%q, %k, %k, %kc, %vc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x16x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x16x4x8xf32>)
+  %o, %nk, %nv = "llm.attention"(%q, %k, %k, %kc, %vc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>, tensor<5x4x16x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x16x8xf32>)
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @attention_output_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %kc: tensor<5x?x4x8xf32>, %p: index) -> tensor<7x64xf32> {
+func.func @attention_output_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %p: index) -> tensor<7x64xf32> {
   // expected-error @+1 {{failed to verify that all of {query, output} have same type}}
-  %o, %nk, %nv = "llm.attention"(%q, %k, %k, %kc, %kc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>, index) -> (tensor<7x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>)
+  %o, %nk, %nv = "llm.attention"(%q, %k, %k, %kc, %kc, %p) <{layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>, index) -> (tensor<7x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>)
   return %o : tensor<7x64xf32>
 }
 
@@ -1020,9 +1020,9 @@ func.func @pair_dot_lanes(%a: vector<32xi16>, %b: vector<32xi16>) -> vector<8xi3
 // (the runtime sizes the KV cache and logits buffers from it)
 //===----------------------------------------------------------------------===//
 
-// expected-error @+1 {{#llm.config gives KV caches of [1, context, 2, 8] but @prefill takes 'tensor<2x?x2x8xf32>'}}
+// expected-error @+1 {{#llm.config gives KV caches of [1, 2, context, 8] but @prefill takes 'tensor<2x2x?x8xf32>'}}
 module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
-  func.func @prefill(%t: tensor<?xi32>, %p: index, %k: tensor<2x?x2x8xf32> {llm.name = "key_cache"}, %v: tensor<2x?x2x8xf32> {llm.name = "value_cache"}) -> (tensor<?x16xf32> {llm.name = "logits"}) {
+  func.func @prefill(%t: tensor<?xi32>, %p: index, %k: tensor<2x2x?x8xf32> {llm.name = "key_cache"}, %v: tensor<2x2x?x8xf32> {llm.name = "value_cache"}) -> (tensor<?x16xf32> {llm.name = "logits"}) {
     %0 = tensor.empty() : tensor<3x16xf32>
     %1 = tensor.cast %0 : tensor<3x16xf32> to tensor<?x16xf32>
     return %1 : tensor<?x16xf32>
@@ -1033,7 +1033,7 @@ module attributes {llm.config = #llm.config<vocab_size = 16, hidden_size = 16, i
 
 // expected-error @+1 {{#llm.config gives a vocabulary of 32 but @decode returns logits of type 'tensor<1x16xf32>'}}
 module attributes {llm.config = #llm.config<vocab_size = 32, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>} {
-  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<1x?x2x8xf32>, %v: tensor<1x?x2x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
+  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
     %0 = tensor.empty() : tensor<1x16xf32>
     return %0 : tensor<1x16xf32>
   }
@@ -1044,7 +1044,7 @@ module attributes {llm.config = #llm.config<vocab_size = 32, hidden_size = 16, i
 // The config inside a module's #llm.abi is checked the same way.
 // expected-error @+1 {{#llm.config gives a vocabulary of 32 but @decode returns logits of type 'tensor<1x16xf32>'}}
 module attributes {llm.abi = #llm.abi<config = #llm.config<vocab_size = 32, hidden_size = 16, intermediate_size = 32, num_hidden_layers = 1, num_attention_heads = 2, num_key_value_heads = 2, head_dim = 8, max_position_embeddings = 64, rms_norm_eps = 1.0e-05, rope_theta = 10000.0, tie_word_embeddings = false, bos_token_id = 1, eos_token_ids = [2]>, tensors = [], prepare = [], prepared = [], weights = []>} {
-  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<1x?x2x8xf32>, %v: tensor<1x?x2x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
+  func.func @decode(%t: tensor<1xi32>, %p: index, %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> (tensor<1x16xf32> {llm.name = "logits"}) {
     %0 = tensor.empty() : tensor<1x16xf32>
     return %0 : tensor<1x16xf32>
   }
@@ -1294,24 +1294,24 @@ func.func @repack_q4_0_partial_block(%blocks: tensor<64x40xi8>) -> tensor<1x2x4x
 // llm.batched_attention
 //===----------------------------------------------------------------------===//
 
-func.func @batched_attention_rows(%q: tensor<3x64xf32>, %k: tensor<3x16xf32>, %v: tensor<3x16xf32>, %kp: tensor<4x3x?x2x8xf32>, %vp: tensor<4x3x?x2x8xf32>, %slots: tensor<2xi64>, %l: index) -> tensor<3x64xf32> {
+func.func @batched_attention_rows(%q: tensor<3x64xf32>, %k: tensor<3x16xf32>, %v: tensor<3x16xf32>, %kp: tensor<4x3x2x?x8xf32>, %vp: tensor<4x3x2x?x8xf32>, %slots: tensor<2xi64>, %l: index) -> tensor<3x64xf32> {
   // expected-error @+1 {{query rows 3 != slots and positions 2}}
-  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 : tensor<3x64xf32>, tensor<3x16xf32>, tensor<4x3x?x2x8xf32>, tensor<2xi64>
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 : tensor<3x64xf32>, tensor<3x16xf32>, tensor<4x3x2x?x8xf32>, tensor<2xi64>
   return %o : tensor<3x64xf32>
 }
 
 // -----
 
-func.func @batched_attention_pool(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x?x4x8xf32>, %vp: tensor<4x3x?x4x8xf32>, %slots: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
-  // expected-error @+1 {{KV cache must be [slots, layers, context, 2, 8], got 'tensor<4x3x?x4x8xf32>'}}
-  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x4x8xf32>, tensor<?xi64>
+func.func @batched_attention_pool(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x4x?x8xf32>, %vp: tensor<4x3x4x?x8xf32>, %slots: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{KV cache must be [slots, layers, 2, context, 8], got 'tensor<4x3x4x?x8xf32>'}}
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x4x?x8xf32>, tensor<?xi64>
   return %o : tensor<?x64xf32>
 }
 
 // -----
 
-func.func @batched_attention_scaling_without_theta(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x?x2x8xf32>, %vp: tensor<4x3x?x2x8xf32>, %slots: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
+func.func @batched_attention_scaling_without_theta(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x2x?x8xf32>, %vp: tensor<4x3x2x?x8xf32>, %slots: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{rope_scaling needs rope_theta}}
-  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 {rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 32>} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x2x8xf32>, tensor<?xi64>
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %slots layer %l heads = 8 kv_heads = 2 head_dim = 8 {rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 32>} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x2x?x8xf32>, tensor<?xi64>
   return %o : tensor<?x64xf32>
 }

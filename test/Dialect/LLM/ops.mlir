@@ -178,46 +178,46 @@ func.func @rope_llama3_generic_input(%q: tensor<3x64xf16>, %pos: index) -> tenso
 //===----------------------------------------------------------------------===//
 
 // CHECK-LABEL: func.func @attention(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x64xf32>, %[[K:[^:]*]]: tensor<?x32xf32>, %[[V:[^:]*]]: tensor<?x32xf32>, %[[KC:[^:]*]]: tensor<5x512x4x8xf32>, %[[VC:[^:]*]]: tensor<5x512x4x8xf32>, %[[POS:[^:]*]]: index
-// CHECK: %[[O0:.*]], %[[KC0:.*]], %[[VC0:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x64xf32>, %[[K:[^:]*]]: tensor<?x32xf32>, %[[V:[^:]*]]: tensor<?x32xf32>, %[[KC:[^:]*]]: tensor<5x4x512x8xf32>, %[[VC:[^:]*]]: tensor<5x4x512x8xf32>, %[[POS:[^:]*]]: index
+// CHECK: %[[O0:.*]], %[[KC0:.*]], %[[VC0:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x512x8xf32>
 // CHECK-NOT: scale
-// CHECK: %[[O1:.*]], %[[KC1:.*]], %[[VC1:.*]] = llm.attention %[[O0]], %[[K]], %[[V]] cache(%[[KC0]], %[[VC0]]) at %[[POS]] layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
+// CHECK: %[[O1:.*]], %[[KC1:.*]], %[[VC1:.*]] = llm.attention %[[O0]], %[[K]], %[[V]] cache(%[[KC0]], %[[VC0]]) at %[[POS]] layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x512x8xf32>
 // CHECK: return %[[O1]], %[[KC1]], %[[VC1]]
 // GENERIC-LABEL: sym_name = "attention"
-// GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>)
+// GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}> : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x512x8xf32>, tensor<5x4x512x8xf32>, index) -> (tensor<?x64xf32>, tensor<5x4x512x8xf32>, tensor<5x4x512x8xf32>)
 func.func @attention(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>,
-                     %kc: tensor<5x512x4x8xf32>, %vc: tensor<5x512x4x8xf32>, %pos: index)
-    -> (tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>) {
-  %o0, %kc0, %vc0 = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
-  %o1, %kc1, %vc1 = llm.attention %o0, %k, %v cache(%kc0, %vc0) at %pos layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x512x4x8xf32>
-  return %o1, %kc1, %vc1 : tensor<?x64xf32>, tensor<5x512x4x8xf32>, tensor<5x512x4x8xf32>
+                     %kc: tensor<5x4x512x8xf32>, %vc: tensor<5x4x512x8xf32>, %pos: index)
+    -> (tensor<?x64xf32>, tensor<5x4x512x8xf32>, tensor<5x4x512x8xf32>) {
+  %o0, %kc0, %vc0 = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x512x8xf32>
+  %o1, %kc1, %vc1 = llm.attention %o0, %k, %v cache(%kc0, %vc0) at %pos layer 4 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x512x8xf32>
+  return %o1, %kc1, %vc1 : tensor<?x64xf32>, tensor<5x4x512x8xf32>, tensor<5x4x512x8xf32>
 }
 
 // In a decoder-layer function the layer is an index value.
 // CHECK-LABEL: func.func @attention_layer_index(
 // CHECK-SAME: %[[POS:[^:]*]]: index, %[[L:[^:]*]]: index
-// CHECK: llm.attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) at %[[POS]] layer %[[L]] heads = 8 kv_heads = 4 head_dim = 8 : tensor<1x64xf32>, tensor<1x32xf32>, tensor<5x?x4x8xf32>
+// CHECK: llm.attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) at %[[POS]] layer %[[L]] heads = 8 kv_heads = 4 head_dim = 8 : tensor<1x64xf32>, tensor<1x32xf32>, tensor<5x4x?x8xf32>
 // GENERIC-LABEL: sym_name = "attention_layer_index"
 // GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64}>
 func.func @attention_layer_index(%q: tensor<1x64xf32>, %k: tensor<1x32xf32>, %v: tensor<1x32xf32>,
-                                 %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>, %pos: index, %layer: index)
-    -> (tensor<1x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>) {
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer %layer heads = 8 kv_heads = 4 head_dim = 8 : tensor<1x64xf32>, tensor<1x32xf32>, tensor<5x?x4x8xf32>
-  return %o, %nk, %nv : tensor<1x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>
+                                 %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %pos: index, %layer: index)
+    -> (tensor<1x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer %layer heads = 8 kv_heads = 4 head_dim = 8 : tensor<1x64xf32>, tensor<1x32xf32>, tensor<5x4x?x8xf32>
+  return %o, %nk, %nv : tensor<1x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>
 }
 
 // An explicit softmax scale is carried in the attribute dictionary.
 // CHECK-LABEL: func.func @attention_scale(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<7x64xbf16>, %[[K:[^:]*]]: tensor<7x64xbf16>, %[[V:[^:]*]]: tensor<7x64xbf16>, %[[KC:[^:]*]]: tensor<2x16x8x8xbf16>, %[[VC:[^:]*]]: tensor<2x16x8x8xbf16>, %[[POS:[^:]*]]: index
-// CHECK: %[[O:.*]], %[[NK:.*]], %[[NV:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 1 heads = 8 kv_heads = 8 head_dim = 8 {scale = 1.250000e-01 : f64} : tensor<7x64xbf16>, tensor<7x64xbf16>, tensor<2x16x8x8xbf16>
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<7x64xbf16>, %[[K:[^:]*]]: tensor<7x64xbf16>, %[[V:[^:]*]]: tensor<7x64xbf16>, %[[KC:[^:]*]]: tensor<2x8x16x8xbf16>, %[[VC:[^:]*]]: tensor<2x8x16x8xbf16>, %[[POS:[^:]*]]: index
+// CHECK: %[[O:.*]], %[[NK:.*]], %[[NV:.*]] = llm.attention %[[Q]], %[[K]], %[[V]] cache(%[[KC]], %[[VC]]) at %[[POS]] layer 1 heads = 8 kv_heads = 8 head_dim = 8 {scale = 1.250000e-01 : f64} : tensor<7x64xbf16>, tensor<7x64xbf16>, tensor<2x8x16x8xbf16>
 // CHECK: return %[[O]], %[[NK]], %[[NV]]
 // GENERIC-LABEL: sym_name = "attention_scale"
 // GENERIC: "llm.attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{head_dim = 8 : i64, layer = 1 : i64, num_heads = 8 : i64, num_kv_heads = 8 : i64, scale = 1.250000e-01 : f64}>
 func.func @attention_scale(%q: tensor<7x64xbf16>, %k: tensor<7x64xbf16>, %v: tensor<7x64xbf16>,
-                           %kc: tensor<2x16x8x8xbf16>, %vc: tensor<2x16x8x8xbf16>, %pos: index)
-    -> (tensor<7x64xbf16>, tensor<2x16x8x8xbf16>, tensor<2x16x8x8xbf16>) {
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 8 kv_heads = 8 head_dim = 8 {scale = 0.125 : f64} : tensor<7x64xbf16>, tensor<7x64xbf16>, tensor<2x16x8x8xbf16>
-  return %o, %nk, %nv : tensor<7x64xbf16>, tensor<2x16x8x8xbf16>, tensor<2x16x8x8xbf16>
+                           %kc: tensor<2x8x16x8xbf16>, %vc: tensor<2x8x16x8xbf16>, %pos: index)
+    -> (tensor<7x64xbf16>, tensor<2x8x16x8xbf16>, tensor<2x8x16x8xbf16>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 8 kv_heads = 8 head_dim = 8 {scale = 0.125 : f64} : tensor<7x64xbf16>, tensor<7x64xbf16>, tensor<2x8x16x8xbf16>
+  return %o, %nk, %nv : tensor<7x64xbf16>, tensor<2x8x16x8xbf16>, tensor<2x8x16x8xbf16>
 }
 
 // The attention block with its rotary embeddings (rope_theta, rope_scaling).
@@ -226,8 +226,8 @@ func.func @attention_scale(%q: tensor<7x64xbf16>, %k: tensor<7x64xbf16>, %v: ten
 // GENERIC-LABEL: sym_name = "attention_rope"
 // GENERIC: "llm.attention"({{.*}}) <{head_dim = 8 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 8 : i64, rope_scaling = #llm.rope_llama3<{{.*}}>, rope_theta = 5.000000e+05 : f64}>
 func.func @attention_rope(%q: tensor<7x64xf32>, %k: tensor<7x64xf32>, %v: tensor<7x64xf32>,
-                          %kc: tensor<1x16x8x8xf32>, %vc: tensor<1x16x8x8xf32>, %pos: index) -> tensor<7x64xf32> {
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 8 head_dim = 8 {rope_theta = 5.0e+05 : f64, rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>} : tensor<7x64xf32>, tensor<7x64xf32>, tensor<1x16x8x8xf32>
+                          %kc: tensor<1x8x16x8xf32>, %vc: tensor<1x8x16x8xf32>, %pos: index) -> tensor<7x64xf32> {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 8 head_dim = 8 {rope_theta = 5.0e+05 : f64, rope_scaling = #llm.rope_llama3<factor = 8.0, low_freq_factor = 1.0, high_freq_factor = 4.0, original_max_position = 8192>} : tensor<7x64xf32>, tensor<7x64xf32>, tensor<1x8x16x8xf32>
   return %o : tensor<7x64xf32>
 }
 
@@ -282,7 +282,7 @@ func.func @elementwise(%a: tensor<?x172xf32>, %b: tensor<?x172xf32>, %c: tensor<
 //===----------------------------------------------------------------------===//
 
 // CHECK-LABEL: func.func @decoder_layer(
-// CHECK-SAME: %[[TOK:[^:]*]]: tensor<?xi32>, %[[POS:[^:]*]]: index, %[[KC:[^:]*]]: tensor<5x?x4x8xf32>, %[[VC:[^:]*]]: tensor<5x?x4x8xf32>
+// CHECK-SAME: %[[TOK:[^:]*]]: tensor<?xi32>, %[[POS:[^:]*]]: index, %[[KC:[^:]*]]: tensor<5x4x?x8xf32>, %[[VC:[^:]*]]: tensor<5x4x?x8xf32>
 // CHECK: %[[EMB:.*]] = llm.param "model.embed_tokens.weight" : tensor<512x64xf32>
 // CHECK: %[[H:.*]] = llm.embedding %[[EMB]][%[[TOK]]] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
 // CHECK: %[[NW:.*]] = llm.param "model.layers.0.input_layernorm.weight" : tensor<64xf32>
@@ -300,8 +300,8 @@ func.func @elementwise(%a: tensor<?x172xf32>, %b: tensor<?x172xf32>, %c: tensor<
 // CHECK: %[[OP:.*]] = llm.matmul %[[ATT]], %[[OW]]
 // CHECK: %[[RES:.*]] = llm.add %[[H]], %[[OP]] : tensor<?x64xf32>
 // CHECK: return %[[RES]], %[[NKC]], %[[NVC]]
-func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x?x4x8xf32>, %vc: tensor<5x?x4x8xf32>)
-    -> (tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>) {
+func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>)
+    -> (tensor<?x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>) {
   %0 = llm.param "model.embed_tokens.weight" : tensor<512x64xf32>
   %1 = llm.embedding %0[%tokens] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
   %2 = llm.param "model.layers.0.input_layernorm.weight" : tensor<64xf32>
@@ -314,11 +314,11 @@ func.func @decoder_layer(%tokens: tensor<?xi32>, %pos: index, %kc: tensor<5x?x4x
   %9 = llm.matmul %3, %8 : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
   %10 = llm.rope %5 at %pos head_dim = 8 theta = 1.000000e+04 : tensor<?x64xf32>
   %11 = llm.rope %7 at %pos head_dim = 8 theta = 1.000000e+04 : tensor<?x32xf32>
-  %o, %nk, %nv = llm.attention %10, %11, %9 cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x?x4x8xf32>
+  %o, %nk, %nv = llm.attention %10, %11, %9 cache(%kc, %vc) at %pos layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
   %12 = llm.param "model.layers.0.self_attn.o_proj.weight" : tensor<64x64xf32>
   %13 = llm.matmul %o, %12 : tensor<?x64xf32>, tensor<64x64xf32> -> tensor<?x64xf32>
   %14 = llm.add %1, %13 : tensor<?x64xf32>
-  return %14, %nk, %nv : tensor<?x64xf32>, tensor<5x?x4x8xf32>, tensor<5x?x4x8xf32>
+  return %14, %nk, %nv : tensor<?x64xf32>, tensor<5x4x?x8xf32>, tensor<5x4x?x8xf32>
 }
 
 //===----------------------------------------------------------------------===//
@@ -542,8 +542,8 @@ func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tens
 // llm.batched_attention: one token per sequence, each in its own slot of
 // the cache pool, with the rotary embedding at each row's position.
 // CHECK-LABEL: func.func @batched_attention
-// CHECK: llm.batched_attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) slots %{{.*}} positions %{{.*}} layer %{{.*}} heads = 8 kv_heads = 2 head_dim = 8 {rope_theta = 1.000000e+04 : f64} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x2x8xf32>, tensor<?xi64>
-func.func @batched_attention(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x?x2x8xf32>, %vp: tensor<4x3x?x2x8xf32>, %slots: tensor<?xi64>, %pos: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
-  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %pos layer %l heads = 8 kv_heads = 2 head_dim = 8 {rope_theta = 1.0e4 : f64} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x?x2x8xf32>, tensor<?xi64>
+// CHECK: llm.batched_attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) slots %{{.*}} positions %{{.*}} layer %{{.*}} heads = 8 kv_heads = 2 head_dim = 8 {rope_theta = 1.000000e+04 : f64} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x2x?x8xf32>, tensor<?xi64>
+func.func @batched_attention(%q: tensor<?x64xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf32>, %kp: tensor<4x3x2x?x8xf32>, %vp: tensor<4x3x2x?x8xf32>, %slots: tensor<?xi64>, %pos: tensor<?xi64>, %l: index) -> tensor<?x64xf32> {
+  %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp) slots %slots positions %pos layer %l heads = 8 kv_heads = 2 head_dim = 8 {rope_theta = 1.0e4 : f64} : tensor<?x64xf32>, tensor<?x16xf32>, tensor<4x3x2x?x8xf32>, tensor<?xi64>
   return %o : tensor<?x64xf32>
 }

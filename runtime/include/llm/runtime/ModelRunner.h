@@ -130,6 +130,12 @@ private:
   Status checkTokens(const int32_t *tokens, size_t count, int64_t position,
                      int64_t slot) const;
   /// The K and V caches of `slot`.
+  /// One sequence's K or V cache as the compiled module reads it: [layers,
+  /// kv_heads, context, head_dim], each KV head's history contiguous (the
+  /// compiler's kvCacheShape).
+  std::vector<int64_t> sequenceCacheShape() const {
+    return {shape_.numLayers, shape_.numKvHeads, context_, shape_.headDim};
+  }
   float *keyCache(int64_t slot) const {
     return keyCache_.get() + slot * slotElements_;
   }

@@ -367,9 +367,10 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure,
   let summary = "Grouped-query causal attention over a KV cache";
   let description = [{
     Writes `key` and `value` ([seq, kv_heads * head_dim]) into layer `layer`
-    (a constant, or an index value in a decoder-layer function) of the caches ([layers, context, kv_heads, head_dim]) at rows
-    `position .. position + seq`, then attends every query row `s` to cache
-    rows `0 .. position + s` (causal). Query head `h` reads KV head
+    (a constant, or an index value in a decoder-layer function) of the
+    caches (`[layers, kv_heads, context, head_dim]`: each KV head's history
+    contiguous) at positions `position .. position + seq`, then attends
+    every query row `s` to cache positions `0 .. position + s` (causal). Query head `h` reads KV head
     `h / (num_heads / num_kv_heads)`. Scores are scaled by `scale`
     (`1 / sqrt(head_dim)` when absent). Returns the attention output
     ([seq, num_heads * head_dim]) and the updated caches.
@@ -421,12 +422,13 @@ def LLM_BatchedAttentionOp : LLM_Op<"batched_attention", [Pure,
   let description = [{
     The attention of a batched decode step: row `b` of `query`, `key` and
     `value` is the one new token of sequence `b`, which lives in slot
-    `slots[b]` of the cache pool (`[slots, layers, context, kv_heads,
+    `slots[b]` of the cache pool (`[slots, layers, kv_heads, context,
     head_dim]`) at position `positions[b]`. Row `b` is exactly
     `llm.attention` of that one token on the slot's cache
-    (`[layers, context, kv_heads, head_dim]`) at that position: its key and
-    value are written at `[slots[b], layer, positions[b]]`, and its query
-    attends to rows `0 .. positions[b]` of the slot. With `rope_theta`, the
+    (`[layers, kv_heads, context, head_dim]`) at that position: its key and
+    value are written at position `positions[b]` of layer `layer` of slot
+    `slots[b]`, and its query attends to positions `0 .. positions[b]` of
+    the slot. With `rope_theta`, the
     query and key are first rotated at `positions[b]`, as `llm.rope` does.
     Rows must name distinct slots.
 
@@ -434,7 +436,7 @@ def LLM_BatchedAttentionOp : LLM_Op<"batched_attention", [Pure,
     %o, %nk, %nv = llm.batched_attention %q, %k, %v cache(%kp, %vp)
         slots %slots positions %pos layer %l heads = 8 kv_heads = 4
         head_dim = 8 {rope_theta = 10000.0 : f64}
-        : tensor<?x64xf32>, tensor<?x32xf32>, tensor<4x2x?x4x8xf32>, tensor<?xi64>
+        : tensor<?x64xf32>, tensor<?x32xf32>, tensor<4x2x4x?x8xf32>, tensor<?xi64>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$query, LLM_Float2DTensor:$key,
