@@ -36,8 +36,14 @@ llama-bench llama-quantize, and pass that build directory.
 Shape 7b (LLaMA-7B's) is written in BF16 by bench/make_large_checkpoint.py
 (13.5 GB) and compared in INT4 only, the GGUF made from an F16 one.
 
+Ours always decodes after the prompt; llama-bench's tg starts from an empty
+cache. For long prompts, --decode-after-prompt measures llama.cpp's decode
+after the prompt too (its -pg test less its prompt-only test), so that both
+decode over the prompt's cache.
+
 Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama,7b]
        [--threads 1,2] [--rounds 2] [--prompt 128] [--gen 64] [--build build]
+       [--formats f32,int4,int4sym] [--decode-after-prompt]
 """
 
 import argparse
@@ -160,21 +166,30 @@ def compile_ours(bin_dir, model, fmt):
 def ours(bin_dir, module, model, threads, prompt, gen):
     ids = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 259 for k in range(prompt - 1)])
     out = run([os.path.join(bin_dir, "llm-run"), module, "-m", model, "--prompt-ids", ids,
-               "-n", str(gen), "--temp", "0", "--ignore-eos", "--json", "-t", str(threads),
-               "--cache-dir", os.path.join(OUT, "vs-cache")])
+               "-n", str(gen), "-c", str(prompt + gen), "--temp", "0", "--ignore-eos",
+               "--json", "-t", str(threads), "--cache-dir", os.path.join(OUT, "vs-cache")])
     t = json.loads(out)["timings"]
     return t["prompt_tokens_per_s"], t["generation_tokens_per_s"]
 
 
-def llama(llama_cpp, gguf, threads, prompt, gen):
-    out = run([os.path.join(llama_cpp, "bin", "llama-bench"), "-m", gguf, "-p", str(prompt),
-               "-n", str(gen), "-t", str(threads), "-r", "1", "-o", "json"])
-    pp = tg = 0.0
-    for r in json.loads(out):
+def llama(llama_cpp, gguf, threads, prompt, gen, after_prompt=False):
+    """llama-bench's pp and tg. With `after_prompt`, decode is measured after
+    the prompt, as ours is: from its -pg test (the prompt, then `gen` tokens)
+    less its prompt-only test, gen / (time(pg) - time(pp))."""
+    cmd = [os.path.join(llama_cpp, "bin", "llama-bench"), "-m", gguf, "-p", str(prompt),
+           "-t", str(threads), "-r", "1", "-o", "json"]
+    cmd += ["-n", "0", "-pg", f"{prompt},{gen}"] if after_prompt else ["-n", str(gen)]
+    pp = tg = pg = 0.0
+    for r in json.loads(run(cmd)):
         if r["n_prompt"] > 0 and r["n_gen"] == 0:
             pp = r["avg_ts"]
         elif r["n_gen"] > 0 and r["n_prompt"] == 0:
             tg = r["avg_ts"]
+        elif r["n_gen"] > 0 and r["n_prompt"] > 0:
+            pg = r["avg_ts"]
+    if after_prompt:
+        decode_s = (prompt + gen) / pg - prompt / pp
+        tg = gen / decode_s if decode_s > 0 else 0.0
     return pp, tg
 
 
@@ -187,6 +202,9 @@ def main():
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--gen", type=int, default=64)
     parser.add_argument("--build", default="build")
+    parser.add_argument("--decode-after-prompt", action="store_true",
+                        help="measure llama.cpp's decode after the prompt, as ours is (for long "
+                             "prompts: attention over the prompt's cache; from llama-bench -pg)")
     parser.add_argument("--formats", default="f32,int4,int4sym",
                         help="which of f32, int4 (asymmetric) and int4sym (symmetric) to run")
     args = parser.parse_args()
@@ -245,7 +263,8 @@ def main():
             for key, (module, gguf, _, model) in runs.items():
                 figures = [ours(bin_dir, module, model, t, args.prompt, args.gen)]
                 if gguf:
-                    figures.append(llama(args.llama_cpp, gguf, t, args.prompt, args.gen))
+                    figures.append(llama(args.llama_cpp, gguf, t, args.prompt, args.gen,
+                                         args.decode_after_prompt))
                     (pp, tg), (lpp, ltg) = figures
                     ratios.setdefault((key, t), []).append((pp / lpp, tg / ltg))
                 for engine, (pp, tg) in zip(("ours", "llama.cpp"), figures):
