@@ -652,9 +652,28 @@ CompiledModel::describe(ModuleOp module) {
   shape.bosTokenId = config.getBosTokenId();
   llvm::append_range(shape.eosTokenIds, config.getEosTokenIds());
   shape.batchedDecode = static_cast<bool>(module.lookupSymbol(kDecodeBatchName));
-  for (ExposedActivationAttr exposed :
-       module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName)
-           .getActivations()) {
+  // The runtime allocates the caches in one layout (kvCacheShape, f32): a
+  // module lowered for another would misread them.
+  auto abiAttr = module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName);
+  RankedTensorType kvCache = abiAttr.getKvCache();
+  SmallVector<int64_t> expected =
+      kvCacheShape(shape.numLayers, ShapedType::kDynamic, shape.numKvHeads,
+                   shape.headDim);
+  if (!kvCache)
+    return makeError("the module's #llm.abi records no KV cache type: it was "
+                     "lowered by an older llm-opt, for another KV cache "
+                     "layout; lower it again with --llm-cpu-pipeline");
+  if (kvCache.getShape() != ArrayRef<int64_t>(expected) ||
+      !kvCache.getElementType().isF32()) {
+    std::string got;
+    llvm::raw_string_ostream os(got);
+    os << kvCache;
+    return makeError("the module's KV caches are " + got +
+                     ", not the [layers, kv_heads, context, head_dim] f32 "
+                     "caches this runtime allocates; lower it again with "
+                     "--llm-cpu-pipeline");
+  }
+  for (ExposedActivationAttr exposed : abiAttr.getActivations()) {
     ::llm::runtime::ExposedActivation activation{exposed.getName().str(),
                                                  exposed.getFeatures(), {}};
     for (StringAttr source : exposed.getSources())

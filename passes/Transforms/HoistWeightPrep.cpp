@@ -614,10 +614,19 @@ LogicalResult WeightPrepHoister::run() {
     for (Attribute entry : exposed)
       activations.push_back(cast<ExposedActivationAttr>(entry));
   module->removeAttr(kExposedActivationsAttrName);
+  // One sequence's K/V cache type, as @prefill and @decode take it.
+  RankedTensorType kvCache;
+  for (StringRef name : {kPrefillName, kDecodeName})
+    if (auto func = module.lookupSymbol<func::FuncOp>(name))
+      for (unsigned i = 0; i < func.getNumArguments() && !kvCache; ++i)
+        if (auto argName = func.getArgAttrOfType<StringAttr>(i, "llm.name");
+            argName && isKVCacheName(argName.getValue()))
+          kvCache = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
   module->setAttr(kModuleABIAttrName,
                   ModuleABIAttr::get(b.getContext(), config, tensorAttrs,
                                      prepareArgs, prepared,
-                                     weights.getArrayRef(), activations));
+                                     weights.getArrayRef(), kvCache,
+                                     activations));
   return success();
 }
 

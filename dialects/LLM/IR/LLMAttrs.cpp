@@ -118,6 +118,7 @@ Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
   SmallVector<int64_t> prepare, weights;
   SmallVector<RankedTensorType> prepared;
   SmallVector<ExposedActivationAttr> activations;
+  RankedTensorType kvCache;
   auto parseIndex = [&](SmallVector<int64_t> &into) {
     return [&parser, &into]() -> ParseResult {
       int64_t value;
@@ -155,16 +156,22 @@ Attribute ModuleABIAttr::parse(AsmParser &parser, Type) {
       parser.parseComma() ||
       parseList(parser, "weights", parseIndex(weights)))
     return {};
-  if (succeeded(parser.parseOptionalComma()) &&
-      parseList(parser, "activations", [&]() -> ParseResult {
-        return parser.parseAttribute(activations.emplace_back());
-      }))
-    return {};
+  while (succeeded(parser.parseOptionalComma())) {
+    if (succeeded(parser.parseOptionalKeyword("kv_cache"))) {
+      if (parser.parseEqual() || parser.parseType(kvCache))
+        return {};
+      continue;
+    }
+    if (parseList(parser, "activations", [&]() -> ParseResult {
+          return parser.parseAttribute(activations.emplace_back());
+        }))
+      return {};
+  }
   if (parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
                     parser.getContext(), config, tensors, prepare, prepared,
-                    weights, activations);
+                    weights, kvCache, activations);
 }
 
 void ModuleABIAttr::print(AsmPrinter &printer) const {
@@ -180,6 +187,8 @@ void ModuleABIAttr::print(AsmPrinter &printer) const {
   printer << "], weights = [";
   llvm::interleaveComma(getWeights(), printer);
   printer << "]";
+  if (RankedTensorType kvCache = getKvCache())
+    printer << ", kv_cache = " << kvCache;
   if (!getActivations().empty()) {
     printer << ", activations = [";
     llvm::interleaveComma(getActivations(), printer);
@@ -193,7 +202,7 @@ ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                       ModelConfigAttr, ArrayRef<WeightTensorAttr> tensors,
                       ArrayRef<int64_t> prepare,
                       ArrayRef<RankedTensorType> prepared,
-                      ArrayRef<int64_t> weights,
+                      ArrayRef<int64_t> weights, RankedTensorType kvCache,
                       ArrayRef<ExposedActivationAttr> activations) {
   llvm::StringSet<> names;
   for (WeightTensorAttr tensor : tensors) {
@@ -212,6 +221,11 @@ ModuleABIAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   for (RankedTensorType type : prepared)
     if (!type || !type.hasStaticShape())
       return emitError() << "#llm.abi: prepared buffers need static shapes";
+  if (kvCache && (kvCache.getRank() != 4 ||
+                  !isa<FloatType>(kvCache.getElementType())))
+    return emitError() << "#llm.abi: the KV cache type must be a 4-D float "
+                          "tensor ([layers, kv_heads, context, head_dim]), got "
+                       << kvCache;
   int64_t buffers = raw + static_cast<int64_t>(prepared.size());
   for (int64_t index : weights)
     if (index < 0 || index >= buffers)

@@ -1135,6 +1135,13 @@ module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<4xf32>
 
 // -----
 
+// The KV cache type is one sequence's [layers, kv_heads, context, head_dim].
+// expected-error @+1 {{#llm.abi: the KV cache type must be a 4-D float tensor ([layers, kv_heads, context, head_dim]), got 'tensor<2x?x8xf32>'}}
+module attributes {llm.abi = #llm.abi<tensors = [], prepare = [], prepared = [], weights = [], kv_cache = tensor<2x?x8xf32>>} {
+}
+
+// -----
+
 // @prepare takes checkpoint tensors only, not prepared buffers.
 // expected-error @+1 {{#llm.abi: @prepare argument 1 is not one of the 1 checkpoint tensors}}
 module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [1], prepared = [tensor<1x1x1x8xi32>], weights = [1]>} {

@@ -216,6 +216,11 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
       `@decode_batch` (after the token ids, the position, or the slots and
       positions, and the K and V caches), each an index
       into the buffers `tensors ++ prepared`;
+    - `kv_cache` (optional in the syntax, required by the runtime): the type
+      of one sequence's K and V caches (`[layers, kv_heads, context,
+      head_dim]`), which the runtime allocates and checks against its own
+      layout, so that a module lowered for another layout is refused rather
+      than handed buffers it would misread;
     - `activations` (optional): the linear-layer inputs `@prefill` returns
       after its logits and caches (`llm-expose-activations`).
 
@@ -225,7 +230,7 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
     ```mlir
     #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>],
              prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<2x8xf32>, tensor<2x8xf32>],
-             weights = [1, 2, 3]>
+             weights = [1, 2, 3], kv_cache = tensor<2x2x?x8xf32>>
     ```
   }];
   let parameters = (ins
@@ -234,6 +239,7 @@ def LLM_ModuleABIAttr : LLM_Attr<"ModuleABI", "abi"> {
       ArrayRefParameter<"int64_t">:$prepare,
       ArrayRefParameter<"::mlir::RankedTensorType">:$prepared,
       ArrayRefParameter<"int64_t">:$weights,
+      OptionalParameter<"::mlir::RankedTensorType">:$kv_cache,
       OptionalArrayRefParameter<"::mlir::llm::ExposedActivationAttr">:
           $activations);
   let hasCustomAssemblyFormat = 1;
