@@ -9,9 +9,10 @@
 // Each weight-only op whose results the graph reads is outlined with its
 // weight-only operands into a private function `@prepare_<n>` returning the
 // results the graph reads (a symmetric INT4 pack's zero points, which no
-// layer reads, are never prepared); `@prepare` calls them in turn. The function boundaries bound the memory of
-// preparation: each function's temporaries are freed when it returns, so
-// preparing a model needs little more than its outputs. Identical
+// layer reads, are never prepared); `@prepare` calls them in turn. The
+// function boundaries bound the memory of preparation: each function's
+// temporaries are freed when it returns, so preparing a model needs little
+// more than its outputs. Identical
 // subgraphs (the same weights prepared the same way for `@prefill` and
 // `@decode`) are computed once, and subgraphs that differ only in which
 // tensors they read (the same projection of every layer) share one

@@ -61,26 +61,31 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     };
 
     // 1. Append K and V to the caches, [seq, kv_heads, head_dim] rows
-    // transposed into the [kv_heads, seq, head_dim] slice they fill.
+    // transposed into the slice of the layer they fill (the cache's order,
+    // inKVCacheOrder, without the layer).
     auto rowsType =
         RankedTensorType::get({seqStatic, kvHeads, headDim}, elementType);
-    auto sliceType =
-        RankedTensorType::get({kvHeads, seqStatic, headDim}, elementType);
+    auto sliceType = RankedTensorType::get(
+        ArrayRef(inKVCacheOrder<int64_t>(1, seqStatic, kvHeads, headDim))
+            .drop_front(),
+        elementType);
+    // Slice dimension i is dimension permutation[i] of the rows.
+    SmallVector<int64_t> permutation = llvm::to_vector(
+        ArrayRef(inKVCacheOrder<int64_t>(-1, 0, 1, 2)).drop_front());
     SmallVector<ReassociationIndices> splitHeads = {{0}, {1, 2}};
     auto append = [&](Value rows, Value cache) -> Value {
       Value split = tensor::ExpandShapeOp::create(rewriter, loc, rowsType,
                                                   rows, splitHeads);
-      SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), idx(0),
-                                           position, idx(0)};
-      SmallVector<OpFoldResult> sizes = {idx(1), idx(kvHeads), seqSize,
-                                         idx(headDim)};
+      SmallVector<OpFoldResult> offsets = inKVCacheOrder<OpFoldResult>(
+          op.getCacheLayer(), position, idx(0), idx(0));
+      SmallVector<OpFoldResult> sizes = inKVCacheOrder<OpFoldResult>(
+          idx(1), seqSize, idx(kvHeads), idx(headDim));
       SmallVector<OpFoldResult> strides(4, idx(1));
       Value slice = tensor::ExtractSliceOp::create(
           rewriter, loc, sliceType, cache, offsets, sizes, strides);
-      Value transposed =
-          linalg::TransposeOp::create(rewriter, loc, split, slice,
-                                      ArrayRef<int64_t>{1, 0, 2})
-              ->getResult(0);
+      Value transposed = linalg::TransposeOp::create(rewriter, loc, split,
+                                                     slice, permutation)
+                             ->getResult(0);
       return tensor::InsertSliceOp::create(rewriter, loc, transposed, cache,
                                            offsets, sizes, strides);
     };
@@ -89,12 +94,15 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
 
     // 2. Read the layer's first `total` positions back.
     auto historyType = RankedTensorType::get(
-        {kvHeads, ShapedType::kDynamic, headDim}, elementType);
+        ArrayRef(inKVCacheOrder<int64_t>(1, ShapedType::kDynamic, kvHeads,
+                                         headDim))
+            .drop_front(),
+        elementType);
     auto history = [&](Value cache) -> Value {
-      SmallVector<OpFoldResult> offsets = {op.getCacheLayer(), idx(0), idx(0),
-                                           idx(0)};
-      SmallVector<OpFoldResult> sizes = {idx(1), idx(kvHeads), total,
-                                         idx(headDim)};
+      SmallVector<OpFoldResult> offsets = inKVCacheOrder<OpFoldResult>(
+          op.getCacheLayer(), idx(0), idx(0), idx(0));
+      SmallVector<OpFoldResult> sizes = inKVCacheOrder<OpFoldResult>(
+          idx(1), total, idx(kvHeads), idx(headDim));
       SmallVector<OpFoldResult> strides(4, idx(1));
       return tensor::ExtractSliceOp::create(rewriter, loc, historyType, cache,
                                             offsets, sizes, strides);

@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
+#include "llm/Dialect/LLM/IR/LLMDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -68,13 +69,15 @@ struct FlashAttention {
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, v));
   }
 
-  /// Chunk `c` of row [kv, t, :] of `cache`.
+  /// Chunk `c` of position `t`'s row of KV head `kv` in a layer's `cache`
+  /// (the cache's order, inKVCacheOrder, without the layer).
   Value readRow(OpBuilder &b, Location loc, Value cache, Value t, Value kv,
                 int64_t c) const {
     SmallVector<bool> inBounds(1, true);
+    SmallVector<Value> indices = llm::inKVCacheOrder<Value>(
+        Value(), t, kv, indexConstant(b, loc, c * lanes));
     return vector::TransferReadOp::create(
-        b, loc, rowType, cache,
-        ValueRange{kv, t, indexConstant(b, loc, c * lanes)},
+        b, loc, rowType, cache, ArrayRef(indices).drop_front(),
         constant(b, loc, 0.0), inBounds);
   }
 

@@ -44,12 +44,19 @@ inline constexpr int64_t kKVCacheLayersFromEnd = 4;
 inline constexpr int64_t kKVCacheHeadsFromEnd = 3;
 inline constexpr int64_t kKVCacheContextFromEnd = 2;
 
+/// Per-dimension values (sizes, offsets, ...) of a KV cache, given by
+/// meaning, in the cache's order.
+template <typename T>
+llvm::SmallVector<T, 4> inKVCacheOrder(T layer, T position, T kvHead, T dim) {
+  return {layer, kvHead, position, dim};
+}
+
 /// The shape of one sequence's KV cache.
 inline llvm::SmallVector<int64_t, 4> kvCacheShape(int64_t layers,
                                                   int64_t context,
                                                   int64_t kvHeads,
                                                   int64_t headDim) {
-  return {layers, kvHeads, context, headDim};
+  return inKVCacheOrder(layers, context, kvHeads, headDim);
 }
 
 /// The KV heads each rank of `ranks` holds, of `kvHeads` (a head shared by
