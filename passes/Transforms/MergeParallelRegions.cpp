@@ -12,6 +12,13 @@
 // touching memory (views, sizes) move before the merged region,
 // deallocations after it.
 //
+// A worksharing loop followed by one that touches none of the buffers it
+// writes, and writes none it reads, need not wait for the rest of the team
+// (`nowait`): the team meets once after both (a projection's gate and up
+// halves, a query projection beside the key/value ones). With a static
+// schedule a thread that finishes its share of the first loop early starts
+// on its share of the second, so one wait covers the imbalance of both.
+//
 //===----------------------------------------------------------------------===//
 
 #include "llm/Transforms/Passes.h"
@@ -21,6 +28,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::llm {
 #define GEN_PASS_DEF_LLMMERGEPARALLELREGIONSPASS
@@ -149,6 +157,110 @@ void merge(ArrayRef<omp::ParallelOp> regions, ArrayRef<Gap> gaps) {
     parallel.erase();
 }
 
+/// The buffer a memref view reads or writes: `v` through its views and
+/// casts.
+Value underlyingBuffer(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view || view.getViewDest() != v)
+      break;
+    v = view.getViewSource();
+  }
+  return v;
+}
+
+/// Whether `buffer` is a fresh allocation, distinct from every other buffer.
+bool isAllocation(Value buffer) {
+  Operation *def = buffer.getDefiningOp();
+  return def && hasEffect<MemoryEffects::Allocate>(def, buffer);
+}
+
+/// The buffers a worksharing loop reads and writes, outside its own
+/// iterations' allocations; nullopt when some access is not to a known
+/// buffer.
+struct Accesses {
+  llvm::SmallDenseSet<Value, 8> reads, writes;
+};
+std::optional<Accesses> collectAccesses(omp::WsloopOp loop) {
+  std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
+      getEffectsRecursively(loop);
+  if (!effects)
+    return std::nullopt;
+  Accesses accesses;
+  for (const MemoryEffects::EffectInstance &effect : *effects) {
+    bool read = isa<MemoryEffects::Read>(effect.getEffect());
+    bool write = isa<MemoryEffects::Write>(effect.getEffect());
+    if (!read && !write)
+      continue;
+    Value value = effect.getValue();
+    if (!value)
+      return std::nullopt;
+    Value buffer = underlyingBuffer(value);
+    // A buffer allocated within an iteration is that iteration's own.
+    if (Operation *def = buffer.getDefiningOp();
+        def && loop->isProperAncestor(def))
+      continue;
+    if (!buffer.getDefiningOp() &&
+        loop->isProperAncestor(buffer.getParentRegion()->getParentOp()))
+      continue;
+    (write ? accesses.writes : accesses.reads).insert(buffer);
+  }
+  return accesses;
+}
+
+/// Whether an access to `a` may touch the memory of one to `b`: distinct
+/// allocations do not overlap each other or anything else; other buffers
+/// (arguments, results of unknown ops) may.
+bool mayAlias(Value a, Value b) {
+  return a == b || (!isAllocation(a) && !isAllocation(b));
+}
+
+bool conflict(const Accesses &x, const Accesses &y) {
+  auto anyAlias = [](const llvm::SmallDenseSet<Value, 8> &as,
+                     const llvm::SmallDenseSet<Value, 8> &bs) {
+    for (Value a : as)
+      for (Value b : bs)
+        if (mayAlias(a, b))
+          return true;
+    return false;
+  };
+  return anyAlias(x.writes, y.writes) || anyAlias(x.writes, y.reads) ||
+         anyAlias(x.reads, y.writes);
+}
+
+/// Marks `nowait` each worksharing loop of `parallel` whose barrier nothing
+/// needs: runs of adjacent plain loops that are pairwise independent meet
+/// once, after the last.
+void dropNeedlessBarriers(omp::ParallelOp parallel) {
+  SmallVector<std::pair<omp::WsloopOp, Accesses>> run;
+  auto endRun = [&] { run.clear(); };
+  for (Operation &op : parallel.getRegion().front()) {
+    auto loop = dyn_cast<omp::WsloopOp>(op);
+    if (!loop) {
+      // Values computed by every thread (constants, sizes) neither read
+      // nor write what the loops share.
+      if (!isMemoryEffectFree(&op))
+        endRun();
+      continue;
+    }
+    std::optional<Accesses> accesses;
+    if (loop->getNumOperands() == 0 && !loop.getNowait())
+      accesses = collectAccesses(loop);
+    if (!accesses) {
+      endRun();
+      continue;
+    }
+    bool independent = llvm::all_of(run, [&](const auto &earlier) {
+      return !conflict(earlier.second, *accesses);
+    });
+    if (!independent)
+      endRun();
+    if (!run.empty())
+      run.back().first.setNowait(true);
+    run.emplace_back(loop, std::move(*accesses));
+  }
+}
+
 /// Merges each run of plain parallel regions of `block` whose gaps allow it.
 void mergeInBlock(Block &block) {
   SmallVector<omp::ParallelOp> regions;
@@ -189,6 +301,8 @@ struct LLMMergeParallelRegionsPass
     });
     for (Block *block : blocks)
       mergeInBlock(*block);
+    getOperation()->walk(
+        [](omp::ParallelOp parallel) { dropNeedlessBarriers(parallel); });
   }
 };
 

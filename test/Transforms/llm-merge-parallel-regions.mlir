@@ -181,3 +181,111 @@ func.func @call_and_clause(%buf: memref<8xf32>, %t: i32) {
   }
   return
 }
+
+// -----
+
+// Two loops that read the same input and write distinct allocations (a
+// projection's gate and up halves) need not wait for each other: the first
+// is `nowait`, the team meets once after the second. The third reads what
+// both wrote.
+// CHECK-LABEL: func.func @independent_loops(
+// CHECK: omp.parallel {
+// CHECK-NEXT: omp.wsloop nowait {
+// CHECK: omp.wsloop {
+// CHECK: omp.wsloop {
+// CHECK-NOT: nowait
+// CHECK: return
+func.func @independent_loops(%in: memref<8xf32>, %out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %gate = memref.alloc() : memref<8xf32>
+  %up = memref.alloc() : memref<16xf32>
+  %upHalf = memref.subview %up[8] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1], offset: 8>>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        %x = memref.load %in[%i] : memref<8xf32>
+        memref.store %x, %gate[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        %x = memref.load %in[%i] : memref<8xf32>
+        %y = arith.addf %x, %x : f32
+        memref.store %y, %upHalf[%i] : memref<8xf32, strided<[1], offset: 8>>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        %g = memref.load %gate[%i] : memref<8xf32>
+        %u = memref.load %upHalf[%i] : memref<8xf32, strided<[1], offset: 8>>
+        %p = arith.mulf %g, %u : f32
+        memref.store %p, %out[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.dealloc %gate : memref<8xf32>
+  memref.dealloc %up : memref<16xf32>
+  return
+}
+
+// -----
+
+// Loops that keep their barriers: the second overwrites (through a view)
+// the allocation the first reads, and the third writes an argument that
+// may be the one the second writes.
+// CHECK-LABEL: func.func @dependent_loops(
+// CHECK-NOT: nowait
+// CHECK: return
+func.func @dependent_loops(%a: memref<8xf32>, %b: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  %tmp = memref.alloc() : memref<8xf32>
+  %copy = memref.alloc() : memref<8xf32>
+  %view = memref.subview %tmp[0] [8] [1] : memref<8xf32> to memref<8xf32, strided<[1]>>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        %x = memref.load %tmp[%i] : memref<8xf32>
+        memref.store %x, %copy[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %view[%i] : memref<8xf32, strided<[1]>>
+        memref.store %f, %a[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.store %f, %b[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.dealloc %tmp : memref<8xf32>
+  memref.dealloc %copy : memref<8xf32>
+  return
+}

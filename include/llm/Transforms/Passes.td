@@ -285,6 +285,11 @@ def LLMMergeParallelRegionsPass : Pass<"llm-merge-parallel-regions"> {
     A region with clauses, or a gap with a call, nested parallelism, an
     allocation sized by a value computed in the group, or a value computed
     on the primary thread that other threads need, ends a group.
+
+    Adjacent worksharing loops that are independent (neither writes a
+    buffer the other reads or writes; distinct allocations are distinct
+    buffers, arguments may alias each other) meet once, after the last of
+    them: the others are marked `nowait`.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect"];
 }
