@@ -40,6 +40,8 @@ def _build_parser():
     parser.add_argument("--ids", required=True, type=_parse_ids, help="prompt token ids, e.g. 1,2,3")
     parser.add_argument("--out", help="write prompt logits [n_prompt, vocab] (float32) to this .npy file")
     parser.add_argument("--greedy", type=int, metavar="N", help="print N greedily generated ids")
+    parser.add_argument("--kv-cache-type", default="f32", choices=("f32", "f16", "bf16"),
+                        help="round the cached keys and values to this type (llm-run -ctk)")
     parser.add_argument("--int4-group", type=int, metavar="G",
                         help="round the linear layers' weights to group-wise INT4 (group size G) first")
     parser.add_argument("--int4-symmetric", action="store_true", help="symmetric INT4 (zero point 8)")
@@ -88,7 +90,7 @@ def main(argv=None):
             scales, applies_to = load_file(args.int4_scales) if args.int4_scales else ({}, {})
             quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head,
                            scales, applies_to)
-        cache = model.new_cache()
+        cache = model.new_cache(args.kv_cache_type)
         logits = model.forward(args.ids, cache=cache)
         if args.out:
             np.save(args.out, logits.astype(np.float32))

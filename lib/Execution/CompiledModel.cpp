@@ -652,8 +652,9 @@ CompiledModel::describe(ModuleOp module) {
   shape.bosTokenId = config.getBosTokenId();
   llvm::append_range(shape.eosTokenIds, config.getEosTokenIds());
   shape.batchedDecode = static_cast<bool>(module.lookupSymbol(kDecodeBatchName));
-  // The runtime allocates the caches in one layout (kvCacheShape, f32): a
-  // module lowered for another would misread them.
+  // The runtime allocates the caches in one layout (kvCacheShape), of f32
+  // or 16-bit floats (llm-kv-cache-type): a module lowered for another
+  // would misread them.
   auto abiAttr = module->getAttrOfType<ModuleABIAttr>(kModuleABIAttrName);
   RankedTensorType kvCache = abiAttr.getKvCache();
   SmallVector<int64_t> expected =
@@ -663,16 +664,19 @@ CompiledModel::describe(ModuleOp module) {
     return makeError("the module's #llm.abi records no KV cache type: it was "
                      "lowered by an older llm-opt, for another KV cache "
                      "layout; lower it again with --llm-cpu-pipeline");
+  Type cacheElement = kvCache.getElementType();
   if (kvCache.getShape() != ArrayRef<int64_t>(expected) ||
-      !kvCache.getElementType().isF32()) {
+      !(cacheElement.isF32() || cacheElement.isF16() ||
+        cacheElement.isBF16())) {
     std::string got;
     llvm::raw_string_ostream os(got);
     os << kvCache;
     return makeError("the module's KV caches are " + got +
-                     ", not the [layers, kv_heads, context, head_dim] f32 "
-                     "caches this runtime allocates; lower it again with "
-                     "--llm-cpu-pipeline");
+                     ", not the [layers, kv_heads, context, head_dim] f32, "
+                     "f16 or bf16 caches this runtime allocates; lower it "
+                     "again with --llm-cpu-pipeline");
   }
+  shape.kvCacheElementBytes = cacheElement.getIntOrFloatBitWidth() / 8;
   for (ExposedActivationAttr exposed : abiAttr.getActivations()) {
     ::llm::runtime::ExposedActivation activation{exposed.getName().str(),
                                                  exposed.getFeatures(), {}};

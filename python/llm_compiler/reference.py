@@ -135,10 +135,27 @@ class KVCache:
     ``[num_key_value_heads, length, head_dim]``.
     """
 
-    def __init__(self, config):
+    def __init__(self, config, dtype="f32"):
+        """``dtype``: what the cache stores, ``f32`` (keys and values kept as
+        computed), ``f16`` or ``bf16`` (each rounded to nearest, ties to even,
+        as it is appended; a compiled module with ``llm-kv-cache-type``)."""
+        if dtype not in ("f32", "f16", "bf16"):
+            raise ValueError(f"KV cache dtype must be f32, f16 or bf16, got {dtype!r}")
         empty = np.zeros((config.num_key_value_heads, 0, config.head_dim))
         self.keys = [empty] * config.num_hidden_layers
         self.values = [empty] * config.num_hidden_layers
+        self.dtype = dtype
+
+    def _stored(self, x):
+        """``x`` rounded to the cache's element type (float64 again)."""
+        if self.dtype == "f16":
+            return x.astype(np.float16).astype(np.float64)
+        if self.dtype == "bf16":
+            # bf16 is the high half of an f32: round the low 16 bits away.
+            bits = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+            bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
+            return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+        return x
 
     @property
     def length(self):
@@ -147,8 +164,8 @@ class KVCache:
 
     def append(self, layer, k, v):
         """Append ``k``, ``v`` to ``layer`` and return the layer's full tensors."""
-        self.keys[layer] = np.concatenate([self.keys[layer], k], axis=1)
-        self.values[layer] = np.concatenate([self.values[layer], v], axis=1)
+        self.keys[layer] = np.concatenate([self.keys[layer], self._stored(k)], axis=1)
+        self.values[layer] = np.concatenate([self.values[layer], self._stored(v)], axis=1)
         return self.keys[layer], self.values[layer]
 
 
@@ -225,9 +242,9 @@ class LlamaModel:
         """Load ``config.json`` and the safetensors weights of ``model_dir``."""
         return cls(LlamaConfig.load(model_dir), load_checkpoint(model_dir))
 
-    def new_cache(self):
-        """An empty :class:`KVCache` for this model."""
-        return KVCache(self.config)
+    def new_cache(self, dtype="f32"):
+        """An empty :class:`KVCache` for this model, storing ``dtype``."""
+        return KVCache(self.config, dtype)
 
     def _check_ids(self, ids):
         ids = np.asarray(ids)

@@ -59,9 +59,10 @@ Status ModelRunner::allocateCache(int64_t contextSize, int64_t slots) {
     overflow |= factor <= 0 ||
                 __builtin_mul_overflow(perSlot, static_cast<size_t>(factor),
                                        &perSlot);
+  size_t elementBytes = static_cast<size_t>(shape_.kvCacheElementBytes);
   overflow |= __builtin_mul_overflow(perSlot, static_cast<size_t>(slots),
                                      &elements);
-  overflow |= __builtin_mul_overflow(elements, 2 * sizeof(float), &bytes);
+  overflow |= __builtin_mul_overflow(elements, 2 * elementBytes, &bytes);
   if (overflow)
     return Error("a KV cache of " + std::to_string(slots) + " x " +
                  std::to_string(contextSize) + " positions for " +
@@ -71,9 +72,9 @@ Status ModelRunner::allocateCache(int64_t contextSize, int64_t slots) {
                  " values is larger than this machine can address");
   // calloc: zeroed pages are mapped lazily, so a large context costs memory
   // only as it fills.
-  keyCache_ = {static_cast<float *>(std::calloc(elements, sizeof(float))),
+  keyCache_ = {static_cast<std::byte *>(std::calloc(elements, elementBytes)),
                std::free};
-  valueCache_ = {static_cast<float *>(std::calloc(elements, sizeof(float))),
+  valueCache_ = {static_cast<std::byte *>(std::calloc(elements, elementBytes)),
                  std::free};
   if (!keyCache_ || !valueCache_)
     return Error("cannot allocate a KV cache of " +
@@ -82,7 +83,7 @@ Status ModelRunner::allocateCache(int64_t contextSize, int64_t slots) {
                  " positions");
   context_ = contextSize;
   slots_ = slots;
-  slotElements_ = perSlot;
+  slotBytes_ = perSlot * elementBytes;
   return Status();
 }
 

@@ -174,6 +174,18 @@ static cl::opt<std::string> splitMode(
     cl::init("row"), cl::cat(category));
 static cl::alias splitModeShort("sm", cl::desc("Alias for --split-mode"),
                                 cl::aliasopt(splitMode), cl::NotHidden);
+static cl::opt<std::string> cacheTypeK(
+    "cache-type-k",
+    cl::desc("KV cache element type when compiling a checkpoint: f32 "
+             "(default), f16 or bf16 (llm-kv-cache-type; K and V alike)"),
+    cl::init("f32"), cl::cat(category));
+static cl::alias cacheTypeKShort("ctk", cl::desc("Alias for --cache-type-k"),
+                                 cl::aliasopt(cacheTypeK), cl::NotHidden);
+static cl::opt<std::string> cacheTypeV(
+    "cache-type-v", cl::desc("The V cache's element type: as --cache-type-k"),
+    cl::init("f32"), cl::cat(category));
+static cl::alias cacheTypeVShort("ctv", cl::desc("Alias for --cache-type-v"),
+                                 cl::aliasopt(cacheTypeV), cl::NotHidden);
 static cl::opt<bool> jitDebug("jit-debug",
                               cl::desc("Compile even when cached, and register the code with GDB and "
                                        "perf (jitdump files under $JITDUMPDIR or ~/.debug/jit, "
@@ -273,6 +285,25 @@ int main(int argc, char **argv) {
   if (splitMode != "row" && splitMode != "layer")
     return fail("--split-mode must be 'row' (tensor parallel) or 'layer' "
                 "(pipeline), not '" + splitMode + "'");
+  for (const std::string &type :
+       {std::string(cacheTypeK), std::string(cacheTypeV)})
+    if (type != "f32" && type != "f16" && type != "bf16")
+      return fail("the KV cache type must be f32, f16 or bf16, not '" + type +
+                  "'");
+  // One element type for both caches: -ctv follows -ctk unless given.
+  if (!cacheTypeV.getNumOccurrences())
+    cacheTypeV = std::string(cacheTypeK);
+  if (!cacheTypeK.getNumOccurrences() && cacheTypeV.getNumOccurrences())
+    cacheTypeK = std::string(cacheTypeV);
+  if (cacheTypeK != cacheTypeV)
+    return fail("the K and V caches share one element type: --cache-type-k " +
+                cacheTypeK + " and --cache-type-v " + cacheTypeV + " differ");
+  if (!modulePath.empty() && cacheTypeK.getNumOccurrences() +
+                                     cacheTypeV.getNumOccurrences() >
+                                 0)
+    return fail("a compiled module fixes its KV cache type: compile it with "
+                "llm-opt --llm-kv-cache-type=type=" + cacheTypeK.getValue() +
+                " instead of passing --cache-type-k/-v to llm-run");
   if (prompt.getNumOccurrences() && promptIds.getNumOccurrences())
     return fail("give the prompt either as text (-p) or as token ids "
                 "(--prompt-ids), not both");
@@ -428,6 +459,8 @@ int main(int argc, char **argv) {
     mlir::PassManager pm(context.get());
     if (logitsOut.empty())
       pm.addPass(mlir::llm::createLLMPrefillLastLogitsPass());
+    if (cacheTypeK != "f32")
+      pm.addPass(mlir::llm::createLLMKVCacheTypePass({cacheTypeK.getValue()}));
     // Across mpirun's ranks: each runs its part of every layer, or its
     // stage of the layers.
     if (ranks->distributed()) {

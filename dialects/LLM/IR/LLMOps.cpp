@@ -465,8 +465,16 @@ static LogicalResult verifyAttentionCommon(Op op, RankedTensorType cache) {
            << heads << ") must be a multiple of num_kv_heads (" << kvHeads
            << ")";
   if (failed(verifySameElementType(
-          op, {op.getQuery(), op.getKey(), op.getKeyCache(), op.getOutput()})))
+          op, {op.getQuery(), op.getKey(), op.getOutput()})))
     return failure();
+  // The caches hold the activations' type, or a 16-bit float that widens to
+  // it (f16/bf16 caches of f32 keys and values: half the bytes a step
+  // reads, as `llm-kv-cache-type` makes them).
+  if (!isWeightStorageOf(cache.getElementType(),
+                         op.getQuery().getType().getElementType()))
+    return op.emitOpError("requires KV caches of element type ")
+           << op.getQuery().getType().getElementType()
+           << " (or f16/bf16 with f32 activations), but got " << cache;
   auto query = op.getQuery().getType();
   auto key = op.getKey().getType();
   if (!dimsCompatible(query.getDimSize(1), heads * headDim))

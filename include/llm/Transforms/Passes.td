@@ -154,6 +154,28 @@ def LLMExposeActivationsPass
   }];
 }
 
+def LLMKVCacheTypePass : Pass<"llm-kv-cache-type", "mlir::ModuleOp"> {
+  let summary = "Stores the KV caches in f16 or bf16";
+  let description = [{
+    Gives the K and V caches (the entry points' `key_cache` and
+    `value_cache` arguments, a batch's pools, and every value of their
+    types) the element type `type`: `f16` (as llama.cpp keeps its cache by
+    default) or `bf16`, for a model whose activations are f32; `f32` leaves
+    them as they are. The lowering of `llm.attention` rounds the new keys
+    and values to that type as it appends them and widens each row it reads
+    back, so the scores, the softmax and the weighted sum stay f32 while a
+    decode step reads, and a context holds, half the cache bytes. The
+    compiled module records the type (`#llm.abi`'s `kv_cache`) and the
+    runtime allocates its caches in it.
+
+    Runs on the graph as imported or any time before `convert-llm-to-linalg`.
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"f16\"",
+           "The caches' element type: f32, f16 or bf16">,
+  ];
+}
+
 def LLMShardPass : Pass<"llm-shard", "mlir::ModuleOp"> {
   let summary = "Partitions the model for tensor-parallel ranks (Megatron)";
   let description = [{

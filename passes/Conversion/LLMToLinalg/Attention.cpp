@@ -22,8 +22,10 @@ namespace {
 ///     position .. position + seq] by a linalg.transpose into that slice of
 ///     the cache (extract_slice, transpose, insert_slice at the same
 ///     offsets), which bufferizes in place into the runtime's cache buffers;
+///     (rounded first to the caches' element type when it is narrower:
+///     llm-kv-cache-type);
 ///  2. the first `total = position + seq` positions of every KV head of
-///     the layer are read back;
+///     the layer are read back (and widened row by row as they are read);
 ///  3. queries are viewed as [seq, kv_heads, group, head_dim] so that query
 ///     head h = kv * group + g meets KV head kv with plain projections;
 ///  4. one pass over the visible rows per query head with an online
@@ -63,19 +65,23 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     // 1. Append K and V to the caches, [seq, kv_heads, head_dim] rows
     // transposed into the slice of the layer they fill (the cache's order,
     // inKVCacheOrder, without the layer).
+    // The caches may hold a narrower float (llm-kv-cache-type): the rows
+    // are rounded to it first.
+    Type cacheElementType = op.getKeyCache().getType().getElementType();
     auto rowsType =
-        RankedTensorType::get({seqStatic, kvHeads, headDim}, elementType);
+        RankedTensorType::get({seqStatic, kvHeads, headDim}, cacheElementType);
     auto sliceType = RankedTensorType::get(
         ArrayRef(inKVCacheOrder<int64_t>(1, seqStatic, kvHeads, headDim))
             .drop_front(),
-        elementType);
+        cacheElementType);
     // Slice dimension i is dimension permutation[i] of the rows.
     SmallVector<int64_t> permutation = llvm::to_vector(
         ArrayRef(inKVCacheOrder<int64_t>(-1, 0, 1, 2)).drop_front());
     SmallVector<ReassociationIndices> splitHeads = {{0}, {1, 2}};
     auto append = [&](Value rows, Value cache) -> Value {
-      Value split = tensor::ExpandShapeOp::create(rewriter, loc, rowsType,
-                                                  rows, splitHeads);
+      Value split = tensor::ExpandShapeOp::create(
+          rewriter, loc, rowsType,
+          convertElements(rewriter, loc, rows, cacheElementType), splitHeads);
       SmallVector<OpFoldResult> offsets = inKVCacheOrder<OpFoldResult>(
           op.getCacheLayer(), position, idx(0), idx(0));
       SmallVector<OpFoldResult> sizes = inKVCacheOrder<OpFoldResult>(
@@ -97,7 +103,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
         ArrayRef(inKVCacheOrder<int64_t>(1, ShapedType::kDynamic, kvHeads,
                                          headDim))
             .drop_front(),
-        elementType);
+        cacheElementType);
     auto history = [&](Value cache) -> Value {
       SmallVector<OpFoldResult> offsets = inKVCacheOrder<OpFoldResult>(
           op.getCacheLayer(), idx(0), idx(0), idx(0));

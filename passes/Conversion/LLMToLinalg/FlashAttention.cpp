@@ -62,6 +62,8 @@ struct FlashAttention {
       lanes /= 2;
     chunks = headDim / lanes;
     rowType = VectorType::get({lanes}, elementType);
+    cacheRowType = VectorType::get(
+        {lanes}, cast<RankedTensorType>(keys.getType()).getElementType());
     blockType = VectorType::get({kBlock}, elementType);
   }
 
@@ -70,15 +72,19 @@ struct FlashAttention {
   }
 
   /// Chunk `c` of position `t`'s row of KV head `kv` in a layer's `cache`
-  /// (the cache's order, inKVCacheOrder, without the layer).
+  /// (the cache's order, inKVCacheOrder, without the layer), widened to the
+  /// queries' type when the cache holds a narrower float.
   Value readRow(OpBuilder &b, Location loc, Value cache, Value t, Value kv,
                 int64_t c) const {
     SmallVector<bool> inBounds(1, true);
     SmallVector<Value> indices = llm::inKVCacheOrder<Value>(
         Value(), t, kv, indexConstant(b, loc, c * lanes));
-    return vector::TransferReadOp::create(
-        b, loc, rowType, cache, ArrayRef(indices).drop_front(),
-        constant(b, loc, 0.0), inBounds);
+    Type stored = cacheRowType.getElementType();
+    Value padding = arith::ConstantOp::create(b, loc, b.getFloatAttr(stored, 0.0));
+    Value row = vector::TransferReadOp::create(
+        b, loc, cacheRowType, cache, ArrayRef(indices).drop_front(), padding,
+        inBounds);
+    return convertFloat(b, loc, row, rowType);
   }
 
   /// The lanes of q . k[kv, t, :] for the query registers `q`: a vector
@@ -295,6 +301,8 @@ struct FlashAttention {
   Type elementType;
   int64_t group, headDim, lanes, chunks;
   VectorType rowType, blockType;
+  /// A chunk of a cache row as stored (f32, or f16/bf16).
+  VectorType cacheRowType;
 };
 
 } // namespace

@@ -63,6 +63,12 @@ void yieldMultiplyAccumulate(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// weights and INT4 parameters of any float type meet inputs of any.
 Value convertFloat(OpBuilder &b, Location loc, Value value, Type to);
 
+/// The float tensor `tensor` with its elements converted to `elementType`
+/// (convertFloat, in a linalg.generic), or `tensor` itself when it has that
+/// element type.
+Value convertElements(OpBuilder &b, Location loc, Value tensor,
+                      Type elementType);
+
 /// The zero point of an INT4 weight converted to `to` (a float scalar or
 /// vector type): `zero`, a value read from the op's zeros, or, for a pack
 /// without zeros (symmetric), the constant 8.

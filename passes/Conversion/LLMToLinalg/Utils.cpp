@@ -80,6 +80,26 @@ Value mlir::llm::detail::convertFloat(OpBuilder &b, Location loc, Value value,
                                  arith::ExtFOp::create(b, loc, f32, value));
 }
 
+Value mlir::llm::detail::convertElements(OpBuilder &b, Location loc,
+                                         Value tensor, Type elementType) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getElementType() == elementType)
+    return tensor;
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, tensor), elementType);
+  AffineMap identity = identityMap(b.getContext(), type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{tensor}, ValueRange{init},
+             ArrayRef<AffineMap>{identity, identity},
+             iterators(type.getRank(), 0),
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nested, nestedLoc,
+                   convertFloat(nested, nestedLoc, args[0], elementType));
+             })
+      .getResult(0);
+}
+
 Value mlir::llm::detail::zeroPoint(OpBuilder &b, Location loc, Value zero,
                                    Type to) {
   if (zero)

@@ -579,3 +579,27 @@ func.func @repack_q4_0(%blocks: tensor<64x36xi8>) -> (tensor<1x2x4x64xi32>, tens
   %p, %s = llm.repack_q4_0 %blocks : tensor<64x36xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>
   return %p, %s : tensor<1x2x4x64xi32>, tensor<1x2x64xf16>
 }
+
+// -----
+
+// f16 caches (llm-kv-cache-type) of f32 attention: the new keys and values
+// are rounded to f16 before they are transposed into the caches, and every
+// cache row is widened to f32 as it is read; the scores and the output stay
+// f32.
+
+// CHECK-LABEL: func.func @attention_f16_cache(
+// CHECK-SAME: %[[K:[^:]*]]: tensor<?x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[K]] : tensor<?x8xf32>) outs(%{{.*}} : tensor<?x8xf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x2x4xf16>) outs(%{{.*}} : tensor<2x?x4xf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x2x4xf16>) outs(%{{.*}} : tensor<2x?x4xf16>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read %{{.*}} : tensor<2x?x4xf16>, vector<4xf16>
+// CHECK-NEXT: arith.extf %[[ROW]] : vector<4xf16> to vector<4xf32>
+// CHECK: return %{{.*}} : tensor<?x16xf32>, tensor<2x2x32x4xf16>, tensor<2x2x32x4xf16>
+func.func @attention_f16_cache(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
+                               %kc: tensor<2x2x32x4xf16>, %vc: tensor<2x2x32x4xf16>, %pos: index)
+    -> (tensor<?x16xf32>, tensor<2x2x32x4xf16>, tensor<2x2x32x4xf16>) {
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %pos layer 1 heads = 4 kv_heads = 2 head_dim = 4 : tensor<?x16xf32>, tensor<?x8xf32>, tensor<2x2x32x4xf16>
+  return %o, %nk, %nv : tensor<?x16xf32>, tensor<2x2x32x4xf16>, tensor<2x2x32x4xf16>
+}

@@ -420,14 +420,6 @@ func.func @attention_key_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xbf16
 
 // -----
 
-func.func @attention_cache_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf16>, %vc: tensor<5x4x?x8xf16>, %p: index) -> tensor<?x64xf32> {
-  // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<5x4x?x8xf16>'}}
-  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf16>
-  return %o : tensor<?x64xf32>
-}
-
-// -----
-
 func.func @attention_query_features(%q: tensor<?x32xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x32xf32> {
   // expected-error @+1 {{query features 32 != num_heads * head_dim = 64}}
   %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x32xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf32>
@@ -455,6 +447,22 @@ func.func @attention_rows(%q: tensor<7x64xf32>, %k: tensor<6x32xf32>, %v: tensor
 func.func @attention_cache_kv_heads(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x8x?x4xf32>, %vc: tensor<5x8x?x4xf32>, %p: index) -> tensor<?x64xf32> {
   // expected-error @+1 {{KV cache must be [layers, 4, context, 8], got 'tensor<5x8x?x4xf32>'}}
   %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x8x?x4xf32>
+  return %o : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_wider(%q: tensor<?x64xf16>, %k: tensor<?x32xf16>, %v: tensor<?x32xf16>, %kc: tensor<5x4x?x8xf32>, %vc: tensor<5x4x?x8xf32>, %p: index) -> tensor<?x64xf16> {
+  // expected-error @+1 {{requires KV caches of element type 'f16' (or f16/bf16 with f32 activations), but got 'tensor<5x4x?x8xf32>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf16>, tensor<?x32xf16>, tensor<5x4x?x8xf32>
+  return %o : tensor<?x64xf16>
+}
+
+// -----
+
+func.func @attention_cache_element_type(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %kc: tensor<5x4x?x8xf64>, %vc: tensor<5x4x?x8xf64>, %p: index) -> tensor<?x64xf32> {
+  // expected-error @+1 {{requires KV caches of element type 'f32' (or f16/bf16 with f32 activations), but got 'tensor<5x4x?x8xf64>'}}
+  %o, %nk, %nv = llm.attention %q, %k, %v cache(%kc, %vc) at %p layer 0 heads = 8 kv_heads = 4 head_dim = 8 : tensor<?x64xf32>, tensor<?x32xf32>, tensor<5x4x?x8xf64>
   return %o : tensor<?x64xf32>
 }
 

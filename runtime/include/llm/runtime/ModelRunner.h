@@ -23,6 +23,7 @@
 #include "llm/runtime/SafeTensors.h"
 #include "llm/runtime/Status.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,9 @@ struct ModelShape {
   std::vector<int64_t> eosTokenIds;
   /// Whether the module has `@decode_batch`.
   bool batchedDecode = false;
+  /// Bytes of one KV-cache element: 4 (f32), or 2 (f16 or bf16 caches, as
+  /// `llm-kv-cache-type` compiles them).
+  int64_t kvCacheElementBytes = 4;
   /// Inputs of the linear layers that `@prefill` also returns.
   std::vector<ExposedActivation> activations;
 };
@@ -136,11 +140,11 @@ private:
   std::vector<int64_t> sequenceCacheShape() const {
     return {shape_.numLayers, shape_.numKvHeads, context_, shape_.headDim};
   }
-  float *keyCache(int64_t slot) const {
-    return keyCache_.get() + slot * slotElements_;
+  std::byte *keyCache(int64_t slot) const {
+    return keyCache_.get() + slot * slotBytes_;
   }
-  float *valueCache(int64_t slot) const {
-    return valueCache_.get() + slot * slotElements_;
+  std::byte *valueCache(int64_t slot) const {
+    return valueCache_.get() + slot * slotBytes_;
   }
 
   ModelShape shape_;
@@ -151,10 +155,10 @@ private:
   EntryPoints entryPoints_;
   ForwardObserver forwardObserver_;
   int64_t context_ = 0, slots_ = 0;
-  /// Elements of one slot's K (or V) cache.
-  size_t slotElements_ = 0;
-  std::unique_ptr<float, void (*)(void *)> keyCache_{nullptr, nullptr};
-  std::unique_ptr<float, void (*)(void *)> valueCache_{nullptr, nullptr};
+  /// Bytes of one slot's K (or V) cache.
+  size_t slotBytes_ = 0;
+  std::unique_ptr<std::byte, void (*)(void *)> keyCache_{nullptr, nullptr};
+  std::unique_ptr<std::byte, void (*)(void *)> valueCache_{nullptr, nullptr};
 };
 
 } // namespace llm::runtime
