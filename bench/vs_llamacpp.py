@@ -36,6 +36,10 @@ llama-bench llama-quantize, and pass that build directory.
 Shape 7b (LLaMA-7B's) is written in BF16 by bench/make_large_checkpoint.py
 (13.5 GB) and compared in INT4 only, the GGUF made from an F16 one.
 
+Both engines keep the KV cache in the same type, --kv-cache f16 (llama.cpp's
+default; ours compiled with llm-kv-cache-type) or f32 (llama-bench -ctk f32
+-ctv f32).
+
 Ours always decodes after the prompt; llama-bench's tg starts from an empty
 cache. For long prompts, --decode-after-prompt measures llama.cpp's decode
 after the prompt too (its -pg test less its prompt-only test), so that both
@@ -141,18 +145,19 @@ def ggufs(model, llama_cpp, source_type="f32"):
     return f32, q4
 
 
-def compile_ours(bin_dir, model, fmt):
-    """`fmt`: f32, int4 (asymmetric) or int4sym (symmetric)."""
+def compile_ours(bin_dir, model, fmt, kv_cache):
+    """`fmt`: f32, int4 (asymmetric) or int4sym (symmetric); `kv_cache`: the
+    KV cache's element type, f32 or f16."""
     # Compiled afresh every time: a module left by an older compiler would
     # measure that compiler.
     int4 = fmt != "f32"
     suffix = {"f32": ".f32", "int4": f".int4g{GROUP}-head",
               "int4sym": f".int4g{GROUP}sym-head"}[fmt]
-    path = model + suffix + ".mlir"
+    path = model + suffix + ("" if kv_cache == "f32" else f"-kv{kv_cache}") + ".mlir"
     ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", model])
     # The prompt's logits for its last position only, as llm-run compiles a
     # module it imports and as llama-bench computes them.
-    passes = ["--llm-prefill-last-logits"]
+    passes = ["--llm-prefill-last-logits", f"--llm-kv-cache-type=type={kv_cache}"]
     if int4:
         symmetric = " symmetric=true" if fmt == "int4sym" else ""
         passes.append(f"--llm-quantize-int4=group-size={GROUP} lm-head=true{symmetric}")
@@ -172,12 +177,12 @@ def ours(bin_dir, module, model, threads, prompt, gen):
     return t["prompt_tokens_per_s"], t["generation_tokens_per_s"]
 
 
-def llama(llama_cpp, gguf, threads, prompt, gen, after_prompt=False):
+def llama(llama_cpp, gguf, threads, prompt, gen, kv_cache, after_prompt=False):
     """llama-bench's pp and tg. With `after_prompt`, decode is measured after
     the prompt, as ours is: from its -pg test (the prompt, then `gen` tokens)
     less its prompt-only test, gen / (time(pg) - time(pp))."""
     cmd = [os.path.join(llama_cpp, "bin", "llama-bench"), "-m", gguf, "-p", str(prompt),
-           "-t", str(threads), "-r", "1", "-o", "json"]
+           "-t", str(threads), "-r", "1", "-o", "json", "-ctk", kv_cache, "-ctv", kv_cache]
     cmd += ["-n", "0", "-pg", f"{prompt},{gen}"] if after_prompt else ["-n", str(gen)]
     pp = tg = pg = 0.0
     for r in json.loads(run(cmd)):
@@ -207,6 +212,9 @@ def main():
                              "prompts: attention over the prompt's cache; from llama-bench -pg)")
     parser.add_argument("--formats", default="f32,int4,int4sym",
                         help="which of f32, int4 (asymmetric) and int4sym (symmetric) to run")
+    parser.add_argument("--kv-cache", default="f16", choices=("f16", "f32"),
+                        help="the KV cache's element type in both engines (default f16, "
+                             "llama.cpp's default)")
     args = parser.parse_args()
     bin_dir = os.path.join(ROOT, args.build, "bin")
     threads = [int(t) for t in args.threads.split(",")]
@@ -245,12 +253,13 @@ def main():
         if large and "f32" in formats:
             print(f"{shape}: BF16 checkpoint, INT4 against Q4_0 only")
         if "f32" in formats and not large:
-            runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, "f32"), f32_gguf,
+            runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, "f32", args.kv_cache),
+                                            f32_gguf,
                                             f32_bytes, model]
         for fmt, label in (("int4", f"INT4 g{GROUP} vs Q4_0"),
                            ("int4sym", f"INT4 g{GROUP} symmetric vs Q4_0")):
             if fmt in formats:
-                runs[(shape, label)] = [compile_ours(bin_dir, model, fmt), q4_gguf,
+                runs[(shape, label)] = [compile_ours(bin_dir, model, fmt, args.kv_cache), q4_gguf,
                                         int4_bytes[fmt], model]
 
     best = {}
@@ -264,7 +273,7 @@ def main():
                 figures = [ours(bin_dir, module, model, t, args.prompt, args.gen)]
                 if gguf:
                     figures.append(llama(args.llama_cpp, gguf, t, args.prompt, args.gen,
-                                         args.decode_after_prompt))
+                                         args.kv_cache, args.decode_after_prompt))
                     (pp, tg), (lpp, ltg) = figures
                     ratios.setdefault((key, t), []).append((pp / lpp, tg / ltg))
                 for engine, (pp, tg) in zip(("ours", "llama.cpp"), figures):
@@ -273,8 +282,9 @@ def main():
 
     print("memory read bandwidth (best of the rounds): " + ", ".join(
         f"{t} thread(s) {b / 1e9:.1f} GB/s" for t, b in sorted(bandwidth.items())))
-    print(f"\npp{args.prompt} / tg{args.gen}, tokens/s: the best of {args.rounds} interleaved "
-          "rounds; ratios: the median over the rounds of ours / llama.cpp in the same round")
+    print(f"\npp{args.prompt} / tg{args.gen}, tokens/s, KV cache {args.kv_cache} in both: the "
+          f"best of {args.rounds} interleaved rounds; ratios: the median over the rounds of "
+          "ours / llama.cpp in the same round")
     print("| shape | formats | threads | prompt ours | prompt llama.cpp | prompt ratio "
           "| decode ours | decode llama.cpp | decode ratio | decode / roofline |")
     print("|---|---|---|---|---|---|---|---|---|---|")
