@@ -55,11 +55,11 @@ struct LLMKVCacheTypePass
         if (auto name = func.getArgAttrOfType<StringAttr>(i, "llm.name");
             name && isKVCacheName(name.getValue()))
           cacheTypes.insert(func.getArgumentTypes()[i]);
+    // Caches of f32 activations (f32, or already 16-bit) only.
     for (Type cache : cacheTypes) {
       auto tensor = dyn_cast<RankedTensorType>(cache);
-      Type activations = Float32Type::get(ctx);
-      if (!tensor || !isWeightStorageOf(element, activations) ||
-          !isWeightStorageOf(tensor.getElementType(), activations)) {
+      if (!tensor ||
+          !isWeightStorageOf(tensor.getElementType(), Float32Type::get(ctx))) {
         mlir::emitError(module.getLoc(),
                         "llm-kv-cache-type: cannot store KV caches of type ")
             << cache << " as " << element

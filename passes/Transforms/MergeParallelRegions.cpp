@@ -197,11 +197,7 @@ std::optional<Accesses> collectAccesses(omp::WsloopOp loop) {
       return std::nullopt;
     Value buffer = underlyingBuffer(value);
     // A buffer allocated within an iteration is that iteration's own.
-    if (Operation *def = buffer.getDefiningOp();
-        def && loop->isProperAncestor(def))
-      continue;
-    if (!buffer.getDefiningOp() &&
-        loop->isProperAncestor(buffer.getParentRegion()->getParentOp()))
+    if (loop->isAncestor(buffer.getParentRegion()->getParentOp()))
       continue;
     (write ? accesses.writes : accesses.reads).insert(buffer);
   }
@@ -233,28 +229,27 @@ bool conflict(const Accesses &x, const Accesses &y) {
 /// once, after the last.
 void dropNeedlessBarriers(omp::ParallelOp parallel) {
   SmallVector<std::pair<omp::WsloopOp, Accesses>> run;
-  auto endRun = [&] { run.clear(); };
   for (Operation &op : parallel.getRegion().front()) {
     auto loop = dyn_cast<omp::WsloopOp>(op);
     if (!loop) {
       // Values computed by every thread (constants, sizes) neither read
       // nor write what the loops share.
       if (!isMemoryEffectFree(&op))
-        endRun();
+        run.clear();
       continue;
     }
     std::optional<Accesses> accesses;
     if (loop->getNumOperands() == 0 && !loop.getNowait())
       accesses = collectAccesses(loop);
     if (!accesses) {
-      endRun();
+      run.clear();
       continue;
     }
     bool independent = llvm::all_of(run, [&](const auto &earlier) {
       return !conflict(earlier.second, *accesses);
     });
     if (!independent)
-      endRun();
+      run.clear();
     if (!run.empty())
       run.back().first.setNowait(true);
     run.emplace_back(loop, std::move(*accesses));

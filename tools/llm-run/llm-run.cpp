@@ -290,19 +290,20 @@ int main(int argc, char **argv) {
     if (type != "f32" && type != "f16" && type != "bf16")
       return fail("the KV cache type must be f32, f16 or bf16, not '" + type +
                   "'");
-  // One element type for both caches: -ctv follows -ctk unless given.
-  if (!cacheTypeV.getNumOccurrences())
-    cacheTypeV = std::string(cacheTypeK);
-  if (!cacheTypeK.getNumOccurrences() && cacheTypeV.getNumOccurrences())
-    cacheTypeK = std::string(cacheTypeV);
-  if (cacheTypeK != cacheTypeV)
+  // One element type for both caches: the one given (-ctk or -ctv); both
+  // given, they must agree.
+  bool cacheTypeGiven = cacheTypeK.getNumOccurrences() ||
+                        cacheTypeV.getNumOccurrences();
+  if (cacheTypeK.getNumOccurrences() && cacheTypeV.getNumOccurrences() &&
+      cacheTypeK != cacheTypeV)
     return fail("the K and V caches share one element type: --cache-type-k " +
-                cacheTypeK + " and --cache-type-v " + cacheTypeV + " differ");
-  if (!modulePath.empty() && cacheTypeK.getNumOccurrences() +
-                                     cacheTypeV.getNumOccurrences() >
-                                 0)
+                cacheTypeK.getValue() + " and --cache-type-v " +
+                cacheTypeV.getValue() + " differ");
+  std::string kvCacheType =
+      cacheTypeK.getNumOccurrences() ? cacheTypeK : cacheTypeV;
+  if (!modulePath.empty() && cacheTypeGiven)
     return fail("a compiled module fixes its KV cache type: compile it with "
-                "llm-opt --llm-kv-cache-type=type=" + cacheTypeK.getValue() +
+                "llm-opt --llm-kv-cache-type=type=" + kvCacheType +
                 " instead of passing --cache-type-k/-v to llm-run");
   if (prompt.getNumOccurrences() && promptIds.getNumOccurrences())
     return fail("give the prompt either as text (-p) or as token ids "
@@ -459,8 +460,8 @@ int main(int argc, char **argv) {
     mlir::PassManager pm(context.get());
     if (logitsOut.empty())
       pm.addPass(mlir::llm::createLLMPrefillLastLogitsPass());
-    if (cacheTypeK != "f32")
-      pm.addPass(mlir::llm::createLLMKVCacheTypePass({cacheTypeK.getValue()}));
+    if (kvCacheType != "f32")
+      pm.addPass(mlir::llm::createLLMKVCacheTypePass({kvCacheType}));
     // Across mpirun's ranks: each runs its part of every layer, or its
     // stage of the layers.
     if (ranks->distributed()) {

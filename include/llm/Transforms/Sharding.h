@@ -16,7 +16,8 @@ namespace mlir::llm {
 
 /// Gives every function of `module` the types `localType` maps its KV
 /// caches to (other types map to themselves): signatures, block arguments
-/// and op results. Both partitionings shrink the caches so.
+/// and op results. Both partitionings shrink the caches so, and
+/// `llm-kv-cache-type` gives them another element type.
 void retypeKVCaches(ModuleOp module, function_ref<Type(Type)> localType);
 
 /// Rewrites `module` (as imported, with its llm.config) into the program

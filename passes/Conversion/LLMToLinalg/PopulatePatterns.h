@@ -28,8 +28,10 @@ void populateAttentionPatterns(RewritePatternSet &patterns);
 void populateWeightTransformPatterns(RewritePatternSet &patterns);
 void populateCollectivePatterns(RewritePatternSet &patterns);
 
-/// An empty tensor with the shape of `like` (dynamic sizes taken from it).
-Value emptyLike(OpBuilder &b, Location loc, Value like);
+/// An empty tensor with the shape of `like` (dynamic sizes taken from it)
+/// and its element type, or `elementType` when given.
+Value emptyLike(OpBuilder &b, Location loc, Value like,
+                Type elementType = {});
 
 /// An empty tensor of `shape`, whose dynamic sizes are `dynamicSizes`.
 Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,

@@ -9,10 +9,12 @@
 
 using namespace mlir;
 
-Value mlir::llm::detail::emptyLike(OpBuilder &b, Location loc, Value like) {
+Value mlir::llm::detail::emptyLike(OpBuilder &b, Location loc, Value like,
+                                   Type elementType) {
   auto type = llvm::cast<RankedTensorType>(like.getType());
-  return tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
-                                 type.getElementType());
+  return tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, like),
+      elementType ? elementType : type.getElementType());
 }
 
 Value mlir::llm::detail::emptyTensor(OpBuilder &b, Location loc,
@@ -85,8 +87,7 @@ Value mlir::llm::detail::convertElements(OpBuilder &b, Location loc,
   auto type = cast<RankedTensorType>(tensor.getType());
   if (type.getElementType() == elementType)
     return tensor;
-  Value init = tensor::EmptyOp::create(
-      b, loc, tensor::getMixedSizes(b, loc, tensor), elementType);
+  Value init = emptyLike(b, loc, tensor, elementType);
   AffineMap identity = identityMap(b.getContext(), type.getRank());
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{tensor}, ValueRange{init},
