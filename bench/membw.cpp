@@ -45,7 +45,13 @@ static double readBandwidth(const float *data, size_t count, int threads) {
 }
 
 int main(int argc, char **argv) {
+  // llm-membw [MAX [MIN]]: MIN..MAX threads (default 1..2).
   int maxThreads = argc > 1 ? std::atoi(argv[1]) : 2;
+  int minThreads = argc > 2 ? std::atoi(argv[2]) : 1;
+  if (maxThreads < 1 || minThreads < 1 || minThreads > maxThreads) {
+    std::fprintf(stderr, "usage: llm-membw [MAX_THREADS [MIN_THREADS]]\n");
+    return 1;
+  }
   const size_t bytes = size_t(1) << 30, huge = size_t(2) << 20;
   void *map = mmap(nullptr, bytes + huge, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -58,7 +64,7 @@ int main(int argc, char **argv) {
   madvise(data, bytes, MADV_HUGEPAGE);
   size_t count = bytes / sizeof(float);
   std::fill(data, data + count, 1.0f);
-  for (int t = 1; t <= maxThreads; ++t)
+  for (int t = minThreads; t <= maxThreads; ++t)
     std::printf("threads=%d read_GBps=%.2f\n", t, readBandwidth(data, count, t));
   munmap(map, bytes + huge);
   return 0;

@@ -22,11 +22,15 @@ Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
 llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
 best of the rounds; each ratio is the median over the rounds of ours /
 llama.cpp within a round (runs next to each other, so that a slow spell of
-the machine hits both). Decode is
-also given as a fraction of the memory-bandwidth roofline (bytes a decode
-step reads / the best read bandwidth llm-membw measures before each round;
-INT4 g32 counted as half a byte per weight plus an fp16 scale (and zero
-point, asymmetric) per group, the LM head included).
+the machine hits both). Decode is also given as a fraction of the
+memory-bandwidth roofline, for both engines: bytes a decode step reads x
+tokens/s over the read bandwidth llm-membw measures with as many threads
+just before and just after that run (their mean: on a shared machine the
+bandwidth swings by 2x from one minute to the next, so a roofline measured
+in another spell says little about a run); the median over the rounds.
+Bytes a step reads: INT4 g32 counted as half a byte per weight plus an fp16
+scale (and zero point, asymmetric) per group, the LM head included; Q4_0
+the same as symmetric INT4 g32.
 
 Without --llama-cpp it prints our figures and the roofline only. llama.cpp
 is never part of this project: build it from its public source outside the
@@ -219,16 +223,12 @@ def main():
     bin_dir = os.path.join(ROOT, args.build, "bin")
     threads = [int(t) for t in args.threads.split(",")]
 
-    # The best read bandwidth seen (measured before every round: on a shared
-    # machine it varies from one minute to the next).
-    bandwidth = {}
-
-    def measure_bandwidth():
-        for line in run([os.path.join(bin_dir, "llm-membw"),
-                         str(max(threads))]).splitlines():
-            fields = dict(kv.split("=") for kv in line.split())
-            t, b = int(fields["threads"]), float(fields["read_GBps"]) * 1e9
-            bandwidth[t] = max(bandwidth.get(t, 0.0), b)
+    # Read bandwidth with `t` threads now (a shared machine's varies from
+    # one minute to the next, so each run's roofline is measured beside it).
+    def bandwidth_now(t):
+        fields = dict(kv.split("=") for kv in run(
+            [os.path.join(bin_dir, "llm-membw"), str(t), str(t)]).split())
+        return float(fields["read_GBps"]) * 1e9
 
     # (shape, format) -> [ours module, llama.cpp gguf or None, decode bytes]
     runs = {}
@@ -266,43 +266,63 @@ def main():
     # (key, threads) -> per round (prompt ratio, decode ratio), each ours /
     # llama.cpp from runs next to each other.
     ratios = {}
+    # (key, threads, engine) -> per round, decode / the roofline of the
+    # bandwidth measured around that run.
+    roofline = {}
+    bandwidths = []
     for _ in range(args.rounds):
-        measure_bandwidth()
         for t in threads:
-            for key, (module, gguf, _, model) in runs.items():
-                figures = [ours(bin_dir, module, model, t, args.prompt, args.gen)]
+            for key, (module, gguf, decode_bytes, model) in runs.items():
+                engines = [("ours", lambda: ours(bin_dir, module, model, t, args.prompt,
+                                                 args.gen))]
                 if gguf:
-                    figures.append(llama(args.llama_cpp, gguf, t, args.prompt, args.gen,
-                                         args.kv_cache, args.decode_after_prompt))
-                    (pp, tg), (lpp, ltg) = figures
-                    ratios.setdefault((key, t), []).append((pp / lpp, tg / ltg))
-                for engine, (pp, tg) in zip(("ours", "llama.cpp"), figures):
+                    engines.append(("llama.cpp", lambda: llama(
+                        args.llama_cpp, gguf, t, args.prompt, args.gen, args.kv_cache,
+                        args.decode_after_prompt)))
+                before = bandwidth_now(t)
+                figures = []
+                for engine, measure in engines:
+                    pp, tg = measure()
+                    after = bandwidth_now(t)
+                    bandwidths.append((t, before, after))
+                    roofline.setdefault((key, t, engine), []).append(
+                        tg * decode_bytes / ((before + after) / 2))
+                    before = after
+                    figures.append((pp, tg))
                     old = best.get((key, t, engine), (0.0, 0.0))
                     best[(key, t, engine)] = (max(old[0], pp), max(old[1], tg))
+                if gguf:
+                    (pp, tg), (lpp, ltg) = figures
+                    ratios.setdefault((key, t), []).append((pp / lpp, tg / ltg))
 
-    print("memory read bandwidth (best of the rounds): " + ", ".join(
-        f"{t} thread(s) {b / 1e9:.1f} GB/s" for t, b in sorted(bandwidth.items())))
+    for t in threads:
+        seen = [b / 1e9 for n, before, after in bandwidths if n == t for b in (before, after)]
+        print(f"memory read bandwidth, {t} thread(s), measured around each run: "
+              f"{min(seen):.1f} to {max(seen):.1f} GB/s (median "
+              f"{statistics.median(seen):.1f})")
     print(f"\npp{args.prompt} / tg{args.gen}, tokens/s, KV cache {args.kv_cache} in both: the "
           f"best of {args.rounds} interleaved rounds; ratios: the median over the rounds of "
           "ours / llama.cpp in the same round")
     print("| shape | formats | threads | prompt ours | prompt llama.cpp | prompt ratio "
-          "| decode ours | decode llama.cpp | decode ratio | decode / roofline |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| decode ours | decode llama.cpp | decode ratio | decode / roofline, ours "
+          "| decode / roofline, llama.cpp |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (shape, formats), (_, gguf, decode_bytes, _) in runs.items():
         for t in threads:
-            pp, tg = best[((shape, formats), t, "ours")]
-            roofline = bandwidth[t] / decode_bytes
+            key = (shape, formats)
+            pp, tg = best[(key, t, "ours")]
+            ours_roof = statistics.median(roofline[(key, t, "ours")])
             if gguf:
-                lpp, ltg = best[((shape, formats), t, "llama.cpp")]
-                rounds = ratios[((shape, formats), t)]
+                lpp, ltg = best[(key, t, "llama.cpp")]
+                rounds = ratios[(key, t)]
                 ppr = statistics.median(r[0] for r in rounds)
                 tgr = statistics.median(r[1] for r in rounds)
-                theirs = f"{lpp:.1f} | {ppr:.2f} | {tg:.1f} | {ltg:.1f} | {tgr:.2f}"
+                their_roof = statistics.median(roofline[(key, t, "llama.cpp")])
+                theirs = (f"{lpp:.1f} | {ppr:.2f} | {tg:.1f} | {ltg:.1f} | {tgr:.2f} | "
+                          f"{100 * ours_roof:.0f}% | {100 * their_roof:.0f}%")
             else:
-                theirs = f"- | - | {tg:.1f} | - | -"
-            print(f"| {shape} | {formats} | {t} | {pp:.1f} | {theirs} | "
-                  f"{100 * tg / roofline:.0f}% |")
-
+                theirs = f"- | - | {tg:.1f} | - | - | {100 * ours_roof:.0f}% | -"
+            print(f"| {shape} | {formats} | {t} | {pp:.1f} | {theirs} |")
 
 if __name__ == "__main__":
     main()
