@@ -22,8 +22,8 @@ Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
 llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
 best of the rounds; each ratio is the median over the rounds of ours /
 llama.cpp within a round (runs next to each other, so that a slow spell of
-the machine hits both). Decode is also given as a fraction of the
-memory-bandwidth roofline, for both engines: bytes a decode step reads x
+the machine hits both; llama.cpp first in every other round). Decode is
+also given as a fraction of the memory-bandwidth roofline, for both engines: bytes a decode step reads x
 tokens/s over the read bandwidth llm-membw measures with as many threads
 just before and just after that run (their mean: on a shared machine the
 bandwidth swings by 2x from one minute to the next, so a roofline measured
@@ -270,7 +270,7 @@ def main():
     # bandwidth measured around that run.
     roofline = {}
     bandwidths = []
-    for _ in range(args.rounds):
+    for round_index in range(args.rounds):
         for t in threads:
             for key, (module, gguf, decode_bytes, model) in runs.items():
                 engines = [("ours", lambda: ours(bin_dir, module, model, t, args.prompt,
@@ -279,20 +279,24 @@ def main():
                     engines.append(("llama.cpp", lambda: llama(
                         args.llama_cpp, gguf, t, args.prompt, args.gen, args.kv_cache,
                         args.decode_after_prompt)))
+                # Every other round llama.cpp goes first: a drift within the
+                # round (the machine's, or one run's wake on the next) then
+                # favours neither engine.
+                order = engines[::-1] if round_index % 2 else engines
                 before = bandwidth_now(t)
-                figures = []
-                for engine, measure in engines:
+                figures = {}
+                for engine, measure in order:
                     pp, tg = measure()
                     after = bandwidth_now(t)
                     bandwidths.append((t, before, after))
                     roofline.setdefault((key, t, engine), []).append(
                         tg * decode_bytes / ((before + after) / 2))
                     before = after
-                    figures.append((pp, tg))
+                    figures[engine] = (pp, tg)
                     old = best.get((key, t, engine), (0.0, 0.0))
                     best[(key, t, engine)] = (max(old[0], pp), max(old[1], tg))
                 if gguf:
-                    (pp, tg), (lpp, ltg) = figures
+                    (pp, tg), (lpp, ltg) = figures["ours"], figures["llama.cpp"]
                     ratios.setdefault((key, t), []).append((pp / lpp, tg / ltg))
 
     for t in threads:
