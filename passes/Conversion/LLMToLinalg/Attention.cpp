@@ -28,8 +28,9 @@ namespace {
 ///     the layer are read back (and widened row by row as they are read);
 ///  3. queries are viewed as [seq, kv_heads, group, head_dim] so that query
 ///     head h = kv * group + g meets KV head kv with plain projections;
-///  4. one pass over the visible rows per query head with an online
-///     softmax (buildFlashAttention): no scores in memory.
+///  4. one pass over the visible rows per KV head, for the query heads of
+///     its group together, with an online softmax (buildFlashAttention): no
+///     scores in memory.
 struct AttentionLowering : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 

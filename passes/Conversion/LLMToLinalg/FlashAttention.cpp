@@ -3,7 +3,8 @@
 // The attention of query rows [s, kv_heads, group, head_dim] over the first
 // `position + s + 1` positions of a layer's K and V caches ([kv_heads, t,
 // head_dim]: each head's history one contiguous stream), one pass over the
-// cache per query head with an online softmax: blocks of kBlock positions
+// cache per KV head and query row with an online softmax per query head:
+// blocks of kBlock positions
 // are scored (q . k, the query scaled once; the lanes of a register's worth
 // of positions' products summed together by a butterfly of shuffles, not
 // one reduction per position), the running maximum m and sum l are
@@ -13,8 +14,13 @@
 // context, and the causal mask is the loop bound (a row sees positions t
 // <= position + s). Positions past the last whole block go one by one.
 //
-// One scf.forall over (kv head, query row); the head dimension is held in
-// registers of `lanes` floats (the widest of 16, 8, 4, 2, 1 dividing it).
+// One scf.forall over (kv head, query row). The query heads of a group
+// that share a KV head take that pass together, a few at a time
+// (headsTogether: as many as keep their output accumulators in 16 vector
+// registers): each row of K and V is read, and widened from f16/bf16, once
+// for all of them instead of once per query head. The head dimension is
+// held in registers of `lanes` floats (the widest of 16, 8, 4, 2, 1
+// dividing it).
 // Written at the vector level because the softmax's running state is a
 // loop-carried recurrence between two contractions, which linalg's
 // vectorizer has no way to express.
@@ -39,6 +45,10 @@ namespace {
 
 /// Positions scored together (one register of scores).
 constexpr int64_t kBlock = 16;
+/// Vector registers the output accumulators of the query heads scanned
+/// together may take (of AVX-512's 32: the block's rows, scores and
+/// temporaries take the rest).
+constexpr int64_t kAccumulatorRegisters = 16;
 
 /// Horizontal sums and maxima in any order (a tree of shuffles, not a chain
 /// of one operation per lane).
@@ -61,6 +71,12 @@ struct FlashAttention {
     while (headDim % lanes)
       lanes /= 2;
     chunks = headDim / lanes;
+    headsTogether = 1;
+    for (int64_t heads = group; heads > 1; --heads)
+      if (group % heads == 0 && heads * chunks <= kAccumulatorRegisters) {
+        headsTogether = heads;
+        break;
+      }
     rowType = VectorType::get({lanes}, elementType);
     cacheRowType = VectorType::get(
         {lanes}, cast<RankedTensorType>(keys.getType()).getElementType());
@@ -87,26 +103,27 @@ struct FlashAttention {
     return convertFloat(b, loc, row, rowType);
   }
 
-  /// The lanes of q . k[kv, t, :] for the query registers `q`: a vector
-  /// whose horizontal sum is the score.
-  Value partialScore(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
-                     Value kv) const {
+  /// The `chunks` registers of position `t`'s row of KV head `kv` in
+  /// `cache`, widened to the queries' type.
+  SmallVector<Value> readRows(OpBuilder &b, Location loc, Value cache, Value t,
+                              Value kv) const {
+    SmallVector<Value> row;
+    for (int64_t c = 0; c < chunks; ++c)
+      row.push_back(readRow(b, loc, cache, t, kv, c));
+    return row;
+  }
+
+  /// The lanes of q . k for the query registers `q` and the key row `k`: a
+  /// vector whose horizontal sum is the score.
+  Value partialScore(OpBuilder &b, Location loc, ArrayRef<Value> q,
+                     ArrayRef<Value> k) const {
     Value sum;
     for (int64_t c = 0; c < chunks; ++c) {
-      Value product =
-          arith::MulFOp::create(b, loc, q[c], readRow(b, loc, keys, t, kv, c));
+      Value product = arith::MulFOp::create(b, loc, q[c], k[c]);
       sum = sum ? arith::AddFOp::create(b, loc, sum, product).getResult()
                 : product;
     }
     return sum;
-  }
-
-  /// q . k[kv, t, :] for the query registers `q`.
-  Value score(OpBuilder &b, Location loc, ArrayRef<Value> q, Value t,
-              Value kv) const {
-    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                       partialScore(b, loc, q, t, kv),
-                                       kReassociate);
   }
 
   /// The horizontal sums of `lanes` vectors of `lanes` lanes, as one vector
@@ -147,38 +164,68 @@ struct FlashAttention {
       slot = next;
     }
     // Input j enters at the position whose sum ends in lane j.
-    SmallVector<Value> level(width);
+    SmallVector<int64_t> input(width);
     for (int64_t j = 0; j < width; ++j)
-      level[slot[0][j]] = vectors[j];
+      input[slot[0][j]] = j;
+    SmallVector<Value> level;
+    for (int64_t j : input)
+      level.push_back(vectors[j]);
     for (auto &[low, high] : masks) {
       SmallVector<Value> next;
       for (size_t v = 0; v + 1 < level.size(); v += 2)
         next.push_back(arith::AddFOp::create(
             b, loc, vector::ShuffleOp::create(b, loc, level[v], level[v + 1], low),
             vector::ShuffleOp::create(b, loc, level[v], level[v + 1], high)));
-      level = next;
+      level = std::move(next);
     }
     return level[0];
   }
 
-  /// The running state (m, l, acc...) after positions t0 .. t0 + n - 1
-  /// (n = kBlock, or 1 for a single position).
-  SmallVector<Value> update(OpBuilder &b, Location loc, ArrayRef<Value> q,
-                            Value t0, Value kv, int64_t n,
-                            ValueRange state) const {
-    Value m = state[0], l = state[1];
-    ValueRange acc = state.drop_front(2);
+  /// Values of the running state per query head: m, l, and `chunks`
+  /// accumulators.
+  int64_t stateSize() const { return 2 + chunks; }
+
+  /// The running states (m, l, acc... of each of the heads whose query
+  /// registers are `queries`) after positions t0 .. t0 + n - 1 (n = kBlock,
+  /// or 1 for a single position). The block's rows of K and V are read
+  /// once, for every head.
+  SmallVector<Value> update(OpBuilder &b, Location loc,
+                            ArrayRef<SmallVector<Value>> queries, Value t0,
+                            Value kv, int64_t n, ValueRange states) const {
     SmallVector<Value> positions;
     for (int64_t j = 0; j < n; ++j)
       positions.push_back(
           j == 0 ? t0
                  : arith::AddIOp::create(b, loc, t0, indexConstant(b, loc, j))
                        .getResult());
+    SmallVector<SmallVector<Value>> keyRows, valueRows;
+    for (Value t : positions)
+      keyRows.push_back(readRows(b, loc, keys, t, kv));
+    for (Value t : positions)
+      valueRows.push_back(readRows(b, loc, values, t, kv));
+    SmallVector<Value> next;
+    for (auto [h, q] : llvm::enumerate(queries))
+      next.append(updateHead(b, loc, q, keyRows, valueRows,
+                             states.slice(h * stateSize(), stateSize())));
+    return next;
+  }
+
+  /// One head's running state (m, l, acc...) after the rows `keyRows` and
+  /// `valueRows` of a block (or of a single position).
+  SmallVector<Value> updateHead(OpBuilder &b, Location loc, ArrayRef<Value> q,
+                                ArrayRef<SmallVector<Value>> keyRows,
+                                ArrayRef<SmallVector<Value>> valueRows,
+                                ValueRange state) const {
+    int64_t n = keyRows.size();
+    Value m = state[0], l = state[1];
+    ValueRange acc = state.drop_front(2);
     // Scores and the new maximum.
     Value newMax, weights;
     SmallVector<Value> weightOf(n);
     if (n == 1) {
-      Value s = score(b, loc, q, t0, kv);
+      Value s = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                            partialScore(b, loc, q, keyRows[0]),
+                                            kReassociate);
       newMax = arith::MaxNumFOp::create(b, loc, m, s, kMaximum);
       weightOf[0] = math::ExpOp::create(
           b, loc, arith::SubFOp::create(b, loc, s, newMax));
@@ -191,7 +238,7 @@ struct FlashAttention {
       for (int64_t j0 = 0; j0 < n; j0 += lanes) {
         SmallVector<Value> partials;
         for (int64_t j = j0; j < j0 + lanes; ++j)
-          partials.push_back(partialScore(b, loc, q, positions[j], kv));
+          partials.push_back(partialScore(b, loc, q, keyRows[j]));
         Value sums = transposedSums(b, loc, partials);
         scores = lanes == n ? sums
                             : vector::InsertStridedSliceOp::create(
@@ -222,14 +269,15 @@ struct FlashAttention {
                                 arith::MulFOp::create(b, loc, l, alpha),
                                 weights)};
     Value alphaRow = vector::BroadcastOp::create(b, loc, rowType, alpha);
+    SmallVector<Value> w;
+    for (int64_t j = 0; j < n; ++j)
+      w.push_back(vector::BroadcastOp::create(b, loc, rowType, weightOf[j]));
     // Two chains of multiply-adds per register (even and odd positions),
     // so that a block's adds are not one chain of n dependent additions.
     for (int64_t c = 0; c < chunks; ++c) {
       Value even = arith::MulFOp::create(b, loc, acc[c], alphaRow), odd;
       for (int64_t j = 0; j < n; ++j) {
-        Value w = vector::BroadcastOp::create(b, loc, rowType, weightOf[j]);
-        Value term = arith::MulFOp::create(
-            b, loc, w, readRow(b, loc, values, positions[j], kv, c));
+        Value term = arith::MulFOp::create(b, loc, w[j], valueRows[j][c]);
         Value &chain = j % 2 ? odd : even;
         chain = chain ? arith::AddFOp::create(b, loc, chain, term).getResult()
                       : term;
@@ -240,59 +288,79 @@ struct FlashAttention {
     return next;
   }
 
-  /// Positions [from, to) in steps of `n`, from `state`.
-  SmallVector<Value> scan(OpBuilder &b, Location loc, ArrayRef<Value> q,
-                          Value kv, Value from, Value to, int64_t n,
-                          ValueRange state) const {
+  /// Positions [from, to) in steps of `n`, from `states`.
+  SmallVector<Value> scan(OpBuilder &b, Location loc,
+                          ArrayRef<SmallVector<Value>> queries, Value kv,
+                          Value from, Value to, int64_t n,
+                          ValueRange states) const {
     auto loop = scf::ForOp::create(b, loc, from, to, indexConstant(b, loc, n),
-                                   state);
+                                   states);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     scf::YieldOp::create(b, loc,
-                         update(b, loc, q, loop.getInductionVar(), kv, n,
+                         update(b, loc, queries, loop.getInductionVar(), kv, n,
                                 loop.getRegionIterArgs()));
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// Query head `g` of row `s` and KV head `kv` over positions [0, count),
-  /// written into `out` ([1, 1, group, head_dim]) at [0, 0, g].
-  Value head(OpBuilder &b, Location loc, Value s, Value kv, Value g,
-             Value count, Value out) const {
+  /// Query heads g0 .. g0 + headsTogether - 1 of row `s` and KV head `kv`
+  /// over positions [0, count), written into `out` ([1, 1, group,
+  /// head_dim]) at [0, 0, g].
+  Value heads(OpBuilder &b, Location loc, Value s, Value kv, Value g0,
+              Value count, Value out) const {
     SmallVector<bool> inBounds(1, true);
     Value scaleRow =
         vector::BroadcastOp::create(b, loc, rowType, constant(b, loc, scale));
-    SmallVector<Value> q;
-    for (int64_t c = 0; c < chunks; ++c)
-      q.push_back(arith::MulFOp::create(
-          b, loc,
-          vector::TransferReadOp::create(
-              b, loc, rowType, queries,
-              ValueRange{s, kv, g, indexConstant(b, loc, c * lanes)},
-              constant(b, loc, 0.0), inBounds),
-          scaleRow));
+    SmallVector<Value> head;
+    SmallVector<SmallVector<Value>> queryRows;
+    for (int64_t h = 0; h < headsTogether; ++h) {
+      head.push_back(h == 0 ? g0
+                            : arith::AddIOp::create(b, loc, g0,
+                                                    indexConstant(b, loc, h))
+                                  .getResult());
+      SmallVector<Value> q;
+      for (int64_t c = 0; c < chunks; ++c)
+        q.push_back(arith::MulFOp::create(
+            b, loc,
+            vector::TransferReadOp::create(
+                b, loc, rowType, queries,
+                ValueRange{s, kv, head[h], indexConstant(b, loc, c * lanes)},
+                constant(b, loc, 0.0), inBounds),
+            scaleRow));
+      queryRows.push_back(q);
+    }
     Value zeroRow = arith::ConstantOp::create(
         b, loc, rowType,
         DenseElementsAttr::get(rowType, b.getFloatAttr(elementType, 0.0)));
-    SmallVector<Value> state{
-        constant(b, loc, -std::numeric_limits<double>::infinity()),
-        constant(b, loc, 0.0)};
-    state.append(chunks, zeroRow);
+    SmallVector<Value> states;
+    for (int64_t h = 0; h < headsTogether; ++h) {
+      states.push_back(
+          constant(b, loc, -std::numeric_limits<double>::infinity()));
+      states.push_back(constant(b, loc, 0.0));
+      states.append(chunks, zeroRow);
+    }
     Value block = indexConstant(b, loc, kBlock);
     Value whole = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, count, block), block);
-    state = scan(b, loc, q, kv, indexConstant(b, loc, 0), whole, kBlock, state);
-    state = scan(b, loc, q, kv, whole, count, 1, state);
-    Value inverse = vector::BroadcastOp::create(
-        b, loc, rowType,
-        arith::DivFOp::create(b, loc, constant(b, loc, 1.0), state[1]));
+    states = scan(b, loc, queryRows, kv, indexConstant(b, loc, 0), whole,
+                  kBlock, states);
+    states = scan(b, loc, queryRows, kv, whole, count, 1, states);
     Value zero = indexConstant(b, loc, 0);
-    for (int64_t c = 0; c < chunks; ++c)
-      out = vector::TransferWriteOp::create(
-                b, loc, arith::MulFOp::create(b, loc, state[2 + c], inverse),
-                out,
-                ValueRange{zero, zero, g, indexConstant(b, loc, c * lanes)},
-                inBounds)
-                .getResult();
+    for (int64_t h = 0; h < headsTogether; ++h) {
+      ArrayRef<Value> state = ArrayRef(states).slice(h * stateSize(),
+                                                     stateSize());
+      Value inverse = vector::BroadcastOp::create(
+          b, loc, rowType,
+          arith::DivFOp::create(b, loc, constant(b, loc, 1.0), state[1]));
+      for (int64_t c = 0; c < chunks; ++c)
+        out = vector::TransferWriteOp::create(
+                  b, loc, arith::MulFOp::create(b, loc, state[2 + c], inverse),
+                  out,
+                  ValueRange{zero, zero, head[h],
+                             indexConstant(b, loc, c * lanes)},
+                  inBounds)
+                  .getResult();
+    }
     return out;
   }
 
@@ -300,6 +368,8 @@ struct FlashAttention {
   double scale;
   Type elementType;
   int64_t group, headDim, lanes, chunks;
+  /// Query heads of a group scanned together (a divisor of `group`).
+  int64_t headsTogether;
   VectorType rowType, blockType;
   /// A chunk of a cache row as stored (f32, or f16/bf16).
   VectorType cacheRowType;
@@ -344,15 +414,15 @@ Value mlir::llm::detail::buildFlashAttention(OpBuilder &b, Location loc,
             indexConstant(fb, floc, 1));
         auto heads = scf::ForOp::create(
             fb, floc, indexConstant(fb, floc, 0),
-            indexConstant(fb, floc, kernel.group), indexConstant(fb, floc, 1),
-            ValueRange{slice});
+            indexConstant(fb, floc, kernel.group),
+            indexConstant(fb, floc, kernel.headsTogether), ValueRange{slice});
         {
           OpBuilder::InsertionGuard guard(fb);
           fb.setInsertionPointToStart(heads.getBody());
           scf::YieldOp::create(
               fb, floc,
-              kernel.head(fb, floc, s, kv, heads.getInductionVar(), count,
-                          heads.getRegionIterArgs()[0]));
+              kernel.heads(fb, floc, s, kv, heads.getInductionVar(), count,
+                           heads.getRegionIterArgs()[0]));
         }
         auto terminator = scf::InParallelOp::create(fb, floc);
         OpBuilder::InsertionGuard guard(fb);

@@ -288,9 +288,9 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 //===----------------------------------------------------------------------===//
 // llm.attention: K/V written into layer 1 of both caches at the position,
 // the layer's first position + seq rows read back, then one pass over them
-// per query head with an online softmax (no scores in memory). 4 query
-// heads share 2 KV heads (group 2) of head_dim 4; the default scale is
-// 1/sqrt(4).
+// per KV head and query row, for the query heads of its group together,
+// with an online softmax (no scores in memory). 4 query heads share 2 KV
+// heads (group 2) of head_dim 4; the default scale is 1/sqrt(4).
 //===----------------------------------------------------------------------===//
 
 // CHECK-LABEL: func.func @attention(
@@ -316,24 +316,35 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // 3. Queries grouped by KV head.
 // CHECK: %[[QG:.*]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 4] : tensor<?x16xf32> into tensor<?x2x2x4xf32>
 // 4. One thread tile per (KV head, query row); row s sees positions up to
-//    position + s (the loop bound is the causal mask).
+//    position + s (the loop bound is the causal mask). The group's two
+//    query heads take one pass over their KV head's rows together.
 // CHECK: %[[OUT:.*]] = scf.forall (%[[KV:.*]], %[[S:.*]]) in (2, %{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x2x4xf32>)
 // CHECK: %[[AT:.*]] = arith.addi %[[POS]], %[[S]] : index
 // CHECK: %[[COUNT:.*]] = arith.addi %[[AT]], %{{.*}} : index
-// CHECK: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// The query head, scaled once by 1/sqrt(4).
+// CHECK: %[[TWO:.*]] = arith.constant 2 : index
+// CHECK: scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %[[TWO]] iter_args
+// Both query heads, each scaled once by 1/sqrt(4).
 // CHECK: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
 // CHECK: %[[HALVES:.*]] = vector.broadcast %[[HALF]] : f32 to vector<4xf32>
 // CHECK: %[[QROW:.*]] = vector.transfer_read %[[QG]][%[[S]], %[[KV]], %[[G]], %{{.*}}], {{.*}} : tensor<?x2x2x4xf32>, vector<4xf32>
 // CHECK: arith.mulf %[[QROW]], %[[HALVES]] : vector<4xf32>
-// Whole blocks of 16 positions: the running max from -inf, sum from 0.
+// CHECK: %[[G1:.*]] = arith.addi %[[G]], %{{.*}} : index
+// CHECK: %[[QROW1:.*]] = vector.transfer_read %[[QG]][%[[S]], %[[KV]], %[[G1]], %{{.*}}], {{.*}} : tensor<?x2x2x4xf32>, vector<4xf32>
+// CHECK: arith.mulf %[[QROW1]], %[[HALVES]] : vector<4xf32>
+// Whole blocks of 16 positions: the running max from -inf, sum from 0, of
+// each head.
 // CHECK: %[[WHOLE:.*]] = arith.muli
-// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[WHOLE]] step %{{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (f32, f32, vector<4xf32>)
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[WHOLE]] step %{{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}, %[[M1:.*]] = %{{.*}}, %[[L1:.*]] = %{{.*}}, %[[ACC1:.*]] = %{{.*}}) -> (f32, f32, vector<4xf32>, f32, f32, vector<4xf32>)
+// The block's rows of K, then of V, each read once for both heads.
+// CHECK: %[[K0:.*]] = vector.transfer_read %[[KEYS]][%[[KV]], %[[T]], %{{.*}}]
+// CHECK-COUNT-15: vector.transfer_read %[[KEYS]]
+// CHECK: vector.transfer_read %[[VALUES]][%[[KV]], %[[T]], %{{.*}}]
+// CHECK-COUNT-15: vector.transfer_read %[[VALUES]]
+// CHECK-NOT: vector.transfer_read
 // Scores four positions at a time (registers of head_dim = 4 lanes): the
 // four products q * k are summed across lanes together, by two levels of
 // shuffles that pair the registers (positions 0 with 2, 1 with 3, so that
 // sum j lands in lane j), not by a reduction each.
-// CHECK: %[[K0:.*]] = vector.transfer_read %[[KEYS]][%[[KV]], %[[T]], %{{.*}}]
 // CHECK: %[[P0:.*]] = arith.mulf %{{.*}}, %[[K0]] : vector<4xf32>
 // CHECK: %[[P1:.*]] = arith.mulf
 // CHECK: %[[P2:.*]] = arith.mulf
@@ -365,15 +376,21 @@ func.func @rope_llama3_bands(%x: tensor<?x12xf32>, %pos: index) -> (tensor<?x12x
 // CHECK: %[[LSCALED:.*]] = arith.mulf %[[L]], %[[ALPHA]] : f32
 // CHECK: arith.addf %[[LSCALED]], %[[BSUM]] : f32
 // CHECK: arith.mulf %[[ACC]], %{{.*}} : vector<4xf32>
-// CHECK: vector.transfer_read %[[VALUES]][%[[KV]], %[[T]], %{{.*}}]
+// The second head's block from the same rows.
+// CHECK: arith.maxnumf %[[M1]], %{{.*}} fastmath<reassoc,nnan> : f32
+// CHECK: arith.mulf %[[ACC1]], %{{.*}} : vector<4xf32>
 // CHECK: scf.yield
 // The positions past the last whole block one at a time, up to the row's.
 // CHECK: scf.for %{{.*}} = %[[WHOLE]] to %[[COUNT]] step %{{.*}} iter_args
 // CHECK: math.exp %{{.*}} : f32
 // CHECK: math.exp %{{.*}} : f32
-// The normalized output.
+// CHECK: math.exp %{{.*}} : f32
+// CHECK: math.exp %{{.*}} : f32
+// The normalized outputs of both heads.
 // CHECK: arith.divf %{{.*}}, %{{.*}} : f32
-// CHECK: vector.transfer_write
+// CHECK: vector.transfer_write %{{.*}}[%{{.*}}, %{{.*}}, %[[G]], %{{.*}}]
+// CHECK: arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK: vector.transfer_write %{{.*}}[%{{.*}}, %{{.*}}, %[[G1]], %{{.*}}]
 // CHECK: tensor.parallel_insert_slice
 // CHECK-NOT: linalg.generic
 // CHECK: %[[O:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1, 2, 3]] : tensor<?x2x2x4xf32> into tensor<?x16xf32>
