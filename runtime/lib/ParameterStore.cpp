@@ -332,10 +332,15 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
         std::fprintf(stderr, " done in %.1f s\n", seconds);
       if (!path.empty()) {
         Status saved = savePreparedCache(path, key, abi.prepared, preparedData);
-        if (options.progress)
-          std::fprintf(stderr, saved.ok() ? "prepared weights cached in %s\n"
-                                          : "warning: %s\n",
-                       saved.ok() ? path.c_str() : saved.message().c_str());
+        // A cache that could not be written is said even without progress
+        // reports (--json): every run would prepare the weights again.
+        if (!saved.ok())
+          std::fprintf(stderr,
+                       "warning: %s; the prepared weights are not cached and "
+                       "will be prepared again on every run\n",
+                       saved.message().c_str());
+        else if (options.progress)
+          std::fprintf(stderr, "prepared weights cached in %s\n", path.c_str());
       }
     }
     // The tensors only @prepare reads are not needed any more.

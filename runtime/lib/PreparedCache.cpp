@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 using namespace llm::runtime;
@@ -244,6 +245,20 @@ int llm::runtime::openTrustedCacheFile(const std::string &path,
 
 Status llm::runtime::writeCacheFile(const std::string &path,
                                     const std::vector<std::string_view> &pieces) {
+  // A cache that cannot fit is not started: a write that fills the disk
+  // (and is then removed) would cost every run the whole write again.
+  uint64_t bytes = 0;
+  for (std::string_view piece : pieces)
+    bytes += piece.size();
+  std::string dir = fs::path(path).parent_path().string();
+  struct statvfs space;
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &space) == 0) {
+    uint64_t available = static_cast<uint64_t>(space.f_bavail) * space.f_frsize;
+    if (available < bytes)
+      return Error("cannot write the cache file '" + path + "': it needs " +
+                   std::to_string(bytes >> 20) + " MiB and its file system has " +
+                   std::to_string(available >> 20) + " MiB free");
+  }
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(temporary.c_str(),
                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -251,6 +266,7 @@ Status llm::runtime::writeCacheFile(const std::string &path,
     return Error("cannot write the cache file '" + temporary +
                  "': " + std::strerror(errno));
   bool ok = true;
+  int error = 0;
   for (std::string_view piece : pieces)
     while (ok && !piece.empty()) {
       ssize_t n = ::write(fd, piece.data(),
@@ -258,14 +274,20 @@ Status llm::runtime::writeCacheFile(const std::string &path,
       ok = n > 0;
       if (ok)
         piece.remove_prefix(static_cast<size_t>(n));
+      else
+        error = n < 0 ? errno : ENOSPC;
     }
-  ok = ::close(fd) == 0 && ok;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
   std::error_code ec;
   if (ok)
     fs::rename(temporary, path, ec);
   if (!ok || ec) {
+    std::string why = !ok ? std::strerror(error) : ec.message();
     fs::remove(temporary, ec);
-    return Error("cannot write the cache file '" + path + "'");
+    return Error("cannot write the cache file '" + path + "': " + why);
   }
   return Status::success();
 }
