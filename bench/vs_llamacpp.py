@@ -55,6 +55,7 @@ Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama,7b
 """
 
 import argparse
+import atexit
 import json
 import os
 import statistics
@@ -62,6 +63,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out")
@@ -172,11 +174,11 @@ def compile_ours(bin_dir, model, fmt, kv_cache):
     return path
 
 
-def ours(bin_dir, module, model, threads, prompt, gen):
+def ours(bin_dir, module, model, threads, prompt, gen, cache_dir):
     ids = ",".join(str(i) for i in [1] + [(7 * k + 3) % 500 + 259 for k in range(prompt - 1)])
     out = run([os.path.join(bin_dir, "llm-run"), module, "-m", model, "--prompt-ids", ids,
                "-n", str(gen), "-c", str(prompt + gen), "--temp", "0", "--ignore-eos",
-               "--json", "-t", str(threads), "--cache-dir", os.path.join(OUT, "vs-cache")])
+               "--json", "-t", str(threads), "--cache-dir", cache_dir])
     t = json.loads(out)["timings"]
     return t["prompt_tokens_per_s"], t["generation_tokens_per_s"]
 
@@ -262,6 +264,11 @@ def main():
                 runs[(shape, label)] = [compile_ours(bin_dir, model, fmt, args.kv_cache), q4_gguf,
                                         int4_bytes[fmt], model]
 
+    # Compiled code and prepared weights of this run's modules, removed at
+    # exit: the modules are compiled afresh every run, so an older run's
+    # would never be read again, only fill the disk (gigabytes at 7B).
+    cache_dir = tempfile.mkdtemp(prefix="vs-cache-", dir=OUT)
+    atexit.register(shutil.rmtree, cache_dir, True)
     best = {}
     # (key, threads) -> per round (prompt ratio, decode ratio), each ours /
     # llama.cpp from runs next to each other.
@@ -274,7 +281,7 @@ def main():
         for t in threads:
             for key, (module, gguf, decode_bytes, model) in runs.items():
                 engines = [("ours", lambda: ours(bin_dir, module, model, t, args.prompt,
-                                                 args.gen))]
+                                                 args.gen, cache_dir))]
                 if gguf:
                     engines.append(("llama.cpp", lambda: llama(
                         args.llama_cpp, gguf, t, args.prompt, args.gen, args.kv_cache,
