@@ -1,6 +1,7 @@
 //===- PreparedCache.cpp - cached outputs of @prepare ---------------------===//
 
 #include "llm/runtime/PreparedCache.h"
+#include "ParallelFor.h"
 #include "Xxh3.h"
 
 #include <algorithm>
@@ -79,6 +80,22 @@ void llm::runtime::populatePages(const void *data, size_t bytes) {
   ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_READ);
 }
 
+uint64_t llm::runtime::sourceHash(const TensorView &tensor,
+                                  const SafeTensorsFile *file, bool mapped) {
+  if (!file || !file->identity().settled)
+    return contentHash(tensor, mapped);
+  Xxh3 hash;
+  hash.add(tensor.name).add(dtypeName(tensor.dtype));
+  for (int64_t d : tensor.shape)
+    hash.add(static_cast<uint64_t>(d));
+  const SafeTensorsFile::Identity &id = file->identity();
+  hash.add(id.device).add(id.inode).add(id.size).add(id.modifiedNs)
+      .add(id.changedNs);
+  hash.add(static_cast<uint64_t>(file->offsetOf(tensor.data)))
+      .add(static_cast<uint64_t>(tensor.nbytes));
+  return hash.digest();
+}
+
 uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
   Xxh3 hash;
   hash.add(tensor.name).add(dtypeName(tensor.dtype));
@@ -99,8 +116,12 @@ uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
 }
 
 namespace {
-constexpr char kMagic[8] = {'L', 'L', 'M', 'P', 'R', 'E', 'P', '\1'};
+constexpr char kMagic[8] = {'L', 'L', 'M', 'P', 'R', 'E', 'P', '\2'};
 constexpr size_t kAlignment = 64;
+/// The bytes after the header are checksummed in pieces of this size (the
+/// last one shorter), each hashed on its own, so that a read verifies them
+/// on every core.
+constexpr uint64_t kChecksumPiece = uint64_t(16) << 20;
 
 /// The file: this header, the buffers' descriptions, then the payload (each
 /// buffer at a multiple of 64 bytes from the start of the file).
@@ -108,7 +129,9 @@ struct CacheHeader {
   char magic[8];
   uint64_t key;
   uint64_t count;
-  /// XXH3 of the descriptions and the payload, checked on every read.
+  /// XXH3 of the XXH3 digests of the kChecksumPiece-byte pieces of what
+  /// follows the header (descriptions, padding, payload), checked on every
+  /// read.
   uint64_t checksum;
 };
 
@@ -142,20 +165,71 @@ std::vector<BufferRecord> layout(const std::vector<BufferType> &types,
   return records;
 }
 
-/// XXH3 of the file after its header (descriptions, padding, payload), as
-/// written for `buffers`.
+/// The checksum of a stream of bytes: XXH3 of the XXH3 digests of its
+/// consecutive kChecksumPiece-byte pieces.
+class PiecewiseChecksum {
+public:
+  void add(const void *data, uint64_t bytes) {
+    const auto *at = static_cast<const uint8_t *>(data);
+    while (bytes > 0) {
+      uint64_t n = std::min(bytes, kChecksumPiece - filled_);
+      piece_.add(at, n);
+      filled_ += n;
+      at += n;
+      bytes -= n;
+      if (filled_ == kChecksumPiece)
+        endPiece();
+    }
+  }
+  uint64_t digest() {
+    if (filled_ > 0)
+      endPiece();
+    return combine(digests_);
+  }
+  /// The checksum of pieces whose digests are `digests`, in order.
+  static uint64_t combine(const std::vector<uint64_t> &digests) {
+    Xxh3 hash;
+    hash.add(digests.data(), digests.size() * sizeof(uint64_t));
+    return hash.digest();
+  }
+
+private:
+  void endPiece() {
+    digests_.push_back(piece_.digest());
+    piece_.reset();
+    filled_ = 0;
+  }
+  Xxh3 piece_;
+  uint64_t filled_ = 0;
+  std::vector<uint64_t> digests_;
+};
+
+/// The checksum of the file after its header (descriptions, padding,
+/// payload), as written for `buffers`.
 uint64_t checksumOf(const std::vector<BufferRecord> &records,
                     const std::vector<const void *> &buffers) {
   static const char zeros[kAlignment] = {};
-  Xxh3 hash;
-  hash.add(records.data(), records.size() * sizeof(BufferRecord));
+  PiecewiseChecksum checksum;
+  checksum.add(records.data(), records.size() * sizeof(BufferRecord));
   uint64_t at = sizeof(CacheHeader) + records.size() * sizeof(BufferRecord);
   for (size_t i = 0; i < records.size(); ++i) {
-    hash.add(zeros, records[i].offset - at);
-    hash.add(buffers[i], records[i].bytes);
+    checksum.add(zeros, records[i].offset - at);
+    checksum.add(buffers[i], records[i].bytes);
     at = records[i].offset + records[i].bytes;
   }
-  return hash.digest();
+  return checksum.digest();
+}
+
+/// The checksum of the `bytes` bytes at `data` (a mapped file after its
+/// header), its pieces hashed on every core.
+uint64_t checksumOf(const uint8_t *data, uint64_t bytes) {
+  std::vector<uint64_t> digests((bytes + kChecksumPiece - 1) / kChecksumPiece);
+  parallelFor(digests.size(), [&](size_t i) {
+    uint64_t from = i * kChecksumPiece;
+    digests[i] =
+        XXH3_64bits(data + from, std::min(kChecksumPiece, bytes - from));
+  });
+  return PiecewiseChecksum::combine(digests);
 }
 
 } // namespace
@@ -188,9 +262,8 @@ PreparedCacheFile::open(const std::string &path, uint64_t key,
                   records.size() * sizeof(BufferRecord)) != 0)
     return nullptr;
   // Every byte after the header, padding included.
-  Xxh3 hash;
-  hash.add(bytes + sizeof header, expectedSize - sizeof header);
-  if (hash.digest() != header.checksum)
+  if (checksumOf(bytes + sizeof header, expectedSize - sizeof header) !=
+      header.checksum)
     return nullptr;
   for (const BufferRecord &record : records)
     file->data_.push_back(bytes + record.offset);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -252,6 +253,20 @@ SafeTensorsFile::open(const std::string &path) {
     // From here on the destructor unmaps.
     file->map_ = map;
     file->size_ = static_cast<size_t>(fileSize);
+    auto nanoseconds = [](const struct timespec &t) {
+      return static_cast<uint64_t>(t.tv_sec) * 1000000000u +
+             static_cast<uint64_t>(t.tv_nsec);
+    };
+    struct timespec now;
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t lastChange =
+        std::max(nanoseconds(st.st_mtim), nanoseconds(st.st_ctim));
+    file->identity_ = {static_cast<uint64_t>(st.st_dev),
+                       static_cast<uint64_t>(st.st_ino),
+                       fileSize,
+                       nanoseconds(st.st_mtim),
+                       nanoseconds(st.st_ctim),
+                       nanoseconds(now) >= lastChange + 2000000000u};
     const auto *bytes = static_cast<const unsigned char *>(map);
 
     uint64_t headerLen = 0;

@@ -2,9 +2,12 @@
 //
 // What `@prepare` computes from a checkpoint (INT4 packs, stacked weights)
 // is cached on disk, one file per module and checkpoint. The key is a hash
-// of what `@prepare` computes and of every byte it reads; the file carries a
-// checksum of its payload, verified on every read; a cache directory or file
-// that is a symbolic link or another user's is never used.
+// of what `@prepare` computes and of what it reads: a tensor in a mapped
+// safetensors file by that file's identity (device, inode, size, times) and
+// the tensor's place in it, any other by every byte of its data. The file
+// carries a checksum of its payload, verified on every read; a cache
+// directory or file that is a symbolic link or another user's is never
+// used.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +33,15 @@ namespace llm::runtime {
 /// releasePages), so that hashing a large checkpoint does not make it
 /// resident.
 uint64_t contentHash(const TensorView &tensor, bool mapped = false);
+
+/// A hash of what `tensor` holds, for a cache key: with `file` (the mapped
+/// safetensors file its data lies in, settled: unchanged for two seconds
+/// before it was opened) the tensor's name, dtype, shape and place in the
+/// file and the file's identity, without reading the data (a 70B checkpoint
+/// is not read at every start to find its cache); otherwise
+/// contentHash(tensor, mapped).
+uint64_t sourceHash(const TensorView &tensor, const SafeTensorsFile *file,
+                    bool mapped = false);
 
 /// Gives the pages wholly inside [data, data + bytes) of a read-only file
 /// mapping back to the kernel (they are read again from the file if used):

@@ -91,17 +91,37 @@ public:
   const std::map<std::string, std::string> &metadata() const { return metadata_; }
   /// Size of the whole file in bytes.
   size_t fileSize() const { return size_; }
+  /// What identifies the file's contents without reading them, as fstat saw
+  /// the file it mapped: device, inode, size, and the times of the last
+  /// modification and status change (ns). Any write changes the times, and
+  /// the status-change time cannot be set back; but the kernel stamps them
+  /// from a clock of a few milliseconds' resolution, so a file changed
+  /// moments before it was opened may be changed again with the same times.
+  /// `settled`: its last change was at least two seconds before it was
+  /// opened (git's rule for racily clean files), so that the times do
+  /// identify its contents.
+  struct Identity {
+    uint64_t device = 0, inode = 0, size = 0, modifiedNs = 0, changedNs = 0;
+    bool settled = false;
+  };
+  const Identity &identity() const { return identity_; }
   /// Whether `data` points into this file's mapping.
   bool contains(const void *data) const {
     auto *p = static_cast<const char *>(data);
     auto *base = static_cast<const char *>(map_);
     return base && p >= base && p < base + size_;
   }
+  /// The byte offset in the file of `data`, which it contains.
+  size_t offsetOf(const void *data) const {
+    return static_cast<size_t>(static_cast<const char *>(data) -
+                               static_cast<const char *>(map_));
+  }
 
 private:
   SafeTensorsFile() = default;
 
   std::string path_;
+  Identity identity_;
   void *map_ = nullptr;
   size_t size_ = 0;
   std::vector<TensorView> tensors_;
@@ -136,11 +156,13 @@ public:
   const std::vector<std::unique_ptr<SafeTensorsFile>> &files() const { return files_; }
   /// Whether `tensor` is read in place from a mapped file (not held in
   /// memory of its own): its pages can be handed back to the kernel.
-  bool isMapped(const TensorView &tensor) const {
+  bool isMapped(const TensorView &tensor) const { return fileOf(tensor); }
+  /// The opened file whose mapping holds `tensor`'s data, or nullptr.
+  const SafeTensorsFile *fileOf(const TensorView &tensor) const {
     for (const auto &file : files_)
       if (file->contains(tensor.data))
-        return true;
-    return false;
+        return file.get();
+    return nullptr;
   }
 
   /// Tensors held elsewhere (read from another format, e.g. GGUF); `owner`
