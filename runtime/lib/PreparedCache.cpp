@@ -80,14 +80,20 @@ void llm::runtime::populatePages(const void *data, size_t bytes) {
   ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_READ);
 }
 
+/// Adds `tensor`'s name, dtype and shape to `hash`: the start of both of
+/// its hashes.
+static void addDescription(Xxh3 &hash, const TensorView &tensor) {
+  hash.add(tensor.name).add(dtypeName(tensor.dtype));
+  for (int64_t d : tensor.shape)
+    hash.add(static_cast<uint64_t>(d));
+}
+
 uint64_t llm::runtime::sourceHash(const TensorView &tensor,
                                   const SafeTensorsFile *file, bool mapped) {
   if (!file || !file->identity().settled)
     return contentHash(tensor, mapped);
   Xxh3 hash;
-  hash.add(tensor.name).add(dtypeName(tensor.dtype));
-  for (int64_t d : tensor.shape)
-    hash.add(static_cast<uint64_t>(d));
+  addDescription(hash, tensor);
   const SafeTensorsFile::Identity &id = file->identity();
   hash.add(id.device).add(id.inode).add(id.size).add(id.modifiedNs)
       .add(id.changedNs);
@@ -98,9 +104,7 @@ uint64_t llm::runtime::sourceHash(const TensorView &tensor,
 
 uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
   Xxh3 hash;
-  hash.add(tensor.name).add(dtypeName(tensor.dtype));
-  for (int64_t d : tensor.shape)
-    hash.add(static_cast<uint64_t>(d));
+  addDescription(hash, tensor);
   // Every byte, a chunk at a time, each chunk's pages handed back once read.
   const size_t chunk = size_t(64) << 20;
   const auto *data = static_cast<const uint8_t *>(tensor.data);
