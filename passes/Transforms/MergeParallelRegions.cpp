@@ -23,6 +23,8 @@
 
 #include "llm/Transforms/Passes.h"
 
+#include "mlir/Analysis/AliasAnalysis/LocalAliasAnalysis.h"
+
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -169,12 +171,6 @@ Value underlyingBuffer(Value v) {
   return v;
 }
 
-/// Whether `buffer` is a fresh allocation, distinct from every other buffer.
-bool isAllocation(Value buffer) {
-  Operation *def = buffer.getDefiningOp();
-  return def && hasEffect<MemoryEffects::Allocate>(def, buffer);
-}
-
 /// The buffers a worksharing loop reads and writes, outside its own
 /// iterations' allocations; nullopt when some access is not to a known
 /// buffer.
@@ -204,19 +200,16 @@ std::optional<Accesses> collectAccesses(omp::WsloopOp loop) {
   return accesses;
 }
 
-/// Whether an access to `a` may touch the memory of one to `b`: distinct
-/// allocations do not overlap each other or anything else; other buffers
-/// (arguments, results of unknown ops) may.
-bool mayAlias(Value a, Value b) {
-  return a == b || (!isAllocation(a) && !isAllocation(b));
-}
-
-bool conflict(const Accesses &x, const Accesses &y) {
-  auto anyAlias = [](const llvm::SmallDenseSet<Value, 8> &as,
-                     const llvm::SmallDenseSet<Value, 8> &bs) {
+/// Whether either of two loops writes memory the other reads or writes
+/// (LocalAliasAnalysis: distinct allocations do not overlap each other or
+/// anything else; arguments and results of unknown ops may).
+bool conflict(LocalAliasAnalysis &aliases, const Accesses &x,
+              const Accesses &y) {
+  auto anyAlias = [&](const llvm::SmallDenseSet<Value, 8> &as,
+                      const llvm::SmallDenseSet<Value, 8> &bs) {
     for (Value a : as)
       for (Value b : bs)
-        if (mayAlias(a, b))
+        if (!aliases.alias(a, b).isNo())
           return true;
     return false;
   };
@@ -227,7 +220,8 @@ bool conflict(const Accesses &x, const Accesses &y) {
 /// Marks `nowait` each worksharing loop of `parallel` whose barrier nothing
 /// needs: runs of adjacent plain loops that are pairwise independent meet
 /// once, after the last.
-void dropNeedlessBarriers(omp::ParallelOp parallel) {
+void dropNeedlessBarriers(LocalAliasAnalysis &aliases,
+                          omp::ParallelOp parallel) {
   SmallVector<std::pair<omp::WsloopOp, Accesses>> run;
   for (Operation &op : parallel.getRegion().front()) {
     auto loop = dyn_cast<omp::WsloopOp>(op);
@@ -246,7 +240,7 @@ void dropNeedlessBarriers(omp::ParallelOp parallel) {
       continue;
     }
     bool independent = llvm::all_of(run, [&](const auto &earlier) {
-      return !conflict(earlier.second, *accesses);
+      return !conflict(aliases, earlier.second, *accesses);
     });
     if (!independent)
       run.clear();
@@ -296,8 +290,10 @@ struct LLMMergeParallelRegionsPass
     });
     for (Block *block : blocks)
       mergeInBlock(*block);
-    getOperation()->walk(
-        [](omp::ParallelOp parallel) { dropNeedlessBarriers(parallel); });
+    LocalAliasAnalysis aliases;
+    getOperation()->walk([&](omp::ParallelOp parallel) {
+      dropNeedlessBarriers(aliases, parallel);
+    });
   }
 };
 

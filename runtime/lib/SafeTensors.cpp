@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <cerrno>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
