@@ -82,8 +82,8 @@ def main():
     groups = -(-args.inputs // args.group_size)
     weight_bytes = {
         "f32": args.out * args.inputs * 4,
-        # words, then f16 scales and zero points
-        "int4": groups * args.group_size // 2 * args.out + 2 * groups * args.out * 2,
+        # words, then f16 scales and i8 zero points
+        "int4": groups * args.group_size // 2 * args.out + 3 * groups * args.out,
     }
     # The x86 kernels (int16 inputs, vpmaddwd) where the CPU has them.
     kernels = {"int4 avx2": ("avx2", "x86-avx2"), "int4 avx512": ("avx512bw", "x86-avx512")}

@@ -10,13 +10,17 @@ all of them):
   ours INT4 g32   llm-quantize-int4 with groups of 32, the LM head included
                   (llama-quantize stores a Q4_0 model's output matrix in
                   Q6_K, not F32); the AVX-512 kernel where the CPU has
-                  AVX-512BW. Asymmetric (an f16 scale and zero point per
-                  group: 5 bits a weight), and symmetric (`int4sym`: an
+                  AVX-512BW. Asymmetric (an f16 scale and an i8 zero
+                  point per group: 4.75 bits a weight), and symmetric (`int4sym`: an
                   f16 scale per group, every zero point 8: 4.5 bits a
                   weight, Q4_0's format and size)
   llama.cpp F32   the checkpoint as an F32 GGUF (python/hf_to_gguf.py)
   llama.cpp Q4_0  that GGUF through llama-quantize (blocks of 32: the
                   like-for-like format for INT4 g32)
+  llama.cpp Q4_1  with --formats int4-vs-q4_1: the same, blocks of 32 with
+                  an f16 scale and minimum (5 bits a weight), llama.cpp's
+                  asymmetric format (ours, 4.75 bits, stores its zero
+                  points as bytes)
 
 Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
 llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
@@ -29,8 +33,9 @@ just before and just after that run (their mean: on a shared machine the
 bandwidth swings by 2x from one minute to the next, so a roofline measured
 in another spell says little about a run); the median over the rounds.
 Bytes a step reads: INT4 g32 counted as half a byte per weight plus an fp16
-scale (and zero point, asymmetric) per group, the LM head included; Q4_0
-the same as symmetric INT4 g32.
+scale (and a byte's zero point, asymmetric) per group, the LM head
+included; Q4_0 the same as symmetric INT4 g32; Q4_1 half a byte plus an
+fp16 scale and minimum per block of 32.
 
 Without --llama-cpp it prints our figures and the roofline only. llama.cpp
 is never part of this project: build it from its public source outside the
@@ -51,7 +56,7 @@ of 3 repetitions), so that both decode over the prompt's cache.
 
 Usage: bench/vs_llamacpp.py [--llama-cpp DIR] [--shapes stories110M,tinyllama,7b]
        [--threads 1,2] [--rounds 2] [--prompt 128] [--gen 64] [--build build]
-       [--formats f32,int4,int4sym] [--decode-after-prompt]
+       [--formats f32,int4,int4sym,int4-vs-q4_1] [--decode-after-prompt]
 """
 
 import argparse
@@ -129,11 +134,11 @@ def checkpoint(shape):
     return path
 
 
-def ggufs(model, llama_cpp, source_type="f32"):
-    """A `source_type` (F32, or F16 for a large model) and a Q4_0 GGUF file of
-    `model` (a vocabulary added for them)."""
+def ggufs(model, llama_cpp, source_type="f32", quantized=("Q4_0",)):
+    """A `source_type` (F32, or F16 for a large model) GGUF file of `model`
+    (a vocabulary added for it) and one llama-quantize made of it per type
+    in `quantized`: the F32/F16 path and {type: path}."""
     f32 = model + f".{source_type}.gguf"
-    q4 = model + ".q4_0.gguf"
     if not os.path.isfile(f32):
         source = model + "-gguf-source"
         os.makedirs(source, exist_ok=True)
@@ -146,9 +151,12 @@ def ggufs(model, llama_cpp, source_type="f32"):
         run([sys.executable, os.path.join(ROOT, "python", "hf_to_gguf.py"), source, f32,
              "--type", source_type])
         shutil.rmtree(source)
-    if not os.path.isfile(q4):
-        run([os.path.join(llama_cpp, "bin", "llama-quantize"), f32, q4, "Q4_0"])
-    return f32, q4
+    paths = {}
+    for kind in quantized:
+        paths[kind] = model + f".{kind.lower()}.gguf"
+        if not os.path.isfile(paths[kind]):
+            run([os.path.join(llama_cpp, "bin", "llama-quantize"), f32, paths[kind], kind])
+    return f32, paths
 
 
 def compile_ours(bin_dir, model, fmt, kv_cache):
@@ -238,37 +246,47 @@ def main():
             [os.path.join(bin_dir, "llm-membw"), str(t), str(t)]).split())
         return float(fields["read_GBps"]) * 1e9
 
-    # (shape, format) -> [ours module, llama.cpp gguf or None, decode bytes]
+    # (shape, format) -> [ours module, llama.cpp gguf or None, (bytes a decode
+    # step reads: ours, llama.cpp's), checkpoint]
     runs = {}
     for shape in args.shapes.split(","):
         model = checkpoint(shape)
         f32_bytes = weight_bytes_per_token(model)
         cfg = json.load(open(os.path.join(model, "config.json")))
         # Linear layers and the LM head at half a byte a weight, plus an fp16
-        # scale (and zero point) per group (norms and the embedding row, in
-        # F32, are a rounding error).
-        int4_bytes = {"int4": f32_bytes / 4 * (0.5 + 4 / GROUP),
-                      "int4sym": f32_bytes / 4 * (0.5 + 2 / GROUP)}
-        f32_gguf = q4_gguf = None
-        large = shape in LARGE_SHAPES
-        if args.llama_cpp:
-            f32_gguf, q4_gguf = ggufs(model, args.llama_cpp, "f16" if large else "f32")
+        # scale (and a byte's zero point) per group (norms and the embedding
+        # row, in F32, are a rounding error); Q4_1 an fp16 scale and minimum.
+        int4_bytes = {"int4": f32_bytes / 4 * (0.5 + 3 / GROUP),
+                      "int4sym": f32_bytes / 4 * (0.5 + 2 / GROUP),
+                      "q4_1": f32_bytes / 4 * (0.5 + 4 / GROUP)}
         formats = args.formats.split(",")
-        unknown = set(formats) - {"f32", "int4", "int4sym"}
+        unknown = set(formats) - {"f32", "int4", "int4sym", "int4-vs-q4_1"}
         if unknown:
             sys.exit(f"--formats: unknown {', '.join(sorted(unknown))} "
-                     "(expected f32, int4, int4sym)")
+                     "(expected f32, int4, int4sym, int4-vs-q4_1)")
+        f32_gguf, quantized = None, {}
+        large = shape in LARGE_SHAPES
+        if args.llama_cpp:
+            kinds = ["Q4_0"] + (["Q4_1"] if "int4-vs-q4_1" in formats else [])
+            f32_gguf, quantized = ggufs(model, args.llama_cpp, "f16" if large else "f32",
+                                        kinds)
         if large and "f32" in formats:
             print(f"{shape}: BF16 checkpoint, INT4 against Q4_0 only")
         if "f32" in formats and not large:
             runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, "f32", args.kv_cache),
-                                            f32_gguf,
-                                            f32_bytes, model]
-        for fmt, label in (("int4", f"INT4 g{GROUP} vs Q4_0"),
-                           ("int4sym", f"INT4 g{GROUP} symmetric vs Q4_0")):
+                                            f32_gguf, (f32_bytes, f32_bytes), model]
+        # (format, our module's format, llama.cpp's, label); Q4_0 stores as
+        # many bytes as our symmetric groups.
+        their_bytes = {"Q4_0": "int4sym", "Q4_1": "q4_1"}
+        for fmt, ours_fmt, theirs, label in (
+                ("int4", "int4", "Q4_0", f"INT4 g{GROUP} vs Q4_0"),
+                ("int4sym", "int4sym", "Q4_0", f"INT4 g{GROUP} symmetric vs Q4_0"),
+                ("int4-vs-q4_1", "int4", "Q4_1", f"INT4 g{GROUP} vs Q4_1")):
             if fmt in formats:
-                runs[(shape, label)] = [compile_ours(bin_dir, model, fmt, args.kv_cache), q4_gguf,
-                                        int4_bytes[fmt], model]
+                runs[(shape, label)] = [compile_ours(bin_dir, model, ours_fmt, args.kv_cache),
+                                        quantized.get(theirs),
+                                        (int4_bytes[ours_fmt], int4_bytes[their_bytes[theirs]]),
+                                        model]
 
     # Compiled code and prepared weights of this run's modules, removed at
     # exit: the modules are compiled afresh every run, so an older run's
@@ -286,6 +304,8 @@ def main():
     for round_index in range(args.rounds):
         for t in threads:
             for key, (module, gguf, decode_bytes, model) in runs.items():
+                # Bytes a decode step reads, per engine.
+                step_bytes = {"ours": decode_bytes[0], "llama.cpp": decode_bytes[1]}
                 engines = [("ours", lambda: ours(bin_dir, module, model, t, args.prompt,
                                                  args.gen, cache_dir))]
                 if gguf:
@@ -303,7 +323,7 @@ def main():
                     after = bandwidth_now(t)
                     bandwidths.append((t, before, after))
                     roofline.setdefault((key, t, engine), []).append(
-                        tg * decode_bytes / ((before + after) / 2))
+                        tg * step_bytes[engine] / ((before + after) / 2))
                     before = after
                     figures[engine] = (pp, tg)
                     old = best.get((key, t, engine), (0.0, 0.0))
@@ -324,7 +344,7 @@ def main():
           "| decode ours | decode llama.cpp | decode ratio | decode / roofline, ours "
           "| decode / roofline, llama.cpp |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for (shape, formats), (_, gguf, decode_bytes, _) in runs.items():
+    for (shape, formats), (_, gguf, _, _) in runs.items():
         for t in threads:
             key = (shape, formats)
             pp, tg = best[(key, t, "ours")]

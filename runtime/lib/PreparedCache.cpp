@@ -32,6 +32,8 @@ size_t BufferType::elementSize() const {
     return 4;
   if (elementType == "f16" || elementType == "bf16")
     return 2;
+  if (elementType == "i8")
+    return 1;
   return 0;
 }
 

@@ -57,7 +57,7 @@ func.func @quantized_user(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
   %g = llm.param "n.weight" : tensor<32xf32>
   %n = llm.rms_norm %x, %g eps = 1.0e-05 : tensor<1x32xf32>, tensor<32xf32>
   %w = llm.param "p.weight" : tensor<4x32xf32>
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<4x32xf32> -> tensor<1x1x4x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xf16>
-  %y = llm.matmul_int4 %n, %q, %s, %z group_size = 32 : tensor<1x32xf32>, tensor<1x1x4x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xf16> -> tensor<1x4xf32>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<4x32xf32> -> tensor<1x1x4x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xi8>
+  %y = llm.matmul_int4 %n, %q, %s, %z group_size = 32 : tensor<1x32xf32>, tensor<1x1x4x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xi8> -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }

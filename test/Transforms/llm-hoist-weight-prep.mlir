@@ -26,7 +26,7 @@
 // CHECK-LABEL: module @layer attributes {llm.abi = #llm.abi<
 // CHECK-SAME: tensors = [#llm.tensor<"l.norm.weight" : tensor<16xf32>>, #llm.tensor<"l.proj.weight" : tensor<8x16xf32>>, #llm.tensor<"l.a.weight" : tensor<4x16xbf16>>, #llm.tensor<"l.b.weight" : tensor<4x16xbf16>>],
 // CHECK-SAME: prepare = [1, 2, 3, 0],
-// CHECK-SAME: prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>],
+// CHECK-SAME: prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>],
 // CHECK-SAME: weights = [0, 4, 5, 6, 7, 8, 9, 10]>
 
 // @prefill takes the symmetric pack too, though only @decode reads it. No
@@ -36,14 +36,14 @@
 // CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false},
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false},
 // CHECK-SAME: %[[S:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false},
-// CHECK-SAME: %[[Z:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false},
+// CHECK-SAME: %[[Z:[^:]*]]: tensor<1x2x8xi8> {bufferization.writable = false},
 // CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32> {bufferization.writable = false},
 // CHECK-SAME: %{{[^:]*}}: tensor<1x1x2x8xi32> {bufferization.writable = false},
 // CHECK-SAME: %{{[^:]*}}: tensor<1x1x8xf16> {bufferization.writable = false},
-// CHECK-SAME: %{{[^:]*}}: tensor<1x1x8xf16> {bufferization.writable = false})
+// CHECK-SAME: %{{[^:]*}}: tensor<1x1x8xi8> {bufferization.writable = false})
 // CHECK-SAME: -> tensor<?x8xf32>
 // CHECK-NEXT: %[[H:.*]] = llm.rms_norm %[[X]], %[[N]] eps = 1.000000e-05 : tensor<?x16xf32>, tensor<16xf32>
-// CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[H]], %[[Q]], %[[S]], %[[Z]] group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<?x8xf32>
+// CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[H]], %[[Q]], %[[S]], %[[Z]] group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<?x8xf32>
 // CHECK-NEXT: %[[V:.*]] = llm.matmul %[[X]], %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
 // CHECK-NEXT: %[[R:.*]] = llm.add %[[Y]], %[[V]] : tensor<?x8xf32>
 // CHECK-NEXT: return %[[R]] : tensor<?x8xf32>
@@ -53,11 +53,11 @@
 // CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false},
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false},
 // CHECK-SAME: %[[S:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false},
-// CHECK-SAME: %[[Z:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false},
+// CHECK-SAME: %[[Z:[^:]*]]: tensor<1x2x8xi8> {bufferization.writable = false},
 // CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32> {bufferization.writable = false},
 // CHECK-SAME: %[[Q2:[^:]*]]: tensor<1x1x2x8xi32> {bufferization.writable = false},
 // CHECK-SAME: %[[S2:[^:]*]]: tensor<1x1x8xf16> {bufferization.writable = false},
-// CHECK-SAME: %[[Z2:[^:]*]]: tensor<1x1x8xf16> {bufferization.writable = false})
+// CHECK-SAME: %[[Z2:[^:]*]]: tensor<1x1x8xi8> {bufferization.writable = false})
 // CHECK-SAME: -> tensor<1x8xf32>
 // CHECK-NEXT: %[[H:.*]] = llm.rms_norm %[[X]], %[[N]] eps = 1.000000e-05 : tensor<1x16xf32>, tensor<16xf32>
 // CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[H]], %[[Q]], %[[S]], %[[Z]] group_size = 8 : tensor<1x16xf32>
@@ -70,8 +70,8 @@
 // Three subgraphs, each outlined once though @prefill and @decode both
 // compute the first two; each takes the checkpoint tensors it reads.
 // CHECK-LABEL: func.func private @prepare_0(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>)
-// CHECK-NEXT: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>)
+// CHECK-NEXT: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
 // CHECK-NEXT: return %[[Q]], %[[S]], %[[Z]] :
 
 // CHECK-LABEL: func.func private @prepare_1(
@@ -81,8 +81,8 @@
 // CHECK-NEXT: return %[[W]] : tensor<8x16xf32>
 
 // CHECK-LABEL: func.func private @prepare_2(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>)
-// CHECK-NEXT: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+// CHECK-SAME: %[[W:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>)
+// CHECK-NEXT: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
 // CHECK-NEXT: return %[[Q]], %[[S]], %[[Z]] :
 // CHECK-NOT: @prepare_3
 
@@ -94,15 +94,15 @@
 // CHECK-SAME: %[[A:[^:]*]]: tensor<4x16xbf16> {bufferization.writable = false},
 // CHECK-SAME: %[[B:[^:]*]]: tensor<4x16xbf16> {bufferization.writable = false},
 // CHECK-SAME: %[[N:[^:]*]]: tensor<16xf32> {bufferization.writable = false})
-// CHECK-SAME: -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>)
+// CHECK-SAME: -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>, tensor<8x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>)
 // CHECK-NEXT: %[[TOTAL:.*]] = arith.constant 208 : i64
-// CHECK-NEXT: %[[P0:[^:]*]]:3 = call @prepare_0(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>)
+// CHECK-NEXT: %[[P0:[^:]*]]:3 = call @prepare_0(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>)
 // CHECK-NEXT: %[[D0:.*]] = arith.constant 48 : i64
 // CHECK-NEXT: call @llm_prepare_progress(%[[D0]], %[[TOTAL]]) : (i64, i64) -> ()
 // CHECK-NEXT: %[[P1:.*]] = call @prepare_1(%[[A]], %[[B]], %[[N]]) : (tensor<4x16xbf16>, tensor<4x16xbf16>, tensor<16xf32>) -> tensor<8x16xf32>
 // CHECK-NEXT: %[[D1:.*]] = arith.constant 176 : i64
 // CHECK-NEXT: call @llm_prepare_progress(%[[D1]], %[[TOTAL]])
-// CHECK-NEXT: %[[P2:[^:]*]]:3 = call @prepare_2(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>)
+// CHECK-NEXT: %[[P2:[^:]*]]:3 = call @prepare_2(%[[W]]) : (tensor<8x16xf32>) -> (tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>)
 // CHECK-NEXT: %[[D2:.*]] = arith.constant 208 : i64
 // CHECK-NEXT: call @llm_prepare_progress(%[[D2]], %[[TOTAL]])
 // CHECK-NEXT: return %[[P0]]#0, %[[P0]]#1, %[[P0]]#2, %[[P1]], %[[P2]]#0, %[[P2]]#1, %[[P2]]#2 :
@@ -114,8 +114,8 @@ module @layer {
     %n = llm.param "l.norm.weight" : tensor<16xf32>
     %h = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<?x16xf32>, tensor<16xf32>
     %w = llm.param "l.proj.weight" : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    %y = llm.matmul_int4 %h, %q, %s, %z group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<?x8xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    %y = llm.matmul_int4 %h, %q, %s, %z group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<?x8xf32>
     %a = llm.param "l.a.weight" : tensor<4x16xbf16>
     %b = llm.param "l.b.weight" : tensor<4x16xbf16>
     %ab = tensor.concat dim(0) %a, %b : (tensor<4x16xbf16>, tensor<4x16xbf16>) -> tensor<8x16xbf16>
@@ -128,15 +128,15 @@ module @layer {
     %n = llm.param "l.norm.weight" : tensor<16xf32>
     %h = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<1x16xf32>, tensor<16xf32>
     %w = llm.param "l.proj.weight" : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    %y = llm.matmul_int4 %h, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<1x8xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    %y = llm.matmul_int4 %h, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<1x8xf32>
     %a = llm.param "l.a.weight" : tensor<4x16xbf16>
     %b = llm.param "l.b.weight" : tensor<4x16xbf16>
     %ab = tensor.concat dim(0) %a, %b : (tensor<4x16xbf16>, tensor<4x16xbf16>) -> tensor<8x16xbf16>
     %abn = llm.scale_columns %ab, %n : tensor<8x16xbf16>, tensor<16xf32> -> tensor<8x16xf32>
     %v = llm.matmul %x, %abn {rms_norm_eps = 1.0e-05 : f64} : tensor<1x16xf32>, tensor<8x16xf32> -> tensor<1x8xf32>
-    %q2, %s2, %z2 = llm.quantize_int4 %w group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
-    %u = llm.matmul_int4 %h, %q2, %s2, %z2 group_size = 16 : tensor<1x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16> -> tensor<1x8xf32>
+    %q2, %s2, %z2 = llm.quantize_int4 %w group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
+    %u = llm.matmul_int4 %h, %q2, %s2, %z2 group_size = 16 : tensor<1x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8> -> tensor<1x8xf32>
     %r = llm.add %y, %v : tensor<1x8xf32>
     %r2 = llm.add %r, %u : tensor<1x8xf32>
     return %r2 : tensor<1x8xf32>
@@ -190,30 +190,30 @@ module @plain attributes {llm.config = #llm.config<vocab_size = 32, hidden_size 
 // A module that already has llm.abi is left as it is
 //===----------------------------------------------------------------------===//
 
-// CHECK-LABEL: module @hoisted attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x16xf32>>], prepare = [0], prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>], weights = [1, 2, 3]>}
-// CHECK-NEXT: func.func @prefill(%[[X:[^:]*]]: tensor<?x16xf32>, %[[Q:[^:]*]]: tensor<1x2x1x8xi32>, %[[S:[^:]*]]: tensor<1x2x8xf16>, %[[Z:[^:]*]]: tensor<1x2x8xf16>) -> tensor<?x8xf32> {
+// CHECK-LABEL: module @hoisted attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x16xf32>>], prepare = [0], prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>], weights = [1, 2, 3]>}
+// CHECK-NEXT: func.func @prefill(%[[X:[^:]*]]: tensor<?x16xf32>, %[[Q:[^:]*]]: tensor<1x2x1x8xi32>, %[[S:[^:]*]]: tensor<1x2x8xf16>, %[[Z:[^:]*]]: tensor<1x2x8xi8>) -> tensor<?x8xf32> {
 // CHECK-NEXT: %[[W:.*]] = llm.param "bias" : tensor<8x16xf32>
 // CHECK-NEXT: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 8
 // CHECK-NEXT: %[[B:.*]] = llm.matmul %[[X]], %[[W]]
 // CHECK-NEXT: %[[R:.*]] = llm.add %[[Y]], %[[B]]
 // CHECK-NEXT: return %[[R]]
 // CHECK-NEXT: }
-// CHECK-NEXT: func.func @prepare(%[[PW:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>) {
+// CHECK-NEXT: func.func @prepare(%[[PW:[^:]*]]: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>) {
 // CHECK-NEXT: %[[PQ:[^,]*]], %[[PS:[^,]*]], %[[PZ:[^,]*]] = llm.quantize_int4 %[[PW]] group_size = 8
 // CHECK-NEXT: return %[[PQ]], %[[PS]], %[[PZ]]
 // CHECK-NEXT: }
 // CHECK-NEXT: }
-module @hoisted attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x16xf32>>], prepare = [0], prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>], weights = [1, 2, 3]>} {
-  func.func @prefill(%x: tensor<?x16xf32>, %q: tensor<1x2x1x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xf16>) -> tensor<?x8xf32> {
+module @hoisted attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x16xf32>>], prepare = [0], prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>], weights = [1, 2, 3]>} {
+  func.func @prefill(%x: tensor<?x16xf32>, %q: tensor<1x2x1x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xi8>) -> tensor<?x8xf32> {
     %w = llm.param "bias" : tensor<8x16xf32>
-    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<?x8xf32>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<?x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<?x8xf32>
     %b = llm.matmul %x, %w : tensor<?x16xf32>, tensor<8x16xf32> -> tensor<?x8xf32>
     %r = llm.add %y, %b : tensor<?x8xf32>
     return %r : tensor<?x8xf32>
   }
-  func.func @prepare(%w: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>) {
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    return %q, %s, %z : tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+  func.func @prepare(%w: tensor<8x16xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    return %q, %s, %z : tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
   }
 }
 
@@ -250,8 +250,8 @@ module @two_types_prepared {
   func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
     // expected-error @+1 {{'llm.param' op parameter 'l.proj.weight' is used with types 'tensor<8x16xbf16>' and 'tensor<8x16xf32>'}}
     %w = llm.param "l.proj.weight" : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<1x8xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<1x8xf32>
     return %y : tensor<1x8xf32>
   }
 }
@@ -284,18 +284,18 @@ module @has_prepare {
 // CHECK-LABEL: module @layers attributes {llm.abi = #llm.abi<
 // CHECK-SAME: tensors = [#llm.tensor<"model.layers.0.proj.weight" : tensor<8x16xf32>>, #llm.tensor<"model.layers.1.proj.weight" : tensor<8x16xf32>>],
 // CHECK-SAME: prepare = [0, 1],
-// CHECK-SAME: prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>],
+// CHECK-SAME: prepared = [tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>],
 // CHECK-SAME: weights = [2, 3, 4, 5, 6, 7]>
 // CHECK-LABEL: func.func @decode(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<1x16xf32>,
-// CHECK-SAME: %[[Q0:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false}, %[[S0:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false}, %[[Z0:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false},
-// CHECK-SAME: %[[Q1:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false}, %[[S1:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false}, %[[Z1:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false})
+// CHECK-SAME: %[[Q0:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false}, %[[S0:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false}, %[[Z0:[^:]*]]: tensor<1x2x8xi8> {bufferization.writable = false},
+// CHECK-SAME: %[[Q1:[^:]*]]: tensor<1x2x1x8xi32> {bufferization.writable = false}, %[[S1:[^:]*]]: tensor<1x2x8xf16> {bufferization.writable = false}, %[[Z1:[^:]*]]: tensor<1x2x8xi8> {bufferization.writable = false})
 // CHECK-NOT: llm.param
 // CHECK: %[[Y0:.*]] = call @decode_layer(%[[X]], %{{.*}}, %[[Q0]], %[[S0]], %[[Z0]])
 // CHECK: %[[Y1:.*]] = call @decode_layer(%[[Y0]], %{{.*}}, %[[Q1]], %[[S1]], %[[Z1]])
 // CHECK: return %[[Y1]]
 // CHECK-LABEL: func.func private @decode_layer(
-// CHECK-SAME: %[[IN:[^:]*]]: tensor<1x16xf32>, %{{[^:]*}}: index, %[[Q:[^:]*]]: tensor<1x2x1x8xi32>, %[[S:[^:]*]]: tensor<1x2x8xf16>, %[[Z:[^:]*]]: tensor<1x2x8xf16>) -> tensor<1x16xf32>
+// CHECK-SAME: %[[IN:[^:]*]]: tensor<1x16xf32>, %{{[^:]*}}: index, %[[Q:[^:]*]]: tensor<1x2x1x8xi32>, %[[S:[^:]*]]: tensor<1x2x8xf16>, %[[Z:[^:]*]]: tensor<1x2x8xi8>) -> tensor<1x16xf32>
 // CHECK-NOT: llm.param
 // CHECK-NOT: llm.quantize_int4
 // CHECK: llm.matmul_int4 %[[IN]], %[[Q]], %[[S]], %[[Z]] group_size = 8
@@ -314,8 +314,8 @@ module @layers {
   }
   func.func private @decode_layer(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x16xf32> {
     %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<1x8xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<1x8xf32>
     %r = tensor.concat dim(1) %y, %y : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x16xf32>
     return %r : tensor<1x16xf32>
   }
@@ -365,8 +365,8 @@ module @nested_layers {
   }
   func.func private @inner(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x8xf32> {
     %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<1x8xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<1x8xf32>
     return %y : tensor<1x8xf32>
   }
 }
@@ -382,8 +382,8 @@ module @layer_from_entry {
   }
   func.func private @decode_layer(%x: tensor<1x16xf32>, %layer: index) -> tensor<1x8xf32> {
     %w = llm.param "model.layers.{}.proj.weight"[%layer] : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<1x8xf32>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x16xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<1x16xf32>, tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<1x8xf32>
     return %y : tensor<1x8xf32>
   }
 }
@@ -415,7 +415,7 @@ module @param_of_layer_in_entry {
 module @symmetric_no_zeros {
   func.func @decode(%x: tensor<1x16xf32>) -> tensor<1x8xf32> {
     %w = llm.param "proj.weight" : tensor<8x16xf32>
-    %q, %s, %z = llm.quantize_int4 %w group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 16 symmetric : tensor<8x16xf32> -> tensor<1x1x2x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
     %y = llm.matmul_int4 %x, %q, %s group_size = 16 : tensor<1x16xf32>, tensor<1x1x2x8xi32>, tensor<1x1x8xf16> -> tensor<1x8xf32>
     return %y : tensor<1x8xf32>
   }

@@ -44,30 +44,30 @@
 
 // group-size=32: 48 inputs make 2 groups (the second one 16 wide), 100 make 4.
 // G32-NEXT: %[[WQ:.*]] = llm.param "model.layers.0.self_attn.q_proj.weight" : tensor<48x48xf32>
-// G32-NEXT: %[[QQ:.*]], %[[QS:.*]], %[[QZ:.*]] = llm.quantize_int4 %[[WQ]] group_size = 32 : tensor<48x48xf32> -> tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xf16>
-// G32-NEXT: %[[Q:.*]] = llm.matmul_int4 %[[X]], %[[QQ]], %[[QS]], %[[QZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xf16> -> tensor<1x48xf32>
+// G32-NEXT: %[[QQ:.*]], %[[QS:.*]], %[[QZ:.*]] = llm.quantize_int4 %[[WQ]] group_size = 32 : tensor<48x48xf32> -> tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xi8>
+// G32-NEXT: %[[Q:.*]] = llm.matmul_int4 %[[X]], %[[QQ]], %[[QS]], %[[QZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xi8> -> tensor<1x48xf32>
 // G32-NEXT: %[[WK:.*]] = llm.param "model.layers.0.self_attn.k_proj.weight" : tensor<16x48xf32>
-// G32-NEXT: %[[KQ:.*]], %[[KS:.*]], %[[KZ:.*]] = llm.quantize_int4 %[[WK]] group_size = 32 : tensor<16x48xf32> -> tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>
-// G32-NEXT: %[[K:.*]] = llm.matmul_int4 %[[X]], %[[KQ]], %[[KS]], %[[KZ]] group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<1x16xf32>
+// G32-NEXT: %[[KQ:.*]], %[[KS:.*]], %[[KZ:.*]] = llm.quantize_int4 %[[WK]] group_size = 32 : tensor<16x48xf32> -> tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8>
+// G32-NEXT: %[[K:.*]] = llm.matmul_int4 %[[X]], %[[KQ]], %[[KS]], %[[KZ]] group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<1x16xf32>
 // G32-NEXT: %[[WV:.*]] = llm.param "model.layers.0.self_attn.v_proj.weight"
 // G32-NEXT: %[[VQ:.*]], %[[VS:.*]], %[[VZ:.*]] = llm.quantize_int4 %[[WV]] group_size = 32
 // G32-NEXT: %[[V:.*]] = llm.matmul_int4 %[[X]], %[[VQ]], %[[VS]], %[[VZ]] group_size = 32
 // G32-NEXT: %[[A:.*]], %{{.*}}, %{{.*}} = llm.attention %[[Q]], %[[K]], %[[V]]
 // G32-NEXT: %[[WO:.*]] = llm.param "model.layers.0.self_attn.o_proj.weight"
-// G32-NEXT: %[[OQ:.*]], %[[OS:.*]], %[[OZ:.*]] = llm.quantize_int4 %[[WO]] group_size = 32 : tensor<48x48xf32> -> tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xf16>
-// G32-NEXT: %[[O:.*]] = llm.matmul_int4 %[[A]], %[[OQ]], %[[OS]], %[[OZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xf16> -> tensor<1x48xf32>
+// G32-NEXT: %[[OQ:.*]], %[[OS:.*]], %[[OZ:.*]] = llm.quantize_int4 %[[WO]] group_size = 32 : tensor<48x48xf32> -> tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xi8>
+// G32-NEXT: %[[O:.*]] = llm.matmul_int4 %[[A]], %[[OQ]], %[[OS]], %[[OZ]] group_size = 32 : tensor<1x48xf32>, tensor<3x2x4x16xi32>, tensor<3x2x16xf16>, tensor<3x2x16xi8> -> tensor<1x48xf32>
 // G32-NEXT: %[[H:.*]] = llm.add %[[X]], %[[O]]
 // G32-NEXT: %[[WG:.*]] = llm.param "model.layers.0.mlp.gate_proj.weight" : tensor<100x48xf32>
-// G32-NEXT: %[[GQ:.*]], %[[GS:.*]], %[[GZ:.*]] = llm.quantize_int4 %[[WG]] group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xf16>
-// G32-NEXT: %[[G:.*]] = llm.matmul_int4 %[[H]], %[[GQ]], %[[GS]], %[[GZ]] group_size = 32 : tensor<1x48xf32>, tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xf16> -> tensor<1x100xf32>
+// G32-NEXT: %[[GQ:.*]], %[[GS:.*]], %[[GZ:.*]] = llm.quantize_int4 %[[WG]] group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xi8>
+// G32-NEXT: %[[G:.*]] = llm.matmul_int4 %[[H]], %[[GQ]], %[[GS]], %[[GZ]] group_size = 32 : tensor<1x48xf32>, tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xi8> -> tensor<1x100xf32>
 // G32-NEXT: %[[WU:.*]] = llm.param "model.layers.0.mlp.up_proj.weight"
 // G32-NEXT: %[[UQ:.*]], %[[US:.*]], %[[UZ:.*]] = llm.quantize_int4 %[[WU]] group_size = 32
 // G32-NEXT: %[[U:.*]] = llm.matmul_int4 %[[H]], %[[UQ]], %[[US]], %[[UZ]] group_size = 32
 // G32-NEXT: %[[S:.*]] = llm.silu %[[G]]
 // G32-NEXT: %[[M:.*]] = llm.mul %[[S]], %[[U]]
 // G32-NEXT: %[[WD:.*]] = llm.param "model.layers.0.mlp.down_proj.weight" : tensor<48x100xf32>
-// G32-NEXT: %[[DQ:.*]], %[[DS:.*]], %[[DZ:.*]] = llm.quantize_int4 %[[WD]] group_size = 32 : tensor<48x100xf32> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16>
-// G32-NEXT: %[[D:.*]] = llm.matmul_int4 %[[M]], %[[DQ]], %[[DS]], %[[DZ]] group_size = 32 : tensor<1x100xf32>, tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16> -> tensor<1x48xf32>
+// G32-NEXT: %[[DQ:.*]], %[[DS:.*]], %[[DZ:.*]] = llm.quantize_int4 %[[WD]] group_size = 32 : tensor<48x100xf32> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8>
+// G32-NEXT: %[[D:.*]] = llm.matmul_int4 %[[M]], %[[DQ]], %[[DS]], %[[DZ]] group_size = 32 : tensor<1x100xf32>, tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8> -> tensor<1x48xf32>
 // G32-NEXT: %[[R:.*]] = llm.add %[[H]], %[[D]]
 // The norm weight is no linear layer; the LM head's result is returned.
 // G32-NEXT: %[[NW:.*]] = llm.param "model.norm.weight" : tensor<48xf32>
@@ -77,10 +77,10 @@
 // G32-NEXT: return %[[L]],
 
 // The default group size is larger than the inputs: one group per row.
-// DEFAULT: llm.quantize_int4 %{{.*}} group_size = 128 : tensor<48x48xf32> -> tensor<3x1x16x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xf16>
-// DEFAULT-NEXT: llm.matmul_int4 %[[X]], %{{.*}}, %{{.*}}, %{{.*}} group_size = 128 : tensor<1x48xf32>, tensor<3x1x16x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xf16> -> tensor<1x48xf32>
+// DEFAULT: llm.quantize_int4 %{{.*}} group_size = 128 : tensor<48x48xf32> -> tensor<3x1x16x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xi8>
+// DEFAULT-NEXT: llm.matmul_int4 %[[X]], %{{.*}}, %{{.*}}, %{{.*}} group_size = 128 : tensor<1x48xf32>, tensor<3x1x16x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xi8> -> tensor<1x48xf32>
 // DEFAULT: llm.quantize_int4 %{{.*}} group_size = 128 : tensor<48x100xf32> -> tensor<3x1x16x16xi32>
-// DEFAULT-NEXT: llm.matmul_int4 %{{.*}} group_size = 128 : tensor<1x100xf32>, tensor<3x1x16x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xf16> -> tensor<1x48xf32>
+// DEFAULT-NEXT: llm.matmul_int4 %{{.*}} group_size = 128 : tensor<1x100xf32>, tensor<3x1x16x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xi8> -> tensor<1x48xf32>
 // DEFAULT: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
 // DEFAULT-NEXT: %[[L:.*]] = llm.matmul %{{.*}}, %[[LW]]
 // DEFAULT-NEXT: return %[[L]],
@@ -90,8 +90,8 @@
 // HEAD: llm.param "model.norm.weight" : tensor<48xf32>
 // HEAD-NEXT: llm.rms_norm
 // HEAD-NEXT: %[[LW:.*]] = llm.param "lm_head.weight" : tensor<99x48xf32>
-// HEAD-NEXT: %[[LQ:.*]], %[[LS:.*]], %[[LZ:.*]] = llm.quantize_int4 %[[LW]] group_size = 32 : tensor<99x48xf32> -> tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xf16>
-// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %{{.*}}, %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xf16> -> tensor<1x99xf32>
+// HEAD-NEXT: %[[LQ:.*]], %[[LS:.*]], %[[LZ:.*]] = llm.quantize_int4 %[[LW]] group_size = 32 : tensor<99x48xf32> -> tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xi8>
+// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %{{.*}}, %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xi8> -> tensor<1x99xf32>
 // HEAD-NEXT: return %[[L]],
 
 // exclude=mlp: the attention projections are quantized, the three MLP
@@ -126,7 +126,7 @@
 // 64 make 2 groups).
 // The layers read no zero points (all 8): matmul_int4 takes the words and
 // the scales only.
-// SYM: %[[SQ:.*]], %[[SS:.*]], %{{.*}} = llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x48xf32> -> tensor<3x1x8x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xf16>
+// SYM: %[[SQ:.*]], %[[SS:.*]], %{{.*}} = llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x48xf32> -> tensor<3x1x8x16xi32>, tensor<3x1x16xf16>, tensor<3x1x16xi8>
 // SYM-NEXT: llm.matmul_int4 %{{.*}}, %[[SQ]], %[[SS]] group_size = 64 : tensor<1x48xf32>, tensor<3x1x8x16xi32>, tensor<3x1x16xf16> -> tensor<1x48xf32>
 // SYM: llm.quantize_int4 %{{.*}} group_size = 64 symmetric : tensor<48x100xf32> -> tensor<3x2x8x16xi32>
 // SYM-NOT: llm.quantize_int4 %{{.*}} group_size = 64 :
@@ -169,10 +169,10 @@ func.func @decode(%x: tensor<1x48xf32>, %pos: index, %kc: tensor<1x2x8x8xf32>, %
 // CHECK-LABEL: func.func @shared_weight(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<2x48xf32>, %[[Y:[^:]*]]: tensor<3x48xf32>
 // G32-NEXT: %[[W:.*]] = llm.param "w" : tensor<8x48xf32>
-// G32-NEXT: %[[Q0:.*]], %[[S0:.*]], %[[Z0:.*]] = llm.quantize_int4 %[[W]] group_size = 32 : tensor<8x48xf32> -> tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-// G32-NEXT: %[[A:.*]] = llm.matmul_int4 %[[X]], %[[Q0]], %[[S0]], %[[Z0]] group_size = 32 : tensor<2x48xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<2x8xf32>
+// G32-NEXT: %[[Q0:.*]], %[[S0:.*]], %[[Z0:.*]] = llm.quantize_int4 %[[W]] group_size = 32 : tensor<8x48xf32> -> tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+// G32-NEXT: %[[A:.*]] = llm.matmul_int4 %[[X]], %[[Q0]], %[[S0]], %[[Z0]] group_size = 32 : tensor<2x48xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<2x8xf32>
 // G32-NEXT: %[[Q1:.*]], %[[S1:.*]], %[[Z1:.*]] = llm.quantize_int4 %[[W]] group_size = 32
-// G32-NEXT: %[[B:.*]] = llm.matmul_int4 %[[Y]], %[[Q1]], %[[S1]], %[[Z1]] group_size = 32 : tensor<3x48xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<3x8xf32>
+// G32-NEXT: %[[B:.*]] = llm.matmul_int4 %[[Y]], %[[Q1]], %[[S1]], %[[Z1]] group_size = 32 : tensor<3x48xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<3x8xf32>
 // G32-NEXT: %[[SA:.*]] = llm.silu %[[A]]
 // G32-NEXT: %[[SB:.*]] = llm.silu %[[B]]
 // G32-NEXT: return %[[SA]], %[[SB]]
@@ -196,8 +196,8 @@ func.func @shared_weight(%x: tensor<2x48xf32>, %y: tensor<3x48xf32>) -> (tensor<
 // G32-NEXT: return %[[L]]
 // HEAD-NEXT: %[[E:.*]] = llm.param "model.embed_tokens.weight" : tensor<99x48xf32>
 // HEAD-NEXT: %[[H:.*]] = llm.embedding %[[E]][%[[IDS]]]
-// HEAD-NEXT: %[[LQ:.*]], %[[LS:.*]], %[[LZ:.*]] = llm.quantize_int4 %[[E]] group_size = 32 : tensor<99x48xf32> -> tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xf16>
-// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %[[H]], %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xf16> -> tensor<1x99xf32>
+// HEAD-NEXT: %[[LQ:.*]], %[[LS:.*]], %[[LZ:.*]] = llm.quantize_int4 %[[E]] group_size = 32 : tensor<99x48xf32> -> tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xi8>
+// HEAD-NEXT: %[[L:.*]] = llm.matmul_int4 %[[H]], %[[LQ]], %[[LS]], %[[LZ]] group_size = 32 : tensor<1x48xf32>, tensor<99x2x4x1xi32>, tensor<99x2x1xf16>, tensor<99x2x1xi8> -> tensor<1x99xf32>
 // HEAD-NEXT: return %[[L]]
 func.func @tied(%ids: tensor<1xi32>) -> tensor<1x99xf32> {
   %e = llm.param "model.embed_tokens.weight" : tensor<99x48xf32>

@@ -25,3 +25,10 @@ RankedTensorType mlir::llm::int4ParamsType(MLIRContext *ctx, int64_t out,
   return RankedTensorType::get({out / tile, groups, tile},
                                Float16Type::get(ctx));
 }
+
+RankedTensorType mlir::llm::int4ZerosType(MLIRContext *ctx, int64_t out,
+                                          int64_t groups) {
+  int64_t tile = int4RowTile(out);
+  return RankedTensorType::get({out / tile, groups, tile},
+                               IntegerType::get(ctx, 8));
+}

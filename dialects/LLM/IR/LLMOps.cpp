@@ -196,9 +196,10 @@ static LogicalResult verifyInt4Results(Operation *op, int64_t out, int64_t in,
     return op->emitOpError("scales of a [")
            << out << ", " << in << "] matrix are " << groupType << ", not "
            << scales;
-  if (zeros && zeros != groupType)
+  auto zerosType = int4ZerosType(op->getContext(), out, groups);
+  if (zeros && zeros != zerosType)
     return op->emitOpError("zero points of a [")
-           << out << ", " << in << "] matrix are " << groupType << ", not "
+           << out << ", " << in << "] matrix are " << zerosType << ", not "
            << zeros;
   return success();
 }
@@ -208,9 +209,10 @@ void QuantizeInt4Op::build(OpBuilder &b, OperationState &state, Value weight,
   auto type = cast<RankedTensorType>(weight.getType());
   int64_t out = type.getDimSize(0), in = type.getDimSize(1);
   int64_t groups = (in + groupSize - 1) / groupSize;
-  auto groupType = int4ParamsType(b.getContext(), out, groups);
   build(b, state, int4QweightType(b.getContext(), out, groups, groupSize),
-        groupType, groupType, weight, groupSize, symmetric);
+        int4ParamsType(b.getContext(), out, groups),
+        int4ZerosType(b.getContext(), out, groups), weight, groupSize,
+        symmetric);
 }
 
 LogicalResult QuantizeInt4Op::verify() {
@@ -225,9 +227,10 @@ void RepackAwqOp::build(OpBuilder &b, OperationState &state, Value qweight,
   auto type = cast<RankedTensorType>(qweight.getType());
   int64_t in = type.getDimSize(0), out = type.getDimSize(1) * 8;
   int64_t groups = (in + groupSize - 1) / groupSize;
-  auto groupType = int4ParamsType(b.getContext(), out, groups);
   build(b, state, int4QweightType(b.getContext(), out, groups, groupSize),
-        groupType, groupType, qweight, qzeros, awqScales, groupSize);
+        int4ParamsType(b.getContext(), out, groups),
+        int4ZerosType(b.getContext(), out, groups), qweight, qzeros,
+        awqScales, groupSize);
 }
 
 LogicalResult RepackAwqOp::verify() {
@@ -281,9 +284,7 @@ LogicalResult MatmulInt4Op::verify() {
   // scales.
   auto zeros = getZeros() ? getZeros().getType() : scales;
   auto result = getResult().getType();
-  if (failed(verifySameElementType(*this, {getInput(), getResult()})) ||
-      (getZeros() &&
-       failed(verifySameElementType(*this, {getScales(), getZeros()}))))
+  if (failed(verifySameElementType(*this, {getInput(), getResult()})))
     return failure();
   int64_t g = getGroupSize();
   if (!qweight.hasStaticShape() || !scales.hasStaticShape() ||

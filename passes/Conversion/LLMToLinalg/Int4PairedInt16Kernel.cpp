@@ -168,22 +168,22 @@ struct PairedKernel {
                                 Value g, ValueRange sums,
                                 ValueRange acc) const {
     SmallVector<bool> inBounds(1, true);
+    // The `lanes` parameters of chunk `c` (scales or zero points) as stored.
     auto readParameter = [&](Value parameters, int64_t c) -> Value {
       auto type = cast<RankedTensorType>(parameters.getType());
       Type element = type.getElementType();
-      Value padding = arith::ConstantOp::create(
-          b, loc, element, b.getFloatAttr(element, 0.0));
-      Value v = vector::TransferReadOp::create(
+      Value padding = arith::ConstantOp::create(b, loc, element,
+                                                b.getZeroAttr(element));
+      return vector::TransferReadOp::create(
           b, loc, VectorType::get({lanes}, element), parameters,
           ValueRange{block.nt, g, block.lane(b, loc, c, lanes)}, padding,
           inBounds);
-      return convertFloat(b, loc, v, lanesF32);
     };
     // Per weight register (shared by the block's rows): the scale and the
     // zero point times the scale.
     SmallVector<Value> weightScales, zeroScales;
     for (int64_t c = 0; c < blockChunks; ++c) {
-      Value scale = readParameter(scales, c);
+      Value scale = convertFloat(b, loc, readParameter(scales, c), lanesF32);
       weightScales.push_back(scale);
       Value zero = zeroPoint(b, loc, zeros ? readParameter(zeros, c) : Value(),
                              lanesF32);

@@ -72,7 +72,7 @@ Value convertElements(OpBuilder &b, Location loc, Value tensor,
                       Type elementType);
 
 /// The zero point of an INT4 weight converted to `to` (a float scalar or
-/// vector type): `zero`, a value read from the op's zeros, or, for a pack
+/// vector type): `zero`, an i8 code read from the op's zeros, or, for a pack
 /// without zeros (symmetric), the constant 8.
 Value zeroPoint(OpBuilder &b, Location loc, Value zero, Type to);
 

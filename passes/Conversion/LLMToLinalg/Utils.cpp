@@ -103,8 +103,9 @@ Value mlir::llm::detail::convertElements(OpBuilder &b, Location loc,
 
 Value mlir::llm::detail::zeroPoint(OpBuilder &b, Location loc, Value zero,
                                    Type to) {
+  // Stored zero points are i8 codes (0..15).
   if (zero)
-    return convertFloat(b, loc, zero, to);
+    return arith::UIToFPOp::create(b, loc, to, zero);
   auto element = cast<FloatType>(getElementTypeOrSelf(to));
   TypedAttr eight = b.getFloatAttr(element, kInt4SymmetricZero);
   if (auto vector = dyn_cast<VectorType>(to))

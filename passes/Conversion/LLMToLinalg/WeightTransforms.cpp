@@ -75,13 +75,16 @@ struct ScaleColumnsLowering : OpRewritePattern<ScaleColumnsOp> {
   }
 };
 
-/// Scales or zero points [groups, out] (f32, values f16 holds exactly or
-/// rounds) in a pack's layout: f16 [out / tile, groups, tile].
-Value packParameters(OpBuilder &b, Location loc, Value perGroup) {
+/// Scales (f32, values f16 holds exactly or rounds) or zero points (f32
+/// codes 0..15) [groups, out] in a pack's layout: f16 scales or i8 zero
+/// points [out / tile, groups, tile].
+Value packParameters(OpBuilder &b, Location loc, Value perGroup,
+                     bool zeroPoints) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(perGroup.getType());
   int64_t groups = type.getDimSize(0), out = type.getDimSize(1);
-  RankedTensorType packedType = int4ParamsType(ctx, out, groups);
+  RankedTensorType packedType = zeroPoints ? int4ZerosType(ctx, out, groups)
+                                           : int4ParamsType(ctx, out, groups);
   int64_t tiles = packedType.getDimSize(0), tile = packedType.getDimSize(2);
   Value tiled = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({groups, tiles, tile}, type.getElementType()),
@@ -94,10 +97,14 @@ Value packParameters(OpBuilder &b, Location loc, Value perGroup) {
                                  identityMap(ctx, 3)},
              iterators(3),
              [&](OpBuilder &nb, Location nested, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, nested,
-                   ValueRange{arith::TruncFOp::create(
-                       nb, nested, packedType.getElementType(), args[0])});
+               Type element = packedType.getElementType();
+               Value packed =
+                   zeroPoints
+                       ? arith::FPToUIOp::create(nb, nested, element, args[0])
+                             .getResult()
+                       : arith::TruncFOp::create(nb, nested, element, args[0])
+                             .getResult();
+               linalg::YieldOp::create(nb, nested, ValueRange{packed});
              })
       .getResult(0);
 }
@@ -266,8 +273,8 @@ struct QuantizeInt4Lowering : OpRewritePattern<QuantizeInt4Op> {
                                                          placed)});
         });
     rewriter.replaceOp(op, {pack.getResult(0),
-                            packParameters(rewriter, loc, scales),
-                            packParameters(rewriter, loc, zeros)});
+                            packParameters(rewriter, loc, scales, false),
+                            packParameters(rewriter, loc, zeros, true)});
     return success();
   }
 
@@ -376,8 +383,9 @@ struct RepackAwqLowering : OpRewritePattern<RepackAwqOp> {
         rewriter, loc, op.getPacked().getType(), words.getResult(0),
         ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
     rewriter.replaceOp(op, {packed,
-                            packParameters(rewriter, loc, scales.getResult(0)),
-                            packParameters(rewriter, loc, zeroPoints)});
+                            packParameters(rewriter, loc, scales.getResult(0),
+                                           false),
+                            packParameters(rewriter, loc, zeroPoints, true)});
     return success();
   }
 };
@@ -466,7 +474,8 @@ struct RepackQ4_0Lowering : OpRewritePattern<RepackQ4_0Op> {
                                   ValueRange{arith::OrIOp::create(b, nested, args[1], placed)});
         });
     rewriter.replaceOp(op, {words.getResult(0),
-                            packParameters(rewriter, loc, scales.getResult(0))});
+                            packParameters(rewriter, loc, scales.getResult(0),
+                                           false)});
     return success();
   }
 };

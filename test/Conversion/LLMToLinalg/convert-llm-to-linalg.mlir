@@ -535,7 +535,8 @@ func.func @bias_add(%x: tensor<?x16xf32>, %b: tensor<16xbf16>) -> tensor<?x16xf3
 // llm.quantize_int4 of a [24, 32] weight in groups of 16 (asymmetric): each
 // scale is rounded to f16 before the zero point and the codes are computed
 // with it, and the scales and zero points ([groups, out] f32) are stored in
-// the pack's layout, f16 [out / tile, groups, tile] (3 tiles of 8 rows).
+// the pack's layout, [out / tile, groups, tile] f16 scales and i8 zero
+// points (3 tiles of 8 rows).
 // CHECK-DAG: #[[$QI_T:.*]] = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
 // CHECK-DAG: #[[$QI_ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @quantize_int4(
@@ -554,14 +555,14 @@ func.func @bias_add(%x: tensor<?x16xf32>, %b: tensor<16xbf16>) -> tensor<?x16xf3
 // CHECK-NEXT: %[[SH:.*]] = arith.truncf %[[SV]] : f32 to f16
 // CHECK-NEXT: linalg.yield %[[SH]] : f16
 // CHECK: %[[ZT:.*]] = tensor.expand_shape %[[SZ]]#1 {{\[}}[0], [1, 2]] output_shape [2, 3, 8] : tensor<2x24xf32> into tensor<2x3x8xf32>
-// CHECK: %[[Z:.*]] = linalg.generic {indexing_maps = [#[[$QI_T]], #[[$QI_ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[ZT]] : tensor<2x3x8xf32>) outs(%{{.*}} : tensor<3x2x8xf16>)
-// CHECK-NEXT: ^bb0(%[[ZV:.*]]: f32, %{{.*}}: f16):
-// CHECK-NEXT: %[[ZH:.*]] = arith.truncf %[[ZV]] : f32 to f16
-// CHECK-NEXT: linalg.yield %[[ZH]] : f16
-// CHECK: return %[[Q]], %[[S]], %[[Z]] : tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>
-func.func @quantize_int4(%w: tensor<24x32xf32>) -> (tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>) {
-  %q, %s, %z = llm.quantize_int4 %w group_size = 16 : tensor<24x32xf32> -> tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>
-  return %q, %s, %z : tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16>
+// CHECK: %[[Z:.*]] = linalg.generic {indexing_maps = [#[[$QI_T]], #[[$QI_ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[ZT]] : tensor<2x3x8xf32>) outs(%{{.*}} : tensor<3x2x8xi8>)
+// CHECK-NEXT: ^bb0(%[[ZV:.*]]: f32, %{{.*}}: i8):
+// CHECK-NEXT: %[[ZB:.*]] = arith.fptoui %[[ZV]] : f32 to i8
+// CHECK-NEXT: linalg.yield %[[ZB]] : i8
+// CHECK: return %[[Q]], %[[S]], %[[Z]] : tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xi8>
+func.func @quantize_int4(%w: tensor<24x32xf32>) -> (tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xi8>) {
+  %q, %s, %z = llm.quantize_int4 %w group_size = 16 : tensor<24x32xf32> -> tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xi8>
+  return %q, %s, %z : tensor<3x2x2x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xi8>
 }
 
 // -----

@@ -18,7 +18,7 @@
 // memory.
 
 // CHECK-LABEL: func.func @decode(
-// CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xf16>
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xi8>
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK: math.absf
 // CHECK: arith.maximumf
@@ -42,8 +42,8 @@
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: vector.transfer_read %[[S]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
 // CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
-// CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
-// CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xi8>, vector<16xi8>
+// CHECK-NEXT: arith.uitofp {{.*}} : vector<16xi8> to vector<16xf32>
 // CHECK: tensor.extract %[[MAX]]
 // CHECK: %[[SUM:.*]] = tensor.extract %[[SUMS]]
 // CHECK: arith.sitofp %[[SUM]] : i32 to f32
@@ -67,8 +67,8 @@
 // AVX2: vector.transfer_read {{.*}} : tensor<2x2x128xf16>, vector<8xf16>
 // AVX2-NEXT: arith.extf {{.*}} : vector<8xf16> to vector<8xf32>
 // AVX2: tensor.parallel_insert_slice
-func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xf16>) -> tensor<1x256xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16> -> tensor<1x256xf32>
+func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xi8>) -> tensor<1x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xi8> -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
 }
 
@@ -81,8 +81,8 @@ func.func @decode(%x: tensor<1x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<
 // CHECK: return
 // AVX2-LABEL: func.func @narrow_tiles(
 // AVX2: llm.pair_dot_i16 {{.*}} : vector<16xi16> -> vector<8xi32>
-func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tensor<3x2x8xf16>, %z: tensor<3x2x8xf16>) -> tensor<1x24xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<3x2x4x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xf16> -> tensor<1x24xf32>
+func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tensor<3x2x8xf16>, %z: tensor<3x2x8xi8>) -> tensor<1x24xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<3x2x4x8xi32>, tensor<3x2x8xf16>, tensor<3x2x8xi8> -> tensor<1x24xf32>
   return %y : tensor<1x24xf32>
 }
 
@@ -93,8 +93,8 @@ func.func @narrow_tiles(%x: tensor<1x64xf32>, %q: tensor<3x2x4x8xi32>, %s: tenso
 // CHECK-LABEL: func.func @group_4096(
 // CHECK: llm.pair_dot_i16
 // CHECK: return
-func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: tensor<1x1x16xf16>, %z: tensor<1x1x16xf16>) -> tensor<1x16xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 4096 : tensor<1x4096xf32>, tensor<1x1x512x16xi32>, tensor<1x1x16xf16>, tensor<1x1x16xf16> -> tensor<1x16xf32>
+func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: tensor<1x1x16xf16>, %z: tensor<1x1x16xi8>) -> tensor<1x16xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 4096 : tensor<1x4096xf32>, tensor<1x1x512x16xi32>, tensor<1x1x16xf16>, tensor<1x1x16xi8> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 
@@ -103,8 +103,8 @@ func.func @group_4096(%x: tensor<1x4096xf32>, %q: tensor<1x1x512x16xi32>, %s: te
 // CHECK-LABEL: func.func @group_8192(
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: return
-func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: tensor<1x1x16xf16>, %z: tensor<1x1x16xf16>) -> tensor<1x16xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8192 : tensor<1x8192xf32>, tensor<1x1x1024x16xi32>, tensor<1x1x16xf16>, tensor<1x1x16xf16> -> tensor<1x16xf32>
+func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: tensor<1x1x16xf16>, %z: tensor<1x1x16xi8>) -> tensor<1x16xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 8192 : tensor<1x8192xf32>, tensor<1x1x1024x16xi32>, tensor<1x1x16xf16>, tensor<1x1x16xi8> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 
@@ -116,7 +116,7 @@ func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: t
 // weight register (8 accumulators: 8 pair dots per nibble pair), then the
 // last rows one at a time.
 // CHECK-LABEL: func.func @prompt(
-// CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xf16>
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xi8>
 // CHECK: %[[PAIRS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x2x4x16xi32>)
 // CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x128xf32>)
 // CHECK: %[[C8:.*]] = arith.constant 8 : index
@@ -134,8 +134,8 @@ func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: t
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: vector.transfer_read %[[S]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
 // CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
-// CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
-// CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK: vector.transfer_read %[[Z]][%[[NT]], {{.*}} : tensor<2x2x128xi8>, vector<16xi8>
+// CHECK-NEXT: arith.uitofp {{.*}} : vector<16xi8> to vector<16xf32>
 // CHECK-COUNT-8: vector.transfer_write {{.*}} : vector<16xf32>, tensor<?x1x16xf32>
 // CHECK: scf.for %{{.*}} = %[[BLOCKED]] to %{{.*}} step %{{.*}} iter_args(%{{.*}}) -> (tensor<?x1x16xf32>)
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>)
@@ -144,8 +144,8 @@ func.func @group_8192(%x: tensor<1x8192xf32>, %q: tensor<1x1x1024x16xi32>, %s: t
 // CHECK: tensor.parallel_insert_slice
 // CHECK-NOT: linalg.generic
 // CHECK: return
-func.func @prompt(%x: tensor<?x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xf16>) -> tensor<?x256xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<?x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16> -> tensor<?x256xf32>
+func.func @prompt(%x: tensor<?x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<2x2x128xf16>, %z: tensor<2x2x128xi8>) -> tensor<?x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<?x256xf32>, tensor<2x2x16x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xi8> -> tensor<?x256xf32>
   return %y : tensor<?x256xf32>
 }
 
@@ -161,8 +161,8 @@ func.func @prompt(%x: tensor<?x256xf32>, %q: tensor<2x2x16x128xi32>, %s: tensor<
 // CHECK-COUNT-4: llm.pair_dot_i16
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: return
-func.func @static_rows(%x: tensor<20x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xf16>) -> tensor<20x256xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<20x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xf16> -> tensor<20x256xf32>
+func.func @static_rows(%x: tensor<20x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xi8>) -> tensor<20x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<20x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xi8> -> tensor<20x256xf32>
   return %y : tensor<20x256xf32>
 }
 
@@ -175,8 +175,8 @@ func.func @static_rows(%x: tensor<20x256xf32>, %q: tensor<2x8x4x128xi32>, %s: te
 // GENERIC-LABEL: func.func @no_rows(
 // GENERIC-NEXT: %[[EMPTY:.*]] = tensor.empty() : tensor<0x256xf32>
 // GENERIC-NEXT: return %[[EMPTY]]
-func.func @no_rows(%x: tensor<0x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xf16>) -> tensor<0x256xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<0x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xf16> -> tensor<0x256xf32>
+func.func @no_rows(%x: tensor<0x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xi8>) -> tensor<0x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<0x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xi8> -> tensor<0x256xf32>
   return %y : tensor<0x256xf32>
 }
 
@@ -186,7 +186,7 @@ func.func @no_rows(%x: tensor<0x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<
 // CHECK-LABEL: func.func @f64_params(
 // CHECK: arith.truncf {{.*}} : vector<16xf64> to vector<16xf32>
 // CHECK: return
-func.func @f64_params(%x: tensor<1x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf64>, %z: tensor<2x8x128xf64>) -> tensor<1x256xf32> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf64>, tensor<2x8x128xf64> -> tensor<1x256xf32>
+func.func @f64_params(%x: tensor<1x256xf32>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf64>, %z: tensor<2x8x128xi8>) -> tensor<1x256xf32> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x256xf32>, tensor<2x8x4x128xi32>, tensor<2x8x128xf64>, tensor<2x8x128xi8> -> tensor<1x256xf32>
   return %y : tensor<1x256xf32>
 }

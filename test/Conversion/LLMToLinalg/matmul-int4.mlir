@@ -35,7 +35,7 @@
 // zeros to 48 and viewed as [?, 3, 8, 2]; 24 rows in 3 tiles of 8. The rows
 // are dynamic.
 // CHECK-LABEL: func.func @matmul_int4_pad(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<?x40xf32>, %[[Q:[^:]*]]: tensor<3x3x2x8xi32>, %[[S:[^:]*]]: tensor<3x3x8xf16>, %[[Z:[^:]*]]: tensor<3x3x8xf16>
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x40xf32>, %[[Q:[^:]*]]: tensor<3x3x2x8xi32>, %[[S:[^:]*]]: tensor<3x3x8xf16>, %[[Z:[^:]*]]: tensor<3x3x8xi8>
 // CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x40xf32>
 // CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0] high[0, 8] {
 // CHECK: } : tensor<?x40xf32> to tensor<?x48xf32>
@@ -61,8 +61,8 @@
 // CHECK: %[[BY:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$BX]], #[[$BQ]], #[[$BGN]], #[[$BGN]], #[[$BY]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XBE]], %[[Q]], %[[S]], %[[Z]] : tensor<?x6x3x8x2xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf16>, tensor<3x3x8xf16>) outs(%[[B_I]] : tensor<?x6x3x8xf32>)
-// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[WORD:.*]]: i32, %[[SC16:.*]]: f16, %[[ZP16:.*]]: f16, %[[ACC:.*]]: f32):
+// CHECK-SAME: ins(%[[XBE]], %[[Q]], %[[S]], %[[Z]] : tensor<?x6x3x8x2xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf16>, tensor<3x3x8xi8>) outs(%[[B_I]] : tensor<?x6x3x8xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[WORD:.*]]: i32, %[[SC16:.*]]: f16, %[[ZP8:.*]]: i8, %[[ACC:.*]]: f32):
 // Nibble s of the word, unsigned, dequantized as nibble * scale - zero *
 // scale with the f16 scale and zero point widened to f32.
 // CHECK-NEXT: %[[NS:.*]] = linalg.index 5 : index
@@ -74,7 +74,7 @@
 // CHECK-NEXT: %[[NIB:.*]] = arith.andi %[[SH]], %[[MASK]] : i32
 // CHECK-NEXT: %[[QF:.*]] = arith.uitofp %[[NIB]] : i32 to f32
 // CHECK-NEXT: %[[SC:.*]] = arith.extf %[[SC16]] : f16 to f32
-// CHECK-NEXT: %[[ZP:.*]] = arith.extf %[[ZP16]] : f16 to f32
+// CHECK-NEXT: %[[ZP:.*]] = arith.uitofp %[[ZP8]] : i8 to f32
 // CHECK-NEXT: %[[QS:.*]] = arith.mulf %[[QF]], %[[SC]] : f32
 // CHECK-NEXT: %[[ZS:.*]] = arith.mulf %[[ZP]], %[[SC]] : f32
 // CHECK-NEXT: %[[W:.*]] = arith.subf %[[QS]], %[[ZS]] : f32
@@ -98,14 +98,14 @@
 // CHECK: %[[RY:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$RX]], #[[$RQ]], #[[$RGN]], #[[$RGN]], #[[$RY]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[XR]], %[[Q]], %[[S]], %[[Z]] : tensor<?x3x8x2xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf16>, tensor<3x3x8xf16>) outs(%[[R_I]] : tensor<?x3x8xf32>)
+// CHECK-SAME: ins(%[[XR]], %[[Q]], %[[S]], %[[Z]] : tensor<?x3x8x2xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf16>, tensor<3x3x8xi8>) outs(%[[R_I]] : tensor<?x3x8xf32>)
 // CHECK: linalg.index 4 : index
 // CHECK: } -> tensor<?x3x8xf32>
 // CHECK: %[[RYC:.*]] = tensor.collapse_shape %[[RY]] {{\[}}[0], [1, 2]] : tensor<?x3x8xf32> into tensor<?x24xf32>
 // CHECK: tensor.insert_slice %[[RYC]] into
 // CHECK: return %[[Y]] : tensor<?x24xf32>
-func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x3x2x8xi32>, %s: tensor<3x3x8xf16>, %z: tensor<3x3x8xf16>) -> tensor<?x24xf32> {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 16 : tensor<?x40xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf16>, tensor<3x3x8xf16> -> tensor<?x24xf32>
+func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x3x2x8xi32>, %s: tensor<3x3x8xf16>, %z: tensor<3x3x8xi8>) -> tensor<?x24xf32> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 16 : tensor<?x40xf32>, tensor<3x3x2x8xi32>, tensor<3x3x8xf16>, tensor<3x3x8xi8> -> tensor<?x24xf32>
   return %0 : tensor<?x24xf32>
 }
 
@@ -124,7 +124,7 @@ func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x3x2x8xi32>, %s: te
 // CHECK-DAG: #[[$EGN:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
 // CHECK-DAG: #[[$EY:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-LABEL: func.func @matmul_int4_nopad(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<3x64xf32>, %[[Q:[^:]*]]: tensor<1x2x4x8xi32>, %[[S:[^:]*]]: tensor<1x2x8xf16>, %[[Z:[^:]*]]: tensor<1x2x8xf16>
+// CHECK-SAME: %[[X:[^:]*]]: tensor<3x64xf32>, %[[Q:[^:]*]]: tensor<1x2x4x8xi32>, %[[S:[^:]*]]: tensor<1x2x8xf16>, %[[Z:[^:]*]]: tensor<1x2x8xi8>
 // CHECK-NOT: tensor.pad
 // CHECK-NOT: tensor.dim
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2, 3]] output_shape [3, 2, 8, 4] : tensor<3x64xf32> into tensor<3x2x8x4xf32>
@@ -155,10 +155,10 @@ func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x3x2x8xi32>, %s: te
 // CHECK: %[[YT:.*]] = linalg.generic
 // CHECK-SAME: indexing_maps = [#[[$E4]], #[[$EXS]], #[[$EGN]], #[[$EGN]], #[[$EY]]]
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "parallel"]
-// CHECK-SAME: ins(%[[D]], %[[XS]], %[[S]], %[[Z]] : tensor<3x1x2x8xf32>, tensor<3x2xf32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>) outs(%{{.*}} : tensor<3x1x8xf32>)
-// CHECK-NEXT: ^bb0(%[[DV:.*]]: f32, %[[XSUM:.*]]: f32, %[[SC16:.*]]: f16, %[[ZP16:.*]]: f16, %[[YACC:.*]]: f32):
+// CHECK-SAME: ins(%[[D]], %[[XS]], %[[S]], %[[Z]] : tensor<3x1x2x8xf32>, tensor<3x2xf32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>) outs(%{{.*}} : tensor<3x1x8xf32>)
+// CHECK-NEXT: ^bb0(%[[DV:.*]]: f32, %[[XSUM:.*]]: f32, %[[SC16:.*]]: f16, %[[ZP8:.*]]: i8, %[[YACC:.*]]: f32):
 // CHECK-NEXT: %[[SC:.*]] = arith.extf %[[SC16]] : f16 to f32
-// CHECK-NEXT: %[[ZP:.*]] = arith.extf %[[ZP16]] : f16 to f32
+// CHECK-NEXT: %[[ZP:.*]] = arith.uitofp %[[ZP8]] : i8 to f32
 // CHECK-NEXT: %[[ZS:.*]] = arith.mulf %[[ZP]], %[[SC]] : f32
 // CHECK-NEXT: %[[ZX:.*]] = arith.mulf %[[ZS]], %[[XSUM]] : f32
 // CHECK-NEXT: %[[SD:.*]] = arith.mulf %[[SC]], %[[DV]] : f32
@@ -168,8 +168,8 @@ func.func @matmul_int4_pad(%x: tensor<?x40xf32>, %q: tensor<3x3x2x8xi32>, %s: te
 // CHECK-NOT: tensor.insert_slice
 // CHECK: %[[Y:.*]] = tensor.collapse_shape %[[YT]] {{\[}}[0], [1, 2]] : tensor<3x1x8xf32> into tensor<3x8xf32>
 // CHECK: return %[[Y]] : tensor<3x8xf32>
-func.func @matmul_int4_nopad(%x: tensor<3x64xf32>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xf16>) -> tensor<3x8xf32> {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<3x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<3x8xf32>
+func.func @matmul_int4_nopad(%x: tensor<3x64xf32>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xi8>) -> tensor<3x8xf32> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<3x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<3x8xf32>
   return %0 : tensor<3x8xf32>
 }
 
@@ -186,25 +186,27 @@ func.func @matmul_int4_nopad(%x: tensor<3x64xf32>, %q: tensor<1x2x4x8xi32>, %s: 
 // CHECK: arith.uitofp %{{.*}} : i32 to f16
 // CHECK-NOT: arith.extf
 // CHECK: return %{{.*}} : tensor<1x4xf16>
-func.func @matmul_int4_f16(%x: tensor<1x100xf16>, %q: tensor<1x1x16x4xi32>, %s: tensor<1x1x4xf16>, %z: tensor<1x1x4xf16>) -> tensor<1x4xf16> {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x100xf16>, tensor<1x1x16x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xf16> -> tensor<1x4xf16>
+func.func @matmul_int4_f16(%x: tensor<1x100xf16>, %q: tensor<1x1x16x4xi32>, %s: tensor<1x1x4xf16>, %z: tensor<1x1x4xi8>) -> tensor<1x4xf16> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 128 : tensor<1x100xf16>, tensor<1x1x16x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xi8> -> tensor<1x4xf16>
   return %0 : tensor<1x4xf16>
 }
 
 // -----
 
-// Scales and zeros of another float type than the pack's f16 (here f32,
-// like the input) are read as they are: nothing to widen.
+// Scales of another float type than the pack's f16 (here f32, like the
+// input) are read as they are: nothing to widen; the i8 zero points are
+// converted to f32.
 // CHECK-LABEL: func.func @matmul_int4_f32_params(
-// CHECK-SAME: %[[S:[^:]*]]: tensor<1x2x8xf32>, %[[Z:[^:]*]]: tensor<1x2x8xf32>
+// CHECK-SAME: %[[S:[^:]*]]: tensor<1x2x8xf32>, %[[Z:[^:]*]]: tensor<1x2x8xi8>
 // CHECK-NOT: arith.extf
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[S]], %[[Z]] : tensor<1x1x2x8xf32>, tensor<1x2xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>)
-// CHECK-NEXT: ^bb0(%[[DV:.*]]: f32, %[[XSUM:.*]]: f32, %[[SC:.*]]: f32, %[[ZP:.*]]: f32, %{{.*}}: f32):
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[S]], %[[Z]] : tensor<1x1x2x8xf32>, tensor<1x2xf32>, tensor<1x2x8xf32>, tensor<1x2x8xi8>)
+// CHECK-NEXT: ^bb0(%[[DV:.*]]: f32, %[[XSUM:.*]]: f32, %[[SC:.*]]: f32, %[[ZP8:.*]]: i8, %{{.*}}: f32):
+// CHECK-NEXT: %[[ZP:.*]] = arith.uitofp %[[ZP8]] : i8 to f32
 // CHECK-NEXT: arith.mulf %[[ZP]], %[[SC]] : f32
 // CHECK-NOT: arith.extf
 // CHECK: return
-func.func @matmul_int4_f32_params(%x: tensor<1x64xf32>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf32>, %z: tensor<1x2x8xf32>) -> tensor<1x8xf32> {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf32>, tensor<1x2x8xf32> -> tensor<1x8xf32>
+func.func @matmul_int4_f32_params(%x: tensor<1x64xf32>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf32>, %z: tensor<1x2x8xi8>) -> tensor<1x8xf32> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf32>, tensor<1x2x8xi8> -> tensor<1x8xf32>
   return %0 : tensor<1x8xf32>
 }
 
@@ -216,7 +218,7 @@ func.func @matmul_int4_f32_params(%x: tensor<1x64xf32>, %q: tensor<1x2x4x8xi32>,
 // CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : f16 to f32
 // CHECK: arith.truncf %[[WIDE]] : f32 to bf16
 // CHECK: return
-func.func @bf16_input_f16_params(%x: tensor<?x256xbf16>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xf16>) -> tensor<?x256xbf16> {
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x256xbf16>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xf16> -> tensor<?x256xbf16>
+func.func @bf16_input_f16_params(%x: tensor<?x256xbf16>, %q: tensor<2x8x4x128xi32>, %s: tensor<2x8x128xf16>, %z: tensor<2x8x128xi8>) -> tensor<?x256xbf16> {
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x256xbf16>, tensor<2x8x4x128xi32>, tensor<2x8x128xf16>, tensor<2x8x128xi8> -> tensor<?x256xbf16>
   return %y : tensor<?x256xbf16>
 }

@@ -49,7 +49,7 @@ func.func @matmul_rms(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x4xf3
 // CHECK: } -> tensor<1xf32>
 // CHECK: math.rsqrt
 // CHECK: return
-func.func @matmul_int4_rms(%x: tensor<1x32xf32>, %q: tensor<1x1x4x4xi32>, %s: tensor<1x1x4xf16>, %z: tensor<1x1x4xf16>) -> tensor<1x4xf32> {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 {rms_norm_eps = 1.0e-05 : f64} : tensor<1x32xf32>, tensor<1x1x4x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xf16> -> tensor<1x4xf32>
+func.func @matmul_int4_rms(%x: tensor<1x32xf32>, %q: tensor<1x1x4x4xi32>, %s: tensor<1x1x4xf16>, %z: tensor<1x1x4xi8>) -> tensor<1x4xf32> {
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 {rms_norm_eps = 1.0e-05 : f64} : tensor<1x32xf32>, tensor<1x1x4x4xi32>, tensor<1x1x4xf16>, tensor<1x1x4xi8> -> tensor<1x4xf32>
   return %0 : tensor<1x4xf32>
 }

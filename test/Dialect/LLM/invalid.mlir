@@ -657,14 +657,14 @@ func.func @scale_columns_int_weight(%w: tensor<4x8xi8>, %s: tensor<8xf32>) -> te
 
 //===----------------------------------------------------------------------===//
 // llm.quantize_int4: qweight [out / tile, groups, group_size / 8, tile] i32,
-// scales and zeros f16 [out / tile, groups, tile], with groups = ceil(in /
+// f16 scales and i8 zeros [out / tile, groups, tile], with groups = ceil(in /
 // group_size)
 //===----------------------------------------------------------------------===//
 
 // A word holds 8 inputs of a group: the group size is a multiple of 8.
 func.func @quantize_int4_group_odd(%w: tensor<8x48xf32>) -> tensor<1x4x1x8xi32> {
   // expected-error @+1 {{'llm.quantize_int4' op group_size must be a positive multiple of 8 up to 8192, not 12}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 12 : tensor<8x48xf32> -> tensor<1x4x1x8xi32>, tensor<1x4x8xf16>, tensor<1x4x8xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 12 : tensor<8x48xf32> -> tensor<1x4x1x8xi32>, tensor<1x4x8xf16>, tensor<1x4x8xi8>
   return %q : tensor<1x4x1x8xi32>
 }
 
@@ -673,7 +673,7 @@ func.func @quantize_int4_group_odd(%w: tensor<8x48xf32>) -> tensor<1x4x1x8xi32> 
 // A group is padded to its full size: an unbounded size would make huge packs.
 func.func @quantize_int4_group_huge(%w: tensor<8x48xf32>) -> tensor<1x1x2048x8xi32> {
   // expected-error @+1 {{group_size must be a positive multiple of 8 up to 8192, not 16384}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 16384 : tensor<8x48xf32> -> tensor<1x1x2048x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 16384 : tensor<8x48xf32> -> tensor<1x1x2048x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
   return %q : tensor<1x1x2048x8xi32>
 }
 
@@ -681,7 +681,7 @@ func.func @quantize_int4_group_huge(%w: tensor<8x48xf32>) -> tensor<1x1x2048x8xi
 
 func.func @quantize_int4_group_zero(%w: tensor<8x48xf32>) -> tensor<1x1x1x8xi32> {
   // expected-error @+1 {{attribute 'group_size' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 0 : tensor<8x48xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 0 : tensor<8x48xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
   return %q : tensor<1x1x1x8xi32>
 }
 
@@ -690,7 +690,7 @@ func.func @quantize_int4_group_zero(%w: tensor<8x48xf32>) -> tensor<1x1x1x8xi32>
 // Words per group and rows per tile swapped.
 func.func @quantize_int4_qweight_layout(%w: tensor<64x64xf32>) -> tensor<1x2x64x4xi32> {
   // expected-error @+1 {{'llm.quantize_int4' op packs a [64, 64] matrix into 'tensor<1x2x4x64xi32>', not 'tensor<1x2x64x4xi32>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x64x4xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x64x4xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>
   return %q : tensor<1x2x64x4xi32>
 }
 
@@ -699,7 +699,7 @@ func.func @quantize_int4_qweight_layout(%w: tensor<64x64xf32>) -> tensor<1x2x64x
 // 100 inputs in groups of 32 make 4 groups, the last one short, not 3.
 func.func @quantize_int4_groups_floor(%w: tensor<48x100xf16>) -> tensor<3x3x4x16xi32> {
   // expected-error @+1 {{packs a [48, 100] matrix into 'tensor<3x4x4x16xi32>', not 'tensor<3x3x4x16xi32>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<48x100xf16> -> tensor<3x3x4x16xi32>, tensor<3x3x16xf16>, tensor<3x3x16xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<48x100xf16> -> tensor<3x3x4x16xi32>, tensor<3x3x16xf16>, tensor<3x3x16xi8>
   return %q : tensor<3x3x4x16xi32>
 }
 
@@ -708,7 +708,7 @@ func.func @quantize_int4_groups_floor(%w: tensor<48x100xf16>) -> tensor<3x3x4x16
 // A tile has at most 128 rows.
 func.func @quantize_int4_tile_cap(%w: tensor<256x16xf32>) -> tensor<1x2x1x256xi32> {
   // expected-error @+1 {{packs a [256, 16] matrix into 'tensor<2x2x1x128xi32>', not 'tensor<1x2x1x256xi32>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<256x16xf32> -> tensor<1x2x1x256xi32>, tensor<1x2x256xf16>, tensor<1x2x256xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<256x16xf32> -> tensor<1x2x1x256xi32>, tensor<1x2x256xf16>, tensor<1x2x256xi8>
   return %q : tensor<1x2x1x256xi32>
 }
 
@@ -717,7 +717,7 @@ func.func @quantize_int4_tile_cap(%w: tensor<256x16xf32>) -> tensor<1x2x1x256xi3
 // The former [groups, group_size / 2, out] bytes.
 func.func @quantize_int4_qweight_bytes(%w: tensor<64x64xf32>) -> tensor<2x16x64xi8> {
   // expected-error @+1 {{result #0 must be 4D tensor of 32-bit signless integer values, but got 'tensor<2x16x64xi8>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<2x16x64xi8>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<2x16x64xi8>, tensor<1x2x64xf16>, tensor<1x2x64xi8>
   return %q : tensor<2x16x64xi8>
 }
 
@@ -726,7 +726,7 @@ func.func @quantize_int4_qweight_bytes(%w: tensor<64x64xf32>) -> tensor<2x16x64x
 // Scales with tiles and groups swapped ([groups, out / tile, tile]).
 func.func @quantize_int4_scales_transposed(%w: tensor<64x64xf32>) -> tensor<2x1x64xf16> {
   // expected-error @+1 {{'llm.quantize_int4' op scales of a [64, 64] matrix are 'tensor<1x2x64xf16>', not 'tensor<2x1x64xf16>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<2x1x64xf16>, tensor<1x2x64xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<2x1x64xf16>, tensor<1x2x64xi8>
   return %s : tensor<2x1x64xf16>
 }
 
@@ -735,40 +735,41 @@ func.func @quantize_int4_scales_transposed(%w: tensor<64x64xf32>) -> tensor<2x1x
 // The former [groups, out] f32 scales and zero points.
 func.func @quantize_int4_scales_untiled(%w: tensor<64x64xf32>) -> tensor<2x64xf32> {
   // expected-error @+1 {{result #1 must be 3D tensor of 16-bit float values, but got 'tensor<2x64xf32>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xf32>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<2x64xf32>, tensor<2x64xi8>
   return %s : tensor<2x64xf32>
 }
 
 // -----
 
-func.func @quantize_int4_zeros_groups(%w: tensor<48x100xf32>) -> tensor<3x3x16xf16> {
-  // expected-error @+1 {{zero points of a [48, 100] matrix are 'tensor<3x4x16xf16>', not 'tensor<3x3x16xf16>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<48x100xf32> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x3x16xf16>
-  return %z : tensor<3x3x16xf16>
+func.func @quantize_int4_zeros_groups(%w: tensor<48x100xf32>) -> tensor<3x3x16xi8> {
+  // expected-error @+1 {{zero points of a [48, 100] matrix are 'tensor<3x4x16xi8>', not 'tensor<3x3x16xi8>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<48x100xf32> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x3x16xi8>
+  return %z : tensor<3x3x16xi8>
 }
 
 // -----
 
-// Scales and zero points are f16 whatever the weight's float type.
+// Scales are f16 whatever the weight's float type.
 func.func @quantize_int4_scales_bf16(%w: tensor<64x64xbf16>) -> tensor<1x2x64xbf16> {
   // expected-error @+1 {{result #1 must be 3D tensor of 16-bit float values, but got 'tensor<1x2x64xbf16>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xbf16> -> tensor<1x2x4x64xi32>, tensor<1x2x64xbf16>, tensor<1x2x64xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xbf16> -> tensor<1x2x4x64xi32>, tensor<1x2x64xbf16>, tensor<1x2x64xi8>
   return %s : tensor<1x2x64xbf16>
 }
 
 // -----
 
-func.func @quantize_int4_zeros_f32(%w: tensor<64x64xf32>) -> tensor<1x2x64xf32> {
-  // expected-error @+1 {{result #2 must be 3D tensor of 16-bit float values, but got 'tensor<1x2x64xf32>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf32>
-  return %z : tensor<1x2x64xf32>
+// Zero points are i8 codes, not the former f16.
+func.func @quantize_int4_zeros_f16(%w: tensor<64x64xf32>) -> tensor<1x2x64xf16> {
+  // expected-error @+1 {{result #2 must be 3D tensor of 8-bit signless integer values, but got 'tensor<1x2x64xf16>'}}
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xf32> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+  return %z : tensor<1x2x64xf16>
 }
 
 // -----
 
 func.func @quantize_int4_int_weight(%w: tensor<64x64xi8>) -> tensor<1x2x4x64xi32> {
   // expected-error @+1 {{operand #0 must be 2D tensor of floating-point values, but got 'tensor<64x64xi8>'}}
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<64x64xi8> -> tensor<1x2x4x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>
   return %q : tensor<1x2x4x64xi32>
 }
 
@@ -777,12 +778,12 @@ func.func @quantize_int4_int_weight(%w: tensor<64x64xi8>) -> tensor<1x2x4x64xi32
 //===----------------------------------------------------------------------===//
 // llm.repack_awq: qweight [in, out / 8] i32, qzeros [in / group_size, out / 8]
 // i32, scales [in / group_size, out]; results like llm.quantize_int4's (f16
-// scales and zeros [out / tile, groups, tile])
+// scales and i8 zeros [out / tile, groups, tile])
 //===----------------------------------------------------------------------===//
 
 func.func @repack_awq_partial_group(%qw: tensor<48x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<11x2x4x16xi32> {
   // expected-error @+1 {{'llm.repack_awq' op an AWQ layer has whole groups: 48 inputs are not a multiple of group_size 32}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<48x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<48x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
   return %q : tensor<11x2x4x16xi32>
 }
 
@@ -791,7 +792,7 @@ func.func @repack_awq_partial_group(%qw: tensor<48x22xi32>, %qz: tensor<2x22xi32
 // Zero points are packed eight to a word like the codes.
 func.func @repack_awq_qzeros_unpacked(%qw: tensor<64x22xi32>, %qz: tensor<2x176xi32>, %sc: tensor<2x176xf16>) -> tensor<11x2x4x16xi32> {
   // expected-error @+1 {{'llm.repack_awq' op qzeros of an AWQ layer with qweight 'tensor<64x22xi32>' must be [2, 22], not 'tensor<2x176xi32>'}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x176xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x176xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
   return %q : tensor<11x2x4x16xi32>
 }
 
@@ -799,7 +800,7 @@ func.func @repack_awq_qzeros_unpacked(%qw: tensor<64x22xi32>, %qz: tensor<2x176x
 
 func.func @repack_awq_scales_transposed(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<176x2xf16>) -> tensor<11x2x4x16xi32> {
   // expected-error @+1 {{'llm.repack_awq' op scales of an AWQ layer with qweight 'tensor<64x22xi32>' must be [2, 176], not 'tensor<176x2xf16>'}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<176x2xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<176x2xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
   return %q : tensor<11x2x4x16xi32>
 }
 
@@ -808,7 +809,7 @@ func.func @repack_awq_scales_transposed(%qw: tensor<64x22xi32>, %qz: tensor<2x22
 // Whole groups of 12 inputs, but not whole words.
 func.func @repack_awq_group_odd(%qw: tensor<24x1xi32>, %qz: tensor<2x1xi32>, %sc: tensor<2x8xf16>) -> tensor<1x2x1x8xi32> {
   // expected-error @+1 {{'llm.repack_awq' op group_size must be a positive multiple of 8 up to 8192, not 12}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 12 : tensor<24x1xi32>, tensor<2x1xi32>, tensor<2x8xf16> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 12 : tensor<24x1xi32>, tensor<2x1xi32>, tensor<2x8xf16> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
   return %q : tensor<1x2x1x8xi32>
 }
 
@@ -817,7 +818,7 @@ func.func @repack_awq_group_odd(%qw: tensor<24x1xi32>, %qz: tensor<2x1xi32>, %sc
 // The repacked words are tiled by rows like those of llm.quantize_int4.
 func.func @repack_awq_packed_untiled(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<1x2x4x176xi32> {
   // expected-error @+1 {{'llm.repack_awq' op packs a [176, 64] matrix into 'tensor<11x2x4x16xi32>', not 'tensor<1x2x4x176xi32>'}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<1x2x4x176xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<1x2x4x176xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
   return %q : tensor<1x2x4x176xi32>
 }
 
@@ -827,173 +828,174 @@ func.func @repack_awq_packed_untiled(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi3
 // out].
 func.func @repack_awq_result_scales_f32(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<2x176xf32> {
   // expected-error @+1 {{result #1 must be 3D tensor of 16-bit float values, but got 'tensor<2x176xf32>'}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<11x2x16xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<2x176xf32>, tensor<11x2x16xi8>
   return %s : tensor<2x176xf32>
 }
 
 // -----
 
 // The zero points are tiled by rows like the words.
-func.func @repack_awq_result_scales(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<1x2x176xf16> {
-  // expected-error @+1 {{'llm.repack_awq' op zero points of a [176, 64] matrix are 'tensor<11x2x16xf16>', not 'tensor<1x2x176xf16>'}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<1x2x176xf16>
-  return %z : tensor<1x2x176xf16>
+func.func @repack_awq_result_scales(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>) -> tensor<1x2x176xi8> {
+  // expected-error @+1 {{'llm.repack_awq' op zero points of a [176, 64] matrix are 'tensor<11x2x16xi8>', not 'tensor<1x2x176xi8>'}}
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<1x2x176xi8>
+  return %z : tensor<1x2x176xi8>
 }
 
 // -----
 
 func.func @repack_awq_float_qzeros(%qw: tensor<64x22xi32>, %qz: tensor<2x176xf16>, %sc: tensor<2x176xf16>) -> tensor<11x2x4x16xi32> {
   // expected-error @+1 {{operand #1 must be 2D tensor of 32-bit signless integer values, but got 'tensor<2x176xf16>'}}
-  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x176xf16>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
+  %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x176xf16>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
   return %q : tensor<11x2x4x16xi32>
 }
 
 // -----
 
 //===----------------------------------------------------------------------===//
-// llm.matmul_int4: qweight [out / tile, groups, group_size / 8, tile], scales and zeros
-// [out / tile, groups, tile] of one float type (not necessarily the input's)
+// llm.matmul_int4: qweight [out / tile, groups, group_size / 8, tile], scales
+// (a float type, not necessarily the input's) and i8 zeros [out / tile, groups,
+// tile]
 //===----------------------------------------------------------------------===//
 
-// Scales and zero points of different float types.
-func.func @matmul_int4_elem(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf32>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{'llm.matmul_int4' op requires all tensors to have element type 'f16', but got 'tensor<1x2x16xf32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf32> -> tensor<7x16xf32>
+// Zero points are i8 codes, not floats like the scales (the former f16).
+func.func @matmul_int4_zeros_float(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{'llm.matmul_int4' op operand #3 must be 3D tensor of 8-bit signless integer values, but got 'tensor<1x2x16xf16>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // The input and the result share a float type (the scales' need not be it).
-func.func @matmul_int4_input_elem(%x: tensor<7x48xbf16>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_input_elem(%x: tensor<7x48xbf16>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{'llm.matmul_int4' op requires all tensors to have element type 'bf16', but got 'tensor<7x16xf32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xbf16>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xbf16>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_result_elem(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xbf16> {
+func.func @matmul_int4_result_elem(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xbf16> {
   // expected-error @+1 {{requires all tensors to have element type 'f32', but got 'tensor<7x16xbf16>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xbf16>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xbf16>
   return %0 : tensor<7x16xbf16>
 }
 
 // -----
 
-func.func @matmul_int4_group_odd(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_group_odd(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{group_size must be a positive multiple of 8 up to 8192, not 31}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 31 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 31 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_group_zero(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_group_zero(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{attribute 'group_size' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 0 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 0 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_words(%x: tensor<7x48xf32>, %q: tensor<1x2x8x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_words(%x: tensor<7x48xf32>, %q: tensor<1x2x8x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{qweight must be [out / tile, groups, 4, tile] words for group_size 32, not 'tensor<1x2x8x16xi32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x8x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x8x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // Groups and words swapped.
-func.func @matmul_int4_old_layout(%x: tensor<7x48xf32>, %q: tensor<1x4x2x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_old_layout(%x: tensor<7x48xf32>, %q: tensor<1x4x2x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{qweight must be [out / tile, groups, 4, tile] words for group_size 32, not 'tensor<1x4x2x16xi32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x4x2x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x4x2x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_scales(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x3x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{scales and zeros must be [1, 2, 16] like qweight's tiles and groups, not 'tensor<1x3x16xf16>' and 'tensor<1x2x16xf16>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x3x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+func.func @matmul_int4_scales(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x3x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{scales and zeros must be [1, 2, 16] like qweight's tiles and groups, not 'tensor<1x3x16xf16>' and 'tensor<1x2x16xi8>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x3x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // Zero points with tiles and groups swapped ([groups, out / tile, tile]).
-func.func @matmul_int4_zeros(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<2x1x16xf16>) -> tensor<7x16xf32> {
-  // expected-error @+1 {{scales and zeros must be [1, 2, 16] like qweight's tiles and groups, not 'tensor<1x2x16xf16>' and 'tensor<2x1x16xf16>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<2x1x16xf16> -> tensor<7x16xf32>
+func.func @matmul_int4_zeros(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<2x1x16xi8>) -> tensor<7x16xf32> {
+  // expected-error @+1 {{scales and zeros must be [1, 2, 16] like qweight's tiles and groups, not 'tensor<1x2x16xf16>' and 'tensor<2x1x16xi8>'}}
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<2x1x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // The former [groups, out] scales and zero points.
-func.func @matmul_int4_params_untiled(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xf32>) -> tensor<7x16xf32> {
+func.func @matmul_int4_params_untiled(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<2x16xf32>, %z: tensor<2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{operand #2 must be 3D tensor of floating-point values, but got 'tensor<2x16xf32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<2x16xf32>, tensor<2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // 48 inputs in groups of 32 make 2 groups (the second one short), not 3.
-func.func @matmul_int4_groups(%x: tensor<7x48xf32>, %q: tensor<1x3x4x16xi32>, %s: tensor<1x3x16xf16>, %z: tensor<1x3x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_groups(%x: tensor<7x48xf32>, %q: tensor<1x3x4x16xi32>, %s: tensor<1x3x16xf16>, %z: tensor<1x3x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{input features 48 make 2 groups of 32 but qweight has 3}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x3x4x16xi32>, tensor<1x3x16xf16>, tensor<1x3x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x3x4x16xi32>, tensor<1x3x16xf16>, tensor<1x3x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
 // The lowering shapes the input by its groups: it needs the input features.
-func.func @matmul_int4_dynamic_in(%x: tensor<7x?xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_dynamic_in(%x: tensor<7x?xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{needs a static number of input features}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x?xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x?xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_out(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x8xf32> {
+func.func @matmul_int4_out(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x8xf32> {
   // expected-error @+1 {{result features 8 do not match the weight's out_features 16}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x8xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x8xf32>
   return %0 : tensor<7x8xf32>
 }
 
 // -----
 
-func.func @matmul_int4_rows(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<5x16xf32> {
+func.func @matmul_int4_rows(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<5x16xf32> {
   // expected-error @+1 {{result rows 5 do not match input rows 7}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<5x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<5x16xf32>
   return %0 : tensor<5x16xf32>
 }
 
 // -----
 
 // The packed weight is signless 32-bit words.
-func.func @matmul_int4_qweight_ui32(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xui32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_qweight_ui32(%x: tensor<7x48xf32>, %q: tensor<1x2x4x16xui32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{operand #1 must be 4D tensor of 32-bit signless integer values, but got 'tensor<1x2x4x16xui32>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xui32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xui32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_qweight_bytes(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<7x16xf32> {
+func.func @matmul_int4_qweight_bytes(%x: tensor<7x48xf32>, %q: tensor<2x16x16xi8>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<7x16xf32> {
   // expected-error @+1 {{operand #1 must be 4D tensor of 32-bit signless integer values, but got 'tensor<2x16x16xi8>'}}
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<2x16x16xi8>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   return %0 : tensor<7x16xf32>
 }
 
 // -----
 
-func.func @matmul_int4_dynamic_qweight(%x: tensor<1x48xf32>, %q: tensor<1x2x4x?xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>) -> tensor<1x16xf32> {
+func.func @matmul_int4_dynamic_qweight(%x: tensor<1x48xf32>, %q: tensor<1x2x4x?xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>) -> tensor<1x16xf32> {
   // expected-error @+1 {{'llm.matmul_int4' op needs static qweight, scales and zeros shapes}}
-  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x?xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<1x16xf32>
+  %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<1x48xf32>, tensor<1x2x4x?xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 
@@ -1171,7 +1173,7 @@ module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf3
 
 // Buffers count the checkpoint tensors, then the prepared buffers: 0 to 3.
 // expected-error @+1 {{#llm.abi: weight argument 4 is not one of the 4 buffers (checkpoint tensors, then prepared)}}
-module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xf32>], weights = [1, 2, 4]>} {
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x8xf32>, tensor<1x8xi8>], weights = [1, 2, 4]>} {
 }
 
 // -----
@@ -1200,9 +1202,9 @@ module attributes {llm.abi = {tensors = []}} {
 // -----
 
 // expected-error @+1 {{'llm.abi' lists prepared buffers but the module has no @prepare}}
-module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>], weights = [1, 2, 3]>} {
-  func.func @prefill(%x: tensor<?x8xf32>, %q: tensor<1x1x1x8xi32>, %s: tensor<1x1x8xf16>, %z: tensor<1x1x8xf16>) -> tensor<?x8xf32> {
-    %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<?x8xf32>, tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16> -> tensor<?x8xf32>
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>], weights = [1, 2, 3]>} {
+  func.func @prefill(%x: tensor<?x8xf32>, %q: tensor<1x1x1x8xi32>, %s: tensor<1x1x8xf16>, %z: tensor<1x1x8xi8>) -> tensor<?x8xf32> {
+    %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 8 : tensor<?x8xf32>, tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8> -> tensor<?x8xf32>
     return %0 : tensor<?x8xf32>
   }
 }
@@ -1210,9 +1212,9 @@ module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf3
 // -----
 
 // expected-error @+1 {{'llm.abi' gives @prepare 1 arguments and 3 results, but it has type '(tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>)'}}
-module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>], weights = []>} {
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>], weights = []>} {
   func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>) {
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
     return %q, %s : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>
   }
 }
@@ -1221,22 +1223,22 @@ module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf3
 
 // @prepare takes the checkpoint tensor in its stored precision.
 // expected-error @+1 {{'llm.abi': argument 0 of @prepare is 'tensor<8x8xf32>', not #llm.tensor<"w" : tensor<8x8xbf16>>}}
-module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xbf16>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>], weights = []>} {
-  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>) {
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
-    return %q, %s, %z : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xbf16>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>], weights = []>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
+    return %q, %s, %z : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
   }
 }
 
 // -----
 
-// expected-error @+1 {{'llm.abi': result 2 of @prepare is 'tensor<8x1x1xf16>', not 'tensor<1x1x8xf16>'}}
-module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>], weights = []>} {
-  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<8x1x1xf16>) {
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
-    %t = tensor.collapse_shape %z [[0, 1, 2]] : tensor<1x1x8xf16> into tensor<8xf16>
-    %e = tensor.expand_shape %t [[0, 1, 2]] output_shape [8, 1, 1] : tensor<8xf16> into tensor<8x1x1xf16>
-    return %q, %s, %e : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<8x1x1xf16>
+// expected-error @+1 {{'llm.abi': result 2 of @prepare is 'tensor<8x1x1xi8>', not 'tensor<1x1x8xi8>'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>], weights = []>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<8x1x1xi8>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
+    %t = tensor.collapse_shape %z [[0, 1, 2]] : tensor<1x1x8xi8> into tensor<8xi8>
+    %e = tensor.expand_shape %t [[0, 1, 2]] output_shape [8, 1, 1] : tensor<8xi8> into tensor<8x1x1xi8>
+    return %q, %s, %e : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<8x1x1xi8>
   }
 }
 
@@ -1244,13 +1246,13 @@ module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf3
 
 // The weights are the trailing arguments of @decode: the last one is buffer
 // 4, the zero points (buffers count the 2 checkpoint tensors first).
-// expected-error @+1 {{'llm.abi': weight argument 1 of @decode is 'tensor<1x2x8xf16>', but buffer 4 is 'tensor<1x1x8xf16>'}}
-module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>, #llm.tensor<"n" : tensor<8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>], weights = [1, 4]>} {
-  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>) {
-    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
-    return %q, %s, %z : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xf16>
+// expected-error @+1 {{'llm.abi': weight argument 1 of @decode is 'tensor<1x2x8xi8>', but buffer 4 is 'tensor<1x1x8xi8>'}}
+module attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x8xf32>>, #llm.tensor<"n" : tensor<8xf32>>], prepare = [0], prepared = [tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>], weights = [1, 4]>} {
+  func.func @prepare(%w: tensor<8x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<8x8xf32> -> tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
+    return %q, %s, %z : tensor<1x1x1x8xi32>, tensor<1x1x8xf16>, tensor<1x1x8xi8>
   }
-  func.func @decode(%x: tensor<1x8xf32>, %n: tensor<8xf32>, %z: tensor<1x2x8xf16>) -> tensor<1x8xf32> {
+  func.func @decode(%x: tensor<1x8xf32>, %n: tensor<8xf32>, %z: tensor<1x2x8xi8>) -> tensor<1x8xf32> {
     return %x : tensor<1x8xf32>
   }
 }

@@ -343,61 +343,61 @@ func.func @scale_columns(%w: tensor<172x64xbf16>, %g: tensor<64xbf16>, %v: tenso
 }
 
 // qweight is [out / tile, groups, group_size / 8, tile] words (tile: the
-// largest power of two up to 128 dividing out), scales and zeros f16
+// largest power of two up to 128 dividing out), f16 scales and i8 zero points
 // [out / tile, groups, tile], tiled like qweight, with groups = ceil(in /
 // group_size): 172 rows make tiles of 4,
 // 100 inputs in groups of 32 make 4 (the last one short), 256 rows make
 // tiles of 128 (the cap). `symmetric` is printed only when set.
 // CHECK-LABEL: func.func @quantize_int4(
 // CHECK-SAME: %[[A:[^:]*]]: tensor<172x64xf32>, %[[B:[^:]*]]: tensor<64x128xbf16>, %[[C:[^:]*]]: tensor<48x100xf16>, %[[D:[^:]*]]: tensor<256x16xf32>
-// CHECK: %[[Q0:[^,]*]], %[[S0:[^,]*]], %[[Z0:[^,]*]] = llm.quantize_int4 %[[A]] group_size = 32 : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>
-// CHECK: %[[Q1:[^,]*]], %[[S1:[^,]*]], %[[Z1:[^,]*]] = llm.quantize_int4 %[[B]] group_size = 64 symmetric : tensor<64x128xbf16> -> tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
-// CHECK: %[[Q2:[^,]*]], %[[S2:[^,]*]], %[[Z2:[^,]*]] = llm.quantize_int4 %[[C]] group_size = 32 : tensor<48x100xf16> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16>
-// CHECK: %[[Q3:[^,]*]], %{{[^,]*}}, %{{[^,]*}} = llm.quantize_int4 %[[D]] group_size = 8 symmetric {llm.tag = 1 : i64} : tensor<256x16xf32> -> tensor<2x2x1x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16>
+// CHECK: %[[Q0:[^,]*]], %[[S0:[^,]*]], %[[Z0:[^,]*]] = llm.quantize_int4 %[[A]] group_size = 32 : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8>
+// CHECK: %[[Q1:[^,]*]], %[[S1:[^,]*]], %[[Z1:[^,]*]] = llm.quantize_int4 %[[B]] group_size = 64 symmetric : tensor<64x128xbf16> -> tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>
+// CHECK: %[[Q2:[^,]*]], %[[S2:[^,]*]], %[[Z2:[^,]*]] = llm.quantize_int4 %[[C]] group_size = 32 : tensor<48x100xf16> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8>
+// CHECK: %[[Q3:[^,]*]], %{{[^,]*}}, %{{[^,]*}} = llm.quantize_int4 %[[D]] group_size = 8 symmetric {llm.tag = 1 : i64} : tensor<256x16xf32> -> tensor<2x2x1x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xi8>
 // CHECK: return %[[Q0]], %[[S0]], %[[Z0]], %[[Q1]], %[[S1]], %[[Z1]], %[[Q2]], %[[S2]], %[[Z2]], %[[Q3]] :
 // GENERIC-LABEL: sym_name = "quantize_int4"
-// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 32 : i64}> : (tensor<172x64xf32>) -> (tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>)
-// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 64 : i64, symmetric}> : (tensor<64x128xbf16>) -> (tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>)
-// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 32 : i64}> : (tensor<48x100xf16>) -> (tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16>)
-// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 8 : i64, symmetric}> {llm.tag = 1 : i64} : (tensor<256x16xf32>) -> (tensor<2x2x1x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 32 : i64}> : (tensor<172x64xf32>) -> (tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 64 : i64, symmetric}> : (tensor<64x128xbf16>) -> (tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 32 : i64}> : (tensor<48x100xf16>) -> (tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8>)
+// GENERIC: "llm.quantize_int4"(%{{.*}}) <{group_size = 8 : i64, symmetric}> {llm.tag = 1 : i64} : (tensor<256x16xf32>) -> (tensor<2x2x1x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xi8>)
 func.func @quantize_int4(%a: tensor<172x64xf32>, %b: tensor<64x128xbf16>, %c: tensor<48x100xf16>, %d: tensor<256x16xf32>)
-    -> (tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>,
-        tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>,
-        tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16>,
+    -> (tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8>,
+        tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>,
+        tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8>,
         tensor<2x2x1x128xi32>) {
-  %q0, %s0, %z0 = llm.quantize_int4 %a group_size = 32 : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>
-  %q1, %s1, %z1 = llm.quantize_int4 %b group_size = 64 symmetric : tensor<64x128xbf16> -> tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>
-  %q2, %s2, %z2 = llm.quantize_int4 %c group_size = 32 : tensor<48x100xf16> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16>
-  %q3, %s3, %z3 = llm.quantize_int4 %d group_size = 8 symmetric {llm.tag = 1} : tensor<256x16xf32> -> tensor<2x2x1x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xf16>
+  %q0, %s0, %z0 = llm.quantize_int4 %a group_size = 32 : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8>
+  %q1, %s1, %z1 = llm.quantize_int4 %b group_size = 64 symmetric : tensor<64x128xbf16> -> tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>
+  %q2, %s2, %z2 = llm.quantize_int4 %c group_size = 32 : tensor<48x100xf16> -> tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8>
+  %q3, %s3, %z3 = llm.quantize_int4 %d group_size = 8 symmetric {llm.tag = 1} : tensor<256x16xf32> -> tensor<2x2x1x128xi32>, tensor<2x2x128xf16>, tensor<2x2x128xi8>
   return %q0, %s0, %z0, %q1, %s1, %z1, %q2, %s2, %z2, %q3
-      : tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>,
-        tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xf16>,
-        tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xf16>,
+      : tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8>,
+        tensor<1x2x8x64xi32>, tensor<1x2x64xf16>, tensor<1x2x64xi8>,
+        tensor<3x4x4x16xi32>, tensor<3x4x16xf16>, tensor<3x4x16xi8>,
         tensor<2x2x1x128xi32>
 }
 
 // An AutoAWQ layer of 176 outputs and 64 inputs in groups of 32 (qweight
 // [in, out / 8], qzeros [groups, out / 8], f16 scales [groups, out]), and one
 // with f32 scales; the results are typed like those of llm.quantize_int4
-// (f16 scales and zeros [out / tile, groups, tile] whatever the AWQ scales'
-// type).
+// (f16 scales and i8 zero points [out / tile, groups, tile] whatever the AWQ
+// scales' type).
 // CHECK-LABEL: func.func @repack_awq(
 // CHECK-SAME: %[[QW:[^:]*]]: tensor<64x22xi32>, %[[QZ:[^:]*]]: tensor<2x22xi32>, %[[SC:[^:]*]]: tensor<2x176xf16>, %[[QW2:[^:]*]]: tensor<16x1xi32>, %[[QZ2:[^:]*]]: tensor<2x1xi32>, %[[SC2:[^:]*]]: tensor<2x8xf32>
-// CHECK: %[[P0:[^,]*]], %[[S0:[^,]*]], %[[Z0:[^,]*]] = llm.repack_awq %[[QW]], %[[QZ]], %[[SC]] group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
-// CHECK: %[[P1:[^,]*]], %[[S1:[^,]*]], %[[Z1:[^,]*]] = llm.repack_awq %[[QW2]], %[[QZ2]], %[[SC2]] group_size = 8 : tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+// CHECK: %[[P0:[^,]*]], %[[S0:[^,]*]], %[[Z0:[^,]*]] = llm.repack_awq %[[QW]], %[[QZ]], %[[SC]] group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
+// CHECK: %[[P1:[^,]*]], %[[S1:[^,]*]], %[[Z1:[^,]*]] = llm.repack_awq %[[QW2]], %[[QZ2]], %[[SC2]] group_size = 8 : tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
 // CHECK: return %[[P0]], %[[S0]], %[[Z0]], %[[P1]], %[[S1]], %[[Z1]] :
 // GENERIC-LABEL: sym_name = "repack_awq"
-// GENERIC: "llm.repack_awq"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16>) -> (tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>)
-// GENERIC: "llm.repack_awq"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64}> : (tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>)
+// GENERIC: "llm.repack_awq"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64}> : (tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16>) -> (tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>)
+// GENERIC: "llm.repack_awq"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64}> : (tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32>) -> (tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>)
 func.func @repack_awq(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor<2x176xf16>,
                       %qw2: tensor<16x1xi32>, %qz2: tensor<2x1xi32>, %sc2: tensor<2x8xf32>)
-    -> (tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>,
-        tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>) {
-  %p0, %s0, %z0 = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
-  %p1, %s1, %z1 = llm.repack_awq %qw2, %qz2, %sc2 group_size = 8 : tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+    -> (tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>,
+        tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>) {
+  %p0, %s0, %z0 = llm.repack_awq %qw, %qz, %sc group_size = 32 : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16> -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
+  %p1, %s1, %z1 = llm.repack_awq %qw2, %qz2, %sc2 group_size = 8 : tensor<16x1xi32>, tensor<2x1xi32>, tensor<2x8xf32> -> tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
   return %p0, %s0, %z0, %p1, %s1, %z1
-      : tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>,
-        tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+      : tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>,
+        tensor<1x2x1x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
 }
 
 // A norm folded into weights: stacked projections (tensor.concat of
@@ -411,8 +411,8 @@ func.func @repack_awq(%qw: tensor<64x22xi32>, %qz: tensor<2x22xi32>, %sc: tensor
 // CHECK: %[[AB:.*]] = tensor.concat dim(0) %[[A]], %[[B]] : (tensor<4x8xbf16>, tensor<2x8xbf16>) -> tensor<6x8xbf16>
 // CHECK: %[[W:.*]] = llm.scale_columns %[[AB]], %[[N]] : tensor<6x8xbf16>, tensor<8xbf16> -> tensor<6x8xf32>
 // CHECK: %[[Y:.*]] = llm.matmul %[[X]], %[[W]] {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
-// CHECK: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 8 : tensor<6x8xf32> -> tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xf16>
-// CHECK: %[[YQ:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 8 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xf16> -> tensor<?x6xf32>
+// CHECK: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 8 : tensor<6x8xf32> -> tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xi8>
+// CHECK: %[[YQ:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 8 {rms_norm_eps = 1.000000e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xi8> -> tensor<?x6xf32>
 // CHECK: return %[[Y]], %[[YQ]]
 func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<?x6xf32>) {
   %a = llm.param "l.a.weight" : tensor<4x8xbf16>
@@ -421,8 +421,8 @@ func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<?x6xf32>
   %ab = tensor.concat dim(0) %a, %b : (tensor<4x8xbf16>, tensor<2x8xbf16>) -> tensor<6x8xbf16>
   %w = llm.scale_columns %ab, %n : tensor<6x8xbf16>, tensor<8xbf16> -> tensor<6x8xf32>
   %y = llm.matmul %x, %w {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<6x8xf32> -> tensor<?x6xf32>
-  %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<6x8xf32> -> tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xf16>
-  %yq = llm.matmul_int4 %x, %q, %s, %z group_size = 8 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xf16> -> tensor<?x6xf32>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 8 : tensor<6x8xf32> -> tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xi8>
+  %yq = llm.matmul_int4 %x, %q, %s, %z group_size = 8 {rms_norm_eps = 1.0e-05 : f64} : tensor<?x8xf32>, tensor<3x1x1x2xi32>, tensor<3x1x2xf16>, tensor<3x1x2xi8> -> tensor<?x6xf32>
   return %y, %yq : tensor<?x6xf32>, tensor<?x6xf32>
 }
 
@@ -433,27 +433,27 @@ func.func @folded_norm(%x: tensor<?x8xf32>) -> (tensor<?x6xf32>, tensor<?x6xf32>
 // Two checkpoint tensors: "w" is quantized by @prepare into buffers 2, 3 and
 // 4 (after the 2 tensors), "n" is read as it is. @prefill and @decode take
 // buffers 1, 2, 3 and 4 as their trailing arguments.
-// CHECK-LABEL: module @abi attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>], prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>], weights = [1, 2, 3, 4]>}
-// CHECK: func.func @prepare(%{{[^:]*}}: tensor<8x64xf32>) -> (tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>)
-// CHECK: func.func @prefill(%{{[^:]*}}: tensor<?x64xf32>, %{{[^:]*}}: tensor<64xbf16>, %{{[^:]*}}: tensor<1x2x4x8xi32>, %{{[^:]*}}: tensor<1x2x8xf16>, %{{[^:]*}}: tensor<1x2x8xf16>) -> tensor<?x8xf32>
-// CHECK: func.func @decode(%{{[^:]*}}: tensor<1x64xf32>, %{{[^:]*}}: tensor<64xbf16>, %{{[^:]*}}: tensor<1x2x4x8xi32>, %{{[^:]*}}: tensor<1x2x8xf16>, %{{[^:]*}}: tensor<1x2x8xf16>) -> tensor<1x8xf32>
-// GENERIC: {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>], prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>], weights = [1, 2, 3, 4]>}
+// CHECK-LABEL: module @abi attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>], prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>], weights = [1, 2, 3, 4]>}
+// CHECK: func.func @prepare(%{{[^:]*}}: tensor<8x64xf32>) -> (tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>)
+// CHECK: func.func @prefill(%{{[^:]*}}: tensor<?x64xf32>, %{{[^:]*}}: tensor<64xbf16>, %{{[^:]*}}: tensor<1x2x4x8xi32>, %{{[^:]*}}: tensor<1x2x8xf16>, %{{[^:]*}}: tensor<1x2x8xi8>) -> tensor<?x8xf32>
+// CHECK: func.func @decode(%{{[^:]*}}: tensor<1x64xf32>, %{{[^:]*}}: tensor<64xbf16>, %{{[^:]*}}: tensor<1x2x4x8xi32>, %{{[^:]*}}: tensor<1x2x8xf16>, %{{[^:]*}}: tensor<1x2x8xi8>) -> tensor<1x8xf32>
+// GENERIC: {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>], prepare = [0], prepared = [tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>], weights = [1, 2, 3, 4]>}
 module @abi attributes {llm.abi = #llm.abi<tensors = [#llm.tensor<"w" : tensor<8x64xf32>>, #llm.tensor<"n" : tensor<64xbf16>>],
                                            prepare = [0],
-                                           prepared = [tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>],
+                                           prepared = [tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>],
                                            weights = [1, 2, 3, 4]>} {
-  func.func @prepare(%w: tensor<8x64xf32>) -> (tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>) {
-    %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<8x64xf32> -> tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
-    return %q, %s, %z : tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16>
+  func.func @prepare(%w: tensor<8x64xf32>) -> (tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>) {
+    %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<8x64xf32> -> tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
+    return %q, %s, %z : tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8>
   }
-  func.func @prefill(%x: tensor<?x64xf32>, %n: tensor<64xbf16>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xf16>) -> tensor<?x8xf32> {
+  func.func @prefill(%x: tensor<?x64xf32>, %n: tensor<64xbf16>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xi8>) -> tensor<?x8xf32> {
     %0 = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xbf16>
-    %1 = llm.matmul_int4 %0, %q, %s, %z group_size = 32 : tensor<?x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<?x8xf32>
+    %1 = llm.matmul_int4 %0, %q, %s, %z group_size = 32 : tensor<?x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<?x8xf32>
     return %1 : tensor<?x8xf32>
   }
-  func.func @decode(%x: tensor<1x64xf32>, %n: tensor<64xbf16>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xf16>) -> tensor<1x8xf32> {
+  func.func @decode(%x: tensor<1x64xf32>, %n: tensor<64xbf16>, %q: tensor<1x2x4x8xi32>, %s: tensor<1x2x8xf16>, %z: tensor<1x2x8xi8>) -> tensor<1x8xf32> {
     %0 = llm.rms_norm %x, %n eps = 1.0e-5 : tensor<1x64xf32>, tensor<64xbf16>
-    %1 = llm.matmul_int4 %0, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xf16> -> tensor<1x8xf32>
+    %1 = llm.matmul_int4 %0, %q, %s, %z group_size = 32 : tensor<1x64xf32>, tensor<1x2x4x8xi32>, tensor<1x2x8xf16>, tensor<1x2x8xi8> -> tensor<1x8xf32>
     return %1 : tensor<1x8xf32>
   }
 }
@@ -479,38 +479,39 @@ module @no_weights attributes {llm.abi = #llm.abi<tensors = [], prepare = [], pr
 //===----------------------------------------------------------------------===//
 // matmul_int4 with static and dynamic rows and results, several float types.
 // qweight is [out / tile, groups, group_size / 8, tile] words, scales and
-// zeros [out / tile, groups, tile] of one float type, which need not be the
-// input's (f16 as packed, with f32 inputs; or bf16, f16, f32), with groups =
+// i8 zero points [out / tile, groups, tile]; the scales are of a float type
+// which need not be the input's (f16 as packed, with f32 inputs; or bf16,
+// f16, f32), with groups =
 // ceil(in / group_size): 48 inputs in groups of 32 make 2 (the last one
 // short), 64 in groups of 64 make 1, 100 in groups of 8 make 13.
 // CHECK-LABEL: func.func @matmul_int4(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<7x48xf32>, %[[D:[^:]*]]: tensor<?x48xf32>, %[[Q:[^:]*]]: tensor<1x2x4x16xi32>, %[[S:[^:]*]]: tensor<1x2x16xf16>, %[[Z:[^:]*]]: tensor<1x2x16xf16>, %[[H:[^:]*]]: tensor<?x64xbf16>, %[[HQ:[^:]*]]: tensor<1x1x8x8xi32>, %[[HS:[^:]*]]: tensor<1x1x8xbf16>, %[[F:[^:]*]]: tensor<1x100xf16>, %[[FQ:[^:]*]]: tensor<3x13x1x1xi32>, %[[FS:[^:]*]]: tensor<3x13x1xf16>, %[[S32:[^:]*]]: tensor<1x2x16xf32>, %[[Z32:[^:]*]]: tensor<1x2x16xf32>
-// CHECK: %[[M0:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
-// CHECK: %[[M1:.*]] = llm.matmul_int4 %[[D]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<?x16xf32>
-// CHECK: %[[M2:.*]] = llm.matmul_int4 %[[H]], %[[HQ]], %[[HS]], %[[HS]] group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16> -> tensor<?x8xbf16>
-// CHECK: %[[M3:.*]] = llm.matmul_int4 %[[F]], %[[FQ]], %[[FS]], %[[FS]] group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16> -> tensor<1x3xf16>
-// CHECK: %[[M4:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S32]], %[[Z32]] group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32> -> tensor<7x16xf32>
+// CHECK-SAME: %[[X:[^:]*]]: tensor<7x48xf32>, %[[D:[^:]*]]: tensor<?x48xf32>, %[[Q:[^:]*]]: tensor<1x2x4x16xi32>, %[[S:[^:]*]]: tensor<1x2x16xf16>, %[[Z:[^:]*]]: tensor<1x2x16xi8>, %[[H:[^:]*]]: tensor<?x64xbf16>, %[[HQ:[^:]*]]: tensor<1x1x8x8xi32>, %[[HS:[^:]*]]: tensor<1x1x8xbf16>, %[[HZ:[^:]*]]: tensor<1x1x8xi8>, %[[F:[^:]*]]: tensor<1x100xf16>, %[[FQ:[^:]*]]: tensor<3x13x1x1xi32>, %[[FS:[^:]*]]: tensor<3x13x1xf16>, %[[FZ:[^:]*]]: tensor<3x13x1xi8>, %[[S32:[^:]*]]: tensor<1x2x16xf32>, %[[Z32:[^:]*]]: tensor<1x2x16xi8>
+// CHECK: %[[M0:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
+// CHECK: %[[M1:.*]] = llm.matmul_int4 %[[D]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<?x16xf32>
+// CHECK: %[[M2:.*]] = llm.matmul_int4 %[[H]], %[[HQ]], %[[HS]], %[[HZ]] group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xi8> -> tensor<?x8xbf16>
+// CHECK: %[[M3:.*]] = llm.matmul_int4 %[[F]], %[[FQ]], %[[FS]], %[[FZ]] group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xi8> -> tensor<1x3xf16>
+// CHECK: %[[M4:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S32]], %[[Z32]] group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xi8> -> tensor<7x16xf32>
 // A symmetric pack has no zero points (all 8).
 // CHECK: %[[M5:.*]] = llm.matmul_int4 %[[D]], %[[Q]], %[[S]] group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16> -> tensor<?x16xf32>
 // CHECK: return %[[M0]], %[[M1]], %[[M2]], %[[M3]], %[[M4]], %[[M5]]
 // GENERIC-LABEL: sym_name = "matmul_int4"
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>) -> tensor<7x16xf32>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16>) -> tensor<?x16xf32>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 64 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> {llm.tag} : (tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16>) -> tensor<?x8xbf16>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16>) -> tensor<1x3xf16>
-// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32>) -> tensor<7x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8>) -> tensor<7x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8>) -> tensor<?x16xf32>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 64 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> {llm.tag} : (tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xi8>) -> tensor<?x8xbf16>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xi8>) -> tensor<1x3xf16>
+// GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xi8>) -> tensor<7x16xf32>
 // GENERIC: "llm.matmul_int4"(%{{.*}}, %{{.*}}, %{{.*}}) <{group_size = 32 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>) -> tensor<?x16xf32>
 func.func @matmul_int4(%x: tensor<7x48xf32>, %d: tensor<?x48xf32>,
-                       %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xf16>,
-                       %h: tensor<?x64xbf16>, %hq: tensor<1x1x8x8xi32>, %hs: tensor<1x1x8xbf16>,
-                       %f: tensor<1x100xf16>, %fq: tensor<3x13x1x1xi32>, %fs: tensor<3x13x1xf16>,
-                       %s32: tensor<1x2x16xf32>, %z32: tensor<1x2x16xf32>)
+                       %q: tensor<1x2x4x16xi32>, %s: tensor<1x2x16xf16>, %z: tensor<1x2x16xi8>,
+                       %h: tensor<?x64xbf16>, %hq: tensor<1x1x8x8xi32>, %hs: tensor<1x1x8xbf16>, %hz: tensor<1x1x8xi8>,
+                       %f: tensor<1x100xf16>, %fq: tensor<3x13x1x1xi32>, %fs: tensor<3x13x1xf16>, %fz: tensor<3x13x1xi8>,
+                       %s32: tensor<1x2x16xf32>, %z32: tensor<1x2x16xi8>)
     -> (tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>, tensor<7x16xf32>, tensor<?x16xf32>) {
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<7x16xf32>
-  %1 = llm.matmul_int4 %d, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xf16> -> tensor<?x16xf32>
-  %2 = llm.matmul_int4 %h, %hq, %hs, %hs group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xbf16> -> tensor<?x8xbf16>
-  %3 = llm.matmul_int4 %f, %fq, %fs, %fs group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xf16> -> tensor<1x3xf16>
-  %4 = llm.matmul_int4 %x, %q, %s32, %z32 group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xf32> -> tensor<7x16xf32>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<7x16xf32>
+  %1 = llm.matmul_int4 %d, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16>, tensor<1x2x16xi8> -> tensor<?x16xf32>
+  %2 = llm.matmul_int4 %h, %hq, %hs, %hz group_size = 64 {llm.tag} : tensor<?x64xbf16>, tensor<1x1x8x8xi32>, tensor<1x1x8xbf16>, tensor<1x1x8xi8> -> tensor<?x8xbf16>
+  %3 = llm.matmul_int4 %f, %fq, %fs, %fz group_size = 8 : tensor<1x100xf16>, tensor<3x13x1x1xi32>, tensor<3x13x1xf16>, tensor<3x13x1xi8> -> tensor<1x3xf16>
+  %4 = llm.matmul_int4 %x, %q, %s32, %z32 group_size = 32 : tensor<7x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf32>, tensor<1x2x16xi8> -> tensor<7x16xf32>
   %5 = llm.matmul_int4 %d, %q, %s group_size = 32 : tensor<?x48xf32>, tensor<1x2x4x16xi32>, tensor<1x2x16xf16> -> tensor<?x16xf32>
   return %0, %1, %2, %3, %4, %5 : tensor<7x16xf32>, tensor<?x16xf32>, tensor<?x8xbf16>, tensor<1x3xf16>, tensor<7x16xf32>, tensor<?x16xf32>
 }
@@ -519,13 +520,13 @@ func.func @matmul_int4(%x: tensor<7x48xf32>, %d: tensor<?x48xf32>,
 // CHECK-LABEL: func.func @quantized_linear(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x48xf32>
 // CHECK: %[[W:.*]] = llm.param "w" : tensor<100x48xf32>
-// CHECK: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xf16>
-// CHECK: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xf16> -> tensor<?x100xf32>
+// CHECK: %[[Q:[^,]*]], %[[S:[^,]*]], %[[Z:[^,]*]] = llm.quantize_int4 %[[W]] group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xi8>
+// CHECK: %[[Y:.*]] = llm.matmul_int4 %[[X]], %[[Q]], %[[S]], %[[Z]] group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xi8> -> tensor<?x100xf32>
 // CHECK: return %[[Y]]
 func.func @quantized_linear(%x: tensor<?x48xf32>) -> tensor<?x100xf32> {
   %w = llm.param "w" : tensor<100x48xf32>
-  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xf16>
-  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xf16> -> tensor<?x100xf32>
+  %q, %s, %z = llm.quantize_int4 %w group_size = 32 : tensor<100x48xf32> -> tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xi8>
+  %0 = llm.matmul_int4 %x, %q, %s, %z group_size = 32 : tensor<?x48xf32>, tensor<25x2x4x4xi32>, tensor<25x2x4xf16>, tensor<25x2x4xi8> -> tensor<?x100xf32>
   return %0 : tensor<?x100xf32>
 }
 

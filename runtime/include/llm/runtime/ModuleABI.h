@@ -17,7 +17,7 @@
 namespace llm::runtime {
 
 /// The type of a buffer: an MLIR element type name ("f32", "f16", "bf16",
-/// "i32") and a static shape.
+/// "i32", "i8") and a static shape.
 struct BufferType {
   std::string elementType;
   std::vector<int64_t> shape;

@@ -5,9 +5,11 @@
 // bits 4 s .. 4 s + 3 the nibble of input g * group_size + s * (group_size /
 // 8) + b of row nt * tile + t. Every word belongs to one row, so a kernel
 // unpacks a vector of rows with a shift and a mask (no shuffles), and the
-// rows of a tile are one contiguous stream. The scales and zero points
-// are f16 [out / tile, groups, tile], tiled like the words: a tile's
-// parameters are one contiguous stream beside its words.
+// rows of a tile are one contiguous stream. The scales are f16 and the
+// zero points (0..15) i8, both [out / tile, groups, tile], tiled like the
+// words: a tile's parameters are one contiguous stream beside its words.
+// At groups of 32 an asymmetric pack is 4.75 bits a weight (an f16 zero
+// point would make it 5).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,9 +47,12 @@ int64_t int4RowTile(int64_t out);
 RankedTensorType int4QweightType(MLIRContext *ctx, int64_t out, int64_t groups,
                                  int64_t groupSize);
 
-/// The type of an INT4 pack's scales and zero points: f16 [out / tile,
-/// groups, tile].
+/// The type of an INT4 pack's scales: f16 [out / tile, groups, tile].
 RankedTensorType int4ParamsType(MLIRContext *ctx, int64_t out, int64_t groups);
+
+/// The type of an INT4 pack's zero points (codes 0..15): i8 [out / tile,
+/// groups, tile].
+RankedTensorType int4ZerosType(MLIRContext *ctx, int64_t out, int64_t groups);
 
 } // namespace mlir::llm
 

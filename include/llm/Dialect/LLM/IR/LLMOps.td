@@ -118,21 +118,22 @@ def LLM_QuantizeInt4Op : LLM_Op<"quantize_int4", [Pure]> {
       A word's nibbles all belong to one row, so the CPU kernel unpacks a
       vector of rows with a shift and a mask, and a tile of rows is one
       contiguous stream;
-    - `scales` and `zeros`: f16 `[out / tile, groups, tile]`, tiled like
-      `qweight`, so that a tile's parameters are one contiguous stream.
-      The scale is rounded to f16 before the codes are computed with it
-      (the codes are those of the stored scale).
+    - `scales` (f16) and `zeros` (i8, the codes 0..15) `[out / tile,
+      groups, tile]`, tiled like `qweight`, so that a tile's parameters
+      are one contiguous stream. The scale is rounded to f16 before the
+      codes are computed with it (the codes are those of the stored
+      scale). At groups of 32 an asymmetric pack is 4.75 bits a weight.
 
     ```mlir
     %q, %s, %z = llm.quantize_int4 %w group_size = 32
-        : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16>
+        : tensor<172x64xf32> -> tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8>
     ```
   }];
   let arguments = (ins LLM_Float2DTensor:$weight,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
                        UnitAttr:$symmetric);
   let results = (outs 4DTensorOf<[I32]>:$qweight, 3DTensorOf<[F16]>:$scales,
-                      3DTensorOf<[F16]>:$zeros);
+                      3DTensorOf<[I8]>:$zeros);
   let assemblyFormat = [{
     $weight `group_size` `=` $group_size (`symmetric` $symmetric^)? attr-dict
     `:` type($weight) `->` type($qweight) `,` type($scales) `,` type($zeros)
@@ -162,14 +163,14 @@ def LLM_RepackAwqOp : LLM_Op<"repack_awq", [Pure]> {
     ```mlir
     %q, %s, %z = llm.repack_awq %qw, %qz, %sc group_size = 32
         : tensor<64x22xi32>, tensor<2x22xi32>, tensor<2x176xf16>
-        -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xf16>
+        -> tensor<11x2x4x16xi32>, tensor<11x2x16xf16>, tensor<11x2x16xi8>
     ```
   }];
   let arguments = (ins 2DTensorOf<[I32]>:$qweight, 2DTensorOf<[I32]>:$qzeros,
                        LLM_Float2DTensor:$awq_scales,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
   let results = (outs 4DTensorOf<[I32]>:$packed, 3DTensorOf<[F16]>:$scales,
-                      3DTensorOf<[F16]>:$zeros);
+                      3DTensorOf<[I8]>:$zeros);
   let assemblyFormat = [{
     $qweight `,` $qzeros `,` $awq_scales `group_size` `=` $group_size
     attr-dict `:` type($qweight) `,` type($qzeros) `,` type($awq_scales)
@@ -295,9 +296,9 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure, AttrSizedOperandSegments]> {
     `q[n, k]` is the nibble of `qweight` (`[out / tile, groups, g / 8, tile]`
     32-bit words) that holds input `k` of row `n`: word `[n / tile, k / g,
     k % (g / 8), n % tile]`, bits `4 s .. 4 s + 3` with `s = (k % g) / (g /
-    8)` (see `llm.quantize_int4`). `scales` and
-    `zeros` are `[out / tile, groups, tile]` of one float type (f16 as
-    packed); `groups` is `ceil(in / g)`. Without `zeros` every zero point is
+    8)` (see `llm.quantize_int4`). `scales` (a
+    float type, f16 as packed) and `zeros` (i8 codes 0..15) are `[out /
+    tile, groups, tile]`; `groups` is `ceil(in / g)`. Without `zeros` every zero point is
     8: a symmetric pack (`llm.quantize_int4 ... symmetric`, GGUF Q4_0) stores
     only its scales, 4.5 bits per weight at groups of 32. With
     `input_scale` (`[in]`, activation-aware quantization) the input is
@@ -306,7 +307,7 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure, AttrSizedOperandSegments]> {
 
     ```mlir
     %y = llm.matmul_int4 %x, %q, %s, %z group_size = 32
-        : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xf16> -> tensor<1x172xf32>
+        : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<43x2x4xf16>, tensor<43x2x4xi8> -> tensor<1x172xf32>
     %y8 = llm.matmul_int4 %x, %q, %s group_size = 32
         : tensor<1x64xf32>, tensor<43x2x4x4xi32>, tensor<43x2x4xf16> -> tensor<1x172xf32>
     ```
@@ -314,7 +315,7 @@ def LLM_MatmulInt4Op : LLM_Op<"matmul_int4", [Pure, AttrSizedOperandSegments]> {
   let arguments = (ins LLM_Float2DTensor:$input,
                        4DTensorOf<[I32]>:$qweight,
                        LLM_Float3DTensor:$scales,
-                       Optional<LLM_Float3DTensor>:$zeros,
+                       Optional<3DTensorOf<[I8]>>:$zeros,
                        Optional<LLM_Float1DTensor>:$input_scale,
                        ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
                        OptionalAttr<F64Attr>:$rms_norm_eps);
