@@ -12,8 +12,8 @@
 
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Transforms/KVCaches.h"
 #include "llm/Transforms/Passes.h"
-#include "llm/Transforms/Sharding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/SmallPtrSet.h"

@@ -13,6 +13,7 @@
 #include "llm/Dialect/LLM/IR/LLMAttrs.h"
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Transforms/KVCaches.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -13,6 +13,7 @@
 #include "llm/Dialect/LLM/IR/LLMAttrs.h"
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/LLMOps.h"
+#include "llm/Transforms/KVCaches.h"
 #include "llm/Transforms/Passes.h"
 #include "llm/Transforms/Sharding.h"
 
@@ -29,24 +30,6 @@ namespace mlir::llm {
 
 using namespace mlir;
 using namespace mlir::llm;
-
-void mlir::llm::retypeKVCaches(ModuleOp module,
-                               function_ref<Type(Type)> localType) {
-  for (auto func : module.getOps<func::FuncOp>()) {
-    SmallVector<Type> inputs, results;
-    for (Type type : func.getArgumentTypes())
-      inputs.push_back(localType(type));
-    for (Type type : func.getResultTypes())
-      results.push_back(localType(type));
-    func.setType(FunctionType::get(module.getContext(), inputs, results));
-    for (BlockArgument arg : func.getArguments())
-      arg.setType(localType(arg.getType()));
-    func.walk([&](Operation *op) {
-      for (OpResult result : op->getResults())
-        result.setType(localType(result.getType()));
-    });
-  }
-}
 
 namespace {
 

@@ -10,15 +10,8 @@
 #define LLM_TRANSFORMS_SHARDING_H
 
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir::llm {
-
-/// Gives every function of `module` the types `localType` maps its KV
-/// caches to (other types map to themselves): signatures, block arguments
-/// and op results. Both partitionings shrink the caches so, and
-/// `llm-kv-cache-type` gives them another element type.
-void retypeKVCaches(ModuleOp module, function_ref<Type(Type)> localType);
 
 /// Rewrites `module` (as imported, with its llm.config) into the program
 /// of pipeline stage `stage` of `stages`: the stage's layers and KV-cache
