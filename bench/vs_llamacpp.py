@@ -252,13 +252,14 @@ def main():
     for shape in args.shapes.split(","):
         model = checkpoint(shape)
         f32_bytes = weight_bytes_per_token(model)
-        cfg = json.load(open(os.path.join(model, "config.json")))
-        # Linear layers and the LM head at half a byte a weight, plus an fp16
-        # scale (and a byte's zero point) per group (norms and the embedding
-        # row, in F32, are a rounding error); Q4_1 an fp16 scale and minimum.
+        # Bytes a decode step reads per 4-bit format: linear layers and the
+        # LM head at half a byte a weight, plus per group an fp16 scale (and
+        # a byte's zero point; Q4_1: an fp16 minimum) (norms and the
+        # embedding row, in F32, are a rounding error).
         int4_bytes = {"int4": f32_bytes / 4 * (0.5 + 3 / GROUP),
                       "int4sym": f32_bytes / 4 * (0.5 + 2 / GROUP),
-                      "q4_1": f32_bytes / 4 * (0.5 + 4 / GROUP)}
+                      "Q4_0": f32_bytes / 4 * (0.5 + 2 / GROUP),
+                      "Q4_1": f32_bytes / 4 * (0.5 + 4 / GROUP)}
         formats = args.formats.split(",")
         unknown = set(formats) - {"f32", "int4", "int4sym", "int4-vs-q4_1"}
         if unknown:
@@ -275,9 +276,7 @@ def main():
         if "f32" in formats and not large:
             runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, "f32", args.kv_cache),
                                             f32_gguf, (f32_bytes, f32_bytes), model]
-        # (format, our module's format, llama.cpp's, label); Q4_0 stores as
-        # many bytes as our symmetric groups.
-        their_bytes = {"Q4_0": "int4sym", "Q4_1": "q4_1"}
+        # (format, our module's format, llama.cpp's, label).
         for fmt, ours_fmt, theirs, label in (
                 ("int4", "int4", "Q4_0", f"INT4 g{GROUP} vs Q4_0"),
                 ("int4sym", "int4sym", "Q4_0", f"INT4 g{GROUP} symmetric vs Q4_0"),
@@ -285,7 +284,7 @@ def main():
             if fmt in formats:
                 runs[(shape, label)] = [compile_ours(bin_dir, model, ours_fmt, args.kv_cache),
                                         quantized.get(theirs),
-                                        (int4_bytes[ours_fmt], int4_bytes[their_bytes[theirs]]),
+                                        (int4_bytes[ours_fmt], int4_bytes[theirs]),
                                         model]
 
     # Compiled code and prepared weights of this run's modules, removed at

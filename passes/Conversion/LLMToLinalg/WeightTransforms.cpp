@@ -76,15 +76,13 @@ struct ScaleColumnsLowering : OpRewritePattern<ScaleColumnsOp> {
 };
 
 /// Scales (f32, values f16 holds exactly or rounds) or zero points (f32
-/// codes 0..15) [groups, out] in a pack's layout: f16 scales or i8 zero
-/// points [out / tile, groups, tile].
+/// codes 0..15) [groups, out] as the pack's `packedType` (the op's result:
+/// f16 scales or i8 zero points [out / tile, groups, tile]).
 Value packParameters(OpBuilder &b, Location loc, Value perGroup,
-                     bool zeroPoints) {
+                     RankedTensorType packedType) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(perGroup.getType());
-  int64_t groups = type.getDimSize(0), out = type.getDimSize(1);
-  RankedTensorType packedType = zeroPoints ? int4ZerosType(ctx, out, groups)
-                                           : int4ParamsType(ctx, out, groups);
+  int64_t groups = type.getDimSize(0);
   int64_t tiles = packedType.getDimSize(0), tile = packedType.getDimSize(2);
   Value tiled = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({groups, tiles, tile}, type.getElementType()),
@@ -99,7 +97,7 @@ Value packParameters(OpBuilder &b, Location loc, Value perGroup,
              [&](OpBuilder &nb, Location nested, ValueRange args) {
                Type element = packedType.getElementType();
                Value packed =
-                   zeroPoints
+                   isa<IntegerType>(element)
                        ? arith::FPToUIOp::create(nb, nested, element, args[0])
                              .getResult()
                        : arith::TruncFOp::create(nb, nested, element, args[0])
@@ -273,8 +271,10 @@ struct QuantizeInt4Lowering : OpRewritePattern<QuantizeInt4Op> {
                                                          placed)});
         });
     rewriter.replaceOp(op, {pack.getResult(0),
-                            packParameters(rewriter, loc, scales, false),
-                            packParameters(rewriter, loc, zeros, true)});
+                            packParameters(rewriter, loc, scales,
+                                           op.getScales().getType()),
+                            packParameters(rewriter, loc, zeros,
+                                           op.getZeros().getType())});
     return success();
   }
 
@@ -384,8 +384,9 @@ struct RepackAwqLowering : OpRewritePattern<RepackAwqOp> {
         ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
     rewriter.replaceOp(op, {packed,
                             packParameters(rewriter, loc, scales.getResult(0),
-                                           false),
-                            packParameters(rewriter, loc, zeroPoints, true)});
+                                           op.getScales().getType()),
+                            packParameters(rewriter, loc, zeroPoints,
+                                           op.getZeros().getType())});
     return success();
   }
 };
@@ -475,7 +476,7 @@ struct RepackQ4_0Lowering : OpRewritePattern<RepackQ4_0Op> {
         });
     rewriter.replaceOp(op, {words.getResult(0),
                             packParameters(rewriter, loc, scales.getResult(0),
-                                           false)});
+                                           op.getScales().getType())});
     return success();
   }
 };
