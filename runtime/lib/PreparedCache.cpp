@@ -171,71 +171,35 @@ std::vector<BufferRecord> layout(const std::vector<BufferType> &types,
   return records;
 }
 
-/// The checksum of a stream of bytes: XXH3 of the XXH3 digests of its
-/// consecutive kChecksumPiece-byte pieces.
-class PiecewiseChecksum {
-public:
-  void add(const void *data, uint64_t bytes) {
-    const auto *at = static_cast<const uint8_t *>(data);
-    while (bytes > 0) {
-      uint64_t n = std::min(bytes, kChecksumPiece - filled_);
-      piece_.add(at, n);
-      filled_ += n;
-      at += n;
-      bytes -= n;
-      if (filled_ == kChecksumPiece)
-        endPiece();
-    }
-  }
-  uint64_t digest() {
-    if (filled_ > 0)
-      endPiece();
-    return combine(digests_);
-  }
-  /// The checksum of pieces whose digests are `digests`, in order.
-  static uint64_t combine(const std::vector<uint64_t> &digests) {
-    Xxh3 hash;
-    hash.add(digests.data(), digests.size() * sizeof(uint64_t));
-    return hash.digest();
-  }
-
-private:
-  void endPiece() {
-    digests_.push_back(piece_.digest());
-    piece_.reset();
-    filled_ = 0;
-  }
-  Xxh3 piece_;
-  uint64_t filled_ = 0;
-  std::vector<uint64_t> digests_;
-};
-
-/// The checksum of the file after its header (descriptions, padding,
-/// payload), as written for `buffers`.
-uint64_t checksumOf(const std::vector<BufferRecord> &records,
-                    const std::vector<const void *> &buffers) {
-  static const char zeros[kAlignment] = {};
-  PiecewiseChecksum checksum;
-  checksum.add(records.data(), records.size() * sizeof(BufferRecord));
-  uint64_t at = sizeof(CacheHeader) + records.size() * sizeof(BufferRecord);
-  for (size_t i = 0; i < records.size(); ++i) {
-    checksum.add(zeros, records[i].offset - at);
-    checksum.add(buffers[i], records[i].bytes);
-    at = records[i].offset + records[i].bytes;
-  }
-  return checksum.digest();
-}
-
-/// The checksum of the `bytes` bytes at `data` (a mapped file after its
-/// header), its pieces hashed on every core.
-uint64_t checksumOf(const uint8_t *data, uint64_t bytes) {
-  std::vector<uint64_t> digests((bytes + kChecksumPiece - 1) / kChecksumPiece);
+/// The checksum of the concatenation of `segments` (a file after its
+/// header: descriptions, padding, payload): XXH3 of the XXH3 digests of its
+/// consecutive kChecksumPiece-byte pieces (the last one shorter), the
+/// pieces hashed on every core.
+uint64_t checksumOf(const std::vector<std::string_view> &segments) {
+  uint64_t total = 0;
+  for (std::string_view segment : segments)
+    total += segment.size();
+  std::vector<uint64_t> digests((total + kChecksumPiece - 1) / kChecksumPiece);
   parallelFor(digests.size(), [&](size_t i) {
     uint64_t from = i * kChecksumPiece;
-    digests[i] =
-        XXH3_64bits(data + from, std::min(kChecksumPiece, bytes - from));
+    uint64_t to = std::min(total, from + kChecksumPiece);
+    Xxh3 piece;
+    uint64_t at = 0;
+    for (std::string_view segment : segments) {
+      uint64_t begin = at, end = at + segment.size();
+      at = end;
+      if (end <= from)
+        continue;
+      if (begin >= to)
+        break;
+      uint64_t low = std::max(from, begin), high = std::min(to, end);
+      piece.add(segment.data() + (low - begin), high - low);
+    }
+    digests[i] = piece.digest();
   });
-  return PiecewiseChecksum::combine(digests);
+  Xxh3 hash;
+  hash.add(digests.data(), digests.size() * sizeof(uint64_t));
+  return hash.digest();
 }
 
 } // namespace
@@ -268,8 +232,8 @@ PreparedCacheFile::open(const std::string &path, uint64_t key,
                   records.size() * sizeof(BufferRecord)) != 0)
     return nullptr;
   // Every byte after the header, padding included.
-  if (checksumOf(bytes + sizeof header, expectedSize - sizeof header) !=
-      header.checksum)
+  if (checksumOf({{reinterpret_cast<const char *>(bytes) + sizeof header,
+                   expectedSize - sizeof header}}) != header.checksum)
     return nullptr;
   for (const BufferRecord &record : records)
     file->data_.push_back(bytes + record.offset);
@@ -290,7 +254,6 @@ Status llm::runtime::savePreparedCache(const std::string &path, uint64_t key,
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   header.key = key;
   header.count = types.size();
-  header.checksum = checksumOf(records, buffers);
 
   // Padding to each buffer's offset is zeros.
   static const char zeros[kAlignment] = {};
@@ -304,6 +267,8 @@ Status llm::runtime::savePreparedCache(const std::string &path, uint64_t key,
     pieces.emplace_back(static_cast<const char *>(buffers[i]), records[i].bytes);
     at = records[i].offset + records[i].bytes;
   }
+  // Of every piece after the header.
+  header.checksum = checksumOf({pieces.begin() + 1, pieces.end()});
   return writeCacheFile(path, pieces);
 }
 

@@ -34,11 +34,6 @@ public:
   }
   Xxh3 &add(uint64_t value) { return add(&value, sizeof value); }
   uint64_t digest() const { return XXH3_64bits_digest(state_); }
-  /// Back to the hash of nothing.
-  Xxh3 &reset() {
-    XXH3_64bits_reset(state_);
-    return *this;
-  }
 
 private:
   XXH3_state_t *state_;
