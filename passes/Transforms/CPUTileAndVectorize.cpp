@@ -327,6 +327,67 @@ struct LLMCPUTileAndVectorizePass
     return p;
   }
 
+  /// For an outer-product `op` (a reduction outside its innermost parallel
+  /// loop) whose vector loop (that innermost parallel loop) is a static block of rows that its weights
+  /// (largest input) do not depend on, a whole number of vectors of at most
+  /// a third of `tileRegisters`: the innermost static parallel loop the
+  /// weights do depend on (the outputs, whose weights are broadcast, each
+  /// serving every vector of rows); -1 otherwise.
+  int rowsInVectors(linalg::LinalgOp op) const {
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+    int vectorLoop = -1, reduction = -1;
+    for (unsigned i = 0; i < kinds.size(); ++i)
+      (kinds[i] == utils::IteratorType::parallel ? vectorLoop : reduction) = i;
+    if (reduction < 0 || vectorLoop < reduction)
+      return -1;
+    OpOperand *weights = largestInput(op);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (!weights || ShapedType::isDynamic(ranges[vectorLoop]) ||
+        ranges[vectorLoop] % lanes != 0 ||
+        ranges[vectorLoop] / lanes > tileRegisters / 3)
+      return -1;
+    AffineMap weightMap = op.getMatchingIndexingMap(weights);
+    if (weightMap.isFunctionOfDim(vectorLoop))
+      return -1;
+    for (int i = vectorLoop - 1; i >= 0; --i)
+      if (kinds[i] == utils::IteratorType::parallel &&
+          !ShapedType::isDynamic(ranges[i]) && weightMap.isFunctionOfDim(i))
+        return i;
+    return -1;
+  }
+
+  /// Outputs of a register tile of `op` (rowsInVectors) whose vector loop
+  /// is `vectorLoop`: the accumulators of its rows for each output fill
+  /// `tileRegisters`.
+  int64_t outputsPerRowTile(linalg::LinalgOp op, int vectorLoop) const {
+    int64_t vectors = op.getStaticLoopRanges()[vectorLoop] / lanes;
+    return std::max<int64_t>(1, tileRegisters /
+                                    (vectors * op.getNumDpsInits()));
+  }
+
+  /// Splits every op whose vectors hold rows (rowsInVectors) along its
+  /// outputs into the most outputs that are a multiple of outputsPerRowTile
+  /// and the rest, so that both are tiled into full register tiles (a
+  /// divisor of 2048 outputs would otherwise leave 4 of 6 possible
+  /// accumulator rows unused).
+  void splitRowTileRemainders(RewriterBase &rewriter, func::FuncOp func) {
+    SmallVector<linalg::LinalgOp> candidates;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && rowsInVectors(op) >= 0)
+        candidates.push_back(op);
+    });
+    for (linalg::LinalgOp op : candidates) {
+      int outputs = rowsInVectors(op);
+      int64_t extent = op.getStaticLoopRanges()[outputs];
+      int64_t tile = outputsPerRowTile(op, op.getNumLoops() - 1);
+      if (extent % tile == 0 || extent < tile)
+        continue;
+      rewriter.setInsertionPoint(op);
+      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                      outputs, rewriter.getIndexAttr(extent - extent % tile));
+    }
+  }
+
   /// The tile plan of `op`; `distribute` is false for an op already inside
   /// a thread tile.
   TilePlan plan(linalg::LinalgOp op, bool distribute = true) const {
@@ -355,9 +416,18 @@ struct LLMCPUTileAndVectorizePass
     // In that form, the register block loops (isRegisterBlockLoop: the row
     // block of a quantized matmul over a prompt) are kept whole.
     int64_t reuse = 1;
+    // Or the vectors hold a block of rows (rowsInVectors: a float matmul's
+    // transposed row block), kept whole, times the outputs whose
+    // accumulators fill the remaining registers.
+    int outputsLoop = rowsInVectors(op);
+    if (outputsLoop >= 0) {
+      p.vectorTiles[innermostParallel] = ranges[innermostParallel];
+      p.vectorTiles[outputsLoop] = largestDivisorUpTo(
+          ranges[outputsLoop], outputsPerRowTile(op, innermostParallel));
+    }
     if (outerReduction) {
       OpOperand *weights = largestInput(op);
-      for (unsigned i = 0; weights && i < n; ++i) {
+      for (unsigned i = 0; weights && outputsLoop < 0 && i < n; ++i) {
         if (static_cast<int>(i) == innermostParallel ||
             !isRegisterBlockLoop(op, weights, i))
           continue;
@@ -373,7 +443,7 @@ struct LLMCPUTileAndVectorizePass
           if (kinds[i] == kind)
             p.vectorLoopOrder.push_back(i);
     }
-    for (unsigned i = 0; i < n; ++i) {
+    for (unsigned i = 0; i < n && outputsLoop < 0; ++i) {
       int64_t target = 1;
       if (static_cast<int>(i) == innermostReduction)
         target = outerReduction ? 1 : reductionTile;
@@ -644,8 +714,10 @@ struct LLMCPUTileAndVectorizePass
     IRRewriter unsharing(&getContext());
     unshareDestinations(unsharing, func);
     IRRewriter rewriter(&getContext());
-    if (vectorize)
+    if (vectorize) {
       splitMatrixVectorReductions(rewriter, func);
+      splitRowTileRemainders(rewriter, func);
+    }
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics())

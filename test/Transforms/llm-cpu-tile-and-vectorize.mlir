@@ -467,3 +467,43 @@ func.func @row_block_matmul(%x: tensor<?x4x64xf32>, %w: tensor<32x64xf32>, %init
   } -> tensor<?x4x32xf32>
   return %0 : tensor<?x4x32xf32>
 }
+
+// -----
+
+#tx_map = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#tw_map = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
+#ty_map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+
+// A prompt's float matmul on transposed blocks of 64 rows (as
+// convert-llm-to-linalg writes llm.matmul over 64 rows or more): loops (b, n,
+// k, r), the rows innermost. Outer products: register tiles of the 64 rows
+// (4 vectors) times 6 outputs, 24 accumulators, each weight broadcast over
+// the rows; the k loop innermost, one step at a time, no reduction across
+// lanes. The 20 outputs are split into the 18 that make whole tiles of 6
+// and the last 2, tiled whole.
+
+// BLOCK-LABEL: func.func @transposed_row_block_matmul(
+// BLOCK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// BLOCK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// BLOCK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// BLOCK-DAG: %[[C18:.*]] = arith.constant 18 : index
+// BLOCK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// BLOCK: tensor.extract_slice %{{.*}}[0, 0] [18, 32] [1, 1] : tensor<20x32xf32> to tensor<18x32xf32>
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C18]] step %[[C6]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C32]] step %[[C1]]
+// BLOCK: %[[P:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<1x6x1x64xf32>
+// BLOCK: vector.multi_reduction <add>, %[[P]], %{{.*}} [2] : vector<1x6x1x64xf32> to vector<1x6x64xf32>
+// BLOCK: tensor.extract_slice %{{.*}}[18, 0] [2, 32] [1, 1] : tensor<20x32xf32> to tensor<2x32xf32>
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C2]] step %[[C2]]
+// BLOCK: arith.mulf %{{.*}}, %{{.*}} : vector<1x2x1x64xf32>
+func.func @transposed_row_block_matmul(%xt: tensor<?x32x64xf32>, %w: tensor<20x32xf32>, %init: tensor<?x20x64xf32>) -> tensor<?x20x64xf32> {
+  %0 = linalg.generic {indexing_maps = [#tx_map, #tw_map, #ty_map], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%xt, %w : tensor<?x32x64xf32>, tensor<20x32xf32>) outs(%init : tensor<?x20x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x20x64xf32>
+  return %0 : tensor<?x20x64xf32>
+}

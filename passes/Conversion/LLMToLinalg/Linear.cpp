@@ -40,9 +40,67 @@ Value buildContraction(OpBuilder &b, Location loc, Value x, Value w,
       .getResult(0);
 }
 
+/// y[b, r, n] = sum_k x[b, r, k] * w[n, k] for `x` [blocks, R, K] (R =
+/// kTransposedRowBlock rows) as outer products: x transposed to [blocks, K,
+/// R], then yT[b, n, r] += w[n, k] * xT[b, k, r] over loops (b, n, k, r),
+/// the rows innermost, and yT transposed into `init` [blocks, R, n]. The CPU
+/// tiling keeps the R rows (vectors of rows) of a few outputs in registers:
+/// each weight is loaded once, broadcast, for all R rows, and each vector of
+/// rows serves all of the tile's outputs, without the horizontal sums of a
+/// dot product.
+Value buildTransposedContraction(OpBuilder &b, Location loc, Value x, Value w,
+                                 Value init) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  SmallVector<Value> blocks;
+  if (xType.isDynamicDim(0))
+    blocks.push_back(tensor::DimOp::create(b, loc, x, 0));
+  int64_t rows = xType.getDimSize(1), inputs = xType.getDimSize(2);
+  int64_t outputs = initType.getDimSize(2);
+  Value xT = linalg::TransposeOp::create(
+                 b, loc, x,
+                 emptyTensor(b, loc, {xType.getDimSize(0), inputs, rows},
+                             xType.getElementType(), blocks),
+                 ArrayRef<int64_t>{0, 2, 1})
+                 .getResult()[0];
+  Value yT = fill(b, loc,
+                  emptyTensor(b, loc, {xType.getDimSize(0), outputs, rows},
+                              initType.getElementType(), blocks),
+                  0.0);
+  // Loops (b, n, k, r).
+  yT = linalg::GenericOp::create(
+           b, loc, yT.getType(), ValueRange{xT, w}, ValueRange{yT},
+           ArrayRef<AffineMap>{projectionMap(ctx, 4, {0, 2, 3}),
+                               projectionMap(ctx, 4, {1, 2}),
+                               projectionMap(ctx, 4, {0, 1, 3})},
+           SmallVector<utils::IteratorType>{
+               utils::IteratorType::parallel, utils::IteratorType::parallel,
+               utils::IteratorType::reduction, utils::IteratorType::parallel},
+           [&](OpBuilder &nb, Location nested, ValueRange args) {
+             yieldMultiplyAccumulate(nb, nested, args[0], args[1], args[2]);
+           })
+           .getResult(0);
+  return linalg::TransposeOp::create(b, loc, yT, init,
+                                     ArrayRef<int64_t>{0, 2, 1})
+      .getResult()[0];
+}
+
+/// Whether a prompt's rows of `op` are computed in transposed blocks
+/// (buildTransposedContraction): f32 weights, inputs and results. 16-bit
+/// weights keep the dot-product form, which widens a vector of them per
+/// load rather than one weight per broadcast (measured no faster
+/// transposed: bench/prompt_gemm.py).
+bool usesTransposedRowBlocks(MatmulOp op) {
+  return op.getWeight().getType().getElementType().isF32() &&
+         op.getInput().getType().getElementType().isF32() &&
+         op.getResult().getType().getElementType().isF32();
+}
+
 /// llm.matmul: one contraction over a known number of rows (decode), or,
 /// over a prompt's rows, contractions on blocks of rows (which share each
-/// weight vector loaded) and on the last remaining row (computeInRowBlocks).
+/// weight vector loaded; f32 blocks of 64 rows transposed) and on the last
+/// remaining row (computeInRowBlocks).
 struct MatmulLowering : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -53,12 +111,22 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     Value w = op.getWeight();
     Value result;
     if (resultType.isDynamicDim(0)) {
+      bool transposed = usesTransposedRowBlocks(op);
+      SmallVector<int64_t> blockSizes;
+      if (transposed)
+        blockSizes.push_back(kTransposedRowBlock);
+      llvm::append_range(blockSizes, kRowBlocks);
       result = computeInRowBlocks(
           rewriter, loc, op.getInput(), resultType,
           [&](OpBuilder &b, Location l, Value rows, Value init,
               unsigned rowDims) {
+            if (transposed && rowDims == 2 &&
+                cast<RankedTensorType>(rows.getType()).getDimSize(1) ==
+                    kTransposedRowBlock)
+              return buildTransposedContraction(b, l, rows, w, init);
             return buildContraction(b, l, rows, w, init, rowDims);
-          });
+          },
+          blockSizes);
     } else {
       SmallVector<Value> dynamicSizes;
       if (resultType.isDynamicDim(1))

@@ -100,6 +100,10 @@ constexpr int64_t kRowBlock = 6;
 /// of 2 for what remains (a batched decode step of 2 to 5 sequences), then
 /// the last row alone.
 constexpr int64_t kRowBlocks[] = {kRowBlock, 2};
+/// Rows of a prompt a float linear layer computes as one transposed block
+/// (buildTransposedContraction): four vectors of rows per output, so that
+/// the weights are read once for every 64 rows.
+constexpr int64_t kTransposedRowBlock = 64;
 
 /// Rows [offset, offset + count) of a [s, ...] tensor.
 Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
@@ -110,15 +114,16 @@ Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
 
 /// The [s, n] result (`resultType`; s dynamic, or at least kRowBlock) of a
 /// layer over the rows of `x` [s, ...]: `compute`(x', init, rowDims) on x' =
-/// the rows in blocks of each size of kRowBlocks in turn, as [blocks, size,
-/// ...] (rowDims 2), then on the last remaining row [rows, ...] (rowDims 1);
-/// a part without rows is skipped. `init` is the part's rows of the result
-/// in the same leading layout ([blocks, size, n] or [rows, n]),
-/// uninitialized; `compute` returns them computed, in its type.
+/// the rows in blocks of each size of `blockSizes` (largest first) in turn,
+/// as [blocks, size, ...] (rowDims 2), then on the last remaining row
+/// [rows, ...] (rowDims 1); a part without rows is skipped. `init` is the
+/// part's rows of the result in the same leading layout ([blocks, size, n]
+/// or [rows, n]), uninitialized; `compute` returns them computed, in its
+/// type.
 Value computeInRowBlocks(
     OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
-    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)>
-        compute);
+    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)> compute,
+    ArrayRef<int64_t> blockSizes = kRowBlocks);
 
 /// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
 /// whole number of `lanes`-lane registers) and groups of `groupSize` inputs

@@ -1,8 +1,8 @@
 //===- RowBlocks.cpp - prompt rows in register blocks ---------------------===//
 //
-// A layer over a prompt's dynamic rows is computed on blocks of kRowBlock
-// rows, [s / kRowBlock, kRowBlock, ...], then on blocks of the smaller sizes
-// of kRowBlocks, and on the remaining rows one by one; a part without rows
+// A layer over a prompt's dynamic rows is computed on blocks of rows, [s /
+// size, size, ...], for each block size in turn (kRowBlocks: 6, then 2), and
+// on the remaining rows one by one; a part without rows
 // is skipped. The CPU tiling keeps a block whole in registers, so that every
 // weight vector loaded (and unpacked) serves all of its rows.
 //
@@ -72,8 +72,8 @@ Value mlir::llm::detail::insertRows(OpBuilder &b, Location loc, Value part,
 
 Value mlir::llm::detail::computeInRowBlocks(
     OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
-    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)>
-        compute) {
+    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)> compute,
+    ArrayRef<int64_t> blockSizes) {
   Value rowCount = tensor::DimOp::create(b, loc, x, 0);
   // Each part is computed in its rows of one result buffer, so nothing is
   // copied. An explicit allocation, not a tensor.empty: CSE would merge the
@@ -117,7 +117,7 @@ Value mlir::llm::detail::computeInRowBlocks(
         });
     result = part.getResult(0);
   };
-  for (int64_t size : kRowBlocks) {
+  for (int64_t size : blockSizes) {
     Value block = arith::ConstantIndexOp::create(b, loc, size);
     Value blocks = arith::DivUIOp::create(b, loc, rest, block);
     Value rows = arith::MulIOp::create(b, loc, blocks, block);

@@ -39,13 +39,17 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 
 // -----
 
-// A prompt's rows: blocks of 6 rows ([s / 6, 6, k], kept whole in registers
-// by the CPU tiling so that each weight vector serves all six), then blocks
-// of 2 of what remains (a batched decode step of 2 to 5 sequences), then the
-// last row; each part computed in its rows of one result tensor (slices of
-// one buffer once bufferized: nothing is copied), an explicit allocation
-// that CSE does not merge with another layer's, and skipped when it has no
-// rows (an empty part would still read the weights).
+// A prompt's rows: blocks of 64 rows transposed ([s / 64, 16, 64], the rows
+// innermost, as outer products: each weight broadcast serves all 64 rows, and
+// the result transposed back), then blocks of 6 rows ([s / 6, 6, k], kept
+// whole in registers by the CPU tiling so that each weight vector serves all
+// six), then blocks of 2 of what remains (a batched decode step of 2 to 5
+// sequences), then the last row; each part computed in its rows of one
+// result tensor (slices of one buffer once bufferized: nothing is copied), an
+// explicit allocation that CSE does not merge with another layer's, and
+// skipped when it has no rows (an empty part would still read the weights).
+// CHECK-DAG: #[[$TX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+// CHECK-DAG: #[[$TW:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
 // CHECK-DAG: #[[$BX:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-DAG: #[[$BW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-DAG: #[[$BY:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
@@ -56,13 +60,29 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x16xf32>, %[[W:[^:]*]]: tensor<32x16xf32>
 // CHECK: %[[S:.*]] = tensor.dim %[[X]]
 // CHECK: %[[RESULT:.*]] = bufferization.alloc_tensor(%[[S]]) : tensor<?x32xf32>
+// CHECK: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[WIDE:.*]] = arith.divui %[[S]], %[[C64]] : index
+// CHECK: %[[WIDEROWS:.*]] = arith.muli %[[WIDE]], %[[C64]] : index
+// CHECK: %[[YW:.*]] = scf.if
+// CHECK: %[[YWB:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%[[WIDE]], 64, 32]
+// CHECK: %[[XW:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%[[WIDE]], 64, 16]
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%[[XW]] : tensor<?x64x16xf32>) outs(%{{.*}} : tensor<?x16x64xf32>) permutation = [0, 2, 1]
+// CHECK: %[[YT0:.*]] = linalg.fill {{.*}} -> tensor<?x32x64xf32>
+// CHECK: %[[YT:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[$TX]], #[[$TW]], #[[$BX]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[XT]], %[[W]] : tensor<?x16x64xf32>, tensor<32x16xf32>)
+// CHECK-SAME: outs(%[[YT0]] : tensor<?x32x64xf32>)
+// CHECK: linalg.transpose ins(%[[YT]] : tensor<?x32x64xf32>) outs(%[[YWB]] : tensor<?x64x32xf32>) permutation = [0, 2, 1]
+// CHECK: tensor.insert_slice %{{.*}} into %[[RESULT]]
+// CHECK: %[[AFTER64:.*]] = arith.subi %[[S]], %[[WIDEROWS]] : index
 // CHECK: %[[C6:.*]] = arith.constant 6 : index
-// CHECK: %[[BLOCKS:.*]] = arith.divui %[[S]], %[[C6]] : index
+// CHECK: %[[BLOCKS:.*]] = arith.divui %[[AFTER64]], %[[C6]] : index
 // CHECK: %[[BLOCKED:.*]] = arith.muli %[[BLOCKS]], %[[C6]] : index
 // CHECK: %[[ANY6:.*]] = arith.cmpi ne, %[[BLOCKED]], %{{.*}} : index
 // CHECK: %[[Y0:.*]] = scf.if %[[ANY6]] -> (tensor<?x32xf32>) {
 // CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[X]][%{{.*}}, 0] [%[[BLOCKED]], 16] [1, 1]
-// CHECK: %[[YHEAD:.*]] = tensor.extract_slice %[[RESULT]][%{{.*}}, 0] [%[[BLOCKED]], 32] [1, 1]
+// CHECK: %[[YHEAD:.*]] = tensor.extract_slice %[[YW]][%{{.*}}, 0] [%[[BLOCKED]], 32] [1, 1]
 // CHECK: %[[YB0:.*]] = tensor.expand_shape %[[YHEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 6, 32]
 // CHECK: %[[XB:.*]] = tensor.expand_shape %[[HEAD]] {{\[\[}}0, 1], [2]] output_shape [%[[BLOCKS]], 6, 16]
 // CHECK: %[[INITB:.*]] = linalg.fill {{.*}} outs(%[[YB0]] : tensor<?x6x32xf32>)
@@ -76,11 +96,11 @@ func.func @matmul_decode(%x: tensor<1x16xf32>, %w: tensor<32x16xf32>) -> tensor<
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK: %[[YBC:.*]] = tensor.collapse_shape %[[YB]] {{\[\[}}0, 1], [2]]
-// CHECK: %[[INS6:.*]] = tensor.insert_slice %[[YBC]] into %[[RESULT]]
+// CHECK: %[[INS6:.*]] = tensor.insert_slice %[[YBC]] into %[[YW]]
 // CHECK: scf.yield %[[INS6]]
 // CHECK: } else {
-// CHECK: scf.yield %[[RESULT]]
-// CHECK: %[[REST:.*]] = arith.subi %[[S]], %[[BLOCKED]] : index
+// CHECK: scf.yield %[[YW]]
+// CHECK: %[[REST:.*]] = arith.subi %[[AFTER64]], %[[BLOCKED]] : index
 // CHECK: %[[C2:.*]] = arith.constant 2 : index
 // CHECK: %[[PAIRS:.*]] = arith.divui %[[REST]], %[[C2]] : index
 // CHECK: %[[PAIRED:.*]] = arith.muli %[[PAIRS]], %[[C2]] : index

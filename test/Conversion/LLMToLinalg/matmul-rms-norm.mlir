@@ -10,6 +10,8 @@
 // CHECK-LABEL: func.func @matmul_rms(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>, %[[W:[^:]*]]: tensor<4x8xf32>
 // CHECK: linalg.generic
+// CHECK-SAME: tensor<?x8x64xf32>, tensor<4x8xf32>)
+// CHECK: linalg.generic
 // CHECK-SAME: tensor<?x6x8xf32>, tensor<4x8xf32>)
 // CHECK: linalg.generic
 // CHECK-SAME: tensor<?x2x8xf32>, tensor<4x8xf32>)
