@@ -328,11 +328,12 @@ struct LLMCPUTileAndVectorizePass
   }
 
   /// For an outer-product `op` (a reduction outside its innermost parallel
-  /// loop) whose vector loop (that innermost parallel loop) is a static block of rows that its weights
-  /// (largest input) do not depend on, a whole number of vectors of at most
-  /// a third of `tileRegisters`: the innermost static parallel loop the
-  /// weights do depend on (the outputs, whose weights are broadcast, each
-  /// serving every vector of rows); -1 otherwise.
+  /// loop) whose vector loop (that innermost parallel loop) is a static
+  /// block of rows that its weights (largest input) do not depend on, a
+  /// whole number of vectors of at most a third of `tileRegisters`: the
+  /// innermost static parallel loop the weights do depend on (the outputs,
+  /// whose weights are broadcast, each serving every vector of rows); -1
+  /// otherwise.
   int rowsInVectors(linalg::LinalgOp op) const {
     SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
     int vectorLoop = -1, reduction = -1;
@@ -409,30 +410,34 @@ struct LLMCPUTileAndVectorizePass
     }
     // A reduction outside the innermost parallel loop (an outer-product
     // form, such as the INT4 kernel's rows-innermost layout) steps one at a
-    // time, its vector registers accumulating `8 * lanes` outputs without
-    // horizontal sums.
-    bool outerReduction =
-        innermostReduction >= 0 && innermostParallel > innermostReduction;
-    // In that form, the register block loops (isRegisterBlockLoop: the row
-    // block of a quantized matmul over a prompt) are kept whole.
-    int64_t reuse = 1;
-    // Or the vectors hold a block of rows (rowsInVectors: a float matmul's
-    // transposed row block), kept whole, times the outputs whose
-    // accumulators fill the remaining registers.
-    int outputsLoop = rowsInVectors(op);
-    if (outputsLoop >= 0) {
-      p.vectorTiles[innermostParallel] = ranges[innermostParallel];
-      p.vectorTiles[outputsLoop] = largestDivisorUpTo(
-          ranges[outputsLoop], outputsPerRowTile(op, innermostParallel));
-    }
-    if (outerReduction) {
-      OpOperand *weights = largestInput(op);
-      for (unsigned i = 0; weights && outputsLoop < 0 && i < n; ++i) {
-        if (static_cast<int>(i) == innermostParallel ||
-            !isRegisterBlockLoop(op, weights, i))
-          continue;
-        p.vectorTiles[i] = ranges[i];
-        reuse *= ranges[i];
+    // time, its vector registers accumulating outputs without horizontal
+    // sums.
+    if (innermostReduction >= 0 && innermostParallel > innermostReduction) {
+      if (int outputs = rowsInVectors(op); outputs >= 0) {
+        // The vectors hold a block of rows (a float matmul's transposed row
+        // block), kept whole, times the outputs whose accumulators fill the
+        // remaining registers.
+        p.vectorTiles[innermostParallel] = ranges[innermostParallel];
+        p.vectorTiles[outputs] = largestDivisorUpTo(
+            ranges[outputs], outputsPerRowTile(op, innermostParallel));
+      } else {
+        // The vectors hold outputs; the register block loops
+        // (isRegisterBlockLoop: the row block of a quantized matmul over a
+        // prompt) are kept whole.
+        int64_t reuse = 1;
+        OpOperand *weights = largestInput(op);
+        for (unsigned i = 0; weights && i < n; ++i) {
+          if (static_cast<int>(i) == innermostParallel ||
+              !isRegisterBlockLoop(op, weights, i))
+            continue;
+          p.vectorTiles[i] = ranges[i];
+          reuse *= ranges[i];
+        }
+        p.vectorTiles[innermostParallel] = largestDivisorUpTo(
+            ranges[innermostParallel],
+            outerProductVectors(op, reuse, innermostParallel,
+                                innermostReduction) *
+                lanes);
       }
       // The register-tile loops of an outer-product op run its parallel
       // loops outside its reductions, so that a tile's accumulators stay in
@@ -442,20 +447,13 @@ struct LLMCPUTileAndVectorizePass
         for (unsigned i = 0; i < n; ++i)
           if (kinds[i] == kind)
             p.vectorLoopOrder.push_back(i);
-    }
-    for (unsigned i = 0; i < n && outputsLoop < 0; ++i) {
-      int64_t target = 1;
-      if (static_cast<int>(i) == innermostReduction)
-        target = outerReduction ? 1 : reductionTile;
-      else if (static_cast<int>(i) == innermostParallel)
-        target = outerReduction
-                     ? outerProductVectors(op, reuse, innermostParallel,
-                                           innermostReduction) *
-                           lanes
-                     : hasReduction ? rows : lanes;
-      else
-        continue;
-      p.vectorTiles[i] = largestDivisorUpTo(ranges[i], target);
+    } else {
+      if (innermostReduction >= 0)
+        p.vectorTiles[innermostReduction] =
+            largestDivisorUpTo(ranges[innermostReduction], reductionTile);
+      if (innermostParallel >= 0)
+        p.vectorTiles[innermostParallel] = largestDivisorUpTo(
+            ranges[innermostParallel], hasReduction ? rows : lanes);
     }
     p.vectorLoopOrder = weightStationaryOrder(op, p.vectorLoopOrder);
     return distribute ? distributePlan(op, p) : p;
