@@ -357,6 +357,29 @@ struct LLMCPUTileAndVectorizePass
     return -1;
   }
 
+  /// For a transpose `op` (linalg.transpose, or any op without reductions
+  /// whose one input walks innermost a static parallel loop other than the
+  /// output's innermost, both whole multiples of `lanes`): that loop; -1
+  /// otherwise.
+  int transposedLoop(linalg::LinalgOp op) const {
+    if (op.getNumReductionLoops() != 0 || op.getNumDpsInputs() != 1 ||
+        op.getNumDpsInits() != 1)
+      return -1;
+    AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    if (!in.isPermutation() || !out.isIdentity() || in.getNumResults() < 2)
+      return -1;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    unsigned across = in.getDimPosition(in.getNumResults() - 1);
+    unsigned along = out.getNumDims() - 1;
+    if (across == along)
+      return -1;
+    for (unsigned loop : {across, along})
+      if (ShapedType::isDynamic(ranges[loop]) || ranges[loop] % lanes != 0)
+        return -1;
+    return across;
+  }
+
   /// Outputs of a register tile of `op` (rowsInVectors) whose vector loop
   /// is `vectorLoop`: the accumulators of its rows for each output fill
   /// `tileRegisters`.
@@ -454,6 +477,12 @@ struct LLMCPUTileAndVectorizePass
       if (innermostParallel >= 0)
         p.vectorTiles[innermostParallel] = largestDivisorUpTo(
             ranges[innermostParallel], hasReduction ? rows : lanes);
+      // A transpose (its input's innermost dimension another loop than the
+      // output's) moves `lanes` x `lanes` tiles, read and written a vector
+      // at a time and transposed in registers, instead of gathering each
+      // output vector from `lanes` rows of its input.
+      if (int across = transposedLoop(op); across >= 0)
+        p.vectorTiles[across] = lanes;
     }
     p.vectorLoopOrder = weightStationaryOrder(op, p.vectorLoopOrder);
     return distribute ? distributePlan(op, p) : p;
@@ -775,6 +804,23 @@ struct LLMCPUTileAndVectorizePass
       RewritePatternSet patterns(&getContext());
       tensor::populateFoldTensorEmptyPatterns(patterns);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // Reads that transpose (a transpose's tiles, transposedLoop) become
+    // contiguous reads and a vector.transpose, lowered to shuffles in
+    // registers; as they are, each vector would be gathered element by
+    // element. Only those: other permuted reads broadcast.
+    {
+      SmallVector<Operation *> transposing;
+      func.walk([&](vector::TransferReadOp read) {
+        AffineMap map = read.getPermutationMap();
+        if (map.isPermutation() && !map.isMinorIdentity())
+          transposing.push_back(read);
+      });
+      RewritePatternSet patterns(&getContext());
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      if (failed(applyOpPatternsGreedily(transposing, std::move(patterns))))
         return signalPassFailure();
     }
 

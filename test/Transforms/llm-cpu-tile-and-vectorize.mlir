@@ -507,3 +507,28 @@ func.func @transposed_row_block_matmul(%xt: tensor<?x32x64xf32>, %w: tensor<20x3
   } -> tensor<?x20x64xf32>
   return %0 : tensor<?x20x64xf32>
 }
+
+// -----
+
+// A transpose (the transposed GEMM's input and output): 16 x 16 tiles, each
+// read a row at a time where the input is contiguous and transposed in
+// registers (vector.transpose, lowered to shuffles by llm-cpu-pipeline),
+// instead of gathering each output vector from 16 rows of the input.
+
+// BLOCK-LABEL: func.func @transpose(
+// BLOCK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// BLOCK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// BLOCK-DAG: %[[C768:.*]] = arith.constant 768 : index
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C768]] step %[[C16]]
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[C64]] step %[[C16]]
+// BLOCK: %[[IN:.*]] = tensor.extract_slice %{{.*}} [1, 16, 16] [1, 1, 1] : tensor<?x64x768xf32> to tensor<1x16x16xf32>
+// BLOCK: %[[V:.*]] = vector.transfer_read %[[IN]][%{{.*}}, %{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true, true, true]} : tensor<1x16x16xf32>, vector<1x16x16xf32>
+// BLOCK: %[[T:.*]] = vector.transpose %[[V]], [0, 2, 1] : vector<1x16x16xf32> to vector<1x16x16xf32>
+// BLOCK: vector.transfer_write %[[T]]
+func.func @transpose(%x: tensor<?x64x768xf32>) -> tensor<?x768x64xf32> {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x64x768xf32>
+  %e = tensor.empty(%d) : tensor<?x768x64xf32>
+  %t = linalg.transpose ins(%x : tensor<?x64x768xf32>) outs(%e : tensor<?x768x64xf32>) permutation = [0, 2, 1]
+  return %t : tensor<?x768x64xf32>
+}
