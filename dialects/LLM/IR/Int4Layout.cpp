@@ -19,16 +19,20 @@ RankedTensorType mlir::llm::int4QweightType(MLIRContext *ctx, int64_t out,
       IntegerType::get(ctx, 32));
 }
 
+/// A per-group parameter of a pack of `out` rows in `groups` groups, tiled
+/// as its qweight: `elementType` [out / tile, groups, tile].
+static RankedTensorType perGroupType(int64_t out, int64_t groups,
+                                     Type elementType) {
+  int64_t tile = llm::int4RowTile(out);
+  return RankedTensorType::get({out / tile, groups, tile}, elementType);
+}
+
 RankedTensorType mlir::llm::int4ParamsType(MLIRContext *ctx, int64_t out,
                                            int64_t groups) {
-  int64_t tile = int4RowTile(out);
-  return RankedTensorType::get({out / tile, groups, tile},
-                               Float16Type::get(ctx));
+  return perGroupType(out, groups, Float16Type::get(ctx));
 }
 
 RankedTensorType mlir::llm::int4ZerosType(MLIRContext *ctx, int64_t out,
                                           int64_t groups) {
-  int64_t tile = int4RowTile(out);
-  return RankedTensorType::get({out / tile, groups, tile},
-                               IntegerType::get(ctx, 8));
+  return perGroupType(out, groups, IntegerType::get(ctx, 8));
 }
