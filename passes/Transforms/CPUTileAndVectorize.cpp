@@ -391,9 +391,9 @@ struct LLMCPUTileAndVectorizePass
 
   /// Splits every op whose vectors hold rows (rowsInVectors) along its
   /// outputs into the most outputs that are a multiple of outputsPerRowTile
-  /// and the rest, so that both are tiled into full register tiles (a
-  /// divisor of 2048 outputs would otherwise leave 4 of 6 possible
-  /// accumulator rows unused).
+  /// and the rest, so that both are tiled into full register tiles (2048
+  /// outputs would otherwise be tiled by 4, their largest divisor up to 6,
+  /// leaving a third of the accumulators unused).
   void splitRowTileRemainders(RewriterBase &rewriter, func::FuncOp func) {
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {

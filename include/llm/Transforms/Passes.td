@@ -373,6 +373,21 @@ def LLMCPUTileAndVectorizePass
     over a prompt's rows (weight-stationary), so that each tile of weights
     serves every row while in cache.
 
+    An outer-product contraction whose innermost (vector) loop is a static
+    block of rows the weights do not depend on (convert-llm-to-linalg's
+    transposed 64-row blocks of F32 prompts: loops (b, n, k, r)) keeps the
+    block whole in vectors, times the outputs whose accumulators fill 24
+    vector registers, with the reduction innermost one step at a time: each
+    weight is broadcast once for all the rows, and nothing is summed across
+    lanes. Outputs that do not make a whole tile are first split off
+    (`linalg::splitOp`) into a tile of their own.
+
+    A transpose (an op without reductions whose input walks innermost
+    another loop than its output) is tiled `lanes` x `lanes`: each tile is
+    read a vector at a time where the input is contiguous and transposed in
+    registers (`vector.transpose`), instead of gathering each output vector
+    element by element.
+
     The fill that initializes a distributed op's destination moves into its
     `scf.forall`, so that each thread initializes its own chunk; a fill or
     empty tensor shared by several ops (CSE merges identical ones across
