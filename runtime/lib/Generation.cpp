@@ -47,6 +47,19 @@ Expected<std::vector<float>> prefillLast(ModelRunner &runner,
   return last;
 }
 
+Status warmUp(ModelRunner &runner, int32_t token, int64_t slot) {
+  int64_t context = runner.contextSize();
+  if (context < 1)
+    return Error("warm-up: the KV cache is not allocated");
+  if (context >= 2)
+    if (auto logits = runner.forward({token, token}, 0, slot); !logits.ok())
+      return Error("warm-up: " + logits.message());
+  int64_t decodeAt = std::min<int64_t>(context - 1, 2);
+  if (auto logits = runner.forward({token}, decodeAt, slot); !logits.ok())
+    return Error("warm-up: " + logits.message());
+  return Status::success();
+}
+
 Expected<std::string> TokenStepper::step(const float *logits, size_t vocab) {
   if (done_)
     return Error("generation has ended");

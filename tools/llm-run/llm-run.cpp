@@ -106,6 +106,13 @@ static cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object instead 
                                 cl::cat(category));
 static cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the prompt's logits [n_prompt, vocab] as float32 .npy"),
                                       cl::value_desc("file.npy"), cl::init(""), cl::cat(category));
+static cl::opt<bool> noWarmup(
+    "no-warmup",
+    cl::desc("Skip the warm-up run (a 2-token prefill and a decode step) "
+             "before the prompt, as llama.cpp's --no-warmup: the first "
+             "prompt then also pays for starting the threads and faulting "
+             "in the code and buffers"),
+    cl::cat(category));
 static cl::opt<bool> noDisplayPrompt("no-display-prompt", cl::desc("Do not echo the prompt"),
                                      cl::cat(category));
 static cl::opt<std::string> activationsOut(
@@ -196,6 +203,13 @@ static cl::opt<bool> jitDebug("jit-debug",
 /// have agreed that every rank loaded its part.
 static llm::distributed::RankGroup *ranks = nullptr;
 static bool ranksAgreed = false;
+
+/// The id a warm-up runs: BOS, as llama.cpp's, when the vocabulary has it.
+static int32_t warmupToken(const rt::ModelShape &shape) {
+  return shape.bosTokenId >= 0 && shape.bosTokenId < shape.vocabSize
+             ? static_cast<int32_t>(shape.bosTokenId)
+             : 0;
+}
 
 static int fail(const llvm::Twine &message) {
   std::string text = message.str();
@@ -629,6 +643,9 @@ int main(int argc, char **argv) {
       return fail(chatTemplate.message());
     if (rt::Status s = (*runner)->allocateCache(context); !s.ok())
       return fail(s.message());
+    if (!noWarmup)
+      if (rt::Status s = rt::warmUp(**runner, warmupToken(shape)); !s.ok())
+        return fail(s.message());
     llm::run::ChatOptions chat;
     chat.systemPrompt = systemPrompt;
     chat.bosToken = tokenizerConfig->bosToken.empty() && tokenizer->bosId() >= 0
@@ -687,6 +704,13 @@ int main(int argc, char **argv) {
                 llvm::Twine(context) + " (raise -c/--ctx-size or lower -n)");
   if (rt::Status s = (*runner)->allocateCache(context); !s.ok())
     return fail(s.message());
+  double warmupMs = 0;
+  if (!noWarmup) {
+    auto startWarmup = Clock::now();
+    if (rt::Status s = rt::warmUp(**runner, tokens.front()); !s.ok())
+      return fail(s.message());
+    warmupMs = millis(Clock::now() - startWarmup);
+  }
 
   auto sampler = rt::Sampler::create(samplerParams);
   if (!sampler.ok())
@@ -801,6 +825,7 @@ int main(int argc, char **argv) {
     llvm::json::Object timings{{"compile_ms", compileMs},
                                {"compile_cached", (*model)->fromCache()},
                                {"load_ms", loadMs},
+                               {"warmup_ms", warmupMs},
                                {"prompt_tokens", nPrompt},
                                {"prompt_ms", prefillMs},
                                {"prompt_tokens_per_s", promptTps},

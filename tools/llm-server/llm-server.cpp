@@ -73,6 +73,11 @@ static cl::opt<std::string> cacheDir("cache-dir",
 static cl::opt<bool> noCache("no-cache",
     cl::desc("Neither read nor write cached code or prepared weights"),
     cl::cat(category));
+static cl::opt<bool> noWarmup("no-warmup",
+    cl::desc("Skip the warm-up run after loading (as llama-server's "
+             "--no-warmup): the first request then also pays for starting "
+             "the threads and faulting in the code and buffers"),
+    cl::cat(category));
 static cl::opt<int> maxBody("max-body-size",
     cl::desc("Largest request body in bytes (default 1 MiB)"),
     cl::init(1 << 20), cl::cat(category));
@@ -469,6 +474,7 @@ int main(int argc, char **argv) {
   options.progress = true;
   options.threads = threads;
   options.lastLogitsOnly = true;
+  options.warmup = !noWarmup;
   llvm::errs() << "llm-server: loading " << modelDir << "\n";
   auto session = ModelSession::open(options);
   if (!session.ok())

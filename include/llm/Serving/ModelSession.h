@@ -47,6 +47,10 @@ struct SessionOptions {
   /// When the module is imported: @prefill returns its last position's
   /// logits only (llm-prefill-last-logits), as generation needs.
   bool lastLogitsOnly = false;
+  /// Run the model once after loading (llm::runtime::warmUp, in slot 0), so
+  /// that the first request does not pay for starting the threads and
+  /// faulting in the code and buffers.
+  bool warmup = false;
 };
 
 class ModelSession {
