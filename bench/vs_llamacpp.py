@@ -23,7 +23,9 @@ all of them):
                   points as bytes)
 
 Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
-llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Each figure is the
+llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Both are timed warm:
+llama-bench runs every test once untimed first, llm-run its warm-up (a
+2-token prefill and a decode step) before the prompt. Each figure is the
 best of the rounds; each ratio is the median over the rounds of ours /
 llama.cpp within a round (runs next to each other, so that a slow spell of
 the machine hits both; llama.cpp first in every other round). Decode is
