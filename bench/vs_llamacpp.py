@@ -37,7 +37,10 @@ in another spell says little about a run); the median over the rounds.
 Bytes a step reads: INT4 g32 counted as half a byte per weight plus an fp16
 scale (and a byte's zero point, asymmetric) per group, the LM head
 included; Q4_0 the same as symmetric INT4 g32; Q4_1 half a byte plus an
-fp16 scale and minimum per block of 32.
+fp16 scale and minimum per block of 32. Both add the K and V rows of the
+cache positions the step attends to, on average over the run: prompt +
+gen / 2 for ours, which decodes after the prompt; gen / 2 for llama-bench's
+tg test on an empty cache (prompt + gen / 2 with --decode-after-prompt).
 
 Without --llama-cpp it prints our figures and the roofline only. llama.cpp
 is never part of this project: build it from its public source outside the
@@ -159,6 +162,17 @@ def ggufs(model, llama_cpp, source_type="f32", quantized=("Q4_0",)):
         if not os.path.isfile(paths[kind]):
             run([os.path.join(llama_cpp, "bin", "llama-quantize"), f32, paths[kind], kind])
     return f32, paths
+
+
+def kv_cache_bytes(model_dir, positions, kv_cache):
+    """Bytes of K and V a decode step reads attending to `positions` cached
+    positions, stored as `kv_cache` (f16 or f32)."""
+    cfg = json.load(open(os.path.join(model_dir, "config.json")))
+    heads = cfg["num_attention_heads"]
+    kv_heads = cfg.get("num_key_value_heads", heads)
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // heads
+    element = {"f16": 2, "f32": 4}[kv_cache]
+    return 2 * cfg["num_hidden_layers"] * kv_heads * head_dim * positions * element
 
 
 def compile_ours(bin_dir, model, fmt, kv_cache):
@@ -305,8 +319,17 @@ def main():
     for round_index in range(args.rounds):
         for t in threads:
             for key, (module, gguf, decode_bytes, model) in runs.items():
-                # Bytes a decode step reads, per engine.
-                step_bytes = {"ours": decode_bytes[0], "llama.cpp": decode_bytes[1]}
+                # Bytes a decode step reads, per engine: the weights, and
+                # the KV cache over the positions it attends to on average
+                # (ours decodes after the prompt; llama-bench's tg test on
+                # an empty cache, unless --decode-after-prompt).
+                after_prompt = args.prompt + args.gen / 2
+                theirs_at = after_prompt if args.decode_after_prompt else args.gen / 2
+                step_bytes = {
+                    "ours": decode_bytes[0] + kv_cache_bytes(model, after_prompt,
+                                                             args.kv_cache),
+                    "llama.cpp": decode_bytes[1] + kv_cache_bytes(model, theirs_at,
+                                                                  args.kv_cache)}
                 engines = [("ours", lambda: ours(bin_dir, module, model, t, args.prompt,
                                                  args.gen, cache_dir))]
                 if gguf:
