@@ -362,7 +362,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   // 3. Weights that lie in file mappings. Prepared buffers read from the
   // cache (INT4 packs) are copied into anonymous memory on huge pages
   // (ResidentMemory) and the cache file unmapped: TinyLlama-shaped INT4
-  // decode measured 43 -> 49 tok/s on one thread. Checkpoint tensors the
+  // decode measured 43 -> 49 tok/s on one thread. So are the buffers
+  // @prepare has just computed, then freed. Checkpoint tensors the
   // kernels read in place stay in their mapping (copying TinyLlama's 4.4
   // GB of F32 weights cost 5 s of load and gained nothing measurable) and
   // are mapped now, as llama.cpp maps its weights (MAP_POPULATE), so that
@@ -370,7 +371,8 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   // weights would not fit in half of the memory.
   size_t inPlace = 0, cachedBytes = 0;
   std::vector<int64_t> inPlaceTensors;
-  // Prepared buffers from the cache: their weight argument and bytes.
+  // Prepared buffers (from the cache, or just computed): their weight
+  // argument and bytes.
   std::vector<std::pair<size_t, size_t>> cachedWeights;
   auto paddedToLine = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
   for (size_t k = 0; k < abi.weights.size(); ++k) {
@@ -380,7 +382,7 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
         continue;
       inPlaceTensors.push_back(index);
       inPlace += views[index]->nbytes;
-    } else if (store->cache_) {
+    } else if (store->cache_ || store->ranPrepare_) {
       const BufferType &type = abi.prepared[index - raw];
       size_t bytes = static_cast<size_t>(type.numel()) * type.elementSize();
       cachedWeights.push_back({k, bytes});
@@ -396,7 +398,11 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   if (fits(inPlace))
     for (int64_t index : inPlaceTensors)
       populatePages(views[index]->data, views[index]->nbytes);
-  if (options.residentWeights && cachedBytes > 0 && fits(cachedBytes))
+  // Buffers @prepare has just computed are copied too (they lie where its
+  // allocator put them, on 4 KiB pages, and are freed after the copy): the
+  // copy and the originals both fit for a moment.
+  size_t transientBytes = store->ranPrepare_ ? 2 * cachedBytes : cachedBytes;
+  if (options.residentWeights && cachedBytes > 0 && fits(transientBytes))
     store->resident_ = ResidentMemory::allocate(cachedBytes);
   if (store->resident_) {
     std::vector<CopyJob> jobs;
@@ -409,6 +415,9 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     }
     copyInParallel(jobs);
     store->cache_.reset();
+    for (void *buffer : store->owned_)
+      std::free(buffer);
+    store->owned_.clear();
   }
   return std::move(store);
 }
