@@ -268,6 +268,13 @@ def main():
     for shape in args.shapes.split(","):
         model = checkpoint(shape)
         f32_bytes = weight_bytes_per_token(model)
+        # And the KV cache over the positions a step attends to on average
+        # (ours decodes after the prompt; llama-bench's tg test on an empty
+        # cache, unless --decode-after-prompt).
+        after_prompt = args.prompt + args.gen / 2
+        kv_bytes = (kv_cache_bytes(model, after_prompt, args.kv_cache),
+                    kv_cache_bytes(model, after_prompt if args.decode_after_prompt
+                                   else args.gen / 2, args.kv_cache))
         # Bytes a decode step reads per 4-bit format: linear layers and the
         # LM head at half a byte a weight, plus per group an fp16 scale (and
         # a byte's zero point; Q4_1: an fp16 minimum) (norms and the
@@ -291,7 +298,8 @@ def main():
             print(f"{shape}: BF16 checkpoint, INT4 against Q4_0 only")
         if "f32" in formats and not large:
             runs[(shape, "F32 vs F32")] = [compile_ours(bin_dir, model, "f32", args.kv_cache),
-                                            f32_gguf, (f32_bytes, f32_bytes), model]
+                                            f32_gguf, (f32_bytes + kv_bytes[0],
+                                                       f32_bytes + kv_bytes[1]), model]
         # (format, our module's format, llama.cpp's, label).
         for fmt, ours_fmt, theirs, label in (
                 ("int4", "int4", "Q4_0", f"INT4 g{GROUP} vs Q4_0"),
@@ -300,7 +308,8 @@ def main():
             if fmt in formats:
                 runs[(shape, label)] = [compile_ours(bin_dir, model, ours_fmt, args.kv_cache),
                                         quantized.get(theirs),
-                                        (int4_bytes[ours_fmt], int4_bytes[theirs]),
+                                        (int4_bytes[ours_fmt] + kv_bytes[0],
+                                         int4_bytes[theirs] + kv_bytes[1]),
                                         model]
 
     # Compiled code and prepared weights of this run's modules, removed at
@@ -319,17 +328,8 @@ def main():
     for round_index in range(args.rounds):
         for t in threads:
             for key, (module, gguf, decode_bytes, model) in runs.items():
-                # Bytes a decode step reads, per engine: the weights, and
-                # the KV cache over the positions it attends to on average
-                # (ours decodes after the prompt; llama-bench's tg test on
-                # an empty cache, unless --decode-after-prompt).
-                after_prompt = args.prompt + args.gen / 2
-                theirs_at = after_prompt if args.decode_after_prompt else args.gen / 2
-                step_bytes = {
-                    "ours": decode_bytes[0] + kv_cache_bytes(model, after_prompt,
-                                                             args.kv_cache),
-                    "llama.cpp": decode_bytes[1] + kv_cache_bytes(model, theirs_at,
-                                                                  args.kv_cache)}
+                # Bytes a decode step reads, per engine.
+                step_bytes = {"ours": decode_bytes[0], "llama.cpp": decode_bytes[1]}
                 engines = [("ours", lambda: ours(bin_dir, module, model, t, args.prompt,
                                                  args.gen, cache_dir))]
                 if gguf:

@@ -155,13 +155,9 @@ ModelSession::open(const SessionOptions &options) {
   if (rt::Status s = session->runner_->allocateCache(context, options.slots);
       !s.ok())
     return rt::Error(s.message());
-  if (options.warmup) {
-    int32_t token = shape.bosTokenId >= 0 && shape.bosTokenId < shape.vocabSize
-                        ? static_cast<int32_t>(shape.bosTokenId)
-                        : 0;
-    if (rt::Status s = rt::warmUp(*session->runner_, token); !s.ok())
+  if (options.warmup)
+    if (rt::Status s = rt::warmUp(*session->runner_); !s.ok())
       return rt::Error(s.message());
-  }
 
   // End-of-sequence ids: config.json's, generation_config.json's, and the
   // tokenizer's end-of-turn token (tokenizer_config.json's eos_token).

@@ -47,7 +47,11 @@ Expected<std::vector<float>> prefillLast(ModelRunner &runner,
   return last;
 }
 
-Status warmUp(ModelRunner &runner, int32_t token, int64_t slot) {
+Status warmUp(ModelRunner &runner, int64_t slot) {
+  const ModelShape &shape = runner.shape();
+  int32_t token = shape.bosTokenId >= 0 && shape.bosTokenId < shape.vocabSize
+                      ? static_cast<int32_t>(shape.bosTokenId)
+                      : 0;
   int64_t context = runner.contextSize();
   if (context < 1)
     return Error("warm-up: the KV cache is not allocated");

@@ -204,13 +204,6 @@ static cl::opt<bool> jitDebug("jit-debug",
 static llm::distributed::RankGroup *ranks = nullptr;
 static bool ranksAgreed = false;
 
-/// The id a warm-up runs: BOS, as llama.cpp's, when the vocabulary has it.
-static int32_t warmupToken(const rt::ModelShape &shape) {
-  return shape.bosTokenId >= 0 && shape.bosTokenId < shape.vocabSize
-             ? static_cast<int32_t>(shape.bosTokenId)
-             : 0;
-}
-
 static int fail(const llvm::Twine &message) {
   std::string text = message.str();
   if (ranks && ranks->distributed() && !ranksAgreed) {
@@ -644,7 +637,7 @@ int main(int argc, char **argv) {
     if (rt::Status s = (*runner)->allocateCache(context); !s.ok())
       return fail(s.message());
     if (!noWarmup)
-      if (rt::Status s = rt::warmUp(**runner, warmupToken(shape)); !s.ok())
+      if (rt::Status s = rt::warmUp(**runner); !s.ok())
         return fail(s.message());
     llm::run::ChatOptions chat;
     chat.systemPrompt = systemPrompt;
@@ -707,7 +700,7 @@ int main(int argc, char **argv) {
   double warmupMs = 0;
   if (!noWarmup) {
     auto startWarmup = Clock::now();
-    if (rt::Status s = rt::warmUp(**runner, tokens.front()); !s.ok())
+    if (rt::Status s = rt::warmUp(**runner); !s.ok())
       return fail(s.message());
     warmupMs = millis(Clock::now() - startWarmup);
   }

@@ -60,15 +60,16 @@ Expected<std::vector<float>> prefillLast(ModelRunner &runner,
                                          size_t chunk = kPrefillChunk);
 
 /// Runs the model once before the first prompt, as llama.cpp's front ends
-/// do (their --no-warmup skips it): a prefill of two `token`s at position
-/// 0 of cache slot `slot`, then one decode step at position 2 (those of
+/// do (their --no-warmup skips it): a prefill of two BOS tokens (id 0 when
+/// the vocabulary lacks the model's BOS) at position 0 of cache slot
+/// `slot`, then one decode step at position 2 (those of
 /// them the allocated context holds). The first calls start the thread
 /// team and fault in the compiled code, the weights' page-table entries
 /// and the allocator's heap: costs that would otherwise fall on the first
 /// prompt. The cache positions it writes are written again by the slot's
 /// next sequence before they are read, so what the model computes after
 /// it is unchanged. The cache must be allocated.
-Status warmUp(ModelRunner &runner, int32_t token, int64_t slot = 0);
+Status warmUp(ModelRunner &runner, int64_t slot = 0);
 
 /// One sequence's sampling, a token at a time: given the logits of its last
 /// position, samples the next id, decides whether generation ends (an
