@@ -25,7 +25,10 @@ all of them):
 Ours: llm-run --prompt-ids (PROMPT ids) -n GEN --temp 0 --ignore-eos --json;
 llama.cpp: llama-bench -p PROMPT -n GEN -r 1 -o json. Both are timed warm:
 llama-bench runs every test once untimed first, llm-run its warm-up (a
-2-token prefill and a decode step) before the prompt. Each figure is the
+2-token prefill and a decode step) before the prompt. Before the first
+round every weight file is written back and dropped from the page cache,
+so that both engines load them as from disk (a file just written would be
+read through 4 KiB pages: evict_from_page_cache). Each figure is the
 best of the rounds; each ratio is the median over the rounds of ours /
 llama.cpp within a round (runs next to each other, so that a slow spell of
 the machine hits both; llama.cpp first in every other round). Decode is
@@ -162,6 +165,25 @@ def ggufs(model, llama_cpp, source_type="f32", quantized=("Q4_0",)):
         if not os.path.isfile(paths[kind]):
             run([os.path.join(llama_cpp, "bin", "llama-quantize"), f32, paths[kind], kind])
     return f32, paths
+
+
+def evict_from_page_cache(paths):
+    """Writes back and drops `paths` from the page cache, so that each
+    engine's first load reads them as from disk, as a user's model is read.
+    A file this bench (or a converter) has just written sits in the page
+    cache in the small folios the write path made, and both engines would
+    then read their weights through 4 KiB pages, whatever their own loading
+    asks for; read cold, the kernel's readahead puts them in 2 MiB folios
+    that map as huge pages (stories110M-shaped F32 decode on one thread:
+    47-54 tok/s on the written file's 4 KiB pages, 55-62 on the same file
+    read cold; llama.cpp's GGUFs the same)."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 def kv_cache_bytes(model_dir, positions, kv_cache):
@@ -311,6 +333,15 @@ def main():
                                         (int4_bytes[ours_fmt] + kv_bytes[0],
                                          int4_bytes[theirs] + kv_bytes[1]),
                                         model]
+
+    # Every weight file either engine reads, loaded as from disk.
+    weight_files = set()
+    for module, gguf, decode_bytes, model in runs.values():
+        weight_files.update(os.path.join(model, name) for name in os.listdir(model)
+                            if name.endswith(".safetensors"))
+        if gguf:
+            weight_files.add(gguf)
+    evict_from_page_cache(sorted(weight_files))
 
     # Compiled code and prepared weights of this run's modules, removed at
     # exit: the modules are compiled afresh every run, so an older run's
