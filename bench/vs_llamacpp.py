@@ -36,7 +36,8 @@ also given as a fraction of the memory-bandwidth roofline, for both engines: byt
 tokens/s over the read bandwidth llm-membw measures with as many threads
 just before and just after that run (their mean: on a shared machine the
 bandwidth swings by 2x from one minute to the next, so a roofline measured
-in another spell says little about a run); the median over the rounds.
+in another spell says little about a run); the median over the rounds,
+and in brackets the lowest and highest round.
 Bytes a step reads: INT4 g32 counted as half a byte per weight plus an fp16
 scale (and a byte's zero point, asymmetric) per group, the LM head
 included; Q4_0 the same as symmetric INT4 g32; Q4_1 half a byte plus an
@@ -153,7 +154,7 @@ def ggufs(model, llama_cpp, source_type="f32", quantized=("Q4_0",)):
         for name in os.listdir(model):
             target = os.path.join(source, name)
             if not os.path.exists(target):
-                os.symlink(os.path.join(model, name), target)
+                os.symlink(os.path.abspath(os.path.join(model, name)), target)
         vocab = json.load(open(os.path.join(model, "config.json")))["vocab_size"]
         write_vocabulary(os.path.join(source, "tokenizer.model"), vocab)
         run([sys.executable, os.path.join(ROOT, "python", "hf_to_gguf.py"), source, f32,
@@ -399,21 +400,29 @@ def main():
           "| decode ours | decode llama.cpp | decode ratio | decode / roofline, ours "
           "| decode / roofline, llama.cpp |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
+    def share(fractions):
+        """The median over the rounds, and their range when there are several:
+        a shared machine's bandwidth swings within a run."""
+        text = f"{100 * statistics.median(fractions):.0f}%"
+        if len(fractions) > 1:
+            text += f" ({100 * min(fractions):.0f}-{100 * max(fractions):.0f})"
+        return text
+
     for (shape, formats), (_, gguf, _, _) in runs.items():
         for t in threads:
             key = (shape, formats)
             pp, tg = best[(key, t, "ours")]
-            ours_roof = statistics.median(roofline[(key, t, "ours")])
+            ours_roof = share(roofline[(key, t, "ours")])
             if gguf:
                 lpp, ltg = best[(key, t, "llama.cpp")]
                 rounds = ratios[(key, t)]
                 ppr = statistics.median(r[0] for r in rounds)
                 tgr = statistics.median(r[1] for r in rounds)
-                their_roof = statistics.median(roofline[(key, t, "llama.cpp")])
+                their_roof = share(roofline[(key, t, "llama.cpp")])
                 theirs = (f"{lpp:.1f} | {ppr:.2f} | {tg:.1f} | {ltg:.1f} | {tgr:.2f} | "
-                          f"{100 * ours_roof:.0f}% | {100 * their_roof:.0f}%")
+                          f"{ours_roof} | {their_roof}")
             else:
-                theirs = f"- | - | {tg:.1f} | - | - | {100 * ours_roof:.0f}% | -"
+                theirs = f"- | - | {tg:.1f} | - | - | {ours_roof} | -"
             print(f"| {shape} | {formats} | {t} | {pp:.1f} | {theirs} |")
 
 if __name__ == "__main__":
