@@ -765,8 +765,12 @@ struct LLMCPUTileAndVectorizePass
     for (linalg::LinalgOp op : llvm::reverse(ops)) {
       if (erased.contains(op.getOperation()))
         continue;
+      // An op already in a thread loop (a prompt's row parts computed in
+      // chunks of their outputs, computeInRowBlocks) is not distributed
+      // again.
+      bool distribute = !op->getParentOfType<scf::ForallOp>();
       FailureOr<SmallVector<linalg::LinalgOp>> inTile =
-          tileAndFuse(rewriter, op, plan(op).threadTiles,
+          tileAndFuse(rewriter, op, plan(op, distribute).threadTiles,
                       scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(inTile)) {
         op.emitError("failed to distribute over threads");

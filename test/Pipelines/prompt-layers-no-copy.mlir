@@ -12,3 +12,16 @@ func.func @two_layers(%x: tensor<?x64xf32>, %w1: tensor<32x64xf32>, %w2: tensor<
   %b = llm.matmul %x, %w2 : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
   return %a, %b : tensor<?x32xf32>, tensor<?x32xf32>
 }
+
+// Layers wide enough to be computed in chunks of their outputs (an
+// scf.forall whose chunks each hold a column slice of the result): every
+// chunk's parts are computed in place in that slice, nothing is copied back.
+// The mallocs: the two results, and the f32 layer's transposed rows and
+// results of its 64-row blocks.
+// CHECK-LABEL: llvm.func @two_chunked_layers(
+// CHECK-COUNT-4: llvm.call @malloc
+func.func @two_chunked_layers(%x: tensor<?x64xf32>, %w1: tensor<64x64xf32>, %w2: tensor<64x64xbf16>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %a = llm.matmul %x, %w1 : tensor<?x64xf32>, tensor<64x64xf32> -> tensor<?x64xf32>
+  %b = llm.matmul %x, %w2 : tensor<?x64xf32>, tensor<64x64xbf16> -> tensor<?x64xf32>
+  return %a, %b : tensor<?x64xf32>, tensor<?x64xf32>
+}

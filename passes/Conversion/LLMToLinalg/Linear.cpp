@@ -97,6 +97,27 @@ bool usesTransposedRowBlocks(MatmulOp op) {
          op.getResult().getType().getElementType().isF32();
 }
 
+/// Outputs per chunk of a prompt's row parts (computeInRowBlocks) for a
+/// layer of `outputs` x `inputs` weights of `elementBytes` each: the most
+/// whose weights fit in half of a core's L2 cache (512 KiB, Zen 4's
+/// 1 MiB), so that every part after the first reads them from there; a
+/// multiple of 16 that divides `outputs` into at least 4 chunks (at least
+/// 16 outputs even when those do not fit: L3 still serves them); 0 when
+/// there is none.
+int64_t outputChunk(int64_t outputs, int64_t inputs, int64_t elementBytes) {
+  constexpr int64_t chunkBytes = 512 * 1024, multiple = 16;
+  if (ShapedType::isDynamic(outputs) || ShapedType::isDynamic(inputs) ||
+      elementBytes <= 0)
+    return 0;
+  int64_t fitting = chunkBytes / (inputs * elementBytes);
+  int64_t most = std::min(std::max(fitting, multiple), outputs / 4);
+  for (int64_t chunk = most / multiple * multiple; chunk >= multiple;
+       chunk -= multiple)
+    if (outputs % chunk == 0)
+      return chunk;
+  return 0;
+}
+
 /// llm.matmul: one contraction over a known number of rows (decode), or,
 /// over a prompt's rows, contractions on blocks of rows (which share each
 /// weight vector loaded; f32 blocks of 64 rows transposed) and on the last
@@ -116,17 +137,34 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
       if (transposed)
         blockSizes.push_back(kTransposedRowBlock);
       llvm::append_range(blockSizes, kRowBlocks);
+      auto weightType = cast<RankedTensorType>(w.getType());
+      // The smaller blocks and the last rows, in chunks of the outputs
+      // (one pass over the weights for all of them; the transposed blocks
+      // transpose their rows once, outside the chunks).
+      int64_t chunk = outputChunk(
+          resultType.getDimSize(1), weightType.getDimSize(1),
+          weightType.getElementTypeBitWidth() / 8);
       result = computeInRowBlocks(
           rewriter, loc, op.getInput(), resultType,
           [&](OpBuilder &b, Location l, Value rows, Value init,
-              unsigned rowDims) {
+              unsigned rowDims, OpFoldResult outputOffset) {
             if (transposed && rowDims == 2 &&
                 cast<RankedTensorType>(rows.getType()).getDimSize(1) ==
                     kTransposedRowBlock)
               return buildTransposedContraction(b, l, rows, w, init);
-            return buildContraction(b, l, rows, w, init, rowDims);
+            auto initType = cast<RankedTensorType>(init.getType());
+            int64_t outputs = initType.getDimSize(initType.getRank() - 1);
+            Value weights = w;
+            if (outputs != weightType.getDimSize(0))
+              weights = tensor::ExtractSliceOp::create(
+                  b, l, w,
+                  ArrayRef<OpFoldResult>{outputOffset, b.getIndexAttr(0)},
+                  ArrayRef<OpFoldResult>{b.getIndexAttr(outputs),
+                                         b.getIndexAttr(weightType.getDimSize(1))},
+                  ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+            return buildContraction(b, l, rows, weights, init, rowDims);
           },
-          blockSizes);
+          blockSizes, chunk, /*firstChunkedSize=*/transposed ? 1 : 0);
     } else {
       SmallVector<Value> dynamicSizes;
       if (resultType.isDynamicDim(1))

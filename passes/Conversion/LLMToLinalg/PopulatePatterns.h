@@ -112,18 +112,29 @@ Value sliceRows(OpBuilder &b, Location loc, Value t, OpFoldResult offset,
 Value insertRows(OpBuilder &b, Location loc, Value part, Value into,
                  OpFoldResult offset);
 
+/// Computes a part of a layer's rows: `rows` ([blocks, size, ...] with
+/// rowDims 2, or [rows, ...] with rowDims 1) into `init`, their rows of the
+/// result in the same leading layout, uninitialized, restricted to outputs
+/// [outputOffset, outputOffset + init's last dimension) when the parts are
+/// computed in chunks of the outputs (else the offset is 0 and init holds
+/// every output); returns them computed, in init's type.
+using RowPartFn = function_ref<Value(OpBuilder &, Location, Value rows,
+                                     Value init, unsigned rowDims,
+                                     OpFoldResult outputOffset)>;
+
 /// The [s, n] result (`resultType`; s dynamic, or at least kRowBlock) of a
-/// layer over the rows of `x` [s, ...]: `compute`(x', init, rowDims) on x' =
-/// the rows in blocks of each size of `blockSizes` (largest first) in turn,
-/// as [blocks, size, ...] (rowDims 2), then on the last remaining row
-/// [rows, ...] (rowDims 1); a part without rows is skipped. `init` is the
-/// part's rows of the result in the same leading layout ([blocks, size, n]
-/// or [rows, n]), uninitialized; `compute` returns them computed, in its
-/// type.
-Value computeInRowBlocks(
-    OpBuilder &b, Location loc, Value x, RankedTensorType resultType,
-    function_ref<Value(OpBuilder &, Location, Value, Value, unsigned)> compute,
-    ArrayRef<int64_t> blockSizes = kRowBlocks);
+/// layer over the rows of `x` [s, ...]: `compute` on the rows in blocks of
+/// each size of `blockSizes` (largest first) in turn, then on the last
+/// remaining rows one by one; a part without rows is skipped. Each part
+/// reads every weight. With `outputChunk` (dividing a static n), the parts
+/// from the `firstChunkedSize`-th block size on (and the last rows) are
+/// computed together in one scf.forall over chunks of `outputChunk`
+/// outputs, each chunk all of those parts in turn while its weights are in
+/// cache: one pass over the weights from memory for them.
+Value computeInRowBlocks(OpBuilder &b, Location loc, Value x,
+                         RankedTensorType resultType, RowPartFn compute,
+                         ArrayRef<int64_t> blockSizes = kRowBlocks,
+                         int64_t outputChunk = 0, size_t firstChunkedSize = 0);
 
 /// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
 /// whole number of `lanes`-lane registers) and groups of `groupSize` inputs

@@ -535,7 +535,7 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     Value result = computeInRowBlocks(
         rewriter, loc, x, op.getResult().getType(),
         [&](OpBuilder &b, Location l, Value rows, Value init,
-            unsigned rowDims) {
+            unsigned rowDims, OpFoldResult) {
           return mergeTrailingPair(
               b, l,
               buildDequantizedProducts(b, l, rows, qweight, scales, zeros,
