@@ -435,7 +435,11 @@ Expected<Checkpoint> ggufCheckpoint(const std::shared_ptr<GgufFile> &file) {
         return st;
     views.push_back(std::move(view));
   }
-  return Checkpoint::fromViews(std::move(views), storage);
+  // The tensors stored as they are read in place from the mapping; the
+  // converted ones (dequantized, query/key rows put back) are memory of
+  // their own.
+  return Checkpoint::fromViews(std::move(views), storage,
+                               {{file->mapping(), file->size()}});
 }
 
 } // namespace llm::runtime

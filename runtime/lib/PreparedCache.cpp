@@ -122,7 +122,10 @@ uint64_t llm::runtime::contentHash(const TensorView &tensor, bool mapped) {
 }
 
 namespace {
-constexpr char kMagic[8] = {'L', 'L', 'M', 'P', 'R', 'E', 'P', '\2'};
+// Version 3: packs that version 2 computed from a GGUF's converted tensors
+// (query/key rows put back, dequantized blocks) may have been computed from
+// zeroed pages; they are prepared again.
+constexpr char kMagic[8] = {'L', 'L', 'M', 'P', 'R', 'E', 'P', '\3'};
 constexpr size_t kAlignment = 64;
 /// The bytes after the header are checksummed in pieces of this size (the
 /// last one shorter), each hashed on its own, so that a read verifies them

@@ -366,11 +366,13 @@ std::vector<std::string> Checkpoint::names() const {
   return out;
 }
 
-Checkpoint Checkpoint::fromViews(std::vector<TensorView> views,
-                                 std::shared_ptr<const void> owner) {
+Checkpoint Checkpoint::fromViews(
+    std::vector<TensorView> views, std::shared_ptr<const void> owner,
+    std::vector<std::pair<const uint8_t *, size_t>> mappedRegions) {
   Checkpoint ckpt;
   ckpt.views_ = std::move(views);
   ckpt.owner_ = std::move(owner);
+  ckpt.mappedRegions_ = std::move(mappedRegions);
   for (const TensorView &t : ckpt.views_)
     ckpt.byName_.emplace(t.name, &t);
   return ckpt;

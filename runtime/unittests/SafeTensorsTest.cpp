@@ -484,3 +484,38 @@ TEST(Checkpoint, Stories260K) {
   EXPECT_EQ(v[2], 1.7504382133483887f);
   EXPECT_EQ(v[3], 1.1078318357467651f);
 }
+
+namespace {
+
+// Views of another format's checkpoint: those inside a mapped region are
+// read in place from the file (their pages can be handed back), the others
+// are memory of their own (handing back their pages would zero them).
+TEST(Checkpoint, FromViewsIsMappedOnlyInsideMappedRegions) {
+  std::vector<uint8_t> file(256), converted(64);
+  auto view = [](const char *name, const uint8_t *data, size_t bytes) {
+    TensorView t;
+    t.name = name;
+    t.dtype = DType::F32;
+    t.shape = {static_cast<int64_t>(bytes / 4)};
+    t.data = data;
+    t.nbytes = bytes;
+    return t;
+  };
+  Checkpoint checkpoint = Checkpoint::fromViews(
+      {view("in_place", file.data() + 64, 128),
+       view("at_the_end", file.data() + 192, 64),
+       view("converted", converted.data(), 64),
+       view("past_the_end", file.data() + 224, 64)},
+      nullptr, {{file.data(), file.size() - 32}});
+  EXPECT_TRUE(checkpoint.isMapped(*checkpoint.find("in_place")));
+  // Ends 32 bytes past the region.
+  EXPECT_FALSE(checkpoint.isMapped(*checkpoint.find("at_the_end")));
+  EXPECT_FALSE(checkpoint.isMapped(*checkpoint.find("converted")));
+  EXPECT_FALSE(checkpoint.isMapped(*checkpoint.find("past_the_end")));
+  // Without regions nothing is mapped.
+  Checkpoint none = Checkpoint::fromViews({view("in_place", file.data(), 64)},
+                                          nullptr);
+  EXPECT_FALSE(none.isMapped(*none.find("in_place")));
+}
+
+} // namespace

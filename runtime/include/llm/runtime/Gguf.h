@@ -77,6 +77,9 @@ public:
   const uint8_t *data(const GgufTensorInfo &t) const {
     return static_cast<const uint8_t *>(map_) + t.offset;
   }
+  /// The whole file, mapped read-only.
+  const uint8_t *mapping() const { return static_cast<const uint8_t *>(map_); }
+  size_t size() const { return size_; }
 
 private:
   GgufFile() = default;

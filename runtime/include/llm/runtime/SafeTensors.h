@@ -155,8 +155,18 @@ public:
   /// The opened files, in the order they were opened.
   const std::vector<std::unique_ptr<SafeTensorsFile>> &files() const { return files_; }
   /// Whether `tensor` is read in place from a mapped file (not held in
-  /// memory of its own): its pages can be handed back to the kernel.
-  bool isMapped(const TensorView &tensor) const { return fileOf(tensor); }
+  /// memory of its own, such as a tensor converted at load): its pages can
+  /// be handed back to the kernel, and read again from the file. Handing
+  /// back the pages of memory of its own would zero them.
+  bool isMapped(const TensorView &tensor) const {
+    if (fileOf(tensor))
+      return true;
+    const auto *data = static_cast<const uint8_t *>(tensor.data);
+    for (auto [begin, bytes] : mappedRegions_)
+      if (data >= begin && data + tensor.nbytes <= begin + bytes)
+        return true;
+    return false;
+  }
   /// The opened file whose mapping holds `tensor`'s data, or nullptr.
   const SafeTensorsFile *fileOf(const TensorView &tensor) const {
     for (const auto &file : files_)
@@ -167,13 +177,18 @@ public:
 
   /// Tensors held elsewhere (read from another format, e.g. GGUF); `owner`
   /// keeps their storage alive as long as the checkpoint. Names must be
-  /// unique.
-  static Checkpoint fromViews(std::vector<TensorView> views, std::shared_ptr<const void> owner);
+  /// unique. `mappedRegions` are the read-only file mappings (start, bytes)
+  /// that views may point into (isMapped); any other view is memory of its
+  /// own.
+  static Checkpoint
+  fromViews(std::vector<TensorView> views, std::shared_ptr<const void> owner,
+            std::vector<std::pair<const uint8_t *, size_t>> mappedRegions = {});
 
 private:
   std::vector<std::unique_ptr<SafeTensorsFile>> files_;
   std::vector<TensorView> views_;
   std::shared_ptr<const void> owner_;
+  std::vector<std::pair<const uint8_t *, size_t>> mappedRegions_;
   std::map<std::string, const TensorView *, std::less<>> byName_;
 };
 
