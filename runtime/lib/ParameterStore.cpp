@@ -226,6 +226,16 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     auto preparedOnly = [&](int64_t index) {
       return !readDirectly.count(index);
     };
+    // Whether the pages of tensor `index` can be handed back once @prepare
+    // no longer needs them: only @prepare reads it, and it lies in a file
+    // mapping (Checkpoint::isMapped; the pages of memory of the runtime's
+    // own, such as a GGUF's query and key rows put back at load, would come
+    // back zeroed). `inPlace`: and @prepare reads it there, not a copy.
+    auto releasable = [&](int64_t index, bool inPlace) {
+      return preparedOnly(index) && !copied[index] &&
+             checkpoint.isMapped(*views[index]) &&
+             (!inPlace || tensorData[index] == views[index]->data);
+    };
     auto start = std::chrono::steady_clock::now();
     std::string path;
     uint64_t key = 0;
@@ -234,18 +244,14 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       // safetensors file by the file's identity and its place in it (not
       // read: LLaMA-7B-shaped BF16, 13.5 GB, took seconds to hash at every
       // start), any other by every byte (handed back to the kernel as it
-      // is hashed when only @prepare reads it and it lies in a file
-      // mapping: the pages of a tensor converted at load, such as a GGUF's
-      // query and key rows put back, are the runtime's own and would be
-      // zeroed). Each tensor's hash on its own, on every core; combined in
-      // order.
+      // is hashed when `releasable`). Each tensor's hash on its own, on
+      // every core; combined in order.
       std::vector<uint64_t> hashes(abi.prepareArguments.size());
       parallelFor(hashes.size(), [&](size_t i) {
         int64_t index = abi.prepareArguments[i];
         const TensorView &view = *views[index];
         hashes[i] = sourceHash(view, checkpoint.fileOf(view),
-                               preparedOnly(index) && !copied[index] &&
-                                   checkpoint.isMapped(view));
+                               releasable(index, /*inPlace=*/false));
       });
       Xxh3 hash;
       hash.add(abi.prepareFingerprint);
@@ -284,19 +290,16 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       std::vector<int64_t> results(fields, 0);
       std::vector<void *> pointers = args.pointers(results.data());
       // Tensors only @prepare reads, read in place from the mapped files
-      // (Checkpoint::isMapped; never memory of the runtime's own, whose
-      // pages would come back zeroed): their pages are handed back after
-      // each step of @prepare (those of later steps are not resident yet),
-      // so that preparing does not make the checkpoint resident.
-      std::vector<const TensorView *> releasable;
+      // (`releasable`): their pages are handed back after each step of
+      // @prepare (those of later steps are not resident yet), so that
+      // preparing does not make the checkpoint resident.
+      std::vector<const TensorView *> handedBack;
       for (int64_t index : abi.prepareArguments)
-        if (preparedOnly(index) && !copied[index] &&
-            tensorData[index] == views[index]->data &&
-            checkpoint.isMapped(*views[index]))
-          releasable.push_back(views[index]);
+        if (releasable(index, /*inPlace=*/true))
+          handedBack.push_back(views[index]);
       std::function<void(int64_t, int64_t)> report =
           [&](int64_t done, int64_t total) {
-            for (const TensorView *view : releasable)
+            for (const TensorView *view : handedBack)
               releasePages(view->data, view->nbytes);
             if (!options.progress || !options.progressBar || total <= 0)
               return;
@@ -355,9 +358,7 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     }
     // The tensors only @prepare reads are not needed any more.
     for (int64_t index : abi.prepareArguments)
-      if (preparedOnly(index) && !copied[index] &&
-          tensorData[index] == views[index]->data &&
-          checkpoint.isMapped(*views[index]))
+      if (releasable(index, /*inPlace=*/true))
         releasePages(views[index]->data, views[index]->nbytes);
   }
 

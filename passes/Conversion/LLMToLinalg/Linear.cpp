@@ -154,14 +154,11 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
               return buildTransposedContraction(b, l, rows, w, init);
             auto initType = cast<RankedTensorType>(init.getType());
             int64_t outputs = initType.getDimSize(initType.getRank() - 1);
-            Value weights = w;
-            if (outputs != weightType.getDimSize(0))
-              weights = tensor::ExtractSliceOp::create(
-                  b, l, w,
-                  ArrayRef<OpFoldResult>{outputOffset, b.getIndexAttr(0)},
-                  ArrayRef<OpFoldResult>{b.getIndexAttr(outputs),
-                                         b.getIndexAttr(weightType.getDimSize(1))},
-                  ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+            // The weights of the chunk's outputs (rows of w).
+            Value weights =
+                outputs == weightType.getDimSize(0)
+                    ? w
+                    : sliceRows(b, l, w, outputOffset, b.getIndexAttr(outputs));
             return buildContraction(b, l, rows, weights, init, rowDims);
           },
           blockSizes, chunk, /*firstChunkedSize=*/transposed ? 1 : 0);
