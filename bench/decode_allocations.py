@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """What a decode step allocates and copies (llm-run --json's decode_step).
 
-The JIT binds the compiled code's malloc and memrefCopy to counting
-wrappers (lib/Execution/AllocationCounter.cpp); llm-run reports the
+The compiled code's buffers come from the runtime's working memory, which
+counts them (runtime/lib/WorkingMemory.cpp), and the JIT binds its
+memrefCopy to a counting wrapper (lib/Execution/AllocationCounter.cpp); llm-run reports the
 allocations, allocated bytes, copies and copied bytes per decode step. This
 prints them per checkpoint and context size: what grows with the context or
 the model is what a step should not allocate.

@@ -1,6 +1,7 @@
 //===- AllocationCounter.cpp - What compiled code allocates and copies ----===//
 
 #include "llm/Execution/AllocationCounter.h"
+#include "llm/runtime/WorkingMemory.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -9,8 +10,7 @@
 using namespace mlir::llm;
 
 namespace {
-std::atomic<uint64_t> allocations{0}, allocatedBytes{0}, copies{0},
-    copiedBytes{0};
+std::atomic<uint64_t> copies{0}, copiedBytes{0};
 
 /// An unranked memref descriptor as the compiled code passes it.
 struct UnrankedDescriptor {
@@ -39,14 +39,10 @@ MemrefCopyFn realMemrefCopy() {
 } // namespace
 
 AllocationCounts mlir::llm::allocationCounts() {
-  return {allocations.load(), allocatedBytes.load(), copies.load(),
+  ::llm::runtime::WorkingMemoryStats working =
+      ::llm::runtime::workingMemoryStats();
+  return {working.allocations, working.allocatedBytes, copies.load(),
           copiedBytes.load()};
-}
-
-void *mlir::llm::detail::countingMalloc(uint64_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  allocatedBytes.fetch_add(size, std::memory_order_relaxed);
-  return std::malloc(size);
 }
 
 

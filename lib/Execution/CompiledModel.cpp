@@ -2,6 +2,7 @@
 
 #include "llm/Execution/CompiledModel.h"
 #include "llm/Execution/AllocationCounter.h"
+#include "llm/runtime/WorkingMemory.h"
 #include "llm/Dialect/LLM/IR/LLMDialect.h"
 #include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Conversion/Passes.h"
@@ -417,17 +418,29 @@ static void configureCodeGeneration() {
 
 /// The runtime functions compiled modules call.
 static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
+  auto *alloc = &_mlir_memref_to_llvm_alloc;
+  auto *release = &_mlir_memref_to_llvm_free;
+  const std::pair<llvm::StringRef, llvm::orc::ExecutorAddr> functions[] = {
+      {kPrepareProgressSymbol,
+       llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress)},
+      // The compiled code's buffers come from the runtime's working memory
+      // (WorkingMemory.h).
+      {"_mlir_memref_to_llvm_alloc", llvm::orc::ExecutorAddr::fromPtr(alloc)},
+      {"_mlir_memref_to_llvm_aligned_alloc",
+       llvm::orc::ExecutorAddr::fromPtr(&_mlir_memref_to_llvm_aligned_alloc)},
+      {"_mlir_memref_to_llvm_free", llvm::orc::ExecutorAddr::fromPtr(release)},
+      // Modules lowered before they called the generic functions call
+      // malloc and free; theirs are working memory too (the runtime frees
+      // the buffers a module returns as working memory).
+      {"malloc", llvm::orc::ExecutorAddr::fromPtr(alloc)},
+      {"free", llvm::orc::ExecutorAddr::fromPtr(release)},
+      // Its copies are counted (AllocationCounter.h).
+      {"memrefCopy",
+       llvm::orc::ExecutorAddr::fromPtr(&mlir::llm::detail::countingMemrefCopy)},
+  };
   llvm::orc::SymbolMap symbols;
-  symbols[interner(kPrepareProgressSymbol)] = {
-      llvm::orc::ExecutorAddr::fromPtr(&::llm::runtime::llm_prepare_progress),
-      llvm::JITSymbolFlags::Exported};
-  // The compiled code's allocations and copies, counted (AllocationCounter.h).
-  symbols[interner("malloc")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&mlir::llm::detail::countingMalloc),
-      llvm::JITSymbolFlags::Exported};
-  symbols[interner("memrefCopy")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&mlir::llm::detail::countingMemrefCopy),
-      llvm::JITSymbolFlags::Exported};
+  for (const auto &[name, address] : functions)
+    symbols[interner(name)] = {address, llvm::JITSymbolFlags::Exported};
   return symbols;
 }
 

@@ -115,7 +115,11 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLLMLowerPairDotPass());
   // Collectives of a tensor-parallel module: calls of Open MPI.
   pm.addPass(createLLMLowerMPIPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Buffers come from the runtime's working memory (reused from step to
+  // step, on huge pages), through MLIR's generic allocation functions.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createSCFToControlFlowPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;

@@ -2,6 +2,7 @@
 
 #include "llm/runtime/ModelRunner.h"
 #include "PackedCall.h"
+#include "llm/runtime/WorkingMemory.h"
 
 #include <cstdlib>
 #include <cmath>
@@ -70,12 +71,15 @@ Status ModelRunner::allocateCache(int64_t contextSize, int64_t slots) {
                  std::to_string(shape_.numKvHeads) + " x " +
                  std::to_string(shape_.headDim) +
                  " values is larger than this machine can address");
-  // calloc: zeroed pages are mapped lazily, so a large context costs memory
-  // only as it fills.
-  keyCache_ = {static_cast<std::byte *>(std::calloc(elements, elementBytes)),
-               std::free};
-  valueCache_ = {static_cast<std::byte *>(std::calloc(elements, elementBytes)),
-                 std::free};
+  // Zeroed memory mapped as it fills, 2 MiB at a time (huge pages): a
+  // large context costs memory only as it fills (up to a huge page ahead in
+  // each layer's and KV head's history), and a decode step, which writes a
+  // new position of every layer and head, takes no page fault (on 4 KiB
+  // pages it took one every few tokens per layer).
+  keyCache_.reset();
+  valueCache_.reset();
+  keyCache_ = ResidentMemory::allocate(bytes / 2);
+  valueCache_ = ResidentMemory::allocate(bytes / 2);
   if (!keyCache_ || !valueCache_)
     return Error("cannot allocate a KV cache of " +
                  std::to_string(bytes >> 20) + " MiB for " +
@@ -116,7 +120,7 @@ Expected<std::vector<float>> takeLogits(const LogitsDescriptor &result,
                                         int64_t rows, int64_t vocab,
                                         const std::vector<int64_t> &positions) {
   if (!result.allocated || result.sizes[0] != rows || result.sizes[1] != vocab) {
-    std::free(result.allocated);
+    freeWorking(result.allocated);
     return Error("the compiled module returned logits of an unexpected shape");
   }
   std::vector<float> logits(static_cast<size_t>(rows * vocab));
@@ -124,7 +128,7 @@ Expected<std::vector<float>> takeLogits(const LogitsDescriptor &result,
     std::memcpy(logits.data() + row * vocab,
                 result.aligned + result.offset + row * result.strides[0],
                 sizeof(float) * vocab);
-  std::free(result.allocated);
+  freeWorking(result.allocated);
   for (int64_t row = 0; row < rows; ++row)
     for (int64_t v = 0; v < vocab; ++v)
       if (!std::isfinite(logits[row * vocab + v]))
@@ -190,7 +194,7 @@ ModelRunner::forward(const std::vector<int32_t> &tokens, int64_t position,
     if (results[i].allocated != result.allocated)
       owned.insert(results[i].allocated);
   for (void *buffer : owned)
-    std::free(buffer);
+    freeWorking(buffer);
   // A module compiled with llm-prefill-last-logits returns the last
   // position's logits only.
   int64_t rows = n > 1 && result.allocated && result.sizes[0] == 1 ? 1 : n;
@@ -233,8 +237,8 @@ ModelRunner::forwardBatch(const std::vector<int32_t> &tokens,
   args.addMemRef(tokens.data(), {n});
   args.addMemRef(slots.data(), {n});
   args.addMemRef(positions.data(), {n});
-  args.addMemRef(keyCache_.get(), poolShape);
-  args.addMemRef(valueCache_.get(), poolShape);
+  args.addMemRef(keyCache_->data(), poolShape);
+  args.addMemRef(valueCache_->data(), poolShape);
   for (size_t i = 0; i < abi_.weights.size(); ++i)
     args.addMemRef(store_->data()[i], abi_.bufferType(abi_.weights[i]).shape);
   LogitsDescriptor result{};

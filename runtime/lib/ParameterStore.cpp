@@ -3,6 +3,7 @@
 #include "llm/runtime/ParameterStore.h"
 #include "llm/runtime/PreparedCache.h"
 #include "llm/runtime/ResidentMemory.h"
+#include "llm/runtime/WorkingMemory.h"
 #include "PackedCall.h"
 #include "ParallelFor.h"
 #include "Xxh3.h"
@@ -108,7 +109,7 @@ extern "C" void llm::runtime::llm_prepare_progress(int64_t done,
 
 ParameterStore::~ParameterStore() {
   for (void *buffer : owned_)
-    std::free(buffer);
+    freeWorking(buffer);
 }
 
 Expected<std::unique_ptr<ParameterStore>>
@@ -406,9 +407,10 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   if (fits(inPlace))
     for (int64_t index : inPlaceTensors)
       populatePages(views[index]->data, views[index]->nbytes);
-  // Buffers @prepare has just computed are copied too (they lie where its
-  // allocator put them, on 4 KiB pages, and are freed after the copy): the
-  // copy and the originals both fit for a moment.
+  // Buffers @prepare has just computed are copied too (they lie in working
+  // memory's size-class blocks, up to a fifth larger than they need, and are
+  // freed after the copy): the copy and the originals both fit for a
+  // moment.
   size_t transientBytes = store->ranPrepare_ ? 2 * cachedBytes : cachedBytes;
   if (options.residentWeights && cachedBytes > 0 && fits(transientBytes))
     store->resident_ = ResidentMemory::allocate(cachedBytes);
@@ -424,8 +426,12 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     copyInParallel(jobs);
     store->cache_.reset();
     for (void *buffer : store->owned_)
-      std::free(buffer);
+      freeWorking(buffer);
     store->owned_.clear();
   }
+  // The buffers @prepare freed (and those just copied) are not needed
+  // again: no step comes near its peak.
+  if (store->ranPrepare_)
+    trimWorkingMemory();
   return std::move(store);
 }

@@ -1,12 +1,14 @@
 //===- AllocationCounter.h - What compiled code allocates and copies -*- C++ -*-===//
 //
-// The JIT resolves the compiled code's `malloc`, `free` and `memrefCopy` to
-// counting wrappers of the real functions, so that a run can report what a
-// decode step allocates and copies (a step should allocate nothing that
-// grows with the model or the context, and never copy the KV cache).
-// Totals since the process started; differences of two snapshots give a
-// step's share. Code loaded from an ahead-of-time shared library calls the
-// C library directly and is not counted.
+// The compiled code allocates through the runtime's working memory
+// (llm/runtime/WorkingMemory.h), which counts every buffer, and the JIT
+// resolves its `memrefCopy` to a counting wrapper of the real function, so
+// that a run can report what a decode step allocates and copies (a step
+// should allocate nothing that grows with the model or the context, and
+// never copy the KV cache). Totals since the process started; differences
+// of two snapshots give a step's share. Copies made by code loaded from an
+// ahead-of-time shared library call the library directly and are not
+// counted.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,12 +31,11 @@ struct AllocationCounts {
   }
 };
 
-/// The totals so far of every JIT-compiled module's allocations and copies.
+/// The totals so far of every compiled module's allocations and copies.
 AllocationCounts allocationCounts();
 
 namespace detail {
-/// The wrappers the JIT binds the compiled code's calls to.
-void *countingMalloc(uint64_t size);
+/// The wrapper the JIT binds the compiled code's memrefCopy to.
 void countingMemrefCopy(int64_t elementSize, void *source, void *target);
 } // namespace detail
 

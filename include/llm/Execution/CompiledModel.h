@@ -48,7 +48,9 @@ struct CompileOptions {
 /// runtime (packed entry points taking memref descriptors in the order of
 /// the module's ABI, the runtime symbols they call): an ahead-of-time
 /// artifact of another version is refused.
-constexpr int64_t kRuntimeABIVersion = 1;
+/// Version 2: buffers through the runtime's working memory
+/// (`_mlir_memref_to_llvm_alloc` and its kin) instead of malloc and free.
+constexpr int64_t kRuntimeABIVersion = 2;
 
 /// The symbol of an ahead-of-time artifact that holds its metadata (a JSON
 /// C string: runtime ABI, target CPU and features, the module's ABI).

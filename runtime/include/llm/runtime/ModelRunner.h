@@ -20,6 +20,7 @@
 #define LLM_RUNTIME_MODELRUNNER_H
 
 #include "llm/runtime/ParameterStore.h"
+#include "llm/runtime/ResidentMemory.h"
 #include "llm/runtime/SafeTensors.h"
 #include "llm/runtime/Status.h"
 
@@ -141,10 +142,11 @@ private:
     return {shape_.numLayers, shape_.numKvHeads, context_, shape_.headDim};
   }
   std::byte *keyCache(int64_t slot) const {
-    return keyCache_.get() + slot * slotBytes_;
+    return reinterpret_cast<std::byte *>(keyCache_->data()) + slot * slotBytes_;
   }
   std::byte *valueCache(int64_t slot) const {
-    return valueCache_.get() + slot * slotBytes_;
+    return reinterpret_cast<std::byte *>(valueCache_->data()) +
+           slot * slotBytes_;
   }
 
   ModelShape shape_;
@@ -157,8 +159,8 @@ private:
   int64_t context_ = 0, slots_ = 0;
   /// Bytes of one slot's K (or V) cache.
   size_t slotBytes_ = 0;
-  std::unique_ptr<std::byte, void (*)(void *)> keyCache_{nullptr, nullptr};
-  std::unique_ptr<std::byte, void (*)(void *)> valueCache_{nullptr, nullptr};
+  /// Anonymous memory on huge pages (ResidentMemory), mapped as it fills.
+  std::unique_ptr<ResidentMemory> keyCache_, valueCache_;
 };
 
 } // namespace llm::runtime
