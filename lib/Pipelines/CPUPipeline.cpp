@@ -24,6 +24,7 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLLMHoistWeightPrepPass());
   ConvertLLMToLinalgPassOptions toLinalg;
   toLinalg.int4Kernel = options.int4Kernel;
+  toLinalg.promptChunkBytes = options.promptChunkBytes;
   pm.addPass(createConvertLLMToLinalgPass(toLinalg));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

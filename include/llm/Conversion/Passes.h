@@ -27,9 +27,13 @@ namespace llm {
 
 /// Adds the patterns lowering llm graph ops (all but llm.param) to linalg.
 /// `pairedLanes`: int32 lanes of the paired-int16 INT4 decode kernel (16:
-/// AVX-512BW, 8: AVX2; 0: the float kernel).
+/// AVX-512BW, 8: AVX2; 0: the float kernel). `promptChunkBytes`: the
+/// weights of one output chunk of a prompt's linear layer (the pass's
+/// prompt-chunk-bytes; 0: no chunks).
 void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
-                                           int64_t pairedLanes = 0);
+                                           int64_t pairedLanes = 0,
+                                           int64_t promptChunkBytes = 512 *
+                                                                      1024);
 
 /// Declares the memory effects of the mpi ops the lowering creates
 /// (`mpi.allreduce` reads its send buffer and writes its receive buffer,

@@ -20,6 +20,13 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
            "products, any target), 'x86-avx512' or 'x86-avx2' (int16 "
            "inputs and vpmaddwd on 512- or 256-bit vectors; the module then "
            "runs only on CPUs with AVX-512BW, or AVX2)">,
+    Option<"promptChunkBytes", "prompt-chunk-bytes", "int64_t",
+           /*default=*/"512 * 1024",
+           "A prompt's linear layer computes its smaller row blocks in "
+           "chunks of its outputs whose weights take at most this many bytes "
+           "(a multiple of 16 outputs, at least 4 chunks), so that each "
+           "chunk's weights stay in cache for all of them; about half of a "
+           "core's L2 cache (the default: Zen 4's 1 MiB). 0: no chunks">,
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",

@@ -32,6 +32,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "'x86-avx512' or 'x86-avx2' (int16 inputs, vpmaddwd; "
                      "the module records that it needs avx512bw or avx2)"),
       llvm::cl::init(ConvertLLMToLinalgPassOptions().int4Kernel)};
+  Option<int64_t> promptChunkBytes{
+      *this, "prompt-chunk-bytes",
+      llvm::cl::desc("Weights per output chunk of a prompt's linear layer "
+                     "(about half of a core's L2 cache; 0: no chunks; "
+                     "convert-llm-to-linalg)"),
+      llvm::cl::init(ConvertLLMToLinalgPassOptions().promptChunkBytes)};
   Option<int64_t> rowAtATimeMaxBytes{
       *this, "row-at-a-time-max-bytes",
       llvm::cl::desc("Decode's F32 matrix-vector products read one row at a "

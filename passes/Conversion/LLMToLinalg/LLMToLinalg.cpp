@@ -22,10 +22,11 @@ using namespace mlir;
 using namespace mlir::llm;
 
 void mlir::llm::populateLLMToLinalgConversionPatterns(
-    RewritePatternSet &patterns, int64_t pairedLanes) {
+    RewritePatternSet &patterns, int64_t pairedLanes,
+    int64_t promptChunkBytes) {
   detail::populateElementwisePatterns(patterns);
   detail::populateNormalizationPatterns(patterns);
-  detail::populateLinearPatterns(patterns);
+  detail::populateLinearPatterns(patterns, promptChunkBytes);
   detail::populateQuantizedLinearPatterns(patterns, pairedLanes);
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
@@ -61,7 +62,14 @@ struct ConvertLLMToLinalgPass
       }
       pairedLanes = target->lanes;
     }
-    populateLLMToLinalgConversionPatterns(patterns, pairedLanes);
+    if (promptChunkBytes < 0) {
+      getOperation()->emitError()
+          << "prompt-chunk-bytes must not be negative, got "
+          << static_cast<int64_t>(promptChunkBytes);
+      return signalPassFailure();
+    }
+    populateLLMToLinalgConversionPatterns(patterns, pairedLanes,
+                                          promptChunkBytes);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       return signalPassFailure();

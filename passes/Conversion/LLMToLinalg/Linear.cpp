@@ -99,15 +99,16 @@ bool usesTransposedRowBlocks(MatmulOp op) {
 
 /// Outputs per chunk of a prompt's row parts (computeInRowBlocks) for a
 /// layer of `outputs` x `inputs` weights of `elementBytes` each: the most
-/// whose weights fit in half of a core's L2 cache (512 KiB, Zen 4's
-/// 1 MiB), so that every part after the first reads them from there; a
-/// multiple of 16 that divides `outputs` into at least 4 chunks (at least
-/// 16 outputs even when those do not fit: L3 still serves them); 0 when
-/// there is none.
-int64_t outputChunk(int64_t outputs, int64_t inputs, int64_t elementBytes) {
-  constexpr int64_t chunkBytes = 512 * 1024, multiple = 16;
+/// whose weights fit in `chunkBytes` (about half of a core's L2 cache), so
+/// that every part after the first reads them from there; a multiple of 16
+/// that divides `outputs` into at least 4 chunks (at least 16 outputs even
+/// when those do not fit: L3 still serves them); 0 when there is none or
+/// `chunkBytes` is 0.
+int64_t outputChunk(int64_t outputs, int64_t inputs, int64_t elementBytes,
+                    int64_t chunkBytes) {
+  constexpr int64_t multiple = 16;
   if (ShapedType::isDynamic(outputs) || ShapedType::isDynamic(inputs) ||
-      elementBytes <= 0)
+      elementBytes <= 0 || chunkBytes <= 0)
     return 0;
   int64_t fitting = chunkBytes / (inputs * elementBytes);
   int64_t most = std::min(std::max(fitting, multiple), outputs / 4);
@@ -123,7 +124,8 @@ int64_t outputChunk(int64_t outputs, int64_t inputs, int64_t elementBytes) {
 /// weight vector loaded; f32 blocks of 64 rows transposed) and on the last
 /// remaining row (computeInRowBlocks).
 struct MatmulLowering : OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  MatmulLowering(MLIRContext *context, int64_t promptChunkBytes)
+      : OpRewritePattern(context), promptChunkBytes(promptChunkBytes) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -143,7 +145,7 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
       // transpose their rows once, outside the chunks).
       int64_t chunk = outputChunk(
           resultType.getDimSize(1), weightType.getDimSize(1),
-          weightType.getElementTypeBitWidth() / 8);
+          weightType.getElementTypeBitWidth() / 8, promptChunkBytes);
       result = computeInRowBlocks(
           rewriter, loc, op.getInput(), resultType,
           [&](OpBuilder &b, Location l, Value rows, Value init,
@@ -178,10 +180,14 @@ struct MatmulLowering : OpRewritePattern<MatmulOp> {
     rewriter.replaceOp(op, result);
     return success();
   }
+
+  /// The weights of one output chunk of a prompt's row parts (outputChunk).
+  int64_t promptChunkBytes;
 };
 
 } // namespace
 
-void mlir::llm::detail::populateLinearPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatmulLowering>(patterns.getContext());
+void mlir::llm::detail::populateLinearPatterns(RewritePatternSet &patterns,
+                                               int64_t promptChunkBytes) {
+  patterns.add<MatmulLowering>(patterns.getContext(), promptChunkBytes);
 }

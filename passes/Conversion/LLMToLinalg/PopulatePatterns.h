@@ -15,7 +15,9 @@ namespace mlir::llm::detail {
 
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
-void populateLinearPatterns(RewritePatternSet &patterns);
+/// `promptChunkBytes`: see populateLLMToLinalgConversionPatterns.
+void populateLinearPatterns(RewritePatternSet &patterns,
+                            int64_t promptChunkBytes);
 /// `pairedLanes` (16: AVX-512BW, 8: AVX2; 0: off): decode-step INT4 layers
 /// use the paired-int16 kernel of Int4PairedInt16Kernel.cpp with vectors
 /// of that many int32 lanes instead of float dot products.
