@@ -107,7 +107,8 @@ def main():
     best = {}
     for _ in range(args.repeats):  # interleaved rounds
         for kind in kinds:
-            seconds = seconds_per_call(compiled[kind], args.calls, args.threads)
+            seconds = seconds_per_call(compiled[kind], args.calls, args.threads,
+                                       os.path.join(ROOT, args.build, "lib", "libllm.so"))
             best[kind] = min(best.get(kind, seconds), seconds)
     print(f"one-row layer {args.out} x {args.inputs}, INT4 groups of {args.group_size}, "
           f"{args.threads} threads, best of {args.repeats}\n")

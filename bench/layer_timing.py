@@ -53,6 +53,23 @@ func.func @main() {{
 """
 
 
+def matmul_module(out, inputs, wtype, calls, rows=None):
+    """A timed_module of one `llm.matmul` over [out, inputs] weights of
+    `wtype` filled with ones: of one static row (decode) when `rows` is
+    None, else of `rows` rows given as a dynamic size (a prompt)."""
+    x = f"tensor<{'?' if rows else 1}x{inputs}xf32>"
+    w = f"tensor<{out}x{inputs}x{wtype}>"
+    y = f"tensor<{'?' if rows else 1}x{out}xf32>"
+    setup = f"""
+  %wone = arith.constant 1.0 : {wtype}
+  %w0 = tensor.empty() : {w}
+  %w = linalg.fill ins(%wone : {wtype}) outs(%w0 : {w}) -> {w}"""
+    dynamic = dict(x_sizes="%rows", constants=f"\n  %rows = arith.constant {rows} : index") \
+        if rows else {}
+    return timed_module(f"llm.matmul %x, %w : {x}, {w} -> {y}", f"%w: {w}", x, y, setup,
+                        "%x, %w", f"{x}, {w}", calls, **dynamic)
+
+
 def lower(llm_opt, source, lowered, pipeline="--llm-cpu-pipeline"):
     """Lowers `source` to `lowered` with llm-opt, without the (empty) weight
     ABI attribute, which mlir-runner (no llm dialect) cannot parse."""
@@ -63,10 +80,19 @@ def lower(llm_opt, source, lowered, pipeline="--llm-cpu-pipeline"):
         f.write(text)
 
 
-def seconds_per_call(lowered, calls, threads):
-    """Runs a lowered timed_module with `threads` OpenMP threads."""
-    libs = ",".join(os.path.join(LIBS, lib) for lib in
-                    ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so"))
+def seconds_per_call(lowered, calls, threads, llm_library=None):
+    """Runs a lowered timed_module with `threads` OpenMP threads. Compiled
+    code allocates its buffers from the runtime's working memory
+    (`_mlir_memref_to_llvm_alloc` and `_free`), which `llm_library` (default:
+    build/lib/libllm.so of this checkout) defines."""
+    if llm_library is None:
+        llm_library = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                   "build", "lib", "libllm.so")
+    if not os.path.exists(llm_library):
+        sys.exit(f"{llm_library} not found: build the project first")
+    libs = ",".join([os.path.join(LIBS, lib) for lib in
+                     ("libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so")]
+                    + [llm_library])
     proc = subprocess.run(["mlir-runner-22", lowered, "-e", "main",
                            "-entry-point-result=void", "-O3", f"-shared-libs={libs}"],
                           capture_output=True, text=True,

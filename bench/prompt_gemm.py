@@ -16,7 +16,7 @@ import argparse
 import os
 import tempfile
 
-from layer_timing import lower, seconds_per_call, timed_module
+from layer_timing import lower, matmul_module, seconds_per_call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,19 +29,6 @@ SHAPES = [
     ("llama-7b attn q", 4096, 4096),
     ("llama-7b ffn up", 11008, 4096),
 ]
-
-
-def module(out, inputs, rows, calls, wtype):
-    x = f"tensor<?x{inputs}xf32>"
-    w = f"tensor<{out}x{inputs}x{wtype}>"
-    y = f"tensor<?x{out}xf32>"
-    setup = f"""
-  %wone = arith.constant 1.0 : {wtype}
-  %w0 = tensor.empty() : {w}
-  %w = linalg.fill ins(%wone : {wtype}) outs(%w0 : {w}) -> {w}"""
-    return timed_module(f"llm.matmul %x, %w : {x}, {w} -> {y}", f"%w: {w}", x, y, setup,
-                        "%x, %w", f"{x}, {w}", calls, x_sizes="%rows",
-                        constants=f"\n  %rows = arith.constant {rows} : index")
 
 
 def main():
@@ -62,9 +49,10 @@ def main():
             source = os.path.join(work, "layer.mlir")
             lowered = os.path.join(work, "layer.llvm.mlir")
             with open(source, "w") as f:
-                f.write(module(out, inputs, args.rows, args.calls, wtype))
+                f.write(matmul_module(out, inputs, wtype, args.calls, rows=args.rows))
             lower(llm_opt, source, lowered)
-            best = min(seconds_per_call(lowered, args.calls, args.threads)
+            best = min(seconds_per_call(lowered, args.calls, args.threads,
+                                        os.path.join(ROOT, args.build, "lib", "libllm.so"))
                        for _ in range(args.repeats))
             flops = 2.0 * args.rows * out * inputs
             print(f"| {name} | {wtype} | {out} x {inputs} | {best * 1e3:.2f} | "

@@ -1,18 +1,22 @@
 #!/usr/bin/python3
-"""Prepared weights on huge pages or read from the mapped cache file.
+"""Weights on huge pages or read from the mapped files.
 
-Runs one module on one checkpoint with llm-run's default (the prepared
-buffers read from the cache copied into memory on transparent huge pages,
+Runs one module on one checkpoint with llm-run's default (the weights that
+lie in file mappings, checkpoint tensors read as they are and prepared
+buffers read from the cache, copied into memory on transparent huge pages,
 runtime/lib/ResidentMemory.cpp) and with --mmap (read where they lie in the
-mapped cache file, 4 KiB pages), in interleaved rounds, and prints load time
-and decode tokens/s of each (best of the rounds) and their ratio.
+mapped files, 4 KiB pages of the page cache), in interleaved rounds, and
+prints load time and decode tokens/s of each (best of the rounds) and their
+ratio.
 
-The module is compiled here from the checkpoint (INT4 groups of 32,
-symmetric, LM head included; the AVX-512 kernel where the CPU has it)
-unless --module is given. The first run prepares and caches the packs.
+The module is compiled here from the checkpoint unless --module is given:
+`--format int4` (INT4 groups of 32, symmetric, LM head included; the
+AVX-512 kernel where the CPU has it; the first run prepares and caches the
+packs) or `--format f32` (the checkpoint's tensors as they are).
 
 Usage: bench/resident_weights.py --model DIR [--module M.mlir]
-       [--threads 1,2] [--rounds 3] [--gen 64] [--build build]
+       [--format int4|f32] [--threads 1,2] [--rounds 3] [--gen 64]
+       [--build build]
 """
 
 import argparse
@@ -32,6 +36,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--module")
+    parser.add_argument("--format", choices=["int4", "f32"], default="int4")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--gen", type=int, default=64)
@@ -41,19 +46,20 @@ def main():
     work = tempfile.mkdtemp(prefix="resident-weights-")
     module = args.module
     if not module:
-        module = os.path.join(work, "int4.mlir")
+        module = os.path.join(work, f"{args.format}.mlir")
         ir = run([os.path.join(bin_dir, "llm-translate"), "--import-llama-config", args.model])
+        passes = ["--llm-prefill-last-logits"]
         pipeline = "--llm-cpu-pipeline"
-        if "avx512bw" in open("/proc/cpuinfo").read():
-            pipeline += "=int4-kernel=x86-avx512"
-        run([os.path.join(bin_dir, "llm-opt"), "--llm-prefill-last-logits",
-             "--llm-quantize-int4=group-size=32 symmetric=true lm-head=true", pipeline,
-             "-o", module], input=ir)
+        if args.format == "int4":
+            passes.append("--llm-quantize-int4=group-size=32 symmetric=true lm-head=true")
+            if "avx512bw" in open("/proc/cpuinfo").read():
+                pipeline += "=int4-kernel=x86-avx512"
+        run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", module], input=ir)
     cache = os.path.join(work, "cache")
     base = [os.path.join(bin_dir, "llm-run"), module, "-m", args.model, "--cache-dir", cache,
             "--prompt-ids", "1,300,400", "-n", str(args.gen), "--temp", "0", "--ignore-eos",
             "--json"]
-    run(base[:-1] + ["-n", "1"])  # prepares and caches the packs
+    run(base[:-1] + ["-n", "1"])  # prepares and caches the packs (int4)
     threads = [int(t) for t in args.threads.split(",")]
     modes = {"huge pages (default)": [], "mapped file (--mmap)": ["--mmap"]}
     best = {}

@@ -37,6 +37,7 @@ void mlir::llm::buildCPUPipeline(OpPassManager &pm,
     tiling.parallelChunks = 0;
   tiling.vectorize = options.vectorize;
   tiling.rowAtATimeMaxBytes = options.rowAtATimeMaxBytes;
+  tiling.matrixVectorAccumulators = options.matrixVectorAccumulators;
   if (options.parallel || options.vectorize)
     pm.addNestedPass<func::FuncOp>(createLLMCPUTileAndVectorizePass(tiling));
   // Every op's destination is its own allocation from here on: CSE would

@@ -287,10 +287,10 @@ struct LLMCPUTileAndVectorizePass
     });
     for (linalg::LinalgOp op : candidates) {
       int64_t extent = op.getStaticLoopRanges().back();
-      // Up to `rows` vectors of lanes per row: the most that divide it (at
-      // least two, as laneSplitKind checked).
+      // Up to `matrixVectorAccumulators` vectors of lanes per row: the most
+      // that divide it (at least two, as laneSplitKind checked).
       int64_t ratio = 2 * lanes;
-      for (int64_t vectors = rows; vectors > 2; --vectors)
+      for (int64_t vectors = matrixVectorAccumulators; vectors > 2; --vectors)
         if (extent % (vectors * lanes) == 0) {
           ratio = vectors * lanes;
           break;
@@ -738,6 +738,11 @@ struct LLMCPUTileAndVectorizePass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (matrixVectorAccumulators < 2) {
+      func.emitError() << "matrix-vector-accumulators must be at least 2, got "
+                       << static_cast<int64_t>(matrixVectorAccumulators);
+      return signalPassFailure();
+    }
     IRRewriter unsharing(&getContext());
     unshareDestinations(unsharing, func);
     IRRewriter rewriter(&getContext());

@@ -153,6 +153,8 @@ const char *typeName(uint32_t type) {
 GgufFile::~GgufFile() {
   if (map_)
     ::munmap(map_, size_);
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
 const GgufValue *GgufFile::find(const std::string &key) const {
@@ -173,14 +175,13 @@ Expected<std::shared_ptr<GgufFile>> GgufFile::open(const std::string &path) {
     return fail("not a regular file");
   }
   std::shared_ptr<GgufFile> file(new GgufFile());
+  // From here on the destructor closes (and unmaps).
+  file->fd_ = fd;
   file->path_ = path;
   file->size_ = static_cast<size_t>(st.st_size);
-  if (file->size_ < 24) {
-    ::close(fd);
+  if (file->size_ < 24)
     return fail(fmt::format("{} bytes is too short for a GGUF header", file->size_));
-  }
   void *map = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
   if (map == MAP_FAILED)
     return fail(fmt::format("mmap failed: {}", std::strerror(errno)));
   file->map_ = map;
@@ -439,7 +440,7 @@ Expected<Checkpoint> ggufCheckpoint(const std::shared_ptr<GgufFile> &file) {
   // converted ones (dequantized, query/key rows put back) are memory of
   // their own.
   return Checkpoint::fromViews(std::move(views), storage,
-                               {{file->mapping(), file->size()}});
+                               {{file->mapping(), file->size(), file->fd()}});
 }
 
 } // namespace llm::runtime

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <list>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -368,34 +369,38 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     store->data_.push_back(index < raw ? tensorData[index]
                                        : preparedData[index - raw]);
 
-  // 3. Weights that lie in file mappings. Prepared buffers read from the
-  // cache (INT4 packs) are copied into anonymous memory on huge pages
-  // (ResidentMemory) and the cache file unmapped: TinyLlama-shaped INT4
-  // decode measured 43 -> 49 tok/s on one thread. So are the buffers
-  // @prepare has just computed, then freed. Checkpoint tensors the
-  // kernels read in place stay in their mapping (copying TinyLlama's 4.4
-  // GB of F32 weights cost 5 s of load and gained nothing measurable) and
-  // are mapped now, as llama.cpp maps its weights (MAP_POPULATE), so that
-  // the first prompt does not take a page fault per page. Neither when the
-  // weights would not fit in half of the memory.
-  size_t inPlace = 0, cachedBytes = 0;
-  std::vector<int64_t> inPlaceTensors;
-  // Prepared buffers (from the cache, or just computed): their weight
-  // argument and bytes.
-  std::vector<std::pair<size_t, size_t>> cachedWeights;
+  // 3. Weights that lie in file mappings: checkpoint tensors the kernels
+  // read as they are, and prepared buffers read from the cache (INT4 packs).
+  // Both are copied into anonymous memory on huge pages (ResidentMemory)
+  // and their file pages handed back. A file's pages in the page cache lie
+  // scattered over physical memory, and a thread streaming them reads
+  // slower and less steadily than from anonymous memory: TinyLlama-shaped
+  // F32 decode on one thread measured 4.5 tok/s read in place and twice
+  // that copied, as llama.cpp's own (5.7 tok/s mapped, 9.3 with --no-mmap;
+  // bench/resident_weights.py). So are the buffers @prepare has just
+  // computed, then freed. Neither when the weights would not fit in half
+  // of the memory: then checkpoint tensors stay in their mapping, mapped
+  // now (MAP_POPULATE's effect) so that the first prompt does not take a
+  // page fault per page.
   auto paddedToLine = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
+  // Weights to copy: their position in abi.weights and bytes; each on its
+  // own cache lines.
+  std::vector<std::pair<size_t, size_t>> inPlaceWeights, cachedWeights;
+  size_t inPlaceBytes = 0, cachedBytes = 0;
+  // Checkpoint tensors bound in place, each once.
+  std::map<int64_t, size_t> inPlaceTensors;
   for (size_t k = 0; k < abi.weights.size(); ++k) {
     int64_t index = abi.weights[k];
     if (index < raw) {
       if (copied[index] || tensorData[index] != views[index]->data)
         continue;
-      inPlaceTensors.push_back(index);
-      inPlace += views[index]->nbytes;
+      inPlaceWeights.push_back({k, views[index]->nbytes});
+      if (inPlaceTensors.emplace(index, inPlaceBytes).second)
+        inPlaceBytes += paddedToLine(views[index]->nbytes);
     } else if (store->cache_ || store->ranPrepare_) {
       const BufferType &type = abi.prepared[index - raw];
       size_t bytes = static_cast<size_t>(type.numel()) * type.elementSize();
       cachedWeights.push_back({k, bytes});
-      // Each buffer on its own cache lines.
       cachedBytes += paddedToLine(bytes);
     }
   }
@@ -404,30 +409,50 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     return pages > 0 && pageSize > 0 &&
            bytes < static_cast<size_t>(pages) * static_cast<size_t>(pageSize) / 2;
   };
-  if (fits(inPlace))
-    for (int64_t index : inPlaceTensors)
-      populatePages(views[index]->data, views[index]->nbytes);
   // Buffers @prepare has just computed are copied too (they lie in working
   // memory's size-class blocks, up to a fifth larger than they need, and are
   // freed after the copy): the copy and the originals both fit for a
   // moment.
   size_t transientBytes = store->ranPrepare_ ? 2 * cachedBytes : cachedBytes;
-  if (options.residentWeights && cachedBytes > 0 && fits(transientBytes))
-    store->resident_ = ResidentMemory::allocate(cachedBytes);
+  bool copyCached = options.residentWeights && cachedBytes > 0 &&
+                    fits(transientBytes);
+  bool copyInPlace = options.residentWeights && inPlaceBytes > 0 &&
+                     fits(inPlaceBytes + (copyCached ? transientBytes : 0));
+  if (!copyInPlace && fits(inPlaceBytes))
+    for (auto [index, offset] : inPlaceTensors)
+      populatePages(views[index]->data, views[index]->nbytes);
+  size_t residentBytes =
+      (copyInPlace ? inPlaceBytes : 0) + (copyCached ? cachedBytes : 0);
+  if (residentBytes > 0)
+    store->resident_ = ResidentMemory::allocate(residentBytes);
   if (store->resident_) {
     std::vector<CopyJob> jobs;
-    size_t at = 0;
-    for (auto [k, bytes] : cachedWeights) {
-      uint8_t *to = store->resident_->data() + at;
-      jobs.push_back({store->data_[k], to, bytes});
-      store->data_[k] = to;
-      at += paddedToLine(bytes);
+    uint8_t *resident = store->resident_->data();
+    if (copyInPlace) {
+      for (auto [index, offset] : inPlaceTensors) {
+        std::optional<FileSpan> span = checkpoint.fileSpanOf(*views[index]);
+        jobs.push_back({views[index]->data, resident + offset,
+                        views[index]->nbytes, span ? span->fd : -1,
+                        span ? span->offset : 0});
+      }
+      for (auto [k, bytes] : inPlaceWeights)
+        store->data_[k] = resident + inPlaceTensors[abi.weights[k]];
+      resident += inPlaceBytes;
+    }
+    if (copyCached) {
+      for (auto [k, bytes] : cachedWeights) {
+        jobs.push_back({store->data_[k], resident, bytes});
+        store->data_[k] = resident;
+        resident += paddedToLine(bytes);
+      }
     }
     copyInParallel(jobs);
-    store->cache_.reset();
-    for (void *buffer : store->owned_)
-      freeWorking(buffer);
-    store->owned_.clear();
+    if (copyCached) {
+      store->cache_.reset();
+      for (void *buffer : store->owned_)
+        freeWorking(buffer);
+      store->owned_.clear();
+    }
   }
   // The buffers @prepare freed (and those just copied) are not needed
   // again: no step comes near its peak.

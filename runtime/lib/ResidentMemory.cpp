@@ -1,12 +1,16 @@
 //===- ResidentMemory.cpp - weights on transparent huge pages -------------===//
 
 #include "llm/runtime/ResidentMemory.h"
+#include "llm/runtime/PreparedCache.h"
 #include "ParallelFor.h"
 
 #include <algorithm>
 #include <cstring>
 
+#include <cerrno>
+
 #include <sys/mman.h>
+#include <unistd.h>
 
 using namespace llm::runtime;
 
@@ -14,33 +18,67 @@ namespace {
 constexpr size_t kHugePage = size_t(2) << 20;
 } // namespace
 
-std::unique_ptr<ResidentMemory> ResidentMemory::allocate(size_t bytes) {
-  if (bytes == 0 || bytes > SIZE_MAX - kHugePage)
+namespace {
+size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+} // namespace
+
+void *llm::runtime::mapHugePages(size_t bytes) {
+  if (bytes == 0 || bytes > SIZE_MAX / 2)
     return nullptr;
   // One huge page more than asked, so that the data can start on a huge
-  // page boundary.
-  size_t mapBytes = bytes + kHugePage;
-  void *map = ::mmap(nullptr, mapBytes, PROT_READ | PROT_WRITE,
+  // page boundary; the unaligned head and the tail are unmapped again.
+  size_t padded = bytes + kHugePage;
+  void *raw = ::mmap(nullptr, padded, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (map == MAP_FAILED)
+  if (raw == MAP_FAILED)
     return nullptr;
-  std::unique_ptr<ResidentMemory> memory(new ResidentMemory());
-  memory->map_ = map;
-  memory->mapBytes_ = mapBytes;
-  auto start = reinterpret_cast<uintptr_t>(map);
-  memory->data_ = reinterpret_cast<uint8_t *>((start + kHugePage - 1) /
-                                              kHugePage * kHugePage);
-  memory->size_ = bytes;
+  auto start = reinterpret_cast<uintptr_t>(raw);
+  uintptr_t aligned = roundUp(start, kHugePage);
+  if (aligned > start)
+    ::munmap(raw, aligned - start);
+  uintptr_t end = aligned + roundUp(bytes, 4096);
+  if (start + padded > end)
+    ::munmap(reinterpret_cast<void *>(end), start + padded - end);
   // Advice only: without transparent huge pages (or with them disabled)
   // the memory is ordinary pages, still correct.
-  ::madvise(memory->data_, bytes, MADV_HUGEPAGE);
+  ::madvise(reinterpret_cast<void *>(aligned), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void *>(aligned);
+}
+
+void llm::runtime::unmapHugePages(void *data, size_t bytes) {
+  if (data)
+    ::munmap(data, roundUp(bytes, 4096));
+}
+
+std::unique_ptr<ResidentMemory> ResidentMemory::allocate(size_t bytes) {
+  void *data = mapHugePages(bytes);
+  if (!data)
+    return nullptr;
+  std::unique_ptr<ResidentMemory> memory(new ResidentMemory());
+  memory->data_ = static_cast<uint8_t *>(data);
+  memory->size_ = bytes;
   return memory;
 }
 
-ResidentMemory::~ResidentMemory() {
-  if (map_)
-    ::munmap(map_, mapBytes_);
+ResidentMemory::~ResidentMemory() { unmapHugePages(data_, size_); }
+
+namespace {
+/// Reads `bytes` at `offset` of `fd` into `to`; false on an error or an
+/// early end of the file.
+bool readFully(int fd, uint64_t offset, uint8_t *to, size_t bytes) {
+  while (bytes > 0) {
+    ssize_t n = ::pread(fd, to, bytes, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    to += n;
+    offset += static_cast<uint64_t>(n);
+    bytes -= static_cast<size_t>(n);
+  }
+  return true;
 }
+} // namespace
 
 void llm::runtime::copyInParallel(const std::vector<CopyJob> &jobs) {
   const size_t piece = size_t(64) << 20;
@@ -49,8 +87,16 @@ void llm::runtime::copyInParallel(const std::vector<CopyJob> &jobs) {
     for (size_t at = 0; at < job.bytes; at += piece)
       pieces.push_back({static_cast<const uint8_t *>(job.from) + at,
                         static_cast<uint8_t *>(job.to) + at,
-                        std::min(piece, job.bytes - at)});
+                        std::min(piece, job.bytes - at), job.fromFd,
+                        job.fromOffset + at});
   parallelFor(pieces.size(), [&](size_t i) {
-    std::memcpy(pieces[i].to, pieces[i].from, pieces[i].bytes);
+    const CopyJob &p = pieces[i];
+    auto *to = static_cast<uint8_t *>(p.to);
+    // Through the mapping when the file cannot be read (the mapping and the
+    // file hold the same bytes).
+    if (p.fromFd < 0 || !readFully(p.fromFd, p.fromOffset, to, p.bytes))
+      std::memcpy(to, p.from, p.bytes);
+    if (p.fromFd >= 0)
+      releasePages(p.from, p.bytes);
   });
 }

@@ -116,6 +116,8 @@ std::string TensorView::describe() const {
 SafeTensorsFile::~SafeTensorsFile() {
   if (map_)
     ::munmap(map_, size_);
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
 const TensorView *SafeTensorsFile::find(std::string_view name) const {
@@ -245,12 +247,11 @@ SafeTensorsFile::open(const std::string &path) {
       return fail(fmt::format(
           "file is {} bytes, too short for the 8-byte header length", fileSize));
     }
+    // From here on the destructor closes and unmaps.
+    file->fd_ = fd;
     void *map = ::mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
-    int mapErr = errno;
-    ::close(fd);
     if (map == MAP_FAILED)
-      return fail(fmt::format("mmap failed: {}", errnoText(mapErr)));
-    // From here on the destructor unmaps.
+      return fail(fmt::format("mmap failed: {}", errnoText(errno)));
     file->map_ = map;
     file->size_ = static_cast<size_t>(fileSize);
     auto nanoseconds = [](const struct timespec &t) {
@@ -368,7 +369,7 @@ std::vector<std::string> Checkpoint::names() const {
 
 Checkpoint Checkpoint::fromViews(
     std::vector<TensorView> views, std::shared_ptr<const void> owner,
-    std::vector<std::pair<const uint8_t *, size_t>> mappedRegions) {
+    std::vector<MappedFileRegion> mappedRegions) {
   Checkpoint ckpt;
   ckpt.views_ = std::move(views);
   ckpt.owner_ = std::move(owner);

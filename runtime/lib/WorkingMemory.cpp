@@ -1,6 +1,7 @@
 //===- WorkingMemory.cpp - the buffers compiled code allocates ------------===//
 
 #include "llm/runtime/WorkingMemory.h"
+#include "llm/runtime/ResidentMemory.h"
 
 #include <algorithm>
 #include <atomic>
@@ -8,8 +9,6 @@
 #include <map>
 #include <mutex>
 #include <vector>
-
-#include <sys/mman.h>
 
 using namespace llm::runtime;
 
@@ -50,26 +49,6 @@ size_t sizeClass(size_t bytes) {
   return roundUp(bytes, step);
 }
 
-/// `bytes` of anonymous memory starting on a huge page and advised for
-/// huge pages; nullptr when it cannot be mapped.
-void *mapHuge(size_t bytes) {
-  size_t padded = bytes + kHugePage;
-  void *raw = ::mmap(nullptr, padded, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED)
-    return nullptr;
-  auto start = reinterpret_cast<uintptr_t>(raw);
-  uintptr_t aligned = roundUp(start, kHugePage);
-  // Only the aligned range stays mapped.
-  if (aligned > start)
-    ::munmap(raw, aligned - start);
-  uintptr_t end = aligned + roundUp(bytes, 4096);
-  if (start + padded > end)
-    ::munmap(reinterpret_cast<void *>(end), start + padded - end);
-  ::madvise(reinterpret_cast<void *>(aligned), bytes, MADV_HUGEPAGE);
-  return reinterpret_cast<void *>(aligned);
-}
-
 class Pool {
 public:
   static Pool &get() {
@@ -92,7 +71,7 @@ public:
         keptMappedBytes_ -= classBytes;
       reused = true;
     } else {
-      block = origin == Origin::Slab ? carve(classBytes) : mapHuge(classBytes);
+      block = origin == Origin::Slab ? carve(classBytes) : mapHugePages(classBytes);
       if (!block)
         return nullptr;
       if (origin == Origin::Mapping)
@@ -121,7 +100,7 @@ public:
       kept_[classBytes].push_back(block);
       return;
     }
-    ::munmap(block, roundUp(classBytes, 4096));
+    unmapHugePages(block, classBytes);
     mappedBytes_ -= roundUp(classBytes, 4096);
   }
 
@@ -131,7 +110,7 @@ public:
       if (classBytes < kHugePage)
         continue;
       for (void *block : blocks)
-        ::munmap(block, roundUp(classBytes, 4096));
+        unmapHugePages(block, classBytes);
       mappedBytes_ -= blocks.size() * roundUp(classBytes, 4096);
       blocks.clear();
     }
@@ -139,7 +118,7 @@ public:
     // Slabs go only when none of their buffers is in use.
     if (slabInUseBytes_ == 0) {
       for (void *slab : slabs_)
-        ::munmap(slab, kSlabBytes);
+        unmapHugePages(slab, kSlabBytes);
       mappedBytes_ -= slabs_.size() * kSlabBytes;
       slabs_.clear();
       slabFree_ = slabEnd_ = nullptr;
@@ -159,7 +138,7 @@ private:
   /// A new block of a slab (a new slab when the current one is full).
   void *carve(size_t classBytes) {
     if (!slabFree_ || static_cast<size_t>(slabEnd_ - slabFree_) < classBytes) {
-      auto *slab = static_cast<uint8_t *>(mapHuge(kSlabBytes));
+      auto *slab = static_cast<uint8_t *>(mapHugePages(kSlabBytes));
       if (!slab)
         return nullptr;
       slabs_.push_back(slab);

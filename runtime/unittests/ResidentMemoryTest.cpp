@@ -2,10 +2,16 @@
 
 #include "llm/runtime/ResidentMemory.h"
 
+#include "TestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace llm::runtime;
 
@@ -39,4 +45,29 @@ TEST(ResidentMemory, ParallelCopiesEveryByteOfEveryJob) {
                   {small.data(), smallCopy.data(), 0}});
   EXPECT_EQ(bigCopy, big);
   EXPECT_EQ(smallCopy, small);
+}
+
+// A job whose source lies in a mapping of an open file reads the bytes from
+// the file at its offset (here the "mapping" holds other bytes, so the copy
+// shows where they came from); a file that ends early falls back to the
+// mapping's bytes.
+TEST(ResidentMemory, ParallelCopyReadsFromTheFileWhenGivenOne) {
+  llm::runtime::testing::TempDir dir;
+  std::string path = dir.file("weights.bin");
+  std::string onDisk((size_t(64) << 20) + 100, '\0');
+  for (size_t i = 0; i < onDisk.size(); ++i)
+    onDisk[i] = static_cast<char>(i * 40503u >> 7);
+  llm::runtime::testing::writeFile(path, onDisk);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const size_t offset = 4096 + 3, bytes = onDisk.size() - offset;
+  std::vector<uint8_t> mapping(bytes, 0xee), copy(bytes);
+  copyInParallel({{mapping.data(), copy.data(), bytes, fd, offset}});
+  EXPECT_EQ(std::memcmp(copy.data(), onDisk.data() + offset, bytes), 0);
+
+  // Past the end of the file: the mapping's bytes.
+  std::vector<uint8_t> past(64);
+  copyInParallel({{mapping.data(), past.data(), past.size(), fd, onDisk.size()}});
+  EXPECT_EQ(past, std::vector<uint8_t>(64, 0xee));
+  ::close(fd);
 }

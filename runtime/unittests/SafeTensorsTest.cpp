@@ -10,6 +10,9 @@
 #include <cstring>
 #include <limits>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 using namespace llm::runtime;
 using llm::runtime::testing::TempDir;
 using llm::runtime::testing::writeFile;
@@ -516,6 +519,68 @@ TEST(Checkpoint, FromViewsIsMappedOnlyInsideMappedRegions) {
   Checkpoint none = Checkpoint::fromViews({view("in_place", file.data(), 64)},
                                           nullptr);
   EXPECT_FALSE(none.isMapped(*none.find("in_place")));
+}
+
+} // namespace
+
+namespace {
+
+/// `bytes` bytes at `offset` of the open file `fd`.
+std::string preadBytes(int fd, uint64_t offset, size_t bytes) {
+  std::string out(bytes, '\0');
+  ssize_t n = ::pread(fd, out.data(), bytes, static_cast<off_t>(offset));
+  EXPECT_EQ(n, static_cast<ssize_t>(bytes));
+  return out;
+}
+
+// Each mapped tensor's bytes can be read from the file the checkpoint keeps
+// open, at the offset its span names (what the runtime reads when it copies
+// weights out of the mapping); memory of its own has no span.
+TEST(Checkpoint, FileSpanOfReadsTheTensorsBytesFromTheOpenFile) {
+  TempDir dir;
+  std::string path = dir.file("model.safetensors");
+  writeFile(path, buildSafeTensors({{"a", "F32", "[2]", bytesOf<float>({1.5f, -2.0f})},
+                                    {"b", "F32", "[3]", bytesOf<float>({3.0f, 4.0f, 5.25f})}}));
+  auto checkpoint = Checkpoint::open(path);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.message();
+  for (const char *name : {"a", "b"}) {
+    const TensorView *t = checkpoint->find(name);
+    ASSERT_NE(t, nullptr);
+    std::optional<FileSpan> span = checkpoint->fileSpanOf(*t);
+    ASSERT_TRUE(span.has_value()) << name;
+    EXPECT_GE(span->fd, 0);
+    EXPECT_EQ(preadBytes(span->fd, span->offset, t->nbytes),
+              std::string(static_cast<const char *>(t->data), t->nbytes))
+        << name;
+  }
+
+  // Views of another format: inside a region with a known file, the span is
+  // the region's file at the view's offset in it; without one, none.
+  std::string image = "0123456789abcdefghijklmnopqrstuv";
+  std::string other = dir.file("other.bin");
+  writeFile(other, image);
+  int fd = ::open(other.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::string mapped = image; // stands in for the mapping of `other`
+  auto *base = reinterpret_cast<const uint8_t *>(mapped.data());
+  TensorView inRegion;
+  inRegion.name = "in_region";
+  inRegion.dtype = DType::F32;
+  inRegion.shape = {2};
+  inRegion.data = base + 8;
+  inRegion.nbytes = 8;
+  Checkpoint views = Checkpoint::fromViews({inRegion}, nullptr,
+                                           {{base, mapped.size(), fd}});
+  std::optional<FileSpan> span = views.fileSpanOf(*views.find("in_region"));
+  ASSERT_TRUE(span.has_value());
+  EXPECT_EQ(span->fd, fd);
+  EXPECT_EQ(span->offset, 8u);
+  EXPECT_EQ(preadBytes(fd, span->offset, 8), "89abcdef");
+  Checkpoint unknownFile = Checkpoint::fromViews({inRegion}, nullptr,
+                                                 {{base, mapped.size()}});
+  EXPECT_TRUE(unknownFile.isMapped(*unknownFile.find("in_region")));
+  EXPECT_FALSE(unknownFile.fileSpanOf(*unknownFile.find("in_region")).has_value());
+  ::close(fd);
 }
 
 } // namespace

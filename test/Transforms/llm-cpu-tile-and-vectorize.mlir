@@ -76,14 +76,14 @@
 // min-parallel-work) the same register tiles are built with scf.for only.
 // By default (row-at-a-time-max-bytes=16384) its F32 rows of 1 KiB are
 // read one at a time, front to back, as the 16-bit case below: the
-// reduction split into 128 per-lane partial sums (k = ko * 128 + ki), 8
+// reduction split into 64 per-lane partial sums (k = ko * 64 + ki), 4
 // vectors of 16 accumulators per row, summed once at its end.
 // BYROW-LABEL: func.func @matmul(
-// BYROW: tensor.expand_shape %{{.*}} output_shape [512, 2, 128] : tensor<512x256xf32> into tensor<512x2x128xf32>
+// BYROW: tensor.expand_shape %{{.*}} output_shape [512, 4, 64] : tensor<512x256xf32> into tensor<512x4x64xf32>
 // BYROW: scf.forall (%{{.*}}) = (0) to (512) step (16)
-// BYROW: arith.mulf %{{.*}}, %{{.*}} : vector<1x1x1x128xf32>
-// BYROW: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x1x128xf32> to vector<1x1x128xf32>
-// BYROW: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x128xf32> to vector<1x1xf32>
+// BYROW: arith.mulf %{{.*}}, %{{.*}} : vector<1x1x1x64xf32>
+// BYROW: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x1x64xf32> to vector<1x1x64xf32>
+// BYROW: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x64xf32> to vector<1x1xf32>
 // BYROW-NOT: vector<1x8x64xf32>
 // BYROW: return
 
@@ -119,34 +119,35 @@ func.func @matmul(%x: tensor<1x256xf32>, %w: tensor<512x256xf32>) -> tensor<1x51
 // -----
 
 // A decode-shaped matmul of 16-bit weights, y[1, 1024] = x[1, 512] .
-// widen(w[1024, 512])^T: its reduction is split into 128 per-lane partial
-// sums (k = ko * 128 + ki) and their sum, tiled one output row at a time:
-// each row of weights is read front to back (ko innermost) into 8 vectors of
-// 16 accumulators that stay loop-carried, summed once per row. No partial
+// widen(w[1024, 512])^T: its reduction is split into 64 per-lane partial
+// sums (k = ko * 64 + ki) and their sum, tiled one output row at a time:
+// each row of weights is read front to back (ko innermost) into 4 vectors of
+// 16 accumulators (matrix-vector-accumulators) that stay loop-carried,
+// summed once per row. No partial
 // sums are stored outside the row's tile.
 
 // CHECK-LABEL: func.func @matvec_f16(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<1x512xf32>, %[[W:[^:]*]]: tensor<1024x512xf16>
-// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
-// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<1x1x128xf32>
-// CHECK-DAG: %[[XS:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2]] output_shape [1, 4, 128] : tensor<1x512xf32> into tensor<1x4x128xf32>
-// CHECK-DAG: %[[WS:.*]] = tensor.expand_shape %[[W]] {{\[}}[0], [1, 2]] output_shape [1024, 4, 128] : tensor<1024x512xf16> into tensor<1024x4x128xf16>
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<1x1x64xf32>
+// CHECK-DAG: %[[XS:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2]] output_shape [1, 8, 64] : tensor<1x512xf32> into tensor<1x8x64xf32>
+// CHECK-DAG: %[[WS:.*]] = tensor.expand_shape %[[W]] {{\[}}[0], [1, 2]] output_shape [1024, 8, 64] : tensor<1024x512xf16> into tensor<1024x8x64xf16>
 // CHECK: scf.forall (%[[N:.*]]) = (0) to (1024) step (32)
-// CHECK: %[[WCHUNK:.*]] = tensor.extract_slice %[[WS]][%[[N]], 0, 0] [32, 4, 128] [1, 1, 1]
+// CHECK: %[[WCHUNK:.*]] = tensor.extract_slice %[[WS]][%[[N]], 0, 0] [32, 8, 64] [1, 1, 1]
 // CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %[[C32]] step %{{.*}} iter_args
-// CHECK: %[[WROW:.*]] = tensor.extract_slice %[[WCHUNK]][%[[ROW]], 0, 0] [1, 4, 128] [1, 1, 1]
-// CHECK: %[[INIT:.*]] = vector.transfer_write %[[ZERO]], %{{.*}} : vector<1x1x128xf32>, tensor<1x1x128xf32>
+// CHECK: %[[WROW:.*]] = tensor.extract_slice %[[WCHUNK]][%[[ROW]], 0, 0] [1, 8, 64] [1, 1, 1]
+// CHECK: %[[INIT:.*]] = vector.transfer_write %[[ZERO]], %{{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
 // CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[INIT]])
-// CHECK: scf.for %[[KO:.*]] = %{{.*}} to %[[C4]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x1x128xf32>) {
-// CHECK-DAG: tensor.extract_slice %{{.*}}[%{{.*}}, %[[KO]], %{{.*}}] [1, 1, 128] [1, 1, 1] : tensor<1x4x128xf32> to tensor<1x1x128xf32>
-// CHECK-DAG: tensor.extract_slice %[[WROW]][%{{.*}}, %[[KO]], %{{.*}}] [1, 1, 128] [1, 1, 1] : tensor<1x4x128xf16> to tensor<1x1x128xf16>
-// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : vector<1x1x1x128xf16> to vector<1x1x1x128xf32>
-// CHECK: arith.mulf %{{.*}}, %[[WIDE]] : vector<1x1x1x128xf32>
-// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x1x128xf32> to vector<1x1x128xf32>
+// CHECK: scf.for %[[KO:.*]] = %{{.*}} to %[[C8]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x1x64xf32>) {
+// CHECK-DAG: tensor.extract_slice %{{.*}}[%{{.*}}, %[[KO]], %{{.*}}] [1, 1, 64] [1, 1, 1] : tensor<1x8x64xf32> to tensor<1x1x64xf32>
+// CHECK-DAG: tensor.extract_slice %[[WROW]][%{{.*}}, %[[KO]], %{{.*}}] [1, 1, 64] [1, 1, 1] : tensor<1x8x64xf16> to tensor<1x1x64xf16>
+// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : vector<1x1x1x64xf16> to vector<1x1x1x64xf32>
+// CHECK: arith.mulf %{{.*}}, %[[WIDE]] : vector<1x1x1x64xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x1x1x64xf32> to vector<1x1x64xf32>
 // The row's lanes summed once, into its output.
-// CHECK: %[[LANES:.*]] = vector.transfer_read %{{.*}} : tensor<1x1x128xf32>, vector<1x1x128xf32>
-// CHECK: vector.multi_reduction <add>, %[[LANES]], %{{.*}} [2] : vector<1x1x128xf32> to vector<1x1xf32>
+// CHECK: %[[LANES:.*]] = vector.transfer_read %{{.*}} : tensor<1x1x64xf32>, vector<1x1x64xf32>
+// CHECK: vector.multi_reduction <add>, %[[LANES]], %{{.*}} [2] : vector<1x1x64xf32> to vector<1x1xf32>
 // CHECK: tensor.insert_slice %{{.*}} : tensor<1x1xf32> into tensor<1x32xf32>
 // CHECK-NOT: linalg.
 func.func @matvec_f16(%x: tensor<1x512xf32>, %w: tensor<1024x512xf16>) -> tensor<1x1024xf32> {

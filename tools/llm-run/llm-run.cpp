@@ -164,13 +164,14 @@ static cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write cached
                              cl::cat(category));
 static cl::opt<bool> useMmap(
     "mmap",
-    cl::desc("Read the prepared weights where they lie in the mapped cache file "
-             "(shared, no copy) instead of copying them into memory on huge pages "
-             "(faster to stream; the default when they fit in half of the memory)"),
+    cl::desc("Read the weights where they lie in the mapped checkpoint and cache "
+             "files (shared, no copy) instead of copying them into memory on huge "
+             "pages (faster to stream; the default when they fit in half of the "
+             "memory)"),
     cl::cat(category));
 static cl::opt<bool> noMmap("no-mmap",
-                            cl::desc("Copy the prepared weights into memory on huge pages "
-                                     "(the default when they fit in half of the memory)"),
+                            cl::desc("Copy the weights into memory on huge pages (the "
+                                     "default when they fit in half of the memory)"),
                             cl::cat(category));
 
 static cl::opt<std::string> splitMode(

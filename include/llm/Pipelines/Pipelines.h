@@ -44,6 +44,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "time up to rows of this many bytes, several rows at a "
                      "time beyond (llm-cpu-tile-and-vectorize)"),
       llvm::cl::init(LLMCPUTileAndVectorizePassOptions().rowAtATimeMaxBytes)};
+  Option<int64_t> matrixVectorAccumulators{
+      *this, "matrix-vector-accumulators",
+      llvm::cl::desc("Vector accumulators of a matrix-vector product read one "
+                     "row at a time (llm-cpu-tile-and-vectorize)"),
+      llvm::cl::init(
+          LLMCPUTileAndVectorizePassOptions().matrixVectorAccumulators)};
 };
 
 /// llm graph -> linalg -> tiled, vectorized, parallel loops -> bufferized ->

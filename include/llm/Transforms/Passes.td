@@ -360,9 +360,12 @@ def LLMCPUTileAndVectorizePass
     A matrix-vector product with weights narrower than its result (decode's
     projections of 16-bit weights), or as wide with rows of at most
     `row-at-a-time-max-bytes`, is first split (`linalg::splitReduction`)
-    into `rows` x `lanes` per-lane partial sums and their sum, tiled one
-    output row at a time with the partial sums fused in: each row is read
-    front to back into `rows` vector accumulators, summed once at its end.
+    into `matrix-vector-accumulators` x `lanes` per-lane partial sums and
+    their sum, tiled one output row at a time with the partial sums fused
+    in: each row is read front to back into `matrix-vector-accumulators`
+    vector accumulators, summed once at its end. Four accumulators stream
+    F32 rows of 2048-4096 weights from memory faster than eight (one thread,
+    bench/matvec_stream.py).
 
     A contraction over a block of a prompt's rows (a small static loop the
     weights do not depend on, as convert-llm-to-linalg writes a prompt's
@@ -414,6 +417,10 @@ def LLMCPUTileAndVectorizePass
            "Longest row of a matrix-vector product with weights as wide as "
            "its result that is read one row at a time (longer rows are read "
            "several at a time)">,
+    Option<"matrixVectorAccumulators", "matrix-vector-accumulators",
+           "int64_t", /*default=*/"4",
+           "Vector accumulators of a matrix-vector product read one row at "
+           "a time (independent chains of multiply-adds per row)">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",

@@ -80,10 +80,13 @@ public:
   /// The whole file, mapped read-only.
   const uint8_t *mapping() const { return static_cast<const uint8_t *>(map_); }
   size_t size() const { return size_; }
+  /// The file, open for reading as long as this object lives.
+  int fd() const { return fd_; }
 
 private:
   GgufFile() = default;
   std::string path_;
+  int fd_ = -1;
   void *map_ = nullptr;
   size_t size_ = 0;
   uint32_t version_ = 0;

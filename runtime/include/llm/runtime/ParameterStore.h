@@ -41,9 +41,10 @@ struct LoadOptions {
   /// This process's rank in a tensor-parallel group: which slice of each
   /// sharded tensor it binds (TensorBinding::shard).
   int64_t rank = 0;
-  /// Copy the prepared buffers read from the cache into memory on huge
+  /// Copy the weights that lie in file mappings (checkpoint tensors bound
+  /// in place, prepared buffers read from the cache) into memory on huge
   /// pages (ResidentMemory) when they fit in half of the machine's memory;
-  /// else the kernels read them from the mapped cache file.
+  /// else the kernels read them from the mapped files.
   bool residentWeights = true;
 };
 

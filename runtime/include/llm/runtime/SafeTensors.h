@@ -116,12 +116,16 @@ public:
     return static_cast<size_t>(static_cast<const char *>(data) -
                                static_cast<const char *>(map_));
   }
+  /// The file, open for reading as long as this object lives: bytes read
+  /// from it (pread) need no page of the mapping.
+  int fd() const { return fd_; }
 
 private:
   SafeTensorsFile() = default;
 
   std::string path_;
   Identity identity_;
+  int fd_ = -1;
   void *map_ = nullptr;
   size_t size_ = 0;
   std::vector<TensorView> tensors_;
@@ -130,6 +134,20 @@ private:
 };
 
 /// A model checkpoint: one or more safetensors files seen as one namespace.
+/// A read-only mapping of a whole file that checkpoint views may point
+/// into, and the file, kept open by the views' owner (-1: not known).
+struct MappedFileRegion {
+  const uint8_t *begin = nullptr;
+  size_t bytes = 0;
+  int fd = -1;
+};
+
+/// Where bytes of a mapped file lie in that file.
+struct FileSpan {
+  int fd = -1;
+  uint64_t offset = 0;
+};
+
 class Checkpoint {
 public:
   /// `path` is either a directory or a single .safetensors file. For a
@@ -159,13 +177,18 @@ public:
   /// be handed back to the kernel, and read again from the file. Handing
   /// back the pages of memory of its own would zero them.
   bool isMapped(const TensorView &tensor) const {
-    if (fileOf(tensor))
-      return true;
-    const auto *data = static_cast<const uint8_t *>(tensor.data);
-    for (auto [begin, bytes] : mappedRegions_)
-      if (data >= begin && data + tensor.nbytes <= begin + bytes)
-        return true;
-    return false;
+    return fileOf(tensor) || regionOf(tensor);
+  }
+  /// Where a mapped `tensor`'s bytes lie in the file it maps, open for
+  /// reading; nullopt for memory of its own (or a file not known).
+  std::optional<FileSpan> fileSpanOf(const TensorView &tensor) const {
+    if (const SafeTensorsFile *file = fileOf(tensor))
+      return FileSpan{file->fd(), file->offsetOf(tensor.data)};
+    if (const MappedFileRegion *region = regionOf(tensor); region && region->fd >= 0)
+      return FileSpan{region->fd, static_cast<uint64_t>(
+                                      static_cast<const uint8_t *>(tensor.data) -
+                                      region->begin)};
+    return std::nullopt;
   }
   /// The opened file whose mapping holds `tensor`'s data, or nullptr.
   const SafeTensorsFile *fileOf(const TensorView &tensor) const {
@@ -177,18 +200,26 @@ public:
 
   /// Tensors held elsewhere (read from another format, e.g. GGUF); `owner`
   /// keeps their storage alive as long as the checkpoint. Names must be
-  /// unique. `mappedRegions` are the read-only file mappings (start, bytes)
-  /// that views may point into (isMapped); any other view is memory of its
-  /// own.
-  static Checkpoint
-  fromViews(std::vector<TensorView> views, std::shared_ptr<const void> owner,
-            std::vector<std::pair<const uint8_t *, size_t>> mappedRegions = {});
+  /// unique. `mappedRegions` are the read-only file mappings that views may
+  /// point into (isMapped); any other view is memory of its own.
+  static Checkpoint fromViews(std::vector<TensorView> views,
+                              std::shared_ptr<const void> owner,
+                              std::vector<MappedFileRegion> mappedRegions = {});
 
 private:
+  /// The mapped region that holds all of `tensor`'s data, or nullptr.
+  const MappedFileRegion *regionOf(const TensorView &tensor) const {
+    const auto *data = static_cast<const uint8_t *>(tensor.data);
+    for (const MappedFileRegion &region : mappedRegions_)
+      if (data >= region.begin && data + tensor.nbytes <= region.begin + region.bytes)
+        return &region;
+    return nullptr;
+  }
+
   std::vector<std::unique_ptr<SafeTensorsFile>> files_;
   std::vector<TensorView> views_;
   std::shared_ptr<const void> owner_;
-  std::vector<std::pair<const uint8_t *, size_t>> mappedRegions_;
+  std::vector<MappedFileRegion> mappedRegions_;
   std::map<std::string, const TensorView *, std::less<>> byName_;
 };
 
