@@ -43,17 +43,21 @@ def module(kind, out, inputs, group, calls):
         tile = row_tile(out)
         q = f"tensor<{out // tile}x{groups}x{group // 8}x{tile}xi32>"
         s = f"tensor<{out // tile}x{groups}x{tile}xf16>"
-        params = f"%q: {q}, %s: {s}"
-        layer = (f"llm.matmul_int4 %x, %q, %s, %s group_size = {group} : "
-                 f"{x}, {q}, {s}, {s} -> {y}")
+        z = f"tensor<{out // tile}x{groups}x{tile}xi8>"
+        params = f"%q: {q}, %s: {s}, %z: {z}"
+        layer = (f"llm.matmul_int4 %x, %q, %s, %z group_size = {group} : "
+                 f"{x}, {q}, {s}, {z} -> {y}")
         setup = f"""
   %q0 = tensor.empty() : {q}
   %word = arith.constant 1985229328 : i32
   %q = linalg.fill ins(%word : i32) outs(%q0 : {q}) -> {q}
   %s0 = tensor.empty() : {s}
   %half = arith.constant 1.0 : f16
-  %s = linalg.fill ins(%half : f16) outs(%s0 : {s}) -> {s}"""
-        args, types = "%x, %q, %s", f"{x}, {q}, {s}"
+  %s = linalg.fill ins(%half : f16) outs(%s0 : {s}) -> {s}
+  %z0 = tensor.empty() : {z}
+  %eight = arith.constant 8 : i8
+  %z = linalg.fill ins(%eight : i8) outs(%z0 : {z}) -> {z}"""
+        args, types = "%x, %q, %s, %z", f"{x}, {q}, {s}, {z}"
     else:
         w = f"tensor<{out}x{inputs}xf32>"
         params = f"%w: {w}"
