@@ -5,7 +5,8 @@ Builds a module whose @main calls a one-row layer `--calls` times (a
 `llm.matmul_int4` of [out, in] weights in groups of `--group-size`, and
 the same layer as an F32 `llm.matmul`), lowers it with llm-opt
 --llm-cpu-pipeline (and the INT4 layer again with int4-kernel=x86-avx2
-and x86-avx512 where the CPU has AVX2 and AVX-512BW) and runs it with mlir-runner, then prints the time per
+x86-avx512 and x86-avx512-vnni where the CPU has AVX2, AVX-512BW and
+AVX512-VNNI) and runs it with mlir-runner, then prints the time per
 call, the bytes of weights read per second and the ratio. The default
 shape (16384 x 8192, 64 MiB of INT4 words) does not fit in the caches, so
 the figures are those of a layer streamed from memory. Weights are filled
@@ -89,8 +90,10 @@ def main():
         # words, then f16 scales and i8 zero points
         "int4": groups * args.group_size // 2 * args.out + 3 * groups * args.out,
     }
-    # The x86 kernels (int16 inputs, vpmaddwd) where the CPU has them.
-    kernels = {"int4 avx2": ("avx2", "x86-avx2"), "int4 avx512": ("avx512bw", "x86-avx512")}
+    # The x86 kernels (int16 inputs, vpmaddwd; int8 inputs, vpdpbusd) where
+    # the CPU has them.
+    kernels = {"int4 avx2": ("avx2", "x86-avx2"), "int4 avx512": ("avx512bw", "x86-avx512"),
+               "int4 avx512 vnni": ("avx512_vnni", "x86-avx512-vnni")}
     kinds = ["f32", "int4"]
     flags = cpu_flags()
     for kind, (feature, _) in kernels.items():

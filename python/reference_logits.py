@@ -46,6 +46,9 @@ def _build_parser():
                         help="round the linear layers' weights to group-wise INT4 (group size G) first")
     parser.add_argument("--int4-symmetric", action="store_true", help="symmetric INT4 (zero point 8)")
     parser.add_argument("--int4-lm-head", action="store_true", help="quantize the LM head too")
+    parser.add_argument("--int4-input-bits", type=int, choices=(8, 16),
+                        help="the quantized layers read their inputs as an integer kernel "
+                             "quantizes them: per row and INT4 group, to int8 or int16")
     parser.add_argument("--int4-scales", metavar="FILE",
                         help="activation-aware: <weight>.awq_scale vectors s; the weights become "
                              "Q(W * s) / s")
@@ -90,6 +93,10 @@ def main(argv=None):
             scales, applies_to = load_file(args.int4_scales) if args.int4_scales else ({}, {})
             quantize_model(model, args.int4_group, args.int4_symmetric, args.int4_lm_head,
                            scales, applies_to)
+            if args.int4_input_bits:
+                model.quantize_linear_inputs(args.int4_group,
+                                             127 if args.int4_input_bits == 8 else 32767,
+                                             lm_head=args.int4_lm_head)
         cache = model.new_cache(args.kv_cache_type)
         logits = model.forward(args.ids, cache=cache)
         if args.out:

@@ -56,7 +56,8 @@ llvm_config.add_tool_substitutions(
 )
 
 # Modules compiled with --llm-cpu-pipeline=int4-kernel=x86-avx512 (or
-# x86-avx2) run only where the CPU has AVX-512BW (or AVX2).
+# x86-avx2, x86-avx512-vnni) run only where the CPU has AVX-512BW (or AVX2,
+# AVX512-VNNI: /proc/cpuinfo's avx512_vnni).
 sys.path.insert(0, os.path.join(config.llm_src_root, "python"))
 from llm_compiler.cpu import cpu_flags  # noqa: E402
 
@@ -64,3 +65,5 @@ flags = cpu_flags()
 for feature in ("avx512bw", "avx2"):
     if feature in flags:
         config.available_features.add(feature)
+if "avx512_vnni" in flags:
+    config.available_features.add("avx512vnni")

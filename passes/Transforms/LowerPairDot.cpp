@@ -1,4 +1,4 @@
-//===- LowerPairDot.cpp - llm.pair_dot_i16 to the vpmaddwd intrinsic ------===//
+//===- LowerPairDot.cpp - integer dot ops to x86 intrinsics --------------===//
 
 #include "llm/Dialect/LLM/IR/LLMOps.h"
 #include "llm/Dialect/LLM/IR/PairDotTargets.h"
@@ -22,21 +22,26 @@ namespace {
 struct LLMLowerPairDotPass
     : llm::impl::LLMLowerPairDotPassBase<LLMLowerPairDotPass> {
   void runOnOperation() override {
-    SmallVector<PairDotI16Op> dots;
-    getOperation()->walk([&](PairDotI16Op op) { dots.push_back(op); });
+    SmallVector<Operation *> dots;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<PairDotI16Op, QuadDotU8I8Op>(op))
+        dots.push_back(op);
+    });
     if (dots.empty())
       return;
     IRRewriter rewriter(&getContext());
     llvm::SetVector<StringRef> needed;
-    for (PairDotI16Op op : dots) {
-      // The op's verifier admits exactly the widths of the table.
+    for (Operation *op : dots) {
+      // The ops' verifiers admit exactly the widths of the table.
+      auto type = cast<VectorType>(op->getResult(0).getType());
+      bool quads = isa<QuadDotU8I8Op>(op);
       const PairDotTarget *target =
-          findPairDotLanes(op.getType().getNumElements());
+          findPairDotLanes(type.getNumElements(), quads ? 8 : 16);
       needed.insert(target->cpuFeature);
       rewriter.setInsertionPoint(op);
       rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-          op, op.getType(), rewriter.getStringAttr(target->intrinsic),
-          ValueRange{op.getLhs(), op.getRhs()});
+          op, type, rewriter.getStringAttr(target->intrinsic),
+          op->getOperands());
     }
     // Record the requirement on the enclosing module (the pass may run on
     // the module itself or on a function in it).

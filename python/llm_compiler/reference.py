@@ -236,6 +236,35 @@ class LlamaModel:
         else:
             self.lm_head = self.weights["lm_head.weight"]
         self.inv_freq = config_inv_freq(config)
+        # Inputs of the linear layers quantized as an integer INT4 kernel
+        # does (quantize_linear_inputs); None: exact.
+        self.input_quantization = None
+        self.quantized_lm_head_inputs = False
+
+    def quantize_linear_inputs(self, group_size, levels, lm_head=False):
+        """Make every linear layer (and the LM head with ``lm_head``) read its
+        inputs as an integer INT4 kernel quantizes them: per row and group of
+        ``group_size`` inputs (the last one zero-padded), round(x * levels /
+        m) * m / levels with m the group's largest magnitude, rounded half
+        away from zero in float32 (``levels`` 127: int8, 32767: int16)."""
+        self.input_quantization = (group_size, levels)
+        self.quantized_lm_head_inputs = lm_head
+
+    def _inputs(self, x):
+        if self.input_quantization is None:
+            return x
+        group, levels = self.input_quantization
+        rows, width = x.shape
+        padded = -(-width // group) * group
+        xs = np.zeros((rows, padded), dtype=np.float32)
+        xs[:, :width] = x
+        xs = xs.reshape(rows, padded // group, group)
+        m = np.abs(xs).max(axis=2, keepdims=True)
+        inverse = np.where(m > 0, np.float32(levels) / np.where(m > 0, m, 1), 0).astype(np.float32)
+        scaled = xs * inverse
+        q = np.trunc(scaled + np.copysign(np.float32(0.5), scaled))
+        back = q.astype(np.float64) * m.astype(np.float64) / levels
+        return back.reshape(rows, padded)[:, :width]
 
     @classmethod
     def from_pretrained(cls, model_dir):
@@ -279,7 +308,7 @@ class LlamaModel:
             p = f"model.layers.{i}."
             h = rms_norm(x, w[p + "input_layernorm.weight"], cfg.rms_norm_eps)
             def project(x, proj):
-                y = x @ w[p + f"self_attn.{proj}_proj.weight"].T
+                y = self._inputs(x) @ w[p + f"self_attn.{proj}_proj.weight"].T
                 return y + w[p + f"self_attn.{proj}_proj.bias"] if proj in cfg.biased_projections else y
 
             q = project(h, "q").reshape(n, heads, head_dim).transpose(1, 0, 2)
@@ -295,11 +324,13 @@ class LlamaModel:
             x = x + project(attn, "o")
 
             h = rms_norm(x, w[p + "post_attention_layernorm.weight"], cfg.rms_norm_eps)
-            gate = silu(h @ w[p + "mlp.gate_proj.weight"].T)
-            up = h @ w[p + "mlp.up_proj.weight"].T
-            x = x + (gate * up) @ w[p + "mlp.down_proj.weight"].T
+            gate = silu(self._inputs(h) @ w[p + "mlp.gate_proj.weight"].T)
+            up = self._inputs(h) @ w[p + "mlp.up_proj.weight"].T
+            x = x + self._inputs(gate * up) @ w[p + "mlp.down_proj.weight"].T
 
         x = rms_norm(x, w["model.norm.weight"], cfg.rms_norm_eps)
+        if self.quantized_lm_head_inputs:
+            x = self._inputs(x)
         return x @ self.lm_head.T
 
     def continue_greedy(self, last_logits, cache, n_new):

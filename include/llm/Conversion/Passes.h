@@ -3,6 +3,7 @@
 #ifndef LLM_CONVERSION_PASSES_H
 #define LLM_CONVERSION_PASSES_H
 
+#include "llm/Dialect/LLM/IR/PairDotTargets.h"
 #include "llm/Dialect/LPU/IR/LPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -26,14 +27,13 @@ namespace llm {
 #include "llm/Conversion/Passes.h.inc"
 
 /// Adds the patterns lowering llm graph ops (all but llm.param) to linalg.
-/// `pairedLanes`: int32 lanes of the paired-int16 INT4 decode kernel (16:
-/// AVX-512BW, 8: AVX2; 0: the float kernel). `promptChunkBytes`: the
+/// `int4Kernel`: the integer INT4 kernel's target (PairDotTargets.h: int32
+/// lanes and input width; null: the float kernel). `promptChunkBytes`: the
 /// weights of one output chunk of a prompt's linear layer (the pass's
 /// prompt-chunk-bytes; 0: no chunks).
-void populateLLMToLinalgConversionPatterns(RewritePatternSet &patterns,
-                                           int64_t pairedLanes = 0,
-                                           int64_t promptChunkBytes = 512 *
-                                                                      1024);
+void populateLLMToLinalgConversionPatterns(
+    RewritePatternSet &patterns, const PairDotTarget *int4Kernel = nullptr,
+    int64_t promptChunkBytes = 512 * 1024);
 
 /// Declares the memory effects of the mpi ops the lowering creates
 /// (`mpi.allreduce` reads its send buffer and writes its receive buffer,

@@ -16,10 +16,11 @@ def ConvertLLMToLinalgPass : Pass<"convert-llm-to-linalg"> {
   }];
   let options = [
     Option<"int4Kernel", "int4-kernel", "std::string", /*default=*/"\"generic\"",
-           "Decode-step llm.matmul_int4 kernel: 'generic' (float dot "
-           "products, any target), 'x86-avx512' or 'x86-avx2' (int16 "
-           "inputs and vpmaddwd on 512- or 256-bit vectors; the module then "
-           "runs only on CPUs with AVX-512BW, or AVX2)">,
+           "llm.matmul_int4 kernel: 'generic' (float dot products, any "
+           "target), 'x86-avx512' or 'x86-avx2' (int16 inputs and vpmaddwd "
+           "on 512- or 256-bit vectors; the module then runs only on CPUs "
+           "with AVX-512BW, or AVX2), 'x86-avx512-vnni' (int8 inputs and "
+           "vpdpbusd on 512-bit vectors; AVX512-VNNI)">,
     Option<"promptChunkBytes", "prompt-chunk-bytes", "int64_t",
            /*default=*/"512 * 1024",
            "A prompt's linear layer computes its smaller row blocks in "

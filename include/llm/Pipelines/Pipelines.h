@@ -28,9 +28,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
   Option<std::string> int4Kernel{
       *this, "int4-kernel",
-      llvm::cl::desc("Decode-step INT4 matmul kernel: 'generic' (any CPU), "
+      llvm::cl::desc("INT4 matmul kernel: 'generic' (any CPU), "
                      "'x86-avx512' or 'x86-avx2' (int16 inputs, vpmaddwd; "
-                     "the module records that it needs avx512bw or avx2)"),
+                     "the module records that it needs avx512bw or avx2), "
+                     "'x86-avx512-vnni' (int8 inputs, vpdpbusd; avx512vnni)"),
       llvm::cl::init(ConvertLLMToLinalgPassOptions().int4Kernel)};
   Option<int64_t> promptChunkBytes{
       *this, "prompt-chunk-bytes",

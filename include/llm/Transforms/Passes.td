@@ -274,16 +274,17 @@ def LLMApproximateMathPass : Pass<"llm-approximate-math"> {
 }
 
 def LLMLowerPairDotPass : Pass<"llm-lower-pair-dot"> {
-  let summary = "Lower llm.pair_dot_i16 to the x86 vpmaddwd intrinsic";
+  let summary = "Lower llm.pair_dot_i16 and llm.quad_dot_u8i8 to x86 intrinsics";
   let description = [{
     Rewrites every `llm.pair_dot_i16` into a call of
     `llvm.x86.avx512.pmaddw.d.512` (512-bit vectors) or
-    `llvm.x86.avx2.pmadd.wd` (256-bit). Runs after bufferization (the call
+    `llvm.x86.avx2.pmadd.wd` (256-bit), and every `llm.quad_dot_u8i8` into
+    one of `llvm.x86.avx512.vpdpbusd.512`. Runs after bufferization (the call
     has no declared memory effects, which buffer deallocation rejects) and
     before the vector dialect is lowered to LLVM. The module then runs only
     on CPUs with that instruction: the pass records `llm.cpu_features`
-    (`avx512bw`, `avx2`) on the module, which `llm-run` checks against the
-    host.
+    (`avx512bw`, `avx512vnni`, `avx2`) on the module, which `llm-run` checks
+    against the host.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

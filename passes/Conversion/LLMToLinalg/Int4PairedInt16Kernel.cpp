@@ -16,6 +16,15 @@
 // 32767 * g, below 2^31 for groups of up to 4096 inputs (larger groups
 // keep the float kernel).
 //
+// With int8 inputs (int4-kernel=x86-avx512-vnni: scale max|x| / 127), each
+// word's nibbles are two slots of four bytes, nibbles p, p + 2, p + 4, p + 6
+// masked in place with 0x0F0F0F0F after a shift by 4 * p, and vpdpbusd
+// multiplies the four unsigned bytes of each lane by four int8 inputs and
+// adds them to the int32 sum: 64 products per instruction, two per word
+// (against four vpmaddwd and their adds), at the cost of the inputs' int8
+// rounding (1/254 of a group's largest input at most, as llama.cpp's Q8
+// activations).
+//
 // Each group's sums are scaled into float accumulators while still in
 // registers,
 //
@@ -55,10 +64,13 @@ using namespace mlir::llm::detail;
 
 namespace {
 
-/// Nibble pairs (s, s + 4) per 32-bit word.
-constexpr int64_t kPairs = kInt4NibblesPerWord / 2;
-/// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31).
-constexpr int64_t kMaxGroupSize = 4096;
+/// The largest magnitude of an `inputBits` quantized input.
+int64_t levelsOf(int64_t inputBits) { return inputBits == 8 ? 127 : 32767; }
+/// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31 for
+/// int16 inputs; int8 inputs allow far more than any group).
+int64_t maxGroupSize(int64_t inputBits) {
+  return inputBits == 8 ? int64_t(1) << 20 : 4096;
+}
 Value splatI32(OpBuilder &b, Location loc, int64_t lanes, int32_t v) {
   auto type = VectorType::get({lanes}, b.getI32Type());
   return arith::ConstantOp::create(
@@ -69,8 +81,9 @@ Value splatI32(OpBuilder &b, Location loc, int64_t lanes, int32_t v) {
 
 bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile,
                                                   int64_t groupSize,
-                                                  int64_t lanes) {
-  return rowTile % lanes == 0 && groupSize <= kMaxGroupSize;
+                                                  int64_t lanes,
+                                                  int64_t inputBits) {
+  return rowTile % lanes == 0 && groupSize <= maxGroupSize(inputBits);
 }
 
 namespace {
@@ -82,10 +95,11 @@ namespace {
 struct PairedKernel {
   PairedKernel(OpBuilder &b, Location loc, Value pairs, Value qweight,
                Value scales, Value zeros, Value magnitudes, Value inputSums,
-               int64_t lanes, int64_t blockRows, int64_t blockChunks)
+               int64_t lanes, int64_t inputBits, int64_t blockRows,
+               int64_t blockChunks)
       : pairs(pairs), qweight(qweight), scales(scales), zeros(zeros),
         magnitudes(magnitudes), inputSums(inputSums), lanes(lanes),
-        blockRows(blockRows), blockChunks(blockChunks) {
+        inputBits(inputBits), blockRows(blockRows), blockChunks(blockChunks) {
     auto qType = cast<RankedTensorType>(qweight.getType());
     tiles = qType.getDimSize(0);
     groups = qType.getDimSize(1);
@@ -93,8 +107,24 @@ struct PairedKernel {
     tile = qType.getDimSize(3);
     chunks = tile / lanes;
     lanesI32 = VectorType::get({lanes}, b.getI32Type());
-    lanesI16 = VectorType::get({2 * lanes}, b.getI16Type());
+    lanesNarrow = VectorType::get({32 / inputBits * lanes},
+                                  b.getIntegerType(inputBits));
     lanesF32 = VectorType::get({lanes}, b.getF32Type());
+    slots = kInt4NibblesPerWord / (32 / inputBits);
+  }
+
+  /// Nibbles of slot `p`, shifted down by 4 * p: int16 inputs take nibbles
+  /// p and p + 4 (the low and high half), int8 inputs nibbles p + 2j (byte j).
+  int32_t slotMask() const { return inputBits == 8 ? 0x0F0F0F0F : 0x000F000F; }
+
+  /// `acc` plus the dot products of each register lane's unsigned nibbles
+  /// (as int16 or int8 lanes) with the same lanes of `inputs`.
+  Value dot(OpBuilder &b, Location loc, Value nibbles, Value inputs,
+            Value acc) const {
+    if (inputBits == 8)
+      return QuadDotU8I8Op::create(b, loc, lanesI32, acc, nibbles, inputs);
+    Value products = PairDotI16Op::create(b, loc, lanesI32, nibbles, inputs);
+    return arith::AddIOp::create(b, loc, acc, products);
   }
 
   /// The registers of a block: rows r0 .. r0 + R - 1 (`rowCount` R of them)
@@ -114,8 +144,8 @@ struct PairedKernel {
   };
 
   /// One word position `w` of group `g`: `sums` (register [r * C + c]) plus,
-  /// for each nibble pair p, pair_dot(nibbles p and p + 4 of the words,
-  /// input pair p of row r).
+  /// for each slot p, the dot products of the nibbles of slot p of the words
+  /// with input word p of row r.
   SmallVector<Value> accumulateWord(OpBuilder &b, Location loc,
                                     const Block &block, Value g, Value w,
                                     ValueRange sums) const {
@@ -131,9 +161,9 @@ struct PairedKernel {
     SmallVector<Value> rows;
     for (int64_t r = 0; r < block.rowCount; ++r)
       rows.push_back(block.row(b, loc, r));
-    Value mask = splatI32(b, loc, lanes, 0x000F000F);
+    Value mask = splatI32(b, loc, lanes, slotMask());
     SmallVector<Value> next(sums.begin(), sums.end());
-    for (int64_t p = 0; p < kPairs; ++p) {
+    for (int64_t p = 0; p < slots; ++p) {
       SmallVector<Value> nibbles;
       for (int64_t c = 0; c < blockChunks; ++c) {
         Value shifted = p == 0 ? packed[c]
@@ -142,19 +172,17 @@ struct PairedKernel {
                                      splatI32(b, loc, lanes, 4 * p))
                                      .getResult();
         nibbles.push_back(vector::BitCastOp::create(
-            b, loc, lanesI16, arith::AndIOp::create(b, loc, shifted, mask)));
+            b, loc, lanesNarrow, arith::AndIOp::create(b, loc, shifted, mask)));
       }
       for (int64_t r = 0; r < block.rowCount; ++r) {
         Value pair = tensor::ExtractOp::create(
             b, loc, pairs, ValueRange{rows[r], g, indexConstant(b, loc, p), w});
         Value inputs = vector::BitCastOp::create(
-            b, loc, lanesI16,
+            b, loc, lanesNarrow,
             vector::BroadcastOp::create(b, loc, lanesI32, pair));
         for (int64_t c = 0; c < blockChunks; ++c) {
-          Value products =
-              PairDotI16Op::create(b, loc, lanesI32, nibbles[c], inputs);
           int64_t i = r * blockChunks + c;
-          next[i] = arith::AddIOp::create(b, loc, next[i], products);
+          next[i] = dot(b, loc, nibbles[c], inputs, next[i]);
         }
       }
     }
@@ -162,8 +190,9 @@ struct PairedKernel {
   }
 
   /// `acc` (register [r * C + c]) plus the int32 sums of group `g` scaled:
-  /// scale * (magnitude / 32767 * sums) - zero * scale * magnitude / 32767
-  /// * inputSum, inputSum being the sum of the row's int16 inputs.
+  /// scale * (magnitude / L * sums) - zero * scale * magnitude / L *
+  /// inputSum, inputSum being the sum of the row's quantized inputs and L
+  /// their largest magnitude (32767 or 127).
   SmallVector<Value> scaleGroup(OpBuilder &b, Location loc, const Block &block,
                                 Value g, ValueRange sums,
                                 ValueRange acc) const {
@@ -190,7 +219,7 @@ struct PairedKernel {
       zeroScales.push_back(arith::MulFOp::create(b, loc, zero, scale));
     }
     Value inverseMax = arith::ConstantOp::create(
-        b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / kInt16Max));
+        b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / levelsOf(inputBits)));
     SmallVector<Value> next;
     for (int64_t r = 0; r < block.rowCount; ++r) {
       Value row = block.row(b, loc, r);
@@ -273,9 +302,9 @@ struct PairedKernel {
   }
 
   Value pairs, qweight, scales, zeros, magnitudes, inputSums;
-  int64_t lanes, blockRows, blockChunks;
-  int64_t tiles, groups, words, tile, chunks;
-  VectorType lanesI32, lanesI16, lanesF32;
+  int64_t lanes, inputBits, blockRows, blockChunks;
+  int64_t tiles, groups, words, tile, chunks, slots;
+  VectorType lanesI32, lanesNarrow, lanesF32;
 };
 
 } // namespace
@@ -283,9 +312,9 @@ struct PairedKernel {
 Value mlir::llm::detail::buildPairedInt16Rows(
     OpBuilder &b, Location loc, Value pairs, Value qweight, Value scales,
     Value zeros, Value magnitudes, Value inputSums, int64_t lanes,
-    int64_t blockRows, int64_t blockChunks) {
+    int64_t inputBits, int64_t blockRows, int64_t blockChunks) {
   PairedKernel kernel(b, loc, pairs, qweight, scales, zeros, magnitudes,
-                      inputSums, lanes, blockRows, blockChunks);
+                      inputSums, lanes, inputBits, blockRows, blockChunks);
   Type f32 = b.getF32Type();
   auto pairsType = cast<RankedTensorType>(pairs.getType());
   int64_t staticRows = pairsType.getDimSize(0);

@@ -22,12 +22,12 @@ using namespace mlir;
 using namespace mlir::llm;
 
 void mlir::llm::populateLLMToLinalgConversionPatterns(
-    RewritePatternSet &patterns, int64_t pairedLanes,
+    RewritePatternSet &patterns, const PairDotTarget *int4Kernel,
     int64_t promptChunkBytes) {
   detail::populateElementwisePatterns(patterns);
   detail::populateNormalizationPatterns(patterns);
   detail::populateLinearPatterns(patterns, promptChunkBytes);
-  detail::populateQuantizedLinearPatterns(patterns, pairedLanes);
+  detail::populateQuantizedLinearPatterns(patterns, int4Kernel);
   detail::populateRopePatterns(patterns);
   detail::populateAttentionPatterns(patterns);
   detail::populateWeightTransformPatterns(patterns);
@@ -49,18 +49,18 @@ struct ConvertLLMToLinalgPass
                            bufferization::BufferizationDialect,
                            memref::MemRefDialect, mpi::MPIDialect>();
     target.addIllegalDialect<LLMDialect>();
-    target.addLegalOp<ParamOp, PairDotI16Op>();
+    target.addLegalOp<ParamOp, PairDotI16Op, QuadDotU8I8Op>();
     RewritePatternSet patterns(ctx);
-    int64_t pairedLanes = 0;
+    const PairDotTarget *kernel = nullptr;
     if (int4Kernel != "generic") {
-      const PairDotTarget *target = findPairDotKernel(int4Kernel);
-      if (!target) {
+      kernel = findPairDotKernel(int4Kernel);
+      if (!kernel) {
         getOperation()->emitError()
             << "unknown int4-kernel '" << int4Kernel
-            << "' (expected 'generic', 'x86-avx2' or 'x86-avx512')";
+            << "' (expected 'generic', 'x86-avx2', 'x86-avx512' or "
+               "'x86-avx512-vnni')";
         return signalPassFailure();
       }
-      pairedLanes = target->lanes;
     }
     if (promptChunkBytes < 0) {
       getOperation()->emitError()
@@ -68,7 +68,7 @@ struct ConvertLLMToLinalgPass
           << static_cast<int64_t>(promptChunkBytes);
       return signalPassFailure();
     }
-    populateLLMToLinalgConversionPatterns(patterns, pairedLanes,
+    populateLLMToLinalgConversionPatterns(patterns, kernel,
                                           promptChunkBytes);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -8,6 +8,8 @@
 #ifndef LLM_CONVERSION_LLMTOLINALG_POPULATEPATTERNS_H
 #define LLM_CONVERSION_LLMTOLINALG_POPULATEPATTERNS_H
 
+#include "llm/Dialect/LLM/IR/PairDotTargets.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -18,11 +20,11 @@ void populateNormalizationPatterns(RewritePatternSet &patterns);
 /// `promptChunkBytes`: see populateLLMToLinalgConversionPatterns.
 void populateLinearPatterns(RewritePatternSet &patterns,
                             int64_t promptChunkBytes);
-/// `pairedLanes` (16: AVX-512BW, 8: AVX2; 0: off): decode-step INT4 layers
-/// use the paired-int16 kernel of Int4PairedInt16Kernel.cpp with vectors
-/// of that many int32 lanes instead of float dot products.
+/// `int4Kernel` (null: off): INT4 layers use the integer kernel of
+/// Int4PairedInt16Kernel.cpp with its vectors of int32 lanes and its input
+/// width (int16 pairs or int8 quads) instead of float dot products.
 void populateQuantizedLinearPatterns(RewritePatternSet &patterns,
-                                     int64_t pairedLanes);
+                                     const PairDotTarget *int4Kernel);
 void populateRopePatterns(RewritePatternSet &patterns);
 void populateAttentionPatterns(RewritePatternSet &patterns);
 /// The weight transforms of @prepare (scale_columns, quantize_int4,
@@ -138,18 +140,22 @@ Value computeInRowBlocks(OpBuilder &b, Location loc, Value x,
                          ArrayRef<int64_t> blockSizes = kRowBlocks,
                          int64_t outputChunk = 0, size_t firstChunkedSize = 0);
 
-/// Whether the paired-int16 kernel handles row tiles of `rowTile` rows (a
+/// Whether the integer kernel handles row tiles of `rowTile` rows (a
 /// whole number of `lanes`-lane registers) and groups of `groupSize` inputs
-/// (small enough for exact int32 sums).
+/// (small enough for exact int32 sums of `inputBits` inputs).
 bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
-                               int64_t lanes);
+                               int64_t lanes, int64_t inputBits);
 
 /// y[r, nt, t] (f32) = sum over groups G of scale[nt, G, t] * (m[r, G] /
-/// 32767 * D) - zero[nt, G, t] * scale[nt, G, t] * xsum[r, G], where D
-/// (int32) sums, over the group's words b and nibble pairs p,
-/// pmaddwd(nibbles p and p + 4 of q[nt, G, b, t], pairs[r, G, p, b]), for
-/// `pairs` [r, G, 4, g / 8] int32 words holding the int16 inputs s = p (low
-/// half) and s = p + 4 (high half) quantized with group magnitudes m [r, G],
+/// L * D) - zero[nt, G, t] * scale[nt, G, t] * xsum[r, G], where D
+/// (int32) sums, over the group's words b and slots p, the dot products of
+/// the nibbles of slot p of q[nt, G, b, t] with `pairs`[r, G, p, b]:
+/// `inputBits` 16: L = 32767, 4 slots, pmaddwd(nibbles p and p + 4,
+/// pairs[r, G, p, b]) for `pairs` [r, G, 4, g / 8] int32 words holding the
+/// int16 inputs s = p (low half) and s = p + 4 (high half); `inputBits` 8:
+/// L = 127, 2 slots, vpdpbusd(nibbles p, p + 2, p + 4, p + 6 (bytes 0-3),
+/// pairs[r, G, p, b]) for words holding the int8 inputs s = p + 2j in
+/// byte j; the inputs quantized with group magnitudes m [r, G],
 /// `qweight` [out / T, G, g / 8, T], `scales` and `zeros` [out / T, G, T]
 /// (`zeros` null: every zero point 8) and the sums of each row's int16 inputs per group `inputSums` [r, G]
 /// (int32). One scf.forall over
@@ -159,7 +165,8 @@ bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
 Value buildPairedInt16Rows(OpBuilder &b, Location loc, Value pairs,
                            Value qweight, Value scales, Value zeros,
                            Value magnitudes, Value inputSums, int64_t lanes,
-                           int64_t blockRows, int64_t blockChunks);
+                           int64_t inputBits, int64_t blockRows,
+                           int64_t blockChunks);
 
 /// Causal attention of `queries` [s, kv_heads, group, head_dim] (row s at
 /// position `position + s`) over `keys` and `values` [t, kv_heads,

@@ -247,25 +247,30 @@ Value buildInputSums(OpBuilder &b, Location loc, Value x) {
 /// broadcast inputs, within x86-64's 32 vector registers.
 constexpr int64_t kPairedBlockRegisters = 8;
 
-/// On x86 (vpmaddwd): the inputs quantized to int16 per row and group
-/// (scale m / 32767, m = max |x| of the group), the per-group integer dot
-/// products of buildPairedInt16Rows, scaled in registers:
+/// On x86 (vpmaddwd, or vpdpbusd): the inputs quantized to int16 (or int8)
+/// per row and group (scale m / L, m = max |x| of the group, L = 32767 or
+/// 127), the per-group integer dot products of buildPairedInt16Rows, scaled
+/// in registers:
 ///
-///   y[r, nt, t] = sum_G scale[nt, G, t] * m[r, G] / 32767 * (D[r, nt, G, t]
+///   y[r, nt, t] = sum_G scale[nt, G, t] * m[r, G] / L * (D[r, nt, G, t]
 ///                                          - zero[nt, G, t] * sum_k xq[r, G, k])
 ///
-/// xq being the int16 inputs. A few static rows (decode) are one block,
+/// xq being the quantized inputs. A few static rows (decode) are one block,
 /// over as many weight registers as the block holds; a prompt's rows go in
 /// blocks of kPairedBlockRegisters rows that share each unpacked weight register.
 Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
-                               int64_t lanes) {
+                               int64_t lanes, int64_t inputBits) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
   Type f32 = xType.getElementType(), i32 = b.getI32Type();
   int64_t rows = xType.getDimSize(0), groups = xType.getDimSize(1);
   int64_t words = xType.getDimSize(3);
-  constexpr int64_t pairs = kInt4NibblesPerWord / 2;
+  // Inputs per int32 word (2 int16 or 4 int8) and word slots per nibble word.
+  const int64_t perWord = 32 / inputBits;
+  const int64_t pairs = kInt4NibblesPerWord / perWord;
+  const double levels = inputBits == 8 ? 127.0 : kInt16Max;
+  const int32_t fieldMask = inputBits == 8 ? 0xFF : 0xFFFF;
 
   Value maxMagnitude =
       reduceGroups(b, loc, x, 0.0,
@@ -274,12 +279,13 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                                 nb, l, acc, math::AbsFOp::create(nb, l, v))
                          .getResult();
                    });
-  // pairs[r, G, p, b]: int16 inputs s = p (low half) and s = p + 4 (high
-  // half), each round(x * 32767 / m).
+  // pairs[r, G, p, b]: the inputs s = p + j * pairs in field j (int16: s = p
+  // in the low half, s = p + 4 in the high half; int8: s = p + 2j in byte
+  // j), each round(x * L / m).
   Value pairInit = emptyTensor(b, loc, {rows, groups, pairs, words}, i32,
                                dynamicRows(b, loc, x));
-  // Nibbles [0, 4) and [4, 8) of x [r, G, 8, g / 8].
-  auto half = [&](int64_t first) -> Value {
+  // Nibbles [first, first + pairs) of x [r, G, 8, g / 8].
+  auto part = [&](int64_t first) -> Value {
     SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
                                       b.getIndexAttr(first), b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes{
@@ -288,14 +294,19 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
     return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
   };
+  SmallVector<Value> pairInputs;
+  SmallVector<AffineMap> pairMaps;
+  for (int64_t j = 0; j < perWord; ++j) {
+    pairInputs.push_back(part(j * pairs));
+    pairMaps.push_back(identityMap(ctx, 4));
+  }
+  pairInputs.push_back(maxMagnitude);
+  pairMaps.push_back(projectionMap(ctx, 4, {0, 1}));
+  pairMaps.push_back(identityMap(ctx, 4));
   Value pairWords =
       linalg::GenericOp::create(
-          b, loc, pairInit.getType(), ValueRange{half(0), half(pairs), maxMagnitude},
-          ValueRange{pairInit},
-          ArrayRef<AffineMap>{identityMap(ctx, 4), identityMap(ctx, 4),
-                              projectionMap(ctx, 4, {0, 1}),
-                              identityMap(ctx, 4)},
-          iterators(4),
+          b, loc, pairInit.getType(), pairInputs, ValueRange{pairInit},
+          pairMaps, iterators(4),
           [&](OpBuilder &nb, Location l, ValueRange args) {
             auto constF = [&](double v) {
               return arith::ConstantOp::create(nb, l, f32,
@@ -305,13 +316,13 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
               return arith::ConstantOp::create(nb, l, i32,
                                                nb.getI32IntegerAttr(v));
             };
+            Value magnitude = args[perWord];
             Value zero = constF(0.0);
             Value positive = arith::CmpFOp::create(
-                nb, l, arith::CmpFPredicate::OGT, args[2], zero);
+                nb, l, arith::CmpFPredicate::OGT, magnitude, zero);
             Value inverse = arith::SelectOp::create(
                 nb, l, positive,
-                arith::DivFOp::create(nb, l, constF(kInt16Max), args[2]),
-                zero);
+                arith::DivFOp::create(nb, l, constF(levels), magnitude), zero);
             // Round to nearest: truncation of v + copysign(0.5, v).
             auto quantize = [&](Value v) -> Value {
               Value scaled = arith::MulFOp::create(nb, l, v, inverse);
@@ -319,17 +330,23 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
               return arith::FPToSIOp::create(
                   nb, l, i32, arith::AddFOp::create(nb, l, scaled, half));
             };
-            Value low = arith::AndIOp::create(nb, l, quantize(args[0]),
-                                              constI(0xFFFF));
-            Value highHalf = arith::ShLIOp::create(nb, l, quantize(args[1]),
-                                                   constI(16));
-            linalg::YieldOp::create(
-                nb, l, arith::OrIOp::create(nb, l, low, highHalf).getResult());
+            Value word;
+            for (int64_t j = 0; j < perWord; ++j) {
+              Value field = arith::AndIOp::create(nb, l, quantize(args[j]),
+                                                  constI(fieldMask));
+              if (j > 0)
+                field = arith::ShLIOp::create(nb, l, field,
+                                              constI(inputBits * j));
+              word = j == 0 ? field
+                            : arith::OrIOp::create(nb, l, word, field)
+                                  .getResult();
+            }
+            linalg::YieldOp::create(nb, l, word);
           })
           .getResult(0);
 
-  // The sums of the int16 inputs per row and group (exact in int32: at most
-  // 32767 * 4096), for the zero points: they multiply the same quantized
+  // The sums of the quantized inputs per row and group (exact in int32: at
+  // most 32767 * 4096), for the zero points: they multiply the same quantized
   // inputs as the codes, so that the inputs' rounding errors are scaled by
   // the weights themselves (q - zero), not by the codes q.
   Value sumsInit = linalg::FillOp::create(
@@ -347,15 +364,23 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
                               projectionMap(ctx, 4, {0, 1})},
           iterators(2, 2),
           [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value sixteen =
-                arith::ConstantOp::create(nb, l, i32, nb.getI32IntegerAttr(16));
-            Value low = arith::ShRSIOp::create(
-                nb, l, arith::ShLIOp::create(nb, l, args[0], sixteen), sixteen);
-            Value high = arith::ShRSIOp::create(nb, l, args[0], sixteen);
-            Value pairSum = arith::AddIOp::create(nb, l, low, high);
-            linalg::YieldOp::create(
-                nb, l, arith::AddIOp::create(nb, l, args[1], pairSum)
-                           .getResult());
+            // Field j sign-extended: shifted to the top, then back down.
+            Value total = args[1];
+            for (int64_t j = 0; j < perWord; ++j) {
+              auto shift = [&](int64_t bits) {
+                return arith::ConstantOp::create(nb, l, i32,
+                                                 nb.getI32IntegerAttr(bits));
+              };
+              int64_t up = 32 - inputBits * (j + 1);
+              Value top = up == 0 ? args[0]
+                                  : arith::ShLIOp::create(nb, l, args[0],
+                                                          shift(up))
+                                        .getResult();
+              Value field =
+                  arith::ShRSIOp::create(nb, l, top, shift(32 - inputBits));
+              total = arith::AddIOp::create(nb, l, total, field);
+            }
+            linalg::YieldOp::create(nb, l, total);
           })
           .getResult(0);
 
@@ -372,8 +397,8 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
       --blockChunks;
   }
   return buildPairedInt16Rows(b, loc, pairWords, qweight, scales, zeros,
-                              maxMagnitude, inputSums, lanes, blockRows,
-                              blockChunks);
+                              maxMagnitude, inputSums, lanes, inputBits,
+                              blockRows, blockChunks);
 }
 
 /// For a few static rows (decode), where nothing shares an unpacked weight:
@@ -423,12 +448,12 @@ Value buildGroupDotProducts(OpBuilder &b, Location loc, Value x, Value qweight,
 }
 
 struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
-  MatmulInt4Lowering(MLIRContext *ctx, int64_t pairedLanes)
-      : OpRewritePattern(ctx), pairedLanes(pairedLanes) {}
+  MatmulInt4Lowering(MLIRContext *ctx, const PairDotTarget *kernel)
+      : OpRewritePattern(ctx), kernel(kernel) {}
 
-  /// Decode steps and prompts use the paired-int16 kernel with this many
-  /// int32 lanes per register (0: the float kernels).
-  int64_t pairedLanes;
+  /// Decode steps and prompts use the integer kernel of this target (its
+  /// int32 lanes per register and input width; null: the float kernels).
+  const PairDotTarget *kernel;
 
   /// `y` scaled by the inverse RMS of the op's input rows with
   /// `rms_norm_eps`, else `y`.
@@ -509,10 +534,11 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
     Value scales = op.getScales(), zeros = op.getZeros();
 
     // On x86, any rows: int16 inputs and vpmaddwd, in register blocks.
-    if (pairedLanes && f32.isF32() &&
-        supportsPairedInt16Kernel(tile, g, pairedLanes)) {
+    if (kernel && f32.isF32() &&
+        supportsPairedInt16Kernel(tile, g, kernel->lanes, kernel->inputBits)) {
       Value tiled = buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
-                                             scales, zeros, pairedLanes);
+                                             scales, zeros, kernel->lanes,
+                                             kernel->inputBits);
       rewriter.replaceOp(op, normalizeRows(rewriter, op,
                                            mergeTrailingPair(rewriter, loc,
                                                              tiled)));
@@ -549,6 +575,6 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
 } // namespace
 
 void mlir::llm::detail::populateQuantizedLinearPatterns(
-    RewritePatternSet &patterns, int64_t pairedLanes) {
-  patterns.add<MatmulInt4Lowering>(patterns.getContext(), pairedLanes);
+    RewritePatternSet &patterns, const PairDotTarget *int4Kernel) {
+  patterns.add<MatmulInt4Lowering>(patterns.getContext(), int4Kernel);
 }

@@ -1,9 +1,27 @@
 // RUN: llm-opt %s --convert-llm-to-linalg=int4-kernel=x86-avx512 -split-input-file | FileCheck %s
 // RUN: llm-opt %s --convert-llm-to-linalg=int4-kernel=x86-avx2 -split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: llm-opt %s --convert-llm-to-linalg=int4-kernel=x86-avx512-vnni -split-input-file | FileCheck %s --check-prefix=VNNI
 // RUN: llm-opt %s --convert-llm-to-linalg -split-input-file | FileCheck %s --check-prefix=GENERIC
 // RUN: not llm-opt %s --convert-llm-to-linalg=int4-kernel=avx9000 -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: unknown int4-kernel 'avx9000' (expected 'generic', 'x86-avx2' or 'x86-avx512')
+// BAD: unknown int4-kernel 'avx9000' (expected 'generic', 'x86-avx2', 'x86-avx512' or 'x86-avx512-vnni')
+
+// With int8 inputs (x86-avx512-vnni): each input word holds 4 int8 inputs
+// (scale max|x| / 127), s = p + 2j in byte j of the word of slot p (2 slots
+// per group word); their sums sign-extend all four bytes; each word's 8
+// nibbles are 2 slots of llm.quad_dot_u8i8 (bytes masked with 0x0F0F0F0F),
+// which accumulates in place: 8 registers x 2 slots x 16 words.
+// VNNI-LABEL: func.func @decode(
+// VNNI: %[[QUADS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2xf32>) outs(%{{.*}} : tensor<1x2x2x16xi32>)
+// VNNI: arith.constant 1.270000e+02 : f32
+// VNNI: linalg.generic {{.*}} ins(%[[QUADS]] : tensor<1x2x2x16xi32>) outs(%{{.*}} : tensor<1x2xi32>)
+// VNNI-COUNT-4: arith.shrsi
+// VNNI: arith.constant dense<252645135> : vector<16xi32>
+// VNNI: llm.quad_dot_u8i8 {{.*}} : vector<64xi8> -> vector<16xi32>
+// VNNI-COUNT-15: llm.quad_dot_u8i8
+// VNNI-NOT: llm.quad_dot_u8i8
+// VNNI-NOT: llm.pair_dot_i16
+// VNNI: arith.constant 0.00787401571 : f32
 
 // GENERIC-NOT: llm.pair_dot_i16
 
@@ -28,8 +46,8 @@
 // CHECK: arith.ori
 // CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[PAIRS]] : tensor<1x2x4x16xi32>) outs(%{{.*}} : tensor<1x2xi32>)
 // CHECK: arith.shrsi
-// CHECK: arith.shrsi
 // CHECK: arith.addi
+// CHECK: arith.shrsi
 // CHECK: arith.addi
 // CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 1) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
 // CHECK: scf.for

@@ -1025,6 +1025,14 @@ func.func @pair_dot_lanes(%a: vector<32xi16>, %b: vector<32xi16>) -> vector<8xi3
 
 // -----
 
+func.func @quad_dot_width(%acc: vector<8xi32>, %a: vector<32xi8>, %b: vector<32xi8>) -> vector<8xi32> {
+  // expected-error @+1 {{operand #0 must be vector of 32-bit signless integer values of length 16, but got 'vector<8xi32>'}}
+  %0 = llm.quad_dot_u8i8 %acc, %a, %b : vector<32xi8> -> vector<8xi32>
+  return %0 : vector<8xi32>
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // #llm.config: its sizes and token ids, and checked against the entry points
 // (the runtime sizes the KV cache and logits buffers from it)

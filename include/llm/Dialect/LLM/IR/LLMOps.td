@@ -500,6 +500,31 @@ def LLM_PairDotI16Op : LLM_Op<"pair_dot_i16", [Pure,
   let hasVerifier = 1;
 }
 
+def LLM_QuadDotU8I8Op : LLM_Op<"quad_dot_u8i8", [Pure,
+    AllTypesMatch<["lhs", "rhs"]>, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "Accumulated sums of products of 4 unsigned by 4 signed int8 (CPU kernels)";
+  let description = [{
+    A vector op of the CPU backend, not of the graph: lane i of the result
+    is `acc[i] + sum_{j < 4} zext(lhs[4i+j]) * sext(rhs[4i+j])` in int32
+    (wrapping), the sum of the products of each group of four adjacent
+    bytes, unsigned in `lhs` and signed in `rhs`. It is x86's vpdpbusd
+    (AVX512-VNNI): 64 products per instruction on 512-bit vectors. The
+    INT4 kernel with int8 inputs (`int4-kernel=x86-avx512-vnni`) emits it,
+    and `llm-lower-pair-dot` turns it into the LLVM intrinsic once the
+    module is bufferized.
+
+    ```mlir
+    %sums = llm.quad_dot_u8i8 %acc, %nibbles, %inputs : vector<64xi8> -> vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[16], [I32]>:$acc,
+                       VectorOfLengthAndType<[64], [I8]>:$lhs,
+                       VectorOfLengthAndType<[64], [I8]>:$rhs);
+  let results = (outs VectorOfLengthAndType<[16], [I32]>:$result);
+  let assemblyFormat =
+      "$acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
+}
+
 class LLM_BinaryElementwiseOp<string mnemonic, list<Trait> traits = []>
     : LLM_Op<mnemonic, !listconcat(traits,
         [Pure, Commutative, AllTypesMatch<["lhs", "rhs", "result"]>])> {

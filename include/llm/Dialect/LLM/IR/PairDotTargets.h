@@ -1,11 +1,12 @@
 //===- PairDotTargets.h - the CPUs that run llm.pair_dot_i16 ----*- C++ -*-===//
 //
-// One table for the paired-int16 INT4 decode kernel's targets: the name of
-// the kernel (the `int4-kernel` option of convert-llm-to-linalg and
-// llm-cpu-pipeline), the int32 lanes of its registers (the width of
-// llm.pair_dot_i16), the CPU feature the instruction needs (recorded in
-// `llm.cpu_features` and checked by llm-run against the host) and the LLVM
-// intrinsic that llm-lower-pair-dot emits.
+// One table for the integer INT4 kernel's targets: the name of the kernel
+// (the `int4-kernel` option of convert-llm-to-linalg and llm-cpu-pipeline),
+// the int32 lanes of its registers, the width of its quantized inputs (int16
+// pairs: llm.pair_dot_i16; int8 quads: llm.quad_dot_u8i8), the CPU feature
+// the instruction needs (recorded in `llm.cpu_features` and checked by
+// llm-run against the host) and the LLVM intrinsic that llm-lower-pair-dot
+// emits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,14 +22,18 @@ namespace mlir::llm {
 struct PairDotTarget {
   llvm::StringLiteral kernel;
   int64_t lanes;
+  /// The width of the quantized inputs: 16 (pairs of int16 lanes,
+  /// llm.pair_dot_i16) or 8 (quads of int8 lanes, llm.quad_dot_u8i8).
+  int64_t inputBits;
   llvm::StringLiteral cpuFeature;
   llvm::StringLiteral intrinsic;
 };
 
-/// Widest first: a host with several gets the first it has.
+/// Fastest first: a host with several gets the first it has.
 inline constexpr PairDotTarget kPairDotTargets[] = {
-    {"x86-avx512", 16, "avx512bw", "llvm.x86.avx512.pmaddw.d.512"},
-    {"x86-avx2", 8, "avx2", "llvm.x86.avx2.pmadd.wd"},
+    {"x86-avx512", 16, 16, "avx512bw", "llvm.x86.avx512.pmaddw.d.512"},
+    {"x86-avx512-vnni", 16, 8, "avx512vnni", "llvm.x86.avx512.vpdpbusd.512"},
+    {"x86-avx2", 8, 16, "avx2", "llvm.x86.avx2.pmadd.wd"},
 };
 
 /// The target of kernel `name`, or null.
@@ -39,10 +44,11 @@ inline const PairDotTarget *findPairDotKernel(llvm::StringRef name) {
   return nullptr;
 }
 
-/// The target whose registers hold `lanes` int32, or null.
-inline const PairDotTarget *findPairDotLanes(int64_t lanes) {
+/// The target whose registers hold `lanes` int32 of sums of `inputBits`
+/// inputs, or null.
+inline const PairDotTarget *findPairDotLanes(int64_t lanes, int64_t inputBits) {
   for (const PairDotTarget &target : kPairDotTargets)
-    if (target.lanes == lanes)
+    if (target.lanes == lanes && target.inputBits == inputBits)
       return &target;
   return nullptr;
 }
