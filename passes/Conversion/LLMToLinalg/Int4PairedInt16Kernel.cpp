@@ -143,9 +143,17 @@ struct PairedKernel {
     }
   };
 
-  /// One word position `w` of group `g`: `sums` (register [r * C + c]) plus,
-  /// for each slot p, the dot products of the nibbles of slot p of the words
-  /// with input word p of row r.
+  /// Sets of int32 sums per register: vpdpbusd accumulates in place, so
+  /// that a register's dot products form one chain of its latency; each
+  /// slot of an int8 word adds into a set of its own (summed once per
+  /// group), two independent chains. vpmaddwd's products are added apart
+  /// (one add per product).
+  int64_t sumSets() const { return inputBits == 8 ? slots : 1; }
+
+  /// One word position `w` of group `g`: `sums` (register [s * R * C + r *
+  /// C + c] of set s) plus, for each slot p, the dot products of the nibbles
+  /// of slot p of the words with input word p of row r, into set p mod
+  /// sumSets().
   SmallVector<Value> accumulateWord(OpBuilder &b, Location loc,
                                     const Block &block, Value g, Value w,
                                     ValueRange sums) const {
@@ -181,7 +189,8 @@ struct PairedKernel {
             b, loc, lanesNarrow,
             vector::BroadcastOp::create(b, loc, lanesI32, pair));
         for (int64_t c = 0; c < blockChunks; ++c) {
-          int64_t i = r * blockChunks + c;
+          int64_t i = (p % sumSets()) * block.rowCount * blockChunks +
+                      r * blockChunks + c;
           next[i] = dot(b, loc, nibbles[c], inputs, next[i]);
         }
       }
@@ -264,9 +273,16 @@ struct PairedKernel {
       Value g = groupLoop.getInductionVar();
       auto wordLoop = scf::ForOp::create(
           b, loc, c0, indexConstant(b, loc, words), c1,
-          SmallVector<Value>(registers, splatI32(b, loc, lanes, 0)));
+          SmallVector<Value>(registers * sumSets(),
+                             splatI32(b, loc, lanes, 0)));
+      // The sets' sums of each register added.
+      SmallVector<Value> sums(wordLoop.getResults().take_front(registers));
+      for (int64_t set = 1; set < sumSets(); ++set)
+        for (int64_t i = 0; i < registers; ++i)
+          sums[i] = arith::AddIOp::create(
+              b, loc, sums[i], wordLoop.getResult(set * registers + i));
       scf::YieldOp::create(b, loc,
-                           scaleGroup(b, loc, block, g, wordLoop.getResults(),
+                           scaleGroup(b, loc, block, g, sums,
                                       groupLoop.getRegionIterArgs()));
       b.setInsertionPointToStart(wordLoop.getBody());
       scf::YieldOp::create(b, loc,
