@@ -387,12 +387,14 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
   // own cache lines.
   std::vector<std::pair<size_t, size_t>> inPlaceWeights, cachedWeights;
   size_t inPlaceBytes = 0, cachedBytes = 0;
-  // Checkpoint tensors bound in place, each once.
+  // Checkpoint tensors bound in place from a file mapping, each once (those
+  // in memory of their own, as a GGUF's dequantized tensors, stay there).
   std::map<int64_t, size_t> inPlaceTensors;
   for (size_t k = 0; k < abi.weights.size(); ++k) {
     int64_t index = abi.weights[k];
     if (index < raw) {
-      if (copied[index] || tensorData[index] != views[index]->data)
+      if (copied[index] || tensorData[index] != views[index]->data ||
+          !checkpoint.isMapped(*views[index]))
         continue;
       inPlaceWeights.push_back({k, views[index]->nbytes});
       if (inPlaceTensors.emplace(index, inPlaceBytes).second)
