@@ -14,6 +14,7 @@ with constants: speed does not depend on their values.
 
 Usage: bench/int4_kernel.py [--build build] [--out 16384] [--in 8192]
        [--group-size 128] [--calls 100] [--threads 2] [--repeats 3]
+       [--symmetric]
 """
 
 import argparse
@@ -36,7 +37,7 @@ def row_tile(out):
     return tile
 
 
-def module(kind, out, inputs, group, calls):
+def module(kind, out, inputs, group, calls, symmetric=False):
     groups = -(-inputs // group)
     x = f"tensor<1x{inputs}xf32>"
     y = f"tensor<1x{out}xf32>"
@@ -45,9 +46,14 @@ def module(kind, out, inputs, group, calls):
         q = f"tensor<{out // tile}x{groups}x{group // 8}x{tile}xi32>"
         s = f"tensor<{out // tile}x{groups}x{tile}xf16>"
         z = f"tensor<{out // tile}x{groups}x{tile}xi8>"
-        params = f"%q: {q}, %s: {s}, %z: {z}"
-        layer = (f"llm.matmul_int4 %x, %q, %s, %z group_size = {group} : "
-                 f"{x}, {q}, {s}, {z} -> {y}")
+        if symmetric:  # no zero points: all are 8
+            params = f"%q: {q}, %s: {s}"
+            layer = (f"llm.matmul_int4 %x, %q, %s group_size = {group} : "
+                     f"{x}, {q}, {s} -> {y}")
+        else:
+            params = f"%q: {q}, %s: {s}, %z: {z}"
+            layer = (f"llm.matmul_int4 %x, %q, %s, %z group_size = {group} : "
+                     f"{x}, {q}, {s}, {z} -> {y}")
         setup = f"""
   %q0 = tensor.empty() : {q}
   %word = arith.constant 1985229328 : i32
@@ -58,7 +64,10 @@ def module(kind, out, inputs, group, calls):
   %z0 = tensor.empty() : {z}
   %eight = arith.constant 8 : i8
   %z = linalg.fill ins(%eight : i8) outs(%z0 : {z}) -> {z}"""
-        args, types = "%x, %q, %s, %z", f"{x}, {q}, {s}, {z}"
+        if symmetric:
+            args, types = "%x, %q, %s", f"{x}, {q}, {s}"
+        else:
+            args, types = "%x, %q, %s, %z", f"{x}, {q}, {s}, {z}"
     else:
         w = f"tensor<{out}x{inputs}xf32>"
         params = f"%w: {w}"
@@ -79,6 +88,8 @@ def main():
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--symmetric", action="store_true",
+                        help="INT4 packs without zero points (all 8), as GGUF Q4_0")
     args = parser.parse_args()
     if args.group_size % 8:
         sys.exit("--group-size must be a multiple of 8")
@@ -88,7 +99,8 @@ def main():
     weight_bytes = {
         "f32": args.out * args.inputs * 4,
         # words, then f16 scales and i8 zero points
-        "int4": groups * args.group_size // 2 * args.out + 3 * groups * args.out,
+        "int4": groups * args.group_size // 2 * args.out
+        + (2 if args.symmetric else 3) * groups * args.out,
     }
     # The x86 kernels (int16 inputs, vpmaddwd; int8 inputs, vpdpbusd) where
     # the CPU has them.
@@ -106,7 +118,7 @@ def main():
         source = os.path.join(work, f"{name}.mlir")
         with open(source, "w") as f:
             f.write(module(kind.split()[0], args.out, args.inputs, args.group_size,
-                           args.calls))
+                           args.calls, args.symmetric))
         compiled[kind] = os.path.join(work, f"{name}.llvm.mlir")
         pipeline = (f"--llm-cpu-pipeline=int4-kernel={kernels[kind][1]}" if kind in kernels
                     else "--llm-cpu-pipeline")
@@ -117,7 +129,8 @@ def main():
             seconds = seconds_per_call(compiled[kind], args.calls, args.threads,
                                        os.path.join(ROOT, args.build, "lib", "libllm.so"))
             best[kind] = min(best.get(kind, seconds), seconds)
-    print(f"one-row layer {args.out} x {args.inputs}, INT4 groups of {args.group_size}, "
+    print(f"one-row layer {args.out} x {args.inputs}, "
+          f"{'symmetric ' if args.symmetric else ''}INT4 groups of {args.group_size}, "
           f"{args.threads} threads, best of {args.repeats}\n")
     print("| weights | MiB read | us per call | GB/s of weights | speed vs f32 |")
     print("|---|---|---|---|---|")

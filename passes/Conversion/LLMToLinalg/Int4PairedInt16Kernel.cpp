@@ -198,13 +198,13 @@ struct PairedKernel {
     return next;
   }
 
-  /// `acc` (register [r * C + c]) plus the int32 sums of group `g` scaled:
-  /// scale * (magnitude / L * sums) - zero * scale * magnitude / L *
-  /// inputSum, inputSum being the sum of the row's quantized inputs and L
-  /// their largest magnitude (32767 or 127).
-  SmallVector<Value> scaleGroup(OpBuilder &b, Location loc, const Block &block,
-                                Value g, ValueRange sums,
-                                ValueRange acc) const {
+  /// The parameters of group `g` per weight register (shared by the
+  /// block's rows): the scale, and the zero point times the scale.
+  struct GroupParameters {
+    SmallVector<Value> scales, zeroScales;
+  };
+  GroupParameters readGroupParameters(OpBuilder &b, Location loc,
+                                      const Block &block, Value g) const {
     SmallVector<bool> inBounds(1, true);
     // The `lanes` parameters of chunk `c` (scales or zero points) as stored.
     auto readParameter = [&](Value parameters, int64_t c) -> Value {
@@ -217,16 +217,24 @@ struct PairedKernel {
           ValueRange{block.nt, g, block.lane(b, loc, c, lanes)}, padding,
           inBounds);
     };
-    // Per weight register (shared by the block's rows): the scale and the
-    // zero point times the scale.
-    SmallVector<Value> weightScales, zeroScales;
+    GroupParameters parameters;
     for (int64_t c = 0; c < blockChunks; ++c) {
       Value scale = convertFloat(b, loc, readParameter(scales, c), lanesF32);
-      weightScales.push_back(scale);
+      parameters.scales.push_back(scale);
       Value zero = zeroPoint(b, loc, zeros ? readParameter(zeros, c) : Value(),
                              lanesF32);
-      zeroScales.push_back(arith::MulFOp::create(b, loc, zero, scale));
+      parameters.zeroScales.push_back(arith::MulFOp::create(b, loc, zero, scale));
     }
+    return parameters;
+  }
+
+  /// `acc` (register [r * C + c]) plus the int32 sums of group `g` scaled:
+  /// scale * (magnitude / L * sums) - zero * scale * magnitude / L *
+  /// inputSum, inputSum being the sum of the row's quantized inputs and L
+  /// their largest magnitude (32767 or 127).
+  SmallVector<Value> scaleGroup(OpBuilder &b, Location loc, const Block &block,
+                                Value g, const GroupParameters &parameters,
+                                ValueRange sums, ValueRange acc) const {
     Value inverseMax = arith::ConstantOp::create(
         b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / levelsOf(inputBits)));
     SmallVector<Value> next;
@@ -246,8 +254,8 @@ struct PairedKernel {
         Value dot = arith::MulFOp::create(
             b, loc, arith::SIToFPOp::create(b, loc, lanesF32, sums[i]), unit);
         Value term = arith::SubFOp::create(
-            b, loc, arith::MulFOp::create(b, loc, weightScales[c], dot),
-            arith::MulFOp::create(b, loc, zeroScales[c], sum));
+            b, loc, arith::MulFOp::create(b, loc, parameters.scales[c], dot),
+            arith::MulFOp::create(b, loc, parameters.zeroScales[c], sum));
         next.push_back(arith::AddFOp::create(b, loc, acc[i], term));
       }
     }
@@ -281,9 +289,10 @@ struct PairedKernel {
         for (int64_t i = 0; i < registers; ++i)
           sums[i] = arith::AddIOp::create(
               b, loc, sums[i], wordLoop.getResult(set * registers + i));
-      scf::YieldOp::create(b, loc,
-                           scaleGroup(b, loc, block, g, sums,
-                                      groupLoop.getRegionIterArgs()));
+      scf::YieldOp::create(
+          b, loc,
+          scaleGroup(b, loc, block, g, readGroupParameters(b, loc, block, g),
+                     sums, groupLoop.getRegionIterArgs()));
       b.setInsertionPointToStart(wordLoop.getBody());
       scf::YieldOp::create(b, loc,
                            accumulateWord(b, loc, block, g,

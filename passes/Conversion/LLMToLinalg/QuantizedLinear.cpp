@@ -34,6 +34,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::llm;
 using namespace mlir::llm::detail;
@@ -246,6 +248,12 @@ Value buildInputSums(OpBuilder &b, Location loc, Value x) {
 /// block of the paired-int16 kernel: with the unpacked weights and the
 /// broadcast inputs, within x86-64's 32 vector registers.
 constexpr int64_t kPairedBlockRegisters = 8;
+/// Weight rows of a decode step's register block at most: 4 registers of 16
+/// lanes on AVX-512 (8 of them spill the block's float and int32
+/// registers, with 1.3-1.5x the time of 4 for a one-row 16384 x 8192 layer
+/// at groups of 32, bench/int4_kernel.py), 8 of 8 lanes on AVX2 (2 to 8 of
+/// them measure alike).
+constexpr int64_t kDecodeBlockWeightRows = 64;
 
 /// On x86 (vpmaddwd, or vpdpbusd): the inputs quantized to int16 (or int8)
 /// per row and group (scale m / L, m = max |x| of the group, L = 32767 or
@@ -392,7 +400,8 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
   int64_t blockRows = kPairedBlockRegisters, blockChunks = 1;
   if (!ShapedType::isDynamic(rows) && rows <= kPairedBlockRegisters) {
     blockRows = std::max<int64_t>(rows, 1);
-    blockChunks = kPairedBlockRegisters / blockRows;
+    blockChunks = std::clamp<int64_t>(kPairedBlockRegisters / blockRows, 1,
+                                      kDecodeBlockWeightRows / lanes);
     while (chunks % blockChunks)
       --blockChunks;
   }

@@ -10,7 +10,7 @@
 // (scale max|x| / 127), s = p + 2j in byte j of the word of slot p (2 slots
 // per group word); their sums sign-extend all four bytes; each word's 8
 // nibbles are 2 slots of llm.quad_dot_u8i8 (bytes masked with 0x0F0F0F0F),
-// which accumulates in place: 8 registers x 2 slots x 16 words.
+// which accumulates in place: 4 registers x 2 slots per word.
 // VNNI-LABEL: func.func @decode(
 // VNNI: %[[QUADS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2xf32>) outs(%{{.*}} : tensor<1x2x2x16xi32>)
 // VNNI: arith.constant 1.270000e+02 : f32
@@ -18,7 +18,7 @@
 // VNNI-COUNT-4: arith.shrsi
 // VNNI: arith.constant dense<252645135> : vector<16xi32>
 // VNNI: llm.quad_dot_u8i8 {{.*}} : vector<64xi8> -> vector<16xi32>
-// VNNI-COUNT-15: llm.quad_dot_u8i8
+// VNNI-COUNT-7: llm.quad_dot_u8i8
 // VNNI-NOT: llm.quad_dot_u8i8
 // VNNI-NOT: llm.pair_dot_i16
 // VNNI: arith.constant 0.00787401571 : f32
@@ -28,9 +28,10 @@
 // A decode step (one row) of a 256 x 256 layer in groups of 128 (row tiles
 // of 128): the inputs become int16 pairs per group (scale max|x| / 32767),
 // whose own sums per group (both halves of each word, sign-extended) carry
-// the zero points; one scf.forall over the 2 row tiles sums nibble pairs
-// with llm.pair_dot_i16 into int32 registers (8 of 16 lanes for the 128
-// rows, 4 nibble pairs per word), and each group's sums are scaled into
+// the zero points; one scf.forall over the 2 row tiles and their 2 blocks
+// of 64 rows (4 registers of 16 lanes: 8 of them spill, kDecodeBlockWeightRows)
+// sums nibble pairs with llm.pair_dot_i16 into int32 registers (4 nibble
+// pairs per word), and each group's sums are scaled into
 // float registers (input scale, and the f16 weight scale and zero point of
 // the row tile, widened) before the next group: no per-group sums reach
 // memory.
@@ -49,14 +50,16 @@
 // CHECK: arith.addi
 // CHECK: arith.shrsi
 // CHECK: arith.addi
-// CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 1) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
+// CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
+// CHECK: tensor.extract_slice {{.*}} [1, 1, 64] [1, 1, 1] : tensor<1x2x128xf32> to tensor<1x1x64xf32>
 // CHECK: scf.for
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
-// CHECK-COUNT-8: vector.transfer_read %{{.*}}[%[[NT]], {{.*}} : tensor<2x2x16x128xi32>, vector<16xi32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK-COUNT-4: vector.transfer_read %{{.*}}[%[[NT]], {{.*}} : tensor<2x2x16x128xi32>, vector<16xi32>
+// CHECK-NOT: vector.transfer_read {{.*}} : tensor<2x2x16x128xi32>
 // CHECK: tensor.extract %[[PAIRS]]
 // CHECK: llm.pair_dot_i16 {{.*}} : vector<32xi16> -> vector<16xi32>
-// CHECK-COUNT-31: llm.pair_dot_i16
+// CHECK-COUNT-15: llm.pair_dot_i16
 // CHECK-NOT: llm.pair_dot_i16
 // CHECK: vector.transfer_read %[[S]][%[[NT]], {{.*}} : tensor<2x2x128xf16>, vector<16xf16>
 // CHECK-NEXT: arith.extf {{.*}} : vector<16xf16> to vector<16xf32>
