@@ -179,6 +179,7 @@ Expected<std::shared_ptr<GgufFile>> GgufFile::open(const std::string &path) {
   file->fd_ = fd;
   file->path_ = path;
   file->size_ = static_cast<size_t>(st.st_size);
+  file->identity_ = fileIdentityOf(st);
   if (file->size_ < 24)
     return fail(fmt::format("{} bytes is too short for a GGUF header", file->size_));
   void *map = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -440,7 +441,8 @@ Expected<Checkpoint> ggufCheckpoint(const std::shared_ptr<GgufFile> &file) {
   // converted ones (dequantized, query/key rows put back) are memory of
   // their own.
   return Checkpoint::fromViews(std::move(views), storage,
-                               {{file->mapping(), file->size(), file->fd()}});
+                               {{file->mapping(), file->size(), file->fd(),
+                                 file->identity()}});
 }
 
 } // namespace llm::runtime

@@ -243,7 +243,7 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
     uint64_t key = 0;
     if (!options.cacheDirectory.empty()) {
       // What @prepare reads, and what it computes: a tensor in a mapped
-      // safetensors file by the file's identity and its place in it (not
+      // file (safetensors or GGUF) by the file's identity and its place in it (not
       // read: LLaMA-7B-shaped BF16, 13.5 GB, took seconds to hash at every
       // start), any other by every byte (handed back to the kernel as it
       // is hashed when `releasable`). Each tensor's hash on its own, on
@@ -252,7 +252,7 @@ ParameterStore::build(const Checkpoint &checkpoint, const ModuleABI &abi,
       parallelFor(hashes.size(), [&](size_t i) {
         int64_t index = abi.prepareArguments[i];
         const TensorView &view = *views[index];
-        hashes[i] = sourceHash(view, checkpoint.fileOf(view),
+        hashes[i] = sourceHash(view, checkpoint.regionOf(view),
                                releasable(index, /*inPlace=*/false));
       });
       Xxh3 hash;

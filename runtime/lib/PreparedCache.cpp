@@ -91,15 +91,15 @@ static void addDescription(Xxh3 &hash, const TensorView &tensor) {
 }
 
 uint64_t llm::runtime::sourceHash(const TensorView &tensor,
-                                  const SafeTensorsFile *file, bool mapped) {
-  if (!file || !file->identity().settled)
+                                  const MappedFileRegion *region, bool mapped) {
+  if (!region || !region->identity.settled)
     return contentHash(tensor, mapped);
   Xxh3 hash;
   addDescription(hash, tensor);
-  const SafeTensorsFile::Identity &id = file->identity();
+  const FileIdentity &id = region->identity;
   hash.add(id.device).add(id.inode).add(id.size).add(id.modifiedNs)
       .add(id.changedNs);
-  hash.add(static_cast<uint64_t>(file->offsetOf(tensor.data)))
+  hash.add(region->offsetOf(tensor.data))
       .add(static_cast<uint64_t>(tensor.nbytes));
   return hash.digest();
 }

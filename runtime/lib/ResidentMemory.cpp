@@ -5,9 +5,8 @@
 #include "ParallelFor.h"
 
 #include <algorithm>
-#include <cstring>
-
 #include <cerrno>
+#include <cstring>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -16,10 +15,23 @@ using namespace llm::runtime;
 
 namespace {
 constexpr size_t kHugePage = size_t(2) << 20;
-} // namespace
-
-namespace {
 size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+/// Reads `bytes` at `offset` of `fd` into `to`; false on an error or an
+/// early end of the file.
+bool readFully(int fd, uint64_t offset, uint8_t *to, size_t bytes) {
+  while (bytes > 0) {
+    ssize_t n = ::pread(fd, to, bytes, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    to += n;
+    offset += static_cast<uint64_t>(n);
+    bytes -= static_cast<size_t>(n);
+  }
+  return true;
+}
 } // namespace
 
 void *llm::runtime::mapHugePages(size_t bytes) {
@@ -61,24 +73,6 @@ std::unique_ptr<ResidentMemory> ResidentMemory::allocate(size_t bytes) {
 }
 
 ResidentMemory::~ResidentMemory() { unmapHugePages(data_, size_); }
-
-namespace {
-/// Reads `bytes` at `offset` of `fd` into `to`; false on an error or an
-/// early end of the file.
-bool readFully(int fd, uint64_t offset, uint8_t *to, size_t bytes) {
-  while (bytes > 0) {
-    ssize_t n = ::pread(fd, to, bytes, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    to += n;
-    offset += static_cast<uint64_t>(n);
-    bytes -= static_cast<size_t>(n);
-  }
-  return true;
-}
-} // namespace
 
 void llm::runtime::copyInParallel(const std::vector<CopyJob> &jobs) {
   const size_t piece = size_t(64) << 20;

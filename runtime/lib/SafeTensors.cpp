@@ -254,20 +254,7 @@ SafeTensorsFile::open(const std::string &path) {
       return fail(fmt::format("mmap failed: {}", errnoText(errno)));
     file->map_ = map;
     file->size_ = static_cast<size_t>(fileSize);
-    auto nanoseconds = [](const struct timespec &t) {
-      return static_cast<uint64_t>(t.tv_sec) * 1000000000u +
-             static_cast<uint64_t>(t.tv_nsec);
-    };
-    struct timespec now;
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t lastChange =
-        std::max(nanoseconds(st.st_mtim), nanoseconds(st.st_ctim));
-    file->identity_ = {static_cast<uint64_t>(st.st_dev),
-                       static_cast<uint64_t>(st.st_ino),
-                       fileSize,
-                       nanoseconds(st.st_mtim),
-                       nanoseconds(st.st_ctim),
-                       nanoseconds(now) >= lastChange + 2000000000u};
+    file->identity_ = fileIdentityOf(st);
     const auto *bytes = static_cast<const unsigned char *>(map);
 
     uint64_t headerLen = 0;
@@ -367,6 +354,29 @@ std::vector<std::string> Checkpoint::names() const {
   return out;
 }
 
+FileIdentity fileIdentityOf(const struct stat &st) {
+  auto nanoseconds = [](const struct timespec &t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1000000000u +
+           static_cast<uint64_t>(t.tv_nsec);
+  };
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  uint64_t lastChange =
+      std::max(nanoseconds(st.st_mtim), nanoseconds(st.st_ctim));
+  return {static_cast<uint64_t>(st.st_dev),
+          static_cast<uint64_t>(st.st_ino),
+          static_cast<uint64_t>(st.st_size),
+          nanoseconds(st.st_mtim),
+          nanoseconds(st.st_ctim),
+          nanoseconds(now) >= lastChange + 2000000000u};
+}
+
+void Checkpoint::keepFile(std::unique_ptr<SafeTensorsFile> file) {
+  mappedRegions_.push_back(
+      {file->mapping(), file->fileSize(), file->fd(), file->identity()});
+  files_.push_back(std::move(file));
+}
+
 Checkpoint Checkpoint::fromViews(
     std::vector<TensorView> views, std::shared_ptr<const void> owner,
     std::vector<MappedFileRegion> mappedRegions) {
@@ -404,7 +414,7 @@ Expected<Checkpoint> Checkpoint::open(const std::string &pathStr) {
               pathStr, t.name, other, p.string()));
         }
       }
-      ckpt.files_.push_back(std::move(*file));
+      ckpt.keepFile(std::move(*file));
       return Status();
     };
 
@@ -494,7 +504,7 @@ Expected<Checkpoint> Checkpoint::open(const std::string &pathStr) {
                 idx, name, shard));
           ckpt.byName_.emplace(name, t);
         }
-        ckpt.files_.push_back(std::move(*file));
+        ckpt.keepFile(std::move(*file));
       }
       return ckpt;
     }

@@ -143,9 +143,13 @@ std::string twoTensorFile(float first) {
   return bytes;
 }
 
-/// The source hashes of a file's tensors "a" and "b".
+/// The source hashes of a file's tensors "a" and "b", as a checkpoint's
+/// region of the file's mapping names them.
 std::pair<uint64_t, uint64_t> sourceHashes(const SafeTensorsFile &file) {
-  return {sourceHash(*file.find("a"), &file), sourceHash(*file.find("b"), &file)};
+  MappedFileRegion region{file.mapping(), file.fileSize(), file.fd(),
+                          file.identity()};
+  return {sourceHash(*file.find("a"), &region),
+          sourceHash(*file.find("b"), &region)};
 }
 
 // A cache key names a settled checkpoint file's tensors by the file's

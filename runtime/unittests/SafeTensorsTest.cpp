@@ -371,8 +371,23 @@ TEST(Checkpoint, ShardedWithIndex) {
     }})");
   auto ckpt = Checkpoint::open(dir.path().string());
   ASSERT_TRUE(ckpt.ok()) << ckpt.message();
-  EXPECT_EQ(ckpt->files().size(), 2u);
   EXPECT_EQ(ckpt->names(), (std::vector<std::string>{"embed", "head", "norm"}));
+  // Each shard is one mapped region, with its file's identity: the tensors
+  // of one shard share it, those of the other have their own.
+  auto inodeOf = [&](const char *name) {
+    struct stat st {};
+    EXPECT_EQ(::stat(dir.file(name).c_str(), &st), 0);
+    return static_cast<uint64_t>(st.st_ino);
+  };
+  const MappedFileRegion *first = ckpt->regionOf(*ckpt->find("embed"));
+  const MappedFileRegion *second = ckpt->regionOf(*ckpt->find("head"));
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(ckpt->regionOf(*ckpt->find("norm")), first);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(first->identity.inode, inodeOf("model-00001-of-00002.safetensors"));
+  EXPECT_EQ(second->identity.inode, inodeOf("model-00002-of-00002.safetensors"));
+  EXPECT_GE(first->fd, 0);
   EXPECT_EQ(toF32(*ckpt->find("embed")), (std::vector<float>{1, 2}));
   EXPECT_EQ(toF32(*ckpt->find("head")), (std::vector<float>{-2, 1}));
   EXPECT_EQ(toF32(*ckpt->find("norm")), (std::vector<float>{1}));

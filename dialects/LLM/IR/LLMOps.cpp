@@ -554,7 +554,7 @@ parseLayerRef(OpAsmParser &parser,
     index = operand;
     return success();
   }
-  int64_t value;
+  int64_t value = 0;
   if (parser.parseInteger(value))
     return failure();
   layer = parser.getBuilder().getI64IntegerAttr(value);
@@ -593,7 +593,7 @@ LogicalResult AttentionOp::verify() {
 
 LogicalResult RecvOp::verify() {
   auto type = cast<RankedTensorType>(getType());
-  if (static_cast<int64_t>(getDynamicSizes().size()) != type.getNumDynamicDims())
+  if (getDynamicSizes().size() != static_cast<size_t>(type.getNumDynamicDims()))
     return emitOpError("has ")
            << getDynamicSizes().size() << " sizes for the "
            << type.getNumDynamicDims() << " dynamic dimensions of " << type;

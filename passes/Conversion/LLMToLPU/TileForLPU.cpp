@@ -163,8 +163,8 @@ FailureOr<ResidentSet> collectResidentTensors(func::FuncOp decode,
       set.add(std::move(weights));
     } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
       ResidentTensor cache{kvCacheName(*attention.getLayer()),
-                           {2, context, attention.getNumKvHeads(),
-                            attention.getHeadDim()},
+                           {2, context, static_cast<int64_t>(attention.getNumKvHeads()),
+                            static_cast<int64_t>(attention.getHeadDim())},
                            2, 1, 16};
       cache.kvCache = true;
       set.add(std::move(cache));

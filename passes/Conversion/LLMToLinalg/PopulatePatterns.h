@@ -21,7 +21,7 @@ void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateLinearPatterns(RewritePatternSet &patterns,
                             int64_t promptChunkBytes);
 /// `int4Kernel` (null: off): INT4 layers use the integer kernel of
-/// Int4PairedInt16Kernel.cpp with its vectors of int32 lanes and its input
+/// Int4IntegerKernel.cpp with its vectors of int32 lanes and its input
 /// width (int16 pairs or int8 quads) instead of float dot products.
 void populateQuantizedLinearPatterns(RewritePatternSet &patterns,
                                      const PairDotTarget *int4Kernel);
@@ -83,7 +83,7 @@ Value zeroPoint(OpBuilder &b, Location loc, Value zero, Type to);
 /// An index constant.
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 
-/// Largest magnitude of the int16 inputs of the paired-int16 INT4 kernel
+/// Largest magnitude of the int16 inputs of the integer INT4 kernel
 /// (an input group's largest |x| maps to it).
 constexpr double kInt16Max = 32767.0;
 
@@ -143,7 +143,7 @@ Value computeInRowBlocks(OpBuilder &b, Location loc, Value x,
 /// Whether the integer kernel handles row tiles of `rowTile` rows (a
 /// whole number of `lanes`-lane registers) and groups of `groupSize` inputs
 /// (small enough for exact int32 sums of `inputBits` inputs).
-bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
+bool supportsIntegerInt4Kernel(int64_t rowTile, int64_t groupSize,
                                int64_t lanes, int64_t inputBits);
 
 /// y[r, nt, t] (f32) = sum over groups G of scale[nt, G, t] * (m[r, G] /
@@ -162,7 +162,7 @@ bool supportsPairedInt16Kernel(int64_t rowTile, int64_t groupSize,
 /// the row tiles and their slices of `blockChunks` registers of `lanes`
 /// int32 and float; the rows (static or dynamic) in register blocks of
 /// `blockRows` rows, then one by one.
-Value buildPairedInt16Rows(OpBuilder &b, Location loc, Value pairs,
+Value buildIntegerInt4Rows(OpBuilder &b, Location loc, Value pairs,
                            Value qweight, Value scales, Value zeros,
                            Value magnitudes, Value inputSums, int64_t lanes,
                            int64_t inputBits, int64_t blockRows,

@@ -21,7 +21,7 @@
 //   computeInRowBlocks) that the CPU tiling keeps whole in registers, so
 //   that every dequantized weight vector serves all of the block's rows.
 // - On x86 (int4-kernel=x86-avx512 or x86-avx2), any rows: int16 inputs
-//   and vpmaddwd (Int4PairedInt16Kernel.cpp), each group's sums scaled in
+//   and vpmaddwd (Int4IntegerKernel.cpp), each group's sums scaled in
 //   registers.
 //
 //===----------------------------------------------------------------------===//
@@ -245,9 +245,9 @@ Value buildInputSums(OpBuilder &b, Location loc, Value x) {
 }
 
 /// Registers of int32 sums (and as many float accumulators) per register
-/// block of the paired-int16 kernel: with the unpacked weights and the
+/// block of the integer INT4 kernel: with the unpacked weights and the
 /// broadcast inputs, within x86-64's 32 vector registers.
-constexpr int64_t kPairedBlockRegisters = 8;
+constexpr int64_t kIntegerBlockRegisters = 8;
 /// Weight rows of a decode step's register block at most: 4 registers of 16
 /// lanes on AVX-512 (8 of them spill the block's float and int32
 /// registers, with 1.3-1.5x the time of 4 for a one-row 16384 x 8192 layer
@@ -257,7 +257,7 @@ constexpr int64_t kDecodeBlockWeightRows = 64;
 
 /// On x86 (vpmaddwd, or vpdpbusd): the inputs quantized to int16 (or int8)
 /// per row and group (scale m / L, m = max |x| of the group, L = 32767 or
-/// 127), the per-group integer dot products of buildPairedInt16Rows, scaled
+/// 127), the per-group integer dot products of buildIntegerInt4Rows, scaled
 /// in registers:
 ///
 ///   y[r, nt, t] = sum_G scale[nt, G, t] * m[r, G] / L * (D[r, nt, G, t]
@@ -265,8 +265,8 @@ constexpr int64_t kDecodeBlockWeightRows = 64;
 ///
 /// xq being the quantized inputs. A few static rows (decode) are one block,
 /// over as many weight registers as the block holds; a prompt's rows go in
-/// blocks of kPairedBlockRegisters rows that share each unpacked weight register.
-Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
+/// blocks of kIntegerBlockRegisters rows that share each unpacked weight register.
+Value buildIntegerInt4Products(OpBuilder &b, Location loc, Value x,
                                Value qweight, Value scales, Value zeros,
                                int64_t lanes, int64_t inputBits) {
   MLIRContext *ctx = b.getContext();
@@ -395,17 +395,17 @@ Value buildPairedInt16Products(OpBuilder &b, Location loc, Value x,
   int64_t chunks =
       cast<RankedTensorType>(qweight.getType()).getDimSize(3) / lanes;
   // A prompt's rows (or more static rows than a block holds) in blocks of
-  // kPairedBlockRegisters rows and one weight register; a few static rows
+  // kIntegerBlockRegisters rows and one weight register; a few static rows
   // (decode) as one block over as many weight registers as it holds.
-  int64_t blockRows = kPairedBlockRegisters, blockChunks = 1;
-  if (!ShapedType::isDynamic(rows) && rows <= kPairedBlockRegisters) {
+  int64_t blockRows = kIntegerBlockRegisters, blockChunks = 1;
+  if (!ShapedType::isDynamic(rows) && rows <= kIntegerBlockRegisters) {
     blockRows = std::max<int64_t>(rows, 1);
-    blockChunks = std::clamp<int64_t>(kPairedBlockRegisters / blockRows, 1,
+    blockChunks = std::clamp<int64_t>(kIntegerBlockRegisters / blockRows, 1,
                                       kDecodeBlockWeightRows / lanes);
     while (chunks % blockChunks)
       --blockChunks;
   }
-  return buildPairedInt16Rows(b, loc, pairWords, qweight, scales, zeros,
+  return buildIntegerInt4Rows(b, loc, pairWords, qweight, scales, zeros,
                               maxMagnitude, inputSums, lanes, inputBits,
                               blockRows, blockChunks);
 }
@@ -544,8 +544,8 @@ struct MatmulInt4Lowering : OpRewritePattern<MatmulInt4Op> {
 
     // On x86, any rows: int16 inputs and vpmaddwd, in register blocks.
     if (kernel && f32.isF32() &&
-        supportsPairedInt16Kernel(tile, g, kernel->lanes, kernel->inputBits)) {
-      Value tiled = buildPairedInt16Products(rewriter, loc, x, op.getQweight(),
+        supportsIntegerInt4Kernel(tile, g, kernel->lanes, kernel->inputBits)) {
+      Value tiled = buildIntegerInt4Products(rewriter, loc, x, op.getQweight(),
                                              scales, zeros, kernel->lanes,
                                              kernel->inputBits);
       rewriter.replaceOp(op, normalizeRows(rewriter, op,

@@ -82,11 +82,15 @@ public:
   size_t size() const { return size_; }
   /// The file, open for reading as long as this object lives.
   int fd() const { return fd_; }
+  /// The file's identity when it was mapped (Checkpoint regions: tensors
+  /// read in place are hashed for the prepared cache by it, not read).
+  const FileIdentity &identity() const { return identity_; }
 
 private:
   GgufFile() = default;
   std::string path_;
   int fd_ = -1;
+  FileIdentity identity_;
   void *map_ = nullptr;
   size_t size_ = 0;
   uint32_t version_ = 0;

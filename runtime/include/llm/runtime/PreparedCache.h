@@ -34,13 +34,13 @@ namespace llm::runtime {
 /// resident.
 uint64_t contentHash(const TensorView &tensor, bool mapped = false);
 
-/// A hash of what `tensor` holds, for a cache key: with `file` (the mapped
-/// safetensors file its data lies in, settled: unchanged for two seconds
-/// before it was opened) the tensor's name, dtype, shape and place in the
-/// file and the file's identity, without reading the data (a 70B checkpoint
-/// is not read at every start to find its cache); otherwise
-/// contentHash(tensor, mapped).
-uint64_t sourceHash(const TensorView &tensor, const SafeTensorsFile *file,
+/// A hash of what `tensor` holds, for a cache key: with `region` (the
+/// mapped file its data lies in, Checkpoint::regionOf, of a settled
+/// identity: unchanged for two seconds before it was opened) the tensor's
+/// name, dtype, shape and place in the file and the file's identity,
+/// without reading the data (a 70B checkpoint is not read at every start to
+/// find its cache); otherwise contentHash(tensor, mapped).
+uint64_t sourceHash(const TensorView &tensor, const MappedFileRegion *region,
                     bool mapped = false);
 
 /// Gives the pages wholly inside [data, data + bytes) of a read-only file

@@ -13,6 +13,8 @@
 
 #include "llm/runtime/Status.h"
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -67,6 +69,24 @@ struct TensorView {
   std::string describe() const;
 };
 
+/// What identifies a file's contents without reading them, as fstat saw
+/// the file when it was mapped: device, inode, size, and the times of the
+/// last modification and status change (ns). Any write changes the times,
+/// and the status-change time cannot be set back; but the kernel stamps
+/// them from a clock of a few milliseconds' resolution, so a file changed
+/// moments before it was opened may be changed again with the same times.
+/// `settled`: its last change was at least two seconds before it was opened
+/// (git's rule for racily clean files), so that the times do identify its
+/// contents.
+struct FileIdentity {
+  uint64_t device = 0, inode = 0, size = 0, modifiedNs = 0, changedNs = 0;
+  bool settled = false;
+};
+
+/// The identity of the file `st` describes, judged settled against the
+/// clock now.
+FileIdentity fileIdentityOf(const struct stat &st);
+
 /// One mmapped .safetensors file. Not copyable or movable; held by pointer.
 class SafeTensorsFile {
 public:
@@ -91,31 +111,10 @@ public:
   const std::map<std::string, std::string> &metadata() const { return metadata_; }
   /// Size of the whole file in bytes.
   size_t fileSize() const { return size_; }
-  /// What identifies the file's contents without reading them, as fstat saw
-  /// the file it mapped: device, inode, size, and the times of the last
-  /// modification and status change (ns). Any write changes the times, and
-  /// the status-change time cannot be set back; but the kernel stamps them
-  /// from a clock of a few milliseconds' resolution, so a file changed
-  /// moments before it was opened may be changed again with the same times.
-  /// `settled`: its last change was at least two seconds before it was
-  /// opened (git's rule for racily clean files), so that the times do
-  /// identify its contents.
-  struct Identity {
-    uint64_t device = 0, inode = 0, size = 0, modifiedNs = 0, changedNs = 0;
-    bool settled = false;
-  };
-  const Identity &identity() const { return identity_; }
-  /// Whether `data` points into this file's mapping.
-  bool contains(const void *data) const {
-    auto *p = static_cast<const char *>(data);
-    auto *base = static_cast<const char *>(map_);
-    return base && p >= base && p < base + size_;
-  }
-  /// The byte offset in the file of `data`, which it contains.
-  size_t offsetOf(const void *data) const {
-    return static_cast<size_t>(static_cast<const char *>(data) -
-                               static_cast<const char *>(map_));
-  }
+  /// The file's identity when it was mapped.
+  const FileIdentity &identity() const { return identity_; }
+  /// The whole file, mapped read-only.
+  const uint8_t *mapping() const { return static_cast<const uint8_t *>(map_); }
   /// The file, open for reading as long as this object lives: bytes read
   /// from it (pread) need no page of the mapping.
   int fd() const { return fd_; }
@@ -124,7 +123,7 @@ private:
   SafeTensorsFile() = default;
 
   std::string path_;
-  Identity identity_;
+  FileIdentity identity_;
   int fd_ = -1;
   void *map_ = nullptr;
   size_t size_ = 0;
@@ -133,13 +132,23 @@ private:
   std::map<std::string, std::string> metadata_;
 };
 
-/// A model checkpoint: one or more safetensors files seen as one namespace.
 /// A read-only mapping of a whole file that checkpoint views may point
-/// into, and the file, kept open by the views' owner (-1: not known).
+/// into; the file, kept open by the views' owner (-1: not known), and its
+/// identity (not settled: not known).
 struct MappedFileRegion {
   const uint8_t *begin = nullptr;
   size_t bytes = 0;
   int fd = -1;
+  FileIdentity identity;
+  /// Whether all of [data, data + nbytes) lies in the region.
+  bool holds(const void *data, size_t nbytes) const {
+    const auto *p = static_cast<const uint8_t *>(data);
+    return begin && p >= begin && p + nbytes <= begin + bytes;
+  }
+  /// The byte offset in the file of `data`, which the region holds.
+  uint64_t offsetOf(const void *data) const {
+    return static_cast<uint64_t>(static_cast<const uint8_t *>(data) - begin);
+  }
 };
 
 /// Where bytes of a mapped file lie in that file.
@@ -148,6 +157,7 @@ struct FileSpan {
   uint64_t offset = 0;
 };
 
+/// A model checkpoint: one or more safetensors files seen as one namespace.
 class Checkpoint {
 public:
   /// `path` is either a directory or a single .safetensors file. For a
@@ -170,31 +180,24 @@ public:
   /// Tensor names, sorted.
   std::vector<std::string> names() const;
   size_t size() const { return byName_.size(); }
-  /// The opened files, in the order they were opened.
-  const std::vector<std::unique_ptr<SafeTensorsFile>> &files() const { return files_; }
   /// Whether `tensor` is read in place from a mapped file (not held in
   /// memory of its own, such as a tensor converted at load): its pages can
   /// be handed back to the kernel, and read again from the file. Handing
   /// back the pages of memory of its own would zero them.
-  bool isMapped(const TensorView &tensor) const {
-    return fileOf(tensor) || regionOf(tensor);
-  }
+  bool isMapped(const TensorView &tensor) const { return regionOf(tensor); }
   /// Where a mapped `tensor`'s bytes lie in the file it maps, open for
   /// reading; nullopt for memory of its own (or a file not known).
   std::optional<FileSpan> fileSpanOf(const TensorView &tensor) const {
-    if (const SafeTensorsFile *file = fileOf(tensor))
-      return FileSpan{file->fd(), file->offsetOf(tensor.data)};
     if (const MappedFileRegion *region = regionOf(tensor); region && region->fd >= 0)
-      return FileSpan{region->fd, static_cast<uint64_t>(
-                                      static_cast<const uint8_t *>(tensor.data) -
-                                      region->begin)};
+      return FileSpan{region->fd, region->offsetOf(tensor.data)};
     return std::nullopt;
   }
-  /// The opened file whose mapping holds `tensor`'s data, or nullptr.
-  const SafeTensorsFile *fileOf(const TensorView &tensor) const {
-    for (const auto &file : files_)
-      if (file->contains(tensor.data))
-        return file.get();
+  /// The mapped file region that holds all of `tensor`'s data (each opened
+  /// safetensors file is one; fromViews names the others), or nullptr.
+  const MappedFileRegion *regionOf(const TensorView &tensor) const {
+    for (const MappedFileRegion &region : mappedRegions_)
+      if (region.holds(tensor.data, tensor.nbytes))
+        return &region;
     return nullptr;
   }
 
@@ -207,14 +210,8 @@ public:
                               std::vector<MappedFileRegion> mappedRegions = {});
 
 private:
-  /// The mapped region that holds all of `tensor`'s data, or nullptr.
-  const MappedFileRegion *regionOf(const TensorView &tensor) const {
-    const auto *data = static_cast<const uint8_t *>(tensor.data);
-    for (const MappedFileRegion &region : mappedRegions_)
-      if (data >= region.begin && data + tensor.nbytes <= region.begin + region.bytes)
-        return &region;
-    return nullptr;
-  }
+  /// Keeps `file` open and its mapping among the regions.
+  void keepFile(std::unique_ptr<SafeTensorsFile> file);
 
   std::vector<std::unique_ptr<SafeTensorsFile>> files_;
   std::vector<TensorView> views_;

@@ -484,7 +484,7 @@ def LLM_PairDotI16Op : LLM_Op<"pair_dot_i16", [Pure,
     is `lhs[2i] * rhs[2i] + lhs[2i+1] * rhs[2i+1]` in int32, the sum of the
     products of each pair of adjacent signed int16 lanes. It is x86's
     vpmaddwd: 32 products per instruction on 512-bit vectors (AVX-512BW),
-    16 on 256-bit ones (AVX2). The paired-int16 INT4 decode kernel emits
+    16 on 256-bit ones (AVX2). The integer INT4 decode kernel emits
     it, and `llm-lower-pair-dot` turns it into the LLVM intrinsic once the
     module is bufferized.
 

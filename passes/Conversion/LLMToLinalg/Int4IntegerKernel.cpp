@@ -1,4 +1,4 @@
-//===- Int4PairedInt16Kernel.cpp - INT4 layers on x86 pmaddwd -------------===//
+//===- Int4IntegerKernel.cpp - INT4 layers in x86 integer dot products ----===//
 //
 // The per-group dot products of an INT4 layer,
 //
@@ -79,7 +79,7 @@ Value splatI32(OpBuilder &b, Location loc, int64_t lanes, int32_t v) {
 
 } // namespace
 
-bool mlir::llm::detail::supportsPairedInt16Kernel(int64_t rowTile,
+bool mlir::llm::detail::supportsIntegerInt4Kernel(int64_t rowTile,
                                                   int64_t groupSize,
                                                   int64_t lanes,
                                                   int64_t inputBits) {
@@ -92,8 +92,8 @@ namespace {
 /// is `blockRows` input rows by `blockChunks` registers of `lanes` weight
 /// rows: each unpacked weight register serves all of the block's input
 /// rows, and each broadcast input all of its weight registers.
-struct PairedKernel {
-  PairedKernel(OpBuilder &b, Location loc, Value pairs, Value qweight,
+struct IntegerInt4Kernel {
+  IntegerInt4Kernel(OpBuilder &b, Location loc, Value pairs, Value qweight,
                Value scales, Value zeros, Value magnitudes, Value inputSums,
                int64_t lanes, int64_t inputBits, int64_t blockRows,
                int64_t blockChunks)
@@ -334,11 +334,11 @@ struct PairedKernel {
 
 } // namespace
 
-Value mlir::llm::detail::buildPairedInt16Rows(
+Value mlir::llm::detail::buildIntegerInt4Rows(
     OpBuilder &b, Location loc, Value pairs, Value qweight, Value scales,
     Value zeros, Value magnitudes, Value inputSums, int64_t lanes,
     int64_t inputBits, int64_t blockRows, int64_t blockChunks) {
-  PairedKernel kernel(b, loc, pairs, qweight, scales, zeros, magnitudes,
+  IntegerInt4Kernel kernel(b, loc, pairs, qweight, scales, zeros, magnitudes,
                       inputSums, lanes, inputBits, blockRows, blockChunks);
   Type f32 = b.getF32Type();
   auto pairsType = cast<RankedTensorType>(pairs.getType());
