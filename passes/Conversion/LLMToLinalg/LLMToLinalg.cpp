@@ -57,8 +57,7 @@ struct ConvertLLMToLinalgPass
       if (!kernel) {
         getOperation()->emitError()
             << "unknown int4-kernel '" << int4Kernel
-            << "' (expected 'generic', 'x86-avx2', 'x86-avx512' or "
-               "'x86-avx512-vnni')";
+            << "' (expected " << int4KernelChoices() << ")";
         return signalPassFailure();
       }
     }

@@ -13,9 +13,12 @@
 #ifndef LLM_DIALECT_LLM_IR_PAIRDOTTARGETS_H
 #define LLM_DIALECT_LLM_IR_PAIRDOTTARGETS_H
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <string>
 
 namespace mlir::llm {
 
@@ -35,6 +38,20 @@ inline constexpr PairDotTarget kPairDotTargets[] = {
     {"x86-avx512-vnni", 16, 8, "avx512vnni", "llvm.x86.avx512.vpdpbusd.512"},
     {"x86-avx2", 8, 16, "avx2", "llvm.x86.avx2.pmadd.wd"},
 };
+
+/// Every value of the `int4-kernel` option, sorted and quoted for a
+/// message: "'generic', 'x86-avx2', ... or 'x86-avx512-vnni'".
+inline std::string int4KernelChoices() {
+  llvm::SmallVector<llvm::StringRef> names{"generic"};
+  for (const PairDotTarget &target : kPairDotTargets)
+    names.push_back(target.kernel);
+  llvm::sort(names);
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "'" : i + 1 == names.size() ? " or '" : ", '") +
+            names[i].str() + "'";
+  return text;
+}
 
 /// The target of kernel `name`, or null.
 inline const PairDotTarget *findPairDotKernel(llvm::StringRef name) {
