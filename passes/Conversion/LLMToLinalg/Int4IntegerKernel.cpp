@@ -64,8 +64,6 @@ using namespace mlir::llm::detail;
 
 namespace {
 
-/// The largest magnitude of an `inputBits` quantized input.
-int64_t levelsOf(int64_t inputBits) { return inputBits == 8 ? 127 : 32767; }
 /// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31 for
 /// int16 inputs; int8 inputs allow far more than any group).
 int64_t maxGroupSize(int64_t inputBits) {
@@ -236,7 +234,7 @@ struct IntegerInt4Kernel {
                                 Value g, const GroupParameters &parameters,
                                 ValueRange sums, ValueRange acc) const {
     Value inverseMax = arith::ConstantOp::create(
-        b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / levelsOf(inputBits)));
+        b, loc, b.getF32Type(), b.getF32FloatAttr(1.0 / int4InputLevels(inputBits)));
     SmallVector<Value> next;
     for (int64_t r = 0; r < block.rowCount; ++r) {
       Value row = block.row(b, loc, r);

@@ -83,9 +83,11 @@ Value zeroPoint(OpBuilder &b, Location loc, Value zero, Type to);
 /// An index constant.
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 
-/// Largest magnitude of the int16 inputs of the integer INT4 kernel
-/// (an input group's largest |x| maps to it).
-constexpr double kInt16Max = 32767.0;
+/// Largest magnitude of the `inputBits` (16 or 8) quantized inputs of the
+/// integer INT4 kernel (an input group's largest |x| maps to it).
+constexpr int64_t int4InputLevels(int64_t inputBits) {
+  return inputBits == 8 ? 127 : 32767;
+}
 
 /// Iterator types: `numParallel` parallel loops then `numReduction`
 /// reductions.

@@ -277,7 +277,7 @@ Value buildIntegerInt4Products(OpBuilder &b, Location loc, Value x,
   // Inputs per int32 word (2 int16 or 4 int8) and word slots per nibble word.
   const int64_t perWord = 32 / inputBits;
   const int64_t pairs = kInt4NibblesPerWord / perWord;
-  const double levels = inputBits == 8 ? 127.0 : kInt16Max;
+  const double levels = static_cast<double>(int4InputLevels(inputBits));
   const int32_t fieldMask = inputBits == 8 ? 0xFF : 0xFFFF;
 
   Value maxMagnitude =
