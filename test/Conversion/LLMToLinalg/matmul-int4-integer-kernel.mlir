@@ -34,7 +34,10 @@
 // pairs per word), and each group's sums are scaled into
 // float registers (input scale, and the f16 weight scale and zero point of
 // the row tile, widened) before the next group: no per-group sums reach
-// memory.
+// memory. Each group's iteration prefetches every cache line of its block's
+// words (16 words of 64 rows: 64 lines), scales (2) and zero points (1) of
+// the group 16 KiB of the tile ahead (2 groups of 8 KiB; the last group
+// near the end), through read-only buffers of the three tensors.
 
 // CHECK-LABEL: func.func @decode(
 // CHECK-SAME: %[[S:[^:]*]]: tensor<2x2x128xf16>, %[[Z:[^:]*]]: tensor<2x2x128xi8>
@@ -50,10 +53,21 @@
 // CHECK: arith.addi
 // CHECK: arith.shrsi
 // CHECK: arith.addi
+// CHECK: %[[QBUF:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x2x16x128xi32> to memref<2x2x16x128xi32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK: %[[SBUF:.*]] = bufferization.to_buffer %[[S]] read_only
+// CHECK: %[[ZBUF:.*]] = bufferization.to_buffer %[[Z]] read_only
 // CHECK: scf.forall (%[[NT:[^,]*]], %{{.*}}) in (2, 2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x128xf32>)
 // CHECK: tensor.extract_slice {{.*}} [1, 1, 64] [1, 1, 1] : tensor<1x2x128xf32> to tensor<1x1x64xf32>
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: %[[TWO:.*]] = arith.constant 2 : index
+// CHECK: %[[PLUS:.*]] = arith.addi %{{.*}}, %[[TWO]] : index
+// CHECK: %[[AHEAD:.*]] = arith.minui %[[PLUS]], %c1{{[_0-9]*}} : index
+// CHECK: memref.prefetch %[[QBUF]][%[[NT]], %[[AHEAD]], %{{.*}}, %{{.*}}], read, locality<3>, data
+// CHECK-COUNT-63: memref.prefetch %[[QBUF]][%[[NT]], %[[AHEAD]],
+// CHECK-COUNT-2: memref.prefetch %[[SBUF]][%[[NT]], %[[AHEAD]],
+// CHECK: memref.prefetch %[[ZBUF]][%[[NT]], %[[AHEAD]],
+// CHECK-NOT: memref.prefetch
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // CHECK-COUNT-4: vector.transfer_read %{{.*}}[%[[NT]], {{.*}} : tensor<2x2x16x128xi32>, vector<16xi32>
 // CHECK-NOT: vector.transfer_read {{.*}} : tensor<2x2x16x128xi32>
