@@ -1,6 +1,7 @@
 //===- ParameterStore.cpp - the weight buffers of a module ----------------===//
 
 #include "llm/runtime/ParameterStore.h"
+#include "llm/runtime/Pages.h"
 #include "llm/runtime/PreparedCache.h"
 #include "llm/runtime/ResidentMemory.h"
 #include "llm/runtime/WorkingMemory.h"

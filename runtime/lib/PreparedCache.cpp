@@ -1,6 +1,7 @@
 //===- PreparedCache.cpp - cached outputs of @prepare ---------------------===//
 
 #include "llm/runtime/PreparedCache.h"
+#include "llm/runtime/Pages.h"
 #include "ParallelFor.h"
 #include "Xxh3.h"
 
@@ -46,40 +47,12 @@ std::string BufferType::describe() const {
   return os.str();
 }
 
-namespace {
-/// The whole pages inside [data, data + bytes) (`inward`), or the pages
-/// that hold any of it, as [begin, end).
-std::pair<uintptr_t, uintptr_t> pageSpan(const void *data, size_t bytes,
-                                         bool inward) {
-  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  uintptr_t first = reinterpret_cast<uintptr_t>(data);
-  uintptr_t last = first + bytes;
-  if (inward)
-    return {(first + page - 1) / page * page, last / page * page};
-  return {first / page * page, (last + page - 1) / page * page};
-}
-} // namespace
-
-void llm::runtime::releasePages(const void *data, size_t bytes) {
-  auto [begin, end] = pageSpan(data, bytes, /*inward=*/true);
-  if (end > begin)
-    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
-}
-
 std::string llm::runtime::cacheFilePath(const std::string &directory,
                                         const char *prefix, uint64_t key,
                                         const char *suffix) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(key));
   return directory + "/" + prefix + "-" + hex + suffix;
-}
-
-void llm::runtime::populatePages(const void *data, size_t bytes) {
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-  auto [begin, end] = pageSpan(data, bytes, /*inward=*/false);
-  ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_READ);
 }
 
 /// Adds `tensor`'s name, dtype and shape to `hash`: the start of both of

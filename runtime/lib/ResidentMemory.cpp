@@ -1,21 +1,18 @@
 //===- ResidentMemory.cpp - weights on transparent huge pages -------------===//
 
 #include "llm/runtime/ResidentMemory.h"
-#include "llm/runtime/PreparedCache.h"
+#include "llm/runtime/Pages.h"
 #include "ParallelFor.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 using namespace llm::runtime;
 
 namespace {
-constexpr size_t kHugePage = size_t(2) << 20;
-size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 /// Reads `bytes` at `offset` of `fd` into `to`; false on an error or an
 /// early end of the file.
@@ -33,34 +30,6 @@ bool readFully(int fd, uint64_t offset, uint8_t *to, size_t bytes) {
   return true;
 }
 } // namespace
-
-void *llm::runtime::mapHugePages(size_t bytes) {
-  if (bytes == 0 || bytes > SIZE_MAX / 2)
-    return nullptr;
-  // One huge page more than asked, so that the data can start on a huge
-  // page boundary; the unaligned head and the tail are unmapped again.
-  size_t padded = bytes + kHugePage;
-  void *raw = ::mmap(nullptr, padded, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED)
-    return nullptr;
-  auto start = reinterpret_cast<uintptr_t>(raw);
-  uintptr_t aligned = roundUp(start, kHugePage);
-  if (aligned > start)
-    ::munmap(raw, aligned - start);
-  uintptr_t end = aligned + roundUp(bytes, 4096);
-  if (start + padded > end)
-    ::munmap(reinterpret_cast<void *>(end), start + padded - end);
-  // Advice only: without transparent huge pages (or with them disabled)
-  // the memory is ordinary pages, still correct.
-  ::madvise(reinterpret_cast<void *>(aligned), bytes, MADV_HUGEPAGE);
-  return reinterpret_cast<void *>(aligned);
-}
-
-void llm::runtime::unmapHugePages(void *data, size_t bytes) {
-  if (data)
-    ::munmap(data, roundUp(bytes, 4096));
-}
 
 std::unique_ptr<ResidentMemory> ResidentMemory::allocate(size_t bytes) {
   void *data = mapHugePages(bytes);

@@ -1,7 +1,7 @@
 //===- WorkingMemory.cpp - the buffers compiled code allocates ------------===//
 
 #include "llm/runtime/WorkingMemory.h"
-#include "llm/runtime/ResidentMemory.h"
+#include "llm/runtime/Pages.h"
 
 #include <algorithm>
 #include <atomic>

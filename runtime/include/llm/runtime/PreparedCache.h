@@ -43,19 +43,6 @@ uint64_t contentHash(const TensorView &tensor, bool mapped = false);
 uint64_t sourceHash(const TensorView &tensor, const MappedFileRegion *region,
                     bool mapped = false);
 
-/// Gives the pages wholly inside [data, data + bytes) of a read-only file
-/// mapping back to the kernel (they are read again from the file if used):
-/// memory that a weight read once (hashed, prepared) no longer holds.
-/// Only for file mappings: anonymous memory would read back as zeros.
-void releasePages(const void *data, size_t bytes);
-
-/// Maps every page of [data, data + bytes) of a read-only file mapping in
-/// one call (reading it from the file if it is not cached), far cheaper
-/// than the page fault per page that a first read would take: weights a
-/// kernel reads in place are mapped at load time, not during the first
-/// prompt. A no-op where the kernel lacks MADV_POPULATE_READ (Linux 5.14).
-void populatePages(const void *data, size_t bytes);
-
 /// `directory`/`prefix`-<16 hex digits of key>`suffix`: the name of a cache
 /// entry (prepared weights, compiled code).
 std::string cacheFilePath(const std::string &directory, const char *prefix,

@@ -36,13 +36,6 @@ private:
   size_t size_ = 0;
 };
 
-/// `bytes` of zeroed anonymous memory starting on a 2 MiB boundary and
-/// advised for huge pages (MADV_HUGEPAGE), mapped exactly (`bytes` rounded up
-/// to 4 KiB, nothing before it); nullptr when it cannot be mapped. Released
-/// with unmapHugePages(p, bytes).
-void *mapHugePages(size_t bytes);
-void unmapHugePages(void *data, size_t bytes);
-
 /// One copy of `bytes` from `from` to `to`.
 struct CopyJob {
   const void *from;
