@@ -46,7 +46,7 @@
 // out-of-order window to keep enough of the weights' cache misses in flight
 // (about 1.5 KiB of words ahead of the loads it waits on, against the
 // several KiB that a memory latency at full bandwidth needs): each group's
-// iteration prefetches the words, scales and zero points of the group
+// iteration of a decode step prefetches the words, scales and zero points of the group
 // kPrefetchBytes of the tile ahead. TinyLlama's INT4 decode took 1.11x (1
 // thread) and 1.15x (2 threads) the tokens per second with it
 // (bench/vs_llamacpp.py's shapes; the gain is largest when other work on
@@ -142,11 +142,18 @@ struct IntegerInt4Kernel {
                                   b.getIntegerType(inputBits));
     lanesF32 = VectorType::get({lanes}, b.getF32Type());
     slots = kInt4NibblesPerWord / (32 / inputBits);
-    int64_t groupBytes = words * tile * 4;
-    prefetchGroups = std::max<int64_t>(1, kPrefetchBytes / groupBytes);
-    qweightBuffer = prefetchBuffer(b, loc, qweight);
-    scalesBuffer = prefetchBuffer(b, loc, scales);
-    zerosBuffer = prefetchBuffer(b, loc, zeros);
+    // Prefetches only where every row is in one block, so that each weight
+    // is read once per call (a decode step): a prompt's blocks read the
+    // same weights again, mostly from the cache.
+    prefetchGroups = 0;
+    int64_t rows = cast<RankedTensorType>(pairs.getType()).getDimSize(0);
+    if (!ShapedType::isDynamic(rows) && rows <= blockRows) {
+      int64_t groupBytes = words * tile * 4;
+      prefetchGroups = std::max<int64_t>(1, kPrefetchBytes / groupBytes);
+      qweightBuffer = prefetchBuffer(b, loc, qweight);
+      scalesBuffer = prefetchBuffer(b, loc, scales);
+      zerosBuffer = prefetchBuffer(b, loc, zeros);
+    }
   }
 
   /// Nibbles of slot `p`, shifted down by 4 * p: int16 inputs take nibbles
@@ -346,7 +353,8 @@ struct IntegerInt4Kernel {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(groupLoop.getBody());
       Value g = groupLoop.getInductionVar();
-      prefetchAhead(b, loc, block, g);
+      if (prefetchGroups > 0)
+        prefetchAhead(b, loc, block, g);
       auto wordLoop = scf::ForOp::create(
           b, loc, c0, indexConstant(b, loc, words), c1,
           SmallVector<Value>(registers * sumSets(),
@@ -396,9 +404,11 @@ struct IntegerInt4Kernel {
 
   Value pairs, qweight, scales, zeros, magnitudes, inputSums;
   int64_t lanes, inputBits, blockRows, blockChunks;
-  int64_t tiles, groups, words, tile, chunks, slots, prefetchGroups;
-  /// Read-only buffers of qweight, scales and zeros (null: none), for the
-  /// prefetches.
+  int64_t tiles, groups, words, tile, chunks, slots;
+  /// Groups ahead that each group's iteration prefetches (0: none).
+  int64_t prefetchGroups;
+  /// Read-only buffers of qweight, scales and zeros (null: none, or no
+  /// prefetches), for the prefetches.
   Value qweightBuffer, scalesBuffer, zerosBuffer;
   VectorType lanesI32, lanesNarrow, lanesF32;
 };
