@@ -9,8 +9,8 @@ all of them):
   ours F32        llm-run on the checkpoint (--llm-cpu-pipeline)
   ours INT4 g32   llm-quantize-int4 with groups of 32, the LM head included
                   (llama-quantize stores a Q4_0 model's output matrix in
-                  Q6_K, not F32); the AVX-512 kernel where the CPU has
-                  AVX-512BW. Asymmetric (an f16 scale and an i8 zero
+                  Q6_K, not F32); the x86 kernel llm-run picks for the
+                  host (llm_compiler.cpu.int4_kernel). Asymmetric (an f16 scale and an i8 zero
                   point per group: 4.75 bits a weight), and symmetric (`int4sym`: an
                   f16 scale per group, every zero point 8: 4.5 bits a
                   weight, Q4_0's format and size)
@@ -89,7 +89,7 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cpu_generation import weight_bytes_per_token  # noqa: E402
-from llm_compiler.cpu import cpu_flags  # noqa: E402
+from llm_compiler.cpu import int4_kernel  # noqa: E402
 
 GROUP = 32
 
@@ -219,8 +219,8 @@ def compile_ours(bin_dir, model, fmt, kv_cache):
         symmetric = " symmetric=true" if fmt == "int4sym" else ""
         passes.append(f"--llm-quantize-int4=group-size={GROUP} lm-head=true{symmetric}")
     pipeline = "--llm-cpu-pipeline"
-    if int4 and "avx512bw" in cpu_flags():
-        pipeline += "=int4-kernel=x86-avx512"
+    if int4:
+        pipeline += f"=int4-kernel={int4_kernel()}"
     run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", path], input=ir)
     return path
 

@@ -11,6 +11,7 @@
 #include "llm/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -86,6 +87,8 @@ private:
 static std::string optionsText(const CompileOptions &options) {
   return "O" + std::to_string(options.optLevel) +
          (options.parallel ? " parallel" : " serial") +
+         " int4-kernel=" +
+         (options.int4Kernel.empty() ? "auto" : options.int4Kernel) +
          " no-post-ra-scheduler"; // configureCodeGeneration()
 }
 
@@ -597,27 +600,45 @@ static llvm::Error requireModelConfig(ModuleOp module) {
 }
 
 /// Lowers `module` to the LLVM dialect for a CPU with `features` (unless it
-/// is lowered already) and checks that the kernels it was lowered with need
-/// no feature that CPU lacks (`cpu` names it in the message).
+/// is lowered already) with `options`' INT4 kernel, and checks that the
+/// kernels it was lowered with need no feature that CPU lacks (`cpu` names
+/// it in the message).
 static llvm::Error lowerForCPU(ModuleOp module,
                                const llvm::StringMap<bool> &features,
-                               bool parallel, llvm::StringRef cpu,
+                               const CompileOptions &options,
+                               llvm::StringRef cpu,
                                DiagnosticCollector &diagnostics) {
+  // Lowered: nothing but LLVM ops and the OpenMP ops that LLVM IR
+  // translation turns into runtime calls.
   bool lowered = true;
   module->walk([&](Operation *op) {
-    if (op != module.getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+    if (op != module.getOperation() &&
+        !isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()))
       lowered = false;
   });
+  if (lowered && !options.int4Kernel.empty())
+    return makeError("an INT4 kernel ('" + options.int4Kernel +
+                     "') applies to a module not yet lowered; this one was "
+                     "lowered to LLVM already, with the kernel its "
+                     "--llm-cpu-pipeline chose");
   if (!lowered) {
     PassManager pm(module.getContext());
     CPUPipelineOptions pipelineOptions;
-    pipelineOptions.parallel = parallel;
-    // The fastest INT4 decode kernel of the CPU compiled for.
-    for (const PairDotTarget &target : kPairDotTargets)
-      if (features.lookup(target.cpuFeature)) {
-        pipelineOptions.int4Kernel = target.kernel.str();
-        break;
-      }
+    pipelineOptions.parallel = options.parallel;
+    if (!options.int4Kernel.empty()) {
+      if (options.int4Kernel != "generic" &&
+          !findPairDotKernel(options.int4Kernel))
+        return makeError("unknown INT4 kernel '" + options.int4Kernel +
+                         "' (expected " + int4KernelChoices() + ")");
+      pipelineOptions.int4Kernel = options.int4Kernel;
+    } else {
+      // The fastest INT4 kernel of the CPU compiled for.
+      for (const PairDotTarget &target : kPairDotTargets)
+        if (features.lookup(target.cpuFeature)) {
+          pipelineOptions.int4Kernel = target.kernel.str();
+          break;
+        }
+    }
     buildCPUPipeline(pm, pipelineOptions);
     if (failed(pm.run(module)))
       return makeError("lowering the module to LLVM failed:" +
@@ -712,7 +733,7 @@ CompiledModel::compileWithKey(std::unique_ptr<MLIRContext> contextArg,
   if (llvm::Error error = requireModelConfig(*module))
     return std::move(error);
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
-  if (llvm::Error error = lowerForCPU(*module, host, options.parallel,
+  if (llvm::Error error = lowerForCPU(*module, host, options,
                                       "this machine", diagnostics))
     return std::move(error);
   auto described = describe(*module);
@@ -870,7 +891,7 @@ llvm::Error CompiledModel::compileToObject(std::unique_ptr<MLIRContext> contextA
       enabledFeatures(*(*codegen)->getMCSubtargetInfo());
   if (llvm::Error error = requireModelConfig(*module))
     return error;
-  if (llvm::Error error = lowerForCPU(*module, features, options.parallel,
+  if (llvm::Error error = lowerForCPU(*module, features, options,
                                       "CPU '" + target.cpu + "'", diagnostics))
     return error;
   auto described = describe(*module);

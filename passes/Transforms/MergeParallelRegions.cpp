@@ -173,30 +173,45 @@ Value underlyingBuffer(Value v) {
 
 /// The buffers a worksharing loop reads and writes, outside its own
 /// iterations' allocations; nullopt when some access is not to a known
-/// buffer.
+/// buffer, or some op declares no memory effects.
+///
+/// A prefetch counts as neither: memref.prefetch declares a write to its
+/// buffer (so that nothing erases or reorders it), yet it changes no
+/// memory, and the weights that a decode step's loops prefetch would
+/// otherwise look written by each loop and keep every barrier.
 struct Accesses {
   llvm::SmallDenseSet<Value, 8> reads, writes;
 };
 std::optional<Accesses> collectAccesses(omp::WsloopOp loop) {
-  std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
-      getEffectsRecursively(loop);
-  if (!effects)
-    return std::nullopt;
   Accesses accesses;
-  for (const MemoryEffects::EffectInstance &effect : *effects) {
-    bool read = isa<MemoryEffects::Read>(effect.getEffect());
-    bool write = isa<MemoryEffects::Write>(effect.getEffect());
-    if (!read && !write)
-      continue;
-    Value value = effect.getValue();
-    if (!value)
-      return std::nullopt;
-    Value buffer = underlyingBuffer(value);
-    // A buffer allocated within an iteration is that iteration's own.
-    if (loop->isAncestor(buffer.getParentRegion()->getParentOp()))
-      continue;
-    (write ? accesses.writes : accesses.reads).insert(buffer);
-  }
+  auto visit = [&](Operation *op) -> WalkResult {
+    if (isa<memref::PrefetchOp>(op))
+      return WalkResult::advance();
+    bool recursive = op->hasTrait<OpTrait::HasRecursiveMemoryEffects>();
+    auto effecting = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effecting)
+      return recursive ? WalkResult::advance() : WalkResult::interrupt();
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    effecting.getEffects(effects);
+    for (const MemoryEffects::EffectInstance &effect : effects) {
+      bool read = isa<MemoryEffects::Read>(effect.getEffect());
+      bool write = isa<MemoryEffects::Write>(effect.getEffect());
+      if (!read && !write)
+        continue;
+      Value value = effect.getValue();
+      if (!value)
+        return WalkResult::interrupt();
+      Value buffer = underlyingBuffer(value);
+      // A buffer allocated within an iteration is that iteration's own.
+      if (loop->isAncestor(buffer.getParentRegion()->getParentOp()))
+        continue;
+      (write ? accesses.writes : accesses.reads).insert(buffer);
+    }
+    // An op that declares its regions' effects with its own.
+    return recursive ? WalkResult::advance() : WalkResult::skip();
+  };
+  if (loop->walk<WalkOrder::PreOrder>(visit).wasInterrupted())
+    return std::nullopt;
   return accesses;
 }
 

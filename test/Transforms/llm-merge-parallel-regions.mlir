@@ -289,3 +289,64 @@ func.func @dependent_loops(%a: memref<8xf32>, %b: memref<8xf32>) {
   memref.dealloc %copy : memref<8xf32>
   return
 }
+
+// -----
+
+// A prefetch changes no memory, though memref.prefetch declares a write:
+// loops that prefetch the weights they read (a decode step's projections)
+// stay independent of each other. The third loop, which stores into an
+// argument, still waits: it may be the weights the others read.
+// CHECK-LABEL: func.func @prefetching_loops(
+// CHECK: omp.parallel {
+// CHECK-NEXT: omp.wsloop nowait {
+// CHECK: memref.prefetch %[[W1:.*]][
+// CHECK: omp.wsloop {
+// CHECK: memref.prefetch
+// CHECK: omp.wsloop {
+// CHECK-NOT: nowait
+// CHECK: return
+func.func @prefetching_loops(%w1: memref<8xf32>, %w2: memref<8xf32>,
+                             %out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %a = memref.alloc() : memref<8xf32>
+  %b = memref.alloc() : memref<8xf32>
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.prefetch %w1[%i], read, locality<3>, data : memref<8xf32>
+        %x = memref.load %w1[%i] : memref<8xf32>
+        memref.store %x, %a[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        memref.prefetch %w2[%i], read, locality<3>, data : memref<8xf32>
+        %x = memref.load %w2[%i] : memref<8xf32>
+        memref.store %x, %b[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c8) step (%c1) {
+        %x = memref.load %a[%i] : memref<8xf32>
+        %y = memref.load %b[%i] : memref<8xf32>
+        %z = arith.addf %x, %y : f32
+        memref.store %z, %out[%i] : memref<8xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  memref.dealloc %a : memref<8xf32>
+  memref.dealloc %b : memref<8xf32>
+  return
+}

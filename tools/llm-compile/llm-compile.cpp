@@ -55,6 +55,13 @@ static cl::opt<unsigned> optLevel("O", cl::desc("optimization level (0-3)"),
 static cl::opt<bool> serial("serial",
                             cl::desc("no OpenMP-parallel loops"),
                             cl::init(false));
+static cl::opt<std::string> int4Kernel(
+    "int4-kernel",
+    cl::desc("the INT4 layers' kernel of a module not yet lowered "
+             "(llm-cpu-pipeline's int4-kernel; default: the first of "
+             "x86-avx512-vnni, x86-avx512 and x86-avx2 the CPU has, else "
+             "generic)"),
+    cl::value_desc("name"), cl::init(""));
 
 static int fail(const Twine &message) {
   errs() << "llm-compile: error: " << message << "\n";
@@ -156,6 +163,7 @@ int main(int argc, char **argv) {
   mlir::llm::CompileOptions options;
   options.optLevel = optLevel;
   options.parallel = !serial;
+  options.int4Kernel = int4Kernel;
   if (Error error = mlir::llm::CompiledModel::compileToObject(
           std::move(context), std::move(module), *target, options, object))
     return fail(toString(std::move(error)));

@@ -194,6 +194,14 @@ static cl::opt<std::string> cacheTypeV(
     cl::init("f32"), cl::cat(category));
 static cl::alias cacheTypeVShort("ctv", cl::desc("Alias for --cache-type-v"),
                                  cl::aliasopt(cacheTypeV), cl::NotHidden);
+static cl::opt<std::string> int4Kernel(
+    "int4-kernel",
+    cl::desc("The INT4 layers' kernel when compiling a checkpoint or a module "
+             "not yet lowered (llm-cpu-pipeline's int4-kernel): "
+             "x86-avx512-vnni (int8 inputs), x86-avx512 or x86-avx2 (int16 "
+             "inputs, within 2^-16 of float ones) or generic (float); "
+             "default: the first of these the CPU has"),
+    cl::value_desc("name"), cl::init(""), cl::cat(category));
 static cl::opt<bool> jitDebug("jit-debug",
                               cl::desc("Compile even when cached, and register the code with GDB and "
                                        "perf (jitdump files under $JITDUMPDIR or ~/.debug/jit, "
@@ -434,6 +442,7 @@ int main(int argc, char **argv) {
   mlir::llm::CompileOptions compileOptions;
   compileOptions.cacheDirectory = cacheDirectory;
   compileOptions.jitDebug = jitDebug;
+  compileOptions.int4Kernel = int4Kernel;
   llvm::Expected<std::unique_ptr<mlir::llm::CompiledModel>> model =
       llvm::createStringError(llvm::inconvertibleErrorCode(), "unset");
   std::optional<SlowStepNotice> compiling;

@@ -35,6 +35,10 @@ struct CompileOptions {
   unsigned optLevel = 3;
   /// Lower with OpenMP-parallel loops.
   bool parallel = true;
+  /// The INT4 kernel of a module not yet lowered (the `int4-kernel` option
+  /// of llm-cpu-pipeline); empty: the fastest the CPU compiled for has
+  /// (kPairDotTargets' order), else `generic`.
+  std::string int4Kernel;
   /// Where compiled code is cached (see CompileCache.h); empty: nowhere.
   std::string cacheDirectory;
   /// Compile again even when the cache holds the module's code.

@@ -34,8 +34,8 @@ struct PairDotTarget {
 
 /// Fastest first: a host with several gets the first it has.
 inline constexpr PairDotTarget kPairDotTargets[] = {
-    {"x86-avx512", 16, 16, "avx512bw", "llvm.x86.avx512.pmaddw.d.512"},
     {"x86-avx512-vnni", 16, 8, "avx512vnni", "llvm.x86.avx512.vpdpbusd.512"},
+    {"x86-avx512", 16, 16, "avx512bw", "llvm.x86.avx512.pmaddw.d.512"},
     {"x86-avx2", 8, 16, "avx2", "llvm.x86.avx2.pmadd.wd"},
 };
 
