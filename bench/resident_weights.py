@@ -23,9 +23,13 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from llm_compiler.cpu import int4_kernel  # noqa: E402
 
 
 def run(cmd, **kw):
@@ -52,8 +56,7 @@ def main():
         pipeline = "--llm-cpu-pipeline"
         if args.format == "int4":
             passes.append("--llm-quantize-int4=group-size=32 symmetric=true lm-head=true")
-            if "avx512bw" in open("/proc/cpuinfo").read():
-                pipeline += "=int4-kernel=x86-avx512"
+            pipeline += f"=int4-kernel={int4_kernel()}"
         run([os.path.join(bin_dir, "llm-opt"), *passes, pipeline, "-o", module], input=ir)
     cache = os.path.join(work, "cache")
     base = [os.path.join(bin_dir, "llm-run"), module, "-m", args.model, "--cache-dir", cache,
