@@ -18,12 +18,15 @@
 //
 // With int8 inputs (int4-kernel=x86-avx512-vnni: scale max|x| / 127), each
 // word's nibbles are two slots of four bytes, nibbles p, p + 2, p + 4, p + 6
-// masked in place with 0x0F0F0F0F after a shift by 4 * p, and vpdpbusd
+// masked where they lie (0x0F0F0F0F, 0xF0F0F0F0: no shift), and vpdpbusd
 // multiplies the four unsigned bytes of each lane by four int8 inputs and
-// adds them to the int32 sum: 64 products per instruction, two per word
-// (against four vpmaddwd and their adds), at the cost of the inputs' int8
-// rounding (1/254 of a group's largest input at most, as llama.cpp's Q8
-// activations).
+// adds them to slot p's int32 sum, which is 16^p times the nibbles' and is
+// shifted down by 4 * p (exactly) once per group: 64 products per
+// instruction, two per word and three instructions in all (against four
+// vpmaddwd and their adds, and the shifts), at the cost of the inputs'
+// int8 rounding (1/254 of a group's largest input at most, as llama.cpp's
+// Q8 activations). A slot's sum is at most 240 * 128 * g / 2, below 2^31
+// for groups of up to 65536 inputs.
 //
 // Each group's sums are scaled into float accumulators while still in
 // registers,
@@ -77,9 +80,10 @@ using namespace mlir::llm::detail;
 namespace {
 
 /// Largest group whose int32 sums cannot overflow (15 * 32767 * g < 2^31 for
-/// int16 inputs; int8 inputs allow far more than any group).
+/// int16 inputs; 240 * 128 * g / 2 per slot for int8 inputs, whose second
+/// slot's nibbles stay 16 times their value).
 int64_t maxGroupSize(int64_t inputBits) {
-  return inputBits == 8 ? int64_t(1) << 20 : 4096;
+  return inputBits == 8 ? int64_t(1) << 16 : 4096;
 }
 /// How far ahead in a row tile's words a group's iteration prefetches:
 /// 8 groups of 32 inputs in a tile of 128 rows (6 to 24 of them measured
@@ -156,9 +160,20 @@ struct IntegerInt4Kernel {
     }
   }
 
-  /// Nibbles of slot `p`, shifted down by 4 * p: int16 inputs take nibbles
-  /// p and p + 4 (the low and high half), int8 inputs nibbles p + 2j (byte j).
-  int32_t slotMask() const { return inputBits == 8 ? 0x0F0F0F0F : 0x000F000F; }
+  /// How far slot `p`'s nibbles are shifted down before their mask: int16
+  /// inputs take nibbles p and p + 4 (the low and high half of each lane),
+  /// shifted to bit 0 of each half (a nibble at bit 4 or more would not fit
+  /// a signed 16-bit lane); int8 inputs take nibbles p + 2j (byte j) where
+  /// they lie, 16^p times their value in each unsigned byte.
+  int64_t slotShift(int64_t p) const { return inputBits == 8 ? 0 : 4 * p; }
+  /// The mask of slot `p`'s nibbles once shifted.
+  int32_t slotMask(int64_t p) const {
+    return inputBits == 8 ? static_cast<int32_t>(0x0F0F0F0Fu << (4 * p))
+                          : 0x000F000F;
+  }
+  /// How far slot `p`'s sums are shifted down: the int8 slots' nibbles
+  /// unshifted are 16^p times their value, and so is every product.
+  int64_t sumShift(int64_t p) const { return 4 * p - slotShift(p); }
 
   /// `acc` plus the dot products of each register lane's unsigned nibbles
   /// (as int16 or int8 lanes) with the same lanes of `inputs`.
@@ -189,7 +204,7 @@ struct IntegerInt4Kernel {
   /// Sets of int32 sums per register: vpdpbusd accumulates in place, so
   /// that a register's dot products form one chain of its latency; each
   /// slot of an int8 word adds into a set of its own (summed once per
-  /// group), two independent chains. vpmaddwd's products are added apart
+  /// group, each shifted down by sumShift), two independent chains. vpmaddwd's products are added apart
   /// (one add per product).
   int64_t sumSets() const { return inputBits == 8 ? slots : 1; }
 
@@ -212,16 +227,17 @@ struct IntegerInt4Kernel {
     SmallVector<Value> rows;
     for (int64_t r = 0; r < block.rowCount; ++r)
       rows.push_back(block.row(b, loc, r));
-    Value mask = splatI32(b, loc, lanes, slotMask());
     SmallVector<Value> next(sums.begin(), sums.end());
     for (int64_t p = 0; p < slots; ++p) {
+      Value mask = splatI32(b, loc, lanes, slotMask(p));
       SmallVector<Value> nibbles;
       for (int64_t c = 0; c < blockChunks; ++c) {
-        Value shifted = p == 0 ? packed[c]
-                               : arith::ShRUIOp::create(
-                                     b, loc, packed[c],
-                                     splatI32(b, loc, lanes, 4 * p))
-                                     .getResult();
+        Value shifted = slotShift(p) == 0
+                            ? packed[c]
+                            : arith::ShRUIOp::create(
+                                  b, loc, packed[c],
+                                  splatI32(b, loc, lanes, slotShift(p)))
+                                  .getResult();
         nibbles.push_back(vector::BitCastOp::create(
             b, loc, lanesNarrow, arith::AndIOp::create(b, loc, shifted, mask)));
       }
@@ -359,12 +375,17 @@ struct IntegerInt4Kernel {
           b, loc, c0, indexConstant(b, loc, words), c1,
           SmallVector<Value>(registers * sumSets(),
                              splatI32(b, loc, lanes, 0)));
-      // The sets' sums of each register added.
+      // The sets' sums of each register added, each shifted down to the
+      // nibbles' value (a set per slot where any is shifted: sumSets()).
       SmallVector<Value> sums(wordLoop.getResults().take_front(registers));
       for (int64_t set = 1; set < sumSets(); ++set)
-        for (int64_t i = 0; i < registers; ++i)
-          sums[i] = arith::AddIOp::create(
-              b, loc, sums[i], wordLoop.getResult(set * registers + i));
+        for (int64_t i = 0; i < registers; ++i) {
+          Value setSum = wordLoop.getResult(set * registers + i);
+          if (sumShift(set) != 0)
+            setSum = arith::ShRSIOp::create(
+                b, loc, setSum, splatI32(b, loc, lanes, sumShift(set)));
+          sums[i] = arith::AddIOp::create(b, loc, sums[i], setSum);
+        }
       scf::YieldOp::create(
           b, loc,
           scaleGroup(b, loc, block, g, readGroupParameters(b, loc, block, g),

@@ -9,17 +9,32 @@
 // With int8 inputs (x86-avx512-vnni): each input word holds 4 int8 inputs
 // (scale max|x| / 127), s = p + 2j in byte j of the word of slot p (2 slots
 // per group word); their sums sign-extend all four bytes; each word's 8
-// nibbles are 2 slots of llm.quad_dot_u8i8 (bytes masked with 0x0F0F0F0F),
-// which accumulates in place: 4 registers x 2 slots per word.
+// nibbles are 2 slots of llm.quad_dot_u8i8, masked where they lie (bytes
+// masked with 0x0F0F0F0F and 0xF0F0F0F0, no shift), which accumulates in
+// place: 4 registers x 2 slots per word, a set of sums per slot. Once per
+// group, the second slot's sums (16 times the nibbles') are shifted down by
+// 4 and added to the first's.
 // VNNI-LABEL: func.func @decode(
 // VNNI: %[[QUADS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>, tensor<1x2xf32>) outs(%{{.*}} : tensor<1x2x2x16xi32>)
 // VNNI: arith.constant 1.270000e+02 : f32
 // VNNI: linalg.generic {{.*}} ins(%[[QUADS]] : tensor<1x2x2x16xi32>) outs(%{{.*}} : tensor<1x2xi32>)
 // VNNI-COUNT-4: arith.shrsi
-// VNNI: arith.constant dense<252645135> : vector<16xi32>
+// VNNI: %[[WORDS:.*]]:8 = scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// VNNI-NOT: arith.shrui
+// VNNI: %[[LOW:.*]] = arith.constant dense<252645135> : vector<16xi32>
+// VNNI-NOT: arith.shrui
+// VNNI: arith.andi %{{.*}}, %[[LOW]] : vector<16xi32>
 // VNNI: llm.quad_dot_u8i8 {{.*}} : vector<64xi8> -> vector<16xi32>
-// VNNI-COUNT-7: llm.quad_dot_u8i8
+// VNNI-COUNT-3: llm.quad_dot_u8i8
+// VNNI-NEXT: %[[HIGH:.*]] = arith.constant dense<-252645136> : vector<16xi32>
+// VNNI-NEXT: arith.andi %{{.*}}, %[[HIGH]] : vector<16xi32>
+// VNNI-NOT: arith.shrui
+// VNNI: llm.quad_dot_u8i8
+// VNNI-COUNT-3: llm.quad_dot_u8i8
 // VNNI-NOT: llm.quad_dot_u8i8
+// VNNI: %[[FOUR:.*]] = arith.constant dense<4> : vector<16xi32>
+// VNNI-NEXT: %[[DOWN:.*]] = arith.shrsi %[[WORDS]]#4, %[[FOUR]] : vector<16xi32>
+// VNNI-NEXT: arith.addi %[[WORDS]]#0, %[[DOWN]] : vector<16xi32>
 // VNNI-NOT: llm.pair_dot_i16
 // VNNI: arith.constant 0.00787401571 : f32
 
