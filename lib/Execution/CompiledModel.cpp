@@ -626,8 +626,7 @@ static llvm::Error lowerForCPU(ModuleOp module,
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.parallel = options.parallel;
     if (!options.int4Kernel.empty()) {
-      if (options.int4Kernel != "generic" &&
-          !findPairDotKernel(options.int4Kernel))
+      if (!isInt4KernelName(options.int4Kernel))
         return makeError("unknown INT4 kernel '" + options.int4Kernel +
                          "' (expected " + int4KernelChoices() + ")");
       pipelineOptions.int4Kernel = options.int4Kernel;

@@ -51,16 +51,14 @@ struct ConvertLLMToLinalgPass
     target.addIllegalDialect<LLMDialect>();
     target.addLegalOp<ParamOp, PairDotI16Op, QuadDotU8I8Op>();
     RewritePatternSet patterns(ctx);
-    const PairDotTarget *kernel = nullptr;
-    if (int4Kernel != "generic") {
-      kernel = findPairDotKernel(int4Kernel);
-      if (!kernel) {
-        getOperation()->emitError()
-            << "unknown int4-kernel '" << int4Kernel
-            << "' (expected " << int4KernelChoices() << ")";
-        return signalPassFailure();
-      }
+    if (!isInt4KernelName(int4Kernel)) {
+      getOperation()->emitError()
+          << "unknown int4-kernel '" << int4Kernel << "' (expected "
+          << int4KernelChoices() << ")";
+      return signalPassFailure();
     }
+    // Null for the generic kernel.
+    const PairDotTarget *kernel = findPairDotKernel(int4Kernel);
     if (promptChunkBytes < 0) {
       getOperation()->emitError()
           << "prompt-chunk-bytes must not be negative, got "

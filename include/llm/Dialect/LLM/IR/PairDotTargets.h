@@ -61,6 +61,12 @@ inline const PairDotTarget *findPairDotKernel(llvm::StringRef name) {
   return nullptr;
 }
 
+/// Whether `name` is a value of the `int4-kernel` option: "generic" (the
+/// float kernel, any CPU) or a target's kernel.
+inline bool isInt4KernelName(llvm::StringRef name) {
+  return name == "generic" || findPairDotKernel(name);
+}
+
 /// The target whose registers hold `lanes` int32 of sums of `inputBits`
 /// inputs, or null.
 inline const PairDotTarget *findPairDotLanes(int64_t lanes, int64_t inputBits) {
